@@ -1,0 +1,26 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./env";
+import { ApiError } from "./errors";
+import { devOutbox } from "./routes/dev-outbox";
+import { login } from "./routes/login";
+import { renderOAuthError } from "./routes/oauth-errors";
+import { passwordReset } from "./routes/password-reset";
+import { v4 } from "./routes/v4";
+
+// The Worker's HTTP surface: one sub-app per API surface, each with its own error shape.
+export const app = new Hono<AppEnv>();
+
+app.use("/__dev/*", async (c, next) => {
+  // The outbox exists only where the outbox SMS provider is configured.
+  if (c.env.SMS_PROVIDER !== "outbox") return c.notFound();
+  return next();
+});
+app.route("/__dev/outbox", devOutbox);
+app.route("/api/login", login);
+app.route("/api/password-reset", passwordReset);
+app.route("/api/v4", v4);
+
+app.notFound((c) => c.json({ code: 404, message: "Not Found" }, 404));
+app.onError((e, c) =>
+  e instanceof ApiError ? renderOAuthError(e, c) : c.json({ code: 500, message: "Internal Server Error" }, 500),
+);

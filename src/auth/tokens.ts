@@ -1,0 +1,86 @@
+import { errors, jwtVerify, SignJWT } from "jose";
+import type { Env, Principal } from "../env";
+import { tokenExpired, tokenInvalid } from "../errors";
+
+export const ACCESS_TOKEN_TTL_SECONDS = 3600;
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+export const TOKEN_AUDIENCE = "leadflare-api";
+
+// Only for ENVIRONMENT=local: lets `npm run dev` and the tests work without a secret.
+export const LOCAL_DEMO_JWT_SECRET = "leadflare-local-demo-key-do-not-use-in-production";
+
+/** The signing key; outside local mode a real secret must be set or nothing starts. */
+export function jwtKey(env: Env): Uint8Array {
+  const secret = env.JWT_SECRET ?? (env.ENVIRONMENT === "local" ? LOCAL_DEMO_JWT_SECRET : undefined);
+  if (!secret || (env.ENVIRONMENT !== "local" && (secret === LOCAL_DEMO_JWT_SECRET || secret.length < 32))) {
+    throw new Error("JWT_SECRET must be set to a random value of at least 32 characters outside local mode");
+  }
+  return new TextEncoder().encode(secret);
+}
+
+const issuer = (env: Env) => `leadflare:${env.ENTERPRISE}`;
+
+export interface TokenUser {
+  id: number;
+  username: string;
+  role: "admin" | "publisher";
+  publisherId: number | null;
+}
+
+export async function issueAccessToken(
+  env: Env,
+  user: TokenUser,
+  passwordExpired: boolean,
+  now = Date.now(),
+): Promise<{ token: string; expiresTs: number }> {
+  const iat = Math.floor(now / 1000);
+  const exp = iat + ACCESS_TOKEN_TTL_SECONDS;
+  const token = await new SignJWT({
+    usr: user.username,
+    role: user.role,
+    pub: user.publisherId,
+    ent: env.ENTERPRISE,
+    ...(passwordExpired ? { pwx: true } : {}),
+  })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(String(user.id))
+    .setIssuer(issuer(env))
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(jwtKey(env));
+  return { token, expiresTs: exp };
+}
+
+export interface VerifiedToken {
+  principal: Extract<Principal, { kind: "user" }>;
+  passwordExpired: boolean;
+}
+
+export async function verifyAccessToken(env: Env, token: string): Promise<VerifiedToken> {
+  try {
+    const { payload } = await jwtVerify(token, jwtKey(env), {
+      algorithms: ["HS256"],
+      issuer: issuer(env),
+      audience: TOKEN_AUDIENCE,
+      requiredClaims: ["sub", "iat", "exp"],
+    });
+    const userId = Number(payload.sub);
+    const role = payload.role;
+    if (!Number.isInteger(userId) || (role !== "admin" && role !== "publisher")) throw tokenInvalid();
+    const pub = payload.pub;
+    return {
+      principal: {
+        kind: "user",
+        userId,
+        username: String(payload.usr ?? ""),
+        role,
+        publisherId: typeof pub === "number" ? pub : null,
+      },
+      passwordExpired: payload.pwx === true,
+    };
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw tokenExpired();
+    throw tokenInvalid();
+  }
+}

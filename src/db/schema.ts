@@ -1,0 +1,542 @@
+// The whole domain of one enterprise. Each enterprise is its own deployment with its own D1
+// database, so no table carries an enterprise id.
+//
+// Timestamps are Unix milliseconds (integers): cheap to index and compare, rendered as ISO 8601
+// at the API edge. Money is kept as decimal strings, as Convertr renders it ("10.00").
+import { sql } from "drizzle-orm";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+const bool = (name: string) => integer(name, { mode: "boolean" });
+const ts = (name: string) => integer(name);
+const createdTs = () => ts("created_ts").notNull().default(sql`(unixepoch('subsec') * 1000)`);
+const updatedTs = () => ts("updated_ts").notNull().default(sql`(unixepoch('subsec') * 1000)`);
+
+// ---------------------------------------------------------------- reference data
+
+export const currencies = sqliteTable("currencies", {
+  id: integer("id").primaryKey(),
+  name: text("name").notNull(),
+  symbol: text("symbol").notNull(),
+  base: bool("base").notNull().default(false),
+  rateToBase: text("rate_to_base").notNull().default("1.0000"),
+});
+
+export const advertisers = sqliteTable("advertisers", {
+  id: integer("id").primaryKey(),
+  name: text("name").notNull(),
+  createdTs: createdTs(),
+  updatedTs: updatedTs(),
+});
+
+export const publishers = sqliteTable("publishers", {
+  id: integer("id").primaryKey(),
+  name: text("name").notNull(),
+  createdTs: createdTs(),
+  updatedTs: updatedTs(),
+});
+
+// ---------------------------------------------------------------- users and authentication
+
+export const USER_ROLES = ["admin", "publisher"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey(),
+    username: text("username").notNull(),
+    name: text("name").notNull().default(""),
+    // PBKDF2-SHA256: "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>"
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: USER_ROLES }).notNull(),
+    publisherId: integer("publisher_id").references(() => publishers.id),
+    // A user with a telephone on file must pass SMS multi-factor authentication.
+    mfaTelephone: text("mfa_telephone"),
+    passwordExpiresTs: ts("password_expires_ts"),
+    passwordChangedTs: ts("password_changed_ts"),
+    disabled: bool("disabled").notNull().default(false),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [uniqueIndex("users_username_uq").on(t.username)],
+);
+
+export const mfaChallenges = sqliteTable(
+  "mfa_challenges",
+  {
+    // SHA-256 of the opaque mfa_token handed to the client.
+    id: text("id").primaryKey(),
+    userId: integer("user_id").notNull().references(() => users.id),
+    codeHash: text("code_hash").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    expiresTs: ts("expires_ts").notNull(),
+    usedTs: ts("used_ts"),
+    createdTs: createdTs(),
+  },
+  (t) => [index("mfa_challenges_user_idx").on(t.userId)],
+);
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    // SHA-256 of the opaque refresh token; the token itself is never stored.
+    id: text("id").primaryKey(),
+    userId: integer("user_id").notNull().references(() => users.id),
+    expiresTs: ts("expires_ts").notNull(),
+    usedTs: ts("used_ts"),
+    revokedTs: ts("revoked_ts"),
+    createdTs: createdTs(),
+  },
+  (t) => [index("refresh_tokens_user_idx").on(t.userId)],
+);
+
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").notNull().references(() => users.id),
+    codeHash: text("code_hash").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    expiresTs: ts("expires_ts").notNull(),
+    usedTs: ts("used_ts"),
+    createdTs: createdTs(),
+  },
+  (t) => [index("password_resets_user_idx").on(t.userId)],
+);
+
+// Messages of the local `outbox` SMS provider (never used in production).
+export const outboxMessages = sqliteTable("outbox_messages", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  to: text("to").notNull(),
+  body: text("body").notNull(),
+  createdTs: createdTs(),
+});
+
+// ---------------------------------------------------------------- campaigns
+
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: integer("id").primaryKey(),
+    name: text("name").notNull(),
+    advertiserId: integer("advertiser_id").notNull().references(() => advertisers.id),
+    currencyId: integer("currency_id").notNull().references(() => currencies.id),
+    startTs: ts("start_ts").notNull(),
+    endTs: ts("end_ts").notNull(),
+    leadsRequired: integer("leads_required").notNull().default(0),
+    // Administrative state; the status the API shows is derived (src/db/campaign-status.ts).
+    paused: bool("paused").notNull().default(false),
+    pauseTs: ts("pause_ts"),
+    pauseReason: text("pause_reason"),
+    contractSigned: bool("contract_signed").notNull().default(true),
+    payout: text("payout").notNull().default("CPL"),
+    payoutAmount: text("payout_amount").notNull().default("0.00"),
+    contractValue: text("contract_value").notNull().default("0.00"),
+    defaultPublisherRate: integer("default_publisher_rate").notNull().default(0),
+    campaignMarket: text("campaign_market").notNull().default("b2b"),
+    defaultThresholdScore: integer("default_threshold_score").notNull().default(70),
+    integrate: bool("integrate").notNull().default(true),
+    callCentre: bool("call_centre").notNull().default(false),
+    doubleOptin: bool("double_optin").notNull().default(false),
+    scoreBaseRouting: bool("score_base_routing").notNull().default(false),
+    performanceModel: text("performance_model").notNull().default("full"),
+    internalOnly: bool("internal_only").notNull().default(false),
+    publisherPayoutType: text("publisher_payout_type").notNull().default("CPL"),
+    manualScore: bool("manual_score").notNull().default(false),
+    useValueTransforms: bool("use_value_transforms").notNull().default(false),
+    testMode: bool("test_mode").notNull().default(false),
+    holdPublisherOverDelivery: bool("hold_publisher_over_delivery").notNull().default(false),
+    uncapped: bool("uncapped").notNull().default(false),
+    unavailableCampaignLogic: text("unavailable_campaign_logic").notNull().default("allow_leads"),
+    unavailableCampaignRedirectUrl: text("unavailable_campaign_redirect_url"),
+    leadProcessDelay: integer("lead_process_delay").notNull().default(0),
+    // Campaign webhook key (digest §4); publisher keys live on campaign_publishers.
+    apiKey: text("api_key").notNull(),
+    isTemplate: bool("is_template").notNull().default(false),
+    notes: text("notes"),
+    signName: text("sign_name"),
+    signRole: text("sign_role"),
+    signTs: ts("sign_ts"),
+    signIoNumber: text("sign_io_number"),
+    terms: text("terms").notNull().default(""),
+    deletedTs: ts("deleted_ts"),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [
+    index("campaigns_start_idx").on(t.startTs),
+    index("campaigns_end_idx").on(t.endTs),
+    index("campaigns_updated_idx").on(t.updatedTs),
+    index("campaigns_created_idx").on(t.createdTs),
+    index("campaigns_advertiser_idx").on(t.advertiserId),
+    index("campaigns_paused_idx").on(t.paused),
+    uniqueIndex("campaigns_api_key_uq").on(t.apiKey),
+  ],
+);
+
+// Running totals, kept exact by the per-lead Durable Object (each transition moves one lead
+// from one bucket to another in the same D1 batch as the status change).
+export const campaignStatistics = sqliteTable("campaign_statistics", {
+  campaignId: integer("campaign_id").primaryKey().references(() => campaigns.id),
+  totalLeads: integer("total_leads").notNull().default(0),
+  validLeads: integer("valid_leads").notNull().default(0),
+  cautionLeads: integer("caution_leads").notNull().default(0),
+  invalidLeads: integer("invalid_leads").notNull().default(0),
+  testLeads: integer("test_leads").notNull().default(0),
+  billableLeads: integer("billable_leads").notNull().default(0),
+  deliveredLeads: integer("delivered_leads").notNull().default(0),
+  heldLeads: integer("held_leads").notNull().default(0),
+  processingLeads: integer("processing_leads").notNull().default(0),
+  impressions: integer("impressions").notNull().default(0),
+  conversions: integer("conversions").notNull().default(0),
+  clicks: integer("clicks").notNull().default(0),
+  lastConversionTs: ts("last_conversion_ts"),
+});
+
+// Per campaign and UTC day, the same buckets as campaign_statistics.
+export const leadStatisticsChronologies = sqliteTable(
+  "lead_statistics_chronologies",
+  {
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    day: text("day").notNull(), // YYYY-MM-DD
+    totalLeads: integer("total_leads").notNull().default(0),
+    validLeads: integer("valid_leads").notNull().default(0),
+    cautionLeads: integer("caution_leads").notNull().default(0),
+    invalidLeads: integer("invalid_leads").notNull().default(0),
+    testLeads: integer("test_leads").notNull().default(0),
+    billableLeads: integer("billable_leads").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.day] })],
+);
+
+export const campaignPublishers = sqliteTable(
+  "campaign_publishers",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    publisherId: integer("publisher_id").notNull().references(() => publishers.id),
+    apiKey: text("api_key").notNull(),
+    // Allocation: the number of billable leads this publisher is contracted for (null = uncapped).
+    cap: integer("cap"),
+    payoutAmount: text("payout_amount"),
+    signed: bool("signed").notNull().default(true),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [
+    uniqueIndex("campaign_publishers_uq").on(t.campaignId, t.publisherId),
+    uniqueIndex("campaign_publishers_api_key_uq").on(t.apiKey),
+    index("campaign_publishers_publisher_idx").on(t.publisherId),
+  ],
+);
+
+export const forms = sqliteTable(
+  "forms",
+  {
+    id: integer("id").primaryKey(),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    name: text("name").notNull(),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [index("forms_campaign_idx").on(t.campaignId)],
+);
+
+export const FIELD_TYPES = ["text", "email", "telephone", "number", "date", "hidden", "submit"] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export const formFields = sqliteTable(
+  "form_fields",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    formId: integer("form_id").notNull().references(() => forms.id),
+    // As captured, with nested names in bracket form: "firstName", "lookup[postcode]".
+    name: text("name").notNull(),
+    type: text("type", { enum: FIELD_TYPES }).notNull().default("text"),
+    required: bool("required").notNull().default(false),
+    hidden: bool("hidden").notNull().default(false),
+    position: integer("position").notNull().default(0),
+  },
+  (t) => [uniqueIndex("form_fields_uq").on(t.formId, t.name)],
+);
+
+export const links = sqliteTable(
+  "links",
+  {
+    id: integer("id").primaryKey(),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    channel: text("channel").notNull(),
+    name: text("name").notNull(),
+    destination: text("destination").notNull(),
+    enabled: bool("enabled").notNull().default(true),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [index("links_campaign_idx").on(t.campaignId)],
+);
+
+// ---------------------------------------------------------------- leads
+
+export const LEAD_FLAGS = ["Valid", "Caution", "Invalid", "Test"] as const;
+export type LeadFlag = (typeof LEAD_FLAGS)[number];
+
+export const leads = sqliteTable(
+  "leads",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    publisherId: integer("publisher_id").notNull().references(() => publishers.id),
+    formId: integer("form_id").notNull().references(() => forms.id),
+    linkId: integer("link_id").references(() => links.id),
+    leadHash: text("lead_hash").notNull(),
+    // Processr outcome (null until processed) and the current flag (null until processed,
+    // then set by the Processr and changed only through the lead's Durable Object).
+    qaResult: text("qa_result", { enum: LEAD_FLAGS }),
+    flag: text("flag", { enum: LEAD_FLAGS }),
+    processrStatus: integer("processr_status").notNull().default(0),
+    score: integer("score").notNull().default(0),
+    maxScore: integer("max_score").notNull().default(0),
+    hardfail: bool("hardfail").notNull().default(false),
+    overAllocation: bool("over_allocation").notNull().default(false),
+    advertiserBillable: bool("advertiser_billable").notNull().default(false),
+    publisherBillable: bool("publisher_billable").notNull().default(false),
+    publisherPayout: text("publisher_payout").notNull().default("0.00"),
+    advertiserPayout: text("advertiser_payout").notNull().default("0.00"),
+    // Copies of the core captured values, for filtering and for the Lead resource.
+    email: text("email"),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    telephone: text("telephone"),
+    postcode: text("postcode"),
+    addressLine1: text("address_line1"),
+    addressLine2: text("address_line2"),
+    addressLine3: text("address_line3"),
+    addressLine4: text("address_line4"),
+    publisherSubId: text("publisher_sub_id"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    processingCounter: integer("processing_counter").notNull().default(0),
+    firstDeliveredTs: ts("first_delivered_ts"),
+    deletedTs: ts("deleted_ts"),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [
+    uniqueIndex("leads_hash_uq").on(t.leadHash),
+    index("leads_campaign_idx").on(t.campaignId, t.id),
+    index("leads_campaign_created_idx").on(t.campaignId, t.createdTs),
+    index("leads_publisher_idx").on(t.publisherId, t.id),
+    index("leads_email_idx").on(t.email),
+    index("leads_created_idx").on(t.createdTs),
+    index("leads_updated_idx").on(t.updatedTs),
+    index("leads_ip_created_idx").on(t.ip, t.createdTs),
+    index("leads_processr_status_idx").on(t.processrStatus),
+  ],
+);
+
+export const leadDatas = sqliteTable(
+  "lead_datas",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    leadId: integer("lead_id").notNull().references(() => leads.id),
+    name: text("name").notNull(),
+    value: text("value").notNull(),
+    // "core.data" for captured values, "system" for values the platform sets (leadHash, ...).
+    type: text("type").notNull().default("core.data"),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [uniqueIndex("lead_datas_lead_name_uq").on(t.leadId, t.name)],
+);
+
+export const leadNotes = sqliteTable(
+  "lead_notes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    leadId: integer("lead_id").notNull().references(() => leads.id),
+    userId: integer("user_id").references(() => users.id),
+    // Who made the change when it was not a user: "processr", "sync:<enterprise url>", ...
+    author: text("author").notNull(),
+    note: text("note").notNull(),
+    fromFlag: text("from_flag"),
+    toFlag: text("to_flag"),
+    reason: text("reason"),
+    createdTs: createdTs(),
+  },
+  (t) => [index("lead_notes_lead_idx").on(t.leadId, t.id)],
+);
+
+// Submitted Idempotency-Key values of lead capture, with the first response.
+export const idempotencyKeys = sqliteTable("idempotency_keys", {
+  // "<publisherId>:<key>"
+  key: text("key").primaryKey(),
+  requestHash: text("request_hash").notNull(),
+  leadId: integer("lead_id").references(() => leads.id),
+  responseStatus: integer("response_status").notNull(),
+  responseBody: text("response_body").notNull(),
+  createdTs: createdTs(),
+});
+
+// ---------------------------------------------------------------- processr
+
+export const campaignProcessrJobs = sqliteTable(
+  "campaign_processr_jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    // Job type key, e.g. "required_value_check" (src/processr/jobs/index.ts).
+    type: text("type").notNull(),
+    label: text("label").notNull(),
+    score: integer("score").notNull().default(0),
+    hardfail: bool("hardfail").notNull().default(false),
+    enabled: bool("enabled").notNull().default(true),
+    position: integer("position").notNull().default(0),
+    config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>().default({}),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [index("campaign_processr_jobs_campaign_idx").on(t.campaignId, t.position)],
+);
+
+export const JOB_RESULT_STATUSES = ["passed", "failed", "not_run"] as const;
+export type JobResultStatus = (typeof JOB_RESULT_STATUSES)[number];
+
+export const processrJobLeads = sqliteTable(
+  "processr_job_leads",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    leadId: integer("lead_id").notNull().references(() => leads.id),
+    campaignProcessrJobId: integer("campaign_processr_job_id")
+      .notNull()
+      .references(() => campaignProcessrJobs.id),
+    status: text("status", { enum: JOB_RESULT_STATUSES }).notNull(),
+    message: text("message").notNull().default(""),
+    score: integer("score").notNull().default(0),
+    startedTs: ts("started_ts").notNull(),
+    finishedTs: ts("finished_ts").notNull(),
+  },
+  (t) => [uniqueIndex("processr_job_leads_uq").on(t.leadId, t.campaignProcessrJobId)],
+);
+
+export const LOG_TYPES = ["processr", "provider"] as const;
+export type LogType = (typeof LOG_TYPES)[number];
+
+export const logs = sqliteTable(
+  "logs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type", { enum: LOG_TYPES }).notNull(),
+    leadId: integer("lead_id").references(() => leads.id),
+    campaignId: integer("campaign_id").references(() => campaigns.id),
+    campaignProcessrJobId: integer("campaign_processr_job_id"),
+    level: text("level").notNull().default("info"),
+    message: text("message").notNull(),
+    // Structured detail: request/response of provider calls, job outcome, duration.
+    context: text("context", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdTs: createdTs(),
+  },
+  (t) => [
+    index("logs_lead_idx").on(t.leadId, t.id),
+    index("logs_type_idx").on(t.type, t.id),
+  ],
+);
+
+// ---------------------------------------------------------------- sync tags and integrations
+
+// Receiving side: an upstream enterprise asked to be told about status changes of a lead.
+export const syncSubscriptions = sqliteTable(
+  "sync_subscriptions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    leadId: integer("lead_id").notNull().references(() => leads.id),
+    campaignPublisherId: integer("campaign_publisher_id")
+      .notNull()
+      .references(() => campaignPublishers.id),
+    callbackUrl: text("callback_url").notNull(),
+    // Standard Webhooks secret, "whsec_<base64>".
+    secret: text("secret").notNull(),
+    disabledTs: ts("disabled_ts"),
+    createdTs: createdTs(),
+  },
+  (t) => [index("sync_subscriptions_lead_idx").on(t.leadId)],
+);
+
+// Events a lead's Durable Object has committed, and their delivery to each subscriber.
+export const leadEvents = sqliteTable(
+  "lead_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    leadId: integer("lead_id").notNull().references(() => leads.id),
+    type: text("type").notNull(),
+    payload: text("payload", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    createdTs: createdTs(),
+  },
+  (t) => [index("lead_events_lead_idx").on(t.leadId, t.id)],
+);
+
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    // The webhook-id header, stable across retries.
+    id: text("id").primaryKey(),
+    eventId: integer("event_id").notNull().references(() => leadEvents.id),
+    subscriptionId: integer("subscription_id").notNull().references(() => syncSubscriptions.id),
+    leadId: integer("lead_id").notNull().references(() => leads.id),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptTs: ts("next_attempt_ts"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    deliveredTs: ts("delivered_ts"),
+    createdTs: createdTs(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_uq").on(t.eventId, t.subscriptionId),
+    index("webhook_deliveries_lead_idx").on(t.leadId, t.status),
+  ],
+);
+
+// Sending side: webhook ids already accepted, so that a replayed callback changes nothing.
+export const webhookReceipts = sqliteTable("webhook_receipts", {
+  id: text("id").primaryKey(),
+  receivedTs: createdTs(),
+});
+
+// One row per (lead, integration job): the at-most-once record of an outbound delivery.
+export const integrationDeliveries = sqliteTable(
+  "integration_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    leadId: integer("lead_id").notNull().references(() => leads.id),
+    campaignProcessrJobId: integer("campaign_processr_job_id")
+      .notNull()
+      .references(() => campaignProcessrJobs.id),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    idempotencyKey: text("idempotency_key").notNull(),
+    remoteLeadId: text("remote_lead_id"),
+    remoteLeadHash: text("remote_lead_hash"),
+    responseValue: text("response_value"),
+    // Secret of the sync-tag subscription placed for this delivery (Convertr Connect).
+    syncSecret: text("sync_secret"),
+    lastError: text("last_error"),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [
+    uniqueIndex("integration_deliveries_uq").on(t.leadId, t.campaignProcessrJobId),
+    index("integration_deliveries_remote_idx").on(t.remoteLeadId),
+  ],
+);
+
+export type User = typeof users.$inferSelect;
+export type Campaign = typeof campaigns.$inferSelect;
+export type Lead = typeof leads.$inferSelect;
+export type CampaignProcessrJob = typeof campaignProcessrJobs.$inferSelect;

@@ -1,0 +1,54 @@
+import type { LeadObject } from "./leads/lead-object";
+import type { RateLimiter } from "./ratelimit/rate-limiter";
+import type { ProcessrMessage } from "./processr/messages";
+
+// Bindings and vars of wrangler.toml, plus the secrets read from .dev.vars / `wrangler secret`.
+export interface Env {
+  DB: D1Database;
+  LEAD_OBJECT: DurableObjectNamespace<LeadObject>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  PROCESSR_QUEUE: Queue<ProcessrMessage>;
+  PROCESSR_DLQ: Queue<ProcessrMessage>;
+
+  ENTERPRISE: string;
+  BASE_URL: string;
+  ENVIRONMENT: "local" | "production";
+  SMS_PROVIDER: "outbox" | "twilio";
+  RATE_LIMIT_WINDOW_SECONDS: string;
+  RATE_LIMIT_LOGIN: string;
+  RATE_LIMIT_LEAD_RESULT: string;
+  RATE_LIMIT_TOTAL: string;
+  OUTBOUND_HOST_CONCURRENCY: string;
+  CORS_ORIGINS: string;
+
+  JWT_SECRET?: string;
+  WEBHOOK_KEY?: string;
+  TWILIO_ACCOUNT_SID?: string;
+  TWILIO_AUTH_TOKEN?: string;
+  TWILIO_FROM?: string;
+  // Overrides the Twilio API origin (tests point it at a local server).
+  TWILIO_API_BASE?: string;
+}
+
+// Who is calling, as established by src/auth/authenticate.ts.
+export type Principal =
+  | {
+      kind: "user";
+      userId: number;
+      username: string;
+      role: "admin" | "publisher";
+      publisherId: number | null;
+    }
+  | {
+      // A campaign-publisher API key (X-Api-Key): one campaign, one publisher.
+      kind: "apiKey";
+      campaignPublisherId: number;
+      campaignId: number;
+      publisherId: number;
+    };
+
+export interface AppVariables {
+  principal: Principal;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -1,0 +1,95 @@
+import type { Context } from "hono";
+import { ApiError } from "../errors";
+
+// Bodies larger than this are refused before parsing (lead capture has its own, smaller limits).
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type BodyKind = "json" | "form";
+
+export function bodyKind(c: Context): BodyKind | null {
+  const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "application/json" || type.endsWith("+json")) return "json";
+  if (type === "application/x-www-form-urlencoded" || type === "x-www-form-urlencoded" || type === "multipart/form-data")
+    return "form";
+  return null;
+}
+
+/** Reads the raw body with a size limit (413 past it), whatever Content-Length claims. */
+export async function readBodyText(c: Context, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(c.req.header("Content-Length") ?? "0");
+  if (declared > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
+  const buf = await c.req.arrayBuffer();
+  if (buf.byteLength > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buf);
+  } catch {
+    throw new ApiError("BAD_REQUEST", "Request body is not valid UTF-8.");
+  }
+}
+
+/**
+ * A flat body of string fields from JSON, url-encoded or multipart data. Non-string JSON values
+ * and repeated keys are refused rather than guessed at.
+ */
+export async function readFlatFields(c: Context, limit = MAX_BODY_BYTES): Promise<Record<string, string>> {
+  const kind = bodyKind(c);
+  if (kind === null) {
+    throw new ApiError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      "Content-Type must be application/json, application/x-www-form-urlencoded or multipart/form-data.",
+    );
+  }
+  const type = (c.req.header("Content-Type") ?? "").toLowerCase();
+  if (type.startsWith("multipart/form-data")) {
+    const declared = Number(c.req.header("Content-Length") ?? "0");
+    if (declared > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
+    let form: FormData;
+    try {
+      form = await c.req.raw.clone().formData();
+    } catch {
+      throw new ApiError("BAD_REQUEST", "Malformed multipart body.");
+    }
+    return fromPairs([...form.entries()].map(([k, v]) => [k, typeof v === "string" ? v : null]));
+  }
+  const text = await readBodyText(c, limit);
+  if (kind === "json") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ApiError("BAD_REQUEST", "Request body is not valid JSON.");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new ApiError("BAD_REQUEST", "Request body must be a JSON object.");
+    }
+    return fromPairs(
+      Object.entries(parsed).map(([k, v]) => [k, typeof v === "string" ? v : typeof v === "number" ? String(v) : null]),
+    );
+  }
+  return fromPairs(decodeUrlEncoded(text));
+}
+
+/** Strict application/x-www-form-urlencoded decoding: malformed percent-encoding is a 400. */
+export function decodeUrlEncoded(text: string): [string, string][] {
+  if (text === "") return [];
+  return text.split("&").filter(Boolean).map((pair) => {
+    const eq = pair.indexOf("=");
+    const rawKey = eq < 0 ? pair : pair.slice(0, eq);
+    const rawValue = eq < 0 ? "" : pair.slice(eq + 1);
+    try {
+      return [decodeURIComponent(rawKey.replace(/\+/g, " ")), decodeURIComponent(rawValue.replace(/\+/g, " "))];
+    } catch {
+      throw new ApiError("BAD_REQUEST", "Malformed percent-encoding in request body.");
+    }
+  });
+}
+
+function fromPairs(pairs: [string, string | null][]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of pairs) {
+    if (v === null) throw new ApiError("BAD_REQUEST", `Field "${k}" must be a string.`);
+    if (k in out) throw new ApiError("BAD_REQUEST", `Field "${k}" is given more than once.`);
+    out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { randomDigits, randomToken, sha256Hex, timingSafeEqual } from "../auth/crypto";
+import { DUMMY_PASSWORD_HASH, verifyPassword } from "../auth/password";
+import { messageSender } from "../auth/sms";
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  issueAccessToken,
+  REFRESH_TOKEN_TTL_SECONDS,
+} from "../auth/tokens";
+import { type Db, getDb } from "../db/client";
+import { mfaChallenges, refreshTokens, type User, users } from "../db/schema";
+import type { AppEnv, Env } from "../env";
+import { readFlatFields } from "../http/body";
+import { oauthError, renderOAuthError } from "./oauth-errors";
+
+// POST /api/login: password grant (with SMS multi-factor) and refresh-token grant (seed 001 §3.2).
+export const MFA_CODE_TTL_MS = 5 * 60 * 1000;
+export const MFA_MAX_ATTEMPTS = 5;
+
+const passwordGrant = z.object({
+  grant_type: z.literal("password").optional(),
+  username: z.string().min(1).max(254),
+  password: z.string().min(1).max(1024),
+  mfa_token: z.string().min(1).max(256).optional(),
+  mfa_code: z.string().min(1).max(16).optional(),
+});
+const refreshGrant = z.object({
+  grant_type: z.literal("refresh_token"),
+  refresh_token: z.string().min(1).max(256),
+});
+
+const badCredentials = () =>
+  oauthError("BAD_REQUEST", "invalid_grant", "Invalid username and password combination");
+
+async function tokenResponse(env: Env, db: Db, user: User, now: number) {
+  const passwordExpired = user.passwordExpiresTs !== null && user.passwordExpiresTs <= now;
+  const { token, expiresTs } = await issueAccessToken(env, user, passwordExpired, now);
+  const refresh = randomToken();
+  await db.insert(refreshTokens).values({
+    id: await sha256Hex(refresh),
+    userId: user.id,
+    expiresTs: now + REFRESH_TOKEN_TTL_SECONDS * 1000,
+    createdTs: now,
+  });
+  return {
+    access_token: token,
+    expires_in: ACCESS_TOKEN_TTL_SECONDS,
+    token_type: "bearer",
+    scope: null,
+    refresh_token: refresh,
+    client_id: `leadflare_${env.ENTERPRISE}`,
+    user_id: user.id,
+    password_expired: passwordExpired,
+    expires_ts: expiresTs,
+  };
+}
+
+async function startMfa(env: Env, db: Db, user: User, now: number) {
+  const mfaToken = randomToken();
+  const code = randomDigits(6);
+  await db.insert(mfaChallenges).values({
+    id: await sha256Hex(mfaToken),
+    userId: user.id,
+    codeHash: await sha256Hex(`${mfaToken}:${code}`),
+    expiresTs: now + MFA_CODE_TTL_MS,
+    createdTs: now,
+  });
+  await messageSender(env).send(user.mfaTelephone!, `Your ${env.ENTERPRISE} login code is ${code}`);
+  return oauthError("UNAUTHORIZED", "Mfa Required", "Multifactor authentication required", { mfa_token: mfaToken });
+}
+
+async function checkMfa(db: Db, user: User, mfaToken: string, code: string, now: number) {
+  const id = await sha256Hex(mfaToken);
+  const challenge = await db.select().from(mfaChallenges).where(eq(mfaChallenges.id, id)).get();
+  const dead = oauthError("BAD_REQUEST", "invalid_grant", "The MFA token is invalid or has expired; log in again");
+  if (!challenge || challenge.userId !== user.id || challenge.usedTs !== null) throw dead;
+  if (challenge.expiresTs <= now || challenge.attempts >= MFA_MAX_ATTEMPTS) throw dead;
+  if (!timingSafeEqual(challenge.codeHash, await sha256Hex(`${mfaToken}:${code}`))) {
+    await db
+      .update(mfaChallenges)
+      .set({ attempts: sql`${mfaChallenges.attempts} + 1` })
+      .where(eq(mfaChallenges.id, id));
+    throw oauthError("BAD_REQUEST", "invalid_grant", "Invalid MFA code");
+  }
+  // Single use: only the request that flips used_ts wins.
+  const res = await db
+    .update(mfaChallenges)
+    .set({ usedTs: now })
+    .where(and(eq(mfaChallenges.id, id), isNull(mfaChallenges.usedTs)))
+    .run();
+  if (res.meta.changes !== 1) throw dead;
+}
+
+async function loginWithPassword(env: Env, input: z.infer<typeof passwordGrant>) {
+  const db = getDb(env);
+  const now = Date.now();
+  const user = await db.select().from(users).where(eq(users.username, input.username)).get();
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  if (!user || !ok || user.disabled) throw badCredentials();
+  if (user.mfaTelephone) {
+    if (!input.mfa_token || !input.mfa_code) throw await startMfa(env, db, user, now);
+    await checkMfa(db, user, input.mfa_token, input.mfa_code, now);
+  }
+  return tokenResponse(env, db, user, now);
+}
+
+async function loginWithRefreshToken(env: Env, refreshToken: string) {
+  const db = getDb(env);
+  const now = Date.now();
+  const id = await sha256Hex(refreshToken);
+  const invalid = oauthError("BAD_REQUEST", "invalid_grant", "The refresh token is invalid or has expired");
+  const row = await db.select().from(refreshTokens).where(eq(refreshTokens.id, id)).get();
+  if (!row || row.revokedTs !== null || row.expiresTs <= now) throw invalid;
+  const claimed = await db
+    .update(refreshTokens)
+    .set({ usedTs: now })
+    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedTs)))
+    .run();
+  if (claimed.meta.changes !== 1) {
+    // A replayed refresh token means it leaked: revoke the whole family of the user's tokens.
+    await db
+      .update(refreshTokens)
+      .set({ revokedTs: now })
+      .where(and(eq(refreshTokens.userId, row.userId), isNull(refreshTokens.revokedTs)));
+    throw invalid;
+  }
+  const user = await db.select().from(users).where(eq(users.id, row.userId)).get();
+  if (!user || user.disabled) throw invalid;
+  return tokenResponse(env, db, user, now);
+}
+
+export const login = new Hono<AppEnv>();
+login.onError(renderOAuthError);
+
+login.post("/", async (c) => {
+  const fields = await readFlatFields(c);
+  if (fields.grant_type === "refresh_token") {
+    const parsed = refreshGrant.safeParse(fields);
+    if (!parsed.success) throw oauthError("BAD_REQUEST", "invalid_request", "Missing refresh_token");
+    return c.json(await loginWithRefreshToken(c.env, parsed.data.refresh_token));
+  }
+  if (fields.grant_type !== undefined && fields.grant_type !== "password") {
+    throw oauthError("BAD_REQUEST", "unsupported_grant_type", `Unsupported grant_type "${fields.grant_type}"`);
+  }
+  const parsed = passwordGrant.safeParse(fields);
+  if (!parsed.success) throw oauthError("BAD_REQUEST", "invalid_request", "Missing username or password");
+  return c.json(await loginWithPassword(c.env, parsed.data));
+});
