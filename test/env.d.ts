@@ -7,5 +7,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       TEST_SEED: string[];
     }
+    interface Exports {
+      default: { fetch(request: Request): Promise<Response> };
+    }
   }
 }

@@ -14,11 +14,12 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
   return exports.default.fetch(new Request(new URL(path, BASE), init));
 }
 
-export function form(fields: Record<string, string>): RequestInit {
+export function form(fields: Record<string, string | number>, headers: Record<string, string> = {}): RequestInit {
+  const body = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)]));
   return {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(fields).toString(),
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+    body: body.toString(),
   };
 }
 

@@ -1,0 +1,27 @@
+import type { LeadFlag } from "../db/schema";
+
+// The contract of the per-lead Durable Object (src/leads/lead-object.ts). Every status change of
+// a lead goes through LeadObject.transition(); nothing else writes leads.flag.
+
+export type TransitionSource = "processr" | "manual" | "webhook" | "sync" | "delete";
+
+export interface TransitionRequest {
+  leadId: number;
+  /** The new flag, or "Deleted" for a soft delete. */
+  to: LeadFlag | "Deleted";
+  source: TransitionSource;
+  /** Who: a user id when a person did it. */
+  userId?: number | null;
+  /** Human-readable actor for notes: "admin@acme.test", "processr", "sync:http://127.0.0.1:8787". */
+  author: string;
+  reason?: string | null;
+  /** Processr outcome detail, for source "processr". */
+  processr?: { score: number; maxScore: number; hardfail: boolean; qaResult: LeadFlag };
+}
+
+export type TransitionResult =
+  | { ok: true; leadId: number; from: LeadFlag | null; to: LeadFlag | "Deleted"; changed: boolean }
+  | { ok: false; code: "NOT_FOUND" | "INVALID_TRANSITION"; message: string };
+
+/** Events a lead emits to sync-tag subscribers (payload `type` of the signed callback). */
+export type LeadEventType = "lead.status_changed" | "lead.deleted";

@@ -1,0 +1,102 @@
+import type { z } from "zod";
+import type { Env } from "../env";
+import type { LeadFlag } from "../db/schema";
+
+// Contracts between the Processr run (src/processr/run.ts), its QA jobs (src/processr/jobs/) and
+// its integration jobs (src/integrations/).
+
+/** Numeric Processr states (digest §7). */
+export const PROCESSR_STATUS = {
+  RECEIVED: 0,
+  SENT_TO_PROCESSR: 100,
+  ON_HOLD_NO_JOB: 500,
+  ON_HOLD_OVER_DELIVERY: 510,
+  FAILED: 900, // gave up after retries: the message went to the dead-letter queue
+  COMPLETE: 1000,
+} as const;
+
+export const PROCESSR_STATUS_NAMES: Record<number, string> = {
+  0: "Received",
+  100: "Sent to Processr",
+  500: "On Hold - No Job Assigned",
+  510: "On Hold - Publisher Over Delivery",
+  900: "Processing Failed",
+  1000: "Complete",
+};
+
+/** What a job sees of the lead it runs on. */
+export interface JobLead {
+  id: number;
+  campaignId: number;
+  publisherId: number;
+  ip: string | null;
+  userAgent: string | null;
+  createdTs: number;
+  email: string | null;
+  /** Every captured value by field name as captured ("firstName", "lookup[postcode]"). */
+  values: Record<string, string>;
+}
+
+/** History queries for duplicate, rate and activity checks (D1 implementation: src/processr/job-context.ts). */
+export interface JobHistory {
+  /**
+   * Counts other leads (id != lead.id, created before it or with a lower id, not deleted) matching
+   * all the given conditions.
+   */
+  countOtherLeads(q: {
+    lead: JobLead;
+    campaignId?: number;
+    publisherId?: number;
+    email?: string;
+    ip?: string;
+    sinceTs?: number;
+    /** Only leads with one of these flags; "Billable" means advertiser-billable Valid leads. */
+    flags?: (LeadFlag | "Billable")[];
+  }): Promise<number>;
+}
+
+export interface JobContext {
+  history: JobHistory;
+  now: number;
+}
+
+export interface JobOutcome {
+  passed: boolean;
+  /** Why it failed (shown in job results, lead-result reasons and logs), or a short pass note. */
+  message: string;
+}
+
+/** A QA job type: one module per type under src/processr/jobs/. */
+export interface QaJobDefinition<C = unknown> {
+  kind: "qa";
+  /** Key stored in campaign_processr_jobs.type, e.g. "required_value_check". */
+  type: string;
+  /** Convertr's catalogue id and name (digest §9), where it has one. */
+  catalogueId: number | null;
+  name: string;
+  /** Validates campaign_processr_jobs.config; defaults fill in missing settings. */
+  configSchema: z.ZodType<C>;
+  run(lead: JobLead, config: C, ctx: JobContext): Promise<JobOutcome> | JobOutcome;
+}
+
+/** Result of one integration delivery attempt. */
+export type IntegrationOutcome =
+  | { status: "delivered"; remoteLeadId?: string; remoteLeadHash?: string; responseValue?: string; message: string }
+  /** Final failure (e.g. the client's 4xx validation error): not retried. */
+  | { status: "rejected"; message: string }
+  /** Transient failure: retried with backoff; retryAfterMs honours the client's Retry-After. */
+  | { status: "retry"; message: string; retryAfterMs?: number };
+
+/** An integration job type (src/integrations/): runs after QA, only on Valid leads, at most once per lead. */
+export interface IntegrationJobDefinition<C = unknown> {
+  kind: "integration";
+  type: string;
+  catalogueId: number | null;
+  name: string;
+  configSchema: z.ZodType<C>;
+  deliver(
+    lead: JobLead & { leadHash: string },
+    config: C,
+    ctx: { env: Env; jobId: number; idempotencyKey: string; attempt: number },
+  ): Promise<IntegrationOutcome>;
+}

@@ -1,0 +1,51 @@
+import { base64ToBytes, bytesToBase64, hmacSha256, randomBytes, timingSafeEqual } from "../auth/crypto";
+
+// Standard Webhooks v1 (engineering notes §3): HMAC-SHA256 over "{id}.{timestamp}.{body}",
+// header `webhook-signature: v1,<base64>` (space-separated list), secret `whsec_<base64>`.
+export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
+
+export function newWebhookSecret(): string {
+  return `whsec_${bytesToBase64(randomBytes(32))}`;
+}
+
+function secretBytes(secret: string): Uint8Array {
+  return base64ToBytes(secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret);
+}
+
+export async function signWebhook(secret: string, id: string, timestampSeconds: number, body: string): Promise<string> {
+  const mac = await hmacSha256(secretBytes(secret), `${id}.${timestampSeconds}.${body}`);
+  return `v1,${bytesToBase64(mac)}`;
+}
+
+/** Headers for one delivery attempt (the timestamp is of this attempt, the id stays the same). */
+export async function webhookHeaders(secret: string, id: string, body: string, now = Date.now()) {
+  const timestamp = Math.floor(now / 1000);
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": await signWebhook(secret, id, timestamp, body),
+    "Content-Type": "application/json",
+  };
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: "missing_headers" | "stale_timestamp" | "bad_signature" };
+
+/** Checks headers and signature; replay detection (seen ids) is the caller's, with its storage. */
+export async function verifyWebhook(
+  secret: string,
+  headers: Headers,
+  body: string,
+  now = Date.now(),
+): Promise<VerifyResult> {
+  const id = headers.get("webhook-id");
+  const ts = headers.get("webhook-timestamp");
+  const sigs = headers.get("webhook-signature");
+  if (!id || !ts || !sigs || !/^\d+$/.test(ts)) return { ok: false, reason: "missing_headers" };
+  if (Math.abs(Math.floor(now / 1000) - Number(ts)) > TIMESTAMP_TOLERANCE_SECONDS) {
+    return { ok: false, reason: "stale_timestamp" };
+  }
+  const expected = await signWebhook(secret, id, Number(ts), body);
+  let match = false;
+  for (const candidate of sigs.split(" ")) match = timingSafeEqual(candidate, expected) || match;
+  return match ? { ok: true } : { ok: false, reason: "bad_signature" };
+}
