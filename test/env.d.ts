@@ -7,8 +7,9 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       TEST_SEED: string[];
     }
-    interface Exports {
-      default: { fetch(request: Request): Promise<Response> };
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+      durableNamespaces: "LeadObject" | "RateLimiter";
     }
   }
 }
