@@ -1,5 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import type { TransitionRequest, TransitionResult } from "./types";
 
-// Owns one lead's status (issue 4).
-export class LeadObject extends DurableObject<Env> {}
+// Owns one lead's status (issue 4; being implemented).
+export class LeadObject extends DurableObject<Env> {
+  async transition(_req: TransitionRequest): Promise<TransitionResult> {
+    throw new Error("LeadObject.transition is not implemented yet");
+  }
+}
