@@ -3,25 +3,44 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { type Fixture, seedStatements } from "./src/db/seed.ts";
 
-// Tests run inside workerd with the bindings of wrangler.toml (real D1, Durable Objects and
-// Queues). Storage is isolated per test file; test/setup.ts migrates and seeds each file's D1.
+// Two projects:
+// - "workers": tests inside workerd with the bindings of wrangler.toml (real D1, Durable Objects
+//   and Queues). Storage is isolated per test file; test/setup.ts migrates and seeds each file's D1.
+// - "e2e": Node tests against real local servers (test/e2e/harness.ts), for what needs a real
+//   URL: two enterprises talking to each other, API Platform's api-doc-parser.
 export default defineConfig(async () => {
   const fixture = JSON.parse(readFileSync("demo/enterprises.json", "utf8")) as Fixture;
+  const migrations = await readD1Migrations("./migrations");
+  const seed = await seedStatements(fixture, "acme");
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-            TEST_SEED: await seedStatements(fixture, "acme"),
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, TEST_SEED: seed } },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/e2e/**"],
+            setupFiles: ["./test/setup.ts"],
+            testTimeout: 30_000,
           },
         },
-      }),
-    ],
-    test: {
-      setupFiles: ["./test/setup.ts"],
-      testTimeout: 30_000,
+        {
+          test: {
+            name: "e2e",
+            environment: "node",
+            include: ["test/e2e/**/*.test.ts"],
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+            fileParallelism: false,
+          },
+        },
+      ],
     },
   };
 });

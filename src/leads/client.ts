@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import type { TransitionRequest, TransitionResult } from "./types";
+import type { SubscribeRequest, SubscribeResult, TransitionRequest, TransitionResult } from "./types";
 
 /** The Durable Object that owns a lead: one per lead id. */
 export function leadObject(env: Pick<Env, "LEAD_OBJECT">, leadId: number) {
@@ -9,4 +9,9 @@ export function leadObject(env: Pick<Env, "LEAD_OBJECT">, leadId: number) {
 /** Every status change of a lead goes through here. */
 export function transitionLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionRequest): Promise<TransitionResult> {
   return leadObject(env, req.leadId).transition(req) as Promise<TransitionResult>;
+}
+
+/** Places a sync-tag subscription; the lead object emits the current status at once if it has one. */
+export function subscribeToLead(env: Pick<Env, "LEAD_OBJECT">, req: SubscribeRequest): Promise<SubscribeResult> {
+  return leadObject(env, req.leadId).subscribe(req) as Promise<SubscribeResult>;
 }

@@ -25,3 +25,31 @@ export type TransitionResult =
 
 /** Events a lead emits to sync-tag subscribers (payload `type` of the signed callback). */
 export type LeadEventType = "lead.status_changed" | "lead.deleted";
+
+/** A downstream subscription to a lead's status changes (sync tags), placed through the lead object. */
+export interface SubscribeRequest {
+  leadId: number;
+  campaignPublisherId: number;
+  callbackUrl: string;
+  /** Standard Webhooks secret "whsec_…" chosen by the subscriber. */
+  secret: string;
+}
+
+export type SubscribeResult =
+  | { ok: true; subscriptionId: number }
+  | { ok: false; code: "NOT_FOUND"; message: string };
+
+/**
+ * Body of a signed sync-tag callback (POST to the subscriber's callbackUrl, Standard Webhooks headers).
+ * `flag` is null for "lead.deleted".
+ */
+export interface LeadEventPayload {
+  type: LeadEventType;
+  eventId: number;
+  leadId: number;
+  leadHash: string;
+  flag: LeadFlag | null;
+  previousFlag: LeadFlag | null;
+  reason: string | null;
+  occurredTs: string;
+}
