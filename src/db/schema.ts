@@ -526,6 +526,10 @@ export const integrationDeliveries = sqliteTable(
     responseValue: text("response_value"),
     // Secret of the sync-tag subscription placed for this delivery (Convertr Connect).
     syncSecret: text("sync_secret"),
+    // A worker holding the delivery until this time: two copies of one queue message never call out together.
+    leaseUntilTs: ts("lease_until_ts"),
+    // Highest client event id applied through a sync tag: late, out-of-order callbacks change nothing.
+    lastSyncEventId: integer("last_sync_event_id"),
     lastError: text("last_error"),
     createdTs: createdTs(),
     updatedTs: updatedTs(),
