@@ -1,5 +1,6 @@
 import type { LeadObject } from "./leads/lead-object";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
+import type { OutboundHostLimiter } from "./integrations/host-limiter";
 import type { ProcessrMessage } from "./processr/messages";
 
 // Bindings and vars of wrangler.toml, plus the secrets read from .dev.vars / `wrangler secret`.
@@ -7,6 +8,7 @@ export interface Env {
   DB: D1Database;
   LEAD_OBJECT: DurableObjectNamespace<LeadObject>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  OUTBOUND_LIMITER: DurableObjectNamespace<OutboundHostLimiter>;
   PROCESSR_QUEUE: Queue<ProcessrMessage>;
   PROCESSR_DLQ: Queue<ProcessrMessage>;
 
@@ -19,6 +21,8 @@ export interface Env {
   RATE_LIMIT_LEAD_RESULT: string;
   RATE_LIMIT_TOTAL: string;
   OUTBOUND_HOST_CONCURRENCY: string;
+  /** "true" lets integrations call private/loopback addresses (local demo only). */
+  ALLOW_PRIVATE_OUTBOUND?: string;
   CORS_ORIGINS: string;
 
   JWT_SECRET?: string;

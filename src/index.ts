@@ -5,6 +5,7 @@ import type { ProcessrMessage } from "./processr/messages";
 
 export { LeadObject } from "./leads/lead-object";
 export { RateLimiter } from "./ratelimit/rate-limiter";
+export { OutboundHostLimiter } from "./integrations/host-limiter";
 
 export default {
   fetch: app.fetch,

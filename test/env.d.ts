@@ -9,7 +9,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import("../src/index");
-      durableNamespaces: "LeadObject" | "RateLimiter";
+      durableNamespaces: "LeadObject" | "RateLimiter" | "OutboundHostLimiter";
     }
   }
 }

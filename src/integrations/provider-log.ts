@@ -1,0 +1,57 @@
+import type { Env } from "../env";
+import type { OutboundResult } from "./outbound-fetch";
+
+// Provider logs (`logs` type "provider", shown by v4 logs and the Lead Data dialog): one row per
+// outbound request with the request, the response, the duration and the outcome. Callers pass an
+// already redacted URL; headers are never logged because they carry API keys.
+
+const BODY_LOG_LIMIT = 4096;
+
+export function truncate(s: string, limit = BODY_LOG_LIMIT): string {
+  return s.length > limit ? `${s.slice(0, limit)}… (${s.length - limit} more characters)` : s;
+}
+
+export interface ProviderCall {
+  leadId: number | null;
+  campaignId: number | null;
+  jobId: number | null;
+  /** Short name of what was called: "Convertr Connect lead", "HTTP integration", ... */
+  label: string;
+  method: string;
+  url: string;
+  requestBody?: string;
+  result: OutboundResult;
+  outcome: "delivered" | "rejected" | "retry";
+  message: string;
+  test?: boolean;
+}
+
+const LEVEL = { delivered: "info", retry: "warning", rejected: "error" } as const;
+
+export async function logProviderCall(env: Pick<Env, "DB">, call: ProviderCall): Promise<number> {
+  const r = call.result;
+  const context = {
+    request: { method: call.method, url: call.url, body: call.requestBody === undefined ? null : truncate(call.requestBody) },
+    response: r.ok
+      ? { status: r.status, body: truncate(r.body), truncated: r.truncated }
+      : { status: null, error: r.error, body: null },
+    durationMs: r.durationMs,
+    outcome: call.outcome,
+    ...(call.test ? { test: true } : {}),
+  };
+  const status = r.ok ? String(r.status) : r.error;
+  const row = await env.DB.prepare(
+    `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
+     VALUES ('provider', ?, ?, ?, ?, ?, ?) RETURNING id`,
+  )
+    .bind(
+      call.leadId,
+      call.campaignId,
+      call.jobId,
+      LEVEL[call.outcome],
+      `${call.test ? "Test: " : ""}${call.label} ${call.method} ${call.url} → ${status} (${call.outcome}): ${truncate(call.message, 500)}`,
+      JSON.stringify(context),
+    )
+    .first<{ id: number }>();
+  return row!.id;
+}
