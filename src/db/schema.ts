@@ -166,6 +166,28 @@ export const campaigns = sqliteTable(
     signTs: ts("sign_ts"),
     signIoNumber: text("sign_io_number"),
     terms: text("terms").notNull().default(""),
+    // Further settings of Convertr's Campaign resource (seed 004), editable through /api/v4/campaigns.
+    exposePublisher: bool("expose_publisher").notNull().default(false),
+    exposePublisherSub: bool("expose_publisher_sub").notNull().default(false),
+    welcomeEmail: bool("welcome_email").notNull().default(false),
+    sendVoucher: bool("send_voucher").notNull().default(false),
+    sendMediakit: bool("send_mediakit").notNull().default(false),
+    conversionRate: text("conversion_rate").notNull().default("1.0000"),
+    endTsExtension: integer("end_ts_extension").notNull().default(0),
+    valueBasedRouting: bool("value_based_routing").notNull().default(false),
+    autoSignPublisher: bool("auto_sign_publisher").notNull().default(false),
+    variablePublisherPayout: bool("variable_publisher_payout").notNull().default(false),
+    useScheduledDelivery: bool("use_scheduled_delivery").notNull().default(false),
+    allowPublisherImportExport: bool("allow_publisher_import_export").notNull().default(false),
+    publisherTerms: text("publisher_terms"),
+    purchaseOrder: text("purchase_order"),
+    referenceNumber: text("reference_number"),
+    defaultSaleValue: text("default_sale_value").notNull().default("0.00"),
+    defaultSaleCurrency: text("default_sale_currency"),
+    accountManagerId: integer("account_manager_id").references(() => users.id),
+    campaignManagerId: integer("campaign_manager_id").references(() => users.id),
+    facebookOfflineEventSetId: text("facebook_offline_event_set_id"),
+    facebookSystemUserAccessToken: text("facebook_system_user_access_token"),
     deletedTs: ts("deleted_ts"),
     createdTs: createdTs(),
     updatedTs: updatedTs(),
@@ -286,6 +308,13 @@ export const links = sqliteTable(
 
 export const LEAD_FLAGS = ["Valid", "Caution", "Invalid", "Test"] as const;
 export type LeadFlag = (typeof LEAD_FLAGS)[number];
+
+// Reference list behind the v4 LeadFlag and LeadQaResult resources, with fixed ids
+// (1 Valid, 2 Invalid, 3 Caution, 4 Test; rows inserted by migration 0002's custom companion).
+export const leadFlagTypes = sqliteTable("lead_flags", {
+  id: integer("id").primaryKey(),
+  name: text("name", { enum: LEAD_FLAGS }).notNull(),
+});
 
 export const leads = sqliteTable(
   "leads",
