@@ -363,6 +363,8 @@ export const leads = sqliteTable(
     index("leads_campaign_created_idx").on(t.campaignId, t.createdTs),
     index("leads_publisher_idx").on(t.publisherId, t.id),
     index("leads_email_idx").on(t.email),
+    // Case-insensitive email lookups of the Processr duplicate and overactivity jobs.
+    index("leads_email_lower_idx").on(sql`lower(${t.email})`),
     index("leads_created_idx").on(t.createdTs),
     index("leads_updated_idx").on(t.updatedTs),
     index("leads_ip_created_idx").on(t.ip, t.createdTs),
