@@ -1,15 +1,214 @@
 import type { Env } from "../env";
 import type { ProcessrMessage } from "../processr/messages";
+import type { IntegrationOutcome } from "../processr/types";
+import { withHostSlot } from "./host-limiter";
+import { integrationJobs } from "./index";
+import { loadIntegrationLead } from "./lead-values";
+import { truncate } from "./provider-log";
 
-// Outbound delivery of Valid leads through the campaign's integration jobs (issue 6; being implemented).
+// Outbound delivery of Valid leads through the campaign's integration jobs.
+//
+// At most once per (lead, job): the integration_deliveries row (unique on lead + job) carries a
+// stable idempotency key sent with every attempt, and a short lease so that two copies of one
+// queue message never call out at the same time. Transient failures come back to the queue with
+// a backoff (or the client's Retry-After); final failures are recorded with the client's message.
+
+/** Backoff after the n-th failed attempt (seconds), before jitter; the last value repeats. */
+const BACKOFF_SECONDS = [5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200];
+/** Attempts before a transiently failing delivery is given up (≈ 1 day and a half of retries). */
+export const MAX_ATTEMPTS = 14;
+/** Cloudflare Queues cannot delay a message by more than 12 hours. */
+const MAX_DELAY_SECONDS = 43200;
+/** How long a claimed delivery is held by one worker. */
+const CLAIM_MS = 90_000;
+
+export function backoffSeconds(attempt: number, retryAfterMs?: number): number {
+  const base = BACKOFF_SECONDS[Math.min(Math.max(attempt, 1), BACKOFF_SECONDS.length) - 1]!;
+  const jittered = Math.round(base * (0.8 + Math.random() * 0.4));
+  const honoured = retryAfterMs === undefined ? 0 : Math.ceil(retryAfterMs / 1000);
+  return Math.min(MAX_DELAY_SECONDS, Math.max(1, jittered, honoured));
+}
+
+interface JobRow {
+  id: number;
+  campaign_id: number;
+  type: string;
+  label: string;
+  enabled: number;
+  config: string;
+}
+
+function parseConfig(job: JobRow) {
+  const def = integrationJobs[job.type];
+  if (!def) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(job.config);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = def.configSchema.safeParse(raw);
+  return { def, parsed };
+}
 
 /** Called when a lead becomes Valid (from any source): queues one "integrate" message per integration job. */
-export async function enqueueIntegrations(_env: Env, _leadId: number): Promise<void> {}
+export async function enqueueIntegrations(env: Env, leadId: number): Promise<void> {
+  const lead = await env.DB.prepare("SELECT campaign_id, flag, deleted_ts FROM leads WHERE id = ?")
+    .bind(leadId)
+    .first<{ campaign_id: number; flag: string | null; deleted_ts: number | null }>();
+  if (!lead || lead.flag !== "Valid" || lead.deleted_ts !== null) return;
+  const { results: jobs } = await env.DB.prepare(
+    "SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs WHERE campaign_id = ? AND enabled = 1 ORDER BY position, id",
+  )
+    .bind(lead.campaign_id)
+    .all<JobRow>();
+  const wanted = jobs.filter((j) => {
+    const c = parseConfig(j);
+    // An invalid configuration is still queued, so that the failure is recorded on the lead.
+    return c !== null && (!c.parsed.success || c.def.isActive(c.parsed.data));
+  });
+  if (wanted.length === 0) return;
+  await env.DB.batch(
+    wanted.map((j) =>
+      env.DB.prepare(
+        `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key) VALUES (?, ?, ?)
+         ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
+      ).bind(leadId, j.id, `leadflare-${crypto.randomUUID()}`),
+    ),
+  );
+  // Delivered or finally rejected deliveries are never sent again (a lead re-validated later included).
+  const { results: pending } = await env.DB.prepare(
+    "SELECT campaign_processr_job_id AS job_id FROM integration_deliveries WHERE lead_id = ? AND status = 'pending'",
+  )
+    .bind(leadId)
+    .all<{ job_id: number }>();
+  const pendingIds = new Set(pending.map((p) => p.job_id));
+  const messages = wanted
+    .filter((j) => pendingIds.has(j.id))
+    .map((j) => ({ body: { type: "integrate" as const, leadId, jobId: j.id } }));
+  if (messages.length) await env.PROCESSR_QUEUE.sendBatch(messages);
+}
+
+type Verdict = "ack" | { retryAfterSeconds: number };
 
 /** Handles one "integrate" queue message. */
 export async function handleIntegrateMessage(
-  _env: Env,
-  _msg: Extract<ProcessrMessage, { type: "integrate" }>,
-): Promise<"ack" | { retryAfterSeconds: number }> {
+  env: Env,
+  msg: Extract<ProcessrMessage, { type: "integrate" }>,
+): Promise<Verdict> {
+  const job = await env.DB.prepare("SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs WHERE id = ?")
+    .bind(msg.jobId)
+    .first<JobRow>();
+  const lead = await loadIntegrationLead(env, msg.leadId);
+  if (!job || !lead || job.campaign_id !== lead.campaignId) return "ack";
+  const c = parseConfig(job);
+  if (!c) return "ack";
+
+  const key = [msg.leadId, msg.jobId] as const;
+  await env.DB.prepare(
+    `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key) VALUES (?, ?, ?)
+     ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
+  )
+    .bind(...key, `leadflare-${crypto.randomUUID()}`)
+    .run();
+  if (!c.parsed.success) {
+    const why = c.parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
+    await finish(env, job, lead.id, { status: "rejected", message: `Invalid job configuration: ${why}` });
+    return "ack";
+  }
+  // Only Valid, live leads leave; a pending row is picked up again if the lead becomes Valid later.
+  if (lead.flag !== "Valid" || lead.deletedTs !== null || !job.enabled || !c.def.isActive(c.parsed.data)) return "ack";
+
+  const now = Date.now();
+  const claim = await env.DB.prepare(
+    `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?, updated_ts = ?
+     WHERE lead_id = ? AND campaign_processr_job_id = ? AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?)
+     RETURNING attempts, idempotency_key`,
+  )
+    .bind(now + CLAIM_MS, now, ...key, now)
+    .first<{ attempts: number; idempotency_key: string }>();
+  if (!claim) {
+    const row = await env.DB.prepare(
+      "SELECT status, lease_until_ts FROM integration_deliveries WHERE lead_id = ? AND campaign_processr_job_id = ?",
+    )
+      .bind(...key)
+      .first<{ status: string; lease_until_ts: number | null }>();
+    // Someone else is calling out right now: look again once their lease has run out.
+    if (row?.status === "pending" && row.lease_until_ts) return { retryAfterSeconds: Math.max(1, Math.ceil((row.lease_until_ts - now) / 1000)) };
+    return "ack";
+  }
+
+  let host: string;
+  try {
+    host = new URL(c.def.destination(c.parsed.data)).host;
+  } catch {
+    host = "invalid";
+  }
+  let slot: Awaited<ReturnType<typeof withHostSlot<IntegrationOutcome>>>;
+  try {
+    slot = await withHostSlot(env, host, () =>
+      c.def.deliver(lead, c.parsed.data, { env, jobId: job.id, idempotencyKey: claim.idempotency_key, attempt: claim.attempts }),
+    );
+  } catch (e) {
+    slot = { ok: true, value: { status: "retry", message: `Delivery error: ${e instanceof Error ? e.message : String(e)}` } };
+  }
+  if (!slot.ok) {
+    // The host is busy: give the claim back without counting an attempt, and come back later.
+    await env.DB.prepare(
+      "UPDATE integration_deliveries SET attempts = attempts - 1, lease_until_ts = NULL WHERE lead_id = ? AND campaign_processr_job_id = ?",
+    )
+      .bind(...key)
+      .run();
+    return { retryAfterSeconds: Math.ceil(slot.retryAfterMs / 1000) + Math.floor(Math.random() * 3) };
+  }
+  const outcome = slot.value;
+  if (outcome.status === "retry" && claim.attempts < MAX_ATTEMPTS) {
+    await env.DB.prepare(
+      "UPDATE integration_deliveries SET lease_until_ts = NULL, last_error = ?, updated_ts = ? WHERE lead_id = ? AND campaign_processr_job_id = ?",
+    )
+      .bind(truncate(outcome.message, 1000), Date.now(), ...key)
+      .run();
+    return { retryAfterSeconds: backoffSeconds(claim.attempts, outcome.retryAfterMs) };
+  }
+  await finish(
+    env,
+    job,
+    lead.id,
+    outcome.status === "retry" ? { status: "rejected", message: `Gave up after ${claim.attempts} attempts: ${outcome.message}` } : outcome,
+  );
   return "ack";
+}
+
+/** Records a final outcome: the delivery row, the job result, a lead note; one batch. */
+async function finish(env: Env, job: JobRow, leadId: number, outcome: Exclude<IntegrationOutcome, { status: "retry" }>) {
+  const now = Date.now();
+  const message = truncate(outcome.message, 1000);
+  const delivered = outcome.status === "delivered";
+  const stmts = [
+    delivered
+      ? env.DB.prepare(
+          `UPDATE integration_deliveries SET status = 'delivered', lease_until_ts = NULL, last_error = NULL,
+             remote_lead_id = coalesce(?, remote_lead_id), remote_lead_hash = coalesce(?, remote_lead_hash),
+             response_value = ?, updated_ts = ?
+           WHERE lead_id = ? AND campaign_processr_job_id = ?`,
+        ).bind(outcome.remoteLeadId ?? null, outcome.remoteLeadHash ?? null, outcome.responseValue ?? null, now, leadId, job.id)
+      : env.DB.prepare(
+          `UPDATE integration_deliveries SET status = 'failed', lease_until_ts = NULL, last_error = ?, updated_ts = ?
+           WHERE lead_id = ? AND campaign_processr_job_id = ?`,
+        ).bind(message, now, leadId, job.id),
+    env.DB.prepare(
+      `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, score, started_ts, finished_ts)
+       VALUES (?, ?, ?, ?, 0, ?, ?)
+       ON CONFLICT (lead_id, campaign_processr_job_id) DO UPDATE SET status = excluded.status, message = excluded.message, finished_ts = excluded.finished_ts`,
+    ).bind(leadId, job.id, delivered ? "passed" : "failed", message, now, now),
+    env.DB.prepare("INSERT INTO lead_notes (lead_id, author, note) VALUES (?, ?, ?)").bind(
+      leadId,
+      `integration:${job.type}`,
+      `${delivered ? "Delivered by" : "Delivery failed:"} ${job.label}: ${message}`,
+    ),
+  ];
+  if (delivered) {
+    stmts.push(env.DB.prepare("UPDATE leads SET first_delivered_ts = coalesce(first_delivered_ts, ?) WHERE id = ?").bind(now, leadId));
+  }
+  await env.DB.batch(stmts);
 }

@@ -1,5 +1,11 @@
-import type { IntegrationJobDefinition } from "../processr/types";
+import { convertrConnect } from "./convertr-connect";
+import { httpIntegration } from "./http-integration";
+import type { OutboundIntegrationJob } from "./types";
 
-// Registry of integration job types by campaign_processr_jobs.type (filled in by issue 6).
+// Registry of integration job types by campaign_processr_jobs.type. Each also names its
+// destination, so that dispatch can limit concurrency per host.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const integrationJobs: Record<string, IntegrationJobDefinition<any>> = {};
+export const integrationJobs: Record<string, OutboundIntegrationJob<any>> = {
+  [convertrConnect.type]: convertrConnect,
+  [httpIntegration.type]: httpIntegration,
+};

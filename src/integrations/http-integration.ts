@@ -1,0 +1,195 @@
+import { z } from "zod";
+import type { Env } from "../env";
+import type { IntegrationOutcome, JobLead } from "../processr/types";
+import { leadFieldValue } from "./lead-values";
+import { fetchOutbound, isTransientStatus, retryAfterMs } from "./outbound-fetch";
+import { checkOutboundUrl, OutboundUrlError, redactUrl } from "./outbound-url";
+import { logProviderCall, truncate } from "./provider-log";
+import { extractResponseValue, isTruthyValue, RESPONSE_TYPES, ResponseParseError } from "./response-parsers";
+import type { OutboundIntegrationJob } from "./types";
+
+// The generic outbound HTTP integration, modelled on Convoso Connect (seed 003, digest §16):
+// A name, B URL, C query-string authentication, D headers "Name: value|Name: value", E method
+// (POST sends the lead as RAW url-encoded or JSON; GET as query parameters), F response type,
+// G integrator preset, H delimiter, I response key, J field adaptor, plus the active flag and a
+// success string.
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Set by the runtime from the body; a copied "Content-length: 0" would corrupt the request.
+const IGNORED_HEADERS = new Set(["content-length", "host", "transfer-encoding", "connection"]);
+
+/** "Name: value|Name: value" → header pairs; throws on a malformed line. */
+export function parseHeaderLines(lines: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const raw of lines.split("|")) {
+    const line = raw.trim();
+    if (line === "") continue;
+    const colon = line.indexOf(":");
+    const name = colon < 0 ? "" : line.slice(0, colon).trim();
+    if (!HEADER_NAME.test(name)) throw new Error(`"${truncate(line, 60)}" is not a "Name: value" header line.`);
+    if (!IGNORED_HEADERS.has(name.toLowerCase())) out.push([name, line.slice(colon + 1).trim()]);
+  }
+  return out;
+}
+
+const adaptorRow = z.object({
+  label: z.string().max(255).optional(),
+  /** The lead's field (a captured field name or leadId, leadHash, campaignId, publisherId, ip, userAgent, createdTs). */
+  field: z.string().trim().min(1).max(255),
+  /** Outgoing key; a comma list sends the value under each key; blank rows are not sent. */
+  mappedTo: z.string().max(1000).default(""),
+  /** Sent when the lead has no value. */
+  defaultValue: z.string().max(1000).default(""),
+});
+
+export const httpIntegrationConfig = z
+  .object({
+    name: z.string().trim().min(1).max(255),
+    url: z.string().trim().min(1).max(2048),
+    authQuery: z.string().trim().max(2048).default(""),
+    headers: z.string().max(8192).default(""),
+    method: z.enum(["POST", "GET"]).default("POST"),
+    postDataType: z.enum(["RAW", "JSON"]).default("RAW"),
+    responseType: z.enum(RESPONSE_TYPES).default("JSON"),
+    // Convoso's presets (HubSpot, Blue Ink Digital) are vendor-specific; leadflare has none.
+    integrator: z.literal("none").default("none"),
+    delimiter: z.string().min(1).max(10).default(","),
+    responseKey: z.string().trim().max(255).default(""),
+    successString: z.string().max(1000).default(""),
+    fields: z.array(adaptorRow).max(200).default([]),
+    active: z.boolean().default(true),
+  })
+  .superRefine((c, ctx) => {
+    try {
+      const u = new URL(c.url);
+      if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error();
+    } catch {
+      ctx.addIssue({ code: "custom", path: ["url"], message: "Must be an absolute http(s) URL." });
+    }
+    try {
+      parseHeaderLines(c.headers);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", path: ["headers"], message: (e as Error).message });
+    }
+    if (c.authQuery && /^[?&]|[\s#]/.test(c.authQuery)) {
+      ctx.addIssue({ code: "custom", path: ["authQuery"], message: 'Give the credentials as "name=value&name=value".' });
+    }
+  });
+
+export type HttpIntegrationConfig = z.infer<typeof httpIntegrationConfig>;
+
+/** The outgoing key/value pairs of the field adaptor; without rows, every captured value under its own name. */
+export function adaptorPayload(lead: JobLead & { leadHash: string }, config: HttpIntegrationConfig): [string, string][] {
+  if (config.fields.length === 0) return Object.entries(lead.values);
+  const out: [string, string][] = [];
+  for (const row of config.fields) {
+    const keys = row.mappedTo.split(",").map((k) => k.trim()).filter(Boolean);
+    const value = leadFieldValue(lead, row.field) || row.defaultValue;
+    for (const key of keys) out.push([key, value]);
+  }
+  return out;
+}
+
+export interface HttpRunResult {
+  outcome: IntegrationOutcome;
+  statusCode: number | null;
+  durationMs: number;
+  logId: number | null;
+}
+
+/** One call of the integration for one lead, logged; shared by queue delivery and the "test" action. */
+export async function runHttpIntegration(
+  env: Env,
+  lead: JobLead & { leadHash: string },
+  config: HttpIntegrationConfig,
+  opts: { jobId: number; idempotencyKey: string; test?: boolean },
+): Promise<HttpRunResult> {
+  let url: URL;
+  try {
+    url = checkOutboundUrl(env, config.url);
+  } catch (e) {
+    if (!(e instanceof OutboundUrlError)) throw e;
+    return { outcome: { status: "rejected", message: e.message }, statusCode: null, durationMs: 0, logId: null };
+  }
+  const auth = new URLSearchParams(config.authQuery);
+  for (const [k, v] of auth) url.searchParams.append(k, v);
+  const payload = adaptorPayload(lead, config);
+  const headers = new Headers(parseHeaderLines(config.headers));
+  headers.set("Idempotency-Key", opts.idempotencyKey);
+  let body: string | undefined;
+  if (config.method === "GET") {
+    for (const [k, v] of payload) url.searchParams.append(k, v);
+  } else if (config.postDataType === "JSON") {
+    body = JSON.stringify(Object.fromEntries(payload));
+    if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
+  } else {
+    body = new URLSearchParams(payload).toString();
+    if (!headers.has("Content-Type")) headers.set("Content-Type", "application/x-www-form-urlencoded");
+  }
+
+  const result = await fetchOutbound(url, { method: config.method, headers, body });
+  const outcome = classify(config, result);
+  const logId = await logProviderCall(env, {
+    leadId: lead.id,
+    campaignId: lead.campaignId,
+    jobId: opts.jobId,
+    label: `HTTP integration "${config.name}"`,
+    method: config.method,
+    url: redactUrl(url, auth.keys()),
+    requestBody: body,
+    result,
+    outcome: outcome.status,
+    message: outcome.message,
+    test: opts.test,
+  });
+  return { outcome, statusCode: result.ok ? result.status : null, durationMs: result.durationMs, logId };
+}
+
+function classify(config: HttpIntegrationConfig, r: Awaited<ReturnType<typeof fetchOutbound>>): IntegrationOutcome {
+  if (!r.ok) return { status: "retry", message: r.message };
+  const snippet = truncate(r.body.trim(), 300);
+  if (isTransientStatus(r.status)) {
+    return { status: "retry", message: `HTTP ${r.status}: ${snippet}`, retryAfterMs: retryAfterMs(r.headers) ?? undefined };
+  }
+  if (r.status >= 300 && r.status < 400) {
+    return { status: "rejected", message: `HTTP ${r.status}: redirects are not followed (Location: ${r.headers.get("Location") ?? "none"}).` };
+  }
+  if (r.status < 200 || r.status >= 300) return { status: "rejected", message: `HTTP ${r.status}: ${snippet}` };
+  if (r.truncated) return { status: "rejected", message: "The response is larger than 1 MiB." };
+  if (config.successString && !r.body.includes(config.successString)) {
+    return { status: "rejected", message: `HTTP ${r.status}, but the success string "${config.successString}" is not in the response.` };
+  }
+  let responseValue: string | null = null;
+  if (config.responseKey) {
+    try {
+      responseValue = extractResponseValue(config.responseType, r.body, config.responseKey, config.delimiter);
+    } catch (e) {
+      if (!(e instanceof ResponseParseError)) throw e;
+      return { status: "rejected", message: `HTTP ${r.status}, but the ${config.responseType} response cannot be read: ${e.message}` };
+    }
+    if (!isTruthyValue(responseValue)) {
+      return {
+        status: "rejected",
+        message: `HTTP ${r.status}, but the response key "${config.responseKey}" is ${responseValue === null ? "missing" : `"${responseValue}"`}.`,
+      };
+    }
+  }
+  return {
+    status: "delivered",
+    message: `HTTP ${r.status}${responseValue === null ? "" : `, ${config.responseKey} = ${truncate(responseValue, 200)}`}`,
+    ...(responseValue === null ? {} : { responseValue }),
+  };
+}
+
+export const httpIntegration: OutboundIntegrationJob<HttpIntegrationConfig> = {
+  kind: "integration",
+  type: "http_integration",
+  catalogueId: null,
+  name: "HTTP Integration",
+  configSchema: httpIntegrationConfig as unknown as z.ZodType<HttpIntegrationConfig>,
+  destination: (config) => config.url,
+  isActive: (config) => config.active,
+  async deliver(lead, config, ctx) {
+    return (await runHttpIntegration(ctx.env, lead, config, { jobId: ctx.jobId, idempotencyKey: ctx.idempotencyKey })).outcome;
+  },
+};

@@ -1,0 +1,54 @@
+import type { Env } from "../env";
+import type { JobLead } from "../processr/types";
+
+// What an integration sees of a lead: its captured values plus a few platform fields that field
+// maps may name ("leadId", "leadHash", ...). Captured values win over platform fields of the same name.
+
+export type IntegrationLead = JobLead & { leadHash: string; flag: string | null; deletedTs: number | null };
+
+export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number): Promise<IntegrationLead | null> {
+  const [lead, datas] = await env.DB.batch([
+    env.DB.prepare(
+      `SELECT id, campaign_id, publisher_id, lead_hash, ip, user_agent, created_ts, email, flag, deleted_ts
+       FROM leads WHERE id = ?`,
+    ).bind(leadId),
+    env.DB.prepare("SELECT name, value FROM lead_datas WHERE lead_id = ? ORDER BY id").bind(leadId),
+  ]);
+  const row = lead!.results[0] as
+    | { id: number; campaign_id: number; publisher_id: number; lead_hash: string; ip: string | null;
+        user_agent: string | null; created_ts: number; email: string | null; flag: string | null; deleted_ts: number | null }
+    | undefined;
+  if (!row) return null;
+  const values: Record<string, string> = {};
+  for (const d of datas!.results as { name: string; value: string }[]) values[d.name] = d.value;
+  return {
+    id: row.id,
+    campaignId: row.campaign_id,
+    publisherId: row.publisher_id,
+    leadHash: row.lead_hash,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    createdTs: row.created_ts,
+    email: row.email,
+    flag: row.flag,
+    deletedTs: row.deleted_ts,
+    values,
+  };
+}
+
+/** A named value of the lead for an outbound field map; "" when the lead has none. */
+export function leadFieldValue(lead: JobLead & { leadHash: string }, field: string): string {
+  const captured = lead.values[field];
+  if (captured !== undefined) return captured;
+  const platform: Record<string, string | number | null> = {
+    leadId: lead.id,
+    leadHash: lead.leadHash,
+    campaignId: lead.campaignId,
+    publisherId: lead.publisherId,
+    ip: lead.ip,
+    userAgent: lead.userAgent,
+    createdTs: new Date(lead.createdTs).toISOString().replace(/\.\d{3}Z$/, "+00:00"),
+  };
+  const v = platform[field];
+  return v === null || v === undefined ? "" : String(v);
+}
