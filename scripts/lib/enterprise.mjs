@@ -62,11 +62,12 @@ export async function d1Query(persistTo, sql) {
  * Migrates an enterprise's local D1 and loads its demo data once: a restart keeps what is there
  * (the users table is the marker that the demo data was loaded).
  */
-export async function prepareState({ enterprise, persistTo, urls = FIXTURE_URLS, log = () => {} }) {
+export async function prepareState({ enterprise, persistTo, urls = FIXTURE_URLS, fresh = false, log = () => {} }) {
   log(`${enterprise}: applying migrations (${persistTo})`);
   await wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
-  const [{ n }] = await d1Query(persistTo, "SELECT COUNT(*) AS n FROM users");
-  if (n > 0) {
+  // `fresh`: the caller just created the directory, so there is nothing to check (saves a CLI run).
+  const loaded = !fresh && (await d1Query(persistTo, "SELECT COUNT(*) AS n FROM users"))[0].n > 0;
+  if (loaded) {
     log(`${enterprise}: demo data already loaded`);
     return;
   }
