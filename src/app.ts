@@ -5,6 +5,7 @@ import { devOutbox } from "./routes/dev-outbox";
 import { login } from "./routes/login";
 import { renderOAuthError } from "./routes/oauth-errors";
 import { passwordReset } from "./routes/password-reset";
+import { PUBLISHER_API_BASE, publisher } from "./routes/publisher";
 import { v4 } from "./routes/v4";
 
 // The Worker's HTTP surface: one sub-app per API surface, each with its own error shape.
@@ -19,6 +20,7 @@ app.route("/__dev/outbox", devOutbox);
 app.route("/api/login", login);
 app.route("/api/password-reset", passwordReset);
 app.route("/api/v4", v4);
+app.route(PUBLISHER_API_BASE, publisher);
 
 app.notFound((c) => c.json({ code: 404, message: "Not Found" }, 404));
 app.onError((e, c) =>

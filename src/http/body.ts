@@ -93,3 +93,70 @@ function fromPairs(pairs: [string, string | null][]): Record<string, string> {
   }
   return out;
 }
+
+/** The raw body bytes with a size limit (413 past it), whatever Content-Length claims. */
+export async function readBodyBytes(c: Context, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
+  const declared = Number(c.req.header("Content-Length") ?? "0");
+  if (declared > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
+  const buf = new Uint8Array(await c.req.arrayBuffer());
+  if (buf.byteLength > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
+  return buf;
+}
+
+/** Strict UTF-8 decoding: invalid byte sequences are a 400, never replaced. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError("BAD_REQUEST", "Request body is not valid UTF-8.");
+  }
+}
+
+/**
+ * JSON.parse that refuses duplicate object keys (JSON.parse silently keeps the last one, which
+ * would let two clients read the same body differently). Throws 400 on any syntax error.
+ */
+export function parseJsonStrict(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError("BAD_REQUEST", "Request body is not valid JSON.");
+  }
+  const dup = findDuplicateJsonKey(text);
+  if (dup !== null) throw new ApiError("BAD_REQUEST", `Key "${dup}" is given more than once.`);
+  return value;
+}
+
+// Scans syntactically valid JSON text (already checked by JSON.parse) for a repeated key in one object.
+function findDuplicateJsonKey(text: string): string | null {
+  const stack: (Set<string> | null)[] = []; // one entry per open container; null for arrays
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "{") {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (ch === "[") {
+      stack.push(null);
+      expectKey = false;
+    } else if (ch === "}" || ch === "]") {
+      stack.pop();
+      expectKey = false;
+    } else if (ch === ",") {
+      expectKey = stack.at(-1) instanceof Set;
+    } else if (ch === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      if (expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        const keys = stack.at(-1)!;
+        if (keys.has(key)) return key;
+        keys.add(key);
+        expectKey = false;
+      }
+      i = j;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,312 @@
+import { randomHex, sha256Hex } from "../auth/crypto";
+import { type CampaignStatusReason, deriveCampaignStatus } from "../db/campaign-status";
+import type { FieldType } from "../db/schema";
+import type { Env } from "../env";
+import { ApiError } from "../errors";
+import type { CaptureBody } from "./capture-body";
+import { type FormFieldDef, validateCapture } from "./capture-validate";
+
+// Lead capture, shared by the publisher API and the campaign webhook. One D1 batch of reads
+// (campaign + statistics, form fields, campaign publisher, link, API key, idempotency key), one
+// D1 batch of writes (a transaction), then the Processr message. If the message cannot be sent the
+// lead stays at processr_status 0 and the sweeper (src/processr/sweeper.ts) re-enqueues it.
+
+/** Where the lead id goes in a surface's 201 body template (a JSON string value). */
+export const LEAD_ID_PLACEHOLDER = "__LEAD_ID__";
+const PLACEHOLDER_JSON = JSON.stringify(LEAD_ID_PLACEHOLDER);
+
+export interface CaptureInput {
+  campaignId: number;
+  formId: number;
+  linkId: number | null;
+  /** null: let the campaign decide (the webhook without publisherId: its only publisher). */
+  publisherId: number | null;
+  /** A campaign-publisher key (X-Api-Key), resolved in the read batch for the policy to check. */
+  apiKey: string | null;
+  /** Scope ("<publisherId>" or "webhook:<campaignId>") and client key of an Idempotency-Key header. */
+  idempotency: { scope: string; key: string } | null;
+  /** The parsed body, or the error parsing it raised (reported only once the caller is authorised). */
+  body: CaptureBody | ApiError;
+  ip: string | null;
+  userAgent: string | null;
+  /** JSON of the surface's 201 body, with LEAD_ID_PLACEHOLDER (as a string) where the id goes. */
+  createdBody: string;
+}
+
+export interface CaptureContext {
+  campaign: { id: number; apiKey: string; status: string; reason: CampaignStatusReason } | null;
+  /** Up to two campaign publishers (the requested one, or the first two when none was named). */
+  campaignPublishers: { id: number; publisherId: number; cap: number | null; signed: boolean; billable: number }[];
+  /** The owner of input.apiKey, if the key exists. */
+  apiKeyOwner: { campaignId: number; publisherId: number; apiKey: string } | null;
+}
+
+/** What differs between the capture surfaces: who may call, and how refusals read. */
+export interface CapturePolicy {
+  authorize(ctx: CaptureContext): void;
+  notFound(what: "campaign" | "form" | "publisher" | "link"): ApiError;
+  /** No publisher named and the campaign has none or several. */
+  publisherRequired(): ApiError;
+  campaignUnavailable(reason: Exclude<CampaignStatusReason, null>): ApiError;
+  contractUnsigned(): ApiError;
+}
+
+export interface CaptureResult {
+  status: number;
+  body: string;
+  leadId: number;
+  /** True when an Idempotency-Key replay returned the first response. */
+  replayed: boolean;
+  /** The Processr message (already awaited unless the caller passed waitUntil). */
+  enqueued: Promise<void>;
+}
+
+const USER_AGENT_MAX = 512;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function parseIdempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw new ApiError("BAD_REQUEST", "Idempotency-Key must be 1 to 255 visible ASCII characters.");
+  }
+  return header;
+}
+
+/** Errors found before the caller is known to be allowed in are reported only after that check. */
+export async function deferred<T>(f: () => Promise<T> | T): Promise<T | ApiError> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof ApiError) return e;
+    throw e;
+  }
+}
+
+const idempotencyConflict = () =>
+  new ApiError("UNPROCESSABLE", "Idempotency-Key has already been used with a different request.");
+
+interface Reads {
+  campaign: {
+    id: number; start_ts: number; end_ts: number; paused: number; contract_signed: number;
+    leads_required: number; uncapped: number; api_key: string; billable_leads: number;
+  } | null;
+  fields: { form_id: number; name: string | null; type: FieldType | null; required: number | null }[];
+  publishers: { id: number; publisher_id: number; cap: number | null; signed: number; billable: number }[];
+  link: boolean;
+  apiKeyOwner: { campaign_id: number; publisher_id: number; api_key: string } | null;
+  idempotency: { request_hash: string; response_status: number; response_body: string; lead_id: number | null } | null;
+}
+
+async function read(env: Env, input: CaptureInput, idemKey: string | null): Promise<Reads> {
+  const db = env.DB;
+  const [campaign, fields, publishers, link, owner, idem] = await db.batch([
+    db.prepare(
+      `SELECT c.id, c.start_ts, c.end_ts, c.paused, c.contract_signed, c.leads_required, c.uncapped, c.api_key,
+              coalesce(s.billable_leads, 0) AS billable_leads
+         FROM campaigns c LEFT JOIN campaign_statistics s ON s.campaign_id = c.id
+        WHERE c.id = ?1 AND c.deleted_ts IS NULL`,
+    ).bind(input.campaignId),
+    db.prepare(
+      `SELECT f.id AS form_id, ff.name, ff.type, ff.required
+         FROM forms f LEFT JOIN form_fields ff ON ff.form_id = f.id
+        WHERE f.id = ?1 AND f.campaign_id = ?2
+        ORDER BY ff.position, ff.id`,
+    ).bind(input.formId, input.campaignId),
+    // The publisher's billable leads are counted only when it has an allocation (cap).
+    db.prepare(
+      `SELECT cp.id, cp.publisher_id, cp.cap, cp.signed,
+              CASE WHEN cp.cap IS NULL THEN 0 ELSE (
+                SELECT count(*) FROM leads l
+                 WHERE l.campaign_id = cp.campaign_id AND l.publisher_id = cp.publisher_id
+                   AND l.publisher_billable = 1 AND l.deleted_ts IS NULL) END AS billable
+         FROM campaign_publishers cp
+        WHERE cp.campaign_id = ?1 AND (?2 IS NULL OR cp.publisher_id = ?2)
+        ORDER BY cp.id LIMIT 2`,
+    ).bind(input.campaignId, input.publisherId),
+    db.prepare(`SELECT id FROM links WHERE id = ?1 AND campaign_id = ?2 AND enabled = 1`).bind(input.linkId, input.campaignId),
+    db.prepare(
+      `SELECT cp.campaign_id, cp.publisher_id, cp.api_key
+         FROM campaign_publishers cp JOIN campaigns c ON c.id = cp.campaign_id
+        WHERE cp.api_key = ?1 AND c.deleted_ts IS NULL`,
+    ).bind(input.apiKey),
+    db.prepare(`SELECT request_hash, response_status, response_body, lead_id FROM idempotency_keys WHERE key = ?1`).bind(idemKey),
+  ]);
+  return {
+    campaign: (campaign!.results[0] as Reads["campaign"]) ?? null,
+    fields: fields!.results as Reads["fields"],
+    publishers: publishers!.results as Reads["publishers"],
+    link: link!.results.length > 0,
+    apiKeyOwner: (owner!.results[0] as Reads["apiKeyOwner"]) ?? null,
+    idempotency: (idem!.results[0] as Reads["idempotency"]) ?? null,
+  };
+}
+
+function requestHash(input: CaptureInput, body: CaptureBody): Promise<string> {
+  return sha256Hex(
+    JSON.stringify([input.campaignId, input.formId, input.linkId, input.publisherId, [...body.fields], body.foreign]),
+  );
+}
+
+/** The first value among the given field names, or null when none is given or it is empty. */
+function pick(values: Map<string, string>, ...names: string[]): string | null {
+  for (const n of names) {
+    const v = values.get(n);
+    if (v) return v;
+  }
+  return null;
+}
+
+export async function captureLead(
+  env: Env,
+  input: CaptureInput,
+  policy: CapturePolicy,
+  waitUntil?: (p: Promise<unknown>) => void,
+): Promise<CaptureResult> {
+  const idemKey = input.idempotency ? `${input.idempotency.scope}:${input.idempotency.key}` : null;
+  const now = Date.now();
+  const r = await read(env, input, idemKey);
+
+  const status = r.campaign
+    ? deriveCampaignStatus(
+        {
+          startTs: r.campaign.start_ts,
+          endTs: r.campaign.end_ts,
+          paused: !!r.campaign.paused,
+          contractSigned: !!r.campaign.contract_signed,
+          leadsRequired: r.campaign.leads_required,
+          uncapped: !!r.campaign.uncapped,
+        },
+        r.campaign.billable_leads,
+        now,
+      )
+    : null;
+  const ctx: CaptureContext = {
+    campaign: r.campaign && { id: r.campaign.id, apiKey: r.campaign.api_key, ...status! },
+    campaignPublishers: r.publishers.map((p) => ({
+      id: p.id, publisherId: p.publisher_id, cap: p.cap, signed: !!p.signed, billable: p.billable,
+    })),
+    apiKeyOwner: r.apiKeyOwner && {
+      campaignId: r.apiKeyOwner.campaign_id, publisherId: r.apiKeyOwner.publisher_id, apiKey: r.apiKeyOwner.api_key,
+    },
+  };
+  policy.authorize(ctx);
+
+  if (!r.campaign) throw policy.notFound("campaign");
+  if (r.fields.length === 0) throw policy.notFound("form");
+  if (input.publisherId !== null && ctx.campaignPublishers.length === 0) throw policy.notFound("publisher");
+  if (input.publisherId === null && ctx.campaignPublishers.length !== 1) throw policy.publisherRequired();
+  if (input.linkId !== null && !r.link) throw policy.notFound("link");
+  if (input.body instanceof ApiError) throw input.body;
+  const body = input.body;
+
+  const hash = idemKey ? await requestHash(input, body) : "";
+  if (r.idempotency) {
+    if (r.idempotency.request_hash !== hash) throw idempotencyConflict();
+    return replay(r.idempotency);
+  }
+
+  if (status!.reason !== null) throw policy.campaignUnavailable(status!.reason);
+  const cp = ctx.campaignPublishers[0]!;
+  if (!cp.signed) throw policy.contractUnsigned();
+
+  const formFields: FormFieldDef[] = r.fields
+    .filter((f) => f.name !== null)
+    .map((f) => ({ name: f.name!, type: f.type ?? "text", required: !!f.required }));
+  const values = validateCapture(formFields, body);
+
+  const leadHash = randomHex();
+  const v = new Map(values);
+  const overAllocation = cp.cap !== null && cp.billable >= cp.cap;
+  const day = new Date(now).toISOString().slice(0, 10);
+  const db = env.DB;
+  const statements = [
+    db.prepare(
+      `INSERT INTO leads (campaign_id, publisher_id, form_id, link_id, lead_hash, processr_status, over_allocation,
+                          email, first_name, last_name, telephone, postcode,
+                          address_line1, address_line2, address_line3, address_line4,
+                          ip, user_agent, created_ts, updated_ts)
+       VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)
+       RETURNING id`,
+    ).bind(
+      input.campaignId, cp.publisherId, input.formId, input.linkId, leadHash, overAllocation ? 1 : 0,
+      pick(v, "email"), pick(v, "firstName"), pick(v, "lastName"),
+      pick(v, "telephone", "telephone[telephone]"), pick(v, "postcode", "lookup[postcode]"),
+      pick(v, "lookup[addressLine1]", "addressLine1"), pick(v, "lookup[addressLine2]", "addressLine2"),
+      pick(v, "lookup[addressLine3]", "addressLine3"), pick(v, "lookup[addressLine4]", "addressLine4"),
+      input.ip, input.userAgent?.slice(0, USER_AGENT_MAX) ?? null, now,
+    ),
+    // One statement for every value, whatever their number (D1 binds at most 100 parameters).
+    db.prepare(
+      `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts)
+       SELECT l.id, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), ?1, ?1
+         FROM leads l, json_each(?2) j
+        WHERE l.lead_hash = ?3`,
+    ).bind(
+      now,
+      JSON.stringify([...values.map(([n, val]) => [n, val, "core.data"]), ["leadHash", leadHash, "system"]]),
+      leadHash,
+    ),
+    db.prepare(
+      `INSERT INTO campaign_statistics (campaign_id, total_leads, processing_leads) VALUES (?1, 1, 1)
+       ON CONFLICT (campaign_id) DO UPDATE SET total_leads = total_leads + 1, processing_leads = processing_leads + 1`,
+    ).bind(input.campaignId),
+    db.prepare(
+      `INSERT INTO lead_statistics_chronologies (campaign_id, day, total_leads) VALUES (?1, ?2, 1)
+       ON CONFLICT (campaign_id, day) DO UPDATE SET total_leads = total_leads + 1`,
+    ).bind(input.campaignId, day),
+  ];
+  if (idemKey) {
+    // A plain INSERT: a concurrent request with the same key makes this whole batch fail.
+    statements.push(
+      db.prepare(
+        `INSERT INTO idempotency_keys (key, request_hash, lead_id, response_status, response_body, created_ts)
+         SELECT ?1, ?2, id, 201, replace(?3, ?4, id), ?5 FROM leads WHERE lead_hash = ?6`,
+      ).bind(idemKey, hash, input.createdBody, PLACEHOLDER_JSON, now, leadHash),
+    );
+  }
+
+  let leadId: number;
+  try {
+    const results = await db.batch(statements);
+    leadId = (results[0]!.results[0] as { id: number }).id;
+  } catch (err) {
+    if (idemKey && /UNIQUE constraint failed: idempotency_keys/i.test(String(err))) {
+      // Lost the race to a concurrent request with the same key: answer as a retry would be.
+      const first = await db
+        .prepare(`SELECT request_hash, response_status, response_body, lead_id FROM idempotency_keys WHERE key = ?1`)
+        .bind(idemKey)
+        .first<NonNullable<Reads["idempotency"]>>();
+      if (!first) throw err;
+      if (first.request_hash !== hash) throw idempotencyConflict();
+      return replay(first);
+    }
+    throw err;
+  }
+
+  const enqueued = env.PROCESSR_QUEUE.send({ type: "process", leadId }).then(
+    () => undefined,
+    (err: unknown) => {
+    // The lead is stored at processr_status 0; the sweeper sends it again within minutes.
+      console.error("processr enqueue failed; the sweeper will retry", leadId, String(err));
+    },
+  );
+  if (waitUntil) waitUntil(enqueued);
+  else await enqueued;
+  return {
+    status: 201,
+    body: input.createdBody.replace(PLACEHOLDER_JSON, String(leadId)),
+    leadId,
+    replayed: false,
+    enqueued,
+  };
+}
+
+function replay(row: NonNullable<Reads["idempotency"]>): CaptureResult {
+  return {
+    status: row.response_status,
+    body: row.response_body,
+    leadId: row.lead_id ?? 0,
+    replayed: true,
+    enqueued: Promise.resolve(),
+  };
+}

@@ -1,0 +1,42 @@
+import type { ErrorHandler } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../../env";
+import { type ApiError, toApiError } from "../../errors";
+import { FormValidationError } from "../../leads/capture-validate";
+import { oauthBody } from "../oauth-errors";
+
+// The publisher API's error bodies (seed 001 §4.0): {"code","message"} plus "errors" for form
+// validation, except token failures, which keep the OAuth bodies of the error table.
+
+type SymfonyNode = [] | { errors?: string[]; children?: Record<string, SymfonyNode> };
+
+/**
+ * Symfony/FOSRest form errors: the form's own errors (key omitted when none), then one child per
+ * field: `[]` when it has no error, `{"errors":[…]}` when it has; nested fields (`lookup[postcode]`)
+ * are children of their group, `{"children":{"postcode":[]}}`.
+ */
+export function symfonyFormErrors(err: FormValidationError): Record<string, unknown> {
+  const children: Record<string, SymfonyNode> = {};
+  for (const [field, errors] of err.children) {
+    const path = field.replace(/\]/g, "").split("[");
+    let level = children;
+    for (const group of path.slice(0, -1)) {
+      let node = level[group];
+      if (!node || Array.isArray(node)) level[group] = node = {};
+      level = node.children ??= {};
+    }
+    level[path.at(-1)!] = errors.length > 0 ? { errors } : [];
+  }
+  return { ...(err.formErrors.length > 0 ? { errors: err.formErrors } : {}), children };
+}
+
+export function publisherErrorBody(err: ApiError): Record<string, unknown> {
+  if (err.code === "TOKEN_INVALID" || err.code === "TOKEN_EXPIRED" || err.code === "UNAUTHORIZED") return oauthBody(err);
+  if (err instanceof FormValidationError) return { code: 400, message: err.message, errors: symfonyFormErrors(err) };
+  return { code: err.status, message: err.message };
+}
+
+export const renderPublisherError: ErrorHandler<AppEnv> = (e, c) => {
+  const err = toApiError(e);
+  return c.json(publisherErrorBody(err), err.status as ContentfulStatusCode, err.detail.headers);
+};

@@ -1,0 +1,68 @@
+import { and, asc, eq, isNull } from "drizzle-orm";
+import { Hono } from "hono";
+import { authenticate } from "../../auth/authenticate";
+import { getDb } from "../../db/client";
+import { campaignProcessrJobs, leads, processrJobLeads } from "../../db/schema";
+import type { AppEnv } from "../../env";
+import { notFound } from "../../errors";
+import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../../processr/types";
+import { assertActsFor, idParam } from "./access";
+
+// GET /api/v2.{1,4}/publisher/{publisher_id}/lead-result/{lead_id} (seed 001 §3.6). Convertr never
+// published the body; ours is documented in the README ("Lead result").
+export const leadResult = new Hono<AppEnv>();
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
+
+leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true }), async (c) => {
+  const publisherId = idParam(c.req.param("publisherId"));
+  const leadId = idParam(c.req.param("leadId"));
+  const p = c.var.principal;
+  assertActsFor(p, publisherId);
+
+  const db = getDb(c.env);
+  const [lead, jobs] = await db.batch([
+    db
+      .select({
+        id: leads.id, campaignId: leads.campaignId, publisherId: leads.publisherId, formId: leads.formId,
+        processrStatus: leads.processrStatus, flag: leads.flag, score: leads.score, maxScore: leads.maxScore,
+        hardfail: leads.hardfail, overAllocation: leads.overAllocation,
+        createdTs: leads.createdTs, updatedTs: leads.updatedTs,
+      })
+      .from(leads)
+      .where(and(eq(leads.id, leadId), eq(leads.publisherId, publisherId), isNull(leads.deletedTs))),
+    db
+      .select({
+        jobId: processrJobLeads.campaignProcessrJobId, label: campaignProcessrJobs.label,
+        status: processrJobLeads.status, score: processrJobLeads.score, message: processrJobLeads.message,
+      })
+      .from(processrJobLeads)
+      .innerJoin(campaignProcessrJobs, eq(campaignProcessrJobs.id, processrJobLeads.campaignProcessrJobId))
+      .where(eq(processrJobLeads.leadId, leadId))
+      .orderBy(asc(campaignProcessrJobs.position), asc(campaignProcessrJobs.id)),
+  ]);
+  const l = lead[0];
+  // Another publisher's lead, or (for an API key) a lead of another campaign, is not found.
+  if (!l || (p.kind === "apiKey" && p.campaignId !== l.campaignId)) throw notFound();
+
+  // The QA outcome exists once the Processr has flagged the lead.
+  const flagged = l.flag !== null;
+  return c.json({
+    leadId: l.id,
+    campaignId: l.campaignId,
+    publisherId: l.publisherId,
+    formId: l.formId,
+    processrStatus: l.processrStatus,
+    processrStatusName: PROCESSR_STATUS_NAMES[l.processrStatus] ?? "Unknown",
+    complete: l.processrStatus === PROCESSR_STATUS.COMPLETE,
+    qaStatus: l.flag,
+    score: flagged ? l.score : null,
+    maxScore: flagged ? l.maxScore : null,
+    hardfail: flagged ? l.hardfail : null,
+    overAllocation: l.overAllocation,
+    reasons: jobs.filter((j) => j.status === "failed").map((j) => ({ jobId: j.jobId, label: j.label, message: j.message })),
+    jobs,
+    createdTs: iso(l.createdTs),
+    updatedTs: iso(l.updatedTs),
+  });
+});

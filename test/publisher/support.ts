@@ -1,0 +1,81 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../src/index";
+import type { ProcessrMessage } from "../../src/processr/messages";
+import { BASE, call } from "../helpers";
+
+// Shared by the publisher API and campaign webhook tests.
+
+/** Demo campaign publisher API keys (demo/enterprises.json). */
+export const KEYS = {
+  northwind601: "0c463164f0d4fcb604d8fd9f80737476",
+  agency601: "5d1b0e7f2a9c4e3b8f6a1c2d3e4f5a6b",
+  northwind602: "9a8b7c6d5e4f30211f2e3d4c5b6a7980",
+} as const;
+
+export const SIMPLE = { firstName: "Danny", lastName: "Hannah", email: "tech@convertr.io" } as const;
+
+/** `form[a]=…&form[b][c]=…` exactly as given (names are encoded, brackets included). */
+export function formBody(fields: Record<string, string>, extra: [string, string][] = []): string {
+  const pairs = Object.entries(fields).map(([k, v]) => [`form[${k.replace("[", "][")}${k.includes("[") ? "" : "]"}`, v]);
+  return new URLSearchParams([...pairs, ...extra]).toString();
+}
+
+export function postForm(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return call(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+    body,
+  });
+}
+
+export const leadsPath = (publisherId: number, formId: number, campaignId: number, query = "") =>
+  `/api/v2.4/publisher/${publisherId}/forms/${formId}/campaign/${campaignId}/leads${query}`;
+
+export async function count(sql: string, ...params: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(sql).bind(...params).first<{ n: number }>();
+  return row!.n;
+}
+
+/** A queue double: records what is sent, or fails every send. */
+export function fakeQueue(fail = false) {
+  const sent: ProcessrMessage[] = [];
+  const q = {
+    sent,
+    async send(body: ProcessrMessage) {
+      if (fail) throw new Error("queue unavailable");
+      sent.push(body);
+    },
+    async sendBatch(msgs: Iterable<{ body: ProcessrMessage }>) {
+      if (fail) throw new Error("queue unavailable");
+      for (const m of msgs) sent.push(m.body);
+    },
+  };
+  return q;
+}
+
+/** Calls the Worker with its bindings but another Processr queue, and waits for waitUntil work. */
+export async function callWithQueue(
+  queue: ReturnType<typeof fakeQueue>,
+  path: string,
+  init: RequestInit,
+): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch!(
+    new Request(new URL(path, BASE), init) as Request<unknown, IncomingRequestCfProperties>,
+    { ...env, PROCESSR_QUEUE: queue as unknown as Queue<ProcessrMessage> },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+export function runScheduled(queue: ReturnType<typeof fakeQueue>) {
+  const ctx = createExecutionContext();
+  worker.scheduled!(
+    { cron: "* * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController,
+    { ...env, PROCESSR_QUEUE: queue as unknown as Queue<ProcessrMessage> },
+    ctx,
+  );
+  return waitOnExecutionContext(ctx);
+}
