@@ -1,0 +1,7 @@
+import { ipWindowJob } from "./lib/ip-window";
+
+export const uniqueIpCheck = ipWindowJob({
+  type: "unique_ip_check",
+  name: "Unique IP Address Check",
+  defaultSeconds: 3600,
+});
