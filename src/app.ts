@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { rateLimit } from "./ratelimit/middleware";
 import { devOutbox } from "./routes/dev-outbox";
 import { login } from "./routes/login";
 import { renderOAuthError } from "./routes/oauth-errors";
@@ -10,6 +11,9 @@ import { v4 } from "./routes/v4";
 
 // The Worker's HTTP surface: one sub-app per API surface, each with its own error shape.
 export const app = new Hono<AppEnv>();
+
+// Before every route: each request is counted against its rate limits (src/ratelimit).
+app.use("*", rateLimit);
 
 app.use("/__dev/*", async (c, next) => {
   // The outbox exists only where the outbox SMS provider is configured.

@@ -1,0 +1,52 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { renderOAuthError } from "../routes/oauth-errors";
+import { renderHydraError } from "../routes/v4/hydra-errors";
+import { rateLimitHeaders } from "./headers";
+import { isCredentialPath, policiesFor, rateLimitConfig } from "./policies";
+
+/**
+ * The 429 in the shape of the surface the request was for. The limiter runs before routing, so
+ * the surfaces' own onError handlers never see this error; their renderers are called directly.
+ */
+function renderRateLimited(c: Context<AppEnv>, err: ApiError): Response | Promise<Response> {
+  const path = c.req.path;
+  if (path === "/api/v4" || path.startsWith("/api/v4/")) return renderHydraError(err, c);
+  if (isCredentialPath(path)) return renderOAuthError(err, c);
+  // The publisher API and the webhooks: {"code","message"}.
+  return c.json({ code: err.status, message: err.message }, err.status, err.detail.headers);
+}
+
+/**
+ * Counts every request against each policy that applies (one Durable Object RPC per policy, in
+ * parallel), refuses it with 429 and Retry-After when any policy is exhausted, and adds the
+ * rate-limit headers to every response. A refused request still counts against the policies
+ * that allowed it.
+ */
+export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const config = rateLimitConfig(c.env);
+  const policies = await policiesFor(c, config);
+  const now = Date.now();
+  let results;
+  try {
+    results = await Promise.all(
+      policies.map((p) => c.env.RATE_LIMITER.getByName(p.key).hit(p.limit, p.windowSeconds * 1000, now)),
+    );
+  } catch (err) {
+    // Availability over strictness: a limiter that cannot answer lets the request through.
+    console.error("rate limiter unavailable, request not limited:", err instanceof Error ? err.message : String(err));
+    return next();
+  }
+  const headers = rateLimitHeaders(policies, results);
+  const refused = results.filter((r) => !r.allowed);
+  if (refused.length > 0) {
+    const retryAfter = Math.max(...refused.map((r) => r.retryAfterSeconds));
+    const err = new ApiError("RATE_LIMITED", "Too Many Requests", {
+      headers: { ...headers, "Retry-After": String(retryAfter) },
+    });
+    return renderRateLimited(c, err);
+  }
+  await next();
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+};

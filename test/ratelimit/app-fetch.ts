@@ -1,0 +1,23 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { app } from "../../src/app";
+import type { Env } from "../../src/env";
+import { BASE } from "../helpers";
+
+/**
+ * Calls the Worker's app with some vars overridden (small rate limits, production mode...). The
+ * vars are read per request, so this exercises the same code as the deployed Worker.
+ */
+export async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(new URL(path, BASE), init), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+let counter = 0;
+/** A client IP no other test of the file uses, so each test starts with empty windows. */
+export const freshIp = () => {
+  counter += 1;
+  return `10.7.${counter >> 8}.${counter & 255}`;
+};
