@@ -1,0 +1,75 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { authenticate } from "../auth/authenticate";
+import type { AppEnv, Principal } from "../env";
+import { ApiError, notFound } from "../errors";
+import { readFlatFields } from "../http/body";
+import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
+import { subscribeToLead } from "../leads/client";
+import { renderPublisherError } from "./publisher/errors";
+
+// The receiving side of sync tags (seed 000, "Place Sync Tags"), mounted at /api/sync. An upstream
+// enterprise that delivered a lead here with a campaign-publisher API key subscribes, with the same
+// key, to that lead's status changes; the lead's Durable Object then calls the callback, signed with
+// the given secret, at once if the lead is already flagged and on every later transition.
+//   POST /api/sync/subscriptions {leadId, callbackUrl, secret} → 201 (200 when already placed)
+//   GET  /api/sync/credentials → the campaign and publisher of the API key (Convertr Connect setup)
+
+const bodySchema = z.object({
+  leadId: z.coerce.number().int().positive(),
+  callbackUrl: z.string().trim().min(1).max(2048),
+  // Standard Webhooks: 24–64 random bytes, base64.
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, "Must be a Standard Webhooks secret: whsec_ + base64 of 24–64 bytes."),
+});
+
+function apiKeyPrincipal(p: Principal): Extract<Principal, { kind: "apiKey" }> {
+  if (p.kind !== "apiKey") throw new ApiError("FORBIDDEN", "Use the campaign publisher API key (X-Api-Key).");
+  return p;
+}
+
+export const syncSubscriptions = new Hono<AppEnv>();
+syncSubscriptions.onError(renderPublisherError);
+
+syncSubscriptions.get("/credentials", authenticate({ apiKey: true }), (c) => {
+  const p = apiKeyPrincipal(c.var.principal);
+  return c.json({ campaignId: p.campaignId, publisherId: p.publisherId });
+});
+
+syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (c) => {
+  const p = apiKeyPrincipal(c.var.principal);
+  const parsed = bodySchema.safeParse(await readFlatFields(c));
+  if (!parsed.success) {
+    throw new ApiError("BAD_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  }
+  const { leadId, callbackUrl, secret } = parsed.data;
+  try {
+    checkOutboundUrl(c.env, callbackUrl);
+  } catch (e) {
+    if (e instanceof OutboundUrlError) throw new ApiError("BAD_REQUEST", `callbackUrl: ${e.message}`);
+    throw e;
+  }
+  // Only the leads this key delivered: same campaign, same publisher.
+  const db = c.env.DB;
+  const lead = await db.prepare(
+    "SELECT id, lead_hash FROM leads WHERE id = ? AND campaign_id = ? AND publisher_id = ? AND deleted_ts IS NULL",
+  )
+    .bind(leadId, p.campaignId, p.publisherId)
+    .first<{ id: number; lead_hash: string }>();
+  if (!lead) throw notFound("Lead not found");
+
+  // A repeated request (a retry after a lost answer) keeps one subscription; the latest secret wins.
+  const existing = await db.prepare(
+    "SELECT id FROM sync_subscriptions WHERE lead_id = ? AND campaign_publisher_id = ? AND callback_url = ? AND disabled_ts IS NULL",
+  )
+    .bind(lead.id, p.campaignPublisherId, callbackUrl)
+    .first<{ id: number }>();
+  if (existing) {
+    await db.prepare("UPDATE sync_subscriptions SET secret = ? WHERE id = ?").bind(secret, existing.id).run();
+    return c.json({ subscriptionId: existing.id, leadId: lead.id, leadHash: lead.lead_hash }, 200);
+  }
+  const result = await subscribeToLead(c.env, { leadId: lead.id, campaignPublisherId: p.campaignPublisherId, callbackUrl, secret });
+  if (!result.ok) {
+    throw result.code === "NOT_FOUND" ? notFound("Lead not found") : new ApiError("BAD_REQUEST", result.message);
+  }
+  return c.json({ subscriptionId: result.subscriptionId, leadId: lead.id, leadHash: lead.lead_hash }, 201);
+});

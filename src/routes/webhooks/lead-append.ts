@@ -1,0 +1,77 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../env";
+import { ApiError } from "../../errors";
+import { leadByHash, readWebhookFields, requireWebhookCredentials } from "./common";
+
+// Append/edit data on a lead (digest §6): POST /ajax/lead-append/{leadHash} with any form fields
+// adds or overwrites lead values → 200, empty body. Each changed value gets a lead note; the
+// copies of core values on the lead row (email, names, telephone, postcode, address) follow.
+
+const FIELD_NAME = /^[A-Za-z0-9_.\-]+(\[[A-Za-z0-9_.\-]+\])*$/;
+const MAX_FIELDS = 100;
+const MAX_VALUE = 10_000;
+
+/** leads columns that copy a captured value: the first name present wins, as at capture. */
+const CORE_COLUMNS: [column: string, names: string[]][] = [
+  ["email", ["email"]],
+  ["first_name", ["firstName"]],
+  ["last_name", ["lastName"]],
+  ["telephone", ["telephone", "telephone[telephone]"]],
+  ["postcode", ["postcode", "lookup[postcode]"]],
+  ["address_line1", ["lookup[addressLine1]", "addressLine1"]],
+  ["address_line2", ["lookup[addressLine2]", "addressLine2"]],
+  ["address_line3", ["lookup[addressLine3]", "addressLine3"]],
+  ["address_line4", ["lookup[addressLine4]", "addressLine4"]],
+];
+
+const quote = (s: string) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
+
+export const leadAppend = new Hono<AppEnv>();
+
+leadAppend.post("/lead-append/:leadHash", async (c) => {
+  const actor = await requireWebhookCredentials(c);
+  const fields = await readWebhookFields(c, false);
+  const lead = await leadByHash(c, c.req.param("leadHash"));
+
+  const entries = Object.entries(fields);
+  if (entries.length === 0) throw new ApiError("BAD_REQUEST", "Give at least one field to append.");
+  if (entries.length > MAX_FIELDS) throw new ApiError("BAD_REQUEST", `At most ${MAX_FIELDS} fields per request.`);
+  for (const [name, value] of entries) {
+    if (name.length > 255 || !FIELD_NAME.test(name)) throw new ApiError("BAD_REQUEST", `"${name.slice(0, 100)}" is not a valid field name.`);
+    if (value.length > MAX_VALUE) throw new ApiError("BAD_REQUEST", `Field "${name}" is longer than ${MAX_VALUE} characters.`);
+  }
+
+  const db = c.env.DB;
+  const { results } = await db.prepare("SELECT name, value, type FROM lead_datas WHERE lead_id = ?")
+    .bind(lead.id)
+    .all<{ name: string; value: string; type: string }>();
+  const current = new Map(results.map((r) => [r.name, r]));
+  const system = entries.find(([name]) => current.get(name) && current.get(name)!.type !== "core.data");
+  if (system) throw new ApiError("BAD_REQUEST", `Field "${system[0]}" is set by the platform and cannot be changed.`);
+
+  const changes = entries.filter(([name, value]) => current.get(name)?.value !== value);
+  if (changes.length === 0) return c.body(null, 200);
+
+  const now = Date.now();
+  const merged = new Map([...results.map((r) => [r.name, r.value] as const), ...changes]);
+  const core = CORE_COLUMNS.map(([column, names]) => [column, names.map((n) => merged.get(n)).find((v) => v) ?? null] as const);
+  await db.batch([
+    ...changes.map(([name, value]) =>
+      db.prepare(
+        `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts) VALUES (?1, ?2, ?3, 'core.data', ?4, ?4)
+         ON CONFLICT (lead_id, name) DO UPDATE SET value = excluded.value, updated_ts = excluded.updated_ts`,
+      ).bind(lead.id, name, value, now),
+    ),
+    ...changes.map(([name, value]) => {
+      const before = current.get(name);
+      const note = before
+        ? `Lead data "${name}" changed from ${quote(before.value)} to ${quote(value)} (lead append)`
+        : `Lead data "${name}" set to ${quote(value)} (lead append)`;
+      return db.prepare("INSERT INTO lead_notes (lead_id, user_id, author, note, created_ts) VALUES (?, ?, ?, ?, ?)")
+        .bind(lead.id, actor.userId, actor.via, note, now);
+    }),
+    db.prepare(`UPDATE leads SET ${core.map(([col]) => `${col} = ?`).join(", ")}, updated_ts = ? WHERE id = ?`)
+      .bind(...core.map(([, v]) => v), now, lead.id),
+  ]);
+  return c.body(null, 200);
+});
