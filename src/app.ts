@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { campaignWebhookCors } from "./http/cors";
+import { secureHeaders } from "./http/secure-headers";
 import { rateLimit } from "./ratelimit/middleware";
 import { devOutbox } from "./routes/dev-outbox";
 import { login } from "./routes/login";
@@ -12,6 +14,10 @@ import { v4 } from "./routes/v4";
 // The Worker's HTTP surface: one sub-app per API surface, each with its own error shape.
 export const app = new Hono<AppEnv>();
 
+// Outermost: security headers on every response, errors and 429s included (src/http).
+app.use("*", secureHeaders);
+// CORS for the campaign webhook only, outside the limiter so that browsers can read its 429s.
+app.use("/webhook/campaign/*", campaignWebhookCors);
 // Before every route: each request is counted against its rate limits (src/ratelimit).
 app.use("*", rateLimit);
 

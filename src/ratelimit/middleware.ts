@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { renderOAuthError } from "../routes/oauth-errors";
+import { renderPublisherError } from "../routes/publisher/errors";
 import { renderHydraError } from "../routes/v4/hydra-errors";
 import { rateLimitHeaders } from "./headers";
 import { isCredentialPath, policiesFor, rateLimitConfig } from "./policies";
@@ -14,8 +15,8 @@ function renderRateLimited(c: Context<AppEnv>, err: ApiError): Response | Promis
   const path = c.req.path;
   if (path === "/api/v4" || path.startsWith("/api/v4/")) return renderHydraError(err, c);
   if (isCredentialPath(path)) return renderOAuthError(err, c);
-  // The publisher API and the webhooks: {"code","message"}.
-  return c.json({ code: err.status, message: err.message }, err.status, err.detail.headers);
+  // The publisher API and the webhooks share {"code","message"} for a 429.
+  return renderPublisherError(err, c);
 }
 
 /**

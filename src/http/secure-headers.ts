@@ -1,0 +1,31 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+
+// Headers every response carries. The Worker serves JSON only, so the policy forbids everything a
+// browser could do with a response (framing, scripts, sniffing it as another type).
+const ALWAYS: Record<string, string> = {
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+  "Referrer-Policy": "no-referrer",
+};
+const HSTS = "max-age=31536000; includeSubDomains";
+
+/** Whether the request carries a credential of any kind (token, API key, webhook key). */
+function hasCredentials(c: Context<AppEnv>): boolean {
+  return (
+    c.req.header("Authorization") !== undefined ||
+    c.req.header("X-Api-Key") !== undefined ||
+    c.req.query("access_token") !== undefined ||
+    c.req.query("apikey") !== undefined
+  );
+}
+
+export const secureHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  for (const [name, value] of Object.entries(ALWAYS)) c.header(name, value);
+  // Locally the Worker is served over plain http; HSTS there would only confuse browsers.
+  if (c.env.ENVIRONMENT !== "local") c.header("Strict-Transport-Security", HSTS);
+  // API responses are never cached by default; an answer to a credentialed request never at all.
+  if (hasCredentials(c) || !c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+};
