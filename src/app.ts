@@ -4,6 +4,7 @@ import { ApiError } from "./errors";
 import { campaignWebhookCors } from "./http/cors";
 import { secureHeaders } from "./http/secure-headers";
 import { rateLimit } from "./ratelimit/middleware";
+import { campaignWebhook } from "./routes/campaign-webhook";
 import { devOutbox } from "./routes/dev-outbox";
 import { login } from "./routes/login";
 import { renderOAuthError } from "./routes/oauth-errors";
@@ -31,6 +32,7 @@ app.route("/api/login", login);
 app.route("/api/password-reset", passwordReset);
 app.route("/api/v4", v4);
 app.route(PUBLISHER_API_BASE, publisher);
+app.route("/webhook/campaign", campaignWebhook);
 
 app.notFound((c) => c.json({ code: 404, message: "Not Found" }, 404));
 app.onError((e, c) =>

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bearer, DEMO, loginAs } from "../helpers";
+import { bearer, call, DEMO, json, loginAs } from "../helpers";
 import { count, formBody, leadsPath, postForm, SIMPLE } from "./support";
 
 let token: string;
@@ -53,5 +53,60 @@ describe("POST /api/v2.4/publisher/{publisher}/forms/{form}/campaign/{campaign}/
     }
     const v3 = await postForm(`/api/v3.0/publisher/12/forms/35/campaign/601/leads`, formBody(SIMPLE), bearer(token));
     expect(v3.status).toBe(404);
+  });
+});
+
+describe("bodies: nested fields, JSON, multipart", () => {
+  const advanced = {
+    ...SIMPLE,
+    promotion: "spring",
+    "lookup[addressLine1]": "1 High Street",
+    "lookup[addressLine2]": "Flat 2",
+    "lookup[postcode]": "SW1A 1AA",
+    "telephone[countryCode]": "44",
+    "telephone[telephone]": "07700 900123",
+  };
+
+  async function stored(leadId: number) {
+    const lead = await env.DB.prepare("SELECT * FROM leads WHERE id = ?").bind(leadId).first<Record<string, unknown>>();
+    const { results } = await env.DB.prepare("SELECT name, value FROM lead_datas WHERE lead_id = ? AND type = 'core.data' ORDER BY id")
+      .bind(leadId).all<{ name: string; value: string }>();
+    return { lead: lead!, values: Object.fromEntries(results.map((r) => [r.name, r.value])) };
+  }
+
+  const expectAdvanced = async (res: Response) => {
+    expect(res.status).toBe(201);
+    const { lead, values } = await stored(((await res.json()) as { data: number }).data);
+    expect(values).toEqual(advanced);
+    expect(lead).toMatchObject({
+      postcode: "SW1A 1AA", telephone: "07700 900123", address_line1: "1 High Street", address_line2: "Flat 2",
+      address_line3: null, address_line4: null, email: SIMPLE.email,
+    });
+  };
+
+  it("url-encoded form[lookup][postcode] is stored as lookup[postcode]", async () => {
+    await expectAdvanced(await postForm(leadsPath(12, 23, 601), formBody(advanced, [["form[submit]", ""]]), bearer(token)));
+  });
+
+  it('JSON {"form":{…}} with nested objects', async () => {
+    const { "lookup[addressLine1]": a1, "lookup[addressLine2]": a2, "lookup[postcode]": pc, "telephone[countryCode]": cc, "telephone[telephone]": tel, ...flat } = advanced;
+    const res = await call(leadsPath(12, 23, 601), json({
+      form: { ...flat, lookup: { addressLine1: a1, addressLine2: a2, postcode: pc }, telephone: { countryCode: cc, telephone: tel }, submit: true },
+    }, "POST", bearer(token)));
+    await expectAdvanced(res);
+  });
+
+  it("multipart/form-data", async () => {
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(advanced)) fd.set(k.includes("[") ? `form[${k.replace("[", "][")}` : `form[${k}]`, v);
+    await expectAdvanced(await call(leadsPath(12, 23, 601), { method: "POST", headers: bearer(token), body: fd }));
+  });
+
+  it("trims values, keeps submitted empty optional values, never stores form[submit]", async () => {
+    const res = await postForm(leadsPath(12, 23, 601), formBody({ firstName: "  Ada ", lastName: "Lovelace\t", email: " ada@example.org ", title: "" }, [["form[submit]", "true"]]), bearer(token));
+    expect(res.status).toBe(201);
+    const { lead, values } = await stored(((await res.json()) as { data: number }).data);
+    expect(values).toEqual({ firstName: "Ada", lastName: "Lovelace", email: "ada@example.org", title: "" });
+    expect(lead).toMatchObject({ first_name: "Ada", last_name: "Lovelace", email: "ada@example.org", link_id: null });
   });
 });

@@ -31,7 +31,9 @@ export function symfonyFormErrors(err: FormValidationError): Record<string, unkn
 }
 
 export function publisherErrorBody(err: ApiError): Record<string, unknown> {
-  if (err.code === "TOKEN_INVALID" || err.code === "TOKEN_EXPIRED" || err.code === "UNAUTHORIZED") return oauthBody(err);
+  // No credential at all: FOSOAuthServerBundle's answer, which Convertr's token errors come from.
+  if (err.code === "UNAUTHORIZED") return { error: "access_denied", error_description: "OAuth2 authentication required" };
+  if (err.code === "TOKEN_INVALID" || err.code === "TOKEN_EXPIRED") return oauthBody(err);
   if (err instanceof FormValidationError) return { code: 400, message: err.message, errors: symfonyFormErrors(err) };
   return { code: err.status, message: err.message };
 }

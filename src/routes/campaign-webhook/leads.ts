@@ -1,0 +1,62 @@
+import { Hono } from "hono";
+import { timingSafeEqual } from "../../auth/crypto";
+import type { AppEnv } from "../../env";
+import { ApiError, forbidden, notFound } from "../../errors";
+import { readCaptureBody } from "../../leads/capture-body";
+import { type CapturePolicy, captureLead, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
+import { accessDenied, campaignIdParam, webhookKey } from "./auth";
+
+// POST /webhook/campaign/{campaign_id}/global-form/{form_id}/leads?apikey=&campaignLinkId=[&publisherId=]
+// (digest §4): the same capture as the publisher API, with the webhook's own bodies.
+export const webhookLeads = new Hono<AppEnv>();
+
+const CREATED_BODY = JSON.stringify({ code: 201, message: "Lead was created successfully", data: LEAD_ID_PLACEHOLDER });
+const ID = /^[1-9][0-9]{0,14}$/;
+
+webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) => {
+  const campaignId = campaignIdParam(c);
+  const rawForm = c.req.param("formId");
+  const rawLink = c.req.query("campaignLinkId");
+  const rawPublisher = c.req.query("publisherId");
+  const key = webhookKey(c);
+
+  const idempotencyKey = await deferred(() => parseIdempotencyKey(c.req.header("Idempotency-Key")));
+  const body = await deferred(() => readCaptureBody(c));
+  const policy: CapturePolicy = {
+    authorize(ctx) {
+      if (key === null || !ctx.campaign || !timingSafeEqual(ctx.campaign.apiKey, key)) throw accessDenied();
+      if (idempotencyKey instanceof ApiError) throw idempotencyKey;
+      if (!rawLink) throw new ApiError("BAD_REQUEST", "campaignLinkId is required.");
+    },
+    notFound: (what) =>
+      what === "link" ? notFound("Campaign Link not found") : what === "publisher" ? notFound("Publisher not found") : notFound(),
+    publisherRequired: () => new ApiError("BAD_REQUEST", "publisherId is required: the campaign has several publishers."),
+    // Convertr's webhook gives one answer whatever the reason (digest §4, §13).
+    campaignUnavailable: () => forbidden("Campaign is inactive"),
+    contractUnsigned: () => forbidden("Campaign is inactive"),
+  };
+
+  // Ids that cannot exist are looked up as 0, so they fail with the same answer as unknown ids.
+  const id = (raw: string | undefined) => (raw !== undefined && ID.test(raw) ? Number(raw) : 0);
+  const result = await captureLead(
+    c.env,
+    {
+      campaignId,
+      formId: id(rawForm),
+      linkId: rawLink ? id(rawLink) : null,
+      publisherId: rawPublisher === undefined || rawPublisher === "" ? null : id(rawPublisher),
+      apiKey: null,
+      idempotency: typeof idempotencyKey === "string" ? { scope: `webhook:${campaignId}`, key: idempotencyKey } : null,
+      body,
+      ip: c.req.header("CF-Connecting-IP") ?? null,
+      userAgent: c.req.header("User-Agent") ?? null,
+      createdBody: CREATED_BODY,
+    },
+    policy,
+    (p) => c.executionCtx.waitUntil(p),
+  );
+  return c.body(result.body, result.status as 201, {
+    "Content-Type": "application/json",
+    ...(result.replayed ? { "Idempotent-Replayed": "true" } : {}),
+  });
+});
