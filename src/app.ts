@@ -9,6 +9,8 @@ import { devOutbox } from "./routes/dev-outbox";
 import { login } from "./routes/login";
 import { renderOAuthError } from "./routes/oauth-errors";
 import { passwordReset } from "./routes/password-reset";
+import { syncSubscriptions } from "./routes/sync-subscriptions";
+import { ajax, webhooks } from "./routes/webhooks";
 import { PUBLISHER_API_BASE, publisher } from "./routes/publisher";
 import { v4 } from "./routes/v4";
 
@@ -33,6 +35,9 @@ app.route("/api/password-reset", passwordReset);
 app.route("/api/v4", v4);
 app.route(PUBLISHER_API_BASE, publisher);
 app.route("/webhook/campaign", campaignWebhook);
+app.route("/api/webhook", webhooks);
+app.route("/ajax", ajax);
+app.route("/api/sync", syncSubscriptions);
 
 app.notFound((c) => c.json({ code: 404, message: "Not Found" }, 404));
 app.onError((e, c) =>

@@ -4,15 +4,14 @@ import { authenticate } from "../auth/authenticate";
 import type { AppEnv, Principal } from "../env";
 import { ApiError, notFound } from "../errors";
 import { readFlatFields } from "../http/body";
-import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { subscribeToLead } from "../leads/client";
-import { renderPublisherError } from "./publisher/errors";
+import { renderWebhookError } from "./webhooks/errors";
 
 // The receiving side of sync tags (seed 000, "Place Sync Tags"), mounted at /api/sync. An upstream
 // enterprise that delivered a lead here with a campaign-publisher API key subscribes, with the same
 // key, to that lead's status changes; the lead's Durable Object then calls the callback, signed with
 // the given secret, at once if the lead is already flagged and on every later transition.
-//   POST /api/sync/subscriptions {leadId, callbackUrl, secret} → 201 (200 when already placed)
+//   POST /api/sync/subscriptions {leadId, callbackUrl, secret} → 201 {subscriptionId, leadId, leadHash}
 //   GET  /api/sync/credentials → the campaign and publisher of the API key (Convertr Connect setup)
 
 const bodySchema = z.object({
@@ -28,7 +27,7 @@ function apiKeyPrincipal(p: Principal): Extract<Principal, { kind: "apiKey" }> {
 }
 
 export const syncSubscriptions = new Hono<AppEnv>();
-syncSubscriptions.onError(renderPublisherError);
+syncSubscriptions.onError(renderWebhookError);
 
 syncSubscriptions.get("/credentials", authenticate({ apiKey: true }), (c) => {
   const p = apiKeyPrincipal(c.var.principal);
@@ -42,12 +41,6 @@ syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (
     throw new ApiError("BAD_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   }
   const { leadId, callbackUrl, secret } = parsed.data;
-  try {
-    checkOutboundUrl(c.env, callbackUrl);
-  } catch (e) {
-    if (e instanceof OutboundUrlError) throw new ApiError("BAD_REQUEST", `callbackUrl: ${e.message}`);
-    throw e;
-  }
   // Only the leads this key delivered: same campaign, same publisher.
   const db = c.env.DB;
   const lead = await db.prepare(
@@ -57,19 +50,12 @@ syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (
     .first<{ id: number; lead_hash: string }>();
   if (!lead) throw notFound("Lead not found");
 
-  // A repeated request (a retry after a lost answer) keeps one subscription; the latest secret wins.
-  const existing = await db.prepare(
-    "SELECT id FROM sync_subscriptions WHERE lead_id = ? AND campaign_publisher_id = ? AND callback_url = ? AND disabled_ts IS NULL",
-  )
-    .bind(lead.id, p.campaignPublisherId, callbackUrl)
-    .first<{ id: number }>();
-  if (existing) {
-    await db.prepare("UPDATE sync_subscriptions SET secret = ? WHERE id = ?").bind(secret, existing.id).run();
-    return c.json({ subscriptionId: existing.id, leadId: lead.id, leadHash: lead.lead_hash }, 200);
-  }
+  // The lead object keeps one subscription per (lead, key, callback URL): a retried call gets the
+  // same subscription back, with the latest secret.
   const result = await subscribeToLead(c.env, { leadId: lead.id, campaignPublisherId: p.campaignPublisherId, callbackUrl, secret });
   if (!result.ok) {
-    throw result.code === "NOT_FOUND" ? notFound("Lead not found") : new ApiError("BAD_REQUEST", result.message);
+    // INVALID_CALLBACK: the callback URL breaks the outbound URL policy.
+    throw result.code === "NOT_FOUND" ? notFound("Lead not found") : new ApiError("BAD_REQUEST", `callbackUrl: ${result.message}`);
   }
   return c.json({ subscriptionId: result.subscriptionId, leadId: lead.id, leadHash: lead.lead_hash }, 201);
 });

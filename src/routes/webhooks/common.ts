@@ -17,9 +17,7 @@ export interface WebhookActor {
 }
 
 const unauthorized = () =>
-  new ApiError("UNAUTHORIZED", "Authentication required: an admin bearer token or the enterprise webhook key.", {
-    body: { code: 401, message: "Authentication required: an admin bearer token or the enterprise webhook key." },
-  });
+  new ApiError("UNAUTHORIZED", "Authentication required: an admin bearer token or the enterprise webhook key.");
 
 /**
  * An admin bearer token (Authorization or access_token), or the enterprise webhook key

@@ -76,7 +76,7 @@ syncReceiver.post("/sync", async (c) => {
   if (!delivery) {
     if (failure === "missing_headers") throw new ApiError("BAD_REQUEST", "webhook-id, webhook-timestamp and webhook-signature are required.");
     if (failure === "stale_timestamp") throw new ApiError("BAD_REQUEST", "webhook-timestamp is more than 5 minutes away from now.");
-    throw new ApiError("UNAUTHORIZED", "Invalid webhook signature.", { body: { code: 401, message: "Invalid webhook signature." } });
+    throw new ApiError("UNAUTHORIZED", "Invalid webhook signature.");
   }
 
   // A webhook id is accepted once (insert-or-fail); the receipt is given back if applying fails.
