@@ -1,5 +1,13 @@
 import type { Env } from "../env";
-import type { SubscribeRequest, SubscribeResult, TransitionRequest, TransitionResult } from "./types";
+import type {
+  LeadUpdateResult,
+  ProcessrStatusRequest,
+  ReprocessRequest,
+  SubscribeRequest,
+  SubscribeResult,
+  TransitionRequest,
+  TransitionResult,
+} from "./types";
 
 /** The Durable Object that owns a lead: one per lead id. */
 export function leadObject(env: Pick<Env, "LEAD_OBJECT">, leadId: number) {
@@ -14,4 +22,14 @@ export function transitionLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionReq
 /** Places a sync-tag subscription; the lead object emits the current status at once if it has one. */
 export function subscribeToLead(env: Pick<Env, "LEAD_OBJECT">, req: SubscribeRequest): Promise<SubscribeResult> {
   return leadObject(env, req.leadId).subscribe(req) as Promise<SubscribeResult>;
+}
+
+/** Puts a lead still being processed on hold or marks its run failed (statistics move with it). */
+export function setLeadProcessrStatus(env: Pick<Env, "LEAD_OBJECT">, req: ProcessrStatusRequest): Promise<LeadUpdateResult> {
+  return leadObject(env, req.leadId).setProcessrStatus(req) as Promise<LeadUpdateResult>;
+}
+
+/** Clears a lead's job results and sets it back to "Sent to Processr"; the caller then enqueues it. */
+export function resetLeadForReprocess(env: Pick<Env, "LEAD_OBJECT">, req: ReprocessRequest): Promise<LeadUpdateResult> {
+  return leadObject(env, req.leadId).resetForReprocess(req) as Promise<LeadUpdateResult>;
 }

@@ -1,14 +1,426 @@
 import { DurableObject } from "cloudflare:workers";
+import type { LeadFlag } from "../db/schema";
 import type { Env } from "../env";
-import type { SubscribeRequest, SubscribeResult, TransitionRequest, TransitionResult } from "./types";
+import { enqueueIntegrations } from "../integrations/dispatch";
+import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
+import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../processr/types";
+import { bucketDelta, type LeadStatState, statisticsStatements } from "./statistics";
+import { deliverDueCallbacks, isoTs, nextCallbackDueTs, type StoredEventPayload } from "./sync-callbacks";
+import type {
+  LeadEventType,
+  LeadUpdateResult,
+  ProcessrStatusRequest,
+  ReprocessRequest,
+  SubscribeRequest,
+  SubscribeResult,
+  TransitionRequest,
+  TransitionResult,
+} from "./types";
 
-// Owns one lead's status (issue 4; being implemented).
+// One object per lead (src/leads/client.ts) owns the lead's status. The state itself lives in D1;
+// the object is the lock around it: every method runs its read-decide-write inside
+// blockConcurrencyWhile, so no two changes of one lead interleave between reading the current
+// state and writing the new one. Each change is ONE D1 batch: the lead row, a note, the statistics
+// delta, an event and one pending callback per active sync subscription. The alarm then delivers
+// the callbacks (src/leads/sync-callbacks.ts) and retries the integrations hand-off.
+
+type Flag = LeadFlag | null;
+
+interface LeadRow {
+  id: number;
+  campaign_id: number;
+  lead_hash: string;
+  flag: Flag;
+  processr_status: number;
+  advertiser_billable: number;
+  over_allocation: number;
+  deleted_ts: number | null;
+  created_ts: number;
+  payout_amount: string;
+  default_publisher_rate: number;
+  cp_payout: string | null;
+}
+
+const stateOf = (l: LeadRow): LeadStatState => ({
+  flag: l.flag,
+  processrStatus: l.processr_status,
+  advertiserBillable: !!l.advertiser_billable,
+  deleted: l.deleted_ts !== null,
+});
+
+/** Why a transition is impossible, or null when it is allowed (README "Processr and lead status"). */
+export function transitionError(from: Flag, to: LeadFlag | "Deleted", source: TransitionRequest["source"]): string | null {
+  if (to === "Deleted" || source === "delete") {
+    return to === "Deleted" && source === "delete" ? null : 'Only a deletion sets "Deleted", and a deletion sets nothing else.';
+  }
+  if (source === "processr") return null;
+  if (source === "webhook" || source === "sync") {
+    return to === "Valid" || to === "Invalid" ? null : `A ${source} can only mark a lead Valid or Invalid.`;
+  }
+  // Manual changes: valid <-> invalid, caution -> valid/invalid, any -> test, test -> valid/invalid.
+  if (to === "Test" || from === to) return null;
+  if (to === "Caution") return "Caution is set by the Processr only.";
+  if (from === null) return "The lead has not been processed yet; it can only be marked Test.";
+  return null;
+}
+
+/** Decimal string × percent, rounded half up to 2 places ("10.00" × 55 → "5.50"). */
+function percentOf(amount: string, percent: number): string {
+  const cents = Math.round(Number(amount) * 100);
+  const out = Math.round((cents * percent) / 100);
+  return (out / 100).toFixed(2);
+}
+
+const INTEGRATIONS_DUE = "integrationsDueTs";
+const INTEGRATIONS_RETRY_MS = 30_000;
+// If the object dies between committing deliveries and arming its alarm, this earlier arming wakes it.
+const SAFETY_ALARM_MS = 60_000;
+
 export class LeadObject extends DurableObject<Env> {
-  async transition(_req: TransitionRequest): Promise<TransitionResult> {
-    throw new Error("LeadObject.transition is not implemented yet");
+  private leadId: number | undefined;
+
+  // ------------------------------------------------------------------ RPC
+
+  async transition(req: TransitionRequest): Promise<TransitionResult> {
+    const result = await this.exclusive(req.leadId, () => this.applyTransition(req));
+    if (result.ok && result.changed && result.to === "Valid") await this.handOffIntegrations(req.leadId);
+    return result;
   }
 
-  async subscribe(_req: SubscribeRequest): Promise<SubscribeResult> {
-    throw new Error("LeadObject.subscribe is not implemented yet");
+  async subscribe(req: SubscribeRequest): Promise<SubscribeResult> {
+    return this.exclusive(req.leadId, () => this.applySubscribe(req));
+  }
+
+  async setProcessrStatus(req: ProcessrStatusRequest): Promise<LeadUpdateResult> {
+    return this.exclusive(req.leadId, () => this.applyProcessrStatus(req));
+  }
+
+  async resetForReprocess(req: ReprocessRequest): Promise<LeadUpdateResult> {
+    return this.exclusive(req.leadId, () => this.applyReset(req));
+  }
+
+  override async alarm(): Promise<void> {
+    const leadId = await this.ctx.storage.get<number>("leadId");
+    if (leadId === undefined) return;
+    await deliverDueCallbacks(this.env, leadId);
+    const integrationsDue = await this.ctx.storage.get<number>(INTEGRATIONS_DUE);
+    if (integrationsDue !== undefined && integrationsDue <= Date.now()) await this.handOffIntegrations(leadId);
+    await this.exclusive(leadId, () => this.scheduleAlarm(leadId));
+  }
+
+  // ------------------------------------------------------------------ serialisation
+
+  /**
+   * Runs fn with no other event delivered to this object meanwhile. Errors are carried out of
+   * blockConcurrencyWhile (an error inside it would reset the object) and rethrown to the caller.
+   */
+  private async exclusive<T>(leadId: number, fn: () => Promise<T>): Promise<T> {
+    let out = { error: new Error("not run") } as { value: T } | { error: unknown };
+    await this.ctx.blockConcurrencyWhile(async () => {
+      try {
+        await this.bind(leadId);
+        out = { value: await fn() };
+      } catch (error) {
+        out = { error };
+      }
+    });
+    if ("error" in out) throw out.error;
+    return out.value;
+  }
+
+  /** Remembers which lead this object owns (the alarm needs it) and refuses calls for another. */
+  private async bind(leadId: number) {
+    if (!Number.isSafeInteger(leadId) || leadId <= 0) throw new Error(`invalid lead id ${leadId}`);
+    this.leadId ??= await this.ctx.storage.get<number>("leadId");
+    if (this.leadId === undefined) {
+      await this.ctx.storage.put("leadId", leadId);
+      this.leadId = leadId;
+    } else if (this.leadId !== leadId) {
+      throw new Error(`the object of lead ${this.leadId} was called for lead ${leadId}`);
+    }
+  }
+
+  private async readLead(leadId: number): Promise<{ lead: LeadRow | null; subscriptions: number[] }> {
+    const db = this.env.DB;
+    const [lead, subs] = await db.batch([
+      db.prepare(
+        `SELECT l.id, l.campaign_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.over_allocation,
+                l.deleted_ts, l.created_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
+           FROM leads l
+           JOIN campaigns c ON c.id = l.campaign_id
+           LEFT JOIN campaign_publishers cp ON cp.campaign_id = l.campaign_id AND cp.publisher_id = l.publisher_id
+          WHERE l.id = ?1`,
+      ).bind(leadId),
+      db.prepare(`SELECT id FROM sync_subscriptions WHERE lead_id = ?1 AND disabled_ts IS NULL ORDER BY id`).bind(leadId),
+    ]);
+    return {
+      lead: (lead!.results[0] as LeadRow | undefined) ?? null,
+      subscriptions: (subs!.results as { id: number }[]).map((s) => s.id),
+    };
+  }
+
+  // ------------------------------------------------------------------ transitions
+
+  private async applyTransition(req: TransitionRequest): Promise<TransitionResult> {
+    const { lead, subscriptions } = await this.readLead(req.leadId);
+    if (!lead) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
+    const from = lead.flag;
+    if (lead.deleted_ts !== null) {
+      if (req.to === "Deleted") return { ok: true, leadId: lead.id, from, to: "Deleted", changed: false };
+      return { ok: false, code: "INVALID_TRANSITION", message: `Lead ${lead.id} is deleted; its status cannot change.` };
+    }
+    const error = transitionError(from, req.to, req.source);
+    if (error) return { ok: false, code: "INVALID_TRANSITION", message: `${from ?? "Unprocessed"} → ${req.to}: ${error}` };
+    if (req.source === "processr") {
+      if (!req.processr) throw new Error("a processr transition needs its processr detail");
+      // The outcome of a run already applied (a redelivered message): nothing to do.
+      if (lead.processr_status === PROCESSR_STATUS.COMPLETE) {
+        return { ok: true, leadId: lead.id, from, to: from ?? req.to, changed: false };
+      }
+    } else if (req.to === from) {
+      return { ok: true, leadId: lead.id, from, to: req.to, changed: false };
+    }
+
+    const now = Date.now();
+    const db = this.env.DB;
+    const deleting = req.to === "Deleted";
+    const flag: Flag = deleting ? from : (req.to as LeadFlag);
+    const changed = deleting || flag !== from;
+    const valid = !deleting && flag === "Valid";
+    const set: Record<string, unknown> = {
+      flag,
+      // An over-allocation lead is billable to the advertiser, not to the publisher (digest §13).
+      advertiser_billable: valid ? 1 : 0,
+      publisher_billable: valid && !lead.over_allocation ? 1 : 0,
+      advertiser_payout: valid ? lead.payout_amount : "0.00",
+      publisher_payout:
+        valid && !lead.over_allocation ? (lead.cp_payout ?? percentOf(lead.payout_amount, lead.default_publisher_rate)) : "0.00",
+      updated_ts: now,
+    };
+    if (deleting) set.deleted_ts = now;
+    if (req.processr) {
+      Object.assign(set, {
+        qa_result: req.processr.qaResult,
+        score: req.processr.score,
+        max_score: req.processr.maxScore,
+        hardfail: req.processr.hardfail ? 1 : 0,
+        processr_status: PROCESSR_STATUS.COMPLETE,
+      });
+    }
+    const after: LeadStatState = {
+      flag,
+      processrStatus: (set.processr_status as number | undefined) ?? lead.processr_status,
+      advertiserBillable: valid,
+      deleted: deleting,
+    };
+    const cols = Object.keys(set);
+    const statements = [
+      db
+        .prepare(`UPDATE leads SET ${cols.map((c, i) => `${c} = ?${i + 2}`).join(", ")} WHERE id = ?1`)
+        .bind(lead.id, ...cols.map((c) => set[c])),
+      ...statisticsStatements(db, lead.campaign_id, lead.created_ts, bucketDelta(stateOf(lead), after)),
+    ];
+    let deliveries = 0;
+    if (changed) {
+      const to = deleting ? "Deleted" : flag!;
+      const what = req.processr
+        ? `Processr outcome ${to} (score ${req.processr.score}/${req.processr.maxScore}${req.processr.hardfail ? ", hard fail" : ""})`
+        : `Status changed from ${from ?? "Unprocessed"} to ${to}`;
+      statements.push(
+        db.prepare(
+          `INSERT INTO lead_notes (lead_id, user_id, author, note, from_flag, to_flag, reason, created_ts)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+        ).bind(lead.id, req.userId ?? null, req.author, `${what} by ${req.author}.`, from, to, req.reason ?? null, now),
+      );
+      const event: StoredEventPayload = {
+        type: deleting ? "lead.deleted" : "lead.status_changed",
+        leadId: lead.id,
+        leadHash: lead.lead_hash,
+        flag: deleting ? null : flag,
+        previousFlag: from,
+        reason: req.reason ?? null,
+        occurredTs: isoTs(now),
+      };
+      statements.push(...this.eventStatements(lead.id, event, subscriptions, now));
+      deliveries = subscriptions.length;
+    }
+    // The integrations hand-off is recorded before the commit, so that it survives a crash after it.
+    if (changed && valid) await this.ctx.storage.put(INTEGRATIONS_DUE, now + INTEGRATIONS_RETRY_MS);
+    if (deliveries > 0 || (changed && valid)) await this.armSafetyAlarm();
+    await db.batch(statements);
+    if (deliveries > 0) await this.scheduleAlarm(lead.id);
+    return { ok: true, leadId: lead.id, from, to: deleting ? "Deleted" : flag!, changed };
+  }
+
+  /** An event row and one pending delivery per subscription (the event id is the lead's latest). */
+  private eventStatements(leadId: number, event: StoredEventPayload, subscriptionIds: (number | null)[], now: number) {
+    const db = this.env.DB;
+    return [
+      db.prepare(`INSERT INTO lead_events (lead_id, type, payload, created_ts) VALUES (?1, ?2, ?3, ?4)`)
+        .bind(leadId, event.type satisfies LeadEventType, JSON.stringify(event), now),
+      ...subscriptionIds.map((subscriptionId) =>
+        db.prepare(
+          `INSERT INTO webhook_deliveries (id, event_id, subscription_id, lead_id, status, attempts, next_attempt_ts, created_ts)
+           VALUES (?1, (SELECT max(id) FROM lead_events WHERE lead_id = ?2),
+                   coalesce(?3, (SELECT max(id) FROM sync_subscriptions WHERE lead_id = ?2)), ?2, 'pending', 0, ?4, ?4)`,
+        ).bind(`msg_${crypto.randomUUID().replace(/-/g, "")}`, leadId, subscriptionId, now),
+      ),
+    ];
+  }
+
+  // ------------------------------------------------------------------ processr states without a flag
+
+  private async applyProcessrStatus(req: ProcessrStatusRequest): Promise<LeadUpdateResult> {
+    const { lead } = await this.readLead(req.leadId);
+    if (!lead) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
+    // Only a lead still in the pipeline: never downgrade a complete, held or failed one.
+    if (lead.deleted_ts !== null || lead.processr_status >= 500 || lead.processr_status === req.status) {
+      return { ok: true, leadId: lead.id, changed: false, processrStatus: lead.processr_status };
+    }
+    const now = Date.now();
+    const db = this.env.DB;
+    await db.batch([
+      db.prepare(`UPDATE leads SET processr_status = ?2, updated_ts = ?3 WHERE id = ?1`).bind(lead.id, req.status, now),
+      db.prepare(
+        `INSERT INTO lead_notes (lead_id, author, note, reason, created_ts) VALUES (?1, ?2, ?3, ?4, ?5)`,
+      ).bind(lead.id, req.author, `Processr status: ${PROCESSR_STATUS_NAMES[req.status]}.`, req.reason, now),
+      db.prepare(
+        `INSERT INTO logs (type, lead_id, campaign_id, level, message, context, created_ts)
+         VALUES ('processr', ?1, ?2, ?3, ?4, ?5, ?6)`,
+      ).bind(
+        lead.id, lead.campaign_id, req.status === PROCESSR_STATUS.FAILED ? "error" : "warning",
+        `${PROCESSR_STATUS_NAMES[req.status]}: ${req.reason}`, req.context ? JSON.stringify(req.context) : null, now,
+      ),
+      ...statisticsStatements(
+        db, lead.campaign_id, lead.created_ts,
+        bucketDelta(stateOf(lead), { ...stateOf(lead), processrStatus: req.status }),
+      ),
+    ]);
+    return { ok: true, leadId: lead.id, changed: true, processrStatus: req.status };
+  }
+
+  private async applyReset(req: ReprocessRequest): Promise<LeadUpdateResult> {
+    const { lead } = await this.readLead(req.leadId);
+    if (!lead || lead.deleted_ts !== null) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
+    const now = Date.now();
+    const db = this.env.DB;
+    const status = PROCESSR_STATUS.SENT_TO_PROCESSR;
+    await db.batch([
+      db.prepare(`DELETE FROM processr_job_leads WHERE lead_id = ?1`).bind(lead.id),
+      db.prepare(
+        `UPDATE leads SET processr_status = ?2, processing_counter = processing_counter + 1, updated_ts = ?3 WHERE id = ?1`,
+      ).bind(lead.id, status, now),
+      db.prepare(
+        `INSERT INTO lead_notes (lead_id, user_id, author, note, created_ts) VALUES (?1, ?2, ?3, ?4, ?5)`,
+      ).bind(lead.id, req.userId ?? null, req.author, `Reprocessing requested by ${req.author}.`, now),
+      db.prepare(
+        `INSERT INTO logs (type, lead_id, campaign_id, level, message, created_ts) VALUES ('processr', ?1, ?2, 'info', ?3, ?4)`,
+      ).bind(lead.id, lead.campaign_id, `Reprocessing requested by ${req.author}: job results cleared.`, now),
+      ...statisticsStatements(
+        db, lead.campaign_id, lead.created_ts,
+        bucketDelta(stateOf(lead), { ...stateOf(lead), processrStatus: status }),
+      ),
+    ]);
+    return { ok: true, leadId: lead.id, changed: true, processrStatus: status };
+  }
+
+  // ------------------------------------------------------------------ subscriptions
+
+  private async applySubscribe(req: SubscribeRequest): Promise<SubscribeResult> {
+    try {
+      checkOutboundUrl(this.env, req.callbackUrl);
+    } catch (e) {
+      if (e instanceof OutboundUrlError) return { ok: false, code: "INVALID_CALLBACK", message: e.message };
+      throw e;
+    }
+    if (!/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/.test(req.secret)) {
+      return { ok: false, code: "INVALID_CALLBACK", message: 'The secret must be "whsec_" followed by 24 to 64 base64 bytes.' };
+    }
+    const db = this.env.DB;
+    const [leadRes, cpRes, existingRes, noteRes] = await db.batch([
+      db.prepare(`SELECT id, campaign_id, lead_hash, flag, deleted_ts FROM leads WHERE id = ?1`).bind(req.leadId),
+      db.prepare(`SELECT campaign_id FROM campaign_publishers WHERE id = ?1`).bind(req.campaignPublisherId),
+      db.prepare(
+        `SELECT id FROM sync_subscriptions
+          WHERE lead_id = ?1 AND campaign_publisher_id = ?2 AND callback_url = ?3 AND disabled_ts IS NULL`,
+      ).bind(req.leadId, req.campaignPublisherId, req.callbackUrl),
+      db.prepare(`SELECT reason FROM lead_notes WHERE lead_id = ?1 AND to_flag IS NOT NULL ORDER BY id DESC LIMIT 1`).bind(req.leadId),
+    ]);
+    const lead = leadRes!.results[0] as
+      | { id: number; campaign_id: number; lead_hash: string; flag: Flag; deleted_ts: number | null }
+      | undefined;
+    if (!lead) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
+    const cp = cpRes!.results[0] as { campaign_id: number } | undefined;
+    if (!cp || cp.campaign_id !== lead.campaign_id) {
+      return { ok: false, code: "NOT_FOUND", message: `Campaign publisher ${req.campaignPublisherId} not found on the lead's campaign.` };
+    }
+    const existing = existingRes!.results[0] as { id: number } | undefined;
+    if (existing) {
+      // The same subscriber asking again (a retried call): keep one subscription, take the new secret.
+      await db.prepare(`UPDATE sync_subscriptions SET secret = ?2 WHERE id = ?1`).bind(existing.id, req.secret).run();
+      return { ok: true, subscriptionId: existing.id };
+    }
+    const now = Date.now();
+    const deleted = lead.deleted_ts !== null;
+    const statements = [
+      db.prepare(
+        `INSERT INTO sync_subscriptions (lead_id, campaign_publisher_id, callback_url, secret, created_ts)
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id`,
+      ).bind(lead.id, req.campaignPublisherId, req.callbackUrl, req.secret, now),
+    ];
+    // A subscriber placed after processing still learns the current status at once.
+    const current = lead.flag !== null || deleted;
+    if (current) {
+      const event: StoredEventPayload = {
+        type: deleted ? "lead.deleted" : "lead.status_changed",
+        leadId: lead.id,
+        leadHash: lead.lead_hash,
+        flag: deleted ? null : lead.flag,
+        previousFlag: deleted ? lead.flag : null,
+        reason: (noteRes!.results[0] as { reason: string | null } | undefined)?.reason ?? null,
+        occurredTs: isoTs(now),
+      };
+      statements.push(...this.eventStatements(lead.id, event, [null], now));
+      await this.armSafetyAlarm();
+    }
+    const [inserted] = await db.batch(statements);
+    if (current) await this.scheduleAlarm(lead.id);
+    return { ok: true, subscriptionId: (inserted!.results[0] as { id: number }).id };
+  }
+
+  // ------------------------------------------------------------------ alarm and integrations
+
+  private async armSafetyAlarm() {
+    const at = Date.now() + SAFETY_ALARM_MS;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Arms the alarm for the earliest due callback or integrations retry, or clears it. */
+  private async scheduleAlarm(leadId: number) {
+    const callbacks = await nextCallbackDueTs(this.env.DB, leadId);
+    const integrations = (await this.ctx.storage.get<number>(INTEGRATIONS_DUE)) ?? null;
+    const due = [callbacks, integrations].filter((t): t is number => t !== null);
+    if (due.length === 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
+  }
+
+  /**
+   * Hands a lead that became Valid to the integrations. The intent was stored before the commit
+   * (INTEGRATIONS_DUE); if the queue is unavailable the alarm tries again. Integrations deliver at
+   * most once per (lead, job), so a repeated hand-off is harmless.
+   */
+  private async handOffIntegrations(leadId: number) {
+    try {
+      const lead = await this.env.DB.prepare(`SELECT flag, deleted_ts FROM leads WHERE id = ?1`)
+        .bind(leadId)
+        .first<{ flag: Flag; deleted_ts: number | null }>();
+      if (lead?.flag === "Valid" && lead.deleted_ts === null) await enqueueIntegrations(this.env, leadId);
+      await this.ctx.storage.delete(INTEGRATIONS_DUE);
+    } catch (e) {
+      console.error("integrations hand-off failed; the lead object retries from its alarm", leadId, String(e));
+      await this.ctx.storage.put(INTEGRATIONS_DUE, Date.now() + INTEGRATIONS_RETRY_MS);
+    }
+    await this.exclusive(leadId, () => this.scheduleAlarm(leadId));
   }
 }

@@ -37,6 +37,32 @@ export interface SubscribeRequest {
 
 export type SubscribeResult =
   | { ok: true; subscriptionId: number }
+  /** INVALID_CALLBACK: the callback URL or the secret is not acceptable (outbound URL policy). */
+  | { ok: false; code: "NOT_FOUND" | "INVALID_CALLBACK"; message: string };
+
+/**
+ * A Processr state that carries no flag, set through the lead object because it moves the lead
+ * between statistics buckets: on hold (no QA job) or failed (the message went to the dead-letter
+ * queue). Applies only to a lead still being processed (status below 500); otherwise a no-op.
+ */
+export interface ProcessrStatusRequest {
+  leadId: number;
+  status: 500 | 510 | 900;
+  author: string;
+  reason: string;
+  /** Extra detail for the Processr log line written with the change. */
+  context?: Record<string, unknown>;
+}
+
+/** Reprocessing: clears the job results and puts the lead back to "Sent to Processr" (100). */
+export interface ReprocessRequest {
+  leadId: number;
+  userId?: number | null;
+  author: string;
+}
+
+export type LeadUpdateResult =
+  | { ok: true; leadId: number; changed: boolean; processrStatus: number }
   | { ok: false; code: "NOT_FOUND"; message: string };
 
 /**

@@ -1,0 +1,139 @@
+import type { LeadFlag } from "../db/schema";
+
+// Campaign statistics and the lead-statistics chronology are running totals. Every lead sits in a
+// set of buckets that depends only on its own row; a change of that row moves it between buckets
+// in the same D1 batch (the lead's Durable Object serialises the changes of one lead, and the
+// increments are atomic in D1), so the totals always equal a recount. The SQL predicates in
+// RECOUNT_SQL below are the same rules as bucketsOf(); a test holds them together.
+//
+// - total: every lead that is not deleted (capture adds total+1 and processing+1)
+// - valid / caution / invalid / test: by flag
+// - billable: Valid and advertiser-billable (an over-allocation lead stays advertiser-billable;
+//   only its publisher side is not billable, digest §13)
+// - delivered: Valid + Test (digest §7)
+// - processing: no flag yet and not on hold (processr status below 500: received, sent to Processr)
+// - held: no flag yet and on hold (processr status 500-599)
+// A lead whose Processr run failed (900) counts in total only until it is reprocessed.
+
+export const BUCKETS = [
+  "total", "valid", "caution", "invalid", "test", "billable", "delivered", "held", "processing",
+] as const;
+export type Bucket = (typeof BUCKETS)[number];
+export type Buckets = Record<Bucket, number>;
+
+/** The chronology keeps a subset of the buckets, per campaign and UTC day of the lead's capture. */
+const CHRONOLOGY_BUCKETS = ["total", "valid", "caution", "invalid", "test", "billable"] as const;
+
+export interface LeadStatState {
+  flag: LeadFlag | null;
+  processrStatus: number;
+  advertiserBillable: boolean;
+  deleted: boolean;
+}
+
+export const isHeldStatus = (status: number) => status >= 500 && status < 600;
+
+export function bucketsOf(s: LeadStatState): Buckets {
+  const live = !s.deleted;
+  const is = (flag: LeadFlag) => (live && s.flag === flag ? 1 : 0);
+  return {
+    total: live ? 1 : 0,
+    valid: is("Valid"),
+    caution: is("Caution"),
+    invalid: is("Invalid"),
+    test: is("Test"),
+    billable: live && s.flag === "Valid" && s.advertiserBillable ? 1 : 0,
+    delivered: is("Valid") || is("Test") ? 1 : 0,
+    held: live && s.flag === null && isHeldStatus(s.processrStatus) ? 1 : 0,
+    processing: live && s.flag === null && s.processrStatus < 500 ? 1 : 0,
+  };
+}
+
+export function bucketDelta(before: LeadStatState, after: LeadStatState): Buckets {
+  const a = bucketsOf(before);
+  const b = bucketsOf(after);
+  return Object.fromEntries(BUCKETS.map((k) => [k, b[k] - a[k]])) as Buckets;
+}
+
+const column = (b: Bucket) => `${b}_leads`;
+export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Statements applying a delta to the campaign totals and to the chronology day of the lead's capture. */
+export function statisticsStatements(
+  db: D1Database,
+  campaignId: number,
+  leadCreatedTs: number,
+  delta: Buckets,
+): D1PreparedStatement[] {
+  const out: D1PreparedStatement[] = [];
+  const changed = BUCKETS.filter((b) => delta[b] !== 0);
+  if (changed.length > 0) {
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO campaign_statistics (campaign_id, ${changed.map(column).join(", ")})
+           VALUES (?1, ${changed.map((_, i) => `?${i + 2}`).join(", ")})
+           ON CONFLICT (campaign_id) DO UPDATE SET
+           ${changed.map((b) => `${column(b)} = ${column(b)} + excluded.${column(b)}`).join(", ")}`,
+        )
+        .bind(campaignId, ...changed.map((b) => delta[b])),
+    );
+  }
+  const chrono = CHRONOLOGY_BUCKETS.filter((b) => delta[b] !== 0);
+  if (chrono.length > 0) {
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO lead_statistics_chronologies (campaign_id, day, ${chrono.map(column).join(", ")})
+           VALUES (?1, ?2, ${chrono.map((_, i) => `?${i + 3}`).join(", ")})
+           ON CONFLICT (campaign_id, day) DO UPDATE SET
+           ${chrono.map((b) => `${column(b)} = ${column(b)} + excluded.${column(b)}`).join(", ")}`,
+        )
+        .bind(campaignId, utcDay(leadCreatedTs), ...chrono.map((b) => delta[b])),
+    );
+  }
+  return out;
+}
+
+/** The state of a freshly captured lead (what capture counts: total+1, processing+1). */
+export const CAPTURED: LeadStatState = { flag: null, processrStatus: 0, advertiserBillable: false, deleted: false };
+
+// The same rules as bucketsOf(), as SQL over the leads table.
+const LIVE = "deleted_ts IS NULL";
+const RECOUNT_SQL: Record<Bucket, string> = {
+  total: LIVE,
+  valid: `${LIVE} AND flag = 'Valid'`,
+  caution: `${LIVE} AND flag = 'Caution'`,
+  invalid: `${LIVE} AND flag = 'Invalid'`,
+  test: `${LIVE} AND flag = 'Test'`,
+  billable: `${LIVE} AND flag = 'Valid' AND advertiser_billable = 1`,
+  delivered: `${LIVE} AND flag IN ('Valid', 'Test')`,
+  held: `${LIVE} AND flag IS NULL AND processr_status >= 500 AND processr_status < 600`,
+  processing: `${LIVE} AND flag IS NULL AND processr_status < 500`,
+};
+const recountColumns = (buckets: readonly Bucket[]) =>
+  buckets.map((b) => `coalesce(sum(CASE WHEN ${RECOUNT_SQL[b]} THEN 1 ELSE 0 END), 0) AS ${b}`).join(", ");
+
+/** Counts a campaign's buckets from the leads themselves (for checks and repairs). */
+export async function recountCampaign(db: D1Database, campaignId: number): Promise<Buckets> {
+  const row = await db
+    .prepare(`SELECT ${recountColumns(BUCKETS)} FROM leads WHERE campaign_id = ?1`)
+    .bind(campaignId)
+    .first<Buckets>();
+  return row!;
+}
+
+/** Counts the chronology of a campaign per UTC day of capture, from the leads themselves. */
+export async function recountChronology(
+  db: D1Database,
+  campaignId: number,
+): Promise<Record<string, Pick<Buckets, (typeof CHRONOLOGY_BUCKETS)[number]>>> {
+  const { results } = await db
+    .prepare(
+      `SELECT strftime('%Y-%m-%d', created_ts / 1000, 'unixepoch') AS day, ${recountColumns(CHRONOLOGY_BUCKETS)}
+         FROM leads WHERE campaign_id = ?1 GROUP BY day`,
+    )
+    .bind(campaignId)
+    .all<{ day: string } & Buckets>();
+  return Object.fromEntries(results.map(({ day, ...b }) => [day, b]));
+}

@@ -1,0 +1,204 @@
+import type { Env } from "../env";
+import { integrationJobs } from "../integrations";
+import { resetLeadForReprocess, setLeadProcessrStatus, transitionLead } from "../leads/client";
+import type { TransitionResult } from "../leads/types";
+import { createJobContext } from "./job-context";
+import { qaJobs } from "./jobs";
+import { type Outcome, scoreOutcome } from "./outcome";
+import { type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
+
+// One Processr run on one lead: the campaign's enabled QA jobs in position order, one result row
+// per job (upserted on (lead, job), so a rerun overwrites instead of adding), a log line per step,
+// the score, and the outcome applied through the lead's Durable Object. Integration jobs are not
+// run here: they follow once the lead is Valid (src/integrations/dispatch.ts).
+//
+// Idempotent under redelivery: a lead that is complete, on hold or failed is left alone (only a
+// reprocess, which resets it through the lead object first, runs it again), and the lead object
+// ignores a second Processr outcome for a complete lead.
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Registry = Record<string, QaJobDefinition<any>>;
+
+export interface RunOptions {
+  /** QA job registry; the real one by default (unit tests pass their own). */
+  jobs?: Registry;
+  now?: () => number;
+}
+
+export type RunResult =
+  | { kind: "skipped"; reason: "not_found" | "deleted" | "already_processed" }
+  | { kind: "on_hold" }
+  | { kind: "complete"; outcome: Outcome; transition: TransitionResult };
+
+interface LeadRow {
+  id: number;
+  campaign_id: number;
+  publisher_id: number;
+  ip: string | null;
+  user_agent: string | null;
+  created_ts: number;
+  email: string | null;
+  processr_status: number;
+  deleted_ts: number | null;
+}
+
+interface JobRow {
+  id: number;
+  type: string;
+  label: string;
+  score: number;
+  hardfail: number;
+  config: string;
+}
+
+interface JobResult {
+  job: JobRow;
+  status: "passed" | "failed";
+  message: string;
+  level: "info" | "warning" | "error";
+  startedTs: number;
+  finishedTs: number;
+}
+
+export async function runProcessr(env: Env, leadId: number, opts: RunOptions = {}): Promise<RunResult> {
+  const registry = opts.jobs ?? qaJobs;
+  const now = opts.now ?? Date.now;
+  const db = env.DB;
+  const [leadRes, dataRes, jobsRes] = await db.batch([
+    db.prepare(
+      `SELECT id, campaign_id, publisher_id, ip, user_agent, created_ts, email, processr_status, deleted_ts
+         FROM leads WHERE id = ?1`,
+    ).bind(leadId),
+    db.prepare(`SELECT name, value FROM lead_datas WHERE lead_id = ?1 AND type <> 'system' ORDER BY id`).bind(leadId),
+    db.prepare(
+      `SELECT j.id, j.type, j.label, j.score, j.hardfail, j.config
+         FROM campaign_processr_jobs j JOIN leads l ON l.campaign_id = j.campaign_id
+        WHERE l.id = ?1 AND j.enabled = 1
+        ORDER BY j.position, j.id`,
+    ).bind(leadId),
+  ]);
+  const lead = leadRes!.results[0] as LeadRow | undefined;
+  if (!lead) return { kind: "skipped", reason: "not_found" };
+  if (lead.deleted_ts !== null) return { kind: "skipped", reason: "deleted" };
+  if (lead.processr_status >= 500) return { kind: "skipped", reason: "already_processed" };
+
+  if (lead.processr_status === PROCESSR_STATUS.RECEIVED) {
+    // Received and Sent to Processr are the same statistics bucket, so no lead-object round trip.
+    await db.prepare(
+      `UPDATE leads SET processr_status = ?2, processing_counter = processing_counter + 1 WHERE id = ?1 AND processr_status = ?3`,
+    ).bind(lead.id, PROCESSR_STATUS.SENT_TO_PROCESSR, PROCESSR_STATUS.RECEIVED).run();
+  }
+
+  const qa = (jobsRes!.results as JobRow[]).filter((j) => !(j.type in integrationJobs));
+  const log = (message: string, level: string, ts: number, jobId: number | null = null, context: unknown = null) =>
+    db.prepare(
+      `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context, created_ts)
+       VALUES ('processr', ?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+    ).bind(lead.id, lead.campaign_id, jobId, level, message, context === null ? null : JSON.stringify(context), ts);
+
+  if (qa.length === 0) {
+    const reason = "The campaign has no enabled QA job.";
+    await setLeadProcessrStatus(env, { leadId: lead.id, status: PROCESSR_STATUS.ON_HOLD_NO_JOB, author: "processr", reason });
+    return { kind: "on_hold" };
+  }
+
+  const startedTs = now();
+  const jobLead: JobLead = {
+    id: lead.id,
+    campaignId: lead.campaign_id,
+    publisherId: lead.publisher_id,
+    ip: lead.ip,
+    userAgent: lead.user_agent,
+    createdTs: lead.created_ts,
+    email: lead.email,
+    values: Object.fromEntries((dataRes!.results as { name: string; value: string }[]).map((d) => [d.name, d.value])),
+  };
+  const ctx = createJobContext(env, startedTs);
+  const results: JobResult[] = [];
+  for (const job of qa) {
+    const jobStarted = now();
+    const { status, message, level } = await runJob(registry[job.type], job, jobLead, ctx);
+    results.push({ job, status, message, level, startedTs: jobStarted, finishedTs: now() });
+  }
+
+  const outcome = scoreOutcome(results.map((r) => ({ status: r.status, score: r.job.score, hardfail: !!r.job.hardfail })));
+  const failed = results.filter((r) => r.status === "failed").map((r) => r.job.label);
+  const summary = `Score ${outcome.score}/${outcome.maxScore}${outcome.hardfail ? ", hard fail" : ""}; ${
+    failed.length ? `failed: ${failed.join(", ")}` : "all jobs passed"
+  }.`;
+  const finishedTs = now();
+  await db.batch([
+    log(`Processr run started: ${qa.length} QA job(s).`, "info", startedTs),
+    ...results.flatMap((r) => [
+      db.prepare(
+        `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, score, started_ts, finished_ts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (lead_id, campaign_processr_job_id) DO UPDATE SET
+           status = excluded.status, message = excluded.message, score = excluded.score,
+           started_ts = excluded.started_ts, finished_ts = excluded.finished_ts`,
+      ).bind(lead.id, r.job.id, r.status, r.message, r.status === "passed" ? r.job.score : 0, r.startedTs, r.finishedTs),
+      log(`${r.job.label}: ${r.status} — ${r.message}`, r.level, r.finishedTs, r.job.id, {
+        status: r.status,
+        score: r.status === "passed" ? r.job.score : 0,
+        maxScore: r.job.score,
+        hardfail: !!r.job.hardfail,
+        durationMs: r.finishedTs - r.startedTs,
+      }),
+    ]),
+    log(`Processr outcome: ${outcome.flag}. ${summary}`, "info", finishedTs, null, outcome),
+  ]);
+
+  const transition = await transitionLead(env, {
+    leadId: lead.id,
+    to: outcome.flag,
+    source: "processr",
+    author: "processr",
+    reason: summary,
+    processr: { score: outcome.score, maxScore: outcome.maxScore, hardfail: outcome.hardfail, qaResult: outcome.flag },
+  });
+  return { kind: "complete", outcome, transition };
+}
+
+/**
+ * A job that cannot run as configured (unknown type, invalid settings) fails, so that a broken
+ * campaign set-up never lets leads through unchecked; the log line says why at level "error".
+ * An exception inside a job is not caught: the message is retried (transient lookups).
+ */
+async function runJob(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  def: QaJobDefinition<any> | undefined,
+  job: JobRow,
+  lead: JobLead,
+  ctx: ReturnType<typeof createJobContext>,
+): Promise<{ status: "passed" | "failed"; message: string; level: JobResult["level"] }> {
+  if (!def) return { status: "failed", message: `Unknown job type "${job.type}".`, level: "error" };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(job.config);
+  } catch {
+    return { status: "failed", message: "The job configuration is not valid JSON.", level: "error" };
+  }
+  const config = def.configSchema.safeParse(raw);
+  if (!config.success) {
+    const issues = config.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
+    return { status: "failed", message: `Invalid job configuration: ${issues}`, level: "error" };
+  }
+  const out: JobOutcome = await def.run(lead, config.data, ctx);
+  return { status: out.passed ? "passed" : "failed", message: out.message, level: out.passed ? "info" : "warning" };
+}
+
+/**
+ * Re-runs the Processr on a lead: the lead object clears its job results and sets it back to
+ * "Sent to Processr", then the lead is queued. False when the lead does not exist or is deleted.
+ * If sending fails after the reset, the caller gets the error and may simply ask again.
+ */
+export async function requestReprocess(
+  env: Pick<Env, "LEAD_OBJECT" | "PROCESSR_QUEUE">,
+  leadId: number,
+  who: { userId: number | null; author: string },
+): Promise<boolean> {
+  const reset = await resetLeadForReprocess(env, { leadId, userId: who.userId, author: who.author });
+  if (!reset.ok) return false;
+  await env.PROCESSR_QUEUE.send({ type: "process", leadId, reprocess: true });
+  return true;
+}

@@ -1,0 +1,110 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../src/index";
+import { CAPTURED, bucketsOf, statisticsStatements } from "../../src/leads/statistics";
+import type { ProcessrMessage } from "../../src/processr/messages";
+
+// Leads inserted straight into D1 the way capture stores them (processr_status 0, statistics
+// total+1 / processing+1), so that these tests do not depend on the capture surface.
+
+export const CAMPAIGN = 601;
+const FORM = 35;
+
+let seq = 0;
+
+export interface LeadInput {
+  campaignId?: number;
+  publisherId?: number;
+  formId?: number;
+  data?: Record<string, string>;
+  ip?: string | null;
+  createdTs?: number;
+  overAllocation?: boolean;
+}
+
+/** Distinct, clean names and email: a lead that passes every job of campaign 601. */
+export function cleanData(): Record<string, string> {
+  seq += 1;
+  const n = `${Date.now().toString(36)}${seq}`;
+  return { firstName: "Ada", lastName: "Lovelace", email: `ada.${n}@example.org` };
+}
+
+export async function insertLead(input: LeadInput = {}): Promise<number> {
+  const campaignId = input.campaignId ?? CAMPAIGN;
+  const data = input.data ?? cleanData();
+  const created = input.createdTs ?? Date.now();
+  const hash = crypto.randomUUID().replace(/-/g, "");
+  const row = await env.DB.prepare(
+    `INSERT INTO leads (campaign_id, publisher_id, form_id, lead_hash, processr_status, over_allocation,
+                        email, first_name, last_name, ip, created_ts, updated_ts)
+     VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id`,
+  )
+    .bind(
+      campaignId, input.publisherId ?? 12, input.formId ?? FORM, hash, input.overAllocation ? 1 : 0,
+      data.email ?? null, data.firstName ?? null, data.lastName ?? null, input.ip ?? null, created,
+    )
+    .first<{ id: number }>();
+  const id = row!.id;
+  await env.DB.batch([
+    ...Object.entries(data).map(([name, value]) =>
+      env.DB.prepare(`INSERT INTO lead_datas (lead_id, name, value, type) VALUES (?1, ?2, ?3, 'core.data')`).bind(id, name, value),
+    ),
+    env.DB.prepare(`INSERT INTO lead_datas (lead_id, name, value, type) VALUES (?1, 'leadHash', ?2, 'system')`).bind(id, hash),
+    ...statisticsStatements(env.DB, campaignId, created, bucketsOf(CAPTURED)),
+  ]);
+  return id;
+}
+
+let msgSeq = 0;
+
+/** Delivers messages to the Worker's queue handler as the Queues runtime would, and reports acks/retries. */
+export async function deliver(queue: string, bodies: ProcessrMessage[], attempts = 1) {
+  const batch = createMessageBatch<ProcessrMessage>(
+    queue,
+    bodies.map((body) => ({ id: `m${++msgSeq}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+export const PROCESSR_QUEUE = "leadflare-processr";
+export const PROCESSR_DLQ = "leadflare-processr-dlq";
+
+export const processLeads = (...leadIds: number[]) =>
+  deliver(PROCESSR_QUEUE, leadIds.map((leadId) => ({ type: "process" as const, leadId })));
+
+export interface LeadRowView {
+  flag: string | null;
+  qa_result: string | null;
+  score: number;
+  max_score: number;
+  hardfail: number;
+  processr_status: number;
+  advertiser_billable: number;
+  publisher_billable: number;
+  advertiser_payout: string;
+  publisher_payout: string;
+  processing_counter: number;
+  deleted_ts: number | null;
+}
+
+export function leadRow(id: number) {
+  return env.DB.prepare(`SELECT * FROM leads WHERE id = ?1`).bind(id).first<LeadRowView>();
+}
+
+export async function rows<T>(sql: string, ...binds: unknown[]): Promise<T[]> {
+  return (await env.DB.prepare(sql).bind(...binds).all<T>()).results;
+}
+
+export async function campaignStats(campaignId = CAMPAIGN) {
+  const row = await env.DB.prepare(
+    `SELECT total_leads AS total, valid_leads AS valid, caution_leads AS caution, invalid_leads AS invalid,
+            test_leads AS test, billable_leads AS billable, delivered_leads AS delivered, held_leads AS held,
+            processing_leads AS processing
+       FROM campaign_statistics WHERE campaign_id = ?1`,
+  )
+    .bind(campaignId)
+    .first<Record<string, number>>();
+  return row!;
+}
