@@ -1,11 +1,21 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { hydraHeaders } from "../../hydra/jsonld";
 import { renderHydraError } from "./hydra-errors";
+import { connectDiscovery } from "./integrations-connect-discovery";
+import { integrationTest } from "./integrations-test";
 import { leadsReprocess } from "./leads-reprocess";
+import { v4NotFound, v4Resources } from "./resources";
 import { changePassword } from "./users-change-password";
 
 // The v4 API (JSON-LD/Hydra), mounted at /api/v4. Every error renders as a Hydra error.
 export const v4 = new Hono<AppEnv>();
 v4.onError(renderHydraError);
+v4.use("*", hydraHeaders);
 v4.route("/", changePassword);
 v4.route("/", leadsReprocess);
+v4.route("/", v4Resources);
+v4.route("/", connectDiscovery);
+v4.route("/", integrationTest);
+// Keep this line last: it answers every v4 route not registered above with a Hydra 404.
+v4.route("/", v4NotFound);

@@ -1,0 +1,34 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+
+// JSON-LD plumbing shared by every v4 response (engineering notes §2.5/§2.6).
+export const API_PREFIX = "/api/v4";
+export const LD_JSON = "application/ld+json; charset=utf-8";
+export const HYDRA = "http://www.w3.org/ns/hydra/core#";
+export const DOCS_PATH = `${API_PREFIX}/docs.jsonld`;
+
+/** Absolute origin of the request: a generic client fetches the Link URL as is, so it must be absolute. */
+export const origin = (c: Context) => new URL(c.req.url).origin;
+
+/** The `@vocab` every context and the docs share, so that expanded IRIs line up. */
+export const vocab = (c: Context) => `${origin(c)}${DOCS_PATH}#`;
+
+export const iri = (path: string, id: number | string) => `${API_PREFIX}/${path}/${id}`;
+
+/** A JSON-LD response in API Platform's content type. */
+export function ld(c: Context, body: unknown, status: 200 | 201 = 200, headers: Record<string, string> = {}) {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": LD_JSON, ...headers } });
+}
+
+/**
+ * Every v4 response, errors included, announces the API documentation and is JSON-LD when it has
+ * a body (a generic Hydra client reads both on whatever URL it starts from).
+ */
+export const hydraHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  const res = c.res;
+  const headers = new Headers(res.headers);
+  headers.set("Link", `<${origin(c)}${DOCS_PATH}>; rel="${HYDRA}apiDocumentation"`);
+  if (res.body !== null && res.status !== 204) headers.set("Content-Type", LD_JSON);
+  c.res = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+};

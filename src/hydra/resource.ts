@@ -1,0 +1,245 @@
+import { type SQL, and, sql } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Context, Hono } from "hono";
+import type { z } from "zod";
+import { authenticate } from "../auth/authenticate";
+import { type Db, getDb } from "../db/client";
+import type { AppEnv, Env, Principal } from "../env";
+import { ApiError } from "../errors";
+import { API_PREFIX, iri, ld } from "./jsonld";
+import { type Filter, QueryParams, orderBy, paging, partialView, searchTemplate } from "./query";
+import { readJsonObject, validate } from "./write";
+
+// A v4 resource declared once: table, IRI, type, fields (serialisation and documentation),
+// filters, access scope and write operations. mountResource() turns it into routes; docs.ts turns
+// the same declaration into the Hydra API documentation and the JSON-LD contexts.
+
+export interface Ctx {
+  env: Env;
+  db: Db;
+  principal: Extract<Principal, { kind: "user" }>;
+  isAdmin: boolean;
+  /** The publisher a publisher user belongs to (null for admins). */
+  publisherId: number | null;
+  now: number;
+}
+
+export type Range =
+  | "string"
+  | "integer"
+  | "boolean"
+  | "dateTime"
+  | "money"
+  | "json"
+  | { link: string }
+  | { links: string }
+  | { embed: string }
+  | { embedMany: string };
+
+export interface FieldDef<R, X> {
+  range: Range;
+  get(row: R, extra: X, ctx: Ctx): unknown;
+  description?: string;
+  /** Documented as writable (the write schema of the resource enforces it). */
+  writable?: boolean;
+  required?: boolean;
+  /** Shown to admins only (e.g. a campaign's webhook key). */
+  adminOnly?: boolean;
+  nullable?: boolean;
+}
+
+export type Fields<R, X> = Record<string, FieldDef<R, X>>;
+
+export interface WriteOp<T> {
+  schema: z.ZodType<T>;
+  /** Performs the write; returns the id of the resulting item. */
+  run(ctx: Ctx, data: T, id?: number): Promise<number>;
+}
+
+export interface ResourceDef<R = any, X = any> {
+  type: string;
+  path: string;
+  title: string;
+  description: string;
+  table: SQLiteTable;
+  /** The identifier: a column, or an expression for tables with a composite key. */
+  id: SQLiteColumn | SQL;
+  /** The identifier of a loaded row (default: row.id). */
+  idOf?(row: R): number;
+  fields: Fields<R, X>;
+  filters: Filter[];
+  defaultOrder?: SQL[];
+  /** Rows that exist for everybody (e.g. not soft-deleted). */
+  base?(ctx: Ctx): SQL | undefined;
+  /** Rows a publisher user may see; "admin" when the resource is for admins only. */
+  scope(ctx: Ctx): SQL | undefined | "admin";
+  /** Batch-loads what the fields need beyond the row (relations of a whole page at once). */
+  load?(ctx: Ctx, rows: R[]): Promise<X>;
+  create?: WriteOp<any>;
+  /** PUT: a full or partial update (API Platform's PUT with our partial semantics, documented). */
+  update?: WriteOp<any>;
+  /** PATCH with application/merge-patch+json. */
+  patch?: WriteOp<any>;
+  remove?(ctx: Ctx, id: number): Promise<void>;
+}
+
+export function defineResource<R, X = undefined>(def: ResourceDef<R, X>): ResourceDef<R, X> {
+  return def;
+}
+
+/** Field helpers: the getter is the single source of both the JSON value and the documented range. */
+export const field = <R, X = any>(range: Range, get: FieldDef<R, X>["get"], opts: Omit<FieldDef<R, X>, "range" | "get"> = {}): FieldDef<R, X> => ({
+  range,
+  get,
+  ...opts,
+});
+
+export function context(c: Context<AppEnv>): Ctx {
+  const p = c.var.principal;
+  // Campaign-publisher API keys are refused by authenticate() on v4; this guards the type.
+  if (p.kind !== "user") throw new ApiError("UNAUTHORIZED", "Authentication required.");
+  return {
+    env: c.env,
+    db: getDb(c.env),
+    principal: p,
+    isAdmin: p.role === "admin",
+    publisherId: p.role === "admin" ? null : p.publisherId ?? -1,
+    now: Date.now(),
+  };
+}
+
+function accessCondition(def: ResourceDef, ctx: Ctx): SQL | undefined {
+  const base = def.base?.(ctx);
+  if (ctx.isAdmin) return base;
+  const scope = def.scope(ctx);
+  if (scope === "admin") throw new ApiError("FORBIDDEN", "Access denied.");
+  return and(base, scope);
+}
+
+export async function serialize<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[]): Promise<Record<string, unknown>[]> {
+  if (rows.length === 0) return [];
+  const extra = (def.load ? await def.load(ctx, rows) : undefined) as X;
+  return rows.map((row) => {
+    const id = def.idOf ? def.idOf(row) : (row as { id: number }).id;
+    const out: Record<string, unknown> = { "@id": iri(def.path, id), "@type": def.type };
+    for (const [name, f] of Object.entries(def.fields)) {
+      if (f.adminOnly && !ctx.isAdmin) continue;
+      out[name] = f.get(row, extra, ctx);
+    }
+    return out;
+  });
+}
+
+/** Loads one visible item (404 when it does not exist or the caller may not see it). */
+export async function findRow<R>(def: ResourceDef<R>, ctx: Ctx, id: number): Promise<R> {
+  const row = await ctx.db
+    .select()
+    .from(def.table as any)
+    .where(and(sql`${def.id} = ${id}`, accessCondition(def as ResourceDef, ctx)))
+    .get();
+  if (!row) throw new ApiError("NOT_FOUND", "Not Found");
+  return row as R;
+}
+
+export async function renderItem(def: ResourceDef, ctx: Ctx, id: number) {
+  const row = await findRow(def, ctx, id);
+  return (await serialize(def, ctx, [row]))[0]!;
+}
+
+const itemId = (c: Context) => Number(c.req.param("id"));
+
+async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
+  const ctx = context(c);
+  const q = new QueryParams(c.req.url);
+  const { page, itemsPerPage } = paging(q);
+  const where = and(accessCondition(def, ctx), ...def.filters.map((f) => f.where?.(q)));
+  const order = orderBy(q, def.filters, def.id, def.defaultOrder);
+  const [counted, rows] = await ctx.db.batch([
+    ctx.db.select({ n: sql<number>`count(*)` }).from(def.table as any).where(where),
+    ctx.db
+      .select()
+      .from(def.table as any)
+      .where(where)
+      .orderBy(...order)
+      .limit(itemsPerPage)
+      .offset((page - 1) * itemsPerPage),
+  ]);
+  const total = (counted as { n: number }[])[0]?.n ?? 0;
+  const path = `${API_PREFIX}/${def.path}`;
+  const view = partialView(path, q, page, itemsPerPage, total);
+  return ld(c, {
+    "@context": `${API_PREFIX}/contexts/${def.type}`,
+    "@id": path,
+    "@type": "hydra:Collection",
+    "hydra:member": await serialize(def, ctx, rows as unknown[]),
+    "hydra:totalItems": total,
+    ...(view ? { "hydra:view": view } : {}),
+    "hydra:search": searchTemplate(path, def.filters),
+  });
+}
+
+export const itemBody = async (def: ResourceDef, ctx: Ctx, id: number) => ({
+  "@context": `${API_PREFIX}/contexts/${def.type}`,
+  ...(await renderItem(def, ctx, id)),
+});
+
+/** Writes are for admins: staff run the enterprise; publishers only read their own data. */
+export function requireAdminCtx(ctx: Ctx) {
+  if (!ctx.isAdmin) throw new ApiError("FORBIDDEN", "Access denied.");
+}
+
+export function methodNotAllowed(allowed: string[]) {
+  return (c: Context) => {
+    throw new ApiError("METHOD_NOT_ALLOWED", `No route for "${c.req.method} ${new URL(c.req.url).pathname}": method not allowed.`, {
+      headers: { Allow: allowed.join(", ") },
+    });
+  };
+}
+
+/** Registers the routes of a resource: collection, item, declared writes, then 405 for the rest. */
+export function mountResource(app: Hono<AppEnv>, def: ResourceDef) {
+  const collectionPath = `/${def.path}`;
+  const itemPath = `/${def.path}/:id{[0-9]+}`;
+  const auth = authenticate();
+
+  app.get(collectionPath, auth, (c) => getCollection(c, def));
+  app.get(itemPath, auth, async (c) => ld(c, await itemBody(def, context(c), itemId(c))));
+
+  if (def.create) {
+    const op = def.create;
+    app.post(collectionPath, auth, async (c) => {
+      const ctx = context(c);
+      requireAdminCtx(ctx);
+      const data = validate(op.schema, await readJsonObject(c, "json"));
+      const id = await op.run(ctx, data);
+      return ld(c, await itemBody(def, ctx, id), 201, { "Content-Location": iri(def.path, id) });
+    });
+  }
+  const itemWrite = (op: WriteOp<any>, kind: "json" | "merge-patch") => async (c: Context<AppEnv>) => {
+    const ctx = context(c);
+    const id = itemId(c);
+    await findRow(def, ctx, id); // 404 before 403: nothing is revealed about invisible items
+    requireAdminCtx(ctx);
+    const data = validate(op.schema, await readJsonObject(c, kind));
+    await op.run(ctx, data, id);
+    return ld(c, await itemBody(def, ctx, id));
+  };
+  if (def.update) app.put(itemPath, auth, itemWrite(def.update, "json"));
+  if (def.patch) app.patch(itemPath, auth, itemWrite(def.patch, "merge-patch"));
+  if (def.remove) {
+    const remove = def.remove;
+    app.delete(itemPath, auth, async (c) => {
+      const ctx = context(c);
+      const id = itemId(c);
+      await findRow(def, ctx, id);
+      requireAdminCtx(ctx);
+      await remove(ctx, id);
+      return c.body(null, 204);
+    });
+  }
+  app.all(collectionPath, methodNotAllowed(["GET", ...(def.create ? ["POST"] : [])]));
+  app.all(
+    itemPath,
+    methodNotAllowed(["GET", ...(def.update ? ["PUT"] : []), ...(def.patch ? ["PATCH"] : []), ...(def.remove ? ["DELETE"] : [])]),
+  );
+}

@@ -1,0 +1,24 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { Ctx } from "../../hydra/resource";
+
+// What a publisher user may see: its own publisher's leads (and everything hanging off them) and
+// the campaigns it is on. Correlated EXISTS keeps each check a primary-key or unique-index probe.
+
+/** The lead exists, is not soft-deleted, and (for publisher users) belongs to the caller's publisher. */
+export function leadVisible(ctx: Ctx, leadId: SQLiteColumn): SQL {
+  return ctx.isAdmin
+    ? sql`EXISTS (SELECT 1 FROM leads l WHERE l.id = ${leadId} AND l.deleted_ts IS NULL)`
+    : sql`EXISTS (SELECT 1 FROM leads l WHERE l.id = ${leadId} AND l.deleted_ts IS NULL AND l.publisher_id = ${ctx.publisherId})`;
+}
+
+/** The campaign is one the caller's publisher is on. */
+export const onCampaign = (ctx: Ctx, campaignId: SQLiteColumn): SQL =>
+  sql`EXISTS (SELECT 1 FROM campaign_publishers cp WHERE cp.campaign_id = ${campaignId} AND cp.publisher_id = ${ctx.publisherId})`;
+
+/** The campaign is not soft-deleted. */
+export const campaignLive = (campaignId: SQLiteColumn): SQL =>
+  sql`EXISTS (SELECT 1 FROM campaigns c WHERE c.id = ${campaignId} AND c.deleted_ts IS NULL)`;
+
+/** LeadFlag / LeadQaResult ids (fixed; documented in the README). */
+export const FLAG_IDS = { Valid: 1, Invalid: 2, Caution: 3, Test: 4 } as const;

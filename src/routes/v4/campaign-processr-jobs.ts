@@ -1,0 +1,96 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { campaignProcessrJobs, campaigns } from "../../db/schema";
+import type { Violation } from "../../errors";
+import { integrationJobs } from "../../integrations";
+import { qaJobs } from "../../processr/jobs";
+import { tableWrites } from "../../hydra/crud";
+import { isoTs } from "../../hydra/format";
+import { iri } from "../../hydra/jsonld";
+import { exact, intValue, orderFilter, stringValue } from "../../hydra/query";
+import { type Ctx, defineResource, field } from "../../hydra/resource";
+import { relation, unprocessable, violations } from "../../hydra/write";
+import { campaignLive, onCampaign } from "./access";
+
+// /api/v4/campaign-processr-jobs: the QA and integration jobs of a campaign. The type must be a
+// registered job (src/processr/jobs, src/integrations) and the config must parse with its schema.
+type Row = typeof campaignProcessrJobs.$inferSelect;
+
+const definition = (type: string) => qaJobs[type] ?? integrationJobs[type];
+
+async function validateJob(ctx: Ctx, data: { type?: string; config?: Record<string, unknown> }, id?: number) {
+  let type = data.type;
+  let config = data.config;
+  if (id !== undefined && (type === undefined || config === undefined)) {
+    const current = await ctx.db.select().from(campaignProcessrJobs).where(sql`${campaignProcessrJobs.id} = ${id}`).get();
+    type ??= current!.type;
+    config ??= current!.config;
+  }
+  if (type === undefined) return;
+  const def = definition(type);
+  if (!def) {
+    const known = [...Object.keys(qaJobs), ...Object.keys(integrationJobs)].sort().join(", ");
+    throw unprocessable([{ propertyPath: "type", message: `Unknown job type "${type}". Known types: ${known}.` }]);
+  }
+  const parsed = def.configSchema.safeParse(config ?? {});
+  if (!parsed.success) {
+    throw unprocessable(violations(parsed.error.issues).map((v): Violation => ({ ...v, propertyPath: v.propertyPath ? `config.${v.propertyPath}` : "config" })));
+  }
+}
+
+const writes = tableWrites({
+  table: campaignProcessrJobs,
+  id: campaignProcessrJobs.id,
+  shape: {
+    campaign: relation("campaigns"),
+    type: z.string().min(1).max(100),
+    label: z.string().trim().min(1).max(255),
+    score: z.number().int().min(0).max(1000),
+    hardfail: z.boolean(),
+    enabled: z.boolean(),
+    position: z.number().int().min(0).max(10_000),
+    config: z.record(z.string(), z.unknown()),
+  },
+  required: ["campaign", "type", "label"],
+  rename: { campaign: "campaignId" },
+  refs: (d) => [{ propertyPath: "campaign", path: "campaigns", table: campaigns, id: d.campaign, where: sql`deleted_ts IS NULL` }],
+  validate: validateJob,
+  onInsert: (_ctx, d) => ({ config: d.config ?? {} }),
+});
+
+const w = { writable: true };
+export const campaignProcessrJobResource = defineResource<Row>({
+  type: "CampaignProcessrJob",
+  path: "campaign-processr-jobs",
+  title: "CampaignProcessrJob",
+  description: "A Processr job on a campaign: type, label, score, hardfail, order and per-type config.",
+  table: campaignProcessrJobs,
+  id: campaignProcessrJobs.id,
+  fields: {
+    id: field("integer", (j) => j.id),
+    campaign: field({ link: "Campaign" }, (j) => iri("campaigns", j.campaignId), { ...w, required: true }),
+    type: field("string", (j) => j.type, { ...w, required: true }),
+    processrJob: field("json", (j) => {
+      const d = definition(j.type);
+      return { id: d?.catalogueId ?? null, name: d?.name ?? j.type, kind: d?.kind ?? null };
+    }, { description: "The job type: Convertr catalogue id (where it has one), name, kind (qa or integration)." }),
+    label: field("string", (j) => j.label, { ...w, required: true }),
+    score: field("integer", (j) => j.score, w),
+    hardfail: field("boolean", (j) => j.hardfail, w),
+    enabled: field("boolean", (j) => j.enabled, w),
+    position: field("integer", (j) => j.position, w),
+    config: field("json", (j) => j.config, { ...w, adminOnly: true }),
+    createdTs: field("dateTime", (j) => isoTs(j.createdTs)),
+    updatedTs: field("dateTime", (j) => isoTs(j.updatedTs)),
+  },
+  filters: [
+    exact("id", campaignProcessrJobs.id, intValue),
+    exact("campaign.id", campaignProcessrJobs.campaignId, intValue),
+    exact("type", campaignProcessrJobs.type, stringValue),
+    orderFilter({ id: campaignProcessrJobs.id, position: campaignProcessrJobs.position }),
+  ],
+  defaultOrder: [sql`${campaignProcessrJobs.campaignId}`, sql`${campaignProcessrJobs.position}`],
+  base: () => campaignLive(campaignProcessrJobs.campaignId),
+  scope: (ctx) => onCampaign(ctx, campaignProcessrJobs.campaignId),
+  ...writes,
+});

@@ -1,0 +1,233 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import { type Hono } from "hono";
+import { z } from "zod";
+import { authenticate } from "../../auth/authenticate";
+import { randomHex } from "../../auth/crypto";
+import {
+  advertisers,
+  campaignProcessrJobs,
+  campaignPublishers,
+  campaignStatistics,
+  campaigns,
+  currencies,
+  formFields,
+  forms,
+  links,
+  users,
+} from "../../db/schema";
+import type { AppEnv } from "../../env";
+import { ApiError, type Violation } from "../../errors";
+import { iri, ld } from "../../hydra/jsonld";
+import { type Ctx, context, findRow, itemBody, requireAdminCtx, type WriteOp } from "../../hydra/resource";
+import { assertRefs } from "../../hydra/refs";
+import { dateTime, money, readJsonObject, relation, unprocessable, validate } from "../../hydra/write";
+
+// Campaign configuration and lifecycle (digest §13): create, update (PUT, which also pauses and
+// resumes), soft delete, duplicate.
+
+const bool = z.boolean();
+const text = (max = 255) => z.string().max(max);
+const nullableText = (max = 255) => z.string().max(max).nullable();
+
+const settings = {
+  name: z.string().trim().min(1, "This value should not be blank.").max(255),
+  advertiser: relation("advertisers"),
+  currency: relation("currencies"),
+  startTs: dateTime,
+  endTs: dateTime,
+  leadsRequired: z.number().int().min(0),
+  payout: z.enum(["CPL", "CPA", "CPC", "Fixed"]),
+  payoutAmount: money,
+  contractValue: money,
+  defaultPublisherRate: z.number().int().min(0).max(100),
+  campaignMarket: z.enum(["b2b", "b2c"]),
+  defaultThresholdScore: z.number().int().min(0).max(100),
+  integrate: bool,
+  callCentre: bool,
+  doubleOptin: bool,
+  scoreBaseRouting: bool,
+  performanceModel: text(50),
+  internalOnly: bool,
+  publisherPayoutType: z.enum(["CPL", "CPA", "CPC", "Fixed"]),
+  manualScore: bool,
+  useValueTransforms: bool,
+  testMode: bool,
+  holdPublisherOverDelivery: bool,
+  uncapped: bool,
+  unavailableCampaignLogic: z.enum(["allow_leads", "redirect", "reject_leads"]),
+  unavailableCampaignRedirectUrl: z.url().max(2000).nullable(),
+  leadProcessDelay: z.number().int().min(0).max(86_400),
+  isTemplate: bool,
+  notes: nullableText(5000),
+  signName: nullableText(),
+  signRole: nullableText(),
+  signTs: dateTime.nullable(),
+  signIoNumber: nullableText(),
+  terms: text(20_000),
+  contractSigned: bool,
+  exposePublisher: bool,
+  exposePublisherSub: bool,
+  welcomeEmail: bool,
+  sendVoucher: bool,
+  sendMediakit: bool,
+  conversionRate: z.string().regex(/^\d{1,6}(\.\d{1,4})?$/, "Expected a decimal with at most 4 places."),
+  endTsExtension: z.number().int().min(0),
+  valueBasedRouting: bool,
+  autoSignPublisher: bool,
+  variablePublisherPayout: bool,
+  useScheduledDelivery: bool,
+  allowPublisherImportExport: bool,
+  publisherTerms: nullableText(20_000),
+  purchaseOrder: nullableText(),
+  referenceNumber: nullableText(),
+  defaultSaleValue: money,
+  defaultSaleCurrency: z.string().regex(/^[A-Z]{3}$/, "Expected an ISO 4217 code.").nullable(),
+  accountManager: relation("users").nullable(),
+  campaignManager: relation("users").nullable(),
+  facebookOfflineEventSetId: nullableText(),
+  facebookSystemUserAccessToken: nullableText(1000),
+  /** Pausing: a from-date (not in the future) pauses the campaign; null resumes it. */
+  pauseTs: dateTime.nullable(),
+  pauseReason: nullableText(1000),
+};
+
+const RENAMED: Record<string, string> = {
+  advertiser: "advertiserId",
+  currency: "currencyId",
+  accountManager: "accountManagerId",
+  campaignManager: "campaignManagerId",
+};
+
+const createSchema = z
+  .object(settings)
+  .partial()
+  .required({ name: true, advertiser: true, currency: true, startTs: true, endTs: true, payoutAmount: true })
+  .strict();
+const updateSchema = z.object(settings).partial().strict();
+
+type Input = z.infer<typeof updateSchema>;
+
+/** Cross-field and reference checks shared by create and update. */
+async function check(ctx: Ctx, data: Input, current?: { startTs: number; endTs: number }): Promise<Record<string, unknown>> {
+  const problems: Violation[] = [];
+  const start = data.startTs ?? current?.startTs;
+  const end = data.endTs ?? current?.endTs;
+  if (start !== undefined && end !== undefined && end <= start) problems.push({ propertyPath: "endTs", message: "endTs must be after startTs." });
+  if (data.pauseTs !== undefined && data.pauseTs !== null && data.pauseTs > ctx.now + 60_000) {
+    problems.push({ propertyPath: "pauseTs", message: "A pause applies from now or a past date-time; scheduled pauses are not supported." });
+  }
+  if (problems.length) throw unprocessable(problems);
+  await assertRefs(ctx.db, [
+    { propertyPath: "advertiser", path: "advertisers", table: advertisers, id: data.advertiser },
+    { propertyPath: "currency", path: "currencies", table: currencies, id: data.currency },
+    { propertyPath: "accountManager", path: "users", table: users, id: data.accountManager },
+    { propertyPath: "campaignManager", path: "users", table: users, id: data.campaignManager },
+  ]);
+  const values: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data)) values[RENAMED[k] ?? k] = v;
+  if (data.pauseTs !== undefined) {
+    values.paused = data.pauseTs !== null;
+    if (data.pauseTs === null) values.pauseReason = null;
+  }
+  values.updatedTs = ctx.now;
+  return values;
+}
+
+export const campaignCreate: WriteOp<z.infer<typeof createSchema>> = {
+  schema: createSchema,
+  async run(ctx, data) {
+    const values = await check(ctx, data);
+    const apiKey = randomHex();
+    const [inserted] = await ctx.db.batch([
+      ctx.db.insert(campaigns).values({ ...(values as typeof campaigns.$inferInsert), apiKey }).returning({ id: campaigns.id }),
+      ctx.db.run(sql`INSERT INTO campaign_statistics (campaign_id) SELECT id FROM campaigns WHERE api_key = ${apiKey}`),
+    ]);
+    return inserted[0]!.id;
+  },
+};
+
+export const campaignUpdate: WriteOp<Input> = {
+  schema: updateSchema,
+  async run(ctx, data, id) {
+    const current = await ctx.db.select().from(campaigns).where(eq(campaigns.id, id!)).get();
+    const values = await check(ctx, data, current!);
+    await ctx.db.update(campaigns).set(values).where(eq(campaigns.id, id!));
+    return id!;
+  },
+};
+
+export async function campaignDelete(ctx: Ctx, id: number) {
+  await ctx.db.update(campaigns).set({ deletedTs: ctx.now, updatedTs: ctx.now }).where(eq(campaigns.id, id));
+}
+
+const duplicateSchema = z
+  .object({
+    name: settings.name.optional(),
+    startTs: dateTime.optional(),
+    endTs: dateTime.optional(),
+    includeLinks: bool.default(false),
+    includePublishers: bool.default(false),
+  })
+  .strict();
+
+/**
+ * POST /api/v4/campaigns/{id}/duplicate: a new campaign with the source's settings, forms and
+ * fields and Processr jobs (links and publishers on request, publishers with fresh API keys).
+ * Not paused, not signed over: statistics start at zero.
+ */
+export function mountCampaignDuplicate(app: Hono<AppEnv>, def: Parameters<typeof findRow>[0]) {
+  app.post("/campaigns/:id{[0-9]+}/duplicate", authenticate(), async (c) => {
+    const ctx = context(c);
+    const sourceId = Number(c.req.param("id"));
+    const source = (await findRow(def, ctx, sourceId)) as typeof campaigns.$inferSelect;
+    requireAdminCtx(ctx);
+    const hasBody = (c.req.header("Content-Length") ?? "0") !== "0" || c.req.header("Content-Type") !== undefined;
+    const opts = validate(duplicateSchema, hasBody ? await readJsonObject(c, "json") : {});
+    const startTs = opts.startTs ?? source.startTs;
+    const endTs = opts.endTs ?? source.endTs;
+    if (endTs <= startTs) throw unprocessable([{ propertyPath: "endTs", message: "endTs must be after startTs." }]);
+
+    const db = ctx.db;
+    const [srcForms, srcJobs, srcLinks, srcPubs, max] = await db.batch([
+      db.select().from(forms).where(eq(forms.campaignId, sourceId)).orderBy(forms.id),
+      db.select().from(campaignProcessrJobs).where(eq(campaignProcessrJobs.campaignId, sourceId)).orderBy(campaignProcessrJobs.id),
+      db.select().from(links).where(eq(links.campaignId, sourceId)).orderBy(links.id),
+      db.select().from(campaignPublishers).where(eq(campaignPublishers.campaignId, sourceId)).orderBy(campaignPublishers.id),
+      db.select({
+        campaign: sql<number>`(SELECT coalesce(max(id), 0) FROM campaigns)`,
+        form: sql<number>`(SELECT coalesce(max(id), 0) FROM forms)`,
+        link: sql<number>`(SELECT coalesce(max(id), 0) FROM links)`,
+      }).from(sql`(SELECT 1)`),
+    ]);
+    const fields = srcForms.length
+      ? await db.select().from(formFields).where(inArray(formFields.formId, srcForms.map((f) => f.id))).orderBy(formFields.id)
+      : [];
+    const newId = max[0]!.campaign + 1;
+    const formIds = new Map(srcForms.map((f, i) => [f.id, max[0]!.form + 1 + i]));
+    const { id: _id, createdTs: _c, ...copy } = source;
+    const now = ctx.now;
+    const writes = [
+      db.insert(campaigns).values({
+        ...copy, id: newId, name: opts.name ?? `${source.name} (copy)`, startTs, endTs, apiKey: randomHex(),
+        paused: false, pauseTs: null, pauseReason: null, deletedTs: null, createdTs: now, updatedTs: now,
+      }),
+      db.insert(campaignStatistics).values({ campaignId: newId }),
+      ...srcForms.map((f) => db.insert(forms).values({ id: formIds.get(f.id)!, campaignId: newId, name: f.name, createdTs: now, updatedTs: now })),
+      ...fields.map(({ id: _f, formId, ...rest }) => db.insert(formFields).values({ ...rest, formId: formIds.get(formId)! })),
+      ...srcJobs.map(({ id: _j, campaignId: _cid, createdTs: _ct, ...rest }) =>
+        db.insert(campaignProcessrJobs).values({ ...rest, campaignId: newId, createdTs: now, updatedTs: now })),
+      ...(opts.includeLinks ? srcLinks : []).map(({ id: _l, campaignId: _cid, createdTs: _ct, ...rest }, i) =>
+        db.insert(links).values({ ...rest, id: max[0]!.link + 1 + i, campaignId: newId, createdTs: now, updatedTs: now })),
+      ...(opts.includePublishers ? srcPubs : []).map(({ id: _p, campaignId: _cid, apiKey: _k, createdTs: _ct, ...rest }) =>
+        db.insert(campaignPublishers).values({ ...rest, campaignId: newId, apiKey: randomHex(), createdTs: now, updatedTs: now })),
+    ];
+    try {
+      await db.batch(writes as [typeof writes[0], ...typeof writes]);
+    } catch (e) {
+      // Two duplications at once may pick the same new ids; the batch is atomic, so nothing was written.
+      if (/UNIQUE|PRIMARY KEY/i.test(String(e))) throw new ApiError("CONFLICT", "Another campaign was created at the same time; retry.");
+      throw e;
+    }
+    return ld(c, await itemBody(def, ctx, newId), 201, { "Content-Location": iri("campaigns", newId) });
+  });
+}

@@ -1,0 +1,251 @@
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { sha256Hex } from "../../auth/crypto";
+import { deriveCampaignStatus, CAMPAIGN_STATUSES } from "../../db/campaign-status";
+import {
+  advertisers,
+  type Campaign,
+  campaignProcessrJobs,
+  campaignPublishers,
+  campaignStatistics,
+  campaigns,
+  currencies,
+} from "../../db/schema";
+import { integrationJobs } from "../../integrations";
+import { qaJobs } from "../../processr/jobs";
+import { isoTs, mulDecimal, toBase } from "../../hydra/format";
+import { iri } from "../../hydra/jsonld";
+import { customFilter, dateFilter, enumValue, exact, inList, intValue, orderFilter, partial, stringValue } from "../../hydra/query";
+import { type Ctx, defineResource, field, type Range } from "../../hydra/resource";
+import { onCampaign } from "./access";
+import { activePublishersSql, baseRevenueSql, revenueSql, stat, statusSql } from "./campaign-sql";
+import { campaignCreate, campaignDelete, campaignUpdate } from "./campaigns-write";
+
+// GET /api/v4/campaigns[/{id}]: seed 004's Campaign with embedded advertiser, currency and
+// statistics; status derived (deriveCampaignStatus); apiKey shown to admins only.
+
+interface Extra {
+  stats: Map<number, typeof campaignStatistics.$inferSelect>;
+  advertisers: Map<number, { id: number; name: string }>;
+  currencies: Map<number, typeof currencies.$inferSelect>;
+  jobScore: Map<number, number>;
+  publishers: Map<number, { active: number; unsigned: number }>;
+  signHash: Map<number, string>;
+}
+
+async function load(ctx: Ctx, rows: Campaign[]): Promise<Extra> {
+  const ids = rows.map((r) => r.id);
+  const db = ctx.db;
+  const [stats, advs, curs, jobs, pubs] = await db.batch([
+    db.select().from(campaignStatistics).where(inList(campaignStatistics.campaignId, ids)),
+    db.select({ id: advertisers.id, name: advertisers.name }).from(advertisers).where(inList(advertisers.id, [...new Set(rows.map((r) => r.advertiserId))])),
+    db.select().from(currencies),
+    db.select({ campaignId: campaignProcessrJobs.campaignId, score: sql<number>`sum(${campaignProcessrJobs.score})` })
+      .from(campaignProcessrJobs)
+      .where(and(inList(campaignProcessrJobs.campaignId, ids), eq(campaignProcessrJobs.enabled, true)))
+      .groupBy(campaignProcessrJobs.campaignId),
+    db.select({
+      campaignId: campaignPublishers.campaignId,
+      active: sql<number>`sum(${campaignPublishers.signed} = 1)`,
+      unsigned: sql<number>`sum(${campaignPublishers.signed} = 0)`,
+    }).from(campaignPublishers).where(inList(campaignPublishers.campaignId, ids)).groupBy(campaignPublishers.campaignId),
+  ]);
+  // The signature fingerprint: a stable hash of who signed what, when (null until signed).
+  const signHash = new Map<number, string>();
+  for (const r of rows) {
+    if (r.signTs !== null) signHash.set(r.id, (await sha256Hex(`${r.id}|${r.signName}|${r.signRole}|${r.signTs}|${r.signIoNumber}`)).slice(0, 32));
+  }
+  return {
+    stats: new Map(stats.map((s) => [s.campaignId, s])),
+    advertisers: new Map(advs.map((a) => [a.id, a])),
+    currencies: new Map(curs.map((c) => [c.id, c])),
+    jobScore: new Map(jobs.map((j) => [j.campaignId, Number(j.score)])),
+    publishers: new Map(pubs.map((p) => [p.campaignId, { active: Number(p.active), unsigned: Number(p.unsigned) }])),
+    signHash,
+  };
+}
+
+type F = (c: Campaign, x: Extra, ctx: Ctx) => unknown;
+const f = (range: Range, get: F, opts: { writable?: boolean; adminOnly?: boolean; description?: string } = {}) =>
+  field<Campaign, Extra>(range, get, { writable: true, ...opts });
+const ro = (range: Range, get: F, opts: { adminOnly?: boolean; description?: string } = {}) =>
+  field<Campaign, Extra>(range, get, { writable: false, ...opts });
+const rate = (c: Campaign, x: Extra) => x.currencies.get(c.currencyId)?.rateToBase ?? "1.0000";
+const billable = (c: Campaign, x: Extra) => x.stats.get(c.id)?.billableLeads ?? 0;
+const revenue = (c: Campaign, x: Extra) => mulDecimal(c.payoutAmount, billable(c, x));
+const userIri = (id: number | null) => (id === null ? null : iri("users", id));
+
+function statistics(c: Campaign, x: Extra) {
+  const s = x.stats.get(c.id);
+  const n = (k: keyof typeof campaignStatistics.$inferSelect) => (s?.[k] as number | undefined) ?? 0;
+  const rev = revenue(c, x);
+  const pubPayout = mulDecimal(rev, c.defaultPublisherRate / 100);
+  const p = x.publishers.get(c.id);
+  return {
+    totalLeads: n("totalLeads"),
+    invalidLeads: n("invalidLeads"),
+    cautionLeads: n("cautionLeads"),
+    validLeads: n("validLeads"),
+    testLeads: n("testLeads"),
+    billableLeads: n("billableLeads"),
+    deliveredLeads: n("deliveredLeads"),
+    heldLeads: n("heldLeads"),
+    processingLeads: n("processingLeads"),
+    impressions: n("impressions"),
+    conversions: n("conversions"),
+    lastConversion: isoTs(s?.lastConversionTs ?? null),
+    clicks: n("clicks"),
+    activePublishers: p?.active ?? 0,
+    campaignRevenue: {
+      revenue: rev,
+      baseCurrencyRevenue: toBase(rev, rate(c, x)),
+      publisherPayout: pubPayout,
+      baseCurrencyPublisherPayout: toBase(pubPayout, rate(c, x)),
+    },
+    unsignedContracts: p?.unsigned ?? 0,
+  };
+}
+
+const catalogueTypes = (ids: (string | number)[]) =>
+  [...Object.values(qaJobs), ...Object.values(integrationJobs)]
+    .filter((j) => j.catalogueId !== null && ids.includes(j.catalogueId))
+    .map((j) => j.type);
+
+export const campaignResource = defineResource<Campaign, Extra>({
+  type: "Campaign",
+  path: "campaigns",
+  title: "Campaign",
+  description: "A campaign: contract, allocation, payout, settings and running statistics.",
+  table: campaigns,
+  id: campaigns.id,
+  fields: {
+    status: ro("string", (c, x, ctx) => deriveCampaignStatus(c, billable(c, x), ctx.now).status, {
+      description: "Active, Inactive, Ended, Paused or Setup Required (derived).",
+    }),
+    id: ro("integer", (c) => c.id),
+    name: f("string", (c) => c.name),
+    startTs: f("dateTime", (c) => isoTs(c.startTs)),
+    endTs: f("dateTime", (c) => isoTs(c.endTs)),
+    exposePublisher: f("boolean", (c) => c.exposePublisher),
+    exposePublisherSub: f("boolean", (c) => c.exposePublisherSub),
+    createdTs: ro("dateTime", (c) => isoTs(c.createdTs)),
+    updatedTs: ro("dateTime", (c) => isoTs(c.updatedTs)),
+    defaultThresholdScore: f("integer", (c) => c.defaultThresholdScore),
+    integrate: f("boolean", (c) => c.integrate),
+    callCentre: f("boolean", (c) => c.callCentre),
+    welcomeEmail: f("boolean", (c) => c.welcomeEmail),
+    doubleOptin: f("boolean", (c) => c.doubleOptin),
+    scoreBaseRouting: f("boolean", (c) => c.scoreBaseRouting),
+    defaultSaleValue: f("money", (c) => c.defaultSaleValue),
+    defaultSaleCurrency: f("string", (c) => c.defaultSaleCurrency),
+    advertiser: f({ embed: "Advertiser" }, (c, x) => {
+      const a = x.advertisers.get(c.advertiserId);
+      return { "@id": iri("advertisers", c.advertiserId), "@type": "Advertiser", id: c.advertiserId, name: a?.name ?? null };
+    }),
+    accountManager: f({ link: "User" }, (c) => userIri(c.accountManagerId)),
+    subcategory: ro("string", () => null, { description: "Not modelled by leadflare: always null." }),
+    country: ro("string", () => null, { description: "Not modelled by leadflare: always null." }),
+    campaignMarket: f("string", (c) => c.campaignMarket),
+    contractValue: f("money", (c) => c.contractValue),
+    performanceModel: f("string", (c) => c.performanceModel),
+    internalOnly: f("boolean", (c) => c.internalOnly),
+    defaultPublisherRate: f("integer", (c) => c.defaultPublisherRate),
+    publisherPayoutType: f("string", (c) => c.publisherPayoutType),
+    manualScore: f("boolean", (c) => c.manualScore),
+    combinedJobScore: ro("integer", (c, x) => x.jobScore.get(c.id) ?? 0, { description: "Sum of the scores of the enabled Processr jobs." }),
+    useValueTransforms: f("boolean", (c) => c.useValueTransforms),
+    campaignManager: f({ link: "User" }, (c) => userIri(c.campaignManagerId)),
+    pauseTs: f("dateTime", (c) => isoTs(c.pauseTs), { description: "Set to pause (PUT), null to resume." }),
+    pauseReason: f("string", (c) => c.pauseReason),
+    publisherTerms: f("string", (c) => c.publisherTerms),
+    sendVoucher: f("boolean", (c) => c.sendVoucher),
+    testMode: f("boolean", (c) => c.testMode),
+    sendMediakit: f("boolean", (c) => c.sendMediakit),
+    conversionRate: f("string", (c) => c.conversionRate),
+    currency: f({ embed: "Currency" }, (c, x) => {
+      const cur = x.currencies.get(c.currencyId);
+      return { "@id": iri("currencies", c.currencyId), "@type": "Currency", id: c.currencyId, name: cur?.name ?? null, symbol: cur?.symbol ?? null, base: cur?.base ?? false, rateToBase: cur?.rateToBase ?? null };
+    }),
+    baseCurrencyContractValue: ro("money", (c, x) => toBase(c.contractValue, rate(c, x))),
+    endTsExtension: f("integer", (c) => c.endTsExtension),
+    unavailableCampaignLogic: f("string", (c) => c.unavailableCampaignLogic),
+    unavailableCampaignRedirectUrl: f("string", (c) => c.unavailableCampaignRedirectUrl),
+    holdPublisherOverDelivery: f("boolean", (c) => c.holdPublisherOverDelivery),
+    valueBasedRouting: f("boolean", (c) => c.valueBasedRouting),
+    autoSignPublisher: f("boolean", (c) => c.autoSignPublisher),
+    variablePublisherPayout: f("boolean", (c) => c.variablePublisherPayout),
+    useScheduledDelivery: f("boolean", (c) => c.useScheduledDelivery),
+    uncapped: f("boolean", (c) => c.uncapped),
+    facebookOfflineEventSetId: f("string", (c) => c.facebookOfflineEventSetId),
+    facebookSystemUserAccessToken: f("string", (c) => c.facebookSystemUserAccessToken, { adminOnly: true }),
+    leadProcessDelay: f("integer", (c) => c.leadProcessDelay),
+    apiKey: ro("string", (c) => c.apiKey, { adminOnly: true, description: "Campaign webhook key (admins only)." }),
+    leadsRequired: f("integer", (c) => c.leadsRequired),
+    payoutAmount: f("money", (c) => c.payoutAmount),
+    payout: f("string", (c) => c.payout),
+    baseCurrencyPayoutAmount: ro("money", (c, x) => toBase(c.payoutAmount, rate(c, x))),
+    notes: f("string", (c) => c.notes),
+    signName: f("string", (c) => c.signName),
+    signRole: f("string", (c) => c.signRole),
+    signTs: f("dateTime", (c) => isoTs(c.signTs)),
+    signIoNumber: f("string", (c) => c.signIoNumber),
+    terms: f("string", (c) => c.terms),
+    contractSigned: f("boolean", (c) => c.contractSigned),
+    isTemplate: f("boolean", (c) => c.isTemplate),
+    statistics: ro({ embed: "CampaignStatistics" }, statistics),
+    signHash: ro("string", (c, x) => x.signHash.get(c.id) ?? null),
+    allowPublisherImportExport: f("boolean", (c) => c.allowPublisherImportExport),
+    purchaseOrder: f("string", (c) => c.purchaseOrder),
+    referenceNumber: f("string", (c) => c.referenceNumber),
+    purchaseOrderFile: ro("string", () => null, { description: "File uploads are not supported: always null." }),
+  },
+  filters: [
+    exact("id", campaigns.id, intValue),
+    exact("name", campaigns.name, stringValue, { many: false }),
+    orderFilter({ id: campaigns.id, name: campaigns.name }),
+    dateFilter("createdTs", campaigns.createdTs),
+    dateFilter("updatedTs", campaigns.updatedTs),
+    dateFilter("startTs", campaigns.startTs),
+    dateFilter("endTs", campaigns.endTs),
+    orderFilter({
+      "statistics.invalidLeads": stat("invalid_leads"),
+      "statistics.validLeads": stat("valid_leads"),
+      "statistics.cautionLeads": stat("caution_leads"),
+      "statistics.heldLeads": stat("held_leads"),
+      "statistics.processingLeads": stat("processing_leads"),
+      "statistics.billableLeads": stat("billable_leads"),
+      "statistics.impressions": stat("impressions"),
+      "statistics.conversions": stat("conversions"),
+      "statistics.clicks": stat("clicks"),
+    }),
+    customFilter([{ variable: "status[]", property: "status" }], (q) => {
+      const values = q.all("status[]").map((v) => enumValue(CAMPAIGN_STATUSES)(v, "status[]"));
+      return values.length ? inList(statusSql(Date.now()), values) : undefined;
+    }),
+    orderFilter({
+      "advertiser.name": sql`(SELECT a.name FROM advertisers a WHERE a.id = ${campaigns.advertiserId})`,
+      startTs: campaigns.startTs,
+      endTs: campaigns.endTs,
+      "statistics.activePublishers": activePublishersSql,
+      "statistics.campaignRevenue.revenue": revenueSql,
+      "statistics.campaignRevenue.baseCurrencyRevenue": baseRevenueSql,
+    }),
+    partial("idName", (like, raw) =>
+      /^\d{1,15}$/.test(raw) ? sql`(${campaigns.id} = ${Number(raw)} OR ${campaigns.name} LIKE ${like} ESCAPE '\\')` : sql`${campaigns.name} LIKE ${like} ESCAPE '\\'`,
+    ),
+    exact("campaignProcessrJobs.processrJob.id", (_list, ids) =>
+      sql`EXISTS (SELECT 1 FROM campaign_processr_jobs j WHERE j.campaign_id = ${campaigns.id} AND j.type IN (SELECT value FROM json_each(${JSON.stringify(catalogueTypes(ids))})))`, intValue),
+    exact("campaignPublishers.publisher.id", (list) =>
+      sql`EXISTS (SELECT 1 FROM campaign_publishers p WHERE p.campaign_id = ${campaigns.id} AND p.publisher_id IN ${list})`, intValue),
+    exact("advertiser.id", campaigns.advertiserId, intValue),
+    exact("advertiser.name", (list) => sql`${campaigns.advertiserId} IN (SELECT a.id FROM advertisers a WHERE a.name IN ${list})`, stringValue, { many: false }),
+    exact("campaignManager", campaigns.campaignManagerId, intValue, { many: false }),
+    exact("accountManager", campaigns.accountManagerId, intValue, { many: false }),
+  ],
+  base: () => sql`${campaigns.deletedTs} IS NULL`,
+  scope: (ctx) => onCampaign(ctx, campaigns.id),
+  load,
+  create: campaignCreate,
+  update: campaignUpdate,
+  remove: campaignDelete,
+});

@@ -1,0 +1,69 @@
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { leadDatas, leadNotes, leads } from "../../db/schema";
+import { ApiError } from "../../errors";
+import type { WriteOp } from "../../hydra/resource";
+import { relation, unprocessable } from "../../hydra/write";
+
+// POST /api/v4/lead-datas {lead, name, value}: adds a value to a lead or edits an existing one
+// (the Edit Data tab). One D1 batch writes the value, keeps the lead's copies of the core values
+// in step, and records a lead note with the old and the new value.
+
+/** Values the platform sets: never editable, whether or not the lead has them yet. */
+export const SYSTEM_FIELDS = new Set(["leadHash", "ip", "userAgent", "createdDate", "createdTs", "emailDomain"]);
+
+/** Captured names copied onto the leads row (filters and the Lead resource read them there). */
+const CORE_COLUMNS: Record<string, keyof typeof leads.$inferInsert> = {
+  email: "email",
+  firstName: "firstName",
+  lastName: "lastName",
+  telephone: "telephone",
+  postcode: "postcode",
+  addressLine1: "addressLine1",
+  addressLine2: "addressLine2",
+  addressLine3: "addressLine3",
+  addressLine4: "addressLine4",
+};
+
+const schema = z
+  .object({
+    lead: relation("leads"),
+    name: z.string().trim().min(1, "This value should not be blank.").max(100).regex(/^[A-Za-z0-9_.\-[\]]+$/, "Field names use letters, digits, _ . - and [ ] only."),
+    value: z.string().max(5000),
+  })
+  .strict();
+
+export const leadDataCreate: WriteOp<z.infer<typeof schema>> = {
+  schema,
+  async run(ctx, data) {
+    const db = ctx.db;
+    const lead = await db
+      .select({ id: leads.id, publisherId: leads.publisherId })
+      .from(leads)
+      .where(and(eq(leads.id, data.lead), sql`${leads.deletedTs} IS NULL`))
+      .get();
+    if (!lead || (!ctx.isAdmin && lead.publisherId !== ctx.publisherId)) {
+      throw unprocessable([{ propertyPath: "lead", message: `Item not found for "/api/v4/leads/${data.lead}".` }]);
+    }
+    const existing = await db.select().from(leadDatas).where(and(eq(leadDatas.leadId, lead.id), eq(leadDatas.name, data.name))).get();
+    if (SYSTEM_FIELDS.has(data.name) || (existing && existing.type !== "core.data")) {
+      throw unprocessable([{ propertyPath: "name", message: `"${data.name}" is a system value and cannot be edited.` }]);
+    }
+    if (existing && existing.value === data.value) return existing.id;
+    const note = existing
+      ? `Lead data "${data.name}" changed from "${existing.value}" to "${data.value}".`
+      : `Lead data "${data.name}" added with value "${data.value}".`;
+    const core = CORE_COLUMNS[data.name];
+    const [written] = await db.batch([
+      db.insert(leadDatas)
+        .values({ leadId: lead.id, name: data.name, value: data.value, type: "core.data", createdTs: ctx.now, updatedTs: ctx.now })
+        .onConflictDoUpdate({ target: [leadDatas.leadId, leadDatas.name], set: { value: data.value, updatedTs: ctx.now } })
+        .returning({ id: leadDatas.id }),
+      db.update(leads).set({ ...(core ? { [core]: data.value } : {}), updatedTs: ctx.now }).where(eq(leads.id, lead.id)),
+      db.insert(leadNotes).values({ leadId: lead.id, userId: ctx.principal.userId, author: ctx.principal.username, note, createdTs: ctx.now }),
+    ]);
+    const id = written[0]?.id;
+    if (id === undefined) throw new ApiError("INTERNAL", "Internal Server Error");
+    return id;
+  },
+};

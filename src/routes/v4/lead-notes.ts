@@ -1,0 +1,37 @@
+import { leadNotes } from "../../db/schema";
+import { isoTs } from "../../hydra/format";
+import { iri } from "../../hydra/jsonld";
+import { dateFilter, exact, intValue, orderFilter } from "../../hydra/query";
+import { defineResource, field } from "../../hydra/resource";
+import { leadVisible } from "./access";
+
+// GET /api/v4/lead-notes: status, delivery and data changes of a lead (the Notes tab).
+type Row = typeof leadNotes.$inferSelect;
+
+export const leadNoteResource = defineResource<Row>({
+  type: "LeadNote",
+  path: "lead-notes",
+  title: "LeadNote",
+  description: "A change recorded on a lead: status, delivery, data edits.",
+  table: leadNotes,
+  id: leadNotes.id,
+  fields: {
+    id: field("integer", (n) => n.id),
+    lead: field({ link: "Lead" }, (n) => iri("leads", n.leadId)),
+    user: field({ link: "User" }, (n) => (n.userId === null ? null : iri("users", n.userId))),
+    author: field("string", (n) => n.author),
+    note: field("string", (n) => n.note),
+    fromFlag: field("string", (n) => n.fromFlag),
+    toFlag: field("string", (n) => n.toFlag),
+    reason: field("string", (n) => n.reason),
+    createdTs: field("dateTime", (n) => isoTs(n.createdTs)),
+  },
+  filters: [
+    exact("id", leadNotes.id, intValue),
+    exact("lead.id", leadNotes.leadId, intValue),
+    orderFilter({ id: leadNotes.id, createdTs: leadNotes.createdTs }),
+    dateFilter("createdTs", leadNotes.createdTs),
+  ],
+  base: (ctx) => leadVisible(ctx, leadNotes.leadId),
+  scope: () => undefined,
+});

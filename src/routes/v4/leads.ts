@@ -1,0 +1,154 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { currencies, campaigns, type Lead, leadDatas, leadNotes, leads, processrJobLeads } from "../../db/schema";
+import { ApiError } from "../../errors";
+import { isoTs, toBase } from "../../hydra/format";
+import { iri } from "../../hydra/jsonld";
+import { dateFilter, exact, inList, intValue, orderFilter, stringValue } from "../../hydra/query";
+import { type Ctx, defineResource, field } from "../../hydra/resource";
+import { relation, unprocessable } from "../../hydra/write";
+import { transitionLead } from "../../leads/client";
+import type { TransitionRequest } from "../../leads/types";
+import { FLAG_IDS } from "./access";
+
+// GET /api/v4/leads[/{id}] (seed 004's Lead), PATCH (flag change, merge-patch) and DELETE (soft).
+// Status changes go through the lead's Durable Object only (transitionLead).
+
+interface Extra {
+  data: Map<number, { id: number; name: string; value: string }[]>;
+  notes: Map<number, number[]>;
+  jobs: Map<number, number[]>;
+  rate: Map<number, string>;
+}
+
+const group = <T extends { leadId: number }, V>(rows: T[], pick: (r: T) => V) => {
+  const m = new Map<number, V[]>();
+  for (const r of rows) m.set(r.leadId, [...(m.get(r.leadId) ?? []), pick(r)]);
+  return m;
+};
+
+async function load(ctx: Ctx, rows: Lead[]): Promise<Extra> {
+  const ids = rows.map((r) => r.id);
+  const campaignIds = [...new Set(rows.map((r) => r.campaignId))];
+  const db = ctx.db;
+  const [data, notes, jobs, rates] = await db.batch([
+    db.select({ id: leadDatas.id, leadId: leadDatas.leadId, name: leadDatas.name, value: leadDatas.value })
+      .from(leadDatas).where(inList(leadDatas.leadId, ids)).orderBy(leadDatas.id),
+    db.select({ id: leadNotes.id, leadId: leadNotes.leadId }).from(leadNotes).where(inList(leadNotes.leadId, ids)).orderBy(leadNotes.id),
+    db.select({ id: processrJobLeads.id, leadId: processrJobLeads.leadId })
+      .from(processrJobLeads).where(inList(processrJobLeads.leadId, ids)).orderBy(processrJobLeads.id),
+    db.select({ id: campaigns.id, rate: currencies.rateToBase })
+      .from(campaigns).innerJoin(currencies, sql`${currencies.id} = ${campaigns.currencyId}`).where(inList(campaigns.id, campaignIds)),
+  ]);
+  return {
+    data: group(data, (r) => ({ id: r.id, name: r.name, value: r.value })),
+    notes: group(notes, (r) => r.id),
+    jobs: group(jobs, (r) => r.id),
+    rate: new Map(rates.map((r) => [r.id, r.rate])),
+  };
+}
+
+const flagRef = (type: "LeadFlag" | "LeadQaResult", path: string, flag: Lead["flag"]) =>
+  flag === null ? null : { "@id": iri(path, FLAG_IDS[flag]), "@type": type, name: flag };
+
+const str = (get: (l: Lead) => string | null, description?: string) =>
+  field<Lead, Extra>("string", (l) => get(l), { nullable: true, description });
+const bool = (get: (l: Lead) => boolean, description?: string) => field<Lead, Extra>("boolean", (l) => get(l), { description });
+const int = (get: (l: Lead) => number, description?: string) => field<Lead, Extra>("integer", (l) => get(l), { description });
+const money = (get: (l: Lead, x: Extra) => string, description?: string) => field<Lead, Extra>("money", get, { description });
+
+const patchSchema = z
+  .object({
+    leadFlag: relation("lead-flags").refine((id) => id >= 1 && id <= 4, "Unknown lead flag (1 Valid, 2 Invalid, 3 Caution, 4 Test)."),
+    reason: z.string().trim().min(1, "A reason is required.").max(1000),
+  })
+  .strict();
+
+const FLAG_BY_ID = Object.fromEntries(Object.entries(FLAG_IDS).map(([k, v]) => [v, k])) as Record<number, keyof typeof FLAG_IDS>;
+
+async function transition(ctx: Ctx, id: number, to: TransitionRequest["to"], reason: string | null) {
+  const result = await transitionLead(ctx.env, {
+    leadId: id,
+    to,
+    source: to === "Deleted" ? "delete" : "manual",
+    userId: ctx.principal.userId,
+    author: ctx.principal.username,
+    reason,
+  });
+  if (result.ok) return;
+  if (result.code === "NOT_FOUND") throw new ApiError("NOT_FOUND", "Not Found");
+  throw unprocessable([{ propertyPath: to === "Deleted" ? "" : "leadFlag", message: result.message }]);
+}
+
+export const leadResource = defineResource<Lead, Extra>({
+  type: "Lead",
+  path: "leads",
+  title: "Lead",
+  description: "A lead captured on a campaign, with its captured values, Processr outcome and flag.",
+  table: leads,
+  id: leads.id,
+  fields: {
+    id: int((l) => l.id),
+    publisherSubId: str((l) => l.publisherSubId),
+    formHash: field("string", (l) => String(l.formId), { description: "The form the lead was captured with." }),
+    createdTs: field("dateTime", (l) => isoTs(l.createdTs)),
+    updatedTs: field("dateTime", (l) => isoTs(l.updatedTs)),
+    postcode: str((l) => l.postcode),
+    addressLine1: str((l) => l.addressLine1),
+    addressLine2: str((l) => l.addressLine2),
+    addressLine3: str((l) => l.addressLine3),
+    addressLine4: str((l) => l.addressLine4),
+    firstName: str((l) => l.firstName),
+    lastName: str((l) => l.lastName),
+    email: str((l) => l.email),
+    telephone: str((l) => l.telephone),
+    integration: bool((l) => l.firstDeliveredTs !== null, "Delivered to the client by an integration job."),
+    overAllocation: bool((l) => l.overAllocation),
+    visible: bool((l) => l.deletedTs === null, "False once the lead is deleted (deleted leads are not listed)."),
+    processrStatus: int((l) => l.processrStatus, "0 received, 100 sent to Processr, 500/510 on hold, 900 failed, 1000 complete."),
+    score: int((l) => l.score),
+    hardfail: bool((l) => l.hardfail),
+    maxScore: int((l) => l.maxScore),
+    baseCurrencyPublisherPayout: money((l, x) => toBase(l.publisherPayout, x.rate.get(l.campaignId) ?? "1")),
+    publisherPayout: money((l) => l.publisherPayout),
+    baseCurrencyAdvertiserPayout: money((l, x) => toBase(l.advertiserPayout, x.rate.get(l.campaignId) ?? "1")),
+    advertiserPayout: money((l) => l.advertiserPayout),
+    advertiserBillable: bool((l) => l.advertiserBillable),
+    publisherBillable: bool((l) => l.publisherBillable),
+    leadData: field({ embedMany: "LeadData" }, (l, x) =>
+      (x.data.get(l.id) ?? []).map((d) => ({ "@id": iri("lead-datas", d.id), "@type": "LeadData", name: d.name, value: d.value })),
+    ),
+    leadNotes: field({ links: "LeadNote" }, (l, x) => (x.notes.get(l.id) ?? []).map((n) => iri("lead-notes", n))),
+    campaign: field({ link: "Campaign" }, (l) => iri("campaigns", l.campaignId)),
+    publisher: field({ link: "Publisher" }, (l) => iri("publishers", l.publisherId)),
+    qaResult: field({ embed: "LeadQaResult" }, (l) => flagRef("LeadQaResult", "lead-qa-results", l.qaResult), { nullable: true }),
+    leadFlag: field({ embed: "LeadFlag" }, (l) => flagRef("LeadFlag", "lead-flags", l.flag), {
+      nullable: true,
+      writable: true,
+      description: 'PATCH with {"leadFlag": "/api/v4/lead-flags/N", "reason": "..."} (merge-patch) changes it.',
+    }),
+    leadProcessrJobs: field({ links: "ProcessrJobLead" }, (l, x) => (x.jobs.get(l.id) ?? []).map((j) => iri("processr-job-leads", j))),
+    leadHash: str((l) => l.leadHash),
+  },
+  filters: [
+    exact("id", leads.id, intValue),
+    exact("email", leads.email, stringValue, { many: false }),
+    exact("campaign.id", leads.campaignId, intValue),
+    orderFilter({ id: leads.id }),
+    dateFilter("createdTs", leads.createdTs),
+    dateFilter("updatedTs", leads.updatedTs),
+  ],
+  base: () => sql`${leads.deletedTs} IS NULL`,
+  scope: (ctx) => sql`${leads.publisherId} = ${ctx.publisherId}`,
+  load,
+  patch: {
+    schema: patchSchema,
+    async run(ctx, data: z.infer<typeof patchSchema>, id) {
+      await transition(ctx, id!, FLAG_BY_ID[data.leadFlag]!, data.reason);
+      return id!;
+    },
+  },
+  async remove(ctx, id) {
+    await transition(ctx, id, "Deleted", null);
+  },
+});

@@ -1,0 +1,97 @@
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { hashPassword } from "../../auth/password";
+import { publishers, USER_ROLES, users } from "../../db/schema";
+import { tableWrites } from "../../hydra/crud";
+import { isoTs } from "../../hydra/format";
+import { iri } from "../../hydra/jsonld";
+import { exact, intValue, orderFilter, stringValue, enumValue } from "../../hydra/query";
+import { type Ctx, defineResource, field, type WriteOp } from "../../hydra/resource";
+import { relation, unprocessable } from "../../hydra/write";
+
+// /api/v4/users: admins only. Never renders a password hash; a password given on create or
+// update is hashed (PBKDF2, src/auth/password.ts). DELETE disables the user (notes keep their author).
+type Row = typeof users.$inferSelect;
+const w = { writable: true };
+
+const password = z.string().min(12, "The password must be at least 12 characters long.").max(1024);
+
+const base = tableWrites({
+  table: users,
+  id: users.id,
+  shape: {
+    username: z.email().max(255),
+    name: z.string().trim().max(255),
+    role: z.enum(USER_ROLES),
+    publisher: relation("publishers").nullable(),
+    mfaTelephone: z.string().regex(/^\+[1-9]\d{6,14}$/, "Expected an E.164 telephone number.").nullable(),
+    disabled: z.boolean(),
+  },
+  required: ["username", "role"],
+  rename: { publisher: "publisherId" },
+  refs: (d) => [{ propertyPath: "publisher", path: "publishers", table: publishers, id: d.publisher }],
+  uniqueProperty: "username",
+  async validate(ctx, d, id) {
+    const current = id === undefined ? undefined : await ctx.db.select().from(users).where(eq(users.id, id)).get();
+    const role = d.role ?? current?.role;
+    const publisher = d.publisher !== undefined ? d.publisher : current?.publisherId ?? null;
+    if (role === "publisher" && publisher === null) throw unprocessable([{ propertyPath: "publisher", message: "A publisher user needs a publisher." }]);
+    if (role === "admin" && publisher !== null) throw unprocessable([{ propertyPath: "publisher", message: "An admin belongs to no publisher." }]);
+  },
+});
+
+const withPasswordSchema = (op: WriteOp<Record<string, unknown>>, required: boolean) =>
+  (op.schema as unknown as z.ZodObject).extend({ password: required ? password : password.optional() }) as unknown as z.ZodType<Record<string, unknown>>;
+
+// The hash is computed before the write, so a row never exists without its password.
+const create: WriteOp<Record<string, unknown>> = {
+  schema: withPasswordSchema(base.create, true),
+  async run(ctx, data) {
+    const { password: pw, ...rest } = data as { password: string };
+    return base.create.run(ctx, { ...rest, passwordHash: await hashPassword(pw), passwordChangedTs: ctx.now });
+  },
+};
+
+const update: WriteOp<Record<string, unknown>> = {
+  schema: withPasswordSchema(base.update, false),
+  async run(ctx: Ctx, data, id) {
+    const { password: pw, ...rest } = data as { password?: string };
+    const extra = pw === undefined ? {} : { passwordHash: await hashPassword(pw), passwordChangedTs: ctx.now };
+    return base.update.run(ctx, { ...rest, ...extra }, id);
+  },
+};
+
+export const userResource = defineResource<Row>({
+  type: "User",
+  path: "users",
+  title: "User",
+  description: "A person or system that logs in: admins run the enterprise, publisher users read their own leads.",
+  table: users,
+  id: users.id,
+  fields: {
+    id: field("integer", (u) => u.id),
+    username: field("string", (u) => u.username, { ...w, required: true }),
+    name: field("string", (u) => u.name, w),
+    role: field("string", (u) => u.role, { ...w, required: true, description: "admin or publisher" }),
+    publisher: field({ link: "Publisher" }, (u) => (u.publisherId === null ? null : iri("publishers", u.publisherId)), w),
+    mfaTelephone: field("string", (u) => u.mfaTelephone, { ...w, description: "SMS multi-factor telephone (E.164); null = no MFA." }),
+    disabled: field("boolean", (u) => u.disabled, w),
+    passwordExpiresTs: field("dateTime", (u) => isoTs(u.passwordExpiresTs)),
+    passwordChangedTs: field("dateTime", (u) => isoTs(u.passwordChangedTs)),
+    createdTs: field("dateTime", (u) => isoTs(u.createdTs)),
+    updatedTs: field("dateTime", (u) => isoTs(u.updatedTs)),
+  },
+  filters: [
+    exact("id", users.id, intValue),
+    exact("username", users.username, stringValue),
+    exact("role", users.role, enumValue(USER_ROLES)),
+    exact("publisher.id", users.publisherId, intValue),
+    orderFilter({ id: users.id, username: users.username }),
+  ],
+  scope: () => "admin",
+  create,
+  update,
+  async remove(ctx, id) {
+    await ctx.db.update(users).set({ disabled: true, updatedTs: ctx.now }).where(sql`${users.id} = ${id}`);
+  },
+});
