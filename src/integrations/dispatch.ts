@@ -12,6 +12,11 @@ import { truncate } from "./provider-log";
 // stable idempotency key sent with every attempt, and a short lease so that two copies of one
 // queue message never call out at the same time. Transient failures come back to the queue with
 // a backoff (or the client's Retry-After); final failures are recorded with the client's message.
+//
+// A retry is a fresh, delayed message rather than a queue-level retry of the same message: the
+// queue moves a message to the dead-letter queue after max_retries (5, sized for crashes), while a
+// client may be down for hours and a busy host may refuse a slot many times. The delivery row
+// counts attempts and gives up after MAX_ATTEMPTS; host-busy waits are not attempts.
 
 /** Backoff after the n-th failed attempt (seconds), before jitter; the last value repeats. */
 const BACKOFF_SECONDS = [5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200];
@@ -91,6 +96,17 @@ export async function enqueueIntegrations(env: Env, leadId: number): Promise<voi
 
 type Verdict = "ack" | { retryAfterSeconds: number };
 
+/** Comes back to the message after `seconds`; if the queue refuses, the consumer retries this one. */
+async function later(env: Env, msg: Extract<ProcessrMessage, { type: "integrate" }>, seconds: number): Promise<Verdict> {
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil(seconds)));
+  try {
+    await env.PROCESSR_QUEUE.send({ type: "integrate", leadId: msg.leadId, jobId: msg.jobId }, { delaySeconds });
+    return "ack";
+  } catch {
+    return { retryAfterSeconds: delaySeconds };
+  }
+}
+
 /** Handles one "integrate" queue message. */
 export async function handleIntegrateMessage(
   env: Env,
@@ -134,7 +150,7 @@ export async function handleIntegrateMessage(
       .bind(...key)
       .first<{ status: string; lease_until_ts: number | null }>();
     // Someone else is calling out right now: look again once their lease has run out.
-    if (row?.status === "pending" && row.lease_until_ts) return { retryAfterSeconds: Math.max(1, Math.ceil((row.lease_until_ts - now) / 1000)) };
+    if (row?.status === "pending" && row.lease_until_ts) return later(env, msg, (row.lease_until_ts - now) / 1000 + 1);
     return "ack";
   }
 
@@ -159,7 +175,7 @@ export async function handleIntegrateMessage(
     )
       .bind(...key)
       .run();
-    return { retryAfterSeconds: Math.ceil(slot.retryAfterMs / 1000) + Math.floor(Math.random() * 3) };
+    return later(env, msg, slot.retryAfterMs / 1000 + Math.random() * 3);
   }
   const outcome = slot.value;
   if (outcome.status === "retry" && claim.attempts < MAX_ATTEMPTS) {
@@ -168,7 +184,7 @@ export async function handleIntegrateMessage(
     )
       .bind(truncate(outcome.message, 1000), Date.now(), ...key)
       .run();
-    return { retryAfterSeconds: backoffSeconds(claim.attempts, outcome.retryAfterMs) };
+    return later(env, msg, backoffSeconds(claim.attempts, outcome.retryAfterMs));
   }
   await finish(
     env,

@@ -1,0 +1,80 @@
+import { env, exports } from "cloudflare:workers";
+import { vi } from "vitest";
+import type { Env } from "../../src/env";
+import type { ProcessrMessage } from "../../src/processr/messages";
+
+// Fixtures and stubs for integration tests: source leads and jobs written straight into D1, a
+// fetch stub that can send "outbound" calls to this very Worker (acme delivering to acme), and a
+// queue that records what would be sent.
+
+export const SELF_ORIGIN = "http://127.0.0.1:8787";
+
+export async function insertLead(campaignId: number, publisherId: number, formId: number, values: Record<string, string>, flag = "Valid") {
+  const hash = crypto.randomUUID().replace(/-/g, "");
+  const row = await env.DB.prepare(
+    `INSERT INTO leads (campaign_id, publisher_id, form_id, lead_hash, flag, qa_result, processr_status, email)
+     VALUES (?, ?, ?, ?, ?, ?, 1000, ?) RETURNING id`,
+  )
+    .bind(campaignId, publisherId, formId, hash, flag, flag, values.email ?? values.emailAddress ?? null)
+    .first<{ id: number }>();
+  await env.DB.batch(
+    Object.entries(values).map(([name, value]) =>
+      env.DB.prepare("INSERT INTO lead_datas (lead_id, name, value) VALUES (?, ?, ?)").bind(row!.id, name, value),
+    ),
+  );
+  return { id: row!.id, hash };
+}
+
+export async function insertJob(campaignId: number, type: string, config: unknown, label = `${type} job`): Promise<number> {
+  const row = await env.DB.prepare(
+    "INSERT INTO campaign_processr_jobs (campaign_id, type, label, score, config) VALUES (?, ?, ?, 0, ?) RETURNING id",
+  )
+    .bind(campaignId, type, label, JSON.stringify(config))
+    .first<{ id: number }>();
+  return row!.id;
+}
+
+export type FetchHandler = (req: Request) => Promise<Response> | Response;
+
+/** Routes requests to this Worker's own fetch handler: the "client enterprise" is acme itself. */
+export const toSelf: FetchHandler = (req) => exports.default.fetch(req);
+
+/** Replaces global fetch (used by integrations and by the lead object's callbacks) with `handler`. */
+export function stubFetch(handler: { current: FetchHandler }) {
+  return vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => handler.current(new Request(input as RequestInfo, init)));
+}
+
+export interface Sent {
+  body: ProcessrMessage;
+  delaySeconds?: number;
+}
+
+/** The env with a queue that records messages instead of sending them. */
+export function recordingEnv(overrides: Partial<Env> = {}): { env: Env; sent: Sent[] } {
+  const sent: Sent[] = [];
+  const queue = {
+    async send(body: ProcessrMessage, opts?: { delaySeconds?: number }) {
+      sent.push({ body, delaySeconds: opts?.delaySeconds });
+    },
+    async sendBatch(msgs: Iterable<{ body: ProcessrMessage; delaySeconds?: number }>) {
+      for (const m of msgs) sent.push({ body: m.body, delaySeconds: m.delaySeconds });
+    },
+  } as unknown as Queue<ProcessrMessage>;
+  return { env: { ...(env as unknown as Env), PROCESSR_QUEUE: queue, ...overrides }, sent };
+}
+
+export async function delivery(leadId: number, jobId: number) {
+  return env.DB.prepare("SELECT * FROM integration_deliveries WHERE lead_id = ? AND campaign_processr_job_id = ?")
+    .bind(leadId, jobId)
+    .first<{
+      status: string; attempts: number; idempotency_key: string; remote_lead_id: string | null; remote_lead_hash: string | null;
+      response_value: string | null; sync_secret: string | null; last_error: string | null; lease_until_ts: number | null;
+    }>();
+}
+
+export async function providerLogs(leadId: number) {
+  const { results } = await env.DB.prepare("SELECT level, message, context FROM logs WHERE type = 'provider' AND lead_id = ? ORDER BY id")
+    .bind(leadId)
+    .all<{ level: string; message: string; context: string }>();
+  return results.map((r) => ({ ...r, context: JSON.parse(r.context) as Record<string, any> }));
+}
