@@ -16,8 +16,10 @@ function hasCredentials(c: Context<AppEnv>): boolean {
   return (
     c.req.header("Authorization") !== undefined ||
     c.req.header("X-Api-Key") !== undefined ||
+    c.req.header("X-Webhook-Key") !== undefined ||
     c.req.query("access_token") !== undefined ||
-    c.req.query("apikey") !== undefined
+    c.req.query("apikey") !== undefined ||
+    c.req.query("key") !== undefined
   );
 }
 

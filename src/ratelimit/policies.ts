@@ -70,7 +70,8 @@ export async function callerKey(c: Context<AppEnv>): Promise<string> {
   } catch {
     // Not a valid token: fall through to the API key or the IP.
   }
-  const apiKey = c.req.header("X-Api-Key") ?? c.req.query("apikey");
+  // Campaign-publisher and campaign keys (X-Api-Key, ?apikey=), the enterprise webhook key.
+  const apiKey = c.req.header("X-Api-Key") ?? c.req.query("apikey") ?? c.req.header("X-Webhook-Key") ?? c.req.query("key");
   if (apiKey) return `apikey:${await sha256Hex(apiKey)}`;
   return `ip:${clientIp(c)}`;
 }
