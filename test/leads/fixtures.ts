@@ -1,5 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { vi } from "vitest";
 import worker from "../../src/index";
 import { CAPTURED, bucketsOf, statisticsStatements } from "../../src/leads/statistics";
 import type { ProcessrMessage } from "../../src/processr/messages";
@@ -63,9 +64,19 @@ export async function deliver(queue: string, bodies: ProcessrMessage[], attempts
     queue,
     bodies.map((body) => ({ id: `m${++msgSeq}`, timestamp: new Date(), attempts, body })),
   );
+  // The test double records which messages were retried but not their delay: capture it here.
+  const delays: Record<string, number | undefined> = {};
+  for (const m of batch.messages) {
+    const retry = m.retry.bind(m);
+    vi.spyOn(m, "retry").mockImplementation((options?: QueueRetryOptions) => {
+      delays[m.id] = options?.delaySeconds;
+      retry(options);
+    });
+  }
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return { ...result, retryDelays: delays };
 }
 
 export const PROCESSR_QUEUE = "leadflare-processr";

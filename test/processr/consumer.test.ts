@@ -1,0 +1,181 @@
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recountCampaign } from "../../src/leads/statistics";
+import { qaJobs } from "../../src/processr/jobs";
+import { retryDelaySeconds } from "../../src/processr/consumer";
+import { z } from "zod";
+import {
+  campaignStats, deliver, insertLead, leadRow, PROCESSR_DLQ, PROCESSR_QUEUE, processLeads, rows,
+} from "../leads/fixtures";
+
+// The queue handler: at-least-once delivery, transient failures, dead letters, malformed bodies.
+
+const FLAKY = 690;
+let failuresLeft = 0;
+
+beforeAll(async () => {
+  // A job type that fails transiently (as a D1 or lookup error would) while failuresLeft > 0.
+  qaJobs.flaky_for_test = {
+    kind: "qa",
+    type: "flaky_for_test",
+    catalogueId: null,
+    name: "Flaky",
+    configSchema: z.object({}),
+    run() {
+      if (failuresLeft > 0) {
+        failuresLeft -= 1;
+        throw new Error("lookup unavailable");
+      }
+      return { passed: true, message: "ok" };
+    },
+  };
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, api_key)
+       VALUES (?1, 'Flaky campaign', 319, 1, 0, 4102444800000, 'flaky-campaign-key')`,
+    ).bind(FLAKY),
+    env.DB.prepare(`INSERT INTO campaign_statistics (campaign_id) VALUES (?1)`).bind(FLAKY),
+    env.DB.prepare(
+      `INSERT INTO campaign_processr_jobs (id, campaign_id, type, label, score, position) VALUES (6901, ?1, 'flaky_for_test', 'Flaky', 10, 0)`,
+    ).bind(FLAKY),
+  ]);
+});
+afterAll(() => {
+  delete qaJobs.flaky_for_test;
+});
+
+const counts = async (leadId: number) => ({
+  notes: (await rows(`SELECT id FROM lead_notes WHERE lead_id = ?1`, leadId)).length,
+  events: (await rows(`SELECT id FROM lead_events WHERE lead_id = ?1`, leadId)).length,
+  results: (await rows(`SELECT id FROM processr_job_leads WHERE lead_id = ?1`, leadId)).length,
+});
+
+describe("Processr queue consumer", () => {
+  it("acks a processed message, and a redelivery of it changes nothing", async () => {
+    const id = await insertLead();
+    const first = await processLeads(id);
+    expect(first.explicitAcks).toHaveLength(1);
+    const lead = await leadRow(id);
+    const stats = await campaignStats();
+    const before = await counts(id);
+    expect(before).toEqual({ notes: 1, events: 1, results: 5 });
+
+    const again = await deliver(PROCESSR_QUEUE, [{ type: "process", leadId: id }, { type: "process", leadId: id }], 2);
+    expect(again.explicitAcks).toHaveLength(2);
+    expect(await counts(id)).toEqual(before);
+    expect(await leadRow(id)).toEqual(lead);
+    expect(await campaignStats()).toEqual(stats);
+    expect(await campaignStats()).toEqual(await recountCampaign(env.DB, 601));
+  });
+
+  it("runs the same message delivered twice at once only once", async () => {
+    const id = await insertLead();
+    const result = await deliver(PROCESSR_QUEUE, [{ type: "process", leadId: id }, { type: "process", leadId: id }]);
+    expect(result.explicitAcks).toHaveLength(2);
+    expect(await counts(id)).toEqual({ notes: 1, events: 1, results: 5 });
+    expect(await campaignStats()).toEqual(await recountCampaign(env.DB, 601));
+  });
+
+  it("retries a transient failure with growing backoff, then succeeds", async () => {
+    const id = await insertLead({ campaignId: FLAKY });
+    failuresLeft = 1;
+    const failed = await deliver(PROCESSR_QUEUE, [{ type: "process", leadId: id }], 3);
+    expect(failed.explicitAcks).toEqual([]);
+    expect(failed.retryMessages).toHaveLength(1);
+    expect(Object.values(failed.retryDelays)).toEqual([retryDelaySeconds(3)]);
+    expect(retryDelaySeconds(1)).toBe(10);
+    expect(retryDelaySeconds(3)).toBe(40);
+    expect(retryDelaySeconds(20)).toBe(600);
+    expect((await leadRow(id))!.processr_status).toBe(100);
+
+    const ok = await deliver(PROCESSR_QUEUE, [{ type: "process", leadId: id }], 4);
+    expect(ok.explicitAcks).toHaveLength(1);
+    expect(await leadRow(id)).toMatchObject({ flag: "Valid", processr_status: 1000, score: 10, max_score: 10 });
+  });
+
+  it("records a dead letter as Processing Failed (900) with an error log, once", async () => {
+    const id = await insertLead({ campaignId: FLAKY });
+    failuresLeft = 100;
+    const failed = await deliver(PROCESSR_QUEUE, [{ type: "process", leadId: id }], 6);
+    expect(failed.retryMessages).toHaveLength(1);
+    expect(await campaignStats(FLAKY)).toMatchObject({ processing: 1 });
+
+    for (let i = 0; i < 2; i++) {
+      const dead = await deliver(PROCESSR_DLQ, [{ type: "process", leadId: id }], 6);
+      expect(dead.explicitAcks).toHaveLength(1);
+    }
+    failuresLeft = 0;
+    expect(await leadRow(id)).toMatchObject({ flag: null, processr_status: 900 });
+    const logs = await rows<{ level: string; message: string }>(
+      `SELECT level, message FROM logs WHERE lead_id = ?1 AND level = 'error'`,
+      id,
+    );
+    expect(logs).toEqual([
+      { level: "error", message: "Processing Failed: Processing failed after 6 attempt(s); the message went to the dead-letter queue." },
+    ]);
+    // A failed lead is no longer counted as processing.
+    expect(await campaignStats(FLAKY)).toEqual(await recountCampaign(env.DB, FLAKY));
+    expect(await campaignStats(FLAKY)).toMatchObject({ processing: 0, total: 2 });
+
+    // A later stale message for it is a no-op: only a reprocess runs it again.
+    await deliver(PROCESSR_QUEUE, [{ type: "process", leadId: id }]);
+    expect((await leadRow(id))!.processr_status).toBe(900);
+  });
+
+  it("does not downgrade a complete lead when a dead letter arrives for it", async () => {
+    const id = await insertLead();
+    await processLeads(id);
+    await deliver(PROCESSR_DLQ, [{ type: "process", leadId: id }], 6);
+    expect(await leadRow(id)).toMatchObject({ flag: "Valid", processr_status: 1000 });
+  });
+
+  it("puts a lead on hold when its campaign has no QA job", async () => {
+    const id = await insertLead({ campaignId: 602, formId: 36 });
+    const result = await processLeads(id);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await leadRow(id)).toMatchObject({ flag: null, processr_status: 500 });
+    expect(await campaignStats(602)).toMatchObject({ total: 1, processing: 0, held: 1 });
+    expect(await campaignStats(602)).toEqual(await recountCampaign(env.DB, 602));
+    const logs = await rows<{ message: string }>(`SELECT message FROM logs WHERE lead_id = ?1 AND type = 'processr'`, id);
+    expect(logs.map((l) => l.message)).toEqual(["On Hold - No Job Assigned: The campaign has no enabled QA job."]);
+  });
+
+  it("acks malformed messages and messages for unknown leads without side effects", async () => {
+    const result = await deliver(PROCESSR_QUEUE, [
+      { type: "process", leadId: -1 },
+      { type: "nonsense" } as never,
+      { type: "process", leadId: 99_999_999 },
+    ]);
+    expect(result.explicitAcks).toHaveLength(3);
+    expect(result.retryMessages).toEqual([]);
+    const dead = await deliver(PROCESSR_DLQ, [{ type: "process", leadId: 99_999_999 }, { nonsense: true } as never]);
+    expect(dead.explicitAcks).toHaveLength(2);
+  });
+
+  it("fails a job closed when its type is unknown or its configuration is invalid", async () => {
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, api_key)
+         VALUES (691, 'Broken set-up', 319, 1, 0, 4102444800000, 'broken-campaign-key')`,
+      ),
+      env.DB.prepare(
+        `INSERT INTO campaign_processr_jobs (id, campaign_id, type, label, score, position, config) VALUES
+           (6911, 691, 'no_such_job', 'Ghost', 10, 0, '{}'),
+           (6912, 691, 'test_data_check', 'Test data', 10, 1, '{"fields": 42}'),
+           (6913, 691, 'first_last_name_check', 'Names', 10, 2, '{}'),
+           (6914, 691, 'test_data_check', 'Disabled', 10, 3, '{}')`,
+      ),
+      env.DB.prepare(`UPDATE campaign_processr_jobs SET enabled = 0 WHERE id = 6914`),
+    ]);
+    const id = await insertLead({ campaignId: 691 });
+    await processLeads(id);
+    const results = await rows<{ campaign_processr_job_id: number; status: string; message: string }>(
+      `SELECT campaign_processr_job_id, status, message FROM processr_job_leads WHERE lead_id = ?1 ORDER BY 1`,
+      id,
+    );
+    expect(results.map((r) => [r.campaign_processr_job_id, r.status])).toEqual([[6911, "failed"], [6912, "failed"], [6913, "passed"]]);
+    expect(results[0]!.message).toBe('Unknown job type "no_such_job".');
+    expect(results[1]!.message).toMatch(/^Invalid job configuration: fields/);
+    expect(await leadRow(id)).toMatchObject({ flag: "Invalid", score: 10, max_score: 30 });
+  });
+});
