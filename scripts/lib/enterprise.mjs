@@ -87,12 +87,13 @@ export async function prepareState({ enterprise, persistTo, urls = FIXTURE_URLS,
  * Starts `wrangler dev` for one enterprise in its own process group (so stopping it also stops
  * its workerd). `vars` are extra `--var` overrides.
  */
-export function startWrangler({ enterprise, port, inspectorPort, persistTo, name, vars = {}, output = "inherit" }) {
+export function startWrangler({ enterprise, port, inspectorPort, persistTo, name, config, vars = {}, output = "inherit" }) {
   const allVars = { ENTERPRISE: enterprise, BASE_URL: `http://127.0.0.1:${port}`, ...vars };
   const args = [
     WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
     "--persist-to", persistTo, "--name", name ?? (enterprise === "acme" ? "leadflare" : `leadflare-${enterprise}`),
     "--show-interactive-dev-session=false", "--live-reload=false",
+    ...(config ? ["-c", config] : []),
     ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child = spawn(process.execPath, args, {

@@ -1,0 +1,24 @@
+import { Hono } from "hono";
+
+// Baselines for `npm run bench`, served by the same workerd as leadflare but sharing nothing
+// with it: the floor a Hono route costs, and the floor one D1 write costs.
+type Env = { BASE_DB: D1Database };
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.get("/json", (c) => c.json({ ok: true }));
+
+// Created once per isolate, before the first insert; after that each request is one INSERT.
+let table: Promise<unknown> | undefined;
+
+app.post("/insert", async (c) => {
+  table ??= c.env.BASE_DB.exec("CREATE TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY, body TEXT, created_ts INTEGER)");
+  await table;
+  const body = await c.req.text();
+  const { meta } = await c.env.BASE_DB.prepare("INSERT INTO hits (body, created_ts) VALUES (?, ?)")
+    .bind(body, Date.now())
+    .run();
+  return c.json({ data: meta.last_row_id, status: 201 }, 201);
+});
+
+export default app;

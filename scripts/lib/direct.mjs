@@ -1,0 +1,90 @@
+// Serving leadflare on workerd through Miniflare's API, without wrangler dev's proxy in front: the
+// Worker bundled by wrangler (the same esbuild build `wrangler deploy` uploads) with the bindings
+// wrangler.toml declares (read through wrangler itself, so they cannot drift), plus the bench's
+// baseline worker (bench/baseline.ts) in the same workerd, sharing nothing with leadflare.
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { seedStatements } from "../../src/db/seed.ts";
+import { readFixture, ROOT } from "./enterprise.mjs";
+
+const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+
+/** `wrangler deploy --dry-run --outdir`: bundles a Worker without uploading it; returns the script path. */
+export function bundle(config, outdir) {
+  outdir = resolve(ROOT, outdir); // wrangler resolves a relative --outdir against the config's folder
+  rmSync(outdir, { recursive: true, force: true });
+  return new Promise((ok, fail) => {
+    execFile(
+      process.execPath,
+      [WRANGLER, "deploy", "--dry-run", "-c", config, "--outdir", outdir],
+      { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (err) return fail(new Error(`bundling ${config} failed:\n${stdout}\n${stderr}`));
+        const script = readdirSync(outdir).find((f) => f.endsWith(".js"));
+        if (!script) return fail(new Error(`bundling ${config} wrote no script to ${outdir}`));
+        ok(join(outdir, script));
+      },
+    );
+  });
+}
+
+/**
+ * One Miniflare instance (one workerd) serving leadflare on `port` and, if `baselineScript` is
+ * given, the baseline worker on `baselinePort`. State is read from and written to `persistTo`, the
+ * same layout `wrangler dev --persist-to` uses, so scripts/lib/enterprise.mjs can prepare it.
+ */
+export async function startDirect({ script, persistTo, port, vars = {}, baselineScript, baselinePort, noConsumers = false }) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  // The bundle is one self-contained module: no module rules or source root to resolve.
+  delete workerOptions.modulesRules;
+  delete workerOptions.rootPath;
+  // Capture measured without the Processr competing for the CPU (messages simply wait).
+  if (noConsumers) delete workerOptions.queueConsumers;
+  const workers = [
+    {
+      ...workerOptions,
+      name: "leadflare",
+      modules: true,
+      scriptPath: script,
+      bindings: { ...workerOptions.bindings, ...vars },
+      unsafeDirectSockets: [{ host: "127.0.0.1", port }],
+    },
+  ];
+  if (baselineScript) {
+    workers.push({
+      name: "baseline",
+      modules: true,
+      scriptPath: baselineScript,
+      compatibilityDate: workerOptions.compatibilityDate,
+      compatibilityFlags: workerOptions.compatibilityFlags,
+      d1Databases: { BASE_DB: "bench-baseline" },
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: baselinePort }],
+    });
+  }
+  // Wrangler hands Miniflare options in the v4 shape too (and converts them the same way).
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({ host: "127.0.0.1", port: 0, resourcePersistencePath: join(persistTo, "v3"), workers }),
+  );
+  await mf.ready;
+  return mf;
+}
+
+/**
+ * Migrates a fresh enterprise state and loads its demo data through Miniflare's D1 binding (the
+ * migrations as drizzle-kit wrote them, the statements of src/db/seed.ts): much faster than the
+ * wrangler CLI, and the result is the same D1 file `wrangler dev --persist-to` reads.
+ */
+export async function loadDemoState(mf, enterprise, urls) {
+  const db = await mf.getD1Database("DB", "leadflare");
+  const dir = join(ROOT, "migrations");
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    const statements = readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean);
+    await db.batch(statements.map((s) => db.prepare(s)));
+  }
+  const seed = await seedStatements(readFixture(urls), enterprise);
+  await db.batch(seed.map((s) => db.prepare(s)));
+  return db;
+}

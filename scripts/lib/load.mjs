@@ -1,0 +1,33 @@
+// Fixed-concurrency load with autocannon, summarised the way BENCHMARKS.md reports it.
+import autocannon from "autocannon";
+
+/**
+ * `connections` clients each keep one request in flight for `duration` seconds (or until `amount`
+ * requests). `makeBody`/`makePath`, if given, build each request's body (unique emails per lead)
+ * or path (random lookups).
+ */
+export async function load({ url, method = "GET", headers = {}, body, makeBody, makePath, connections, duration, amount, expect404 = false }) {
+  const opts = { url, method, headers, connections, pipelining: 1, timeout: 30 };
+  if (amount) opts.amount = amount;
+  else opts.duration = duration;
+  if (makeBody || makePath) {
+    opts.requests = [
+      {
+        method,
+        setupRequest: (req) => ({ ...req, ...(makeBody ? { body: makeBody() } : {}), ...(makePath ? { path: makePath() } : {}) }),
+      },
+    ];
+  }
+  else if (body !== undefined) opts.body = body;
+  const r = await autocannon(opts);
+  // expect404: the answer that run is about is a 404 (leadflare's floor without a route).
+  const ok = expect404 ? (r.statusCodeStats["404"]?.count ?? 0) : r["2xx"];
+  return {
+    rps: ok / r.duration, // successful requests per second only
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    ok,
+    failed: (expect404 ? r.requests.total - ok : r.non2xx) + r.errors + r.timeouts,
+    seconds: r.duration,
+  };
+}
