@@ -89,3 +89,53 @@ describe("concurrency", () => {
     expect(await count("SELECT sum(total_leads) AS n FROM lead_statistics_chronologies WHERE campaign_id = 650")).toBe(50);
   });
 });
+
+describe("the lost race on an Idempotency-Key", () => {
+  // Two requests with one key may both read "no such key" before either writes. The second write
+  // batch then fails on the key's primary key and must roll back entirely (no second lead) and
+  // answer with the first response. Forced here by hiding the key row from the read batch.
+  it("rolls the loser's lead back and replays the winner's response", async () => {
+    const { captureLead, LEAD_ID_PLACEHOLDER } = await import("../../src/leads/capture");
+    const { ApiError } = await import("../../src/errors");
+    let hide = false;
+    const db = {
+      prepare: (sql: string) => env.DB.prepare(sql),
+      batch: async (statements: D1PreparedStatement[]) => {
+        const results = await env.DB.batch(statements);
+        if (hide && statements.length === 6) results[5]!.results = [];
+        return results;
+      },
+    };
+    const input = {
+      campaignId: 601, formId: 35, linkId: null, publisherId: 12, apiKey: null,
+      idempotency: { scope: "12", key: "race" },
+      body: { fields: new Map(Object.entries(SIMPLE)), foreign: [] },
+      ip: null, userAgent: null,
+      createdBody: JSON.stringify({ data: LEAD_ID_PLACEHOLDER }),
+    };
+    const policy = {
+      authorize() {},
+      notFound: () => new ApiError("NOT_FOUND", "Not Found"),
+      publisherRequired: () => new ApiError("NOT_FOUND", "Not Found"),
+      campaignUnavailable: () => new ApiError("FORBIDDEN", "unavailable"),
+      contractUnsigned: () => new ApiError("FORBIDDEN", "unsigned"),
+    };
+    const testEnv = { ...env, DB: db as unknown as D1Database };
+    const winner = await captureLead(testEnv, input, policy);
+    expect(winner.replayed).toBe(false);
+    const leads = await count("SELECT count(*) AS n FROM leads");
+    const datas = await count("SELECT count(*) AS n FROM lead_datas");
+    const total = await count("SELECT total_leads AS n FROM campaign_statistics WHERE campaign_id = 601");
+
+    hide = true;
+    const loser = await captureLead(testEnv, input, policy);
+    expect(loser).toMatchObject({ replayed: true, status: 201, body: winner.body, leadId: winner.leadId });
+    expect(await count("SELECT count(*) AS n FROM leads")).toBe(leads);
+    expect(await count("SELECT count(*) AS n FROM lead_datas")).toBe(datas);
+    expect(await count("SELECT total_leads AS n FROM campaign_statistics WHERE campaign_id = 601")).toBe(total);
+
+    const other = { ...input, body: { fields: new Map(Object.entries({ ...SIMPLE, firstName: "Other" })), foreign: [] } };
+    await expect(captureLead(testEnv, other, policy)).rejects.toMatchObject({ status: 422 });
+    expect(await count("SELECT count(*) AS n FROM leads")).toBe(leads);
+  });
+});
