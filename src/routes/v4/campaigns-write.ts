@@ -138,10 +138,8 @@ export const campaignCreate: WriteOp<z.infer<typeof createSchema>> = {
   async run(ctx, data) {
     const values = await check(ctx, data);
     const apiKey = randomHex();
-    const [inserted] = await ctx.db.batch([
-      ctx.db.insert(campaigns).values({ ...(values as typeof campaigns.$inferInsert), apiKey }).returning({ id: campaigns.id }),
-      ctx.db.run(sql`INSERT INTO campaign_statistics (campaign_id) SELECT id FROM campaigns WHERE api_key = ${apiKey}`),
-    ]);
+    // No campaign_statistics row yet: the lead paths upsert it, and reads treat a missing row as zeros.
+    const inserted = await ctx.db.insert(campaigns).values({ ...(values as typeof campaigns.$inferInsert), apiKey }).returning({ id: campaigns.id });
     return inserted[0]!.id;
   },
 };
