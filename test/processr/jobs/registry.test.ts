@@ -66,9 +66,17 @@ describe("qaJobs registry", () => {
     }
   });
 
-  it("rejects unknown settings instead of silently ignoring a typo", () => {
+  it("accepts a minimal config and rejects it with an unknown setting added (a typo never passes silently)", () => {
+    const minimal: Record<string, Record<string, unknown>> = {
+      simple_conditional_validation: { field: "country", operator: "EXISTS", values: "UK" },
+      field_not_empty: { field: "company" },
+      field_length_check: { field: "company", minLength: 2 },
+      lead_within_time_period: { maxAgeDays: 7 },
+    };
     for (const job of Object.values(qaJobs)) {
-      expect(job.configSchema.safeParse({ ignoreFeilds: ["x"] }).success, job.type).toBe(false);
+      const config = minimal[job.type] ?? {};
+      expect(job.configSchema.safeParse(config).success, job.type).toBe(true);
+      expect(job.configSchema.safeParse({ ...config, ignoreFeilds: ["x"] }).success, job.type).toBe(false);
     }
   });
 });
