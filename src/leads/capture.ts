@@ -57,8 +57,6 @@ export interface CaptureResult {
   leadId: number;
   /** True when an Idempotency-Key replay returned the first response. */
   replayed: boolean;
-  /** The Processr message (already awaited unless the caller passed waitUntil). */
-  enqueued: Promise<void>;
 }
 
 const USER_AGENT_MAX = 512;
@@ -297,7 +295,6 @@ export async function captureLead(
     body: input.createdBody.replace(PLACEHOLDER_JSON, String(leadId)),
     leadId,
     replayed: false,
-    enqueued,
   };
 }
 
@@ -307,6 +304,5 @@ function replay(row: NonNullable<Reads["idempotency"]>): CaptureResult {
     body: row.response_body,
     leadId: row.lead_id ?? 0,
     replayed: true,
-    enqueued: Promise.resolve(),
   };
 }

@@ -237,3 +237,27 @@ describe("bodies that are refused before validation", () => {
     );
   });
 });
+
+describe("typed fields", () => {
+  it("number, date and telephone fields are checked; empty optional ones are not", async () => {
+    await env.DB.batch([
+      env.DB.prepare(`INSERT INTO forms (id, campaign_id, name) VALUES (640, 601, 'Typed form')`),
+      env.DB.prepare(`INSERT INTO form_fields (form_id, name, type, required, position) VALUES
+        (640, 'employees', 'number', 0, 0), (640, 'dob', 'date', 0, 1), (640, 'phone', 'telephone', 0, 2)`),
+    ]);
+    await refused(postForm(leadsPath(12, 640, 601), formBody({ employees: "12a", dob: "2026-02-30", phone: "call me" }), bearer(token)), 400, {
+      code: 400, message: "Validation Failed",
+      errors: {
+        children: {
+          employees: { errors: ["This value should be a valid number."] },
+          dob: { errors: ["This value is not a valid date."] },
+          phone: { errors: ["This value is not a valid phone number."] },
+        },
+      },
+    });
+    const ok = await postForm(leadsPath(12, 640, 601), formBody({ employees: "250", dob: "1990-04-01", phone: "+44 (0)20 7946 0000" }), bearer(token));
+    expect(ok.status).toBe(201);
+    const empty = await postForm(leadsPath(12, 640, 601), formBody({ employees: "", dob: "" }), bearer(token));
+    expect(empty.status).toBe(201);
+  });
+});
