@@ -4,6 +4,7 @@ import { authenticate } from "../auth/authenticate";
 import type { AppEnv, Principal } from "../env";
 import { ApiError, notFound } from "../errors";
 import { readFlatFields } from "../http/body";
+import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { subscribeToLead } from "../leads/client";
 import { renderWebhookError } from "./webhooks/errors";
 
@@ -41,6 +42,12 @@ syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (
     throw new ApiError("BAD_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   }
   const { leadId, callbackUrl, secret } = parsed.data;
+  try {
+    checkOutboundUrl(c.env, callbackUrl);
+  } catch (e) {
+    if (e instanceof OutboundUrlError) throw new ApiError("BAD_REQUEST", `callbackUrl: ${e.message}`);
+    throw e;
+  }
   // Only the leads this key delivered: same campaign, same publisher.
   const db = c.env.DB;
   const lead = await db.prepare(
