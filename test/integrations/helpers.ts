@@ -69,6 +69,7 @@ export async function delivery(leadId: number, jobId: number) {
     .first<{
       status: string; attempts: number; idempotency_key: string; remote_lead_id: string | null; remote_lead_hash: string | null;
       response_value: string | null; sync_secret: string | null; last_error: string | null; lease_until_ts: number | null;
+      last_sync_event_id: number | null;
     }>();
 }
 
