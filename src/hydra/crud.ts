@@ -36,7 +36,12 @@ function columns(rename: Record<string, string> | undefined, data: Record<string
 }
 
 export function constraintError(e: unknown, uniqueProperty: string): never {
-  const msg = String(e instanceof Error ? e.message : e);
+  // drizzle wraps the driver's error ("Failed query: …"); the constraint is named in its cause.
+  const msgs: string[] = [];
+  for (let err: unknown = e; err !== undefined && msgs.length < 5; err = err instanceof Error ? err.cause : undefined) {
+    msgs.push(String(err instanceof Error ? err.message : err));
+  }
+  const msg = msgs.join("\n");
   if (/UNIQUE constraint failed/i.test(msg)) {
     throw unprocessable([{ propertyPath: uniqueProperty, message: "This value is already used." }]);
   }
