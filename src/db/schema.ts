@@ -369,6 +369,9 @@ export const leads = sqliteTable(
     index("leads_updated_idx").on(t.updatedTs),
     index("leads_ip_created_idx").on(t.ip, t.createdTs),
     index("leads_processr_status_idx").on(t.processrStatus),
+    // A publisher's billable leads in a campaign (over-allocation at capture). Partial: capture
+    // inserts non-billable leads, so it costs nothing there.
+    index("leads_publisher_billable_idx").on(t.campaignId, t.publisherId).where(sql`${t.publisherBillable} = 1`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `leads_publisher_billable_idx` ON `leads` (`campaign_id`,`publisher_id`) WHERE "leads"."publisher_billable" = 1;
