@@ -1,0 +1,180 @@
+import { env } from "cloudflare:workers";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { handleIntegrateMessage } from "../../src/integrations/dispatch";
+import { httpIntegrationConfig, parseHeaderLines } from "../../src/integrations/http-integration";
+import { bearer, call, DEMO, json, loginAs } from "../helpers";
+import { delivery, type FetchHandler, insertJob, insertLead, providerLogs, recordingEnv, stubFetch } from "./helpers";
+
+// The Convoso-style HTTP integration against a stubbed vendor endpoint.
+const URL_BASE = "https://crm.example.test/v1/leads/insert";
+const base = {
+  name: "Vendor CRM",
+  url: URL_BASE,
+  authQuery: "auth_token=SECRET123&list_id=5",
+  headers: "X-Vendor: acme|Content-length: 0",
+  method: "POST",
+  postDataType: "RAW",
+  responseType: "JSON",
+  responseKey: "lead_id",
+  fields: [
+    { field: "firstName", mappedTo: "first_name" },
+    { field: "emailAddress", mappedTo: "email, email_address" },
+    { field: "phone", mappedTo: "phone_number", defaultValue: "0000" },
+    { field: "leadId", mappedTo: "external_id" },
+    { field: "surname", mappedTo: "" },
+  ],
+};
+
+const requests: Request[] = [];
+let reply: (req: Request) => Response = () => Response.json({ success: true, lead_id: "L-1" });
+const handler: { current: FetchHandler } = { current: (req) => (requests.push(req), reply(req)) };
+const spy = stubFetch(handler);
+afterAll(() => spy.mockRestore());
+beforeEach(() => {
+  requests.length = 0;
+});
+
+async function run(config: Record<string, unknown>) {
+  const jobId = await insertJob(602, "http_integration", config, "Vendor CRM");
+  const lead = await insertLead(602, 12, 36, { firstName: "Joan", surname: "Clarke", emailAddress: "joan@example.org" });
+  const { env: e, sent } = recordingEnv();
+  const verdict = await handleIntegrateMessage(e, { type: "integrate", leadId: lead.id, jobId });
+  return { jobId, leadId: lead.id, verdict, sent, d: (await delivery(lead.id, jobId))! };
+}
+
+const bodyOf = async (req: Request) => new TextDecoder().decode(await req.arrayBuffer());
+
+describe("HTTP integration delivery", () => {
+  it("POSTs the adaptor's fields url-encoded, with auth query, headers, fan-out, defaults, and stores the response key", async () => {
+    reply = () => Response.json({ success: true, lead_id: "L-77" });
+    const { leadId, verdict, d } = await run(base);
+    expect(verdict).toBe("ack");
+    const req = requests[0]!;
+    const url = new URL(req.url);
+    expect(url.origin + url.pathname).toBe(URL_BASE);
+    expect(url.searchParams.get("auth_token")).toBe("SECRET123");
+    expect(url.searchParams.get("list_id")).toBe("5");
+    expect(req.headers.get("X-Vendor")).toBe("acme");
+    expect(req.headers.get("Content-Type")).toBe("application/x-www-form-urlencoded");
+    expect(req.headers.get("Idempotency-Key")).toBe(d.idempotency_key);
+    expect([...new URLSearchParams(await bodyOf(req))]).toEqual([
+      ["first_name", "Joan"], ["email", "joan@example.org"], ["email_address", "joan@example.org"],
+      ["phone_number", "0000"], ["external_id", String(leadId)],
+    ]);
+    expect(d).toMatchObject({ status: "delivered", response_value: "L-77" });
+    const logs = await providerLogs(leadId);
+    expect(logs).toHaveLength(1);
+    // Every parameter of the authentication query string is a credential for the log.
+    expect(logs[0]!.context.request.url).toBe(`${URL_BASE}?auth_token=***&list_id=***`);
+    expect(logs[0]!.context.response).toMatchObject({ status: 200 });
+    expect(typeof logs[0]!.context.durationMs).toBe("number");
+    expect(JSON.stringify(logs)).not.toContain("SECRET123");
+  });
+
+  it("sends JSON when the post data type is JSON, and query parameters with GET", async () => {
+    reply = () => Response.json({ lead_id: 5 });
+    await run({ ...base, postDataType: "JSON" });
+    expect(requests[0]!.headers.get("Content-Type")).toBe("application/json");
+    expect(JSON.parse(await bodyOf(requests[0]!))).toMatchObject({ first_name: "Joan", email_address: "joan@example.org" });
+    requests.length = 0;
+    await run({ ...base, method: "GET" });
+    const url = new URL(requests[0]!.url);
+    expect(requests[0]!.method).toBe("GET");
+    expect(url.searchParams.get("first_name")).toBe("Joan");
+    expect(url.searchParams.get("auth_token")).toBe("SECRET123");
+  });
+
+  it("reads XML and delimited TEXT responses", async () => {
+    reply = () => new Response("<Response><status>ok</status><lead><id>X-9</id></lead></Response>", { headers: { "Content-Type": "application/xml" } });
+    expect((await run({ ...base, responseType: "XML", responseKey: "Response.lead.id" })).d).toMatchObject({ status: "delivered", response_value: "X-9" });
+    reply = () => new Response("status=ok|lead_id=T-3");
+    expect((await run({ ...base, responseType: "TEXT", delimiter: "|" })).d).toMatchObject({ status: "delivered", response_value: "T-3" });
+  });
+
+  it("applies the success rule: success string, truthy response key, parseable body", async () => {
+    reply = () => Response.json({ result: false, error_description: "Duplicate lead" });
+    const falsy = await run({ ...base, responseKey: "result" });
+    expect(falsy.d.status).toBe("failed");
+    expect(falsy.d.last_error).toBe('HTTP 200, but the response key "result" is "false".');
+    reply = () => new Response("queued");
+    const noString = await run({ ...base, responseKey: "", successString: "accepted" });
+    expect(noString.d.last_error).toBe('HTTP 200, but the success string "accepted" is not in the response.');
+    const wrongType = await run({ ...base, responseType: "JSON" });
+    expect(wrongType.d.last_error).toMatch(/cannot be read: The response is not valid JSON/);
+    reply = () => new Response("OK: accepted");
+    expect((await run({ ...base, responseKey: "", successString: "accepted" })).d.status).toBe("delivered");
+  });
+
+  it("treats redirects and 4xx as final, 5xx as transient", async () => {
+    reply = () => new Response(null, { status: 302, headers: { Location: "https://elsewhere.example.test/" } });
+    expect((await run(base)).d.last_error).toMatch(/^HTTP 302: redirects are not followed/);
+    reply = () => new Response("list_id invalid", { status: 422 });
+    const final = await run(base);
+    expect(final.d).toMatchObject({ status: "failed", last_error: "HTTP 422: list_id invalid" });
+    expect(final.sent).toEqual([]);
+    reply = () => new Response("busy", { status: 502 });
+    const transient = await run(base);
+    expect(transient.d.status).toBe("pending");
+    expect(transient.sent).toHaveLength(1);
+  });
+
+  it("does not deliver when the job is inactive", async () => {
+    const { d, verdict } = await run({ ...base, active: false });
+    expect(verdict).toBe("ack");
+    expect(requests).toHaveLength(0);
+    expect(d.status).toBe("pending");
+  });
+});
+
+describe("HTTP integration configuration", () => {
+  it("validates the Convoso fields", () => {
+    expect(httpIntegrationConfig.safeParse(base).success).toBe(true);
+    const badEnums = httpIntegrationConfig.safeParse({ ...base, method: "PUT", responseType: "CSV", fields: [{ mappedTo: "x" }] });
+    expect(badEnums.error!.issues.map((i) => i.path.join("."))).toEqual(["method", "responseType", "fields.0.field"]);
+    const badValues = httpIntegrationConfig.safeParse({ ...base, url: "ftp://x", headers: "NoColonHere", authQuery: "?a=1" });
+    expect(badValues.error!.issues.map((i) => i.path.join("."))).toEqual(["url", "headers", "authQuery"]);
+    expect(parseHeaderLines(" Authorization: OAuth abc | X-A:1|Content-length: 0 |")).toEqual([["Authorization", "OAuth abc"], ["X-A", "1"]]);
+  });
+});
+
+describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
+  it("runs the integration for a lead now, returns the result and logs it as a test, without recording a delivery", async () => {
+    reply = () => Response.json({ lead_id: "T-100" });
+    const jobId = await insertJob(602, "http_integration", base, "Vendor CRM");
+    const lead = await insertLead(602, 12, 36, { firstName: "Mavis", surname: "Batey", emailAddress: "mavis@example.org" });
+    const admin = await loginAs(DEMO.admin);
+    const res = await call(`/api/v4/campaign-processr-jobs/${jobId}/test`, json({ lead: `/api/v4/leads/${lead.id}` }, "POST", bearer(admin)));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      "@type": "IntegrationTestResult", job: `/api/v4/campaign-processr-jobs/${jobId}`, lead: `/api/v4/leads/${lead.id}`,
+      outcome: "delivered", message: "HTTP 200, lead_id = T-100", statusCode: 200, responseValue: "T-100",
+    });
+    expect(body.log).toMatch(/^\/api\/v4\/logs\/\d+$/);
+    expect(await delivery(lead.id, jobId)).toBeNull();
+    const logs = await providerLogs(lead.id);
+    expect(logs[0]!.context.test).toBe(true);
+    expect(logs[0]!.message).toMatch(/^Test: /);
+  });
+
+  it("answers 404, 403 and 422 as documented", async () => {
+    const admin = await loginAs(DEMO.admin);
+    const httpJob = await insertJob(602, "http_integration", base);
+    const lead = await insertLead(602, 12, 36, { firstName: "A" });
+    expect((await call("/api/v4/campaign-processr-jobs/999999/test", json({ lead: lead.id }, "POST", bearer(admin)))).status).toBe(404);
+    const pub = await loginAs(DEMO.northwind);
+    expect((await call(`/api/v4/campaign-processr-jobs/${httpJob}/test`, json({ lead: lead.id }, "POST", bearer(pub)))).status).toBe(403);
+    const otherCampaign = await insertLead(601, 12, 35, { firstName: "B" });
+    const wrongLead = await call(`/api/v4/campaign-processr-jobs/${httpJob}/test`, json({ lead: otherCampaign.id }, "POST", bearer(admin)));
+    expect(wrongLead.status).toBe(422);
+    expect(((await wrongLead.json()) as { violations: { propertyPath: string }[] }).violations[0]!.propertyPath).toBe("lead");
+    expect((await call(`/api/v4/campaign-processr-jobs/${httpJob}/test`, json({}, "POST", bearer(admin)))).status).toBe(422);
+    const connect = await call("/api/v4/campaign-processr-jobs/9001/test", json({ lead: lead.id }, "POST", bearer(admin)));
+    expect(connect.status).toBe(422);
+    const broken = await insertJob(602, "http_integration", { ...base, headers: "broken" });
+    const res = await call(`/api/v4/campaign-processr-jobs/${broken}/test`, json({ lead: lead.id }, "POST", bearer(admin)));
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { violations: { propertyPath: string }[] }).violations[0]!.propertyPath).toBe("config.headers");
+    expect(requests).toHaveLength(0);
+  });
+});
