@@ -29,5 +29,11 @@ export async function load({ url, method = "GET", headers = {}, body, makeBody, 
     ok,
     failed: (expect404 ? r.requests.total - ok : r.non2xx) + r.errors + r.timeouts,
     seconds: r.duration,
+    // Answers by status code, and transport errors, for reporting failures.
+    statuses: {
+      ...Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, v]) => [code, v.count])),
+      ...(r.errors ? { errors: r.errors } : {}),
+      ...(r.timeouts ? { timeouts: r.timeouts } : {}),
+    },
   };
 }
