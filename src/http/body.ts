@@ -55,7 +55,7 @@ export async function readFlatFields(c: Context, limit = MAX_BODY_BYTES): Promis
   if (kind === "json") {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJsonStrict(text);
     } catch {
       throw new ApiError("BAD_REQUEST", "Request body is not valid JSON.");
     }

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { ApiError, type Violation } from "../errors";
-import { readBodyText } from "../http/body";
+import { parseJsonStrict, readBodyText } from "../http/body";
 import { decimal } from "./format";
 
 // Request bodies of v4 writes: JSON(-LD) objects, merge-patch for PATCH (API Platform's formats),
@@ -21,7 +21,7 @@ export async function readJsonObject(c: Context, kind: "json" | "merge-patch"): 
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readBodyText(c));
+    parsed = parseJsonStrict(await readBodyText(c));
   } catch (e) {
     if (e instanceof ApiError) throw e;
     throw new ApiError("BAD_REQUEST", "Syntax error: the request body is not valid JSON.");
