@@ -78,6 +78,7 @@ const SAFETY_ALARM_MS = 60_000;
 
 export class LeadObject extends DurableObject<Env> {
   private leadId: number | undefined;
+  private delivering: Promise<void> | null = null;
 
   // ------------------------------------------------------------------ RPC
 
@@ -100,6 +101,16 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // One delivery run at a time: a second wake-up while one is running (a manual trigger, a retried
+    // alarm) waits for it; the running one re-arms the alarm from D1 when it ends.
+    if (this.delivering) return this.delivering;
+    this.delivering = this.deliver().finally(() => {
+      this.delivering = null;
+    });
+    return this.delivering;
+  }
+
+  private async deliver() {
     const leadId = await this.ctx.storage.get<number>("leadId");
     if (leadId === undefined) return;
     await deliverDueCallbacks(this.env, leadId);

@@ -108,7 +108,7 @@ describe("LeadObject.transition", () => {
 
   it("serialises concurrent transitions: the notes form one chain ending in the final flag", async () => {
     const id = await processedLead();
-    const targets = Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? "Test" : i % 2 === 0 ? "Valid" : "Invalid") as const);
+    const targets = Array.from({ length: 20 }, (_, i): "Test" | "Valid" | "Invalid" => (i % 3 === 0 ? "Test" : i % 2 === 0 ? "Valid" : "Invalid"));
     const results = await Promise.all(targets.map((to, i) => transitionLead(env, manual(id, to, `flip ${i}`))));
     expect(results.every((r) => r.ok)).toBe(true);
     const notes = await rows<NoteRow>(`SELECT from_flag, to_flag, reason FROM lead_notes WHERE lead_id = ?1 ORDER BY id`, id);

@@ -54,7 +54,7 @@ describe("statistics", () => {
     expect(new Set(flags.map((f) => f.flag))).toEqual(new Set(["Valid", "Caution", "Invalid"]));
 
     // Then manual changes, deletions and reprocessing, all at once.
-    const work = ids601.flatMap((id, i) => {
+    const work = ids601.flatMap((id, i): Promise<unknown>[] => {
       if (i % 5 === 0) return [transitionLead(env, { leadId: id, to: "Test", source: "manual", author: "t" })];
       if (i % 5 === 1) return [transitionLead(env, { leadId: id, to: "Invalid", source: "webhook", author: "t" })];
       if (i % 5 === 2) return [transitionLead(env, { leadId: id, to: "Deleted", source: "delete", author: "t" })];
