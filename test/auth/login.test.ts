@@ -75,7 +75,7 @@ describe("access tokens on other routes", () => {
     const bad = await call("/api/v4/users/167/change-password", json({}, "POST", bearer("not-a-jwt")));
     expect(bad.status).toBe(401);
     const { SignJWT } = await import("jose");
-    const { LOCAL_DEMO_JWT_SECRET } = await import("../../src/auth/tokens");
+    const { jwtKey } = await import("../../src/auth/tokens");
     const now = Math.floor(Date.now() / 1000);
     const expired = await new SignJWT({ role: "admin", usr: "admin@acme.test", ent: "acme" })
       .setProtectedHeader({ alg: "HS256" })
@@ -84,7 +84,7 @@ describe("access tokens on other routes", () => {
       .setAudience("leadflare-api")
       .setIssuedAt(now - 7200)
       .setExpirationTime(now - 3600)
-      .sign(new TextEncoder().encode(LOCAL_DEMO_JWT_SECRET));
+      .sign(jwtKey(env));
     const res = await call("/api/v4/users/167/change-password", json({}, "POST", bearer(expired)));
     expect(res.status).toBe(401);
     expect(((await res.json()) as Record<string, string>)["hydra:description"]).toBe(
