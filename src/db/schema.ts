@@ -369,6 +369,11 @@ export const leads = sqliteTable(
     index("leads_updated_idx").on(t.updatedTs),
     index("leads_ip_created_idx").on(t.ip, t.createdTs),
     index("leads_processr_status_idx").on(t.processrStatus),
+    // v4 lists only live leads: partial indexes over them keep filtered counts index-only.
+    index("leads_live_created_idx").on(t.createdTs).where(sql`deleted_ts IS NULL`),
+    index("leads_live_campaign_created_idx").on(t.campaignId, t.createdTs).where(sql`deleted_ts IS NULL`),
+    index("leads_live_publisher_campaign_idx").on(t.publisherId, t.campaignId, t.createdTs).where(sql`deleted_ts IS NULL`),
+    index("leads_live_email_idx").on(t.email, t.publisherId).where(sql`deleted_ts IS NULL`),
     // A publisher's billable leads in a campaign (over-allocation at capture). Partial: capture
     // inserts non-billable leads, so it costs nothing there.
     index("leads_publisher_billable_idx").on(t.campaignId, t.publisherId).where(sql`${t.publisherBillable} = 1`),
