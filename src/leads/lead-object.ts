@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import type { LeadFlag } from "../db/schema";
+import { z } from "zod";
+import { base64ToBytes } from "../auth/crypto";
+import { LEAD_FLAGS, type LeadFlag } from "../db/schema";
 import type { Env } from "../env";
 import { enqueueIntegrations } from "../integrations/dispatch";
 import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
@@ -64,12 +66,39 @@ export function transitionError(from: Flag, to: LeadFlag | "Deleted", source: Tr
   return null;
 }
 
+/** "whsec_" and 24 to 64 random bytes in base64 (Standard Webhooks). */
+function validSecret(secret: string): boolean {
+  if (typeof secret !== "string" || !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) return false;
+  try {
+    const n = base64ToBytes(secret.slice("whsec_".length)).length;
+    return n >= 24 && n <= 64;
+  } catch {
+    return false;
+  }
+}
+
 /** Decimal string × percent, rounded half up to 2 places ("10.00" × 55 → "5.50"). */
 function percentOf(amount: string, percent: number): string {
   const cents = Math.round(Number(amount) * 100);
   const out = Math.round((cents * percent) / 100);
   return (out / 100).toFixed(2);
 }
+
+// Callers are in-process, but the object is the last line before D1: nothing unchecked gets written.
+const flagSchema = z.enum(LEAD_FLAGS);
+const score = z.number().int().min(0).max(1_000_000);
+const transitionSchema = z.object({
+  leadId: z.number().int().positive(),
+  to: z.union([flagSchema, z.literal("Deleted")]),
+  source: z.enum(["processr", "manual", "webhook", "sync", "delete"]),
+  userId: z.number().int().positive().nullish(),
+  author: z.string().trim().min(1).max(255),
+  reason: z.string().max(2000).nullish(),
+  processr: z
+    .object({ score, maxScore: score, hardfail: z.boolean(), qaResult: flagSchema })
+    .refine((p) => p.score <= p.maxScore, "score must not exceed maxScore")
+    .optional(),
+}) satisfies z.ZodType<TransitionRequest>;
 
 const INTEGRATIONS_DUE = "integrationsDueTs";
 const INTEGRATIONS_RETRY_MS = 30_000;
@@ -82,7 +111,13 @@ export class LeadObject extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ RPC
 
-  async transition(req: TransitionRequest): Promise<TransitionResult> {
+  async transition(input: TransitionRequest): Promise<TransitionResult> {
+    const parsed = transitionSchema.safeParse(input);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; ");
+      return { ok: false, code: "INVALID_TRANSITION", message: `Invalid transition request: ${issues}` };
+    }
+    const req = parsed.data;
     const result = await this.exclusive(req.leadId, () => this.applyTransition(req));
     if (result.ok && result.changed && result.to === "Valid") await this.handOffIntegrations(req.leadId);
     return result;
@@ -344,7 +379,7 @@ export class LeadObject extends DurableObject<Env> {
       if (e instanceof OutboundUrlError) return { ok: false, code: "INVALID_CALLBACK", message: e.message };
       throw e;
     }
-    if (!/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/.test(req.secret)) {
+    if (!validSecret(req.secret)) {
       return { ok: false, code: "INVALID_CALLBACK", message: 'The secret must be "whsec_" followed by 24 to 64 base64 bytes.' };
     }
     const db = this.env.DB;

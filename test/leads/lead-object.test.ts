@@ -93,6 +93,20 @@ describe("LeadObject.transition", () => {
     expect(events.map((e) => e.type)).toEqual(["lead.status_changed", "lead.deleted"]);
   });
 
+  it("refuses a malformed request without writing anything", async () => {
+    const id = await processedLead();
+    const bogus = await transitionLead(env, { ...manual(id, "Valid"), to: "Bogus" as never });
+    expect(bogus).toMatchObject({ ok: false, code: "INVALID_TRANSITION", message: expect.stringMatching(/^Invalid transition request: to: /) });
+    const noAuthor = await transitionLead(env, { ...manual(id, "Invalid"), author: " " });
+    expect(noAuthor).toMatchObject({ ok: false, code: "INVALID_TRANSITION" });
+    const badScore = await transitionLead(env, {
+      leadId: id, to: "Valid", source: "processr", author: "processr", processr: { score: 5, maxScore: 4, hardfail: false, qaResult: "Valid" },
+    });
+    expect(badScore).toMatchObject({ ok: false, code: "INVALID_TRANSITION" });
+    expect((await leadRow(id))!.flag).toBe("Valid");
+    expect(await rows(`SELECT id FROM lead_notes WHERE lead_id = ?1`, id)).toHaveLength(1);
+  });
+
   it("answers NOT_FOUND for an unknown lead", async () => {
     expect(await transitionLead(env, manual(88_888_888, "Test"))).toMatchObject({ ok: false, code: "NOT_FOUND" });
   });
