@@ -75,9 +75,14 @@ describe("expired passwords", () => {
     const body = (await res.json()) as { access_token: string; password_expired: boolean };
     expect(body.password_expired).toBe(true);
 
-    const blocked = await call("/api/v4/users/168/change-password", json({}, "POST", bearer(body.access_token)));
-    // Another user's change-password: the route lets expired passwords through but refuses other users.
+    const blocked = await call("/api/v4/leads", { headers: bearer(body.access_token) });
     expect(blocked.status).toBe(403);
+    expect(((await blocked.json()) as Record<string, string>)["hydra:description"]).toBe(
+      "Your password has expired and must be changed.",
+    );
+    const otherUser = await call("/api/v4/users/168/change-password", json({}, "POST", bearer(body.access_token)));
+    // The change-password route lets expired passwords through, but only for one's own account.
+    expect(otherUser.status).toBe(403);
 
     const changed = await call(
       `/api/v4/users/${DEMO.admin.id}/change-password`,
@@ -88,6 +93,8 @@ describe("expired passwords", () => {
       password_expired: boolean;
     };
     expect(after.password_expired).toBe(false);
+    const unblocked = await call("/api/v4/leads", { headers: bearer(await loginAs({ username: DEMO.admin.username, password: "renewed-admin-password" })) });
+    expect(unblocked.status).toBe(200);
   });
 });
 
