@@ -25,8 +25,8 @@ app.use("/webhook/campaign/*", campaignWebhookCors);
 app.use("*", rateLimit);
 
 app.use("/__dev/*", async (c, next) => {
-  // The outbox exists only where the outbox SMS provider is configured.
-  if (c.env.SMS_PROVIDER !== "outbox") return c.notFound();
+  // The outbox exists only in local mode with the outbox SMS provider: it lists MFA and reset codes.
+  if (c.env.SMS_PROVIDER !== "outbox" || c.env.ENVIRONMENT !== "local") return c.notFound();
   return next();
 });
 app.route("/__dev/outbox", devOutbox);
