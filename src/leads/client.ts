@@ -29,7 +29,7 @@ export function setLeadProcessrStatus(env: Pick<Env, "LEAD_OBJECT">, req: Proces
   return leadObject(env, req.leadId).setProcessrStatus(req) as Promise<LeadUpdateResult>;
 }
 
-/** Clears a lead's job results and sets it back to "Sent to Processr"; the caller then enqueues it. */
+/** Clears a lead's job results and sets it back to "Received"; the caller then enqueues it. */
 export function resetLeadForReprocess(env: Pick<Env, "LEAD_OBJECT">, req: ReprocessRequest): Promise<LeadUpdateResult> {
   return leadObject(env, req.leadId).resetForReprocess(req) as Promise<LeadUpdateResult>;
 }

@@ -350,11 +350,13 @@ export class LeadObject extends DurableObject<Env> {
     if (!lead || lead.deleted_ts !== null) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
     const now = Date.now();
     const db = this.env.DB;
-    const status = PROCESSR_STATUS.SENT_TO_PROCESSR;
+    // Back to Received: the consumer moves it on as for a new lead, and if the queue send that
+    // follows is lost, the capture sweeper re-sends it like any lead stuck at Received.
+    const status = PROCESSR_STATUS.RECEIVED;
     await db.batch([
       db.prepare(`DELETE FROM processr_job_leads WHERE lead_id = ?1`).bind(lead.id),
       db.prepare(
-        `UPDATE leads SET processr_status = ?2, processing_counter = processing_counter + 1, updated_ts = ?3 WHERE id = ?1`,
+        `UPDATE leads SET processr_status = ?2, updated_ts = ?3 WHERE id = ?1`,
       ).bind(lead.id, status, now),
       db.prepare(
         `INSERT INTO lead_notes (lead_id, user_id, author, note, created_ts) VALUES (?1, ?2, ?3, ?4, ?5)`,

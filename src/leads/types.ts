@@ -54,7 +54,7 @@ export interface ProcessrStatusRequest {
   context?: Record<string, unknown>;
 }
 
-/** Reprocessing: clears the job results and puts the lead back to "Sent to Processr" (100). */
+/** Reprocessing: clears the job results and puts the lead back to "Received" (0), ready to be queued. */
 export interface ReprocessRequest {
   leadId: number;
   userId?: number | null;

@@ -189,8 +189,8 @@ async function runJob(
 
 /**
  * Re-runs the Processr on a lead: the lead object clears its job results and sets it back to
- * "Sent to Processr", then the lead is queued. False when the lead does not exist or is deleted.
- * If sending fails after the reset, the caller gets the error and may simply ask again.
+ * Received (0), then the lead is queued. False when the lead does not exist or is deleted. If the
+ * send fails after the reset, the caller gets the error; the sweeper re-sends leads left at 0.
  */
 export async function requestReprocess(
   env: Pick<Env, "LEAD_OBJECT" | "PROCESSR_QUEUE">,
