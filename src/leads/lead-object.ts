@@ -460,10 +460,8 @@ export class LeadObject extends DurableObject<Env> {
    */
   private async handOffIntegrations(leadId: number) {
     try {
-      const lead = await this.env.DB.prepare(`SELECT flag, deleted_ts FROM leads WHERE id = ?1`)
-        .bind(leadId)
-        .first<{ flag: Flag; deleted_ts: number | null }>();
-      if (lead?.flag === "Valid" && lead.deleted_ts === null) await enqueueIntegrations(this.env, leadId);
+      // enqueueIntegrations re-reads the lead and does nothing unless it is (still) Valid.
+      await enqueueIntegrations(this.env, leadId);
       await this.ctx.storage.delete(INTEGRATIONS_DUE);
     } catch (e) {
       console.error("integrations hand-off failed; the lead object retries from its alarm", leadId, String(e));
