@@ -203,3 +203,40 @@ describe("the lead-result limit", () => {
     expect((await fetchWith(vars, "/api/v2.4/publisher/links/601", { headers: ip(addr) })).status).not.toBe(429);
   });
 });
+
+describe("robustness", () => {
+  it("counts every path spelling that reaches the login handler under the login limits", async () => {
+    const variants = ["/api/login", "/api/login/", "/api/login?x=1", "/api//login", "/API/login", "/api/login/.", "/api/./login", "/api/%6cogin", "/api/login%2F", "/api/login;x"];
+    const reached: string[] = [];
+    for (const path of variants) {
+      const res = await fetchWith({}, path, form({ username: "variant@acme.test", password: "nope" }, ip(freshIp())));
+      // 400 invalid_grant = the login handler ran; then the login policies must have applied.
+      if (res.status === 400) {
+        reached.push(path);
+        expect(res.headers.get("RateLimit-Policy"), path).toContain('"login-ip"');
+      } else expect(res.status, path).toBe(404);
+    }
+    expect(reached).toContain("/api/login");
+  });
+
+  it("counts the enterprise webhook key as the caller, across IPs", async () => {
+    const one = await fetchWith({}, "/api/webhook/validate/nothing", { method: "POST", headers: { "X-Webhook-Key": "k-1", ...ip(freshIp()) } });
+    const two = await fetchWith({}, "/api/webhook/validate/nothing?key=k-1", { method: "POST", headers: ip(freshIp()) });
+    expect(remaining(two, "total")).toBe(remaining(one, "total") - 1);
+  });
+
+  it("lets requests through, without limit headers, when the limiter cannot answer", async () => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args.join(" "));
+    try {
+      const broken = { getByName: () => ({ hit: () => Promise.reject(new Error("object unreachable")) }) };
+      const res = await fetchWith({ RATE_LIMITER: broken as never }, "/no/such/route", { headers: ip(freshIp()) });
+      expect(res.status).toBe(404);
+      expect(res.headers.get("RateLimit")).toBeNull();
+      expect(errors.join("\n")).toContain("object unreachable");
+    } finally {
+      console.error = original;
+    }
+  });
+});
