@@ -35,5 +35,8 @@ class TwilioSender implements MessageSender {
 }
 
 export function messageSender(env: Env): MessageSender {
-  return env.SMS_PROVIDER === "twilio" ? new TwilioSender(env) : new OutboxSender(env);
+  if (env.SMS_PROVIDER === "twilio") return new TwilioSender(env);
+  // Stored codes would be readable by whoever reads D1: never in production.
+  if (env.ENVIRONMENT !== "local") throw new Error('SMS_PROVIDER "outbox" is for ENVIRONMENT=local only');
+  return new OutboxSender(env);
 }

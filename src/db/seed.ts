@@ -107,6 +107,19 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
       invalid_leads: count("Invalid"), test_leads: count("Test"), billable_leads: billable,
       delivered_leads: billable + count("Test"),
     }));
+    // The chronology is per campaign and UTC day of capture, the same buckets as the totals.
+    const days = new Map<string, FixtureLead[]>();
+    for (const l of leads) {
+      const day = new Date(ms(l.createdTs)).toISOString().slice(0, 10);
+      days.set(day, [...(days.get(day) ?? []), l]);
+    }
+    for (const [day, dayLeads] of days) {
+      const n = (flag: string) => dayLeads.filter((l) => l.flag === flag).length;
+      out.push(insert("lead_statistics_chronologies", {
+        campaign_id: c.id, day, total_leads: dayLeads.length, valid_leads: n("Valid"), caution_leads: n("Caution"),
+        invalid_leads: n("Invalid"), test_leads: n("Test"), billable_leads: n("Valid"),
+      }));
+    }
     for (const l of leads) {
       const created = ms(l.createdTs);
       const hash = await demoLeadHash(enterprise, l.id);

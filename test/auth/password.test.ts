@@ -151,6 +151,11 @@ describe("the local SMS outbox", () => {
     expect((await call("/__dev/outbox")).status).toBe(200);
   });
 
+  it("refuses to keep codes in the outbox outside local mode", async () => {
+    const { messageSender } = await import("../../src/auth/sms");
+    expect(() => messageSender({ ...env, ENVIRONMENT: "production", SMS_PROVIDER: "outbox" })).toThrow(/local only/);
+  });
+
   it("the twilio provider calls the Twilio REST API shape with the configured credentials", async () => {
     const { messageSender } = await import("../../src/auth/sms");
     const seen: Request[] = [];
