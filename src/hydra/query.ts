@@ -1,6 +1,7 @@
 import { type SQL, type SQLWrapper, asc, desc, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { ApiError } from "../errors";
+import type { Ctx } from "./resource";
 
 // Filters in API Platform's conventions (engineering notes §2.3). A filter is declared once on a
 // resource and yields both its SQL (parameterised, index-friendly) and its hydra:search mapping.
@@ -35,8 +36,14 @@ export interface Filter {
   /** Conditions from the query string (several filters are ANDed). */
   where?(q: QueryParams): SQL | undefined;
   /** Orderable properties this declaration adds, in template order. */
-  order?: Record<string, SQLiteColumn | SQL>;
+  order?: Record<string, OrderExpr>;
 }
+
+/**
+ * What an ordering sorts by: a column or expression, or one that depends on the caller (a publisher
+ * user sorts by its own figures; undefined when the ordering is not offered to it and is ignored).
+ */
+export type OrderExpr = SQLiteColumn | SQL | ((ctx: Ctx) => SQL | undefined);
 
 type Target = SQLiteColumn | SQL | ((list: SQL, values: (string | number)[]) => SQL);
 
@@ -140,7 +147,7 @@ export function dateFilter(property: string, column: SQLiteColumn): Filter {
 }
 
 /** OrderFilter: `order[prop]=asc|desc` for each declared property. */
-export function orderFilter(order: Record<string, SQLiteColumn | SQL>): Filter {
+export function orderFilter(order: Record<string, OrderExpr>): Filter {
   return {
     mappings: Object.keys(order).map((p) => ({ variable: `order[${p}]`, property: p })),
     order,
@@ -153,13 +160,14 @@ export function customFilter(mappings: Mapping[], where: (q: QueryParams) => SQL
 }
 
 /** The ORDER BY of a request: order[...] parameters in the order given, then the id for stable pages. */
-export function orderBy(q: QueryParams, filters: Filter[], id: SQLiteColumn | SQL, fallback: SQL[] = []): SQL[] {
-  const known: Record<string, SQLWrapper> = Object.assign({}, ...filters.map((f) => f.order ?? {}));
+export function orderBy(q: QueryParams, filters: Filter[], id: SQLiteColumn | SQL, fallback: SQL[] = [], ctx?: Ctx): SQL[] {
+  const known: Record<string, OrderExpr> = Object.assign({}, ...filters.map((f) => f.order ?? {}));
   const out: SQL[] = [];
   for (const [key, raw] of q.entries) {
     const m = /^order\[(.+)\]$/.exec(key);
     if (!m) continue;
-    const expr = known[m[1]!];
+    const declared = known[m[1]!];
+    const expr: SQLWrapper | undefined = typeof declared === "function" ? (ctx ? declared(ctx) : undefined) : declared;
     if (!expr) continue; // API Platform ignores orderings it does not offer
     const dir = raw.toLowerCase();
     if (dir !== "asc" && dir !== "desc") throw badFilter(key, "expected asc or desc");

@@ -153,7 +153,7 @@ async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
   const q = new QueryParams(c.req.url);
   const { page, itemsPerPage } = paging(q);
   const where = and(accessCondition(def, ctx), ...def.filters.map((f) => f.where?.(q)));
-  const order = orderBy(q, def.filters, def.id, def.defaultOrder);
+  const order = orderBy(q, def.filters, def.id, def.defaultOrder, ctx);
   const [counted, rows] = await ctx.db.batch([
     ctx.db.select({ n: sql<number>`count(*)` }).from(def.table as any).where(where),
     ctx.db

@@ -22,7 +22,7 @@ export type Bucket = (typeof BUCKETS)[number];
 export type Buckets = Record<Bucket, number>;
 
 /** The chronology keeps a subset of the buckets, per campaign and UTC day of the lead's capture. */
-const CHRONOLOGY_BUCKETS = ["total", "valid", "caution", "invalid", "test", "billable"] as const;
+export const CHRONOLOGY_BUCKETS = ["total", "valid", "caution", "invalid", "test", "billable"] as const;
 
 export interface LeadStatState {
   flag: LeadFlag | null;
@@ -111,7 +111,7 @@ const RECOUNT_SQL: Record<Bucket, string> = {
   held: `${LIVE} AND flag IS NULL AND processr_status >= 500 AND processr_status < 600`,
   processing: `${LIVE} AND flag IS NULL AND processr_status < 500`,
 };
-const recountColumns = (buckets: readonly Bucket[]) =>
+export const recountColumns = (buckets: readonly Bucket[]) =>
   buckets.map((b) => `coalesce(sum(CASE WHEN ${RECOUNT_SQL[b]} THEN 1 ELSE 0 END), 0) AS ${b}`).join(", ");
 
 /** Counts a campaign's buckets from the leads themselves (for checks and repairs). */
