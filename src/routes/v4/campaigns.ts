@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { type SQL, and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { sha256Hex } from "../../auth/crypto";
 import { deriveCampaignStatus, CAMPAIGN_STATUSES } from "../../db/campaign-status";
@@ -18,14 +18,19 @@ import { iri } from "../../hydra/jsonld";
 import { customFilter, dateFilter, enumValue, exact, inList, intValue, orderFilter, partial, stringValue } from "../../hydra/query";
 import { type Ctx, defineResource, field, type Range } from "../../hydra/resource";
 import { onCampaign } from "./access";
-import { activePublishersSql, baseRevenueSql, revenueSql, stat, statusSql } from "./campaign-sql";
+import { activePublishersSql, baseRevenueSql, type LeadFigures, publisherFigures, revenueSql, stat, statOrder, statusSql } from "./campaign-sql";
 import { campaignCreate, campaignDelete, campaignUpdate } from "./campaigns-write";
 
 // GET /api/v4/campaigns[/{id}]: seed 004's Campaign with embedded advertiser, currency and
-// statistics; status derived (deriveCampaignStatus); apiKey shown to admins only.
+// statistics; status derived (deriveCampaignStatus); apiKey shown to admins only. A publisher user
+// sees its own figures in `statistics`, and neither the client's commercial terms nor anything
+// campaign-wide that counts other publishers' leads.
 
 interface Extra {
+  /** The campaign's running totals (its status depends on them, whoever asks). */
   stats: Map<number, typeof campaignStatistics.$inferSelect>;
+  /** A publisher user's own figures (absent for admins). */
+  own?: Map<number, LeadFigures>;
   advertisers: Map<number, { id: number; name: string }>;
   currencies: Map<number, typeof currencies.$inferSelect>;
   jobScore: Map<number, number>;
@@ -50,10 +55,10 @@ async function load(ctx: Ctx, rows: Campaign[]): Promise<Extra> {
       unsigned: sql<number>`sum(${campaignPublishers.signed} = 0)`,
     }).from(campaignPublishers).where(inList(campaignPublishers.campaignId, ids)).groupBy(campaignPublishers.campaignId),
   ]);
-  // The signature fingerprint: a stable hash of who signed what, when (null until signed).
+  // The signature fingerprint: a stable hash of who signed what, when (null until signed; admins only).
   const signHash = new Map<number, string>();
   for (const r of rows) {
-    if (r.signTs !== null) signHash.set(r.id, (await sha256Hex(`${r.id}|${r.signName}|${r.signRole}|${r.signTs}|${r.signIoNumber}`)).slice(0, 32));
+    if (ctx.isAdmin && r.signTs !== null) signHash.set(r.id, (await sha256Hex(`${r.id}|${r.signName}|${r.signRole}|${r.signTs}|${r.signIoNumber}`)).slice(0, 32));
   }
   return {
     stats: new Map(stats.map((s) => [s.campaignId, s])),
@@ -62,6 +67,7 @@ async function load(ctx: Ctx, rows: Campaign[]): Promise<Extra> {
     jobScore: new Map(jobs.map((j) => [j.campaignId, Number(j.score)])),
     publishers: new Map(pubs.map((p) => [p.campaignId, { active: Number(p.active), unsigned: Number(p.unsigned) }])),
     signHash,
+    own: ctx.isAdmin ? undefined : await publisherFigures(ctx, ids),
   };
 }
 
@@ -74,23 +80,26 @@ const rate = (c: Campaign, x: Extra) => x.currencies.get(c.currencyId)?.rateToBa
 const billable = (c: Campaign, x: Extra) => x.stats.get(c.id)?.billableLeads ?? 0;
 const revenue = (c: Campaign, x: Extra) => mulDecimal(c.payoutAmount, billable(c, x));
 const userIri = (id: number | null) => (id === null ? null : iri("users", id));
+// The client's commercial terms and contract with the advertiser: not for publisher users.
+const terms = { adminOnly: true, description: "The client's commercial terms (admins only)." };
+const adminOrder = (expr: SQL) => (ctx: Ctx) => (ctx.isAdmin ? expr : undefined);
+
+const LEAD_FIGURES = [
+  "totalLeads", "invalidLeads", "cautionLeads", "validLeads", "testLeads", "billableLeads", "deliveredLeads", "heldLeads", "processingLeads",
+] as const satisfies (keyof LeadFigures)[];
 
 function statistics(c: Campaign, x: Extra) {
   const s = x.stats.get(c.id);
+  const figures = x.own ? x.own.get(c.id) : s;
+  const leads = Object.fromEntries(LEAD_FIGURES.map((k) => [k, figures?.[k] ?? 0]));
+  // A publisher user: its own leads only (no tracking counters, contracts or revenue of the campaign).
+  if (x.own) return leads;
   const n = (k: keyof typeof campaignStatistics.$inferSelect) => (s?.[k] as number | undefined) ?? 0;
   const rev = revenue(c, x);
   const pubPayout = mulDecimal(rev, c.defaultPublisherRate / 100);
   const p = x.publishers.get(c.id);
   return {
-    totalLeads: n("totalLeads"),
-    invalidLeads: n("invalidLeads"),
-    cautionLeads: n("cautionLeads"),
-    validLeads: n("validLeads"),
-    testLeads: n("testLeads"),
-    billableLeads: n("billableLeads"),
-    deliveredLeads: n("deliveredLeads"),
-    heldLeads: n("heldLeads"),
-    processingLeads: n("processingLeads"),
+    ...leads,
     impressions: n("impressions"),
     conversions: n("conversions"),
     lastConversion: isoTs(s?.lastConversionTs ?? null),
@@ -136,8 +145,8 @@ export const campaignResource = defineResource<Campaign, Extra>({
     welcomeEmail: f("boolean", (c) => c.welcomeEmail),
     doubleOptin: f("boolean", (c) => c.doubleOptin),
     scoreBaseRouting: f("boolean", (c) => c.scoreBaseRouting),
-    defaultSaleValue: f("money", (c) => c.defaultSaleValue),
-    defaultSaleCurrency: f("string", (c) => c.defaultSaleCurrency),
+    defaultSaleValue: f("money", (c) => c.defaultSaleValue, terms),
+    defaultSaleCurrency: f("string", (c) => c.defaultSaleCurrency, terms),
     advertiser: f({ embed: "Advertiser" }, (c, x) => {
       const a = x.advertisers.get(c.advertiserId);
       return { "@id": iri("advertisers", c.advertiserId), "@type": "Advertiser", id: c.advertiserId, name: a?.name ?? null };
@@ -146,10 +155,10 @@ export const campaignResource = defineResource<Campaign, Extra>({
     subcategory: ro("string", () => null, { description: "Not modelled by leadflare: always null." }),
     country: ro("string", () => null, { description: "Not modelled by leadflare: always null." }),
     campaignMarket: f("string", (c) => c.campaignMarket),
-    contractValue: f("money", (c) => c.contractValue),
+    contractValue: f("money", (c) => c.contractValue, terms),
     performanceModel: f("string", (c) => c.performanceModel),
     internalOnly: f("boolean", (c) => c.internalOnly),
-    defaultPublisherRate: f("integer", (c) => c.defaultPublisherRate),
+    defaultPublisherRate: f("integer", (c) => c.defaultPublisherRate, terms),
     publisherPayoutType: f("string", (c) => c.publisherPayoutType),
     manualScore: f("boolean", (c) => c.manualScore),
     combinedJobScore: ro("integer", (c, x) => x.jobScore.get(c.id) ?? 0, { description: "Sum of the scores of the enabled Processr jobs." }),
@@ -166,7 +175,7 @@ export const campaignResource = defineResource<Campaign, Extra>({
       const cur = x.currencies.get(c.currencyId);
       return { "@id": iri("currencies", c.currencyId), "@type": "Currency", id: c.currencyId, name: cur?.name ?? null, symbol: cur?.symbol ?? null, base: cur?.base ?? false, rateToBase: cur?.rateToBase ?? null };
     }),
-    baseCurrencyContractValue: ro("money", (c, x) => toBase(c.contractValue, rate(c, x))),
+    baseCurrencyContractValue: ro("money", (c, x) => toBase(c.contractValue, rate(c, x)), terms),
     endTsExtension: f("integer", (c) => c.endTsExtension),
     unavailableCampaignLogic: f("string", (c) => c.unavailableCampaignLogic),
     unavailableCampaignRedirectUrl: f("string", (c) => c.unavailableCampaignRedirectUrl),
@@ -181,22 +190,24 @@ export const campaignResource = defineResource<Campaign, Extra>({
     leadProcessDelay: f("integer", (c) => c.leadProcessDelay),
     apiKey: ro("string", (c) => c.apiKey, { adminOnly: true, description: "Campaign webhook key (admins only)." }),
     leadsRequired: f("integer", (c) => c.leadsRequired),
-    payoutAmount: f("money", (c) => c.payoutAmount),
+    payoutAmount: f("money", (c) => c.payoutAmount, terms),
     payout: f("string", (c) => c.payout),
-    baseCurrencyPayoutAmount: ro("money", (c, x) => toBase(c.payoutAmount, rate(c, x))),
-    notes: f("string", (c) => c.notes),
-    signName: f("string", (c) => c.signName),
-    signRole: f("string", (c) => c.signRole),
-    signTs: f("dateTime", (c) => isoTs(c.signTs)),
-    signIoNumber: f("string", (c) => c.signIoNumber),
-    terms: f("string", (c) => c.terms),
+    baseCurrencyPayoutAmount: ro("money", (c, x) => toBase(c.payoutAmount, rate(c, x)), terms),
+    notes: f("string", (c) => c.notes, terms),
+    signName: f("string", (c) => c.signName, terms),
+    signRole: f("string", (c) => c.signRole, terms),
+    signTs: f("dateTime", (c) => isoTs(c.signTs), terms),
+    signIoNumber: f("string", (c) => c.signIoNumber, terms),
+    terms: f("string", (c) => c.terms, terms),
     contractSigned: f("boolean", (c) => c.contractSigned),
     isTemplate: f("boolean", (c) => c.isTemplate),
-    statistics: ro({ embed: "CampaignStatistics" }, statistics),
-    signHash: ro("string", (c, x) => x.signHash.get(c.id) ?? null),
+    statistics: ro({ embed: "CampaignStatistics" }, statistics, {
+      description: "Running totals; for a publisher user, its own lead figures only (no counters, contracts or revenue).",
+    }),
+    signHash: ro("string", (c, x) => x.signHash.get(c.id) ?? null, terms),
     allowPublisherImportExport: f("boolean", (c) => c.allowPublisherImportExport),
-    purchaseOrder: f("string", (c) => c.purchaseOrder),
-    referenceNumber: f("string", (c) => c.referenceNumber),
+    purchaseOrder: f("string", (c) => c.purchaseOrder, terms),
+    referenceNumber: f("string", (c) => c.referenceNumber, terms),
     purchaseOrderFile: ro("string", () => null, { description: "File uploads are not supported: always null." }),
   },
   filters: [
@@ -207,16 +218,17 @@ export const campaignResource = defineResource<Campaign, Extra>({
     dateFilter("updatedTs", campaigns.updatedTs),
     dateFilter("startTs", campaigns.startTs),
     dateFilter("endTs", campaigns.endTs),
+    // Publisher users order by their own figures; orderings on what they do not see are ignored.
     orderFilter({
-      "statistics.invalidLeads": stat("invalid_leads"),
-      "statistics.validLeads": stat("valid_leads"),
-      "statistics.cautionLeads": stat("caution_leads"),
-      "statistics.heldLeads": stat("held_leads"),
-      "statistics.processingLeads": stat("processing_leads"),
-      "statistics.billableLeads": stat("billable_leads"),
-      "statistics.impressions": stat("impressions"),
-      "statistics.conversions": stat("conversions"),
-      "statistics.clicks": stat("clicks"),
+      "statistics.invalidLeads": statOrder("invalid"),
+      "statistics.validLeads": statOrder("valid"),
+      "statistics.cautionLeads": statOrder("caution"),
+      "statistics.heldLeads": statOrder("held"),
+      "statistics.processingLeads": statOrder("processing"),
+      "statistics.billableLeads": statOrder("billable"),
+      "statistics.impressions": adminOrder(stat("impressions")),
+      "statistics.conversions": adminOrder(stat("conversions")),
+      "statistics.clicks": adminOrder(stat("clicks")),
     }),
     customFilter([{ variable: "status[]", property: "status" }], (q) => {
       const values = q.all("status[]").map((v) => enumValue(CAMPAIGN_STATUSES)(v, "status[]"));
@@ -226,9 +238,9 @@ export const campaignResource = defineResource<Campaign, Extra>({
       "advertiser.name": sql`(SELECT a.name FROM advertisers a WHERE a.id = ${campaigns.advertiserId})`,
       startTs: campaigns.startTs,
       endTs: campaigns.endTs,
-      "statistics.activePublishers": activePublishersSql,
-      "statistics.campaignRevenue.revenue": revenueSql,
-      "statistics.campaignRevenue.baseCurrencyRevenue": baseRevenueSql,
+      "statistics.activePublishers": adminOrder(activePublishersSql),
+      "statistics.campaignRevenue.revenue": adminOrder(revenueSql),
+      "statistics.campaignRevenue.baseCurrencyRevenue": adminOrder(baseRevenueSql),
     }),
     partial("idName", (like, raw) =>
       /^\d{1,15}$/.test(raw) ? sql`(${campaigns.id} = ${Number(raw)} OR ${campaigns.name} LIKE ${like} ESCAPE '\\')` : sql`${campaigns.name} LIKE ${like} ESCAPE '\\'`,
