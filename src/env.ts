@@ -21,6 +21,8 @@ export interface Env {
   RATE_LIMIT_LEAD_RESULT: string;
   RATE_LIMIT_TOTAL: string;
   OUTBOUND_HOST_CONCURRENCY: string;
+  /** Outbound integration requests started per minute to one host (default 600). */
+  OUTBOUND_HOST_RATE_PER_MINUTE?: string;
   /** "true" lets integrations call private/loopback addresses (local demo only). */
   ALLOW_PRIVATE_OUTBOUND?: string;
   CORS_ORIGINS: string;

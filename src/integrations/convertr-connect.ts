@@ -114,6 +114,8 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
   name: "Convertr Connect",
   configSchema: convertrConnectConfig as unknown as z.ZodType<ConvertrConnectConfig>,
   destination: (config) => config.enterpriseUrl,
+  // The lead POST, then the sync-tag subscription on the same host.
+  requestsPerDelivery: (config) => (config.syncTags ? 2 : 1),
   isActive: () => true,
 
   async deliver(lead, config, { env, jobId, idempotencyKey }) {

@@ -162,14 +162,17 @@ export async function handleIntegrateMessage(
   }
   let slot: Awaited<ReturnType<typeof withHostSlot<IntegrationOutcome>>>;
   try {
-    slot = await withHostSlot(env, host, () =>
-      c.def.deliver(lead, c.parsed.data, { env, jobId: job.id, idempotencyKey: claim.idempotency_key, attempt: claim.attempts }),
+    slot = await withHostSlot(
+      env,
+      host,
+      () => c.def.deliver(lead, c.parsed.data, { env, jobId: job.id, idempotencyKey: claim.idempotency_key, attempt: claim.attempts }),
+      c.def.requestsPerDelivery?.(c.parsed.data) ?? 1,
     );
   } catch (e) {
     slot = { ok: true, value: { status: "retry", message: `Delivery error: ${e instanceof Error ? e.message : String(e)}` } };
   }
   if (!slot.ok) {
-    // The host is busy: give the claim back without counting an attempt, and come back later.
+    // The host is busy or at its rate: give the claim back without counting an attempt, and come back later.
     await env.DB.prepare(
       "UPDATE integration_deliveries SET attempts = attempts - 1, lease_until_ts = NULL WHERE lead_id = ? AND campaign_processr_job_id = ?",
     )
@@ -195,36 +198,71 @@ export async function handleIntegrateMessage(
   return "ack";
 }
 
-/** Records a final outcome: the delivery row, the job result, a lead note; one batch. */
-async function finish(env: Env, job: JobRow, leadId: number, outcome: Exclude<IntegrationOutcome, { status: "retry" }>) {
+/**
+ * A dead-lettered "integrate" message (its handler crashed max_retries times): the delivery is
+ * marked failed with the reason, like any final failure, so that the lead shows it. A delivery
+ * already delivered or failed is left alone, so a redelivered dead letter changes nothing: then
+ * the answer is false (nothing new to report); a job that is gone or not the lead's campaign's
+ * has no delivery to mark, and the answer is true (worth a log line).
+ */
+export async function failDeadLetteredDelivery(env: Env, leadId: number, jobId: number, reason: string): Promise<boolean> {
+  const job = await env.DB.prepare(
+    `SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs
+     WHERE id = ? AND campaign_id = (SELECT campaign_id FROM leads WHERE id = ?)`,
+  )
+    .bind(jobId, leadId)
+    .first<JobRow>();
+  if (!job) return true;
+  await env.DB.prepare(
+    `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key) VALUES (?, ?, ?)
+     ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
+  )
+    .bind(leadId, jobId, `leadflare-${crypto.randomUUID()}`)
+    .run();
+  return finish(env, job, leadId, { status: "rejected", message: reason });
+}
+
+/**
+ * Records a final outcome of a pending delivery: the delivery row, the job result, a lead note;
+ * one batch. Every statement is guarded by the row still being pending (the note and the job
+ * result are written first, while it is), so a delivery is finished once. Says whether it was.
+ */
+async function finish(env: Env, job: JobRow, leadId: number, outcome: Exclude<IntegrationOutcome, { status: "retry" }>): Promise<boolean> {
   const now = Date.now();
   const message = truncate(outcome.message, 1000);
   const delivered = outcome.status === "delivered";
+  const pending = `EXISTS (SELECT 1 FROM integration_deliveries WHERE lead_id = ?1 AND campaign_processr_job_id = ?2 AND status = 'pending')`;
   const stmts = [
-    delivered
-      ? env.DB.prepare(
-          `UPDATE integration_deliveries SET status = 'delivered', lease_until_ts = NULL, last_error = NULL,
-             remote_lead_id = coalesce(?, remote_lead_id), remote_lead_hash = coalesce(?, remote_lead_hash),
-             response_value = ?, updated_ts = ?
-           WHERE lead_id = ? AND campaign_processr_job_id = ?`,
-        ).bind(outcome.remoteLeadId ?? null, outcome.remoteLeadHash ?? null, outcome.responseValue ?? null, now, leadId, job.id)
-      : env.DB.prepare(
-          `UPDATE integration_deliveries SET status = 'failed', lease_until_ts = NULL, last_error = ?, updated_ts = ?
-           WHERE lead_id = ? AND campaign_processr_job_id = ?`,
-        ).bind(message, now, leadId, job.id),
     env.DB.prepare(
       `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, score, started_ts, finished_ts)
-       VALUES (?, ?, ?, ?, 0, ?, ?)
+       SELECT ?1, ?2, ?3, ?4, 0, ?5, ?5 WHERE ${pending}
        ON CONFLICT (lead_id, campaign_processr_job_id) DO UPDATE SET status = excluded.status, message = excluded.message, finished_ts = excluded.finished_ts`,
-    ).bind(leadId, job.id, delivered ? "passed" : "failed", message, now, now),
-    env.DB.prepare("INSERT INTO lead_notes (lead_id, author, note) VALUES (?, ?, ?)").bind(
+    ).bind(leadId, job.id, delivered ? "passed" : "failed", message, now),
+    env.DB.prepare(`INSERT INTO lead_notes (lead_id, author, note) SELECT ?1, ?3, ?4 WHERE ${pending}`).bind(
       leadId,
+      job.id,
       `integration:${job.type}`,
       `${delivered ? "Delivered by" : "Delivery failed:"} ${job.label}: ${message}`,
     ),
   ];
   if (delivered) {
-    stmts.push(env.DB.prepare("UPDATE leads SET first_delivered_ts = coalesce(first_delivered_ts, ?) WHERE id = ?").bind(now, leadId));
+    stmts.push(
+      env.DB.prepare(`UPDATE leads SET first_delivered_ts = coalesce(first_delivered_ts, ?3) WHERE id = ?1 AND ${pending}`).bind(leadId, job.id, now),
+    );
   }
-  await env.DB.batch(stmts);
+  stmts.push(
+    delivered
+      ? env.DB.prepare(
+          `UPDATE integration_deliveries SET status = 'delivered', lease_until_ts = NULL, last_error = NULL,
+             remote_lead_id = coalesce(?, remote_lead_id), remote_lead_hash = coalesce(?, remote_lead_hash),
+             response_value = ?, updated_ts = ?
+           WHERE lead_id = ? AND campaign_processr_job_id = ? AND status = 'pending'`,
+        ).bind(outcome.remoteLeadId ?? null, outcome.remoteLeadHash ?? null, outcome.responseValue ?? null, now, leadId, job.id)
+      : env.DB.prepare(
+          `UPDATE integration_deliveries SET status = 'failed', lease_until_ts = NULL, last_error = ?, updated_ts = ?
+           WHERE lead_id = ? AND campaign_processr_job_id = ? AND status = 'pending'`,
+        ).bind(message, now, leadId, job.id),
+  );
+  const results = await env.DB.batch(stmts);
+  return results.at(-1)!.meta.changes > 0;
 }

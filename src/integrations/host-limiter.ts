@@ -2,30 +2,65 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { OUTBOUND_TIMEOUT_MS } from "./outbound-fetch";
 
-// Per-destination concurrency: one small Durable Object per outbound host is a counting semaphore.
+// Per-destination limits: one small Durable Object per outbound host is both a counting semaphore
+// (requests in flight) and a sliding-window rate limiter (requests started in the last minute).
 // A caller holds a lease while it talks to the host; leases expire on their own, so a crashed
-// caller cannot hold a slot for ever. A caller that gets no slot is retried later through the queue.
+// caller cannot hold a slot for ever. A caller refused for either reason is retried later through
+// the queue, and the refusal is not a delivery attempt.
 
 /** Longer than one delivery (two requests of at most OUTBOUND_TIMEOUT_MS each) plus slack. */
 export const LEASE_MS = 2 * OUTBOUND_TIMEOUT_MS + 15_000;
+/** The rate window: OUTBOUND_HOST_RATE_PER_MINUTE counts requests started within it. */
+export const RATE_WINDOW_MS = 60_000;
+const DEFAULT_CONCURRENCY = 10;
+const DEFAULT_RATE_PER_MINUTE = 600;
 
-export type AcquireResult = { ok: true; token: string } | { ok: false; retryAfterMs: number };
+export type AcquireResult =
+  | { ok: true; token: string }
+  | { ok: false; reason: "concurrency" | "rate"; retryAfterMs: number };
+
+export interface AcquireOptions {
+  /** Requests per RATE_WINDOW_MS; unlimited when absent. */
+  ratePerMinute?: number;
+  /** Requests this lease will make (a Convertr Connect delivery with sync tags makes two). */
+  cost?: number;
+  leaseMs?: number;
+}
 
 export class OutboundHostLimiter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS leases (token TEXT PRIMARY KEY, expires_ts INTEGER NOT NULL)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS starts (ts INTEGER NOT NULL, cost INTEGER NOT NULL)");
   }
 
-  /** Takes one of `limit` slots for `leaseMs`, or says when the earliest lease runs out. */
-  acquire(limit: number, leaseMs = LEASE_MS): AcquireResult {
+  /**
+   * Takes one of `limit` slots for `leaseMs` and `cost` requests of the rate window, or says when
+   * to ask again: when the earliest lease runs out, or when enough of the window has passed.
+   */
+  acquire(limit: number, opts: AcquireOptions = {}): AcquireResult {
     const now = Date.now();
     const sql = this.ctx.storage.sql;
     sql.exec("DELETE FROM leases WHERE expires_ts <= ?", now);
+    sql.exec("DELETE FROM starts WHERE ts <= ?", now - RATE_WINDOW_MS);
     const held = sql.exec<{ n: number; soonest: number | null }>("SELECT count(*) AS n, min(expires_ts) AS soonest FROM leases").one();
-    if (held.n >= limit) return { ok: false, retryAfterMs: Math.max(1000, (held.soonest ?? now) - now) };
+    if (held.n >= limit) return { ok: false, reason: "concurrency", retryAfterMs: Math.max(1000, (held.soonest ?? now) - now) };
+    const rate = opts.ratePerMinute;
+    // A lease dearer than the whole rate could never be granted: it takes the whole window instead.
+    const cost = rate === undefined ? 0 : Math.min(Math.max(1, opts.cost ?? 1), rate);
+    if (rate !== undefined) {
+      let excess = sql.exec<{ n: number }>("SELECT coalesce(sum(cost), 0) AS n FROM starts").one().n + cost - rate;
+      if (excess > 0) {
+        // Free slots come back as the oldest starts leave the window.
+        for (const s of sql.exec<{ ts: number; cost: number }>("SELECT ts, cost FROM starts ORDER BY ts")) {
+          excess -= s.cost;
+          if (excess <= 0) return { ok: false, reason: "rate", retryAfterMs: Math.max(1000, s.ts + RATE_WINDOW_MS - now) };
+        }
+      }
+    }
     const token = crypto.randomUUID();
-    sql.exec("INSERT INTO leases (token, expires_ts) VALUES (?, ?)", token, now + leaseMs);
+    sql.exec("INSERT INTO leases (token, expires_ts) VALUES (?, ?)", token, now + (opts.leaseMs ?? LEASE_MS));
+    if (cost > 0) sql.exec("INSERT INTO starts (ts, cost) VALUES (?, ?)", now, cost);
     return { ok: true, token };
   }
 
@@ -37,32 +72,57 @@ export class OutboundHostLimiter extends DurableObject<Env> {
   inUse(): number {
     return this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM leases WHERE expires_ts > ?", Date.now()).one().n;
   }
+
+  /** Requests started within the rate window (for tests and diagnostics). */
+  started(): number {
+    return this.ctx.storage.sql
+      .exec<{ n: number }>("SELECT coalesce(sum(cost), 0) AS n FROM starts WHERE ts > ?", Date.now() - RATE_WINDOW_MS)
+      .one().n;
+  }
 }
 
 export function hostLimiter(env: Pick<Env, "OUTBOUND_LIMITER">, host: string) {
   return env.OUTBOUND_LIMITER.get(env.OUTBOUND_LIMITER.idFromName(host.toLowerCase()));
 }
 
-export function hostConcurrency(env: Pick<Env, "OUTBOUND_HOST_CONCURRENCY">): number {
-  const n = Number(env.OUTBOUND_HOST_CONCURRENCY);
-  return Number.isInteger(n) && n > 0 ? n : 10;
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
+export function hostConcurrency(env: Pick<Env, "OUTBOUND_HOST_CONCURRENCY">): number {
+  return positiveInt(env.OUTBOUND_HOST_CONCURRENCY, DEFAULT_CONCURRENCY);
+}
+
+export function hostRatePerMinute(env: Pick<Env, "OUTBOUND_HOST_RATE_PER_MINUTE">): number {
+  return positiveInt(env.OUTBOUND_HOST_RATE_PER_MINUTE, DEFAULT_RATE_PER_MINUTE);
+}
+
+export type HostSlotEnv = Pick<Env, "OUTBOUND_LIMITER" | "OUTBOUND_HOST_CONCURRENCY" | "OUTBOUND_HOST_RATE_PER_MINUTE">;
+
 /**
- * Runs `fn` holding a slot for `host`; without a free slot, returns how long to wait instead.
- * The slot is released however `fn` ends.
+ * Runs `fn` holding a slot for `host` that counts `requests` against the host's rate; without a
+ * free slot, returns why and how long to wait instead. The slot is released however `fn` ends.
  */
 export async function withHostSlot<T>(
-  env: Pick<Env, "OUTBOUND_LIMITER" | "OUTBOUND_HOST_CONCURRENCY">,
+  env: HostSlotEnv,
   host: string,
   fn: () => Promise<T>,
-): Promise<{ ok: true; value: T } | { ok: false; retryAfterMs: number }> {
+  requests = 1,
+): Promise<{ ok: true; value: T } | { ok: false; reason: "concurrency" | "rate"; retryAfterMs: number }> {
   const limiter = hostLimiter(env, host);
-  const slot = (await limiter.acquire(hostConcurrency(env))) as AcquireResult;
+  const slot = (await limiter.acquire(hostConcurrency(env), { ratePerMinute: hostRatePerMinute(env), cost: requests })) as AcquireResult;
   if (!slot.ok) return slot;
   try {
     return { ok: true, value: await fn() };
   } finally {
     await limiter.release(slot.token);
   }
+}
+
+/** The refusal as a sentence (test action, logs). */
+export function hostBusyMessage(host: string, reason: "concurrency" | "rate"): string {
+  return reason === "rate"
+    ? `${host} has reached its rate of outbound requests per minute`
+    : `${host} already has the maximum number of concurrent requests`;
 }

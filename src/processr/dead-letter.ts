@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { failDeadLetteredDelivery } from "../integrations/dispatch";
 import { setLeadProcessrStatus } from "../leads/client";
 import type { ProcessrMessage } from "./messages";
 import { PROCESSR_STATUS } from "./types";
@@ -7,7 +8,8 @@ import { PROCESSR_STATUS } from "./types";
 // Processing Failed (900, shown on the lead; an admin can reprocess it): the lead object writes the
 // status, a note and an error log line in one batch, and does nothing for a lead that is no longer
 // being processed, so a redelivered dead letter adds nothing. A failed integration delivery gets
-// an error log line; the lead keeps its flag. Then the message is acked; an error here (D1
+// an error log line and its delivery is marked failed with the reason, both once (see
+// failDeadLetteredDelivery); the lead keeps its flag. Then the message is acked; an error here (D1
 // unavailable) retries the dead letter itself.
 
 export async function handleDeadLetters(batch: MessageBatch<ProcessrMessage>, env: Env) {
@@ -36,15 +38,16 @@ async function recordDeadLetter(env: Env, msg: Message<ProcessrMessage>) {
   }
   const context = { messageId: msg.id, attempts: msg.attempts, body: msg.body };
   if (body?.type === "integrate") {
-    const jobId = typeof body.jobId === "number" ? body.jobId : null;
+    const jobId = typeof body.jobId === "number" && Number.isSafeInteger(body.jobId) ? body.jobId : null;
+    const reason = `Integration job ${jobId} gave up after ${msg.attempts} attempt(s); the message went to the dead-letter queue.`;
+    // A redelivered dead letter, or one for a delivery that finished after all, adds nothing.
+    if (jobId !== null && !(await failDeadLetteredDelivery(env, lead.id, jobId, reason))) return;
     await env.DB.prepare(
       `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
        VALUES ('provider', ?1, ?2, ?3, 'error', ?4, ?5)`,
     )
       .bind(
-        lead.id, lead.campaign_id, jobId,
-        `Integration job ${jobId} gave up after ${msg.attempts} attempt(s); the message went to the dead-letter queue.`,
-        JSON.stringify(context),
+        lead.id, lead.campaign_id, jobId, reason, JSON.stringify(context),
       )
       .run();
     return;

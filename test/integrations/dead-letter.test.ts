@@ -1,0 +1,62 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { deliver, PROCESSR_DLQ } from "../leads/fixtures";
+import { delivery, insertJob, insertLead, providerLogs } from "./helpers";
+
+// A dead-lettered "integrate" message (its handler crashed max_retries times) marks the delivery
+// failed with the reason, so that the lead shows it; once, however often the dead letter comes.
+
+const config = { name: "CRM", url: "https://crm.example.test/in" };
+
+async function notes(leadId: number) {
+  const { results } = await env.DB.prepare("SELECT author, note FROM lead_notes WHERE lead_id = ? ORDER BY id").bind(leadId).all();
+  return results;
+}
+
+describe("dead-lettered integrate messages", () => {
+  it("mark the pending delivery failed with the reason, the job result failed, one note and one log line", async () => {
+    const jobId = await insertJob(602, "http_integration", config, "CRM");
+    const lead = await insertLead(602, 12, 36, { firstName: "Ada" });
+    await env.DB.prepare("INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key, attempts) VALUES (?, ?, 'k-dlq', 2)")
+      .bind(lead.id, jobId)
+      .run();
+    const reason = `Integration job ${jobId} gave up after 6 attempt(s); the message went to the dead-letter queue.`;
+    for (let i = 0; i < 2; i++) {
+      const res = await deliver(PROCESSR_DLQ, [{ type: "integrate", leadId: lead.id, jobId }], 6);
+      expect(res.explicitAcks).toHaveLength(1);
+    }
+    expect(await delivery(lead.id, jobId)).toMatchObject({ status: "failed", last_error: reason, attempts: 2 });
+    const result = await env.DB.prepare("SELECT status, message FROM processr_job_leads WHERE lead_id = ? AND campaign_processr_job_id = ?")
+      .bind(lead.id, jobId)
+      .first();
+    expect(result).toEqual({ status: "failed", message: reason });
+    expect(await notes(lead.id)).toEqual([{ author: "integration:http_integration", note: `Delivery failed: CRM: ${reason}` }]);
+    expect((await providerLogs(lead.id)).map((l) => [l.level, l.message])).toEqual([["error", reason]]);
+  });
+
+  it("create the failed delivery when none was recorded, and never touch a delivered one", async () => {
+    const jobId = await insertJob(602, "http_integration", config, "CRM");
+    const fresh = await insertLead(602, 12, 36, { firstName: "Grace" });
+    await deliver(PROCESSR_DLQ, [{ type: "integrate", leadId: fresh.id, jobId }], 6);
+    expect(await delivery(fresh.id, jobId)).toMatchObject({ status: "failed" });
+
+    const done = await insertLead(602, 12, 36, { firstName: "Hedy" });
+    await env.DB.prepare(
+      "INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key, status, response_value) VALUES (?, ?, 'k-done', 'delivered', 'R-9')",
+    )
+      .bind(done.id, jobId)
+      .run();
+    await deliver(PROCESSR_DLQ, [{ type: "integrate", leadId: done.id, jobId }], 6);
+    expect(await delivery(done.id, jobId)).toMatchObject({ status: "delivered", last_error: null, response_value: "R-9" });
+    expect(await notes(done.id)).toEqual([]);
+    expect(await providerLogs(done.id)).toEqual([]);
+  });
+
+  it("leave deliveries alone for a job of another campaign, and still log the dead letter", async () => {
+    const otherJob = await insertJob(601, "http_integration", config, "Other");
+    const lead = await insertLead(602, 12, 36, { firstName: "Ida" });
+    await deliver(PROCESSR_DLQ, [{ type: "integrate", leadId: lead.id, jobId: otherJob }], 6);
+    expect(await delivery(lead.id, otherJob)).toBeNull();
+    expect((await providerLogs(lead.id)).map((l) => l.level)).toEqual(["error"]);
+  });
+});
