@@ -5,13 +5,14 @@ import { leadFieldValue } from "./lead-values";
 import { fetchOutbound, isTransientStatus, retryAfterMs } from "./outbound-fetch";
 import { checkOutboundUrl, OutboundUrlError, redactUrl } from "./outbound-url";
 import { logProviderCall, truncate } from "./provider-log";
+import { INTEGRATOR_LABELS, INTEGRATORS, jsonBody, PRESET_DEFAULTS, presetUrl, rawPairs } from "./integrator-presets";
 import { extractResponseValue, isTruthyValue, RESPONSE_TYPES, ResponseParseError } from "./response-parsers";
 import type { OutboundIntegrationJob } from "./types";
 
 // The generic outbound HTTP integration, modelled on Convoso Connect (seed 003, digest §16):
 // A name, B URL, C query-string authentication, D headers "Name: value|Name: value", E method
 // (POST sends the lead as RAW url-encoded or JSON; GET as query parameters), F response type,
-// G integrator preset, H delimiter, I response key, J field adaptor, plus the active flag and a
+// G integrator preset (src/integrations/integrator-presets.ts), H delimiter, I response key, J field adaptor, plus the active flag and a
 // success string.
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -42,17 +43,30 @@ const adaptorRow = z.object({
   defaultValue: z.string().max(1000).default(""),
 });
 
+const HUBSPOT_PORTAL_ID = z
+  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().trim().regex(/^\d{1,16}$/, "A HubSpot portal (account) id: digits.")])
+  .transform(String);
+const HUBSPOT_FORM_GUID = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "A HubSpot form GUID (8-4-4-4-12 hexadecimal digits).");
+
 export const httpIntegrationConfig = z
   .object({
     name: z.string().trim().min(1).max(255),
-    url: z.string().trim().min(1).max(2048),
+    /** Required without a preset; a preset builds it from portalId and formGuid. */
+    url: z.string().trim().max(2048).default(""),
     authQuery: z.string().trim().max(2048).default(""),
     headers: z.string().max(8192).default(""),
-    method: z.enum(["POST", "GET"]).default("POST"),
-    postDataType: z.enum(["RAW", "JSON"]).default("RAW"),
-    responseType: z.enum(RESPONSE_TYPES).default("JSON"),
-    // Convoso's presets (HubSpot, Blue Ink Digital) are vendor-specific; leadflare has none.
-    integrator: z.literal("none").default("none"),
+    // Without a value, the integrator preset's (PRESET_DEFAULTS).
+    method: z.enum(["POST", "GET"]).optional(),
+    postDataType: z.enum(["RAW", "JSON"]).optional(),
+    responseType: z.enum(RESPONSE_TYPES).optional(),
+    integrator: z
+      .enum(INTEGRATORS, { error: () => 'Must be "none", "hubspot_v1" or "hubspot_v3" (Blue Ink Digital publishes no API to build a preset from).' })
+      .default("none"),
+    portalId: HUBSPOT_PORTAL_ID.optional(),
+    formGuid: HUBSPOT_FORM_GUID.optional(),
     delimiter: z.string().min(1).max(10).default(","),
     responseKey: z.string().trim().max(255).default(""),
     successString: z.string().max(1000).default(""),
@@ -60,11 +74,29 @@ export const httpIntegrationConfig = z
     active: z.boolean().default(true),
   })
   .superRefine((c, ctx) => {
-    try {
-      const u = new URL(c.url);
-      if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error();
-    } catch {
-      ctx.addIssue({ code: "custom", path: ["url"], message: "Must be an absolute http(s) URL." });
+    if (c.integrator === "none") {
+      try {
+        const u = new URL(c.url);
+        if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error();
+      } catch {
+        ctx.addIssue({ code: "custom", path: ["url"], message: "Must be an absolute http(s) URL." });
+      }
+      for (const key of ["portalId", "formGuid"] as const) {
+        if (c[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "Only with a HubSpot integrator." });
+      }
+    } else {
+      // The preset is the vendor's request: its URL, method and body shape are not configurable.
+      const label = INTEGRATOR_LABELS[c.integrator];
+      const preset = PRESET_DEFAULTS[c.integrator];
+      if (c.url) ctx.addIssue({ code: "custom", path: ["url"], message: `${label} builds the URL from portalId and formGuid; leave url empty.` });
+      for (const key of ["portalId", "formGuid"] as const) {
+        if (c[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `Required with ${label}.` });
+      }
+      for (const key of ["method", "postDataType"] as const) {
+        if (c[key] !== undefined && c[key] !== preset[key]) {
+          ctx.addIssue({ code: "custom", path: [key], message: `${label} sends ${preset[key]}; leave ${key} out or set it to ${preset[key]}.` });
+        }
+      }
     }
     try {
       parseHeaderLines(c.headers);
@@ -74,7 +106,17 @@ export const httpIntegrationConfig = z
     if (c.authQuery && /^[?&]|[\s#]/.test(c.authQuery)) {
       ctx.addIssue({ code: "custom", path: ["authQuery"], message: 'Give the credentials as "name=value&name=value".' });
     }
-  });
+  })
+  .transform((c) => ({ ...PRESET_DEFAULTS[c.integrator], ...stripUndefined(c) }));
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The URL a job calls: the preset's vendor URL, or the configured one. */
+export function integrationUrl(config: HttpIntegrationConfig): string {
+  return presetUrl(config.integrator, config) ?? config.url;
+}
 
 export type HttpIntegrationConfig = z.infer<typeof httpIntegrationConfig>;
 
@@ -106,7 +148,7 @@ export async function runHttpIntegration(
 ): Promise<HttpRunResult> {
   let url: URL;
   try {
-    url = checkOutboundUrl(env, config.url);
+    url = checkOutboundUrl(env, integrationUrl(config));
   } catch (e) {
     if (!(e instanceof OutboundUrlError)) throw e;
     return { outcome: { status: "rejected", message: e.message }, statusCode: null, durationMs: 0, logId: null };
@@ -120,10 +162,10 @@ export async function runHttpIntegration(
   if (config.method === "GET") {
     for (const [k, v] of payload) url.searchParams.append(k, v);
   } else if (config.postDataType === "JSON") {
-    body = JSON.stringify(Object.fromEntries(payload));
+    body = JSON.stringify(jsonBody(config.integrator, lead, payload));
     if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   } else {
-    body = new URLSearchParams(payload).toString();
+    body = new URLSearchParams(rawPairs(config.integrator, lead, payload)).toString();
     if (!headers.has("Content-Type")) headers.set("Content-Type", "application/x-www-form-urlencoded");
   }
 
@@ -187,7 +229,7 @@ export const httpIntegration: OutboundIntegrationJob<HttpIntegrationConfig> = {
   catalogueId: null,
   name: "HTTP Integration",
   configSchema: httpIntegrationConfig as unknown as z.ZodType<HttpIntegrationConfig>,
-  destination: (config) => config.url,
+  destination: integrationUrl,
   isActive: (config) => config.active,
   async deliver(lead, config, ctx) {
     return (await runHttpIntegration(ctx.env, lead, config, { jobId: ctx.jobId, idempotencyKey: ctx.idempotencyKey })).outcome;

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { ld } from "../../hydra/jsonld";
 import { readJsonObject, relation, unprocessable, validate, violations } from "../../hydra/write";
-import { withHostSlot } from "../../integrations/host-limiter";
+import { hostBusyMessage, withHostSlot } from "../../integrations/host-limiter";
 import { httpIntegration, httpIntegrationConfig, runHttpIntegration } from "../../integrations/http-integration";
 import { loadIntegrationLead } from "../../integrations/lead-values";
 
@@ -39,7 +39,7 @@ integrationTest.post("/campaign-processr-jobs/:id{[0-9]+}/test", authenticate(),
 
   let host = "invalid";
   try {
-    host = new URL(config.data.url).host;
+    host = new URL(httpIntegration.destination(config.data)).host;
   } catch {
     // runHttpIntegration reports the bad URL
   }
@@ -48,7 +48,7 @@ integrationTest.post("/campaign-processr-jobs/:id{[0-9]+}/test", authenticate(),
   );
   if (!run.ok) {
     const seconds = Math.ceil(run.retryAfterMs / 1000);
-    throw new ApiError("RATE_LIMITED", `${host} already has the maximum number of concurrent requests; try again in ${seconds} s.`, {
+    throw new ApiError("RATE_LIMITED", `${hostBusyMessage(host, run.reason)}; try again in ${seconds} s.`, {
       headers: { "Retry-After": String(seconds) },
     });
   }
