@@ -67,7 +67,7 @@ export function transitionError(from: Flag, to: LeadFlag | "Deleted", source: Tr
 }
 
 /** "whsec_" and 24 to 64 random bytes in base64 (Standard Webhooks). */
-function validSecret(secret: string): boolean {
+export function validSecret(secret: string): boolean {
   if (typeof secret !== "string" || !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) return false;
   try {
     const n = base64ToBytes(secret.slice("whsec_".length)).length;

@@ -6,6 +6,7 @@ import { ApiError, notFound } from "../errors";
 import { readFlatFields } from "../http/body";
 import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { subscribeToLead } from "../leads/client";
+import { validSecret } from "../leads/lead-object";
 import { renderWebhookError } from "./webhooks/errors";
 
 // The receiving side of sync tags (seed 000, "Place Sync Tags"), mounted at /api/sync. An upstream
@@ -18,8 +19,8 @@ import { renderWebhookError } from "./webhooks/errors";
 const bodySchema = z.object({
   leadId: z.coerce.number().int().positive(),
   callbackUrl: z.string().trim().min(1).max(2048),
-  // Standard Webhooks: 24–64 random bytes, base64.
-  secret: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, "Must be a Standard Webhooks secret: whsec_ + base64 of 24–64 bytes."),
+  // Standard Webhooks: 24–64 random bytes, base64; the lead object's own check, so both agree.
+  secret: z.string().max(100).refine(validSecret, "Must be a Standard Webhooks secret: whsec_ + base64 of 24–64 bytes."),
 });
 
 function apiKeyPrincipal(p: Principal): Extract<Principal, { kind: "apiKey" }> {
@@ -61,8 +62,9 @@ syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (
   // same subscription back, with the latest secret.
   const result = await subscribeToLead(c.env, { leadId: lead.id, campaignPublisherId: p.campaignPublisherId, callbackUrl, secret });
   if (!result.ok) {
-    // INVALID_CALLBACK: the callback URL breaks the outbound URL policy.
-    throw result.code === "NOT_FOUND" ? notFound("Lead not found") : new ApiError("BAD_REQUEST", `callbackUrl: ${result.message}`);
+    if (result.code === "NOT_FOUND") throw notFound("Lead not found");
+    // INVALID_CALLBACK covers the callback URL and the secret; name the one that was refused.
+    throw new ApiError("BAD_REQUEST", `${validSecret(secret) ? "callbackUrl" : "secret"}: ${result.message}`);
   }
   return c.json({ subscriptionId: result.subscriptionId, leadId: lead.id, leadHash: lead.lead_hash }, 201);
 });

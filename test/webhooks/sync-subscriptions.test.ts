@@ -54,6 +54,20 @@ describe("POST /api/sync/subscriptions", () => {
     const badSecret = await subscribe(KEY_13, { leadId: lead.id, callbackUrl: CALLBACK, secret: "hunter2" });
     expect(badSecret.status).toBe(400);
     expect(((await badSecret.json()) as { message: string }).message).toMatch(/^secret: /);
+    // Base64 of 66 bytes: the right alphabet and length range, but too long a key. The error names the secret.
+    const tooLong = `whsec_${btoa(String.fromCharCode(...new Uint8Array(66).fill(7)))}`;
+    const longRes = await subscribe(KEY_13, { leadId: lead.id, callbackUrl: CALLBACK, secret: tooLong });
+    expect(longRes.status).toBe(400);
+    expect(await longRes.json()).toEqual({ code: 400, message: "secret: Must be a Standard Webhooks secret: whsec_ + base64 of 24–64 bytes." });
+    const shortRes = await subscribe(KEY_13, { leadId: lead.id, callbackUrl: CALLBACK, secret: `whsec_${btoa("x".repeat(23))}` });
+    expect(((await shortRes.json()) as { message: string }).message).toMatch(/^secret: /);
+    // 24 and 64 bytes are both fine (on a lead not flagged yet, so that no callback is sent now).
+    const unflagged = await insertLead(601, 13, 35, { email: "unflagged@example.org" });
+    await env.DB.prepare("UPDATE leads SET flag = NULL WHERE id = ?").bind(unflagged.id).run();
+    for (const n of [24, 64]) {
+      const ok = await subscribe(KEY_13, { leadId: unflagged.id, callbackUrl: CALLBACK, secret: `whsec_${btoa("k".repeat(n))}` });
+      expect(ok.status).toBe(201);
+    }
     expect((await subscribe(KEY_13, { callbackUrl: CALLBACK, secret: newWebhookSecret() })).status).toBe(400);
     // The test environment allows private targets (local demo); with that off, the metadata address is refused.
     const res = await app.request("/api/sync/subscriptions", json(
