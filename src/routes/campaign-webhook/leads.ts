@@ -3,7 +3,8 @@ import { timingSafeEqual } from "../../auth/crypto";
 import type { AppEnv } from "../../env";
 import { ApiError, forbidden, notFound } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
-import { type CapturePolicy, captureLead, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
+import { type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
+import { captureFromRequest } from "../capture-request";
 import { accessDenied, campaignIdParam, webhookKey } from "./auth";
 
 // POST /webhook/campaign/{campaign_id}/global-form/{form_id}/leads?apikey=&campaignLinkId=[&publisherId=]
@@ -38,8 +39,8 @@ webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) =>
 
   // Ids that cannot exist are looked up as 0, so they fail with the same answer as unknown ids.
   const id = (raw: string | undefined) => (raw !== undefined && ID.test(raw) ? Number(raw) : 0);
-  const result = await captureLead(
-    c.env,
+  return captureFromRequest(
+    c,
     {
       campaignId,
       formId: id(rawForm),
@@ -48,15 +49,8 @@ webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) =>
       apiKey: null,
       idempotency: typeof idempotencyKey === "string" ? { scope: `webhook:${campaignId}`, key: idempotencyKey } : null,
       body,
-      ip: c.req.header("CF-Connecting-IP") ?? null,
-      userAgent: c.req.header("User-Agent") ?? null,
       createdBody: CREATED_BODY,
     },
     policy,
-    (p) => c.executionCtx.waitUntil(p),
   );
-  return c.body(result.body, result.status as 201, {
-    "Content-Type": "application/json",
-    ...(result.replayed ? { "Idempotent-Replayed": "true" } : {}),
-  });
 });

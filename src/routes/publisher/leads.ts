@@ -5,7 +5,8 @@ import type { CampaignStatusReason } from "../../db/campaign-status";
 import type { AppEnv } from "../../env";
 import { ApiError, forbidden, notFound, tokenInvalid } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
-import { type CapturePolicy, captureLead, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
+import { type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
+import { captureFromRequest } from "../capture-request";
 import { assertActsFor, idParam } from "./access";
 
 // POST /api/v2.4/publisher/{publisher_id}/forms/{form_id}/campaign/{campaign_id}/leads?linkId= (seed 001 §3.5).
@@ -55,22 +56,15 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
     contractUnsigned: () => forbidden("Campaign publisher contract is not signed"),
   };
 
-  const result = await captureLead(
-    c.env,
+  return captureFromRequest(
+    c,
     {
       campaignId, formId, linkId, publisherId,
       apiKey,
       idempotency: typeof idempotencyKey === "string" ? { scope: String(publisherId), key: idempotencyKey } : null,
       body,
-      ip: c.req.header("CF-Connecting-IP") ?? null,
-      userAgent: c.req.header("User-Agent") ?? null,
       createdBody: CREATED_BODY,
     },
     policy,
-    (p) => c.executionCtx.waitUntil(p),
   );
-  return c.body(result.body, result.status as 201, {
-    "Content-Type": "application/json",
-    ...(result.replayed ? { "Idempotent-Replayed": "true" } : {}),
-  });
 });
