@@ -37,6 +37,8 @@ export interface Filter {
   where?(q: QueryParams): SQL | undefined;
   /** Orderable properties this declaration adds, in template order. */
   order?: Record<string, OrderExpr>;
+  /** The parsed values of an exact filter (undefined when the query string does not use it). */
+  values?(q: QueryParams): (string | number)[] | undefined;
 }
 
 /**
@@ -85,16 +87,21 @@ export const boolValue: ValueParser = (raw, variable) => {
  */
 export function exact(property: string, target: Target, parse: ValueParser, options: { many?: boolean } = {}): Filter {
   const many = options.many ?? true;
+  const values = (q: QueryParams) => {
+    const all = [
+      ...q.all(property).map((v) => parse(v, property)),
+      ...(many ? q.all(`${property}[]`).map((v) => parse(v, `${property}[]`)) : []),
+    ];
+    if (all.length === 0) return undefined;
+    if (all.length > 100) throw badFilter(property, "at most 100 values");
+    return [...new Set(all)];
+  };
   return {
     mappings: [{ variable: property, property }, ...(many ? [{ variable: `${property}[]`, property }] : [])],
+    values,
     where(q) {
-      const values = [
-        ...q.all(property).map((v) => parse(v, property)),
-        ...(many ? q.all(`${property}[]`).map((v) => parse(v, `${property}[]`)) : []),
-      ];
-      if (values.length === 0) return undefined;
-      if (values.length > 100) throw badFilter(property, "at most 100 values");
-      return inList(target, [...new Set(values)]);
+      const v = values(q);
+      return v && inList(target, v);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { type SQL, and, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
@@ -73,6 +74,11 @@ export interface ResourceDef<R = any, X = any> {
   base?(ctx: Ctx): SQL | undefined;
   /** Rows a publisher user may see; "admin" when the resource is for admins only. */
   scope(ctx: Ctx): SQL | undefined | "admin";
+  /**
+   * A cheaper statement answering `[{ n }]` with the same number count(*) would give for this
+   * request (a running total), or undefined to count. `active`: the filters the query uses.
+   */
+  total?(ctx: Ctx, q: QueryParams, active: Filter[]): BatchItem<"sqlite"> | undefined;
   /** Batch-loads what the fields need beyond the row (relations of a whole page at once). */
   load?(ctx: Ctx, rows: R[]): Promise<X>;
   create?: WriteOp<any>;
@@ -152,10 +158,12 @@ async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
   const ctx = context(c);
   const q = new QueryParams(c.req.url);
   const { page, itemsPerPage } = paging(q);
-  const where = and(accessCondition(def, ctx), ...def.filters.map((f) => f.where?.(q)));
+  const conditions = def.filters.map((f) => f.where?.(q));
+  const where = and(accessCondition(def, ctx), ...conditions);
   const order = orderBy(q, def.filters, def.id, def.defaultOrder, ctx);
+  const active = def.filters.filter((_, i) => conditions[i] !== undefined);
   const [counted, rows] = await ctx.db.batch([
-    ctx.db.select({ n: sql<number>`count(*)` }).from(def.table as any).where(where),
+    def.total?.(ctx, q, active) ?? ctx.db.select({ n: sql<number>`count(*)` }).from(def.table as any).where(where),
     ctx.db
       .select()
       .from(def.table as any)

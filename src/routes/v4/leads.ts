@@ -1,13 +1,14 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { currencies, campaigns, type Lead, leadDatas, leadNotes, leads, processrJobLeads } from "../../db/schema";
+import { campaignStatistics, currencies, campaigns, type Lead, leadDatas, leadNotes, leads, processrJobLeads } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { isoTs, toBase } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
-import { dateFilter, exact, inList, intValue, orderFilter, stringValue } from "../../hydra/query";
+import { type Filter, type QueryParams, dateFilter, exact, inList, intValue, orderFilter, stringValue } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
 import { transitionLead } from "../../leads/client";
+import { leadEmailLower } from "../../processr/job-context";
 import type { TransitionRequest } from "../../leads/types";
 import { FLAG_IDS } from "./access";
 
@@ -46,6 +47,22 @@ async function load(ctx: Ctx, rows: Lead[]): Promise<Extra> {
     jobs: group(jobs, (r) => r.id),
     rate: new Map(rates.map((r) => [r.id, r.rate])),
   };
+}
+
+const byCampaign = exact("campaign.id", leads.campaignId, intValue);
+
+/**
+ * hydra:totalItems of an admin's list filtered by campaign only, from the running totals instead
+ * of counting the campaigns' leads (2.3 s at 1,000,000 leads): campaign_statistics.total_leads is
+ * the number of live leads of the campaign, changed in the same D1 batch as every lead it counts
+ * (src/leads/statistics.ts), which is exactly what this list shows (live leads of the campaigns).
+ */
+function campaignTotal(ctx: Ctx, q: QueryParams, active: Filter[]) {
+  if (!ctx.isAdmin || active.length !== 1 || active[0] !== byCampaign) return undefined;
+  return ctx.db
+    .select({ n: sql<number>`coalesce(sum(${campaignStatistics.totalLeads}), 0)` })
+    .from(campaignStatistics)
+    .where(inList(campaignStatistics.campaignId, byCampaign.values!(q)!));
 }
 
 const flagRef = (type: "LeadFlag" | "LeadQaResult", path: string, flag: Lead["flag"]) =>
@@ -132,14 +149,16 @@ export const leadResource = defineResource<Lead, Extra>({
   },
   filters: [
     exact("id", leads.id, intValue),
-    exact("email", leads.email, stringValue, { many: false }),
-    exact("campaign.id", leads.campaignId, intValue),
+    // Exact match, searched through the lower(email) index (the only email index, see schema.ts).
+    exact("email", (_list, [email]) => sql`${leadEmailLower} = lower(${email}) AND ${leads.email} = ${email}`, stringValue, { many: false }),
+    byCampaign,
     orderFilter({ id: leads.id }),
     dateFilter("createdTs", leads.createdTs),
     dateFilter("updatedTs", leads.updatedTs),
   ],
   base: () => sql`${leads.deletedTs} IS NULL`,
   scope: (ctx) => sql`${leads.publisherId} = ${ctx.publisherId}`,
+  total: campaignTotal,
   load,
   patch: {
     schema: patchSchema,

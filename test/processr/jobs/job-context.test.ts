@@ -71,6 +71,15 @@ describe("createJobContext(env).history.countOtherLeads", () => {
     // Duplicate Email Check, User Overactivity Check (enterprise scope): the lower(email) index.
     expect(await plan({ lead: self, email: "plan@example.org", flags: ["Valid"] })).toMatch(/INDEX leads_email_lower_idx/);
     expect(await plan({ lead: self, email: "plan@example.org", sinceTs: NOW - 1 })).toMatch(/INDEX leads_email_lower_idx/);
+    // Duplicate Email Check within a campaign: the email index, not a walk over the campaign's leads.
+    expect(await plan({ lead: self, email: "plan@example.org", campaignId: 601, flags: ["Valid"] })).toMatch(
+      /INDEX leads_email_lower_idx/,
+    );
+    expect(await plan({ lead: self, email: "plan@example.org", campaignId: 601, publisherId: 12 })).toMatch(
+      /INDEX leads_email_lower_idx/,
+    );
+    // Unique IP Address Check across the enterprise.
+    expect(await plan({ lead: self, ip: "192.0.2.1", sinceTs: NOW - 3_600_000 })).toMatch(/INDEX leads_ip_created_idx/);
     // Rapid Post and Unique IP checks: the (ip, created_ts) index.
     expect(await plan({ lead: self, ip: "192.0.2.1", campaignId: 601, sinceTs: NOW - 30_000 })).toMatch(
       /INDEX leads_ip_created_idx/,
