@@ -176,11 +176,13 @@ const READ_QUERIES = (after, email) => [
 // The SQL of src/hydra/resource.ts getCollection for these filters (admin: no publisher scope):
 // a count for hydra:totalItems and the page, in one batch; then the page's lead datas etc.
 const PLAN_SQL = (afterMs) => [
-  ["count (campaign)", "SELECT count(*) FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601"],
+  // An admin's campaign-only filter takes hydra:totalItems from the campaign's running total.
+  ["count (campaign)", "SELECT coalesce(sum(total_leads), 0) FROM campaign_statistics WHERE campaign_id = 601"],
   ["page (campaign)", "SELECT * FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 ORDER BY id DESC, id ASC LIMIT 100"],
   ["count (+createdTs)", `SELECT count(*) FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 AND created_ts >= ${afterMs}`],
   ["page (+createdTs)", `SELECT * FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 AND created_ts >= ${afterMs} ORDER BY id DESC, id ASC LIMIT 100`],
-  ["page (email)", "SELECT * FROM leads WHERE deleted_ts IS NULL AND email = 'bulk42@northwind-leads.co.uk' ORDER BY id ASC LIMIT 30"],
+  ["count (email)", "SELECT count(*) FROM leads WHERE deleted_ts IS NULL AND lower(email) = lower('bulk42@northwind-leads.co.uk') AND email = 'bulk42@northwind-leads.co.uk'"],
+  ["page (email)", "SELECT * FROM leads WHERE deleted_ts IS NULL AND lower(email) = lower('bulk42@northwind-leads.co.uk') AND email = 'bulk42@northwind-leads.co.uk' ORDER BY id ASC LIMIT 30"],
   ["lead datas of a page", "SELECT id, lead_id, name, value FROM lead_datas WHERE lead_id IN (1, 2, 3) ORDER BY id"],
 ];
 

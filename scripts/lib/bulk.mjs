@@ -1,6 +1,7 @@
 // Bulk-loading leads straight into D1 for the read benchmarks: rows generated inside SQLite by a
 // recursive CTE (one statement per chunk, no HTTP, no bound row data), then their lead datas.
 // (JS numbers reach D1 as REAL, hence the CAST: otherwise emails would read "bulk1.0@…".)
+// Campaign statistics and the chronology are updated in the same batch, so they stay a recount.
 
 const DAY = 86_400_000;
 const CHUNK = 50_000;
@@ -34,6 +35,22 @@ export async function bulkLoadLeads(db, { from, count, now, days = 365 }) {
            l.created_ts, l.created_ts
          FROM leads l CROSS JOIN (SELECT 'firstName' AS name UNION ALL SELECT 'lastName' UNION ALL SELECT 'email') f
          WHERE l.id >= ?1`,
+      ).bind(firstId),
+      // The running totals move with the rows, as capture and the Processr keep them: v4 reads
+      // hydra:totalItems of a campaign from them (src/routes/v4/leads.ts).
+      db.prepare(
+        `INSERT INTO campaign_statistics (campaign_id, total_leads, valid_leads, billable_leads, delivered_leads)
+         SELECT 601, count(*), count(*), count(*), count(*) FROM leads WHERE id >= ?1
+         ON CONFLICT (campaign_id) DO UPDATE SET total_leads = total_leads + excluded.total_leads,
+           valid_leads = valid_leads + excluded.valid_leads, billable_leads = billable_leads + excluded.billable_leads,
+           delivered_leads = delivered_leads + excluded.delivered_leads`,
+      ).bind(firstId),
+      db.prepare(
+        `INSERT INTO lead_statistics_chronologies (campaign_id, day, total_leads, valid_leads, billable_leads)
+         SELECT 601, strftime('%Y-%m-%d', created_ts / 1000, 'unixepoch') AS d, count(*), count(*), count(*)
+           FROM leads WHERE id >= ?1 GROUP BY d
+         ON CONFLICT (campaign_id, day) DO UPDATE SET total_leads = total_leads + excluded.total_leads,
+           valid_leads = valid_leads + excluded.valid_leads, billable_leads = billable_leads + excluded.billable_leads`,
       ).bind(firstId),
     ]);
   }
