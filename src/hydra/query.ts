@@ -33,8 +33,8 @@ export const badFilter = (variable: string, problem: string) =>
 
 export interface Filter {
   mappings: Mapping[];
-  /** Conditions from the query string (several filters are ANDed). */
-  where?(q: QueryParams): SQL | undefined;
+  /** Conditions from the query string (several filters are ANDed); ctx is the caller, for filters that depend on it. */
+  where?(q: QueryParams, ctx?: Ctx): SQL | undefined;
   /** Orderable properties this declaration adds, in template order. */
   order?: Record<string, OrderExpr>;
   /** The parsed values of an exact filter (undefined when the query string does not use it). */

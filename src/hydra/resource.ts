@@ -158,7 +158,7 @@ async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
   const ctx = context(c);
   const q = new QueryParams(c.req.url);
   const { page, itemsPerPage } = paging(q);
-  const conditions = def.filters.map((f) => f.where?.(q));
+  const conditions = def.filters.map((f) => f.where?.(q, ctx));
   const where = and(accessCondition(def, ctx), ...conditions);
   const order = orderBy(q, def.filters, def.id, def.defaultOrder, ctx);
   const active = def.filters.filter((_, i) => conditions[i] !== undefined);

@@ -175,3 +175,14 @@ describe("Campaign for publisher users", () => {
     expect(ids((await get("/api/v4/campaigns?order[statistics.activePublishers]=asc", t.north)).body)).toEqual([601, 602, 603]);
   });
 });
+
+describe("the campaignPublishers.publisher.id filter", () => {
+  it("tells a publisher only about itself, never which campaigns another publisher is on", async () => {
+    // Agency Partners (13) is on 601 only; Northwind (12) is on 601, 602 and 603.
+    expect(ids((await get("/api/v4/campaigns?campaignPublishers.publisher.id=13", t.admin)).body)).toEqual([601]);
+    const asNorthwind = (await get("/api/v4/campaigns?campaignPublishers.publisher.id=13", t.north)).body;
+    expect(asNorthwind["hydra:totalItems"]).toBe(0);
+    expect(ids((await get("/api/v4/campaigns?campaignPublishers.publisher.id[]=12&campaignPublishers.publisher.id[]=13", t.north)).body)).toEqual([601, 602, 603]);
+    expect(ids((await get("/api/v4/campaigns?campaignPublishers.publisher.id=13", t.agency)).body)).toEqual([601]);
+  });
+});

@@ -15,11 +15,27 @@ import { integrationJobs } from "../../integrations";
 import { qaJobs } from "../../processr/jobs";
 import { isoTs, mulDecimal, toBase } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
-import { customFilter, dateFilter, enumValue, exact, inList, intValue, orderFilter, partial, stringValue } from "../../hydra/query";
+import { customFilter, dateFilter, enumValue, exact, type Filter, inList, intValue, orderFilter, partial, stringValue } from "../../hydra/query";
 import { type Ctx, defineResource, field, type Range } from "../../hydra/resource";
 import { onCampaign } from "./access";
 import { activePublishersSql, baseRevenueSql, type LeadFigures, publisherFigures, revenueSql, stat, statOrder, statusSql } from "./campaign-sql";
 import { campaignCreate, campaignDelete, campaignUpdate } from "./campaigns-write";
+
+/**
+ * A publisher user may ask only about its own publisher: which campaigns other publishers are on is
+ * not its business, so other ids in the filter match nothing.
+ */
+function ownPublisherOnly(filter: Filter): Filter {
+  return {
+    ...filter,
+    where(q, ctx) {
+      const ids = filter.values!(q);
+      if (!ids || !ctx || ctx.isAdmin) return filter.where!(q, ctx);
+      if (!ids.includes(ctx.publisherId!)) return sql`0`;
+      return sql`EXISTS (SELECT 1 FROM campaign_publishers p WHERE p.campaign_id = ${campaigns.id} AND p.publisher_id = ${ctx.publisherId})`;
+    },
+  };
+}
 
 // GET /api/v4/campaigns[/{id}]: seed 004's Campaign with embedded advertiser, currency and
 // statistics; status derived (deriveCampaignStatus); apiKey shown to admins only. A publisher user
@@ -247,8 +263,10 @@ export const campaignResource = defineResource<Campaign, Extra>({
     ),
     exact("campaignProcessrJobs.processrJob.id", (_list, ids) =>
       sql`EXISTS (SELECT 1 FROM campaign_processr_jobs j WHERE j.campaign_id = ${campaigns.id} AND j.type IN (SELECT value FROM json_each(${JSON.stringify(catalogueTypes(ids))})))`, intValue),
-    exact("campaignPublishers.publisher.id", (list) =>
-      sql`EXISTS (SELECT 1 FROM campaign_publishers p WHERE p.campaign_id = ${campaigns.id} AND p.publisher_id IN ${list})`, intValue),
+    ownPublisherOnly(
+      exact("campaignPublishers.publisher.id", (list) =>
+        sql`EXISTS (SELECT 1 FROM campaign_publishers p WHERE p.campaign_id = ${campaigns.id} AND p.publisher_id IN ${list})`, intValue),
+    ),
     exact("advertiser.id", campaigns.advertiserId, intValue),
     exact("advertiser.name", (list) => sql`${campaigns.advertiserId} IN (SELECT a.id FROM advertisers a WHERE a.name IN ${list})`, stringValue, { many: false }),
     exact("campaignManager", campaigns.campaignManagerId, intValue, { many: false }),
