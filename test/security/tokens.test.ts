@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { jwtKey, LOCAL_DEMO_JWT_SECRET } from "../../src/auth/tokens";
+import { LOCAL_DEMO_JWT_SECRET } from "../../src/auth/tokens";
 import { bearer, DEMO, form, json } from "../helpers";
 import { fetchWith, freshIp } from "../ratelimit/app-fetch";
 
@@ -21,6 +21,10 @@ interface Claims {
   sub?: string;
 }
 
+// The deployment's real secret in these tests, set explicitly: a fresh clone has no .dev.vars.
+const SECRET = "test-only-jwt-secret-".padEnd(48, "x");
+const KEY = new TextEncoder().encode(SECRET);
+
 /** An admin token like the Worker's own, with one thing changed. */
 async function token(c: Claims = {}): Promise<string> {
   const t = now();
@@ -31,14 +35,14 @@ async function token(c: Claims = {}): Promise<string> {
     .setAudience(c.aud ?? "leadflare-api");
   if (c.iat !== null) jwt.setIssuedAt(c.iat ?? t);
   if (c.exp !== null) jwt.setExpirationTime(c.exp ?? t + 600);
-  return jwt.sign(c.key ?? jwtKey(env));
+  return jwt.sign(c.key ?? KEY);
 }
 
 // A route that needs an admin token and otherwise answers from the token alone.
 const v4Call = (tok: string, vars = {}) =>
-  fetchWith(vars, "/api/v4/users/167/change-password", json({}, "POST", { ...bearer(tok), ...ip() }));
+  fetchWith({ JWT_SECRET: SECRET, ...vars }, "/api/v4/users/167/change-password", json({}, "POST", { ...bearer(tok), ...ip() }));
 const publisherCall = (tok: string) =>
-  fetchWith({}, "/api/v2.4/publisher/links/601", { headers: { ...bearer(tok), ...ip() } });
+  fetchWith({ JWT_SECRET: SECRET }, "/api/v2.4/publisher/links/601", { headers: { ...bearer(tok), ...ip() } });
 
 async function refreshTokenCount(): Promise<number> {
   return (await env.DB.prepare("SELECT count(*) AS n FROM refresh_tokens").first<{ n: number }>())!.n;
@@ -57,7 +61,7 @@ describe("access tokens", () => {
     ["no exp", () => token({ exp: null })],
     ["no iat", () => token({ iat: null })],
     ["expired", () => token({ iat: now() - 7200, exp: now() - 3600 })],
-    ["HS512 signed with the real key", () => token({ alg: "HS512", key: jwtKey(env) })],
+    ["HS512 signed with the real key", () => token({ alg: "HS512", key: KEY })],
     ["another key", () => token({ key: new TextEncoder().encode("x".repeat(40)) })],
     ["the demo key when a real secret is set", () => token({ key: new TextEncoder().encode(LOCAL_DEMO_JWT_SECRET) })],
     [
