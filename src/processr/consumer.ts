@@ -3,7 +3,8 @@ import type { Env } from "../env";
 import { handleIntegrateMessage } from "../integrations/dispatch";
 import { handleDeadLetters } from "./dead-letter";
 import type { ProcessrMessage } from "./messages";
-import { runProcessr } from "./run";
+import { createJobHistory } from "./job-context";
+import { applyPlan, loadLeads, planRun } from "./run";
 
 // The queue handler for both queues: the Processr queue (QA runs and integration deliveries) and
 // its dead-letter queue. Each message is acked or retried on its own. A thrown error is taken as
@@ -25,24 +26,81 @@ export const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
 export async function handleQueue(batch: MessageBatch<ProcessrMessage>, env: Env, _ctx: ExecutionContext) {
   if (isDeadLetterQueue(batch.queue)) return handleDeadLetters(batch, env);
-  await Promise.all(batch.messages.map((msg) => handleMessage(msg, env)));
+  // "process" messages of one lead share one run (a redelivery arriving with the original).
+  const runs = new Map<number, Message<ProcessrMessage>[]>();
+  const others: Promise<void>[] = [];
+  for (const msg of batch.messages) {
+    const parsed = messageSchema.safeParse(msg.body);
+    if (!parsed.success) {
+      // Retrying cannot fix a malformed body, and without a lead id there is nothing to record.
+      console.error("processr: dropping malformed message", msg.id, JSON.stringify(msg.body));
+      msg.ack();
+    } else if (parsed.data.type === "process") {
+      runs.set(parsed.data.leadId, [...(runs.get(parsed.data.leadId) ?? []), msg]);
+    } else {
+      others.push(handleIntegrate(msg, parsed.data, env));
+    }
+  }
+  await Promise.all([processLeads(runs, env), ...others]);
 }
 
-async function handleMessage(msg: Message<ProcessrMessage>, env: Env) {
-  const parsed = messageSchema.safeParse(msg.body);
-  if (!parsed.success) {
-    // Retrying cannot fix a malformed body, and without a lead id there is nothing to record.
-    console.error("processr: dropping malformed message", msg.id, JSON.stringify(msg.body));
-    msg.ack();
+const retry = (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) => {
+  for (const msg of msgs) {
+    console.error("processr: message failed, retrying", msg.id, "process", leadId, err instanceof Error ? err.message : String(err));
+    msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+  }
+};
+
+/**
+ * The Processr runs of a queue batch, with D1 round trips shared between its leads: one batch
+ * reads them all (loadLeads), their duplicate lookups go out together (createJobHistory), one
+ * batch writes all their job results and logs; then each outcome goes through its lead object.
+ * Each lead is still acked or retried on its own.
+ */
+async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: Env) {
+  if (runs.size === 0) return;
+  let loaded: Awaited<ReturnType<typeof loadLeads>>;
+  try {
+    loaded = await loadLeads(env.DB, [...runs.keys()]);
+  } catch (err) {
+    for (const [leadId, msgs] of runs) retry(msgs, leadId, err);
     return;
   }
-  const body = parsed.data;
+  const history = createJobHistory(env);
+  const planned = await Promise.all(
+    [...runs].map(async ([leadId, msgs]) => {
+      try {
+        const plan = await planRun(env, loaded.get(leadId), {}, history);
+        if (plan.kind === "write") return { leadId, msgs, plan };
+        for (const msg of msgs) msg.ack();
+      } catch (err) {
+        retry(msgs, leadId, err);
+      }
+      return null;
+    }),
+  );
+  const writes = planned.filter((p) => p !== null);
+  if (writes.length === 0) return;
   try {
-    if (body.type === "process") {
-      await runProcessr(env, body.leadId);
-      msg.ack();
-      return;
-    }
+    await env.DB.batch(writes.flatMap((w) => w.plan.statements));
+  } catch (err) {
+    for (const w of writes) retry(w.msgs, w.leadId, err);
+    return;
+  }
+  await Promise.all(
+    writes.map(async ({ leadId, msgs, plan }) => {
+      try {
+        await applyPlan(env, plan);
+        for (const msg of msgs) msg.ack();
+      } catch (err) {
+        retry(msgs, leadId, err);
+      }
+    }),
+  );
+}
+
+async function handleIntegrate(msg: Message<ProcessrMessage>, body: { type: "integrate"; leadId: number; jobId: number }, env: Env) {
+  try {
     const result = await handleIntegrateMessage(env, body);
     if (result === "ack") msg.ack();
     else msg.retry({ delaySeconds: Math.max(0, Math.ceil(result.retryAfterSeconds)) });

@@ -41,15 +41,39 @@ export function otherLeadsQuery(db: Db, q: CountQuery) {
   return db.select({ n: count() }).from(leads).where(and(...where));
 }
 
-export function createJobContext(env: Pick<Env, "DB">, now: number): JobContext {
+export function createJobContext(env: Pick<Env, "DB">, now: number, history = createJobHistory(env)): JobContext {
+  return { history, now };
+}
+
+/**
+ * The history of one queue batch. Its leads run their jobs concurrently, so the counts they ask
+ * for in the same turn of the event loop go to D1 as one batch (one round trip instead of one per
+ * lead); each caller still gets its own count, and a failed batch fails each of its callers.
+ */
+export function createJobHistory(env: Pick<Env, "DB">): JobHistory {
   const db = getDb(env);
-  const history: JobHistory = {
-    async countOtherLeads(q) {
+  type Pending = { q: CountQuery; resolve: (n: number) => void; reject: (e: unknown) => void };
+  let pending: Pending[] = [];
+  const flush = async () => {
+    const todo = pending;
+    pending = [];
+    try {
+      const [first, ...rest] = todo.map((p) => otherLeadsQuery(db, p.q));
+      const results = await db.batch([first!, ...rest]);
+      todo.forEach((p, i) => p.resolve(results[i]![0]?.n ?? 0));
+    } catch (e) {
+      for (const p of todo) p.reject(e);
+    }
+  };
+  return {
+    countOtherLeads(q) {
       // No flag accepted: nothing can match.
-      if (q.flags && q.flags.length === 0) return 0;
-      const [row] = await otherLeadsQuery(db, q);
-      return row?.n ?? 0;
+      if (q.flags && q.flags.length === 0) return Promise.resolve(0);
+      return new Promise<number>((resolve, reject) => {
+        // After the current turn, so that the other leads' jobs of this batch can join.
+        if (pending.length === 0) setTimeout(flush, 0);
+        pending.push({ q, resolve, reject });
+      });
     },
   };
-  return { history, now };
 }

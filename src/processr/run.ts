@@ -1,11 +1,11 @@
 import type { Env } from "../env";
 import { integrationJobs } from "../integrations";
 import { resetLeadForReprocess, setLeadProcessrStatus, transitionLead } from "../leads/client";
-import type { TransitionResult } from "../leads/types";
+import type { TransitionRequest, TransitionResult } from "../leads/types";
 import { createJobContext } from "./job-context";
 import { qaJobs } from "./jobs";
 import { type Outcome, scoreOutcome } from "./outcome";
-import { type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
+import { type JobContext, type JobHistory, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
 
 // One Processr run on one lead: the campaign's enabled QA jobs in position order, one result row
 // per job (upserted on (lead, job), so a rerun overwrites instead of adding), a log line per step,
@@ -60,36 +60,82 @@ interface JobResult {
   finishedTs: number;
 }
 
-export async function runProcessr(env: Env, leadId: number, opts: RunOptions = {}): Promise<RunResult> {
+/** What one lead's run needs, read for a whole queue batch at once (loadLeads). */
+export interface LoadedLead {
+  lead: LeadRow;
+  values: Record<string, string>;
+  /** The campaign's enabled jobs (QA and integration) in position order. */
+  jobs: JobRow[];
+}
+
+/**
+ * One D1 batch for all the leads of a queue batch: moves the Received ones to Sent to Processr
+ * (the same statistics bucket, so no lead-object round trip; deleted leads stay as they are) and
+ * reads the leads, their data and their campaigns' enabled jobs. Leads that do not exist are absent.
+ */
+export async function loadLeads(db: D1Database, leadIds: readonly number[]): Promise<Map<number, LoadedLead>> {
+  const ids = [...new Set(leadIds)];
+  const out = new Map<number, LoadedLead>();
+  if (ids.length === 0) return out;
+  const list = ids.map((_, i) => `?${i + 1}`).join(", ");
+  const [, leadRes, dataRes, jobsRes] = await db.batch([
+    db.prepare(
+      `UPDATE leads SET processr_status = ${PROCESSR_STATUS.SENT_TO_PROCESSR}, processing_counter = processing_counter + 1
+        WHERE id IN (${list}) AND processr_status = ${PROCESSR_STATUS.RECEIVED} AND deleted_ts IS NULL`,
+    ).bind(...ids),
+    db.prepare(
+      `SELECT id, campaign_id, publisher_id, ip, user_agent, created_ts, email, processr_status, deleted_ts
+         FROM leads WHERE id IN (${list})`,
+    ).bind(...ids),
+    db.prepare(
+      `SELECT lead_id, name, value FROM lead_datas WHERE lead_id IN (${list}) AND type <> 'system' ORDER BY lead_id, id`,
+    ).bind(...ids),
+    db.prepare(
+      `SELECT j.campaign_id, j.id, j.type, j.label, j.score, j.hardfail, j.config
+         FROM campaign_processr_jobs j
+        WHERE j.campaign_id IN (SELECT campaign_id FROM leads WHERE id IN (${list})) AND j.enabled = 1
+        ORDER BY j.campaign_id, j.position, j.id`,
+    ).bind(...ids),
+  ]);
+  const jobsByCampaign = new Map<number, JobRow[]>();
+  for (const { campaign_id, ...job } of jobsRes!.results as (JobRow & { campaign_id: number })[]) {
+    const list = jobsByCampaign.get(campaign_id) ?? [];
+    list.push(job);
+    jobsByCampaign.set(campaign_id, list);
+  }
+  for (const lead of leadRes!.results as LeadRow[]) {
+    out.set(lead.id, { lead, values: {}, jobs: jobsByCampaign.get(lead.campaign_id) ?? [] });
+  }
+  for (const d of dataRes!.results as { lead_id: number; name: string; value: string }[]) {
+    out.get(d.lead_id)!.values[d.name] = d.value;
+  }
+  return out;
+}
+
+/** The part of a run that comes after the jobs: its D1 writes and the outcome for the lead object. */
+export type RunPlan =
+  | { kind: "done"; result: RunResult }
+  | { kind: "write"; statements: D1PreparedStatement[]; outcome: Outcome; transition: TransitionRequest };
+
+/**
+ * Decides a run and runs its QA jobs, without writing the results yet: the consumer writes the
+ * results of a whole queue batch in one D1 batch, then applies each outcome (applyPlan).
+ */
+export async function planRun(
+  env: Env,
+  loaded: LoadedLead | undefined,
+  opts: RunOptions = {},
+  history?: JobHistory,
+): Promise<RunPlan> {
   const registry = opts.jobs ?? qaJobs;
   const now = opts.now ?? Date.now;
   const db = env.DB;
-  const [leadRes, dataRes, jobsRes] = await db.batch([
-    db.prepare(
-      `SELECT id, campaign_id, publisher_id, ip, user_agent, created_ts, email, processr_status, deleted_ts
-         FROM leads WHERE id = ?1`,
-    ).bind(leadId),
-    db.prepare(`SELECT name, value FROM lead_datas WHERE lead_id = ?1 AND type <> 'system' ORDER BY id`).bind(leadId),
-    db.prepare(
-      `SELECT j.id, j.type, j.label, j.score, j.hardfail, j.config
-         FROM campaign_processr_jobs j JOIN leads l ON l.campaign_id = j.campaign_id
-        WHERE l.id = ?1 AND j.enabled = 1
-        ORDER BY j.position, j.id`,
-    ).bind(leadId),
-  ]);
-  const lead = leadRes!.results[0] as LeadRow | undefined;
-  if (!lead) return { kind: "skipped", reason: "not_found" };
-  if (lead.deleted_ts !== null) return { kind: "skipped", reason: "deleted" };
-  if (lead.processr_status >= 500) return { kind: "skipped", reason: "already_processed" };
+  if (!loaded) return { kind: "done", result: { kind: "skipped", reason: "not_found" } };
+  const { lead } = loaded;
+  if (lead.deleted_ts !== null) return { kind: "done", result: { kind: "skipped", reason: "deleted" } };
+  if (lead.processr_status >= 500) return { kind: "done", result: { kind: "skipped", reason: "already_processed" } };
 
-  if (lead.processr_status === PROCESSR_STATUS.RECEIVED) {
-    // Received and Sent to Processr are the same statistics bucket, so no lead-object round trip.
-    await db.prepare(
-      `UPDATE leads SET processr_status = ?2, processing_counter = processing_counter + 1 WHERE id = ?1 AND processr_status = ?3`,
-    ).bind(lead.id, PROCESSR_STATUS.SENT_TO_PROCESSR, PROCESSR_STATUS.RECEIVED).run();
-  }
-
-  const qa = (jobsRes!.results as JobRow[]).filter((j) => !(j.type in integrationJobs));
+  const qa = loaded.jobs.filter((j) => !(j.type in integrationJobs));
   const log = (message: string, level: string, ts: number, jobId: number | null = null, context: unknown = null) =>
     db.prepare(
       `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context, created_ts)
@@ -99,7 +145,7 @@ export async function runProcessr(env: Env, leadId: number, opts: RunOptions = {
   if (qa.length === 0) {
     const reason = "The campaign has no enabled QA job.";
     await setLeadProcessrStatus(env, { leadId: lead.id, status: PROCESSR_STATUS.ON_HOLD_NO_JOB, author: "processr", reason });
-    return { kind: "on_hold" };
+    return { kind: "done", result: { kind: "on_hold" } };
   }
 
   const startedTs = now();
@@ -111,9 +157,9 @@ export async function runProcessr(env: Env, leadId: number, opts: RunOptions = {
     userAgent: lead.user_agent,
     createdTs: lead.created_ts,
     email: lead.email,
-    values: Object.fromEntries((dataRes!.results as { name: string; value: string }[]).map((d) => [d.name, d.value])),
+    values: loaded.values,
   };
-  const ctx = createJobContext(env, startedTs);
+  const ctx = history ? { history, now: startedTs } : createJobContext(env, startedTs);
   const results: JobResult[] = [];
   for (const job of qa) {
     const jobStarted = now();
@@ -127,7 +173,7 @@ export async function runProcessr(env: Env, leadId: number, opts: RunOptions = {
     failed.length ? `failed: ${failed.join(", ")}` : "all jobs passed"
   }.`;
   const finishedTs = now();
-  await db.batch([
+  const statements = [
     log(`Processr run started: ${qa.length} QA job(s).`, "info", startedTs),
     ...results.flatMap((r) => [
       db.prepare(
@@ -146,17 +192,22 @@ export async function runProcessr(env: Env, leadId: number, opts: RunOptions = {
       }),
     ]),
     log(`Processr outcome: ${outcome.flag}. ${summary}`, "info", finishedTs, null, outcome),
-  ]);
-
-  const transition = await transitionLead(env, {
+  ];
+  const transition: TransitionRequest = {
     leadId: lead.id,
     to: outcome.flag,
     source: "processr",
     author: "processr",
     reason: summary,
     processr: { score: outcome.score, maxScore: outcome.maxScore, hardfail: outcome.hardfail, qaResult: outcome.flag },
-  });
-  return { kind: "complete", outcome, transition };
+  };
+  return { kind: "write", statements, outcome, transition };
+}
+
+/** Applies a run's outcome through the lead object, once its results and logs are written. */
+export async function applyPlan(env: Env, plan: Extract<RunPlan, { kind: "write" }>): Promise<RunResult> {
+  const transition = await transitionLead(env, plan.transition);
+  return { kind: "complete", outcome: plan.outcome, transition };
 }
 
 /**
@@ -169,7 +220,7 @@ async function runJob(
   def: QaJobDefinition<any> | undefined,
   job: JobRow,
   lead: JobLead,
-  ctx: ReturnType<typeof createJobContext>,
+  ctx: JobContext,
 ): Promise<{ status: "passed" | "failed"; message: string; level: JobResult["level"] }> {
   if (!def) return { status: "failed", message: `Unknown job type "${job.type}".`, level: "error" };
   let raw: unknown;
