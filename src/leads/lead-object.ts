@@ -3,6 +3,7 @@ import { z } from "zod";
 import { base64ToBytes } from "../auth/crypto";
 import { LEAD_FLAGS, type LeadFlag } from "../db/schema";
 import type { Env } from "../env";
+import { integrationJobs } from "../integrations";
 import { enqueueIntegrations } from "../integrations/dispatch";
 import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../processr/types";
@@ -118,8 +119,8 @@ export class LeadObject extends DurableObject<Env> {
       return { ok: false, code: "INVALID_TRANSITION", message: `Invalid transition request: ${issues}` };
     }
     const req = parsed.data;
-    const result = await this.exclusive(req.leadId, () => this.applyTransition(req));
-    if (result.ok && result.changed && result.to === "Valid") await this.handOffIntegrations(req.leadId);
+    const { result, handOff } = await this.exclusive(req.leadId, () => this.applyTransition(req));
+    if (handOff) await this.handOffIntegrations(req.leadId);
     return result;
   }
 
@@ -186,9 +187,16 @@ export class LeadObject extends DurableObject<Env> {
     }
   }
 
-  private async readLead(leadId: number): Promise<{ lead: LeadRow | null; subscriptions: number[] }> {
+  /**
+   * The lead and its active subscriptions; with withJobTypes, also the types of its campaign's
+   * enabled jobs (to know whether a Valid lead has integrations to be handed to).
+   */
+  private async readLead(
+    leadId: number,
+    withJobTypes = false,
+  ): Promise<{ lead: LeadRow | null; subscriptions: number[]; jobTypes: string[] }> {
     const db = this.env.DB;
-    const [lead, subs] = await db.batch([
+    const [lead, subs, jobs] = await db.batch([
       db.prepare(
         `SELECT l.id, l.campaign_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.over_allocation,
                 l.deleted_ts, l.created_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
@@ -198,33 +206,42 @@ export class LeadObject extends DurableObject<Env> {
           WHERE l.id = ?1`,
       ).bind(leadId),
       db.prepare(`SELECT id FROM sync_subscriptions WHERE lead_id = ?1 AND disabled_ts IS NULL ORDER BY id`).bind(leadId),
+      ...(withJobTypes
+        ? [db.prepare(
+          `SELECT DISTINCT type FROM campaign_processr_jobs
+            WHERE campaign_id = (SELECT campaign_id FROM leads WHERE id = ?1) AND enabled = 1`,
+        ).bind(leadId)]
+        : []),
     ]);
     return {
       lead: (lead!.results[0] as LeadRow | undefined) ?? null,
       subscriptions: (subs!.results as { id: number }[]).map((s) => s.id),
+      jobTypes: ((jobs?.results ?? []) as { type: string }[]).map((j) => j.type),
     };
   }
 
   // ------------------------------------------------------------------ transitions
 
-  private async applyTransition(req: TransitionRequest): Promise<TransitionResult> {
-    const { lead, subscriptions } = await this.readLead(req.leadId);
-    if (!lead) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
+  /** The transition, and whether the lead now has to be handed to its campaign's integrations. */
+  private async applyTransition(req: TransitionRequest): Promise<{ result: TransitionResult; handOff: boolean }> {
+    const { lead, subscriptions, jobTypes } = await this.readLead(req.leadId, req.to === "Valid");
+    const done = (result: TransitionResult) => ({ result, handOff: false });
+    if (!lead) return done({ ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` });
     const from = lead.flag;
     if (lead.deleted_ts !== null) {
-      if (req.to === "Deleted") return { ok: true, leadId: lead.id, from, to: "Deleted", changed: false };
-      return { ok: false, code: "INVALID_TRANSITION", message: `Lead ${lead.id} is deleted; its status cannot change.` };
+      if (req.to === "Deleted") return done({ ok: true, leadId: lead.id, from, to: "Deleted", changed: false });
+      return done({ ok: false, code: "INVALID_TRANSITION", message: `Lead ${lead.id} is deleted; its status cannot change.` });
     }
     const error = transitionError(from, req.to, req.source);
-    if (error) return { ok: false, code: "INVALID_TRANSITION", message: `${from ?? "Unprocessed"} → ${req.to}: ${error}` };
+    if (error) return done({ ok: false, code: "INVALID_TRANSITION", message: `${from ?? "Unprocessed"} → ${req.to}: ${error}` });
     if (req.source === "processr") {
       if (!req.processr) throw new Error("a processr transition needs its processr detail");
       // The outcome of a run already applied (a redelivered message): nothing to do.
       if (lead.processr_status === PROCESSR_STATUS.COMPLETE) {
-        return { ok: true, leadId: lead.id, from, to: from ?? req.to, changed: false };
+        return done({ ok: true, leadId: lead.id, from, to: from ?? req.to, changed: false });
       }
     } else if (req.to === from) {
-      return { ok: true, leadId: lead.id, from, to: req.to, changed: false };
+      return done({ ok: true, leadId: lead.id, from, to: req.to, changed: false });
     }
 
     const now = Date.now();
@@ -290,12 +307,15 @@ export class LeadObject extends DurableObject<Env> {
       statements.push(...this.eventStatements(lead.id, event, subscriptions, now));
       deliveries = subscriptions.length;
     }
-    // The integrations hand-off is recorded before the commit, so that it survives a crash after it.
-    if (changed && valid) await this.ctx.storage.put(INTEGRATIONS_DUE, now + INTEGRATIONS_RETRY_MS);
-    if (deliveries > 0 || (changed && valid)) await this.armSafetyAlarm();
+    // A Valid lead goes to the campaign's integration jobs, if it has any (read under this lock, as
+    // enqueueIntegrations would read them just after: with none, it would queue nothing). The
+    // hand-off is recorded before the commit, so that it survives a crash after it.
+    const handOff = changed && valid && jobTypes.some((t) => t in integrationJobs);
+    if (handOff) await this.ctx.storage.put(INTEGRATIONS_DUE, now + INTEGRATIONS_RETRY_MS);
+    if (deliveries > 0 || handOff) await this.armSafetyAlarm();
     await db.batch(statements);
     if (deliveries > 0) await this.scheduleAlarm(lead.id);
-    return { ok: true, leadId: lead.id, from, to: deleting ? "Deleted" : flag!, changed };
+    return { result: { ok: true, leadId: lead.id, from, to: deleting ? "Deleted" : flag!, changed }, handOff };
   }
 
   /** An event row and one pending delivery per subscription (the event id is the lead's latest). */
