@@ -1,6 +1,7 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { transitionLead } from "../../src/leads/client";
+import { leadObject, transitionLead } from "../../src/leads/client";
 import { recountCampaign } from "../../src/leads/statistics";
 import type { TransitionRequest } from "../../src/leads/types";
 import { campaignStats, insertLead, leadRow, processLeads, rows } from "./fixtures";
@@ -109,6 +110,16 @@ describe("LeadObject.transition", () => {
 
   it("answers NOT_FOUND for an unknown lead", async () => {
     expect(await transitionLead(env, manual(88_888_888, "Test"))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+  });
+
+  it("leaves no alarm or hand-off intent behind for a Valid lead of a campaign without integrations", async () => {
+    const id = await processedLead();
+    expect((await leadRow(id))!.flag).toBe("Valid");
+    const state = await runInDurableObject(leadObject(env, id), async (_object, ctx) => ({
+      alarm: await ctx.storage.getAlarm(),
+      intent: await ctx.storage.get("integrationsDueTs"),
+    }));
+    expect(state).toEqual({ alarm: null, intent: undefined });
   });
 
   it("keeps an over-allocation lead advertiser-billable but not publisher-billable", async () => {

@@ -178,4 +178,30 @@ describe("Processr queue consumer", () => {
     expect(results[1]!.message).toMatch(/^Invalid job configuration: fields/);
     expect(await leadRow(id)).toMatchObject({ flag: "Invalid", score: 10, max_score: 30 });
   });
+
+  it("runs a batch of leads together, each with its own outcome, ack or retry", async () => {
+    const email = `batch.${crypto.randomUUID()}@example.org`;
+    const first = await insertLead({ data: { firstName: "Ada", lastName: "Lovelace", email } });
+    await processLeads(first);
+    const dup = await insertLead({ data: { firstName: "Grace", lastName: "Hopper", email: email.toUpperCase() } });
+    const other = await insertLead();
+    const flaky = await insertLead({ campaignId: FLAKY });
+    const held = await insertLead({ campaignId: 602, formId: 36 });
+    failuresLeft = 1;
+    const result = await deliver(PROCESSR_QUEUE, [dup, other, flaky, held, 99_999_998, dup].map((leadId) => ({ type: "process", leadId })));
+    failuresLeft = 0;
+    expect(result.explicitAcks).toHaveLength(5);
+    expect(result.retryMessages).toHaveLength(1);
+    // The duplicate counts went to D1 together (default: earlier Valid leads), and each lead got its own.
+    const dupJob = async (leadId: number) =>
+      (await rows<{ status: string }>(`SELECT status FROM processr_job_leads WHERE lead_id = ?1 AND campaign_processr_job_id = 9002`, leadId))[0]!.status;
+    expect([await dupJob(first), await dupJob(dup), await dupJob(other)]).toEqual(["passed", "failed", "passed"]);
+    expect(await leadRow(first)).toMatchObject({ flag: "Valid", processr_status: 1000, processing_counter: 1 });
+    expect(await leadRow(dup)).toMatchObject({ processr_status: 1000, score: 70, max_score: 100, processing_counter: 1 });
+    for (const id of [first, dup, other]) expect(await counts(id)).toEqual({ notes: 1, events: 1, results: 5 });
+    expect(await leadRow(flaky)).toMatchObject({ flag: null, processr_status: 100 });
+    expect(await counts(flaky)).toEqual({ notes: 0, events: 0, results: 0 });
+    expect(await leadRow(held)).toMatchObject({ flag: null, processr_status: 500 });
+    for (const c of [601, FLAKY, 602]) expect(await campaignStats(c)).toEqual(await recountCampaign(env.DB, c));
+  });
 });

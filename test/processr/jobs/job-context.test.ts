@@ -1,12 +1,26 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../../src/db/client";
-import { createJobContext, otherLeadsQuery } from "../../../src/processr/job-context";
+import { createJobContext, createJobHistory, otherLeadsQuery } from "../../../src/processr/job-context";
 import { NOW, storeLead, unique } from "./helpers";
 
 const history = createJobContext(env, NOW).history;
 
 describe("createJobContext(env).history.countOtherLeads", () => {
+  it("answers concurrent counts (sent to D1 as one batch) each with its own result", async () => {
+    const email = `${unique("batched")}@example.org`;
+    const first = await storeLead({ email, createdTs: NOW - 2000 });
+    const second = await storeLead({ email, createdTs: NOW - 1000 });
+    const third = await storeLead({ email, createdTs: NOW });
+    const shared = createJobHistory(env);
+    const counts = await Promise.all([third, first, second].map((lead) => shared.countOtherLeads({ lead, email })));
+    expect(counts).toEqual([2, 0, 1]);
+    // A later turn starts a new batch.
+    expect(await shared.countOtherLeads({ lead: third, email, flags: [] })).toBe(0);
+    expect(await shared.countOtherLeads({ lead: third, email })).toBe(2);
+  });
+
+
   it("counts only leads created before this one, or at the same time with a lower id", async () => {
     const email = `${unique("order")}@example.org`;
     const first = await storeLead({ email, createdTs: NOW - 1000 });
