@@ -10,7 +10,9 @@ import { type JobContext, type JobHistory, type JobLead, type JobOutcome, PROCES
 // One Processr run on one lead: the campaign's enabled QA jobs in position order, one result row
 // per job (upserted on (lead, job), so a rerun overwrites instead of adding), a log line per step,
 // the score, and the outcome applied through the lead's Durable Object. Integration jobs are not
-// run here: they follow once the lead is Valid (src/integrations/dispatch.ts).
+// run here: they follow once the lead is Valid (src/integrations/dispatch.ts). The consumer runs
+// the leads of a queue batch together (loadLeads, planRun, one write batch, applyPlan) so that
+// they share their D1 round trips.
 //
 // Idempotent under redelivery: a lead that is complete, on hold or failed is left alone (only a
 // reprocess, which resets it through the lead object first, runs it again), and the lead object
@@ -99,9 +101,9 @@ export async function loadLeads(db: D1Database, leadIds: readonly number[]): Pro
   ]);
   const jobsByCampaign = new Map<number, JobRow[]>();
   for (const { campaign_id, ...job } of jobsRes!.results as (JobRow & { campaign_id: number })[]) {
-    const list = jobsByCampaign.get(campaign_id) ?? [];
-    list.push(job);
-    jobsByCampaign.set(campaign_id, list);
+    const jobs = jobsByCampaign.get(campaign_id) ?? [];
+    jobs.push(job);
+    jobsByCampaign.set(campaign_id, jobs);
   }
   for (const lead of leadRes!.results as LeadRow[]) {
     out.set(lead.id, { lead, values: {}, jobs: jobsByCampaign.get(lead.campaign_id) ?? [] });
