@@ -1,11 +1,7 @@
 // Value formatting at the v4 edge: timestamps as ISO 8601 with an explicit offset, money as
 // decimal strings ("10.00"), as Convertr renders them (seed 004).
 
-/** Unix milliseconds → "2026-02-01T09:00:00+00:00" (null stays null). */
-export function isoTs(ms: number | null | undefined): string | null {
-  if (ms === null || ms === undefined) return null;
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
-}
+export { isoTs } from "../http/iso-time";
 
 /** Parses a decimal string into an integer count of 10^-scale units, rounding half up. */
 function toUnits(decimal: string, scale: number): bigint {

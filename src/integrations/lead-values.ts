@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { isoTs } from "../http/iso-time";
 import type { JobLead } from "../processr/types";
 
 // What an integration sees of a lead: its captured values plus a few platform fields that field
@@ -47,7 +48,7 @@ export function leadFieldValue(lead: JobLead & { leadHash: string }, field: stri
     publisherId: lead.publisherId,
     ip: lead.ip,
     userAgent: lead.userAgent,
-    createdTs: new Date(lead.createdTs).toISOString().replace(/\.\d{3}Z$/, "+00:00"),
+    createdTs: isoTs(lead.createdTs),
   };
   const v = platform[field];
   return v === null || v === undefined ? "" : String(v);

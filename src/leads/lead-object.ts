@@ -8,7 +8,8 @@ import { enqueueIntegrations } from "../integrations/dispatch";
 import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../processr/types";
 import { bucketDelta, type LeadStatState, statisticsStatements } from "./statistics";
-import { deliverDueCallbacks, isoTs, nextCallbackDueTs, type StoredEventPayload } from "./sync-callbacks";
+import { isoTs } from "../http/iso-time";
+import { deliverDueCallbacks, nextCallbackDueTs, type StoredEventPayload } from "./sync-callbacks";
 import type {
   LeadEventType,
   LeadUpdateResult,

@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { isoTs } from "../http/iso-time";
 import { checkOutboundUrl, OutboundUrlError, redactUrl } from "../integrations/outbound-url";
 import { fetchOutbound, type OutboundResult, retryAfterMs } from "../integrations/outbound-fetch";
 import { logProviderCall } from "../integrations/provider-log";
@@ -32,7 +33,6 @@ export function nextAttemptDelay(attemptsMade: number, retryAfter: number | null
   return Math.max(jittered, Math.min(retryAfter ?? 0, MAX_RETRY_AFTER_MS));
 }
 
-export const isoTs = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
 
 /** What lead_events.payload holds: the callback body without the event id, known only after insert. */
 export type StoredEventPayload = Omit<LeadEventPayload, "eventId">;

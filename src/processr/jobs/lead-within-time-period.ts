@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoTs } from "../../http/iso-time";
 import type { QaJobDefinition } from "../types";
 import { fieldName, wholeNumber } from "./lib/config";
 import { fieldValue, isBlank } from "./lib/fields";
@@ -49,7 +50,6 @@ const configSchema = z
     path: ["end"],
   });
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
 
 export const leadWithinTimePeriod: QaJobDefinition<z.infer<typeof configSchema>> = {
   kind: "qa",
@@ -70,7 +70,7 @@ export const leadWithinTimePeriod: QaJobDefinition<z.infer<typeof configSchema>>
       if (!span) return fail(`${q(field)} is not a YYYY-MM-DD date: ${q(fv.value!)}`);
     }
     // A date-only value covers its whole day: it is within the period if any part of the day is.
-    const shown = span.from === span.to ? iso(span.from) : iso(span.from).slice(0, 10);
+    const shown = span.from === span.to ? isoTs(span.from) : isoTs(span.from).slice(0, 10);
     if (config.start && span.to < parseWhen(config.start)!.from) return fail(`${q(field)} ${shown} is before ${config.start}`);
     if (config.end && span.from > parseWhen(config.end)!.to) return fail(`${q(field)} ${shown} is after ${config.end}`);
     if (config.maxAgeDays !== undefined && span.to < ctx.now - config.maxAgeDays * DAY) {

@@ -5,6 +5,7 @@ import { getDb } from "../../db/client";
 import { campaignProcessrJobs, leads, processrJobLeads } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../errors";
+import { isoTs } from "../../http/iso-time";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../../processr/types";
 import { assertActsFor, idParam } from "./access";
 
@@ -12,7 +13,6 @@ import { assertActsFor, idParam } from "./access";
 // published the body; ours is documented in the README ("Lead result").
 export const leadResult = new Hono<AppEnv>();
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
 
 leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true }), async (c) => {
   const publisherId = idParam(c.req.param("publisherId"));
@@ -62,7 +62,7 @@ leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true 
     overAllocation: l.overAllocation,
     reasons: jobs.filter((j) => j.status === "failed").map((j) => ({ jobId: j.jobId, label: j.label, message: j.message })),
     jobs,
-    createdTs: iso(l.createdTs),
-    updatedTs: iso(l.updatedTs),
+    createdTs: isoTs(l.createdTs),
+    updatedTs: isoTs(l.updatedTs),
   });
 });
