@@ -43,15 +43,20 @@ function entrypointContext(c: Context, defs: ResourceDef[]) {
   return ctx;
 }
 
-const STATIC_CONTEXTS: Record<string, (c: Context) => Record<string, unknown>> = {
-  Error: (c) => ({ ...baseContext(c), title: "hydra:title", description: "hydra:description" }),
-  ConstraintViolationList: (c) => ({
-    ...baseContext(c),
-    violations: "ConstraintViolationList/violations",
-    propertyPath: "ConstraintViolationList/propertyPath",
-    message: "ConstraintViolationList/message",
-  }),
-};
+// A Map, never a plain object: the type comes from the URL, and a plain object would answer
+// "constructor" with Object.prototype.constructor, which serialised the Hono context (and env).
+const STATIC_CONTEXTS = new Map<string, (c: Context) => Record<string, unknown>>([
+  ["Error", (c) => ({ ...baseContext(c), title: "hydra:title", description: "hydra:description" })],
+  [
+    "ConstraintViolationList",
+    (c) => ({
+      ...baseContext(c),
+      violations: "ConstraintViolationList/violations",
+      propertyPath: "ConstraintViolationList/propertyPath",
+      message: "ConstraintViolationList/message",
+    }),
+  ],
+]);
 
 function op(method: string, title: string, returns: string, expects?: string) {
   return {
@@ -189,7 +194,7 @@ export function mountHydraDocs(app: Hono<AppEnv>, defs: ResourceDef[], info: { t
         ? entrypointContext(c, defs)
         : def
           ? resourceContext(c, def)
-          : STATIC_CONTEXTS[type]?.(c);
+          : STATIC_CONTEXTS.get(type)?.(c);
     if (!body) throw new ApiError("NOT_FOUND", `No context for "${type}".`);
     return ld(c, { "@context": body });
   });
