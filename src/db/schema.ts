@@ -83,6 +83,16 @@ export const mfaChallenges = sqliteTable(
   (t) => [index("mfa_challenges_user_idx").on(t.userId)],
 );
 
+// The OAuth client of the token endpoint (/oauth/v2/token): one per enterprise, created by its
+// migration with random values, shown to admins in v4 (/api/v4/oauth-clients). The client id is
+// FOSOAuthServerBundle's "{id}_{randomId}".
+export const oauthClients = sqliteTable("oauth_clients", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  randomId: text("random_id").notNull(),
+  secret: text("secret").notNull(),
+  createdTs: createdTs(),
+});
+
 export const refreshTokens = sqliteTable(
   "refresh_tokens",
   {
