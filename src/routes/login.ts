@@ -16,17 +16,18 @@ import { readFlatFields } from "../http/body";
 import { oauthError, renderOAuthError } from "./oauth-errors";
 
 // POST /api/login: password grant (with SMS multi-factor) and refresh-token grant (seed 001 §3.2).
+// /oauth/v2/token (src/routes/oauth-token.ts) issues its user tokens through the same two functions.
 export const MFA_CODE_TTL_MS = 5 * 60 * 1000;
 export const MFA_MAX_ATTEMPTS = 5;
 
-const passwordGrant = z.object({
+export const passwordGrant = z.object({
   grant_type: z.literal("password").optional(),
   username: z.string().min(1).max(254),
   password: z.string().min(1).max(1024),
   mfa_token: z.string().min(1).max(256).optional(),
   mfa_code: z.string().min(1).max(16).optional(),
 });
-const refreshGrant = z.object({
+export const refreshGrant = z.object({
   grant_type: z.literal("refresh_token"),
   refresh_token: z.string().min(1).max(256),
 });
@@ -93,7 +94,7 @@ async function checkMfa(db: Db, user: User, mfaToken: string, code: string, now:
   if (res.meta.changes !== 1) throw dead;
 }
 
-async function loginWithPassword(env: Env, input: z.infer<typeof passwordGrant>) {
+export async function loginWithPassword(env: Env, input: z.infer<typeof passwordGrant>) {
   const db = getDb(env);
   const now = Date.now();
   const user = await db.select().from(users).where(eq(users.username, input.username)).get();
@@ -106,7 +107,7 @@ async function loginWithPassword(env: Env, input: z.infer<typeof passwordGrant>)
   return tokenResponse(env, db, user, now);
 }
 
-async function loginWithRefreshToken(env: Env, refreshToken: string) {
+export async function loginWithRefreshToken(env: Env, refreshToken: string) {
   const db = getDb(env);
   const now = Date.now();
   const id = await sha256Hex(refreshToken);
