@@ -257,6 +257,10 @@ export const campaignPublishers = sqliteTable(
     apiKey: text("api_key").notNull(),
     // Allocation: the number of billable leads this publisher is contracted for (null = uncapped).
     cap: integer("cap"),
+    // Leads holding a place in the allocation: captured within it and still being processed, or
+    // publisher-billable. Reserved by capture's write batch, released by the lead object when a
+    // lead ends non-billable (src/leads/statistics.ts), so a burst cannot pass the cap.
+    reservedLeads: integer("reserved_leads").notNull().default(0),
     payoutAmount: text("payout_amount"),
     signed: bool("signed").notNull().default(true),
     createdTs: createdTs(),
@@ -426,6 +430,23 @@ export const leadNotes = sqliteTable(
   (t) => [index("lead_notes_lead_idx").on(t.leadId, t.id)],
 );
 
+// Contract changes of a campaign's publishers (signed, unsigned, allocation), as Convertr's notes
+// record them; written in the same batch as the change.
+export const campaignNotes = sqliteTable(
+  "campaign_notes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    // Not a foreign key: the note outlives a deleted contract.
+    campaignPublisherId: integer("campaign_publisher_id"),
+    userId: integer("user_id").references(() => users.id),
+    author: text("author").notNull(),
+    note: text("note").notNull(),
+    createdTs: createdTs(),
+  },
+  (t) => [index("campaign_notes_campaign_idx").on(t.campaignId, t.id)],
+);
+
 // Submitted Idempotency-Key values of lead capture, with the first response.
 export const idempotencyKeys = sqliteTable("idempotency_keys", {
   // "<publisherId>:<key>"
@@ -470,7 +491,10 @@ export const processrJobLeads = sqliteTable(
       .notNull()
       .references(() => campaignProcessrJobs.id),
     status: text("status", { enum: JOB_RESULT_STATUSES }).notNull(),
+    // What every reader of the result sees (publishers included).
     message: text("message").notNull().default(""),
+    // The admin-only detail when it says more than a publisher may know (a duplicate's matches).
+    detail: text("detail"),
     score: integer("score").notNull().default(0),
     startedTs: ts("started_ts").notNull(),
     finishedTs: ts("finished_ts").notNull(),
