@@ -62,6 +62,12 @@ export const users = sqliteTable(
     passwordExpiresTs: ts("password_expires_ts"),
     passwordChangedTs: ts("password_changed_ts"),
     disabled: bool("disabled").notNull().default(false),
+    // Bumped when the password is set or the user disabled: access tokens carry the value they
+    // were issued under and are refused once it moves on (src/auth/sessions.ts).
+    tokenVersion: integer("token_version").notNull().default(0),
+    // Wrong MFA / reset codes in a row, and the lockout they earn (src/auth/codes.ts).
+    codeFailures: integer("code_failures").notNull().default(0),
+    codesLockedUntilTs: ts("codes_locked_until_ts"),
     createdTs: createdTs(),
     updatedTs: updatedTs(),
   },
