@@ -31,7 +31,7 @@ export interface TableWrites<S extends z.ZodRawShape> {
 
 function columns(rename: Record<string, string> | undefined, data: Record<string, unknown>) {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data)) if (v !== undefined) out[rename?.[k] ?? k] = v;
+  for (const [k, v] of Object.entries(data)) if (v !== undefined) out[rename && Object.hasOwn(rename, k) ? rename[k]! : k] = v;
   return out;
 }
 

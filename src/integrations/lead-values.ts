@@ -20,7 +20,8 @@ export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number):
         user_agent: string | null; created_ts: number; email: string | null; flag: string | null; deleted_ts: number | null }
     | undefined;
   if (!row) return null;
-  const values: Record<string, string> = {};
+  // Null prototype: captured names are the publisher's ("constructor", "__proto__" included).
+  const values: Record<string, string> = Object.create(null);
   for (const d of datas!.results as { name: string; value: string }[]) values[d.name] = d.value;
   return {
     id: row.id,
@@ -39,8 +40,8 @@ export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number):
 
 /** A named value of the lead for an outbound field map; "" when the lead has none. */
 export function leadFieldValue(lead: JobLead & { leadHash: string }, field: string): string {
-  const captured = lead.values[field];
-  if (captured !== undefined) return captured;
+  // Own values only: a field map naming "constructor" must not send Object's source to the client.
+  if (Object.hasOwn(lead.values, field)) return lead.values[field]!;
   const platform: Record<string, string | number | null> = {
     leadId: lead.id,
     leadHash: lead.leadHash,
@@ -50,6 +51,6 @@ export function leadFieldValue(lead: JobLead & { leadHash: string }, field: stri
     userAgent: lead.userAgent,
     createdTs: isoTs(lead.createdTs),
   };
-  const v = platform[field];
+  const v = Object.hasOwn(platform, field) ? platform[field] : undefined;
   return v === null || v === undefined ? "" : String(v);
 }

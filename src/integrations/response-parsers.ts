@@ -42,7 +42,8 @@ export interface XmlElement {
   text: string;
 }
 
-const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+// A Map: the entity name comes from the response ("&constructor;" is not an entity).
+const ENTITIES = new Map([["lt", "<"], ["gt", ">"], ["amp", "&"], ["quot", '"'], ["apos", "'"]]);
 
 function decodeEntities(s: string): string {
   return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
@@ -50,7 +51,7 @@ function decodeEntities(s: string): string {
       const code = e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
       return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : m;
     }
-    return ENTITIES[e.toLowerCase()] ?? m;
+    return ENTITIES.get(e.toLowerCase()) ?? m;
   });
 }
 
@@ -71,7 +72,8 @@ export function parseXml(body: string): XmlElement {
       if (top.name !== m[2] || stack.length === 1) throw new ResponseParseError(`Unexpected closing tag </${m[2]}>.`);
       stack.pop();
     } else if (m[3] !== undefined) {
-      const attributes: Record<string, string> = {};
+      // Null prototype: attribute names are the response's; "__proto__" is stored like any other.
+      const attributes: Record<string, string> = Object.create(null);
       for (const a of m[4]!.matchAll(/([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
         attributes[a[1]!] = decodeEntities(a[2] ?? a[3] ?? "");
       }
@@ -115,7 +117,7 @@ function xmlValue(body: string, key: string): string | null {
     let candidates: XmlElement[] = [doc];
     for (const part of parts) {
       if (!el) return null;
-      if (part.startsWith("@")) return el.attributes[part.slice(1)] ?? null;
+      if (part.startsWith("@")) return Object.hasOwn(el.attributes, part.slice(1)) ? el.attributes[part.slice(1)]! : null;
       if (/^\d+$/.test(part)) el = candidates[Number(part)] ?? null;
       else {
         candidates = el.children.filter((c) => localName(c.name) === part);

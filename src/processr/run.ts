@@ -106,7 +106,8 @@ export async function loadLeads(db: D1Database, leadIds: readonly number[]): Pro
     jobsByCampaign.set(campaign_id, jobs);
   }
   for (const lead of leadRes!.results as LeadRow[]) {
-    out.set(lead.id, { lead, values: {}, jobs: jobsByCampaign.get(lead.campaign_id) ?? [] });
+    // Null prototype: captured names are the publisher's ("constructor", "__proto__" included).
+    out.set(lead.id, { lead, values: Object.create(null), jobs: jobsByCampaign.get(lead.campaign_id) ?? [] });
   }
   for (const d of dataRes!.results as { lead_id: number; name: string; value: string }[]) {
     out.get(d.lead_id)!.values[d.name] = d.value;

@@ -46,6 +46,7 @@ const all: QaJobDefinition<any>[] = [
   leadWithinTimePeriod,
 ];
 
-// Registry of QA job types by campaign_processr_jobs.type.
+// Registry of QA job types by campaign_processr_jobs.type. Null prototype: the type comes from
+// v4 writes, and "constructor" or "toString" must not find Object.prototype's.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const qaJobs: Record<string, QaJobDefinition<any>> = Object.fromEntries(all.map((j) => [j.type, j]));
+export const qaJobs: Record<string, QaJobDefinition<any>> = Object.assign(Object.create(null), Object.fromEntries(all.map((j) => [j.type, j])));

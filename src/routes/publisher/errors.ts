@@ -16,14 +16,16 @@ type SymfonyNode = [] | { errors?: string[]; children?: Record<string, SymfonyNo
  * are children of their group, `{"children":{"postcode":[]}}`.
  */
 export function symfonyFormErrors(err: FormValidationError): Record<string, unknown> {
-  const children: Record<string, SymfonyNode> = {};
+  // Null-prototype levels: a field named "__proto__[x]" or "constructor[x]" must add a child, not
+  // write into Object.prototype or the Object function.
+  const children: Record<string, SymfonyNode> = Object.create(null);
   for (const [field, errors] of err.children) {
     const path = field.replace(/\]/g, "").split("[");
     let level = children;
     for (const group of path.slice(0, -1)) {
       let node = level[group];
       if (!node || Array.isArray(node)) level[group] = node = {};
-      level = node.children ??= {};
+      level = node.children ??= Object.create(null);
     }
     level[path.at(-1)!] = errors.length > 0 ? { errors } : [];
   }

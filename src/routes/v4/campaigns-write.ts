@@ -91,12 +91,12 @@ const settings = {
   pauseReason: nullableText(1000),
 };
 
-const RENAMED: Record<string, string> = {
-  advertiser: "advertiserId",
-  currency: "currencyId",
-  accountManager: "accountManagerId",
-  campaignManager: "campaignManagerId",
-};
+const RENAMED = new Map([
+  ["advertiser", "advertiserId"],
+  ["currency", "currencyId"],
+  ["accountManager", "accountManagerId"],
+  ["campaignManager", "campaignManagerId"],
+]);
 
 const createSchema = z
   .object(settings)
@@ -124,7 +124,7 @@ async function check(ctx: Ctx, data: Input, current?: { startTs: number; endTs: 
     { propertyPath: "campaignManager", path: "users", table: users, id: data.campaignManager },
   ]);
   const values: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data)) values[RENAMED[k] ?? k] = v;
+  for (const [k, v] of Object.entries(data)) values[RENAMED.get(k) ?? k] = v;
   if (data.pauseTs !== undefined) {
     values.paused = data.pauseTs !== null;
     if (data.pauseTs === null) values.pauseReason = null;

@@ -12,18 +12,15 @@ import { relation, unprocessable } from "../../hydra/write";
 /** Values the platform sets: never editable, whether or not the lead has them yet. */
 export const SYSTEM_FIELDS = new Set(["leadHash", "ip", "userAgent", "createdDate", "createdTs", "emailDomain"]);
 
-/** Captured names copied onto the leads row (filters and the Lead resource read them there). */
-const CORE_COLUMNS: Record<string, keyof typeof leads.$inferInsert> = {
-  email: "email",
-  firstName: "firstName",
-  lastName: "lastName",
-  telephone: "telephone",
-  postcode: "postcode",
-  addressLine1: "addressLine1",
-  addressLine2: "addressLine2",
-  addressLine3: "addressLine3",
-  addressLine4: "addressLine4",
-};
+/**
+ * Captured names copied onto the leads row (filters and the Lead resource read them there). A Map:
+ * the name is the caller's, and "constructor" must not name a column.
+ */
+const CORE_COLUMNS = new Map<string, keyof typeof leads.$inferInsert>(
+  (["email", "firstName", "lastName", "telephone", "postcode", "addressLine1", "addressLine2", "addressLine3", "addressLine4"] as const).map(
+    (name) => [name, name],
+  ),
+);
 
 const schema = z
   .object({
@@ -53,7 +50,7 @@ export const leadDataCreate: WriteOp<z.infer<typeof schema>> = {
     const note = existing
       ? `Lead data "${data.name}" changed from "${existing.value}" to "${data.value}".`
       : `Lead data "${data.name}" added with value "${data.value}".`;
-    const core = CORE_COLUMNS[data.name];
+    const core = CORE_COLUMNS.get(data.name);
     const [written] = await db.batch([
       db.insert(leadDatas)
         .values({ leadId: lead.id, name: data.name, value: data.value, type: "core.data", createdTs: ctx.now, updatedTs: ctx.now })
