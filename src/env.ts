@@ -20,6 +20,8 @@ export interface Env {
   RATE_LIMIT_LOGIN: string;
   RATE_LIMIT_LEAD_RESULT: string;
   RATE_LIMIT_TOTAL: string;
+  /** Per client IP for credentialed requests; default 4 × RATE_LIMIT_TOTAL (src/ratelimit/policies.ts). */
+  RATE_LIMIT_IP?: string;
   OUTBOUND_HOST_CONCURRENCY: string;
   /** Outbound integration requests started per minute to one host (default 600). */
   OUTBOUND_HOST_RATE_PER_MINUTE?: string;

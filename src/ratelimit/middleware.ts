@@ -7,6 +7,8 @@ import { renderHydraError } from "../routes/v4/hydra-errors";
 import { rateLimitHeaders } from "./headers";
 import { isCredentialPath, policiesFor, rateLimitConfig } from "./policies";
 
+const LIMITER_DOWN_RETRY_SECONDS = 30;
+
 /**
  * The 429 in the shape of the surface the request was for. The limiter runs before routing, so
  * the surfaces' own onError handlers never see this error; their renderers are called directly.
@@ -35,8 +37,17 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
       policies.map((p) => c.env.RATE_LIMITER.getByName(p.key).hit(p.limit, p.windowSeconds * 1000, now)),
     );
   } catch (err) {
-    // Availability over strictness: a limiter that cannot answer lets the request through.
-    console.error("rate limiter unavailable, request not limited:", err instanceof Error ? err.message : String(err));
+    const reason = err instanceof Error ? err.message : String(err);
+    // Passwords and one-time codes are never tried unlimited: those endpoints fail closed.
+    if (isCredentialPath(c.req.path)) {
+      console.error("rate limiter unavailable, credential request refused:", reason);
+      const unavailable = new ApiError("UNAVAILABLE", "Sign-in is temporarily unavailable; try again shortly.", {
+        headers: { "Retry-After": String(LIMITER_DOWN_RETRY_SECONDS) },
+      });
+      return renderOAuthError(unavailable, c);
+    }
+    // Everything else, lead capture first, fails open: availability over strictness.
+    console.error("rate limiter unavailable, request not limited:", reason);
     return next();
   }
   const headers = rateLimitHeaders(policies, results);

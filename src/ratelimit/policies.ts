@@ -1,14 +1,17 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { readBearerToken } from "../auth/authenticate";
-import { sha256Hex } from "../auth/crypto";
+import { sha256Hex, timingSafeEqual } from "../auth/crypto";
 import { verifyAccessToken } from "../auth/tokens";
+import { isVerifiedKey } from "../auth/verified-keys";
 import type { AppEnv, Env } from "../env";
 import { bodyKind, MAX_BODY_BYTES } from "../http/body";
+import { webhookKey } from "../routes/campaign-webhook/auth";
+import { presentedWebhookKey } from "../routes/webhooks/common";
 
 // Which limits apply to a request, and under which keys (issue 7, digest §2).
 
-export type PolicyName = "login-ip" | "login-user" | "lead-result" | "total";
+export type PolicyName = "login-ip" | "login-user" | "lead-result" | "total" | "ip";
 
 export interface Policy {
   name: PolicyName;
@@ -23,6 +26,8 @@ export interface RateLimitConfig {
   login: number;
   leadResult: number;
   total: number;
+  /** Per client IP, for requests that carry a verified credential (see policiesFor). */
+  ip: number;
 }
 
 const positiveInt = z.string().trim().regex(/^[1-9]\d{0,9}$/, "must be a positive integer").transform(Number);
@@ -31,7 +36,12 @@ const configSchema = z.object({
   RATE_LIMIT_LOGIN: positiveInt,
   RATE_LIMIT_LEAD_RESULT: positiveInt,
   RATE_LIMIT_TOTAL: positiveInt,
+  RATE_LIMIT_IP: positiveInt.optional(),
 });
+
+// Unset RATE_LIMIT_IP: one address may carry a few credentials' worth of traffic (a publisher's
+// server sending for several campaigns), and a raised total (the bench profile) raises it too.
+const IP_LIMIT_PER_TOTAL = 4;
 
 /** The limits from the wrangler.toml vars, read per request so a deployment (or a test) can change them. */
 export function rateLimitConfig(env: Env): RateLimitConfig {
@@ -46,34 +56,59 @@ export function rateLimitConfig(env: Env): RateLimitConfig {
     login: v.RATE_LIMIT_LOGIN,
     leadResult: v.RATE_LIMIT_LEAD_RESULT,
     total: v.RATE_LIMIT_TOTAL,
+    ip: v.RATE_LIMIT_IP ?? v.RATE_LIMIT_TOTAL * IP_LIMIT_PER_TOTAL,
   };
 }
 
 // Endpoints that take a password or a one-time code: limited like login, per IP and per username.
-const CREDENTIAL_PATH = /^\/api\/(login|password-reset(\/confirm)?)\/?$/;
+const CREDENTIAL_PATH = /^\/(api\/(login|password-reset(\/confirm)?)|oauth\/v2\/token)\/?$/;
+const TOKEN_PATH = /^\/oauth\/v2\/token\/?$/;
 const LEAD_RESULT_PATH = /^\/api\/v2\.\d+\/publisher\/[^/]+\/lead-result\/[^/]+\/?$/;
 
 export const isCredentialPath = (path: string) => CREDENTIAL_PATH.test(path);
 
+/**
+ * The client's address as the limits key it. An IPv6 client counts by its /64, the block one
+ * subscriber is given, so that cycling addresses inside it opens no new budgets.
+ */
 export function clientIp(c: Context<AppEnv>): string {
-  return c.req.header("CF-Connecting-IP")?.trim() || "unknown";
+  const addr = c.req.header("CF-Connecting-IP")?.trim() || "unknown";
+  return addr.includes(":") ? ipv6Block(addr) : addr;
 }
 
+function ipv6Block(addr: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(addr);
+  if (mapped) return mapped[1]!;
+  const halves = addr.toLowerCase().split("::");
+  if (halves.length > 2) return addr;
+  const part = (s: string | undefined) => (s ? s.split(":") : []);
+  const [head, tail] = [part(halves[0]), part(halves[1])];
+  const groups = halves.length === 1 ? head : [...head, ...Array<string>(Math.max(0, 8 - head.length - tail.length)).fill("0"), ...tail];
+  if (groups.length !== 8 || !groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return addr;
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(":")}::/64`;
+}
+
+const CAMPAIGN_WEBHOOK_PREFIX = "/webhook/campaign/";
+
 /**
- * The caller: a user whose access token verifies (checked locally, no database read), else the
- * hash of the API key it presents, else its IP. An invalid or expired token counts under the IP.
+ * The verified principal a request counts under, or null. Nothing here reads the database: a user
+ * token is checked by its signature, an API key counts only once a route of this isolate has found
+ * it live (src/auth/verified-keys.ts), and the enterprise webhook key is compared with the secret.
+ * The key is read where its route reads it (the campaign webhook: ?apikey= before X-Api-Key).
  */
-export async function callerKey(c: Context<AppEnv>): Promise<string> {
+async function verifiedCaller(c: Context<AppEnv>): Promise<string | null> {
   try {
     const token = readBearerToken(c);
     if (token) return `user:${(await verifyAccessToken(c.env, token)).principal.userId}`;
   } catch {
-    // Not a valid token: fall through to the API key or the IP.
+    // Not a valid user token: the keys, or nobody.
   }
-  // Campaign-publisher and campaign keys (X-Api-Key, ?apikey=), the enterprise webhook key.
-  const apiKey = c.req.header("X-Api-Key") ?? c.req.query("apikey") ?? c.req.header("X-Webhook-Key") ?? c.req.query("key");
-  if (apiKey) return `apikey:${await sha256Hex(apiKey)}`;
-  return `ip:${clientIp(c)}`;
+  const apiKey = c.req.path.startsWith(CAMPAIGN_WEBHOOK_PREFIX) ? webhookKey(c) : (c.req.header("X-Api-Key") ?? null);
+  if (apiKey !== null && isVerifiedKey(apiKey)) return `apikey:${await sha256Hex(apiKey)}`;
+  const enterpriseKey = presentedWebhookKey(c);
+  const expected = c.env.WEBHOOK_KEY;
+  if (enterpriseKey !== undefined && expected && timingSafeEqual(enterpriseKey, expected)) return "webhook-key";
+  return null;
 }
 
 /**
@@ -81,6 +116,13 @@ export async function callerKey(c: Context<AppEnv>): Promise<string> {
  * read it. Anything unreadable gives null: the handler reports the error, not the limiter.
  */
 async function usernameOf(c: Context<AppEnv>): Promise<string | null> {
+  // /oauth/v2/token also takes its parameters in the query string; as there, the body wins.
+  const fromBody = await bodyUsernameOf(c);
+  if (fromBody !== null || !TOKEN_PATH.test(c.req.path)) return fromBody;
+  return c.req.query("username") || null;
+}
+
+async function bodyUsernameOf(c: Context<AppEnv>): Promise<string | null> {
   if (c.req.method !== "POST" || Number(c.req.header("Content-Length") ?? "0") > MAX_BODY_BYTES) return null;
   const kind = bodyKind(c);
   if (kind === null) return null;
@@ -103,10 +145,13 @@ async function usernameOf(c: Context<AppEnv>): Promise<string | null> {
 export async function policiesFor(c: Context<AppEnv>, config: RateLimitConfig): Promise<Policy[]> {
   const path = c.req.path;
   const w = config.windowSeconds;
-  const caller = await callerKey(c);
+  const ip = clientIp(c);
+  // No verified credential (none, a forged token, a made-up key): the IP is the caller, so
+  // inventing credentials creates neither budgets nor Durable Objects.
+  const caller = (await verifiedCaller(c)) ?? `ip:${ip}`;
   const policies: Policy[] = [];
   if (isCredentialPath(path)) {
-    policies.push({ name: "login-ip", key: `login-ip:${clientIp(c)}`, limit: config.login, windowSeconds: w });
+    policies.push({ name: "login-ip", key: `login-ip:${ip}`, limit: config.login, windowSeconds: w });
     const username = await usernameOf(c);
     if (username !== null) {
       const key = `login-user:${await sha256Hex(username)}`;
@@ -117,5 +162,8 @@ export async function policiesFor(c: Context<AppEnv>, config: RateLimitConfig): 
     policies.push({ name: "lead-result", key: `lead-result:${caller}`, limit: config.leadResult, windowSeconds: w });
   }
   policies.push({ name: "total", key: `total:${caller}`, limit: config.total, windowSeconds: w });
+  // The IP always has a budget too: credentials (a campaign key is public on its landing pages)
+  // do not multiply what one address may send. Without one, "total" above is the IP's budget.
+  if (caller !== `ip:${ip}`) policies.push({ name: "ip", key: `ip:${ip}`, limit: config.ip, windowSeconds: w });
   return policies;
 }

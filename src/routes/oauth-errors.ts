@@ -10,6 +10,7 @@ const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
   PASSWORD_EXPIRED: "password_expired",
   FORBIDDEN: "access_denied",
   RATE_LIMITED: "rate_limited",
+  UNAVAILABLE: "temporarily_unavailable",
   INTERNAL: "server_error",
   NOT_FOUND: "not_found",
 };

@@ -1,7 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/auth/crypto";
 import { bearer, DEMO, form, json, loginAs } from "../helpers";
 import { fetchWith, freshIp } from "./app-fetch";
 
@@ -99,18 +96,6 @@ describe("the total limit", () => {
     const anonymous = await fetchWith({}, "/x", { headers: ip(addr) });
     expect(remaining(forged, "total")).toBe(2999);
     expect(remaining(anonymous, "total")).toBe(2998);
-  });
-
-  it("keys an API key by its hash, across IPs, never by the raw key", async () => {
-    const key = "0c463164f0d4fcb604d8fd9f80737476";
-    const headers = (addr: string) => ({ "X-Api-Key": key, ...ip(addr) });
-    const one = await fetchWith({}, "/x", { headers: headers(freshIp()) });
-    const two = await fetchWith({}, "/x", { headers: headers(freshIp()) });
-    expect(remaining(two, "total")).toBe(remaining(one, "total") - 1);
-    const hashed = env.RATE_LIMITER.getByName(`total:apikey:${await sha256Hex(key)}`);
-    expect(await runInDurableObject(hashed, (instance) => instance.size())).toBeGreaterThan(0);
-    const raw = env.RATE_LIMITER.getByName(`total:apikey:${key}`);
-    expect(await runInDurableObject(raw, (instance) => instance.size())).toBe(0);
   });
 
   it("renders the 429 of the v4 API as a Hydra error", async () => {
@@ -219,13 +204,7 @@ describe("robustness", () => {
     expect(reached).toContain("/api/login");
   });
 
-  it("counts the enterprise webhook key as the caller, across IPs", async () => {
-    const one = await fetchWith({}, "/api/webhook/validate/nothing", { method: "POST", headers: { "X-Webhook-Key": "k-1", ...ip(freshIp()) } });
-    const two = await fetchWith({}, "/api/webhook/validate/nothing?key=k-1", { method: "POST", headers: ip(freshIp()) });
-    expect(remaining(two, "total")).toBe(remaining(one, "total") - 1);
-  });
-
-  it("lets requests through, without limit headers, when the limiter cannot answer", async () => {
+  it("lets other requests through, without limit headers, when the limiter cannot answer", async () => {
     const errors: unknown[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => errors.push(args.join(" "));

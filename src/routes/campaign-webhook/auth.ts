@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "../../auth/crypto";
+import { rememberVerifiedKey } from "../../auth/verified-keys";
 import { getDb } from "../../db/client";
 import { campaigns } from "../../db/schema";
 import type { AppEnv } from "../../env";
@@ -8,6 +9,7 @@ import { ApiError } from "../../errors";
 
 // The campaign webhook's credential: the campaign's own API key (campaigns.api_key), as the
 // `apikey` query parameter (Convertr's form) or an X-Api-Key header. It opens that campaign only.
+// The rate limiter reads the key through webhookKey() too, so both see the same key.
 
 export const accessDenied = () => new ApiError("UNAUTHORIZED", "Access denied.");
 
@@ -32,5 +34,6 @@ export const requireCampaignKey: MiddlewareHandler<AppEnv> = async (c, next) => 
     .where(and(eq(campaigns.id, campaignIdParam(c)), isNull(campaigns.deletedTs)))
     .get();
   if (!row || !timingSafeEqual(row.apiKey, key)) throw accessDenied();
+  rememberVerifiedKey(key);
   return next();
 };

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { timingSafeEqual } from "../../auth/crypto";
+import { rememberVerifiedKey } from "../../auth/verified-keys";
 import type { AppEnv } from "../../env";
 import { ApiError, forbidden, notFound } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
@@ -26,6 +27,7 @@ webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) =>
   const policy: CapturePolicy = {
     authorize(ctx) {
       if (key === null || !ctx.campaign || !timingSafeEqual(ctx.campaign.apiKey, key)) throw accessDenied();
+      rememberVerifiedKey(key);
       if (idempotencyKey instanceof ApiError) throw idempotencyKey;
       if (!rawLink) throw new ApiError("BAD_REQUEST", "campaignLinkId is required.");
     },

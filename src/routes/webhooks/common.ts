@@ -19,13 +19,17 @@ export interface WebhookActor {
 const unauthorized = () =>
   new ApiError("UNAUTHORIZED", "Authentication required: an admin bearer token or the enterprise webhook key.");
 
+/** The enterprise webhook key a request presents; the rate limiter reads it from here too. */
+export const presentedWebhookKey = (c: Context<AppEnv>): string | undefined =>
+  c.req.header("X-Webhook-Key") ?? c.req.query("key");
+
 /**
  * An admin bearer token (Authorization or access_token), or the enterprise webhook key
  * (X-Webhook-Key header or `key` query parameter, compared in constant time with WEBHOOK_KEY).
  * Without WEBHOOK_KEY configured only admin tokens work. 401 otherwise; 403 for a non-admin token.
  */
 export async function requireWebhookCredentials(c: Context<AppEnv>): Promise<WebhookActor> {
-  const key = c.req.header("X-Webhook-Key") ?? c.req.query("key");
+  const key = presentedWebhookKey(c);
   if (key !== undefined) {
     const expected = c.env.WEBHOOK_KEY;
     if (!expected || !timingSafeEqual(key, expected)) throw unauthorized();
