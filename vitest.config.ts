@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 import { type Fixture, seedStatements } from "./src/db/seed.ts";
 
 // Two projects:
-// - "workers": tests inside workerd with the bindings of wrangler.toml (real D1, Durable Objects
+// - "workers": tests inside workerd with the bindings of wrangler.toml's [env.dev] (real D1, Durable Objects
 //   and Queues). Storage is isolated per test file; test/setup.ts migrates and seeds each file's D1.
 // - "e2e": Node tests against real local servers (test/e2e/harness.ts), for what needs a real
 //   URL: two enterprises talking to each other, API Platform's api-doc-parser.
@@ -18,7 +18,8 @@ export default defineConfig(async () => {
         {
           plugins: [
             cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
+              // The local demo enterprise ([env.dev]); the top level is production.
+              wrangler: { configPath: "./wrangler.toml", environment: "dev" },
               miniflare: { bindings: { TEST_MIGRATIONS: migrations, TEST_SEED: seed } },
             }),
           ],

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { seedStatements } from "../../src/db/seed.ts";
-import { readFixture, ROOT } from "./enterprise.mjs";
+import { DEV_ENV, readFixture, ROOT } from "./enterprise.mjs";
 
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 
@@ -35,9 +35,10 @@ export function bundle(config, outdir) {
  * One Miniflare instance (one workerd) serving leadflare on `port` and, if `baselineScript` is
  * given, the baseline worker on `baselinePort`. State is read from and written to `persistTo`, the
  * same layout `wrangler dev --persist-to` uses, so scripts/lib/enterprise.mjs can prepare it.
+ * `environment` picks wrangler.toml's bindings and vars: [env.dev] by default, "" the top level.
  */
-export async function startDirect({ script, persistTo, port, vars = {}, baselineScript, baselinePort, noConsumers = false }) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+export async function startDirect({ script, persistTo, port, vars = {}, environment = DEV_ENV, baselineScript, baselinePort, noConsumers = false }) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), environment);
   // The bundle is one self-contained module: no module rules or source root to resolve.
   delete workerOptions.modulesRules;
   delete workerOptions.rootPath;

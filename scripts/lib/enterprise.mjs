@@ -13,6 +13,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 // Run wrangler with the Node that runs us (Node 22 from node_modules inside npm scripts), not
 // whatever `node` the wrangler shebang would find.
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+/** wrangler.toml's local demo environment; its top level is the production deployment. */
+export const DEV_ENV = "dev";
 
 /** The fixture's own URLs; rewritten when an enterprise runs elsewhere (tests, bench). */
 export const FIXTURE_URLS = { acme: "http://127.0.0.1:8787", agency: "http://127.0.0.1:8788" };
@@ -54,7 +56,7 @@ function wrangler(args, { quiet = true } = {}) {
 
 /** Runs SQL against an enterprise's local D1 (the state a `wrangler dev --persist-to dir` uses). */
 export async function d1Query(persistTo, sql) {
-  const out = await wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", sql]);
+  const out = await wrangler(["d1", "execute", "DB", "--local", "--env", DEV_ENV, "--persist-to", persistTo, "--json", "--command", sql]);
   return JSON.parse(out.slice(out.indexOf("[")))[0].results;
 }
 
@@ -64,7 +66,7 @@ export async function d1Query(persistTo, sql) {
  */
 export async function prepareState({ enterprise, persistTo, urls = FIXTURE_URLS, fresh = false, log = () => {} }) {
   log(`${enterprise}: applying migrations (${persistTo})`);
-  await wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
+  await wrangler(["d1", "migrations", "apply", "DB", "--local", "--env", DEV_ENV, "--persist-to", persistTo]);
   // `fresh`: the caller just created the directory, so there is nothing to check (saves a CLI run).
   const loaded = !fresh && (await d1Query(persistTo, "SELECT COUNT(*) AS n FROM users"))[0].n > 0;
   if (loaded) {
@@ -77,7 +79,7 @@ export async function prepareState({ enterprise, persistTo, urls = FIXTURE_URLS,
   try {
     const file = join(dir, `${enterprise}.sql`);
     writeFileSync(file, statements.join("\n") + "\n");
-    await wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file]);
+    await wrangler(["d1", "execute", "DB", "--local", "--env", DEV_ENV, "--persist-to", persistTo, "--file", file]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -85,7 +87,7 @@ export async function prepareState({ enterprise, persistTo, urls = FIXTURE_URLS,
 
 /**
  * Starts `wrangler dev` for one enterprise in its own process group (so stopping it also stops
- * its workerd). `vars` are extra `--var` overrides.
+ * its workerd). `vars` are extra `--var` overrides. Without `config`, wrangler.toml's [env.dev].
  */
 export function startWrangler({ enterprise, port, inspectorPort, persistTo, name, config, vars = {}, output = "inherit" }) {
   const allVars = { ENTERPRISE: enterprise, BASE_URL: `http://127.0.0.1:${port}`, ...vars };
@@ -93,7 +95,7 @@ export function startWrangler({ enterprise, port, inspectorPort, persistTo, name
     WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
     "--persist-to", persistTo, "--name", name ?? (enterprise === "acme" ? "leadflare" : `leadflare-${enterprise}`),
     "--show-interactive-dev-session=false", "--live-reload=false",
-    ...(config ? ["-c", config] : []),
+    ...(config ? ["-c", config] : ["--env", DEV_ENV]),
     ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child = spawn(process.execPath, args, {
