@@ -8,6 +8,7 @@ import { campaignWebhook } from "./routes/campaign-webhook";
 import { devOutbox } from "./routes/dev-outbox";
 import { login } from "./routes/login";
 import { renderOAuthError } from "./routes/oauth-errors";
+import { oauthToken } from "./routes/oauth-token";
 import { passwordReset } from "./routes/password-reset";
 import { syncSubscriptions } from "./routes/sync-subscriptions";
 import { ajax, webhooks } from "./routes/webhooks";
@@ -31,6 +32,7 @@ app.use("/__dev/*", async (c, next) => {
 });
 app.route("/__dev/outbox", devOutbox);
 app.route("/api/login", login);
+app.route("/oauth/v2/token", oauthToken);
 app.route("/api/password-reset", passwordReset);
 app.route("/api/v4", v4);
 app.route(PUBLISHER_API_BASE, publisher);

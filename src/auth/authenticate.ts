@@ -1,10 +1,7 @@
-import { and, eq, isNull } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
-import { getDb } from "../db/client";
-import { campaignPublishers, campaigns } from "../db/schema";
 import type { AppEnv, Principal } from "../env";
 import { ApiError, tokenInvalid } from "../errors";
-import { timingSafeEqual } from "./crypto";
+import { apiKeyOwner, isApiKeyGrantToken, principalOf, verifyApiKeyGrantToken } from "./publisher-tokens";
 import { verifyAccessToken } from "./tokens";
 
 /** The bearer token of a request: `Authorization: Bearer …` or the `access_token` query parameter. */
@@ -19,23 +16,16 @@ export function readBearerToken(c: Context<AppEnv>): string | null {
 }
 
 async function principalFromApiKey(c: Context<AppEnv>, key: string): Promise<Principal> {
-  const row = await getDb(c.env)
-    .select({
-      id: campaignPublishers.id,
-      apiKey: campaignPublishers.apiKey,
-      campaignId: campaignPublishers.campaignId,
-      publisherId: campaignPublishers.publisherId,
-    })
-    .from(campaignPublishers)
-    .innerJoin(campaigns, eq(campaigns.id, campaignPublishers.campaignId))
-    .where(and(eq(campaignPublishers.apiKey, key), isNull(campaigns.deletedTs)))
-    .get();
-  if (!row || !timingSafeEqual(row.apiKey, key)) throw tokenInvalid();
-  return { kind: "apiKey", campaignPublisherId: row.id, campaignId: row.campaignId, publisherId: row.publisherId };
+  const owner = await apiKeyOwner(c.env, key);
+  if (!owner) throw tokenInvalid();
+  return principalOf(owner);
 }
 
 export interface AuthOptions {
-  /** Accept a campaign-publisher `X-Api-Key` (publisher API only). */
+  /**
+   * Accept a campaign publisher's credentials: its `X-Api-Key`, or a token of the API-key grant
+   * (publisher API and sync subscriptions only; elsewhere such a token is refused with 403).
+   */
   apiKey?: boolean;
   /** Let a user whose password expired through (the change-password call). */
   allowExpiredPassword?: boolean;
@@ -51,6 +41,14 @@ export function authenticate(options: AuthOptions = {}): MiddlewareHandler<AppEn
     }
     const token = readBearerToken(c);
     if (!token) throw new ApiError("UNAUTHORIZED", "Authentication required.");
+    if (isApiKeyGrantToken(token)) {
+      const scoped = await verifyApiKeyGrantToken(c.env, token);
+      if (!options.apiKey) {
+        throw new ApiError("FORBIDDEN", `This token comes from the API-key grant: it is valid only on the publisher API of campaign ${scoped.campaignId}.`);
+      }
+      c.set("principal", scoped);
+      return next();
+    }
     const { principal, passwordExpired } = await verifyAccessToken(c.env, token);
     if (passwordExpired && !options.allowExpiredPassword) {
       throw new ApiError("PASSWORD_EXPIRED", "Your password has expired and must be changed.");

@@ -19,6 +19,8 @@ interface FixtureCampaign {
 }
 export interface FixtureEnterprise {
   baseUrl: string;
+  /** Known client_id ("{id}_{randomId}") and client_secret for /oauth/v2/token, instead of the migration's random ones. */
+  oauthClient?: { id: number; randomId: string; secret: string };
   currencies: { id: number; name: string; symbol: string; base: boolean; rateToBase: string }[];
   advertisers: { id: number; name: string }[];
   publishers: { id: number; name: string }[];
@@ -68,6 +70,10 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
       id: u.id, username: u.username, name: u.name, role: u.role, publisher_id: u.publisherId ?? null,
       password_hash: await hashPassword(u.password), mfa_telephone: u.mfa?.telephone ?? null,
     }));
+  }
+  if (e.oauthClient) {
+    out.push("DELETE FROM oauth_clients;");
+    out.push(insert("oauth_clients", { id: e.oauthClient.id, random_id: e.oauthClient.randomId, secret: e.oauthClient.secret }));
   }
   for (const c of e.campaigns) {
     out.push(insert("campaigns", {

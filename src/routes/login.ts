@@ -27,7 +27,7 @@ export const passwordGrant = z.object({
   mfa_token: z.string().min(1).max(256).optional(),
   mfa_code: z.string().min(1).max(16).optional(),
 });
-export const refreshGrant = z.object({
+const refreshGrant = z.object({
   grant_type: z.literal("refresh_token"),
   refresh_token: z.string().min(1).max(256),
 });

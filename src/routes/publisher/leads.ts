@@ -23,8 +23,9 @@ export const CAMPAIGN_UNAVAILABLE: Record<Exclude<CampaignStatusReason, null>, s
 
 const CREATED_BODY = JSON.stringify({ data: LEAD_ID_PLACEHOLDER, message: "Lead was created successfully", status: 201 });
 
-// An X-Api-Key is checked inside capture's single read batch (saves a round trip); a token here.
-const bearer = authenticate();
+// An X-Api-Key is checked inside capture's single read batch (saves a round trip); a token here
+// (a user's, or the API-key grant's, which is bound to its campaign below).
+const bearer = authenticate({ apiKey: true });
 const tokenUnlessApiKey: MiddlewareHandler<AppEnv> = (c, next) =>
   c.req.header("X-Api-Key") !== undefined ? next() : bearer(c, next);
 
@@ -42,7 +43,7 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
   const policy: CapturePolicy = {
     authorize(ctx) {
       if (principal) {
-        assertActsFor(principal, publisherId);
+        assertActsFor(principal, publisherId, campaignId);
       } else {
         const owner = ctx.apiKeyOwner;
         if (!owner || !timingSafeEqual(owner.apiKey, apiKey!)) throw tokenInvalid();

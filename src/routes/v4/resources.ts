@@ -13,6 +13,7 @@ import { leadDataResource, leadEditableFieldResource } from "./lead-datas";
 import { leadNoteResource } from "./lead-notes";
 import { leadResource } from "./leads";
 import { logResource } from "./logs";
+import { oauthClientResource } from "./oauth-clients";
 import { processrJobLeadResource } from "./processr-job-leads";
 import {
   advertiserResource,
@@ -47,6 +48,7 @@ export const resources: ResourceDef[] = [
   publisherResource,
   currencyResource,
   userResource,
+  oauthClientResource,
 ];
 
 export const v4Resources = new Hono<AppEnv>();

@@ -1,0 +1,130 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { decodeJwt, errors, jwtVerify, SignJWT } from "jose";
+import { getDb } from "../db/client";
+import { campaignPublishers, campaigns } from "../db/schema";
+import type { Env, Principal } from "../env";
+import { tokenExpired, tokenInvalid } from "../errors";
+import { oauthError } from "../routes/oauth-errors";
+import { sha256Hex, timingSafeEqual } from "./crypto";
+import { ACCESS_TOKEN_TTL_SECONDS, jwtKey, REFRESH_TOKEN_TTL_SECONDS } from "./tokens";
+
+// Tokens of the API-key grant (grant_type ".../grants/api_key"): the bearer form of a
+// campaign-publisher API key. They carry their own audience, so the user-token check
+// (verifyAccessToken) refuses them everywhere, and authenticate() lets them through only on the
+// routes that take a campaign-publisher key: that campaign's publisher API and the sync
+// subscriptions. They name the key by a hash prefix, so rotating the key revokes them.
+
+const ACCESS_AUDIENCE = "leadflare-publisher-api";
+const REFRESH_AUDIENCE = "leadflare-publisher-api-refresh";
+
+type ApiKeyPrincipal = Extract<Principal, { kind: "apiKey" }>;
+
+const issuer = (env: Env) => `leadflare:${env.ENTERPRISE}`;
+const keyTag = async (apiKey: string) => (await sha256Hex(apiKey)).slice(0, 16);
+
+async function sign(env: Env, p: ApiKeyPrincipal, tag: string, audience: string, ttl: number, iat: number) {
+  return new SignJWT({ cmp: p.campaignId, pub: p.publisherId, kt: tag, ent: env.ENTERPRISE })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(`cp:${p.campaignPublisherId}`)
+    .setIssuer(issuer(env))
+    .setAudience(audience)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttl)
+    .setJti(crypto.randomUUID())
+    .sign(jwtKey(env));
+}
+
+/** The campaign publisher that owns a live API key, or null. */
+async function ownerOfKey(env: Env, where: ReturnType<typeof eq>) {
+  return getDb(env)
+    .select({
+      id: campaignPublishers.id,
+      apiKey: campaignPublishers.apiKey,
+      campaignId: campaignPublishers.campaignId,
+      publisherId: campaignPublishers.publisherId,
+    })
+    .from(campaignPublishers)
+    .innerJoin(campaigns, eq(campaigns.id, campaignPublishers.campaignId))
+    .where(and(where, isNull(campaigns.deletedTs)))
+    .get();
+}
+
+async function tokenPair(env: Env, owner: { id: number; apiKey: string; campaignId: number; publisherId: number }) {
+  const p = principalOf(owner);
+  const tag = await keyTag(owner.apiKey);
+  const iat = Math.floor(Date.now() / 1000);
+  return {
+    access_token: await sign(env, p, tag, ACCESS_AUDIENCE, ACCESS_TOKEN_TTL_SECONDS, iat),
+    expires_in: ACCESS_TOKEN_TTL_SECONDS,
+    token_type: "bearer",
+    scope: `publisher:${owner.publisherId} campaign:${owner.campaignId}`,
+    refresh_token: await sign(env, p, tag, REFRESH_AUDIENCE, REFRESH_TOKEN_TTL_SECONDS, iat),
+  };
+}
+
+/** The campaign publisher of a live API key (the X-Api-Key header and the API-key grant), or null. */
+export async function apiKeyOwner(env: Env, apiKey: string) {
+  const owner = await ownerOfKey(env, eq(campaignPublishers.apiKey, apiKey));
+  return owner && timingSafeEqual(owner.apiKey, apiKey) ? owner : null;
+}
+
+export const principalOf = (owner: { id: number; campaignId: number; publisherId: number }): ApiKeyPrincipal => ({
+  kind: "apiKey", campaignPublisherId: owner.id, campaignId: owner.campaignId, publisherId: owner.publisherId,
+});
+
+/** The API-key grant: a token pair for the campaign publisher whose key this is. */
+export async function grantForApiKey(env: Env, apiKey: string) {
+  const owner = await apiKeyOwner(env, apiKey);
+  if (!owner) throw oauthError("BAD_REQUEST", "invalid_grant", "Invalid API key");
+  return tokenPair(env, owner);
+}
+
+/**
+ * Checks a token of this grant: signature, audience, expiry, and that the key it was issued for
+ * is still the campaign publisher's key on a live campaign.
+ */
+async function verify(env: Env, token: string, audience: string): Promise<{ id: number; apiKey: string; campaignId: number; publisherId: number }> {
+  const { payload } = await jwtVerify(token, jwtKey(env), {
+    algorithms: ["HS256"],
+    issuer: issuer(env),
+    audience,
+    requiredClaims: ["sub", "iat", "exp"],
+  });
+  const m = /^cp:([1-9][0-9]{0,14})$/.exec(String(payload.sub));
+  if (!m || typeof payload.kt !== "string") throw tokenInvalid();
+  const owner = await ownerOfKey(env, eq(campaignPublishers.id, Number(m[1])));
+  if (!owner || !timingSafeEqual(await keyTag(owner.apiKey), payload.kt)) throw tokenInvalid();
+  return owner;
+}
+
+/** The refresh grant for a refresh token of the API-key grant; null when it is not one. */
+export async function refreshApiKeyGrant(env: Env, refreshToken: string) {
+  if (audienceOf(refreshToken) !== REFRESH_AUDIENCE) return null;
+  try {
+    return tokenPair(env, await verify(env, refreshToken, REFRESH_AUDIENCE));
+  } catch {
+    throw oauthError("BAD_REQUEST", "invalid_grant", "The refresh token is invalid or has expired");
+  }
+}
+
+/** The audience a JWT claims, unverified: only to route it to the check that verifies it. */
+function audienceOf(token: string): string | null {
+  try {
+    const aud = decodeJwt(token).aud;
+    return typeof aud === "string" ? aud : null;
+  } catch {
+    return null;
+  }
+}
+
+export const isApiKeyGrantToken = (token: string) => audienceOf(token) === ACCESS_AUDIENCE;
+
+/** The campaign-publisher principal of an API-key-grant access token (401 when it does not verify). */
+export async function verifyApiKeyGrantToken(env: Env, token: string): Promise<ApiKeyPrincipal> {
+  try {
+    return principalOf(await verify(env, token, ACCESS_AUDIENCE));
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw tokenExpired();
+    throw tokenInvalid();
+  }
+}
