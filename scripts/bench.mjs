@@ -11,6 +11,7 @@ import { bulkLoadLeads } from "./lib/bulk.mjs";
 import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
 import { load } from "./lib/load.mjs";
+import { measureParsers, parsersReport } from "./bench-parsers.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -358,6 +359,7 @@ function report(r) {
     const f = r.fanout;
     L.push(`${fmt(f.leads)} leads captured by agency (10 connections) → Convertr Connect to acme (${fmt(f.forwarded)} arrived) → acme's QA → ${fmt(f.callbacks)} signed callbacks delivered to agency in ${fmt(f.seconds, 1)} s${f.complete ? "" : " (**incomplete at the limit**)"}: **${fmt(f.callbacksPerSecond, 1)} callbacks/s** (first delivery created → last delivered). Same-run baseline: processing alone ${fmt(d.processing ? d.processing.processed / d.processing.seconds : null, 1)} leads/s.`, "");
   }
+  L.push("## 5. Integration response parsers on hostile 1 MiB bodies (`scripts/bench-parsers.mjs`)", "", parsersReport(r.parsers), "");
   return L.join("\n");
 }
 
@@ -384,6 +386,8 @@ async function main() {
   }
   log("demo pair: sync-tag fan-out");
   r.fanout = await fanoutPhase(script);
+  log("response parsers on hostile bodies");
+  r.parsers = measureParsers();
   const text = report(r);
   console.log(text);
   mkdirSync(join(ROOT, ".bench"), { recursive: true });

@@ -7,13 +7,30 @@ export type ResponseType = (typeof RESPONSE_TYPES)[number];
 
 export class ResponseParseError extends Error {}
 
+/** Deeper XML elements, or JSON arrays and objects, are refused: they are walked recursively. */
+export const MAX_NESTING = 100;
+
 const splitPath = (key: string) => key.split(/[./]/).filter(Boolean);
 
 function scalar(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
+  // JSON.stringify recurses: a value nested half a million deep would run out of stack.
+  if (nestedDeeperThan(v, MAX_NESTING)) throw new ResponseParseError(`The response value is nested more than ${MAX_NESTING} deep.`);
   return JSON.stringify(v);
+}
+
+/** Whether a parsed JSON value has more than `limit` levels of arrays and objects (no recursion). */
+function nestedDeeperThan(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 // ------------------------------------------------------------------ JSON
@@ -55,10 +72,12 @@ function decodeEntities(s: string): string {
   });
 }
 
+
 /**
  * A small, strict-enough XML reader for API responses: elements, attributes, text, CDATA;
  * declarations, comments, processing instructions and DOCTYPE are skipped. No entity expansion
- * beyond the five predefined ones and character references, so no billion-laughs.
+ * beyond the five predefined ones and character references, so no billion-laughs; at most
+ * MAX_NESTING levels of elements.
  */
 export function parseXml(body: string): XmlElement {
   const root: XmlElement = { name: "#document", attributes: {}, children: [], text: "" };
@@ -79,7 +98,10 @@ export function parseXml(body: string): XmlElement {
       }
       const el: XmlElement = { name: m[3], attributes, children: [], text: "" };
       top.children.push(el);
-      if (!m[5]) stack.push(el);
+      if (!m[5]) {
+        if (stack.length > MAX_NESTING) throw new ResponseParseError(`Elements are nested more than ${MAX_NESTING} deep.`);
+        stack.push(el);
+      }
     } else if (m[6] !== undefined) top.text += decodeEntities(m[6]);
     else if (m[7] !== undefined) throw new ResponseParseError("Malformed XML: stray '<'.");
   }
@@ -141,8 +163,10 @@ function textValue(body: string, key: string, delimiter: string): string | null 
     .map((e) => e.trim())
     .filter((e) => e !== "");
   for (const e of entries) {
-    const m = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(e);
-    if (m && m[1] === key) return m[2]!;
+    // A scan for the first separator: "a", a megabyte of spaces and "b" made the former
+    // /^([^=:]+?)\s*[=:]\s*(.*)$/ backtrack quadratically.
+    const sep = e.search(/[=:]/);
+    if (sep > 0 && e.slice(0, sep).trimEnd() === key) return e.slice(sep + 1).trimStart();
   }
   if (/^\d+$/.test(key)) return entries[Number(key)] ?? null;
   return null;
