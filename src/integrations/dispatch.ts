@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import type { ProcessrMessage } from "../processr/messages";
 import type { IntegrationOutcome } from "../processr/types";
+import { deliveryNote } from "./delivery-outcome";
 import { withHostSlot } from "./host-limiter";
 import { integrationJobs } from "./index";
 import { loadIntegrationLead } from "./lead-values";
@@ -231,18 +232,22 @@ async function finish(env: Env, job: JobRow, leadId: number, outcome: Exclude<In
   const now = Date.now();
   const message = truncate(outcome.message, 1000);
   const delivered = outcome.status === "delivered";
+  const note = deliveryNote(job.type, delivered, job.label, message);
   const pending = `EXISTS (SELECT 1 FROM integration_deliveries WHERE lead_id = ?1 AND campaign_processr_job_id = ?2 AND status = 'pending')`;
   const stmts = [
+    // The CRM's answer is the admin-only detail; the message and the note are the generic line.
     env.DB.prepare(
-      `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, score, started_ts, finished_ts)
-       SELECT ?1, ?2, ?3, ?4, 0, ?5, ?5 WHERE ${pending}
-       ON CONFLICT (lead_id, campaign_processr_job_id) DO UPDATE SET status = excluded.status, message = excluded.message, finished_ts = excluded.finished_ts`,
-    ).bind(leadId, job.id, delivered ? "passed" : "failed", message, now),
-    env.DB.prepare(`INSERT INTO lead_notes (lead_id, author, note) SELECT ?1, ?3, ?4 WHERE ${pending}`).bind(
+      `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, detail, score, started_ts, finished_ts)
+       SELECT ?1, ?2, ?3, ?4, ?6, 0, ?5, ?5 WHERE ${pending}
+       ON CONFLICT (lead_id, campaign_processr_job_id) DO UPDATE SET
+         status = excluded.status, message = excluded.message, detail = excluded.detail, finished_ts = excluded.finished_ts`,
+    ).bind(leadId, job.id, delivered ? "passed" : "failed", note.note, now, message),
+    env.DB.prepare(`INSERT INTO lead_notes (lead_id, author, note, reason) SELECT ?1, ?3, ?4, ?5 WHERE ${pending}`).bind(
       leadId,
       job.id,
-      `integration:${job.type}`,
-      `${delivered ? "Delivered by" : "Delivery failed:"} ${job.label}: ${message}`,
+      note.author,
+      note.note,
+      note.reason,
     ),
   ];
   if (delivered) {

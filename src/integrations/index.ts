@@ -9,3 +9,6 @@ export const integrationJobs: Record<string, OutboundIntegrationJob<any>> = {
   [convertrConnect.type]: convertrConnect,
   [httpIntegration.type]: httpIntegration,
 };
+
+/** Whether a campaign_processr_jobs.type is an integration (a delivery to the client) rather than a QA check. */
+export const isIntegrationJobType = (type: string) => Object.hasOwn(integrationJobs, type);

@@ -9,7 +9,7 @@ import { delivery, insertJob, insertLead, providerLogs } from "./helpers";
 const config = { name: "CRM", url: "https://crm.example.test/in" };
 
 async function notes(leadId: number) {
-  const { results } = await env.DB.prepare("SELECT author, note FROM lead_notes WHERE lead_id = ? ORDER BY id").bind(leadId).all();
+  const { results } = await env.DB.prepare("SELECT author, note, reason FROM lead_notes WHERE lead_id = ? ORDER BY id").bind(leadId).all();
   return results;
 }
 
@@ -26,11 +26,11 @@ describe("dead-lettered integrate messages", () => {
       expect(res.explicitAcks).toHaveLength(1);
     }
     expect(await delivery(lead.id, jobId)).toMatchObject({ status: "failed", last_error: reason, attempts: 2 });
-    const result = await env.DB.prepare("SELECT status, message FROM processr_job_leads WHERE lead_id = ? AND campaign_processr_job_id = ?")
+    const result = await env.DB.prepare("SELECT status, message, detail FROM processr_job_leads WHERE lead_id = ? AND campaign_processr_job_id = ?")
       .bind(lead.id, jobId)
       .first();
-    expect(result).toEqual({ status: "failed", message: reason });
-    expect(await notes(lead.id)).toEqual([{ author: "integration:http_integration", note: `Delivery failed: CRM: ${reason}` }]);
+    expect(result).toEqual({ status: "failed", message: "Not delivered to the client.", detail: reason });
+    expect(await notes(lead.id)).toEqual([{ author: "integration:http_integration", note: "Not delivered to the client.", reason: `CRM: ${reason}` }]);
     expect((await providerLogs(lead.id)).map((l) => [l.level, l.message])).toEqual([["error", reason]]);
   });
 

@@ -126,9 +126,10 @@ describe("integration dispatch", () => {
     expect(d.status).toBe("failed");
     expect(d.last_error).toContain("HTTP 400: Validation Failed");
     expect(d.last_error).toContain("This form should not contain extra fields.");
-    const note = await env.DB.prepare("SELECT author, note FROM lead_notes WHERE lead_id = ? ORDER BY id DESC").bind(leadId).first<{ author: string; note: string }>();
+    const note = await env.DB.prepare("SELECT author, note, reason FROM lead_notes WHERE lead_id = ? ORDER BY id DESC").bind(leadId).first<{ author: string; note: string; reason: string }>();
     expect(note!.author).toBe("integration:convertr_connect");
-    expect(note!.note).toContain("Validation Failed");
+    expect(note!.note).toBe("Not delivered to the client.");
+    expect(note!.reason).toContain("Validation Failed");
     // Final: a later copy of the message does not call again.
     await handleIntegrateMessage(e, msg);
     expect(calls).toHaveLength(1);

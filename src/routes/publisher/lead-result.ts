@@ -6,6 +6,8 @@ import { campaignProcessrJobs, leads, processrJobLeads } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../errors";
 import { isoTs } from "../../http/iso-time";
+import { isIntegrationJobType } from "../../integrations";
+import { DELIVERY_LABEL } from "../../integrations/delivery-outcome";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../../processr/types";
 import { assertActsFor, idParam } from "./access";
 
@@ -33,8 +35,8 @@ leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true 
       .where(and(eq(leads.id, leadId), eq(leads.publisherId, publisherId), isNull(leads.deletedTs))),
     db
       .select({
-        jobId: processrJobLeads.campaignProcessrJobId, label: campaignProcessrJobs.label,
-        status: processrJobLeads.status, score: processrJobLeads.score, message: processrJobLeads.message,
+        jobId: processrJobLeads.campaignProcessrJobId, type: campaignProcessrJobs.type, label: campaignProcessrJobs.label,
+        status: processrJobLeads.status, score: processrJobLeads.score, message: processrJobLeads.message, detail: processrJobLeads.detail,
       })
       .from(processrJobLeads)
       .innerJoin(campaignProcessrJobs, eq(campaignProcessrJobs.id, processrJobLeads.campaignProcessrJobId))
@@ -47,6 +49,10 @@ leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true 
 
   // The QA outcome exists once the Processr has flagged the lead.
   const flagged = l.flag !== null;
+  // An integration job's label names the client's CRM, and a result's detail quotes it: admins only.
+  const admin = p.kind === "user" && p.role === "admin";
+  const results = jobs.map(({ type, detail, ...j }) =>
+    admin ? { ...j, detail } : isIntegrationJobType(type) ? { ...j, label: DELIVERY_LABEL } : j);
   return c.json({
     leadId: l.id,
     campaignId: l.campaignId,
@@ -60,8 +66,8 @@ leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true 
     maxScore: flagged ? l.maxScore : null,
     hardfail: flagged ? l.hardfail : null,
     overAllocation: l.overAllocation,
-    reasons: jobs.filter((j) => j.status === "failed").map((j) => ({ jobId: j.jobId, label: j.label, message: j.message })),
-    jobs,
+    reasons: results.filter((j) => j.status === "failed").map((j) => ({ jobId: j.jobId, label: j.label, message: j.message })),
+    jobs: results,
     createdTs: isoTs(l.createdTs),
     updatedTs: isoTs(l.updatedTs),
   });

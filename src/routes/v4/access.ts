@@ -20,5 +20,11 @@ export const onCampaign = (ctx: Ctx, campaignId: SQLiteColumn): SQL =>
 export const campaignLive = (campaignId: SQLiteColumn): SQL =>
   sql`EXISTS (SELECT 1 FROM campaigns c WHERE c.id = ${campaignId} AND c.deleted_ts IS NULL)`;
 
+/** Field options for what only admins read (documented so in docs.jsonld): `what` says what it is. */
+export const adminsOnly = (what: string) => ({ adminOnly: true, description: `${what} (admins only).` });
+
+/** The client's commercial terms (payouts, contract, billing). */
+export const commercialTerms = adminsOnly("The client's commercial terms");
+
 /** LeadFlag / LeadQaResult ids (fixed; documented in the README). */
 export const FLAG_IDS = { Valid: 1, Invalid: 2, Caution: 3, Test: 4 } as const;

@@ -10,7 +10,7 @@ import { iri } from "../../hydra/jsonld";
 import { exact, intValue, orderFilter, stringValue } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { relation, unprocessable, violations } from "../../hydra/write";
-import { campaignLive, onCampaign } from "./access";
+import { adminsOnly, campaignLive, onCampaign } from "./access";
 
 // /api/v4/campaign-processr-jobs: the QA and integration jobs of a campaign. The type must be a
 // registered job (src/processr/jobs, src/integrations) and the config must parse with its schema.
@@ -59,6 +59,8 @@ const writes = tableWrites({
 });
 
 const w = { writable: true };
+// How the client scores leads is the client's business, like its commercial terms.
+const rules = adminsOnly("Part of the client's lead scoring rules");
 export const campaignProcessrJobResource = defineResource<Row>({
   type: "CampaignProcessrJob",
   path: "campaign-processr-jobs",
@@ -74,12 +76,12 @@ export const campaignProcessrJobResource = defineResource<Row>({
       const d = definition(j.type);
       return { id: d?.catalogueId ?? null, name: d?.name ?? j.type, kind: d?.kind ?? null };
     }, { description: "The job type: Convertr catalogue id (where it has one), name, kind (qa or integration)." }),
-    label: field("string", (j) => j.label, { ...w, required: true }),
-    score: field("integer", (j) => j.score, w),
-    hardfail: field("boolean", (j) => j.hardfail, w),
+    label: field("string", (j) => j.label, { ...w, ...rules, required: true }),
+    score: field("integer", (j) => j.score, { ...w, ...rules }),
+    hardfail: field("boolean", (j) => j.hardfail, { ...w, ...rules }),
     enabled: field("boolean", (j) => j.enabled, w),
     position: field("integer", (j) => j.position, w),
-    config: field("json", (j) => j.config, { ...w, adminOnly: true }),
+    config: field("json", (j) => j.config, { ...w, ...adminsOnly("The job's settings, which for an integration include the client's CRM URL and credentials") }),
     createdTs: field("dateTime", (j) => isoTs(j.createdTs)),
     updatedTs: field("dateTime", (j) => isoTs(j.updatedTs)),
   },

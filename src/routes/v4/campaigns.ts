@@ -17,7 +17,7 @@ import { isoTs, mulDecimal, toBase } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { customFilter, dateFilter, enumValue, exact, type Filter, inList, intValue, orderFilter, partial, stringValue } from "../../hydra/query";
 import { type Ctx, defineResource, field, type Range } from "../../hydra/resource";
-import { onCampaign } from "./access";
+import { commercialTerms, onCampaign } from "./access";
 import { activePublishersSql, baseRevenueSql, type LeadFigures, publisherFigures, revenueSql, stat, statOrder, statusSql } from "./campaign-sql";
 import { campaignCreate, campaignDelete, campaignUpdate } from "./campaigns-write";
 
@@ -97,7 +97,7 @@ const billable = (c: Campaign, x: Extra) => x.stats.get(c.id)?.billableLeads ?? 
 const revenue = (c: Campaign, x: Extra) => mulDecimal(c.payoutAmount, billable(c, x));
 const userIri = (id: number | null) => (id === null ? null : iri("users", id));
 // The client's commercial terms and contract with the advertiser: not for publisher users.
-const terms = { adminOnly: true, description: "The client's commercial terms (admins only)." };
+const terms = commercialTerms;
 const adminOrder = (expr: SQL) => (ctx: Ctx) => (ctx.isAdmin ? expr : undefined);
 
 const LEAD_FIGURES = [

@@ -3,9 +3,12 @@ import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { dateFilter, exact, intValue, orderFilter } from "../../hydra/query";
 import { defineResource, field } from "../../hydra/resource";
+import { isDeliveryNote } from "../../integrations/delivery-outcome";
 import { leadVisible } from "./access";
 
-// GET /api/v4/lead-notes: status, delivery and data changes of a lead (the Notes tab).
+// GET /api/v4/lead-notes: status, delivery and data changes of a lead (the Notes tab). A
+// delivery's note is a generic outcome line; its reason names the client's integration and quotes
+// its CRM's answer, so only admins read it.
 type Row = typeof leadNotes.$inferSelect;
 
 export const leadNoteResource = defineResource<Row>({
@@ -23,7 +26,9 @@ export const leadNoteResource = defineResource<Row>({
     note: field("string", (n) => n.note),
     fromFlag: field("string", (n) => n.fromFlag),
     toFlag: field("string", (n) => n.toFlag),
-    reason: field("string", (n) => n.reason),
+    reason: field("string", (n, _x, ctx) => (ctx.isAdmin || !isDeliveryNote(n) ? n.reason : null), {
+      description: "Why; for a delivery, the job and the client's answer (admins only).",
+    }),
     createdTs: field("dateTime", (n) => isoTs(n.createdTs)),
   },
   filters: [

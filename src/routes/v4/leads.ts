@@ -10,7 +10,7 @@ import { relation, unprocessable } from "../../hydra/write";
 import { transitionLead } from "../../leads/client";
 import { leadEmailLower } from "../../processr/job-context";
 import type { TransitionRequest } from "../../leads/types";
-import { FLAG_IDS } from "./access";
+import { commercialTerms, FLAG_IDS } from "./access";
 
 // GET /api/v4/leads[/{id}] (seed 004's Lead), PATCH (flag change, merge-patch) and DELETE (soft).
 // Status changes go through the lead's Durable Object only (transitionLead).
@@ -72,7 +72,8 @@ const str = (get: (l: Lead) => string | null, description?: string) =>
   field<Lead, Extra>("string", (l) => get(l), { nullable: true, description });
 const bool = (get: (l: Lead) => boolean, description?: string) => field<Lead, Extra>("boolean", (l) => get(l), { description });
 const int = (get: (l: Lead) => number, description?: string) => field<Lead, Extra>("integer", (l) => get(l), { description });
-const money = (get: (l: Lead, x: Extra) => string, description?: string) => field<Lead, Extra>("money", get, { description });
+const money = (get: (l: Lead, x: Extra) => string, opts: { adminOnly?: boolean; description?: string } = {}) =>
+  field<Lead, Extra>("money", get, opts);
 
 const patchSchema = z
   .object({
@@ -128,9 +129,9 @@ export const leadResource = defineResource<Lead, Extra>({
     maxScore: int((l) => l.maxScore),
     baseCurrencyPublisherPayout: money((l, x) => toBase(l.publisherPayout, x.rate.get(l.campaignId) ?? "1")),
     publisherPayout: money((l) => l.publisherPayout),
-    baseCurrencyAdvertiserPayout: money((l, x) => toBase(l.advertiserPayout, x.rate.get(l.campaignId) ?? "1")),
-    advertiserPayout: money((l) => l.advertiserPayout),
-    advertiserBillable: bool((l) => l.advertiserBillable),
+    baseCurrencyAdvertiserPayout: money((l, x) => toBase(l.advertiserPayout, x.rate.get(l.campaignId) ?? "1"), commercialTerms),
+    advertiserPayout: money((l) => l.advertiserPayout, commercialTerms),
+    advertiserBillable: field("boolean", (l) => l.advertiserBillable, commercialTerms),
     publisherBillable: bool((l) => l.publisherBillable),
     leadData: field({ embedMany: "LeadData" }, (l, x) =>
       (x.data.get(l.id) ?? []).map((d) => ({ "@id": iri("lead-datas", d.id), "@type": "LeadData", name: d.name, value: d.value })),

@@ -1,13 +1,15 @@
 import { sql } from "drizzle-orm";
-import { LOG_TYPES, logs } from "../../db/schema";
+import { LOG_TYPES, type LogType, logs } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { dateFilter, enumValue, exact, intValue, orderFilter, stringValue } from "../../hydra/query";
 import { defineResource, field } from "../../hydra/resource";
-import { leadVisible } from "./access";
+import { adminsOnly, leadVisible } from "./access";
 
 // GET /api/v4/logs: Processr logs (type=processr) and provider logs (type=provider), the two log
-// tabs of the Lead Data dialog. Publisher users see only logs of their own leads.
+// tabs of the Lead Data dialog. Provider logs hold the client's CRM URLs, credentials and answers,
+// and a log's context the jobs' scores and rules: admins only. Publisher users see the Processr
+// logs of their own leads, without context.
 type Row = typeof logs.$inferSelect;
 
 export const logResource = defineResource<Row>({
@@ -26,7 +28,7 @@ export const logResource = defineResource<Row>({
       r.campaignProcessrJobId === null ? null : iri("campaign-processr-jobs", r.campaignProcessrJobId)),
     level: field("string", (r) => r.level),
     message: field("string", (r) => r.message),
-    context: field("json", (r) => r.context ?? null, { description: "Structured detail: provider request and response, job outcome, duration." }),
+    context: field("json", (r) => r.context ?? null, adminsOnly("Structured detail: provider request and response, job score and rules, duration")),
     createdTs: field("dateTime", (r) => isoTs(r.createdTs)),
   },
   filters: [
@@ -40,5 +42,5 @@ export const logResource = defineResource<Row>({
   ],
   // Admins also see logs that belong to no lead (e.g. a provider test call); others only their leads'.
   base: (ctx) => (ctx.isAdmin ? sql`(${logs.leadId} IS NULL OR ${leadVisible(ctx, logs.leadId)})` : leadVisible(ctx, logs.leadId)),
-  scope: () => undefined,
+  scope: () => sql`${logs.type} = ${"processr" satisfies LogType}`,
 });

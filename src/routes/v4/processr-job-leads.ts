@@ -3,9 +3,10 @@ import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { enumValue, exact, intValue, orderFilter } from "../../hydra/query";
 import { defineResource, field } from "../../hydra/resource";
-import { leadVisible } from "./access";
+import { adminsOnly, leadVisible } from "./access";
 
-// GET /api/v4/processr-job-leads: each Processr job's result on a lead (the Job Details tab).
+// GET /api/v4/processr-job-leads: each Processr job's result on a lead (the Job Details tab). The
+// message is for everybody; the detail (a CRM's answer to a delivery) for admins only.
 type Row = typeof processrJobLeads.$inferSelect;
 
 export const processrJobLeadResource = defineResource<Row>({
@@ -21,6 +22,7 @@ export const processrJobLeadResource = defineResource<Row>({
     campaignProcessrJob: field({ link: "CampaignProcessrJob" }, (r) => iri("campaign-processr-jobs", r.campaignProcessrJobId)),
     status: field("string", (r) => r.status, { description: "passed, failed or not_run" }),
     message: field("string", (r) => r.message),
+    detail: field("string", (r) => r.detail, { ...adminsOnly("What the result says beyond its message, e.g. the client's CRM's answer"), nullable: true }),
     score: field("integer", (r) => r.score),
     startedTs: field("dateTime", (r) => isoTs(r.startedTs)),
     finishedTs: field("dateTime", (r) => isoTs(r.finishedTs)),
