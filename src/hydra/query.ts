@@ -168,12 +168,13 @@ export function customFilter(mappings: Mapping[], where: (q: QueryParams) => SQL
 
 /** The ORDER BY of a request: order[...] parameters in the order given, then the id for stable pages. */
 export function orderBy(q: QueryParams, filters: Filter[], id: SQLiteColumn | SQL, fallback: SQL[] = [], ctx?: Ctx): SQL[] {
-  const known: Record<string, OrderExpr> = Object.assign({}, ...filters.map((f) => f.order ?? {}));
+  // A Map of the declared properties only: order[constructor] must not find Object.prototype's.
+  const known = new Map(filters.flatMap((f) => Object.entries(f.order ?? {})));
   const out: SQL[] = [];
   for (const [key, raw] of q.entries) {
     const m = /^order\[(.+)\]$/.exec(key);
     if (!m) continue;
-    const declared = known[m[1]!];
+    const declared = known.get(m[1]!);
     const expr: SQLWrapper | undefined = typeof declared === "function" ? (ctx ? declared(ctx) : undefined) : declared;
     if (!expr) continue; // API Platform ignores orderings it does not offer
     const dir = raw.toLowerCase();
