@@ -1,6 +1,6 @@
 import { fetchHydra, hydraDataProvider } from "@api-platform/admin";
 import { parseHydraDocumentation } from "@api-platform/api-doc-parser";
-import { authHeaders } from "./session";
+import { authHeaders, currentAuthHeaders } from "./session";
 
 /** The v4 API on the console's own origin (the Worker serves both). */
 export const ENTRYPOINT = `${window.location.origin}/api/v4`;
@@ -13,19 +13,58 @@ export const httpClient: typeof fetchHydra = async (url, options = {}) => {
 };
 
 /**
- * API Platform Admin's Hydra data provider. The documentation parser gets the same bearer header,
- * which it also sends for every JSON-LD @context it expands.
+ * API Platform Admin's Hydra data provider. The documentation parser gets the same bearer header
+ * (for every JSON-LD @context it expands, too) as a function: it keeps its options and calls them
+ * again after sign-in, when it reads a collection's search filters.
  */
-export const dataProvider = hydraDataProvider({
+const hydra = hydraDataProvider({
   entrypoint: ENTRYPOINT,
   httpClient,
   mercure: false,
-  apiDocumentationParser: async (entrypoint, options = {}) =>
-    parseHydraDocumentation(entrypoint, { ...options, headers: await authHeaders() }),
+  apiDocumentationParser: async (entrypoint, options = {}) => {
+    await authHeaders(); // refreshes the token first when it is close to expiry
+    return parseHydraDocumentation(entrypoint, { ...options, headers: currentAuthHeaders });
+  },
 });
+
+/**
+ * Filters the API offers only in their list form (`status[]=…`): API Platform Admin would send a
+ * react-admin filter `status` as `status=…`, so such keys are renamed before the request.
+ */
+const LIST_ONLY_FILTERS = new Map<string, ReadonlySet<string>>([["campaigns", new Set(["status"])]]);
+
+function listFilters(resource: string, filter: Record<string, unknown> = {}) {
+  const listOnly = LIST_ONLY_FILTERS.get(resource);
+  if (!listOnly) return filter;
+  return Object.fromEntries(Object.entries(filter).map(([k, v]) => [listOnly.has(k) ? `${k}[]` : k, v]));
+}
+
+export const dataProvider: typeof hydra = {
+  ...hydra,
+  getList: (resource, params) => hydra.getList(resource, { ...params, filter: listFilters(resource, params.filter) }),
+};
 
 /** A plain JSON-LD GET of the v4 API for screens the generated ones do not cover (e.g. statistics). */
 export async function getJsonLd<T>(path: string): Promise<T> {
   const { json } = await httpClient(new URL(path, window.location.origin));
   return json as T;
+}
+
+/** A Hydra collection's members (either prefix form) and total. */
+export interface Collection<T> {
+  member: T[];
+  totalItems: number;
+}
+
+export async function getCollection<T>(path: string): Promise<Collection<T>> {
+  const json = await getJsonLd<Record<string, unknown>>(path);
+  return {
+    member: (json["hydra:member"] ?? json.member ?? []) as T[],
+    totalItems: Number(json["hydra:totalItems"] ?? json.totalItems ?? 0),
+  };
+}
+
+/** A query string with repeated `name[]` parameters for a list of values (Hydra's array filters). */
+export function listQuery(name: string, values: (string | number)[]) {
+  return values.map((v) => `${encodeURIComponent(`${name}[]`)}=${encodeURIComponent(String(v))}`).join("&");
 }

@@ -112,10 +112,19 @@ export async function freshSession(now = Date.now()): Promise<Session | null> {
   return refreshing;
 }
 
-/** The Authorization header of the current session (refreshed first when close to expiry). */
-export async function authHeaders(): Promise<Headers> {
-  const session = await freshSession();
+function headersOf(session: Session | null): Headers {
   const headers = new Headers({ Accept: "application/ld+json" });
   if (session) headers.set("Authorization", `Bearer ${session.accessToken}`);
   return headers;
 }
+
+/** The Authorization header of the current session (refreshed first when close to expiry). */
+export async function authHeaders(): Promise<Headers> {
+  return headersOf(await freshSession());
+}
+
+/**
+ * The Authorization header of the stored session, read at call time: for the documentation
+ * parser, which keeps its options and reuses them later (e.g. for a collection's search filters).
+ */
+export const currentAuthHeaders = (): Headers => headersOf(readSession());
