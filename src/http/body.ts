@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { ApiError } from "../errors";
+import { readLimited } from "./read-limited";
 
 // Bodies larger than this are refused before parsing (lead capture has its own, smaller limits).
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -14,17 +15,9 @@ export function bodyKind(c: Context): BodyKind | null {
   return null;
 }
 
-/** Reads the raw body with a size limit (413 past it), whatever Content-Length claims. */
+/** Reads the raw body as UTF-8 text with a size limit (413 past it), whatever Content-Length claims. */
 export async function readBodyText(c: Context, limit = MAX_BODY_BYTES): Promise<string> {
-  const declared = Number(c.req.header("Content-Length") ?? "0");
-  if (declared > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
-  const buf = await c.req.arrayBuffer();
-  if (buf.byteLength > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buf);
-  } catch {
-    throw new ApiError("BAD_REQUEST", "Request body is not valid UTF-8.");
-  }
+  return decodeUtf8(await readBodyBytes(c, limit));
 }
 
 /**
@@ -41,14 +34,7 @@ export async function readFlatFields(c: Context, limit = MAX_BODY_BYTES): Promis
   }
   const type = (c.req.header("Content-Type") ?? "").toLowerCase();
   if (type.startsWith("multipart/form-data")) {
-    const declared = Number(c.req.header("Content-Length") ?? "0");
-    if (declared > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
-    let form: FormData;
-    try {
-      form = await c.req.raw.clone().formData();
-    } catch {
-      throw new ApiError("BAD_REQUEST", "Malformed multipart body.");
-    }
+    const form = await parseMultipart(c.req.header("Content-Type")!, await readBodyBytes(c, limit));
     return fromPairs([...form.entries()].map(([k, v]) => [k, typeof v === "string" ? v : null]));
   }
   const text = await readBodyText(c, limit);
@@ -94,13 +80,26 @@ function fromPairs(pairs: [string, string | null][]): Record<string, string> {
   return out;
 }
 
-/** The raw body bytes with a size limit (413 past it), whatever Content-Length claims. */
+/**
+ * The raw body bytes with a size limit (413 past it), whatever Content-Length claims: a declared
+ * length over the limit is refused unread, and the stream itself (chunked bodies have no length)
+ * is read only up to the limit, then cancelled.
+ */
 export async function readBodyBytes(c: Context, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
-  const declared = Number(c.req.header("Content-Length") ?? "0");
-  if (declared > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
-  const buf = new Uint8Array(await c.req.arrayBuffer());
-  if (buf.byteLength > limit) throw new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
-  return buf;
+  const tooLarge = () => new ApiError("PAYLOAD_TOO_LARGE", `Request body exceeds ${limit} bytes.`);
+  if (Number(c.req.header("Content-Length") ?? "0") > limit) throw tooLarge();
+  const { bytes, truncated } = await readLimited(c.req.raw.body, limit);
+  if (truncated) throw tooLarge();
+  return bytes;
+}
+
+/** multipart/form-data from bytes already read within the limit; 400 when malformed. */
+export async function parseMultipart(contentType: string, bytes: Uint8Array): Promise<FormData> {
+  try {
+    return await new Response(bytes, { headers: { "Content-Type": contentType } }).formData();
+  } catch {
+    throw new ApiError("BAD_REQUEST", "Malformed multipart body.");
+  }
 }
 
 /** Strict UTF-8 decoding: invalid byte sequences are a 400, never replaced. */

@@ -1,3 +1,5 @@
+import { readLimited } from "../http/read-limited";
+
 // Every outbound integration request: bounded in time and size, never following redirects (a
 // redirect could lead past the URL policy), and classified the Standard Webhooks way.
 
@@ -17,33 +19,6 @@ export type OutboundResult =
   | ({ ok: true } & OutboundResponse)
   | { ok: false; error: "timeout" | "network"; message: string; durationMs: number };
 
-async function readLimited(res: Response, limit: number): Promise<{ body: string; truncated: boolean }> {
-  if (!res.body) return { body: "", truncated: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > limit) {
-      chunks.push(value.subarray(0, limit - size));
-      truncated = true;
-      await reader.cancel();
-      break;
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return { body: new TextDecoder().decode(all), truncated };
-}
-
 export async function fetchOutbound(
   url: URL,
   init: RequestInit,
@@ -53,7 +28,8 @@ export async function fetchOutbound(
   const timeoutMs = opts.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
   try {
     const res = await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
-    const { body, truncated } = await readLimited(res, opts.maxBytes ?? MAX_RESPONSE_BYTES);
+    const { bytes, truncated } = await readLimited(res.body, opts.maxBytes ?? MAX_RESPONSE_BYTES);
+    const body = new TextDecoder().decode(bytes);
     return { ok: true, status: res.status, headers: res.headers, body, truncated, durationMs: Date.now() - started };
   } catch (e) {
     const name = e instanceof Error ? e.name : "";
@@ -65,6 +41,14 @@ export async function fetchOutbound(
       durationMs: Date.now() - started,
     };
   }
+}
+
+/**
+ * Whether a configured value may go into a request header: control characters other than tab
+ * (CR and LF above all, which would start another header) are refused when the config is saved.
+ */
+export function isSafeHeaderValue(value: string): boolean {
+  return !/[\x00-\x08\x0a-\x1f\x7f]/.test(value);
 }
 
 /** Seconds from a Retry-After header (delta-seconds or HTTP date), or null. */

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { ApiError } from "../errors";
-import { decodeUrlEncoded, decodeUtf8, parseJsonStrict, readBodyBytes } from "../http/body";
+import { decodeUrlEncoded, decodeUtf8, parseJsonStrict, parseMultipart, readBodyBytes } from "../http/body";
 
 // The body of a lead capture: `form[field]=…` pairs (url-encoded or multipart, nested brackets
 // allowed) or JSON `{"form":{…}}` (nested objects allowed), flattened to field names as Convertr
@@ -103,12 +103,7 @@ export async function readCaptureBody(c: Context): Promise<CaptureBody> {
     for (const [k, v] of decodeUrlEncoded(decodeUtf8(bytes))) out.addPair(k, v);
   } else if (isMultipart) {
     decodeUtf8(bytes); // file parts are refused below; text parts must be valid UTF-8
-    let form: FormData;
-    try {
-      form = await new Response(bytes, { headers: { "Content-Type": c.req.header("Content-Type")! } }).formData();
-    } catch {
-      throw bad("Malformed multipart body.");
-    }
+    const form = await parseMultipart(c.req.header("Content-Type")!, bytes);
     for (const [k, v] of form.entries()) {
       if (typeof v !== "string") throw bad(`Field "${k}" must be a string, not a file.`);
       out.addPair(k, v);

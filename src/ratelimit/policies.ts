@@ -5,7 +5,8 @@ import { sha256Hex, timingSafeEqual } from "../auth/crypto";
 import { verifyAccessToken } from "../auth/tokens";
 import { isVerifiedKey } from "../auth/verified-keys";
 import type { AppEnv, Env } from "../env";
-import { bodyKind, MAX_BODY_BYTES } from "../http/body";
+import { bodyKind, MAX_BODY_BYTES, parseMultipart } from "../http/body";
+import { readLimited } from "../http/read-limited";
 import { webhookKey } from "../routes/campaign-webhook/auth";
 import { presentedWebhookKey } from "../routes/webhooks/common";
 
@@ -127,14 +128,15 @@ async function bodyUsernameOf(c: Context<AppEnv>): Promise<string | null> {
   const kind = bodyKind(c);
   if (kind === null) return null;
   try {
-    const req = c.req.raw.clone();
-    // arrayBuffer, not text(): workerd warns when text() reads a form body.
-    const text = async () => new TextDecoder().decode(await req.arrayBuffer());
+    // A clone read only up to the body limit: a chunked body has no Content-Length to check first.
+    const { bytes, truncated } = await readLimited(c.req.raw.clone().body, MAX_BODY_BYTES);
+    if (truncated) return null;
+    const text = () => new TextDecoder().decode(bytes);
     let value: unknown;
-    if (kind === "json") value = (JSON.parse(await text()) as Record<string, unknown> | null)?.username;
+    if (kind === "json") value = (JSON.parse(text()) as Record<string, unknown> | null)?.username;
     else if ((c.req.header("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
-      value = (await req.formData()).get("username");
-    } else value = new URLSearchParams(await text()).get("username");
+      value = (await parseMultipart(c.req.header("Content-Type")!, bytes)).get("username");
+    } else value = new URLSearchParams(text()).get("username");
     return typeof value === "string" && value !== "" ? value : null;
   } catch {
     return null;
