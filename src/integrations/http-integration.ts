@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Env } from "../env";
 import type { IntegrationOutcome, JobLead } from "../processr/types";
 import { leadFieldValue } from "./lead-values";
-import { fetchOutbound, isTransientStatus, retryAfterMs } from "./outbound-fetch";
+import { fetchOutbound, isSafeHeaderValue, isTransientStatus, retryAfterMs } from "./outbound-fetch";
 import { checkOutboundUrl, OutboundUrlError, redactUrl } from "./outbound-url";
 import { logProviderCall, truncate } from "./provider-log";
 import { INTEGRATOR_LABELS, INTEGRATORS, jsonBody, PRESET_DEFAULTS, presetUrl, rawPairs } from "./integrator-presets";
@@ -28,6 +28,8 @@ export function parseHeaderLines(lines: string): [string, string][] {
     const colon = line.indexOf(":");
     const name = colon < 0 ? "" : line.slice(0, colon).trim();
     if (!HEADER_NAME.test(name)) throw new Error(`"${truncate(line, 60)}" is not a "Name: value" header line.`);
+    // A CR or LF would split the value into another header (request smuggling); refused on save.
+    if (!isSafeHeaderValue(line)) throw new Error(`The header "${name}" has a line break or control character in its value.`);
     if (!IGNORED_HEADERS.has(name.toLowerCase())) out.push([name, line.slice(colon + 1).trim()]);
   }
   return out;

@@ -52,15 +52,28 @@ function v6Groups(ip: string): number[] | null {
   return groups;
 }
 
+/**
+ * IPv6 forms that carry an IPv4 address a gateway may translate or tunnel to: IPv4-compatible
+ * (::a.b.c.d), IPv4-mapped (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d), NAT64
+ * (64:ff9b::/96 and the local-use 64:ff9b:1::/48), 6to4 (2002::/16) and Teredo (2001::/32).
+ * They are all refused, whatever IPv4 address they carry: a public IPv4 target can be named as
+ * itself, and judging the embedded address per form is where filters have been bypassed.
+ */
+function embedsIPv4(g: number[]): boolean {
+  const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
+  // ::a.b.c.d with a.b above 0 (below it are :: and ::1, refused as such).
+  if (zeroUpTo(5) && ((g[5] === 0 && g[6] !== 0) || g[5] === 0xffff)) return true;
+  if (zeroUpTo(4) && g[4] === 0xffff && g[5] === 0) return true;
+  if (g[0] === 0x64 && g[1] === 0xff9b && (g[2] === 0 || g[2] === 1)) return true;
+  return g[0] === 0x2002 || (g[0] === 0x2001 && g[1] === 0);
+}
+
 function isPrivateV6(ip: string): boolean {
   const g = v6Groups(ip);
   if (!g) return true; // unparseable literal: refuse rather than guess
   const allZeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
-  if (allZeroUpTo(7) && (g[7] === 0 || g[7] === 1)) return true; // :: and ::1
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible and NAT64 (64:ff9b::/96): judge the embedded IPv4.
-  const embedded = `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
-  if (allZeroUpTo(5) && (g[5] === 0xffff || g[5] === 0)) return isPrivateV4(embedded);
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPrivateV4(embedded);
+  if (allZeroUpTo(6)) return true; // ::, ::1 and the rest of ::/96
+  if (embedsIPv4(g)) return true;
   if ((g[0]! & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
   if ((g[0]! & 0xffc0) === 0xfe80) return true; // link-local fe80::/10
   if ((g[0]! & 0xffc0) === 0xfec0) return true; // site-local (deprecated) fec0::/10
@@ -93,6 +106,10 @@ export function checkOutboundUrl(env: PolicyEnv, raw: string): URL {
   // Credentials belong in headers or the auth query string, where they are kept out of the logs.
   if (url.username || url.password) throw new OutboundUrlError("URLs must not carry user:password credentials.");
   if (isPrivateHost(url.hostname) && env.ALLOW_PRIVATE_OUTBOUND !== "true") {
+    const g = url.hostname.startsWith("[") ? v6Groups(url.hostname.slice(1, -1)) : null;
+    if (g && embedsIPv4(g)) {
+      throw new OutboundUrlError(`IPv6 addresses that embed an IPv4 address (${url.hostname}) are not allowed; give the IPv4 address itself.`);
+    }
     throw new OutboundUrlError(`Calls to private, loopback or link-local addresses (${url.hostname}) are not allowed.`);
   }
   return url;
