@@ -189,7 +189,16 @@ export function orderBy(q: QueryParams, filters: Filter[], id: SQLiteColumn | SQ
 export const MAX_ITEMS_PER_PAGE = 100;
 export const DEFAULT_ITEMS_PER_PAGE = 30;
 
-/** `page` (1-based) and `itemsPerPage` (default 30; above 100 it is clamped to 100, as API Platform does). */
+/**
+ * How deep a page may reach: page × itemsPerPage rows. An OFFSET makes the database walk every
+ * row before the page, so deeper pages cost more and more; past this, narrow with filters.
+ */
+export const MAX_PAGING_DEPTH = 10_000;
+
+/**
+ * `page` (1-based) and `itemsPerPage` (default 30; above 100 it is clamped to 100, as API Platform
+ * does); a 400 when page × itemsPerPage is past MAX_PAGING_DEPTH.
+ */
 export function paging(q: QueryParams): { page: number; itemsPerPage: number } {
   const num = (key: string, fallback: number) => {
     const raw = q.one(key);
@@ -197,7 +206,15 @@ export function paging(q: QueryParams): { page: number; itemsPerPage: number } {
     if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw badFilter(key, "expected a positive integer");
     return Number(raw);
   };
-  return { page: num("page", 1), itemsPerPage: Math.min(num("itemsPerPage", DEFAULT_ITEMS_PER_PAGE), MAX_ITEMS_PER_PAGE) };
+  const page = num("page", 1);
+  const itemsPerPage = Math.min(num("itemsPerPage", DEFAULT_ITEMS_PER_PAGE), MAX_ITEMS_PER_PAGE);
+  if (page * itemsPerPage > MAX_PAGING_DEPTH) {
+    throw badFilter(
+      "page",
+      `page × itemsPerPage may be at most ${MAX_PAGING_DEPTH} (page ${Math.floor(MAX_PAGING_DEPTH / itemsPerPage)} at ${itemsPerPage} per page); narrow the collection with filters to reach older items`,
+    );
+  }
+  return { page, itemsPerPage };
 }
 
 /** hydra:search, listing every variable the resource's filters take. */
