@@ -80,7 +80,10 @@ export async function postAuth<T>(path: string, body: Record<string, string>, be
   const json = text ? JSON.parse(text) : {};
   if (!res.ok) {
     // The v4 API answers Hydra errors; the login and reset routes answer OAuth errors.
-    const description = json.error_description ?? json.detail ?? json["hydra:description"] ?? json.description;
+    const violations = (json.violations ?? []) as { propertyPath: string; message: string }[];
+    const description = violations.length
+      ? violations.map((v) => `${v.propertyPath}: ${v.message}`).join("; ")
+      : (json.error_description ?? json.detail ?? json["hydra:description"] ?? json.description);
     throw new AuthApiError(res.status, { error: json.error ?? json.title ?? "error", error_description: description, mfa_token: json.mfa_token });
   }
   return json as T;

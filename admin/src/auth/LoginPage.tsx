@@ -89,9 +89,9 @@ export function LoginPage() {
   const newPasswordFields = (
     <>
       <TextField label="New password" type="password" autoComplete="new-password" value={newPassword}
-        onChange={(e) => setNewPassword(e.target.value)} required helperText="At least 10 characters." />
+        onChange={(e) => setNewPassword(e.target.value)} helperText="At least 10 characters." />
       <TextField label="Repeat the new password" type="password" autoComplete="new-password" value={confirm}
-        onChange={(e) => setConfirm(e.target.value)} required />
+        onChange={(e) => setConfirm(e.target.value)} />
     </>
   );
 
@@ -102,9 +102,9 @@ export function LoginPage() {
         <Panel title="Sign in" busy={busy} error={error} info={info} submit="Sign in"
           onSubmit={() => run(() => finish({ username, password }))}>
           <TextField label="Username" autoComplete="username" value={username} autoFocus
-            onChange={(e) => setUsername(e.target.value)} required />
+            onChange={(e) => setUsername(e.target.value)} />
           <TextField label="Password" type="password" autoComplete="current-password" value={password}
-            onChange={(e) => setPassword(e.target.value)} required />
+            onChange={(e) => setPassword(e.target.value)} />
           <Link component="button" type="button" onClick={() => go({ kind: "forgot" })}>Forgot password?</Link>
         </Panel>
       );
@@ -114,7 +114,7 @@ export function LoginPage() {
         <Panel title="Security code" busy={busy} error={error} info={info} submit="Verify"
           onSubmit={() => run(() => finish({ username, password, mfaToken: step.mfaToken, mfaCode: code }))}>
           <TextField label="SMS code" value={code} autoFocus autoComplete="one-time-code"
-            slotProps={{ htmlInput: { inputMode: "numeric" } }} onChange={(e) => setCode(e.target.value.trim())} required />
+            slotProps={{ htmlInput: { inputMode: "numeric" } }} onChange={(e) => setCode(e.target.value.trim())} />
           <Link component="button" type="button" onClick={() => go({ kind: "password" })}>Back</Link>
         </Panel>
       );
@@ -144,7 +144,7 @@ export function LoginPage() {
             })
           }>
           <TextField label="Username" autoComplete="username" value={username} autoFocus
-            onChange={(e) => setUsername(e.target.value)} required />
+            onChange={(e) => setUsername(e.target.value)} />
           <Link component="button" type="button" onClick={() => go({ kind: "password" })}>Back to sign in</Link>
         </Panel>
       );
@@ -161,7 +161,7 @@ export function LoginPage() {
             })
           }>
           <TextField label="Reset code" value={code} autoFocus autoComplete="one-time-code"
-            slotProps={{ htmlInput: { inputMode: "numeric" } }} onChange={(e) => setCode(e.target.value.trim())} required />
+            slotProps={{ htmlInput: { inputMode: "numeric" } }} onChange={(e) => setCode(e.target.value.trim())} />
           {newPasswordFields}
         </Panel>
       );

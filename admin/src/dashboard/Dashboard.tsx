@@ -2,9 +2,8 @@ import {
   Alert, Box, Button, Card, CardContent, CardHeader, Chip, CircularProgress, Stack, Table, TableBody, TableCell,
   TableHead, TableRow, Typography,
 } from "@mui/material";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Link, Title } from "react-admin";
-import { ChronologyChart } from "./ChronologyChart";
 import { FLAG_COLUMNS } from "./flags";
 import { type Allocation, PAGE_SIZE, useCampaignPage, useChronology } from "./useDashboardData";
 
@@ -17,6 +16,9 @@ function allocationText(billable: number, a: Allocation | undefined) {
   const pct = a.cap === 0 ? 100 : Math.round((billable / a.cap) * 100);
   return `${billable} / ${a.cap} (${pct} %)`;
 }
+
+// recharts is loaded on demand, after the figures: it is not part of the console's first load.
+const ChronologyChart = lazy(() => import("./ChronologyChart").then((m) => ({ default: m.ChronologyChart })));
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -93,7 +95,11 @@ export function Dashboard() {
           {chronology.isFetching && <CircularProgress aria-label="Loading chronology" />}
           {chronology.error && <Alert severity="error">{errorText(chronology.error)}</Alert>}
           {chronology.data && chronology.data.length === 0 && <Typography>No leads yet.</Typography>}
-          {chronology.data && chronology.data.length > 0 && <ChronologyChart days={chronology.data} />}
+          {chronology.data && chronology.data.length > 0 && (
+            <Suspense fallback={<CircularProgress aria-label="Loading chart" />}>
+              <ChronologyChart days={chronology.data} />
+            </Suspense>
+          )}
         </CardContent>
       </Card>
     </Stack>
