@@ -10,6 +10,7 @@ import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../processr/types";
 import { bucketDelta, type LeadStatState, statisticsStatements } from "./statistics";
 import { isoTs } from "../http/iso-time";
 import { deliverDueCallbacks, nextCallbackDueTs, type StoredEventPayload } from "./sync-callbacks";
+import { MAX_SUBSCRIPTIONS_PER_LEAD } from "./types";
 import type {
   LeadEventType,
   LeadUpdateResult,
@@ -406,7 +407,7 @@ export class LeadObject extends DurableObject<Env> {
       return { ok: false, code: "INVALID_CALLBACK", message: 'The secret must be "whsec_" followed by 24 to 64 base64 bytes.' };
     }
     const db = this.env.DB;
-    const [leadRes, cpRes, existingRes, noteRes] = await db.batch([
+    const [leadRes, cpRes, existingRes, noteRes, activeRes] = await db.batch([
       db.prepare(`SELECT id, campaign_id, lead_hash, flag, deleted_ts FROM leads WHERE id = ?1`).bind(req.leadId),
       db.prepare(`SELECT campaign_id FROM campaign_publishers WHERE id = ?1`).bind(req.campaignPublisherId),
       db.prepare(
@@ -414,6 +415,7 @@ export class LeadObject extends DurableObject<Env> {
           WHERE lead_id = ?1 AND campaign_publisher_id = ?2 AND callback_url = ?3 AND disabled_ts IS NULL`,
       ).bind(req.leadId, req.campaignPublisherId, req.callbackUrl),
       db.prepare(`SELECT reason FROM lead_notes WHERE lead_id = ?1 AND to_flag IS NOT NULL ORDER BY id DESC LIMIT 1`).bind(req.leadId),
+      db.prepare(`SELECT count(*) AS n FROM sync_subscriptions WHERE lead_id = ?1 AND disabled_ts IS NULL`).bind(req.leadId),
     ]);
     const lead = leadRes!.results[0] as
       | { id: number; campaign_id: number; lead_hash: string; flag: Flag; deleted_ts: number | null }
@@ -428,6 +430,14 @@ export class LeadObject extends DurableObject<Env> {
       // The same subscriber asking again (a retried call): keep one subscription, take the new secret.
       await db.prepare(`UPDATE sync_subscriptions SET secret = ?2 WHERE id = ?1`).bind(existing.id, req.secret).run();
       return { ok: true, subscriptionId: existing.id };
+    }
+    // Each subscription is a callback per event: a bound on them bounds the calls one lead causes.
+    if ((activeRes!.results[0] as { n: number }).n >= MAX_SUBSCRIPTIONS_PER_LEAD) {
+      return {
+        ok: false,
+        code: "TOO_MANY_SUBSCRIPTIONS",
+        message: `A lead takes at most ${MAX_SUBSCRIPTIONS_PER_LEAD} sync subscriptions, and this one has them.`,
+      };
     }
     const now = Date.now();
     const deleted = lead.deleted_ts !== null;

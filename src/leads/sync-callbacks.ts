@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { isoTs } from "../http/iso-time";
 import { checkOutboundUrl, OutboundUrlError, redactUrl } from "../integrations/outbound-url";
+import { withHostSlot } from "../integrations/host-limiter";
 import { fetchOutbound, type OutboundResult, retryAfterMs } from "../integrations/outbound-fetch";
 import { logProviderCall } from "../integrations/provider-log";
 import { webhookHeaders } from "../webhooks/standard-webhooks";
@@ -18,6 +19,8 @@ import type { LeadEventPayload } from "./types";
 // - Per subscription the events go out in order: a later event waits while an earlier one is
 //   being retried (a receiver never sees Valid after the Invalid that followed it).
 // - Each attempt is a provider log line (status code, duration; never the secret).
+// - Attempts take a slot of the receiver host's limiter (concurrency and rate per minute, shared
+//   with integrations); without one the delivery waits, and that wait is not an attempt.
 
 /** Delay before attempt n+1 after n attempts (Svix's schedule): 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const RETRY_DELAYS_MS = [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
@@ -116,7 +119,16 @@ async function attempt(env: Env, leadId: number, row: PendingRow, now: number): 
     return "gave_up";
   }
   const headers = await webhookHeaders(row.secret, row.id, body, now);
-  const result = await fetchOutbound(url, { method: "POST", headers, body });
+  // The receiver's host shares the per-host limits of every outbound call (src/integrations/host-limiter.ts).
+  const slot = await withHostSlot(env, url.hostname, () => fetchOutbound(url, { method: "POST", headers, body }));
+  if (!slot.ok) {
+    // Not an attempt: the delivery waits for the host, its attempt count unchanged.
+    await env.DB.prepare(`UPDATE webhook_deliveries SET next_attempt_ts = ?2 WHERE id = ?1 AND status = 'pending'`)
+      .bind(row.id, now + slot.retryAfterMs)
+      .run();
+    return "retry";
+  }
+  const result = slot.value;
   const status = result.ok ? result.status : null;
   const logUrl = redactUrl(url);
 

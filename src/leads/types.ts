@@ -35,10 +35,16 @@ export interface SubscribeRequest {
   secret: string;
 }
 
+/** Active (not disabled) sync subscriptions a lead takes; a retried subscriber reuses its own. */
+export const MAX_SUBSCRIPTIONS_PER_LEAD = 5;
+
 export type SubscribeResult =
   | { ok: true; subscriptionId: number }
-  /** INVALID_CALLBACK: the callback URL or the secret is not acceptable (outbound URL policy). */
-  | { ok: false; code: "NOT_FOUND" | "INVALID_CALLBACK"; message: string };
+  /**
+   * INVALID_CALLBACK: the callback URL or the secret is not acceptable (outbound URL policy).
+   * TOO_MANY_SUBSCRIPTIONS: the lead has MAX_SUBSCRIPTIONS_PER_LEAD active ones already.
+   */
+  | { ok: false; code: "NOT_FOUND" | "INVALID_CALLBACK" | "TOO_MANY_SUBSCRIPTIONS"; message: string };
 
 /**
  * A Processr state that carries no flag, set through the lead object because it moves the lead

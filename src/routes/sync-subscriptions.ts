@@ -13,7 +13,8 @@ import { renderWebhookError } from "./webhooks/errors";
 // enterprise that delivered a lead here with a campaign-publisher API key subscribes, with the same
 // key, to that lead's status changes; the lead's Durable Object then calls the callback, signed with
 // the given secret, at once if the lead is already flagged and on every later transition.
-//   POST /api/sync/subscriptions {leadId, callbackUrl, secret} → 201 {subscriptionId, leadId, leadHash}
+//   POST /api/sync/subscriptions {leadId, callbackUrl, secret} → 201 {subscriptionId, leadId, leadHash};
+//     409 once the lead has MAX_SUBSCRIPTIONS_PER_LEAD (5) active subscriptions
 //   GET  /api/sync/credentials → the campaign and publisher of the API key (Convertr Connect setup)
 
 const bodySchema = z.object({
@@ -63,6 +64,7 @@ syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (
   const result = await subscribeToLead(c.env, { leadId: lead.id, campaignPublisherId: p.campaignPublisherId, callbackUrl, secret });
   if (!result.ok) {
     if (result.code === "NOT_FOUND") throw notFound("Lead not found");
+    if (result.code === "TOO_MANY_SUBSCRIPTIONS") throw new ApiError("CONFLICT", result.message);
     // INVALID_CALLBACK covers the callback URL and the secret; name the one that was refused.
     throw new ApiError("BAD_REQUEST", `${validSecret(secret) ? "callbackUrl" : "secret"}: ${result.message}`);
   }
