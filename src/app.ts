@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { campaignWebhookCors } from "./http/cors";
+import { refuseMisconfigured } from "./http/deployment-check";
 import { secureHeaders } from "./http/secure-headers";
 import { rateLimit } from "./ratelimit/middleware";
 import { campaignWebhook } from "./routes/campaign-webhook";
@@ -20,6 +21,8 @@ export const app = new Hono<AppEnv>();
 
 // Outermost: security headers on every response, errors and 429s included (src/http).
 app.use("*", secureHeaders);
+// A deployment without its public origin or real secrets answers 503 to everything (src/http).
+app.use("*", refuseMisconfigured);
 // CORS for the campaign webhook only, outside the limiter so that browsers can read its 429s.
 app.use("/webhook/campaign/*", campaignWebhookCors);
 // Before every route: each request is counted against its rate limits (src/ratelimit).

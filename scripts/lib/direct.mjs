@@ -36,8 +36,9 @@ export function bundle(config, outdir) {
  * given, the baseline worker on `baselinePort`. State is read from and written to `persistTo`, the
  * same layout `wrangler dev --persist-to` uses, so scripts/lib/enterprise.mjs can prepare it.
  * `environment` picks wrangler.toml's bindings and vars: [env.dev] by default, "" the top level.
+ * `onLog({ level, message })` receives the Worker's console output instead of stderr.
  */
-export async function startDirect({ script, persistTo, port, vars = {}, environment = DEV_ENV, baselineScript, baselinePort, noConsumers = false }) {
+export async function startDirect({ script, persistTo, port, vars = {}, environment = DEV_ENV, baselineScript, baselinePort, noConsumers = false, onLog }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), environment);
   // The bundle is one self-contained module: no module rules or source root to resolve.
   delete workerOptions.modulesRules;
@@ -67,7 +68,10 @@ export async function startDirect({ script, persistTo, port, vars = {}, environm
   }
   // Wrangler hands Miniflare options in the v4 shape too (and converts them the same way).
   const mf = new Miniflare(
-    convertV4MiniflareOptions({ host: "127.0.0.1", port: 0, resourcePersistencePath: join(persistTo, "v3"), workers }),
+    convertV4MiniflareOptions({
+      host: "127.0.0.1", port: 0, resourcePersistencePath: join(persistTo, "v3"), workers,
+      ...(onLog ? { handleStructuredLogs: onLog } : {}),
+    }),
   );
   await mf.ready;
   return mf;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEMO, form } from "../helpers";
 import { fetchWith, freshIp } from "../ratelimit/app-fetch";
+import { PRODUCTION } from "./production-env";
 
 // GET /__dev/outbox lists every MFA and password-reset code the outbox provider has kept: it
 // must not exist on a deployment, even one left with SMS_PROVIDER = "outbox" by mistake.
@@ -16,7 +17,7 @@ describe("the development outbox", () => {
 
   it("does not exist outside local mode, whatever the SMS provider", async () => {
     for (const SMS_PROVIDER of ["outbox", "twilio"] as const) {
-      const res = await fetchWith({ ENVIRONMENT: "production", SMS_PROVIDER }, "/__dev/outbox", { headers: ip() });
+      const res = await fetchWith({ ...PRODUCTION, SMS_PROVIDER }, "/__dev/outbox", { headers: ip() });
       expect(res.status, SMS_PROVIDER).toBe(404);
       expect(await res.json()).toEqual({ code: 404, message: "Not Found" });
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bearer, DEMO, form, loginAs } from "../helpers";
 import { fetchWith, freshIp } from "../ratelimit/app-fetch";
+import { PRODUCTION } from "./production-env";
 
 const SECURE = {
   "x-content-type-options": "nosniff",
@@ -43,7 +44,7 @@ describe("secure headers", () => {
   it("send Strict-Transport-Security outside local mode only", async () => {
     const local = await fetchWith({}, "/nothing/here", { headers: ip() });
     expect(local.headers.get("strict-transport-security")).toBeNull();
-    const production = await fetchWith({ ENVIRONMENT: "production" }, "/nothing/here", { headers: ip() });
+    const production = await fetchWith(PRODUCTION, "/nothing/here", { headers: ip() });
     expect(production.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
   });
 });

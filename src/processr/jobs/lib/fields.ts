@@ -1,4 +1,3 @@
-import { normaliseEmail } from "../../../leads/email";
 import type { JobLead } from "../../types";
 
 // Looking values up on a lead. Captured names keep their nesting ("lookup[postcode]",
@@ -72,8 +71,10 @@ export const isBlank = (v: string | undefined | null): boolean => v === undefine
 /** Names under which forms capture a telephone number and a postcode. */
 export const TELEPHONE_FIELDS = ["telephone", "phone", "mobile", "phoneNumber", "mobilePhone"] as const;
 export const POSTCODE_FIELDS = ["postcode", "postCode", "postalCode", "zip", "zipCode"] as const;
+export const EMAIL_FIELDS = ["email", "emailAddress"] as const;
 
-/** The lead's email as capture resolved and stored it (src/leads/email.ts), so every job agrees. */
+/** The lead's email: the denormalised column, else a captured email field. */
 export function leadEmail(lead: JobLead): string | undefined {
-  return normaliseEmail(lead.email) ?? undefined;
+  const raw = !isBlank(lead.email) ? lead.email! : firstPresent(lead, EMAIL_FIELDS)?.value;
+  return raw === undefined ? undefined : raw.trim();
 }
