@@ -2,7 +2,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Principal } from "../env";
 import { ApiError, tokenInvalid } from "../errors";
 import { apiKeyOwner, isApiKeyGrantToken, principalOf, verifyApiKeyGrantToken } from "./publisher-tokens";
-import { verifyAccessToken } from "./tokens";
+import { verifyUserToken } from "./sessions";
+import { rememberVerifiedKey } from "./verified-keys";
 
 /** The bearer token of a request: `Authorization: Bearer …` or the `access_token` query parameter. */
 export function readBearerToken(c: Context<AppEnv>): string | null {
@@ -18,6 +19,7 @@ export function readBearerToken(c: Context<AppEnv>): string | null {
 async function principalFromApiKey(c: Context<AppEnv>, key: string): Promise<Principal> {
   const owner = await apiKeyOwner(c.env, key);
   if (!owner) throw tokenInvalid();
+  rememberVerifiedKey(key);
   return principalOf(owner);
 }
 
@@ -49,7 +51,7 @@ export function authenticate(options: AuthOptions = {}): MiddlewareHandler<AppEn
       c.set("principal", scoped);
       return next();
     }
-    const { principal, passwordExpired } = await verifyAccessToken(c.env, token);
+    const { principal, passwordExpired } = await verifyUserToken(c.env, token);
     if (passwordExpired && !options.allowExpiredPassword) {
       throw new ApiError("PASSWORD_EXPIRED", "Your password has expired and must be changed.");
     }

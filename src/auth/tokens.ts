@@ -25,6 +25,8 @@ export interface TokenUser {
   username: string;
   role: "admin" | "publisher";
   publisherId: number | null;
+  /** users.token_version when the token is issued (src/auth/sessions.ts). */
+  tokenVersion: number;
 }
 
 export async function issueAccessToken(
@@ -40,6 +42,7 @@ export async function issueAccessToken(
     role: user.role,
     pub: user.publisherId,
     ent: env.ENTERPRISE,
+    ver: user.tokenVersion,
     ...(passwordExpired ? { pwx: true } : {}),
   })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -55,8 +58,14 @@ export async function issueAccessToken(
 export interface VerifiedToken {
   principal: Extract<Principal, { kind: "user" }>;
   passwordExpired: boolean;
+  /** The user's token_version the token was issued under (0 for tokens older than the claim). */
+  tokenVersion: number;
 }
 
+/**
+ * Checks a user access token's signature and claims, without any I/O (the rate limiter relies on
+ * that). Whether the user's sessions were revoked since is src/auth/sessions.ts's question.
+ */
 export async function verifyAccessToken(env: Env, token: string): Promise<VerifiedToken> {
   try {
     const { payload } = await jwtVerify(token, jwtKey(env), {
@@ -78,6 +87,7 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Verifi
         publisherId: typeof pub === "number" ? pub : null,
       },
       passwordExpired: payload.pwx === true,
+      tokenVersion: typeof payload.ver === "number" ? payload.ver : 0,
     };
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw tokenExpired();

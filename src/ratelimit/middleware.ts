@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { signInUnavailable } from "../auth/codes";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { renderOAuthError } from "../routes/oauth-errors";
@@ -6,8 +7,6 @@ import { renderPublisherError } from "../routes/publisher/errors";
 import { renderHydraError } from "../routes/v4/hydra-errors";
 import { rateLimitHeaders } from "./headers";
 import { isCredentialPath, policiesFor, rateLimitConfig } from "./policies";
-
-const LIMITER_DOWN_RETRY_SECONDS = 30;
 
 /**
  * The 429 in the shape of the surface the request was for. The limiter runs before routing, so
@@ -41,10 +40,7 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
     // Passwords and one-time codes are never tried unlimited: those endpoints fail closed.
     if (isCredentialPath(c.req.path)) {
       console.error("rate limiter unavailable, credential request refused:", reason);
-      const unavailable = new ApiError("UNAVAILABLE", "Sign-in is temporarily unavailable; try again shortly.", {
-        headers: { "Retry-After": String(LIMITER_DOWN_RETRY_SECONDS) },
-      });
-      return renderOAuthError(unavailable, c);
+      return renderOAuthError(signInUnavailable(), c);
     }
     // Everything else, lead capture first, fails open: availability over strictness.
     console.error("rate limiter unavailable, request not limited:", reason);

@@ -1,7 +1,8 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { randomDigits, randomToken, sha256Hex, timingSafeEqual } from "../auth/crypto";
+import { checkCode, codesLocked, openChallenge, smsCooldown } from "../auth/codes";
+import { randomDigits, randomToken, sha256Hex } from "../auth/crypto";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../auth/password";
 import { messageSender } from "../auth/sms";
 import {
@@ -10,15 +11,15 @@ import {
   REFRESH_TOKEN_TTL_SECONDS,
 } from "../auth/tokens";
 import { type Db, getDb } from "../db/client";
-import { mfaChallenges, refreshTokens, type User, users } from "../db/schema";
+import { refreshTokens, type User, users } from "../db/schema";
 import type { AppEnv, Env } from "../env";
+import { ApiError } from "../errors";
 import { readFlatFields } from "../http/body";
 import { oauthError, renderOAuthError } from "./oauth-errors";
 
 // POST /api/login: password grant (with SMS multi-factor) and refresh-token grant (seed 001 §3.2).
 // /oauth/v2/token (src/routes/oauth-token.ts) issues its user tokens through the same two functions.
 export const MFA_CODE_TTL_MS = 5 * 60 * 1000;
-export const MFA_MAX_ATTEMPTS = 5;
 
 export const passwordGrant = z.object({
   grant_type: z.literal("password").optional(),
@@ -58,40 +59,33 @@ async function tokenResponse(env: Env, db: Db, user: User, now: number) {
   };
 }
 
-async function startMfa(env: Env, db: Db, user: User, now: number) {
+/** 429 with the rest of the wait: told only to a caller who just proved the password. */
+function rationed(description: string, retryAfterSeconds: number) {
+  return new ApiError("RATE_LIMITED", description, {
+    body: { error: "rate_limited", error_description: description },
+    headers: { "Retry-After": String(retryAfterSeconds) },
+  });
+}
+
+// Codes are rationed (src/auth/codes.ts): one live challenge per user, one SMS per number per
+// cooldown (the previous code stays valid meanwhile), and no codes at all while the user is locked.
+async function startMfa(env: Env, user: User, now: number) {
+  const wait = await smsCooldown(env, user.mfaTelephone!);
+  if (wait > 0) throw rationed(`A code was sent to this telephone moments ago; enter it, or retry in ${wait} seconds.`, wait);
   const mfaToken = randomToken();
   const code = randomDigits(6);
-  await db.insert(mfaChallenges).values({
-    id: await sha256Hex(mfaToken),
-    userId: user.id,
-    codeHash: await sha256Hex(`${mfaToken}:${code}`),
-    expiresTs: now + MFA_CODE_TTL_MS,
-    createdTs: now,
-  });
+  const insert = env.DB.prepare(
+    "INSERT INTO mfa_challenges (id, user_id, code_hash, expires_ts, created_ts) VALUES (?1, ?2, ?3, ?4, ?5)",
+  ).bind(await sha256Hex(mfaToken), user.id, await sha256Hex(`${mfaToken}:${code}`), now + MFA_CODE_TTL_MS, now);
+  await openChallenge(env, "mfa", user.id, insert, now);
   await messageSender(env).send(user.mfaTelephone!, `Your ${env.ENTERPRISE} login code is ${code}`);
   return oauthError("UNAUTHORIZED", "Mfa Required", "Multifactor authentication required", { mfa_token: mfaToken });
 }
 
-async function checkMfa(db: Db, user: User, mfaToken: string, code: string, now: number) {
-  const id = await sha256Hex(mfaToken);
-  const challenge = await db.select().from(mfaChallenges).where(eq(mfaChallenges.id, id)).get();
-  const dead = oauthError("BAD_REQUEST", "invalid_grant", "The MFA token is invalid or has expired; log in again");
-  if (!challenge || challenge.userId !== user.id || challenge.usedTs !== null) throw dead;
-  if (challenge.expiresTs <= now || challenge.attempts >= MFA_MAX_ATTEMPTS) throw dead;
-  if (!timingSafeEqual(challenge.codeHash, await sha256Hex(`${mfaToken}:${code}`))) {
-    await db
-      .update(mfaChallenges)
-      .set({ attempts: sql`${mfaChallenges.attempts} + 1` })
-      .where(eq(mfaChallenges.id, id));
-    throw oauthError("BAD_REQUEST", "invalid_grant", "Invalid MFA code");
-  }
-  // Single use: only the request that flips used_ts wins.
-  const res = await db
-    .update(mfaChallenges)
-    .set({ usedTs: now })
-    .where(and(eq(mfaChallenges.id, id), isNull(mfaChallenges.usedTs)))
-    .run();
-  if (res.meta.changes !== 1) throw dead;
+async function checkMfa(env: Env, user: User, mfaToken: string, code: string, now: number) {
+  const result = await checkCode(env, "mfa", user.id, await sha256Hex(mfaToken), await sha256Hex(`${mfaToken}:${code}`), now);
+  if (result === "wrong") throw oauthError("BAD_REQUEST", "invalid_grant", "Invalid MFA code");
+  if (result === "dead") throw oauthError("BAD_REQUEST", "invalid_grant", "The MFA token is invalid or has expired; log in again");
 }
 
 export async function loginWithPassword(env: Env, input: z.infer<typeof passwordGrant>) {
@@ -101,8 +95,12 @@ export async function loginWithPassword(env: Env, input: z.infer<typeof password
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !ok || user.disabled) throw badCredentials();
   if (user.mfaTelephone) {
-    if (!input.mfa_token || !input.mfa_code) throw await startMfa(env, db, user, now);
-    await checkMfa(db, user, input.mfa_token, input.mfa_code, now);
+    if (codesLocked(user, now)) {
+      const wait = Math.ceil((user.codesLockedUntilTs! - now) / 1000);
+      throw rationed(`Too many wrong codes: codes for this account are locked for ${Math.ceil(wait / 60)} more minutes.`, wait);
+    }
+    if (!input.mfa_token || !input.mfa_code) throw await startMfa(env, user, now);
+    await checkMfa(env, user, input.mfa_token, input.mfa_code, now);
   }
   return tokenResponse(env, db, user, now);
 }

@@ -1,22 +1,23 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { newPasswordSchema, setPassword } from "../auth/account";
-import { randomDigits, sha256Hex, timingSafeEqual } from "../auth/crypto";
+import { checkCode, codesLocked, openChallenge, smsCooldown } from "../auth/codes";
+import { randomDigits, sha256Hex } from "../auth/crypto";
 import { messageSender } from "../auth/sms";
 import { getDb } from "../db/client";
-import { passwordResets, users } from "../db/schema";
-import type { AppEnv } from "../env";
+import { users } from "../db/schema";
+import type { AppEnv, Env } from "../env";
 import { readFlatFields } from "../http/body";
 import { oauthError, renderOAuthError } from "./oauth-errors";
 
 // Password reset over the API, in two calls:
-//   POST /api/password-reset          {username}                     -> 202, whether or not the user exists
+//   POST /api/password-reset          {username}                     -> 202, whatever the user
 //   POST /api/password-reset/confirm  {username, code, newPassword}  -> 202
 // The code goes to the user's MFA telephone when there is one, else to the username (an email
-// address) through the same message interface as MFA codes.
+// address) through the same message interface as MFA codes. Codes follow the rules of
+// src/auth/codes.ts (one live code, counted attempts, lockout, one message per cooldown).
 export const RESET_CODE_TTL_MS = 15 * 60 * 1000;
-export const RESET_MAX_ATTEMPTS = 5;
 
 const requestSchema = z.object({ username: z.string().min(1).max(254) });
 const confirmSchema = z.object({
@@ -27,28 +28,37 @@ const confirmSchema = z.object({
 
 const invalidCode = () => oauthError("BAD_REQUEST", "invalid_grant", "The reset code is invalid or has expired");
 
+/**
+ * Looks the user up and sends a code, after the response: the answer to the request is the same,
+ * in status, body and time, for unknown, disabled and locked users, users without a telephone and
+ * real ones, and a failing message provider cannot turn it into an error.
+ */
+async function sendResetCode(env: Env, username: string) {
+  const now = Date.now();
+  const user = await getDb(env).select().from(users).where(eq(users.username, username)).get();
+  if (!user || user.disabled || codesLocked(user, now)) return;
+  const to = user.mfaTelephone ?? user.username;
+  // Within the cooldown the code sent moments ago stays the live one.
+  if ((await smsCooldown(env, to)) > 0) return;
+  const code = randomDigits(8);
+  const insert = env.DB.prepare(
+    "INSERT INTO password_resets (user_id, code_hash, expires_ts, created_ts) VALUES (?1, ?2, ?3, ?4)",
+  ).bind(user.id, await sha256Hex(`${user.id}:${code}`), now + RESET_CODE_TTL_MS, now);
+  await openChallenge(env, "reset", user.id, insert, now);
+  await messageSender(env).send(to, `Your ${env.ENTERPRISE} password reset code is ${code}`);
+}
+
 export const passwordReset = new Hono<AppEnv>();
 passwordReset.onError(renderOAuthError);
 
 passwordReset.post("/", async (c) => {
   const parsed = requestSchema.safeParse(await readFlatFields(c));
   if (!parsed.success) throw oauthError("BAD_REQUEST", "invalid_request", "Missing username");
-  const db = getDb(c.env);
-  const user = await db.select().from(users).where(eq(users.username, parsed.data.username)).get();
-  if (user && !user.disabled) {
-    const now = Date.now();
-    const code = randomDigits(8);
-    await db.insert(passwordResets).values({
-      userId: user.id,
-      codeHash: await sha256Hex(`${user.id}:${code}`),
-      expiresTs: now + RESET_CODE_TTL_MS,
-      createdTs: now,
-    });
-    await messageSender(c.env).send(
-      user.mfaTelephone ?? user.username,
-      `Your ${c.env.ENTERPRISE} password reset code is ${code}`,
-    );
-  }
+  c.executionCtx.waitUntil(
+    sendResetCode(c.env, parsed.data.username).catch((err: unknown) => {
+      console.error("password reset: no code sent:", err instanceof Error ? err.message : String(err));
+    }),
+  );
   return c.json({ message: "If the account exists, a reset code has been sent." }, 202);
 });
 
@@ -63,26 +73,8 @@ passwordReset.post("/confirm", async (c) => {
   const now = Date.now();
   const user = await db.select().from(users).where(eq(users.username, username)).get();
   if (!user || user.disabled) throw invalidCode();
-  const reset = await db
-    .select()
-    .from(passwordResets)
-    .where(and(eq(passwordResets.userId, user.id), isNull(passwordResets.usedTs)))
-    .orderBy(desc(passwordResets.id))
-    .get();
-  if (!reset || reset.expiresTs <= now || reset.attempts >= RESET_MAX_ATTEMPTS) throw invalidCode();
-  if (!timingSafeEqual(reset.codeHash, await sha256Hex(`${user.id}:${code}`))) {
-    await db
-      .update(passwordResets)
-      .set({ attempts: sql`${passwordResets.attempts} + 1` })
-      .where(eq(passwordResets.id, reset.id));
-    throw invalidCode();
-  }
-  const claimed = await db
-    .update(passwordResets)
-    .set({ usedTs: now })
-    .where(and(eq(passwordResets.id, reset.id), isNull(passwordResets.usedTs)))
-    .run();
-  if (claimed.meta.changes !== 1) throw invalidCode();
+  const result = await checkCode(c.env, "reset", user.id, null, await sha256Hex(`${user.id}:${code}`), now);
+  if (result !== "ok") throw invalidCode();
   await setPassword(db, user.id, newPassword, now);
   return c.json({ message: "The password has been changed." }, 202);
 });

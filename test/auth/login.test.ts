@@ -1,16 +1,8 @@
 import { env } from "cloudflare:workers";
 import { decodeJwt } from "jose";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { bearer, call, DEMO, form, json, loginAs } from "../helpers";
-
-async function outbox(): Promise<{ to: string; body: string; createdTs: string }[]> {
-  return (await call("/__dev/outbox")).json();
-}
-
-async function lastCodeFor(to: string): Promise<string> {
-  const msgs = (await outbox()).filter((m) => m.to === to);
-  return /(\d{6,8})/.exec(msgs.at(-1)!.body)![1]!;
-}
+import { clearSmsCooldown, lastCodeFor } from "./support";
 
 describe("POST /api/login with a password", () => {
   it("returns the documented token response for a url-encoded body", async () => {
@@ -125,6 +117,9 @@ describe("refresh tokens", () => {
 });
 
 describe("SMS multi-factor authentication", () => {
+  // Each test starts its own challenge; one SMS per telephone per minute would refuse the next.
+  beforeEach(() => clearSmsCooldown(DEMO.mfaAdmin.telephone));
+
   it("asks for a code, sends it by SMS, and issues a token for the right code", async () => {
     const first = await call("/api/login", form(DEMO.mfaAdmin));
     expect(first.status).toBe(401);

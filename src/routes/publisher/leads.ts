@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { authenticate } from "../../auth/authenticate";
 import { timingSafeEqual } from "../../auth/crypto";
+import { rememberVerifiedKey } from "../../auth/verified-keys";
 import type { CampaignStatusReason } from "../../db/campaign-status";
 import type { AppEnv } from "../../env";
 import { ApiError, forbidden, notFound, tokenInvalid } from "../../errors";
@@ -47,6 +48,7 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
       } else {
         const owner = ctx.apiKeyOwner;
         if (!owner || !timingSafeEqual(owner.apiKey, apiKey!)) throw tokenInvalid();
+        rememberVerifiedKey(apiKey!);
         if (owner.publisherId !== publisherId || owner.campaignId !== campaignId) throw forbidden();
       }
       if (idempotencyKey instanceof ApiError) throw idempotencyKey;

@@ -1,6 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { setPassword } from "../../auth/account";
 import { hashPassword } from "../../auth/password";
+import { forgetSession, revokeSessions } from "../../auth/sessions";
 import { publishers, USER_ROLES, users } from "../../db/schema";
 import { tableWrites } from "../../hydra/crud";
 import { isoTs } from "../../hydra/format";
@@ -10,7 +12,8 @@ import { type Ctx, defineResource, field, type WriteOp } from "../../hydra/resou
 import { relation, unprocessable } from "../../hydra/write";
 
 // /api/v4/users: admins only. Never renders a password hash; a password given on create or
-// update is hashed (PBKDF2, src/auth/password.ts). DELETE disables the user (notes keep their author).
+// update is hashed (PBKDF2, src/auth/password.ts). DELETE disables the user (notes keep their author);
+// like setting the password or `disabled: true`, it ends the user's sessions.
 type Row = typeof users.$inferSelect;
 const w = { writable: true };
 
@@ -52,12 +55,18 @@ const create: WriteOp<Record<string, unknown>> = {
   },
 };
 
+// Setting the password or disabling the user ends the user's sessions (src/auth/sessions.ts): the
+// new password and the revocation are one transaction, after the other fields are validated and
+// written. A disabled user is refused at once whatever happens next, by login, refresh and tokens.
 const update: WriteOp<Record<string, unknown>> = {
   schema: withPasswordSchema(base.update, false),
   async run(ctx: Ctx, data, id) {
-    const { password: pw, ...rest } = data as { password?: string };
-    const extra = pw === undefined ? {} : { passwordHash: await hashPassword(pw), passwordChangedTs: ctx.now };
-    return base.update.run(ctx, { ...rest, ...extra }, id);
+    const { password: pw, ...rest } = data as { password?: string; disabled?: boolean };
+    await base.update.run(ctx, rest, id);
+    if (pw !== undefined) await setPassword(ctx.db, id!, pw, ctx.now);
+    else if (rest.disabled === true) await revokeSessions(ctx.db, id!, ctx.now);
+    else if (rest.disabled === false) forgetSession(id!);
+    return id!;
   },
 };
 
@@ -92,6 +101,8 @@ export const userResource = defineResource<Row>({
   create,
   update,
   async remove(ctx, id) {
-    await ctx.db.update(users).set({ disabled: true, updatedTs: ctx.now }).where(sql`${users.id} = ${id}`);
+    await revokeSessions(ctx.db, id, ctx.now, [
+      ctx.db.update(users).set({ disabled: true, updatedTs: ctx.now }).where(sql`${users.id} = ${id}`),
+    ]);
   },
 });

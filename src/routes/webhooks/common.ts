@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { readBearerToken } from "../../auth/authenticate";
 import { timingSafeEqual } from "../../auth/crypto";
-import { verifyAccessToken } from "../../auth/tokens";
+import { verifyUserToken } from "../../auth/sessions";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { bodyKind, readFlatFields } from "../../http/body";
@@ -37,7 +37,7 @@ export async function requireWebhookCredentials(c: Context<AppEnv>): Promise<Web
   }
   const token = readBearerToken(c);
   if (!token) throw unauthorized();
-  const { principal, passwordExpired } = await verifyAccessToken(c.env, token);
+  const { principal, passwordExpired } = await verifyUserToken(c.env, token);
   if (passwordExpired) throw new ApiError("PASSWORD_EXPIRED", "Your password has expired and must be changed.");
   if (principal.kind !== "user" || principal.role !== "admin") {
     throw new ApiError("FORBIDDEN", "Only admin users or the webhook key may call this webhook.");
