@@ -13,6 +13,7 @@ import { oauthToken } from "./routes/oauth-token";
 import { passwordReset } from "./routes/password-reset";
 import { syncSubscriptions } from "./routes/sync-subscriptions";
 import { ajax, webhooks } from "./routes/webhooks";
+import { wellKnown } from "./routes/well-known";
 import { PUBLISHER_API_BASE, publisher } from "./routes/publisher";
 import { v4 } from "./routes/v4";
 
@@ -43,6 +44,7 @@ app.route("/webhook/campaign", campaignWebhook);
 app.route("/api/webhook", webhooks);
 app.route("/ajax", ajax);
 app.route("/api/sync", syncSubscriptions);
+app.route("/", wellKnown);
 
 app.notFound((c) => c.json({ code: 404, message: "Not Found" }, 404));
 app.onError((e, c) =>

@@ -1,41 +1,91 @@
 import { z } from "zod";
 import type { Env } from "../env";
+import type { Violation } from "../errors";
 import type { IntegrationOutcome, JobLead } from "../processr/types";
 import { newWebhookSecret } from "../webhooks/standard-webhooks";
+import {
+  authorizedFetch,
+  type ClientCredentials,
+  type ClientFailure,
+  campaignFormsAndLinks,
+  clientBaseUrl,
+  clientExtensions,
+  clientMessage,
+  clientUrl,
+} from "./convertr-client";
 import { leadFieldValue } from "./lead-values";
-import { fetchOutbound, isTransientStatus, type OutboundResult, retryAfterMs } from "./outbound-fetch";
-import { checkOutboundUrl, OutboundUrlError, redactUrl } from "./outbound-url";
-import { logProviderCall, truncate } from "./provider-log";
+import { isSafeHeaderValue, isTransientStatus, type OutboundResult, retryAfterMs } from "./outbound-fetch";
+import { redactUrl } from "./outbound-url";
+import { logProviderCall } from "./provider-log";
 import type { OutboundIntegrationJob } from "./types";
 
-// Convertr Connect (seed 000): forwards a Valid lead into a client enterprise through the client's
-// publisher API, as one of its publishers, then ("Place Sync Tags") subscribes to the status of
-// the lead there so that the client's verdict comes back (src/routes/webhooks/sync.ts).
+// Convertr Connect (seed 000): forwards a Valid lead into a client's Convertr-compatible instance
+// exactly as one of its publishers would: a token from the API-key grant, then the documented
+// publisher API's lead POST (src/integrations/convertr-client.ts). When the client advertises
+// leadflare's sync extension, "Place Sync Tags" subscribes to the lead's status there so that the
+// client's verdict comes back (src/routes/webhooks/sync.ts); a Convertr instance without it still
+// gets the lead, and the delivery says that sync tags are not available there.
 
 const id = z.number().int().positive();
 // A client form field as the fields endpoint lists it ("form[lookup][postcode]") or as captured ("lookup[postcode]").
 const FIELD_NAME = /^[A-Za-z0-9_.\-]+(\[[A-Za-z0-9_.\-]+\])*$/;
+const text = (max: number) => z.string().trim().min(1).max(max).refine(isSafeHeaderValue, "Must not contain line breaks or control characters.");
 
-export const convertrConnectConfig = z.object({
+/** Exactly one of subdomain and enterpriseUrl names the client instance. */
+function oneInstance(c: { subdomain?: string; enterpriseUrl?: string }, ctx: z.RefinementCtx) {
+  if ((c.subdomain === undefined) === (c.enterpriseUrl === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["subdomain"], message: "Give the client's subdomain, or for a self-hosted instance its enterpriseUrl (one of the two)." });
+  }
+}
+
+// Where the client is and who we are there: what the credential check needs.
+const target = z.object({
+  /** A hosted client: https://{subdomain}.cvtr.io. */
+  subdomain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "A subdomain is letters, digits and inner hyphens (the {subdomain} of {subdomain}.cvtr.io).")
+    .optional(),
+  /** A self-hosted or leadflare client: its base URL. */
   enterpriseUrl: z
     .string()
     .trim()
     .url()
     .refine((u) => /^https?:\/\//i.test(u), "Must be an http(s) URL.")
-    .transform((u) => u.replace(/\/+$/, "")),
-  apiKey: z.string().trim().min(8).max(255),
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
+  /** The client instance's OAuth client (its login response, or leadflare's /api/v4/oauth-clients). */
+  clientId: text(255),
+  clientSecret: text(255),
+  apiKey: text(255).pipe(z.string().min(8)),
   publisherId: id,
   campaignId: id,
-  formId: id,
-  linkId: id.nullable().optional(),
-  /** Client form field → local field. */
-  mapping: z
-    .record(z.string().regex(FIELD_NAME, "Not a form field name."), z.string().trim().min(1).max(255))
-    .refine((m) => Object.keys(m).length > 0, "Map at least one field."),
-  syncTags: z.boolean().default(true),
 });
 
+export const convertrConnectTarget = target.superRefine(oneInstance);
+
+export const convertrConnectConfig = target
+  .extend({
+    formId: id,
+    linkId: id.nullable().optional(),
+    /** Client form field → local field. */
+    mapping: z
+      .record(z.string().regex(FIELD_NAME, "Not a form field name."), z.string().trim().min(1).max(255))
+      .refine((m) => Object.keys(m).length > 0, "Map at least one field."),
+    syncTags: z.boolean().default(true),
+  })
+  .superRefine(oneInstance);
+
 export type ConvertrConnectConfig = z.infer<typeof convertrConnectConfig>;
+
+export const connectCredentials = (config: z.infer<typeof convertrConnectTarget>): ClientCredentials => ({
+  baseUrl: clientBaseUrl(config),
+  baseField: config.subdomain !== undefined ? "subdomain" : "enterpriseUrl",
+  clientId: config.clientId,
+  clientSecret: config.clientSecret,
+  apiKey: config.apiKey,
+});
 
 /** "lookup[postcode]" → "form[lookup][postcode]" (the publisher API's body names). */
 export function formFieldName(clientField: string): string {
@@ -54,36 +104,24 @@ export function connectPayload(lead: JobLead & { leadHash: string }, config: Con
   return body;
 }
 
-/** A Convertr-style error body `{"code","message","errors"}` as one line, else the raw body. */
-export function clientMessage(body: string): string {
-  try {
-    const j = JSON.parse(body) as { message?: unknown; error?: unknown; error_description?: unknown; errors?: unknown };
-    const msg = j.message ?? j.error_description ?? j.error;
-    if (typeof msg === "string") return truncate(j.errors ? `${msg}: ${JSON.stringify(j.errors)}` : msg, 500);
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return truncate(body.trim(), 300) || "(empty body)";
+/** A failure before or instead of an answer, as a delivery outcome. */
+const failed = (f: ClientFailure): IntegrationOutcome =>
+  f.transient ? { status: "retry", message: f.message, retryAfterMs: f.retryAfterMs } : { status: "rejected", message: f.message };
+
+/** An answer that is not a 2xx, as a delivery outcome; null for a 2xx. */
+function answerOutcome(r: Extract<OutboundResult, { ok: true }>): IntegrationOutcome | null {
+  if (r.status >= 200 && r.status < 300) return null;
+  const message = `HTTP ${r.status}: ${clientMessage(r.body)}`;
+  return failed({ field: null, message, transient: isTransientStatus(r.status), retryAfterMs: retryAfterMs(r.headers) ?? undefined });
 }
 
-/** Transient vs final, for any call to the client. */
-function failure(r: OutboundResult): IntegrationOutcome | null {
-  if (!r.ok) return { status: "retry", message: r.message };
-  if (isTransientStatus(r.status)) {
-    return { status: "retry", message: `HTTP ${r.status}: ${clientMessage(r.body)}`, retryAfterMs: retryAfterMs(r.headers) ?? undefined };
-  }
-  if (r.status < 200 || r.status >= 300) return { status: "rejected", message: `HTTP ${r.status}: ${clientMessage(r.body)}` };
-  return null;
-}
-
+/** The created lead of the documented 201 body `{"data": <leadId>, "message", "status": 201}`. */
 function readCreated(body: string): { remoteLeadId: string; remoteLeadHash: string | null } | null {
   try {
     const j = JSON.parse(body) as { data?: unknown; leadHash?: unknown };
-    const data = j.data as unknown;
-    const idValue = typeof data === "object" && data !== null ? (data as { id?: unknown }).id : data;
-    const hash = typeof data === "object" && data !== null ? (data as { leadHash?: unknown }).leadHash : j.leadHash;
-    if ((typeof idValue === "number" && Number.isInteger(idValue)) || (typeof idValue === "string" && /^\d+$/.test(idValue))) {
-      return { remoteLeadId: String(idValue), remoteLeadHash: typeof hash === "string" ? hash : null };
+    const data = j.data;
+    if ((typeof data === "number" && Number.isInteger(data)) || (typeof data === "string" && /^\d+$/.test(data))) {
+      return { remoteLeadId: String(data), remoteLeadHash: typeof j.leadHash === "string" ? j.leadHash : null };
     }
   } catch {
     // handled by the caller
@@ -107,55 +145,85 @@ async function syncSecret(env: Pick<Env, "DB">, leadId: number, jobId: number): 
   return row.sync_secret;
 }
 
+export const SYNC_TAGS_UNAVAILABLE = "sync tags are not available at this client (it does not advertise leadflare's sync extension)";
+
+/**
+ * Save-time check of a configuration against the client: the credentials work, the campaign is
+ * covered, the form exists, every mapped client field is on that form, the link exists.
+ * Violations name the configuration field to fix.
+ */
+export async function checkConnectConfig(env: Env, config: ConvertrConnectConfig, localFields: ReadonlySet<string>): Promise<Violation[]> {
+  const found = await campaignFormsAndLinks(env, connectCredentials(config), config.campaignId);
+  if (!found.ok) return [{ propertyPath: found.failure.field ?? "subdomain", message: found.failure.message }];
+  const form = found.forms.find((f) => f.formId === config.formId);
+  if (!form) {
+    const ids = found.forms.map((f) => f.formId).join(", ") || "none";
+    return [{ propertyPath: "formId", message: `Campaign ${config.campaignId} at the client has no form ${config.formId} (its forms: ${ids}).` }];
+  }
+  const out: Violation[] = [];
+  const onForm = new Set(form.fields);
+  for (const [clientField, localField] of Object.entries(config.mapping)) {
+    if (!onForm.has(formFieldName(clientField))) {
+      out.push({ propertyPath: `mapping.${clientField}`, message: `"${clientField}" is not a field of the client's form ${form.formId} ("${form.formName}").` });
+    }
+    if (!localFields.has(localField)) {
+      out.push({ propertyPath: `mapping.${clientField}`, message: `"${localField}" is not a field of this campaign's forms nor a lead field.` });
+    }
+  }
+  if (config.linkId && !found.links.some((l) => l.id === config.linkId)) {
+    out.push({ propertyPath: "linkId", message: `Campaign ${config.campaignId} at the client has no link ${config.linkId}.` });
+  }
+  return out;
+}
+
 export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
   kind: "integration",
   type: "convertr_connect",
   catalogueId: null,
   name: "Convertr Connect",
   configSchema: convertrConnectConfig as unknown as z.ZodType<ConvertrConnectConfig>,
-  destination: (config) => config.enterpriseUrl,
-  // The lead POST, then the sync-tag subscription on the same host.
+  destination: (config) => clientBaseUrl(config),
+  // The lead POST, then the sync-tag subscription on the same host (tokens and the extension
+  // document are cached, so they rarely add a request).
   requestsPerDelivery: (config) => (config.syncTags ? 2 : 1),
   isActive: () => true,
+  checkConfig: checkConnectConfig,
 
   async deliver(lead, config, { env, jobId, idempotencyKey }) {
+    const creds = connectCredentials(config);
     const log = (label: string, url: URL, requestBody: string, result: OutboundResult, outcome: IntegrationOutcome) =>
       logProviderCall(env, {
         leadId: lead.id, campaignId: lead.campaignId, jobId, label, method: "POST", url: redactUrl(url),
         requestBody, result, outcome: outcome.status, message: outcome.message,
       });
 
-    let leadUrl: URL;
-    let subscribeUrl: URL;
-    try {
-      const path = `/api/v2.4/publisher/${config.publisherId}/forms/${config.formId}/campaign/${config.campaignId}/leads`;
-      leadUrl = checkOutboundUrl(env, config.enterpriseUrl + path);
-      if (config.linkId) leadUrl.searchParams.set("linkId", String(config.linkId));
-      subscribeUrl = checkOutboundUrl(env, `${config.enterpriseUrl}/api/sync/subscriptions`);
-    } catch (e) {
-      if (e instanceof OutboundUrlError) return { status: "rejected", message: e.message };
-      throw e;
-    }
+    const path = `/api/v2.4/publisher/${config.publisherId}/forms/${config.formId}/campaign/${config.campaignId}/leads`;
+    const leadUrl = clientUrl(env, creds, path);
+    if (!(leadUrl instanceof URL)) return failed(leadUrl);
+    if (config.linkId) leadUrl.searchParams.set("linkId", String(config.linkId));
 
-    // 1. The lead. The Idempotency-Key makes a repeat (after a lost response) return the first answer.
+    // Asked before the lead goes out, so that a failure here never repeats a delivered lead.
+    const extensions = config.syncTags ? await clientExtensions(env, creds) : null;
+    if (extensions && !("syncSubscriptions" in extensions)) return failed(extensions);
+
+    // 1. The lead, url-encoded as a publisher posts it. A leadflare client also honours the
+    // Idempotency-Key, so that a repeat (after a lost response) returns the first answer.
     const body = connectPayload(lead, config).toString();
-    const posted = await fetchOutbound(leadUrl, {
+    const posted = await authorizedFetch(env, creds, leadUrl, {
       method: "POST",
-      headers: {
-        "Content-Type": "application/x-www-form-urlencoded",
-        Accept: "application/json",
-        "X-Api-Key": config.apiKey,
-        "Idempotency-Key": idempotencyKey,
-      },
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json", "Idempotency-Key": idempotencyKey },
       body,
     });
-    const created = posted.ok && posted.status >= 200 && posted.status < 300 ? readCreated(posted.body) : null;
+    if (!posted.ok) return failed(posted.failure);
+    const created = readCreated(posted.result.body);
+    // Said with the delivery itself when the client cannot send its verdicts back.
+    const noSync = extensions && !extensions.syncSubscriptions ? `; ${SYNC_TAGS_UNAVAILABLE}` : "";
     const leadOutcome: IntegrationOutcome =
-      failure(posted) ??
+      answerOutcome(posted.result) ??
       (created
-        ? { status: "delivered", message: `Client lead ${created.remoteLeadId} created`, remoteLeadId: created.remoteLeadId }
-        : { status: "rejected", message: `The client answered ${posted.ok ? posted.status : "?"} without a lead id: ${clientMessage(posted.ok ? posted.body : "")}` });
-    await log("Convertr Connect lead", leadUrl, body, posted, leadOutcome);
+        ? { status: "delivered", message: `Client lead ${created.remoteLeadId} created${noSync}`, remoteLeadId: created.remoteLeadId }
+        : { status: "rejected", message: `The client answered ${posted.result.status} without a lead id: ${clientMessage(posted.result.body)}` });
+    await log("Convertr Connect lead", leadUrl, body, posted.result, leadOutcome);
     if (leadOutcome.status !== "delivered" || !created) return leadOutcome;
 
     // Stored before subscribing: the client may call back with the current status at once.
@@ -166,27 +234,29 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
       .bind(created.remoteLeadId, created.remoteLeadHash, lead.id, jobId)
       .run();
     const delivered = { ...leadOutcome, remoteLeadHash: created.remoteLeadHash ?? undefined };
-    if (!config.syncTags) return delivered;
+    const subscribeUrl = extensions?.syncSubscriptions;
+    if (!subscribeUrl) return delivered;
 
-    // 2. Sync tags: a subscription on the client, signed callbacks to our /api/webhook/sync.
+    // 2. Sync tags (leadflare's extension): a subscription, signed callbacks to our /api/webhook/sync.
     const secret = await syncSecret(env, lead.id, jobId);
     const subBody = JSON.stringify({
       leadId: Number(created.remoteLeadId),
       callbackUrl: `${env.BASE_URL.replace(/\/+$/, "")}/api/webhook/sync`,
       secret,
     });
-    const sub = await fetchOutbound(subscribeUrl, {
+    const sub = await authorizedFetch(env, creds, subscribeUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-Api-Key": config.apiKey },
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: subBody,
     });
-    const subFailure = failure(sub);
+    const subFailure = sub.ok ? answerOutcome(sub.result) : failed(sub.failure);
     const subOutcome: IntegrationOutcome = subFailure ?? { status: "delivered", message: "Sync tags placed" };
-    await log("Convertr Connect sync tags", subscribeUrl, subBody.replace(secret, "whsec_***"), sub, subOutcome);
-    // Retrying is safe: the lead call above is idempotent and the client keeps one subscription per callback.
+    if (sub.ok) await log("Convertr Connect sync tags", subscribeUrl, subBody.replace(secret, "whsec_***"), sub.result, subOutcome);
+    // Retrying is safe: a client with the extension honours the lead's Idempotency-Key and keeps
+    // one subscription per callback.
     if (subFailure?.status === "retry") return subFailure;
     if (subFailure) return { ...delivered, message: `${delivered.message}; sync tags not placed: ${subFailure.message}` };
-    const subHash = sub.ok ? readSubscriptionHash(sub.body) : null;
+    const subHash = sub.ok ? readSubscriptionHash(sub.result.body) : null;
     return { ...delivered, remoteLeadHash: subHash ?? delivered.remoteLeadHash, message: `${delivered.message}; sync tags placed` };
   },
 };

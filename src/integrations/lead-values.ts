@@ -38,19 +38,27 @@ export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number):
   };
 }
 
+const platformValues = (lead: JobLead & { leadHash: string }) => ({
+  leadId: lead.id,
+  leadHash: lead.leadHash,
+  campaignId: lead.campaignId,
+  publisherId: lead.publisherId,
+  ip: lead.ip,
+  userAgent: lead.userAgent,
+  createdTs: isoTs(lead.createdTs),
+});
+
+const PLATFORM: Record<keyof ReturnType<typeof platformValues>, true> = {
+  leadId: true, leadHash: true, campaignId: true, publisherId: true, ip: true, userAgent: true, createdTs: true,
+};
+/** The platform fields a field map may name besides the captured values. */
+export const PLATFORM_FIELDS: ReadonlySet<string> = new Set(Object.keys(PLATFORM));
+
 /** A named value of the lead for an outbound field map; "" when the lead has none. */
 export function leadFieldValue(lead: JobLead & { leadHash: string }, field: string): string {
   // Own values only: a field map naming "constructor" must not send Object's source to the client.
   if (Object.hasOwn(lead.values, field)) return lead.values[field]!;
-  const platform: Record<string, string | number | null> = {
-    leadId: lead.id,
-    leadHash: lead.leadHash,
-    campaignId: lead.campaignId,
-    publisherId: lead.publisherId,
-    ip: lead.ip,
-    userAgent: lead.userAgent,
-    createdTs: isoTs(lead.createdTs),
-  };
+  const platform: Record<string, string | number | null> = platformValues(lead);
   const v = Object.hasOwn(platform, field) ? platform[field] : undefined;
   return v === null || v === undefined ? "" : String(v);
 }

@@ -1,3 +1,5 @@
+import type { Env } from "../env";
+import type { Violation } from "../errors";
 import type { IntegrationJobDefinition } from "../processr/types";
 
 /** An integration job that calls one destination, so that dispatch can limit concurrency and rate per host. */
@@ -8,4 +10,10 @@ export interface OutboundIntegrationJob<C> extends IntegrationJobDefinition<C> {
   isActive(config: C): boolean;
   /** Requests one delivery makes to the destination, counted against its per-minute rate (default 1). */
   requestsPerDelivery?(config: C): number;
+  /**
+   * Checks a parsed config against the destination when it is saved (e.g. the field mapping
+   * against the client's form); violations are relative to the config. `localFields`: the field
+   * names the job's campaign captures, plus the platform fields.
+   */
+  checkConfig?(env: Env, config: C, localFields: ReadonlySet<string>): Promise<Violation[]>;
 }

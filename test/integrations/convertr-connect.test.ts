@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { transitionLead } from "../../src/leads/client";
 import { bearer, call, DEMO, form, loginAs } from "../helpers";
-import { delivery, type FetchHandler, insertJob, insertLead, providerLogs, recordingEnv, SELF_ORIGIN, stubFetch, toSelf } from "./helpers";
+import { ACME_CLIENT, delivery, type FetchHandler, insertJob, insertLead, providerLogs, recordingEnv, SELF_ORIGIN, stubFetch, toSelf } from "./helpers";
 
 // "acme delivers to acme": a Convertr Connect job on campaign 602 forwards leads into campaign 601
 // as publisher 13, through this very Worker's publisher API, and places sync tags, so that the
@@ -12,7 +12,8 @@ import { delivery, type FetchHandler, insertJob, insertLead, providerLogs, recor
 
 const API_KEY = "5d1b0e7f2a9c4e3b8f6a1c2d3e4f5a6b"; // campaign 601, publisher 13
 const config = {
-  enterpriseUrl: SELF_ORIGIN, apiKey: API_KEY, publisherId: 13, campaignId: 601, formId: 35, linkId: 25,
+  enterpriseUrl: SELF_ORIGIN, clientId: ACME_CLIENT.clientId, clientSecret: ACME_CLIENT.clientSecret,
+  apiKey: API_KEY, publisherId: 13, campaignId: 601, formId: 35, linkId: 25,
   mapping: { firstName: "firstName", lastName: "surname", email: "emailAddress" }, syncTags: true,
 };
 

@@ -4,10 +4,11 @@ import { enqueueIntegrations, handleIntegrateMessage, MAX_ATTEMPTS } from "../..
 import { hostLimiter } from "../../src/integrations/host-limiter";
 import { delivery, type FetchHandler, insertJob, insertLead, providerLogs, recordingEnv, stubFetch } from "./helpers";
 
-// Delivery rules with a Convertr Connect job pointed at a stubbed client ("client.example.test").
+// Delivery rules with a Convertr Connect job pointed at a stubbed client ("client.example.test"),
+// whose token endpoint always grants TOKEN and which has no leadflare extensions.
 const CLIENT = "https://client.example.test";
 const config = {
-  enterpriseUrl: CLIENT, apiKey: "client-api-key-123456", publisherId: 13, campaignId: 601, formId: 35, linkId: 25,
+  enterpriseUrl: CLIENT, clientId: "3_client", clientSecret: "client-secret", apiKey: "client-api-key-123456", publisherId: 13, campaignId: 601, formId: 35, linkId: 25,
   mapping: { firstName: "firstName", lastName: "surname", email: "emailAddress" }, syncTags: false,
 };
 const handler: { current: FetchHandler } = { current: () => new Response("unset", { status: 500 }) };
@@ -22,6 +23,7 @@ async function fixture(jobConfig: unknown = config) {
   return { jobId, leadId: lead.id, msg: { type: "integrate" as const, leadId: lead.id, jobId } };
 }
 
+const TOKEN = "client-token-1";
 const created = (id: number) => Response.json({ data: id, message: "Lead was created successfully", status: 201 }, { status: 201 });
 
 describe("integration dispatch", () => {
@@ -31,6 +33,9 @@ describe("integration dispatch", () => {
   });
   const respond = (f: (req: Request) => Response) => {
     handler.current = (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/oauth/v2/token") return Response.json({ access_token: TOKEN, expires_in: 3600, token_type: "bearer", scope: null, refresh_token: "r" });
+      if (path === "/.well-known/leadflare") return new Response("Not Found", { status: 404 });
       calls.push(req);
       return f(req);
     };
@@ -63,7 +68,8 @@ describe("integration dispatch", () => {
     const req = calls[0]!;
     expect(req.method).toBe("POST");
     expect(req.url).toBe(`${CLIENT}/api/v2.4/publisher/13/forms/35/campaign/601/leads?linkId=25`);
-    expect(req.headers.get("X-Api-Key")).toBe(config.apiKey);
+    expect(req.headers.get("Authorization")).toBe(`Bearer ${TOKEN}`);
+    expect(req.headers.get("X-Api-Key")).toBeNull();
     expect(req.headers.get("Content-Type")).toBe("application/x-www-form-urlencoded");
     const d = (await delivery(leadId, jobId))!;
     expect(req.headers.get("Idempotency-Key")).toBe(d.idempotency_key);

@@ -8,6 +8,8 @@ import type { ProcessrMessage } from "../../src/processr/messages";
 // queue that records what would be sent.
 
 export const SELF_ORIGIN = "http://127.0.0.1:8787";
+/** acme's OAuth client in the demo data (/api/v4/oauth-clients), for Connect jobs that deliver to acme. */
+export const ACME_CLIENT = { clientId: "1_5b0c7f3e1a9d4c2b8e6f0a1d3c5e7b9f", clientSecret: "acme-demo-client-secret-1f6e0d2c9b8a7f6e5d4c3b2a" };
 
 export async function insertLead(campaignId: number, publisherId: number, formId: number, values: Record<string, string>, flag = "Valid") {
   const hash = crypto.randomUUID().replace(/-/g, "");

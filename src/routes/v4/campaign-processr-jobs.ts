@@ -3,6 +3,7 @@ import { z } from "zod";
 import { campaignProcessrJobs, campaigns } from "../../db/schema";
 import type { Violation } from "../../errors";
 import { integrationJobs } from "../../integrations";
+import { PLATFORM_FIELDS } from "../../integrations/lead-values";
 import { qaJobs } from "../../processr/jobs";
 import { tableWrites } from "../../hydra/crud";
 import { isoTs } from "../../hydra/format";
@@ -18,13 +19,15 @@ type Row = typeof campaignProcessrJobs.$inferSelect;
 
 const definition = (type: string) => qaJobs[type] ?? integrationJobs[type];
 
-async function validateJob(ctx: Ctx, data: { type?: string; config?: Record<string, unknown> }, id?: number) {
+async function validateJob(ctx: Ctx, data: { campaign?: number; type?: string; config?: Record<string, unknown> }, id?: number) {
   let type = data.type;
   let config = data.config;
-  if (id !== undefined && (type === undefined || config === undefined)) {
+  let campaignId = data.campaign;
+  if (id !== undefined && (type === undefined || config === undefined || campaignId === undefined)) {
     const current = await ctx.db.select().from(campaignProcessrJobs).where(sql`${campaignProcessrJobs.id} = ${id}`).get();
     type ??= current!.type;
     config ??= current!.config;
+    campaignId ??= current!.campaignId;
   }
   if (type === undefined) return;
   const def = definition(type);
@@ -36,6 +39,20 @@ async function validateJob(ctx: Ctx, data: { type?: string; config?: Record<stri
   if (!parsed.success) {
     throw unprocessable(violations(parsed.error.issues).map((v): Violation => ({ ...v, propertyPath: v.propertyPath ? `config.${v.propertyPath}` : "config" })));
   }
+  // Integrations that can check their config against the destination do so when it is saved.
+  const integration = Object.hasOwn(integrationJobs, type) ? integrationJobs[type] : undefined;
+  if (integration?.checkConfig && campaignId !== undefined) {
+    const problems = await integration.checkConfig(ctx.env, parsed.data, await localFieldNames(ctx, campaignId));
+    if (problems.length) throw unprocessable(problems.map((v) => ({ ...v, propertyPath: `config.${v.propertyPath}` })));
+  }
+}
+
+/** The field names a campaign's forms capture, plus the platform fields a field map may name. */
+async function localFieldNames(ctx: Ctx, campaignId: number): Promise<Set<string>> {
+  const { results } = await ctx.env.DB.prepare("SELECT DISTINCT ff.name FROM form_fields ff JOIN forms f ON f.id = ff.form_id WHERE f.campaign_id = ?")
+    .bind(campaignId)
+    .all<{ name: string }>();
+  return new Set([...results.map((r) => r.name), ...PLATFORM_FIELDS]);
 }
 
 const writes = tableWrites({

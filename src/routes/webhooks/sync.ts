@@ -4,6 +4,7 @@ import { LEAD_FLAGS, type LeadFlag } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { readBodyText } from "../../http/body";
+import { clientBaseUrl } from "../../integrations/convertr-client";
 import { transitionLead } from "../../leads/client";
 import { verifyWebhook } from "../../webhooks/standard-webhooks";
 
@@ -94,7 +95,8 @@ syncReceiver.post("/sync", async (c) => {
     let changed = false;
     let message = `Client status ${payload.flag ?? "none"} has no sync trigger; nothing changed.`;
     if (to) {
-      const clientUrl = (JSON.parse(delivery.config) as { enterpriseUrl?: string }).enterpriseUrl ?? "unknown";
+      const target = JSON.parse(delivery.config) as { subdomain?: string; enterpriseUrl?: string };
+      const clientUrl = target.subdomain || target.enterpriseUrl ? clientBaseUrl(target) : "unknown";
       const clientStatus = payload.type === "lead.deleted" ? "Deleted" : payload.flag!;
       const reason = payload.reason ?? `${clientStatus} at the client`;
       const result = await transitionLead(c.env, {

@@ -1,0 +1,246 @@
+import { z } from "zod";
+import { sha256Hex } from "../auth/crypto";
+import type { Env } from "../env";
+import { fetchOutbound, isTransientStatus, type OutboundResult, retryAfterMs } from "./outbound-fetch";
+import { checkOutboundUrl, OutboundUrlError } from "./outbound-url";
+import { truncate } from "./provider-log";
+
+// Talking to a Convertr-compatible instance as one of its publishers, with nothing but what
+// Convertr documents: a bearer token from the API-key grant of /oauth/v2/token, then the publisher
+// API (fields, links, leads). leadflare's own extensions (sync subscriptions) are used only when
+// the instance advertises them at /.well-known/leadflare (src/routes/well-known.ts).
+
+/** The grant type Convertr's documentation gives; leadflare accepts any host in it. */
+export const API_KEY_GRANT_TYPE = "https://convertr.cvtr.io/grants/api_key";
+export const EXTENSIONS_PATH = "/.well-known/leadflare";
+/** Renew a cached token this long before it expires. */
+const RENEW_BEFORE_MS = 60_000;
+const EXTENSIONS_TTL_MS = 5 * 60_000;
+
+export interface ClientCredentials {
+  /** The instance's base URL, without a trailing slash. */
+  baseUrl: string;
+  /** Which configuration field named the instance ("subdomain" or "enterpriseUrl"), for messages. */
+  baseField: "subdomain" | "enterpriseUrl";
+  clientId: string;
+  clientSecret: string;
+  apiKey: string;
+}
+
+/** Why a call to the client failed, with the configuration field the user should fix (if any). */
+export interface ClientFailure {
+  field: "subdomain" | "enterpriseUrl" | "clientId" | "apiKey" | "campaignId" | null;
+  message: string;
+  /** Worth retrying later (network, timeout, 429, 5xx). */
+  transient: boolean;
+  retryAfterMs?: number;
+}
+
+export type Authorized = { ok: true; result: Extract<OutboundResult, { ok: true }> } | { ok: false; failure: ClientFailure };
+
+/** `https://{subdomain}.cvtr.io` for a hosted Convertr client, else the configured base URL. */
+export function clientBaseUrl(config: { subdomain?: string; enterpriseUrl?: string }): string {
+  return config.subdomain !== undefined ? `https://${config.subdomain}.cvtr.io` : config.enterpriseUrl!;
+}
+
+/** The URL of a path on the client, checked against the outbound policy. */
+export function clientUrl(env: Env, creds: Pick<ClientCredentials, "baseUrl" | "baseField">, path: string): URL | ClientFailure {
+  try {
+    return checkOutboundUrl(env, creds.baseUrl + path);
+  } catch (e) {
+    if (e instanceof OutboundUrlError) return { field: creds.baseField, message: e.message, transient: false };
+    throw e;
+  }
+}
+
+const unreachable = (creds: ClientCredentials, r: Extract<OutboundResult, { ok: false }>): ClientFailure => ({
+  field: creds.baseField,
+  message: `Could not reach ${creds.baseUrl} (${r.message}); check ${creds.baseField} or try again later.`,
+  transient: true,
+});
+
+/** One line of what the client said: its OAuth or Convertr error body, else the start of the body. */
+export function clientMessage(body: string): string {
+  try {
+    const j = JSON.parse(body) as { message?: unknown; error?: unknown; error_description?: unknown; errors?: unknown };
+    const msg = j.message ?? j.error_description ?? j.error;
+    if (typeof msg === "string") return truncate(j.errors ? `${msg}: ${JSON.stringify(j.errors)}` : msg, 500);
+  } catch {
+    // not JSON: the raw text
+  }
+  return truncate(body.trim(), 300) || "(empty body)";
+}
+
+const tokenBody = z.object({ access_token: z.string().min(1), expires_in: z.number().positive(), token_type: z.string() });
+const oauthErrorBody = z.object({ error: z.string(), error_description: z.string().optional() });
+
+/** A failure from an answer that is not a 2xx: transient for 429/5xx, else final. */
+function httpFailure(r: Extract<OutboundResult, { ok: true }>, field: ClientFailure["field"], what: string): ClientFailure {
+  const transient = isTransientStatus(r.status);
+  return {
+    field: transient ? null : field,
+    message: `${what}: HTTP ${r.status}: ${clientMessage(r.body)}`,
+    transient,
+    retryAfterMs: retryAfterMs(r.headers) ?? undefined,
+  };
+}
+
+async function requestToken(env: Env, creds: ClientCredentials): Promise<{ token: string; expiresAt: number } | ClientFailure> {
+  const url = clientUrl(env, creds, "/oauth/v2/token");
+  if (!(url instanceof URL)) return url;
+  const r = await fetchOutbound(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+    body: new URLSearchParams({
+      grant_type: API_KEY_GRANT_TYPE, client_id: creds.clientId, client_secret: creds.clientSecret, api_key: creds.apiKey,
+    }).toString(),
+  });
+  if (!r.ok) return unreachable(creds, r);
+  let json: unknown = null;
+  try {
+    json = JSON.parse(r.body);
+  } catch {
+    // judged below
+  }
+  const granted = r.status === 200 ? tokenBody.safeParse(json) : null;
+  if (granted?.success) {
+    const lifetimeMs = granted.data.expires_in * 1000;
+    return { token: granted.data.access_token, expiresAt: Date.now() + Math.max(lifetimeMs / 2, lifetimeMs - RENEW_BEFORE_MS) };
+  }
+  const oauth = oauthErrorBody.safeParse(json);
+  if (!isTransientStatus(r.status) && oauth.success) {
+    const said = oauth.data.error_description ?? oauth.data.error;
+    if (oauth.data.error === "invalid_client") {
+      return { field: "clientId", message: `The client refused clientId/clientSecret: ${said}`, transient: false };
+    }
+    if (oauth.data.error === "invalid_grant") {
+      return { field: "apiKey", message: `The client refused the API key: ${said}`, transient: false };
+    }
+  }
+  if (isTransientStatus(r.status)) return httpFailure(r, null, "The client's token endpoint failed");
+  // Something answered, but not a Convertr token endpoint: the wrong instance.
+  return {
+    field: creds.baseField,
+    message: `${creds.baseUrl} does not look like a Convertr instance: its /oauth/v2/token answered HTTP ${r.status} (${clientMessage(r.body)}); check ${creds.baseField}.`,
+    transient: false,
+  };
+}
+
+// Tokens per client (instance, OAuth client, API key), shared by the deliveries this isolate runs;
+// a pending request is shared too, so a burst of deliveries asks for one token.
+const tokens = new Map<string, Promise<{ token: string; expiresAt: number } | ClientFailure>>();
+
+// Every credential is part of the key: a token never answers for credentials that did not get it.
+const cacheKey = async (creds: ClientCredentials) =>
+  `${creds.baseUrl}\n${creds.clientId}\n${await sha256Hex(`${creds.clientSecret}\n${creds.apiKey}`)}`;
+
+async function token(env: Env, creds: ClientCredentials, renew: boolean): Promise<string | ClientFailure> {
+  const key = await cacheKey(creds);
+  const entry = tokens.get(key);
+  if (entry) {
+    const got = await entry;
+    if ("token" in got && got.expiresAt > Date.now() && !renew) return got.token;
+    // Renewed by another delivery while this one waited: use that token.
+    const now = tokens.get(key);
+    if (now !== entry && now !== undefined) return token(env, creds, false);
+  }
+  const pending = requestToken(env, creds);
+  tokens.set(key, pending);
+  const got = await pending;
+  if ("token" in got) return got.token;
+  // Failures are not cached: the next delivery asks again.
+  if (tokens.get(key) === pending) tokens.delete(key);
+  return got;
+}
+
+/**
+ * A call to the publisher API with the cached token; on a 401 the token is renewed once and the
+ * call repeated (the client refused the token before doing anything, so repeating is safe).
+ */
+export async function authorizedFetch(env: Env, creds: ClientCredentials, url: URL, init: RequestInit): Promise<Authorized> {
+  for (const renew of [false, true]) {
+    const bearer = await token(env, creds, renew);
+    if (typeof bearer !== "string") return { ok: false, failure: bearer };
+    const r = await fetchOutbound(url, { ...init, headers: { ...(init.headers as Record<string, string>), Authorization: `Bearer ${bearer}` } });
+    if (!r.ok) return { ok: false, failure: unreachable(creds, r) };
+    if (r.status !== 401 || renew) return { ok: true, result: r };
+  }
+  throw new Error("unreachable");
+}
+
+/** What the instance advertises beyond Convertr's API; nothing for a Convertr instance. */
+export interface Extensions {
+  /** Absolute URL of leadflare's sync subscriptions (Standard Webhooks callbacks), or null. */
+  syncSubscriptions: URL | null;
+}
+
+const extensionsDoc = z.object({ extensions: z.object({ syncSubscriptions: z.string().startsWith("/").optional() }) });
+const extensionCache = new Map<string, { at: number; value: Extensions }>();
+
+/**
+ * The extensions the instance advertises at /.well-known/leadflare (cached for a few minutes).
+ * A missing or unreadable document means none; only a transient failure is reported as such.
+ */
+export async function clientExtensions(env: Env, creds: ClientCredentials): Promise<Extensions | ClientFailure> {
+  const hit = extensionCache.get(creds.baseUrl);
+  if (hit && Date.now() - hit.at < EXTENSIONS_TTL_MS) return hit.value;
+  const url = clientUrl(env, creds, EXTENSIONS_PATH);
+  if (!(url instanceof URL)) return url;
+  const r = await fetchOutbound(url, { headers: { Accept: "application/json" } });
+  if (!r.ok) return unreachable(creds, r);
+  if (isTransientStatus(r.status)) return httpFailure(r, null, "The client's extension document failed");
+  let value: Extensions = { syncSubscriptions: null };
+  if (r.status === 200) {
+    try {
+      const doc = extensionsDoc.safeParse(JSON.parse(r.body));
+      const path = doc.success ? doc.data.extensions.syncSubscriptions : undefined;
+      const sub = path === undefined ? null : clientUrl(env, creds, path);
+      value = { syncSubscriptions: sub instanceof URL ? sub : null };
+    } catch {
+      // not JSON: no extensions
+    }
+  }
+  extensionCache.set(creds.baseUrl, { at: Date.now(), value });
+  return value;
+}
+
+const formsDoc = z.array(z.object({ formId: z.number(), formName: z.string(), fields: z.array(z.string()) }));
+const linksDoc = z.array(z.object({ id: z.number(), name: z.string(), channel: z.string(), destination: z.string() }));
+
+export type ClientForm = z.infer<typeof formsDoc>[number];
+export type ClientLink = z.infer<typeof linksDoc>[number];
+
+/**
+ * The campaign's forms and links from the documented publisher API. Each failure names the field
+ * to fix: the instance (subdomain or URL), the client credentials, the API key, the campaign.
+ */
+export async function campaignFormsAndLinks(
+  env: Env,
+  creds: ClientCredentials,
+  campaignId: number,
+): Promise<{ ok: true; forms: ClientForm[]; links: ClientLink[] } | { ok: false; failure: ClientFailure }> {
+  const out: unknown[] = [];
+  for (const what of ["fields", "links"] as const) {
+    const url = clientUrl(env, creds, `/api/v2.4/publisher/${what}/${campaignId}`);
+    if (!(url instanceof URL)) return { ok: false, failure: url };
+    const got = await authorizedFetch(env, creds, url, { headers: { Accept: "application/json" } });
+    if (!got.ok) return got;
+    const r = got.result;
+    if (r.status === 401) return { ok: false, failure: { field: "apiKey", message: `The client refused the token of this API key: ${clientMessage(r.body)}`, transient: false } };
+    if (r.status === 403 || r.status === 404) {
+      return { ok: false, failure: { field: "campaignId", message: `Campaign ${campaignId} is not covered by this API key at the client.`, transient: false } };
+    }
+    if (r.status !== 200) return { ok: false, failure: httpFailure(r, creds.baseField, `The client's ${what} endpoint failed`) };
+    try {
+      out.push(JSON.parse(r.body));
+    } catch {
+      out.push(null);
+    }
+  }
+  const forms = formsDoc.safeParse(out[0]);
+  const links = linksDoc.safeParse(out[1]);
+  if (!forms.success || !links.success) {
+    return { ok: false, failure: { field: creds.baseField, message: `${creds.baseUrl} answered with an unexpected fields or links document.`, transient: false } };
+  }
+  return { ok: true, forms: forms.data, links: links.data };
+}

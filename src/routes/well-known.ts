@@ -1,0 +1,13 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+import { EXTENSIONS_PATH } from "../integrations/convertr-client";
+
+// GET /.well-known/leadflare: what this instance offers beyond Convertr's documented API, so that
+// a Convertr Connect sender (src/integrations/convertr-client.ts) uses it only where it exists.
+//   syncSubscriptions: sync tags, POST {leadId, callbackUrl, secret} with the campaign publisher's
+//   credentials; status changes come back as Standard Webhooks callbacks (src/routes/sync-subscriptions.ts).
+export const wellKnown = new Hono<AppEnv>();
+
+wellKnown.get(EXTENSIONS_PATH, (c) =>
+  c.json({ name: "leadflare", enterprise: c.env.ENTERPRISE, extensions: { syncSubscriptions: "/api/sync/subscriptions" } }),
+);
