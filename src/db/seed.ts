@@ -56,6 +56,8 @@ const ms = (iso: string) => Date.parse(iso);
 /** Deterministic demo values that the fixture does not carry (documented in the README). */
 export const demoCampaignWebhookKey = (enterprise: string, campaignId: number) =>
   hex32(`${enterprise}:campaign:${campaignId}:webhook`);
+export const demoLandingPageKey = (enterprise: string, campaignId: number, publisherId: number) =>
+  hex32(`${enterprise}:campaign:${campaignId}:publisher:${publisherId}:webhook`);
 export const demoLeadHash = (enterprise: string, leadId: number) => hex32(`${enterprise}:lead:${leadId}`);
 
 export async function seedStatements(fixture: Fixture, enterprise: string): Promise<string[]> {
@@ -85,7 +87,10 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
       api_key: await demoCampaignWebhookKey(enterprise, c.id),
     }));
     for (const p of c.publishers) {
-      out.push(insert("campaign_publishers", { campaign_id: c.id, publisher_id: p.publisherId, api_key: p.apiKey, cap: p.cap }));
+      out.push(insert("campaign_publishers", {
+        campaign_id: c.id, publisher_id: p.publisherId, api_key: p.apiKey, cap: p.cap,
+        webhook_key: await demoLandingPageKey(enterprise, c.id, p.publisherId),
+      }));
     }
     for (const f of c.forms) {
       out.push(insert("forms", { id: f.id, campaign_id: c.id, name: f.name }));

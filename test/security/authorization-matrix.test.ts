@@ -290,6 +290,14 @@ const cases: Case[] = [
       expect(await (await adminGet(v4Iri("campaign-publishers", ids.cpB))).json()).toMatchObject({ apiKey });
     },
   },
+  {
+    method: "POST", path: () => `/api/v4/campaign-publishers/${ids.cpB}/rotate-webhook-key`, expect: v4(404, 403, 200), writes: ["admin"],
+    check: async (res) => {
+      const { webhookKey } = (await res.json()) as { webhookKey: string };
+      expect(webhookKey).toMatch(/^[0-9a-f]{32}$/);
+      expect(await (await adminGet(v4Iri("campaign-publishers", ids.cpB))).json()).toMatchObject({ webhookKey });
+    },
+  },
   // Not writes: the discovery and the test call answer the admin's empty body with a validation error.
   { method: "POST", path: () => "/api/v4/convertr-connect/discover", body: json({}), expect: v4(403, 403, 422) },
   { method: "POST", path: () => `/api/v4/campaign-processr-jobs/${ids.jobB}/test`, body: json({}), expect: v4(403, 403, 422) },

@@ -3,12 +3,17 @@ import type { Context, MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "../../auth/crypto";
 import { rememberVerifiedKey } from "../../auth/verified-keys";
 import { getDb } from "../../db/client";
-import { campaigns } from "../../db/schema";
-import type { AppEnv } from "../../env";
+import { campaignPublishers, campaigns } from "../../db/schema";
+import type { AppEnv, Env } from "../../env";
 import { ApiError } from "../../errors";
 
-// The campaign webhook's credential: the campaign's own API key (campaigns.api_key), as the
-// `apikey` query parameter (Convertr's form) or an X-Api-Key header. It opens that campaign only.
+// The campaign webhook's credentials, as the `apikey` query parameter (Convertr's form) or an
+// X-Api-Key header; each opens its own campaign only:
+// - the campaign's key (campaigns.api_key): the client's server-side key; it names any of the
+//   campaign's publishers with publisherId;
+// - a landing-page key (campaign_publishers.webhook_key): bound to one publisher of the campaign,
+//   whose leads it captures whatever publisherId says, so a key read from a page's source cannot
+//   credit another publisher.
 // The rate limiter reads the key through webhookKey() too, so both see the same key.
 
 export const accessDenied = () => new ApiError("UNAUTHORIZED", "Access denied.");
@@ -24,16 +29,29 @@ export function campaignIdParam(c: Context<AppEnv>): number {
   return Number(raw);
 }
 
-/** For the read endpoints: 401 unless the key is the path campaign's key (an unknown campaign too). */
+/** The publisher a landing-page key is bound to on a live campaign, or null when it is not one. */
+export async function landingPagePublisher(env: Env, campaignId: number, key: string): Promise<number | null> {
+  const row = await getDb(env)
+    .select({ publisherId: campaignPublishers.publisherId })
+    .from(campaignPublishers)
+    .innerJoin(campaigns, eq(campaigns.id, campaignPublishers.campaignId))
+    .where(and(eq(campaignPublishers.campaignId, campaignId), eq(campaignPublishers.webhookKey, key), isNull(campaigns.deletedTs)))
+    .get();
+  return row?.publisherId ?? null;
+}
+
+/** For the read endpoints: 401 unless the key is the path campaign's key or one of its landing-page keys. */
 export const requireCampaignKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = webhookKey(c);
   if (key === null) throw accessDenied();
+  const campaignId = campaignIdParam(c);
   const row = await getDb(c.env)
     .select({ apiKey: campaigns.apiKey })
     .from(campaigns)
-    .where(and(eq(campaigns.id, campaignIdParam(c)), isNull(campaigns.deletedTs)))
+    .where(and(eq(campaigns.id, campaignId), isNull(campaigns.deletedTs)))
     .get();
-  if (!row || !timingSafeEqual(row.apiKey, key)) throw accessDenied();
+  if (!row) throw accessDenied();
+  if (!timingSafeEqual(row.apiKey, key) && (await landingPagePublisher(c.env, campaignId, key)) === null) throw accessDenied();
   rememberVerifiedKey(key);
   return next();
 };

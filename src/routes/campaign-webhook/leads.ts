@@ -6,10 +6,11 @@ import { ApiError, forbidden, notFound } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
 import { type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
 import { captureFromRequest } from "../capture-request";
-import { accessDenied, campaignIdParam, webhookKey } from "./auth";
+import { accessDenied, campaignIdParam, landingPagePublisher, webhookKey } from "./auth";
 
 // POST /webhook/campaign/{campaign_id}/global-form/{form_id}/leads?apikey=&campaignLinkId=[&publisherId=]
-// (digest §4): the same capture as the publisher API, with the webhook's own bodies.
+// (digest §4): the same capture as the publisher API, with the webhook's own bodies. With a
+// landing-page key the lead goes to that key's publisher; a publisherId naming another is a 403.
 export const webhookLeads = new Hono<AppEnv>();
 
 const CREATED_BODY = JSON.stringify({ code: 201, message: "Lead was created successfully", data: LEAD_ID_PLACEHOLDER });
@@ -20,14 +21,23 @@ webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) =>
   const rawForm = c.req.param("formId");
   const rawLink = c.req.query("campaignLinkId");
   const rawPublisher = c.req.query("publisherId");
+  // Ids that cannot exist are looked up as 0, so they fail with the same answer as unknown ids.
+  const id = (raw: string | undefined) => (raw !== undefined && ID.test(raw) ? Number(raw) : 0);
+  const namedPublisher = rawPublisher === undefined || rawPublisher === "" ? null : id(rawPublisher);
   const key = webhookKey(c);
+  const boundPublisher = key === null ? null : await landingPagePublisher(c.env, campaignId, key);
 
   const idempotencyKey = await deferred(() => parseIdempotencyKey(c.req.header("Idempotency-Key")));
   const body = await deferred(() => readCaptureBody(c));
   const policy: CapturePolicy = {
     authorize(ctx) {
-      if (key === null || !ctx.campaign || !timingSafeEqual(ctx.campaign.apiKey, key)) throw accessDenied();
+      if (key === null || !ctx.campaign || (boundPublisher === null && !timingSafeEqual(ctx.campaign.apiKey, key))) {
+        throw accessDenied();
+      }
       rememberVerifiedKey(key);
+      if (boundPublisher !== null && namedPublisher !== null && namedPublisher !== boundPublisher) {
+        throw forbidden("This key is bound to another publisher of the campaign.");
+      }
       if (idempotencyKey instanceof ApiError) throw idempotencyKey;
       if (!rawLink) throw new ApiError("BAD_REQUEST", "campaignLinkId is required.");
     },
@@ -39,15 +49,13 @@ webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) =>
     contractUnsigned: () => forbidden("Campaign is inactive"),
   };
 
-  // Ids that cannot exist are looked up as 0, so they fail with the same answer as unknown ids.
-  const id = (raw: string | undefined) => (raw !== undefined && ID.test(raw) ? Number(raw) : 0);
   return captureFromRequest(
     c,
     {
       campaignId,
       formId: id(rawForm),
       linkId: rawLink ? id(rawLink) : null,
-      publisherId: rawPublisher === undefined || rawPublisher === "" ? null : id(rawPublisher),
+      publisherId: boundPublisher ?? namedPublisher,
       apiKey: null,
       idempotency: typeof idempotencyKey === "string" ? { scope: `webhook:${campaignId}`, key: idempotencyKey } : null,
       body,

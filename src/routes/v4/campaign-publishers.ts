@@ -12,10 +12,12 @@ import { exact, inList, intValue, orderFilter } from "../../hydra/query";
 import { context, defineResource, field, findRow, itemBody, requireAdminCtx } from "../../hydra/resource";
 import { money, relation } from "../../hydra/write";
 import { campaignLive } from "./access";
+import { contractNotes } from "./campaign-publisher-notes";
 
-// /api/v4/campaign-publishers: a publisher's contract on a campaign, with its API key (from a
-// CSPRNG; visible to admins and to that publisher), allocation and payout. POST …/{id}/rotate-key
-// replaces the key at once (the old one stops working).
+// /api/v4/campaign-publishers: a publisher's contract on a campaign, with its API key and its
+// landing-page key for the campaign webhook (both from a CSPRNG; visible to admins and to that
+// publisher), allocation and payout. POST …/{id}/rotate-key and …/{id}/rotate-webhook-key replace
+// a key at once (the old one stops working).
 type Row = typeof campaignPublishers.$inferSelect & { publisherName?: string };
 
 const writes = tableWrites({
@@ -34,8 +36,9 @@ const writes = tableWrites({
     { propertyPath: "campaign", path: "campaigns", table: campaigns, id: d.campaign, where: sql`deleted_ts IS NULL` },
     { propertyPath: "publisher", path: "publishers", table: publishers, id: d.publisher },
   ],
-  onInsert: () => ({ apiKey: randomHex() }),
+  onInsert: () => ({ apiKey: randomHex(), webhookKey: randomHex() }),
   uniqueProperty: "publisher",
+  audit: contractNotes,
 });
 
 const w = { writable: true };
@@ -53,6 +56,9 @@ export const campaignPublisherResource = defineResource<Row, Map<number, string>
       "@id": iri("publishers", r.publisherId), "@type": "Publisher", id: r.publisherId, name: names.get(r.publisherId) ?? null,
     }), { ...w, required: true }),
     apiKey: field("string", (r) => r.apiKey, { description: "Publisher API key (X-Api-Key); rotate with POST /api/v4/campaign-publishers/{id}/rotate-key." }),
+    webhookKey: field("string", (r) => r.webhookKey, {
+      description: "Landing-page key for the campaign webhook (?apikey=): its leads go to this publisher only; rotate with POST /api/v4/campaign-publishers/{id}/rotate-webhook-key.",
+    }),
     cap: field("integer", (r) => r.cap, { ...w, description: "Allocation in billable leads; null = uncapped." }),
     payoutAmount: field("money", (r) => r.payoutAmount, w),
     signed: field("boolean", (r) => r.signed, w),
@@ -75,13 +81,21 @@ export const campaignPublisherResource = defineResource<Row, Map<number, string>
   ...writes,
 });
 
+// The rotation actions, by path segment and the key each replaces.
+const ROTATIONS = [
+  ["rotate-key", "apiKey"],
+  ["rotate-webhook-key", "webhookKey"],
+] as const;
+
 export function mountCampaignPublisherRotate(app: Hono<AppEnv>) {
-  app.post("/campaign-publishers/:id{[0-9]+}/rotate-key", authenticate(), async (c) => {
-    const ctx = context(c);
-    const id = Number(c.req.param("id"));
-    await findRow(campaignPublisherResource, ctx, id);
-    requireAdminCtx(ctx);
-    await ctx.db.update(campaignPublishers).set({ apiKey: randomHex(), updatedTs: ctx.now }).where(eq(campaignPublishers.id, id));
-    return ld(c, await itemBody(campaignPublisherResource, ctx, id));
-  });
+  for (const [action, column] of ROTATIONS) {
+    app.post(`/campaign-publishers/:id{[0-9]+}/${action}`, authenticate(), async (c) => {
+      const ctx = context(c);
+      const id = Number(c.req.param("id"));
+      await findRow(campaignPublisherResource, ctx, id);
+      requireAdminCtx(ctx);
+      await ctx.db.update(campaignPublishers).set({ [column]: randomHex(), updatedTs: ctx.now }).where(eq(campaignPublishers.id, id));
+      return ld(c, await itemBody(campaignPublisherResource, ctx, id));
+    });
+  }
 }

@@ -216,8 +216,8 @@ export function mountCampaignDuplicate(app: Hono<AppEnv>, def: Parameters<typeof
         db.insert(campaignProcessrJobs).values({ ...rest, campaignId: newId, createdTs: now, updatedTs: now })),
       ...(opts.includeLinks ? srcLinks : []).map(({ id: _l, campaignId: _cid, createdTs: _ct, ...rest }, i) =>
         db.insert(links).values({ ...rest, id: max[0]!.link + 1 + i, campaignId: newId, createdTs: now, updatedTs: now })),
-      ...(opts.includePublishers ? srcPubs : []).map(({ id: _p, campaignId: _cid, apiKey: _k, createdTs: _ct, ...rest }) =>
-        db.insert(campaignPublishers).values({ ...rest, campaignId: newId, apiKey: randomHex(), createdTs: now, updatedTs: now })),
+      ...(opts.includePublishers ? srcPubs : []).map(({ id: _p, campaignId: _cid, apiKey: _k, webhookKey: _w, createdTs: _ct, ...rest }) =>
+        db.insert(campaignPublishers).values({ ...rest, campaignId: newId, apiKey: randomHex(), webhookKey: randomHex(), createdTs: now, updatedTs: now })),
     ];
     try {
       await db.batch(writes as [typeof writes[0], ...typeof writes]);
