@@ -48,33 +48,33 @@ beforeAll(async () => {
 });
 
 describe("chunked bodies past the limit", () => {
-  it("publisher API capture: 413 past 32 KiB, no lead, and a 64 MiB body is not read to its end", async () => {
+  /** A capture surface refuses the body with its 413, writes no lead, and pulls well under `pulledBelow`. */
+  async function captureRefused(path: string, headers: Record<string, string>, body: ReturnType<typeof chunked>, pulledBelow: number) {
     const leads = await count("SELECT count(*) AS n FROM leads");
-    const { stream, counter } = chunked("form%5BfirstName%5D=", 64 * 1024 * 1024);
-    const res = await call("/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25", {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476" },
-      body: stream,
-    });
+    const res = await call(path, { method: "POST", headers, body: body.stream });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ code: 413, message: "Request body exceeds 32768 bytes." });
-    expect(counter.pulled).toBeLessThan(1024 * 1024);
+    expect(body.counter.pulled).toBeLessThan(pulledBelow);
     expect(await count("SELECT count(*) AS n FROM leads")).toBe(leads);
+  }
+
+  it("publisher API capture: 413 past 32 KiB, no lead, and a 64 MiB body is not read to its end", async () => {
+    await captureRefused(
+      "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
+      { "Content-Type": "application/x-www-form-urlencoded", "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476" },
+      chunked("form%5BfirstName%5D=", 64 * 1024 * 1024),
+      1024 * 1024,
+    );
   });
 
   it("campaign webhook capture: 413 in the webhook's shape, no lead", async () => {
-    const leads = await count("SELECT count(*) AS n FROM leads");
-    const { stream, counter } = chunked('{"form":{"firstName":"', 1024 * 1024, '","lastName":"Hopper","email":"g@example.org"}}');
     const key = await demoCampaignWebhookKey("acme", 601);
-    const res = await call(`/webhook/campaign/601/global-form/35/leads?apikey=${key}&campaignLinkId=25&publisherId=12`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: stream,
-    });
-    expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ code: 413, message: "Request body exceeds 32768 bytes." });
-    expect(counter.pulled).toBeLessThan(256 * 1024);
-    expect(await count("SELECT count(*) AS n FROM leads")).toBe(leads);
+    await captureRefused(
+      `/webhook/campaign/601/global-form/35/leads?apikey=${key}&campaignLinkId=25&publisherId=12`,
+      { "Content-Type": "application/json" },
+      chunked('{"form":{"firstName":"', 1024 * 1024, '","lastName":"Hopper","email":"g@example.org"}}'),
+      256 * 1024,
+    );
   });
 
   it("enterprise webhooks, multipart included: 413 past 64 KiB and the lead is untouched", async () => {
