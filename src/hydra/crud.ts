@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { ApiError } from "../errors";
@@ -27,6 +28,15 @@ export interface TableWrites<S extends z.ZodRawShape> {
   uniqueProperty?: string;
   /** Whether the table has an updated_ts column. */
   touch?: boolean;
+  /**
+   * Statements written in the same D1 batch as the change (notes that record it): on create after
+   * the insert (they can select the new row by its unique key), on update before it (they can
+   * compare the row as it was with the new values).
+   */
+  audit?: {
+    create?(ctx: Ctx, data: z.infer<z.ZodObject<S>>): BatchItem<"sqlite">[];
+    update?(ctx: Ctx, data: Partial<z.infer<z.ZodObject<S>>>, id: number): BatchItem<"sqlite">[];
+  };
 }
 
 function columns(rename: Record<string, string> | undefined, data: Record<string, unknown>) {
@@ -64,7 +74,8 @@ export function tableWrites<S extends z.ZodRawShape>(w: TableWrites<S>) {
       await check(ctx, data);
       const values = { ...columns(w.rename, data), ...(await w.onInsert?.(ctx, data as never)) };
       try {
-        const [row] = await ctx.db.insert(w.table).values(values as never).returning({ id: w.id });
+        const insert = ctx.db.insert(w.table).values(values as never).returning({ id: w.id });
+        const [[row]] = await ctx.db.batch([insert, ...(w.audit?.create?.(ctx, data as never) ?? [])]);
         return (row as { id: number }).id;
       } catch (e) {
         constraintError(e, w.uniqueProperty ?? "");
@@ -77,7 +88,9 @@ export function tableWrites<S extends z.ZodRawShape>(w: TableWrites<S>) {
       await check(ctx, data, id);
       const values = { ...columns(w.rename, data), ...(w.touch === false ? {} : { updatedTs: ctx.now }) };
       try {
-        await ctx.db.update(w.table).set(values as never).where(sql`${w.id} = ${id!}`);
+        const update = ctx.db.update(w.table).set(values as never).where(sql`${w.id} = ${id!}`);
+        const items: BatchItem<"sqlite">[] = [...(w.audit?.update?.(ctx, data as never, id!) ?? []), update];
+        await ctx.db.batch(items as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
       } catch (e) {
         constraintError(e, w.uniqueProperty ?? "");
       }

@@ -3,17 +3,19 @@ import type { QaJobDefinition } from "../types";
 import { fieldList, stringList } from "./lib/config";
 import { isBlank, selectFields } from "./lib/fields";
 import { fail, pass, q } from "./lib/outcome";
+import { ProfanityMatcher } from "./lib/profanity-match";
 import { PROFANITY_EN } from "./lib/profanity-words";
 
 const configSchema = z.strictObject({
   /** Fields not checked. */
   exclusions: fieldList().default([]),
-  /** Words of the built-in list that this campaign accepts. */
+  /** Words of the built-in list that this campaign accepts (a word, or one form of it). */
   allowed_words: stringList({ max: 200, itemMax: 50 }).default([]),
+  /** Words this campaign adds to the built-in list (matched with their inflections too). */
+  extra_words: stringList({ max: 200, itemMax: 50 }).default([]),
 });
 
-// Whole words only, so that "Scunthorpe" or "Cockburn" never match a shorter word inside them.
-const WORDS = /\p{L}+/gu;
+// Matching rules (inflections, obfuscations, whole words only): lib/profanity-match.ts.
 
 export const profanityCheck: QaJobDefinition<z.infer<typeof configSchema>> = {
   kind: "qa",
@@ -23,10 +25,10 @@ export const profanityCheck: QaJobDefinition<z.infer<typeof configSchema>> = {
   configSchema,
   run(lead, config) {
     const allowed = new Set(config.allowed_words.map((w) => w.toLowerCase()));
-    const words = new Set(PROFANITY_EN.filter((w) => !allowed.has(w)));
+    const matcher = new ProfanityMatcher([...PROFANITY_EN, ...config.extra_words.map((w) => w.toLowerCase())], allowed);
     for (const { field, value } of selectFields(lead, { ignored: config.exclusions })) {
       if (isBlank(value)) continue;
-      const hit = value!.toLowerCase().match(WORDS)?.find((w) => words.has(w));
+      const hit = matcher.find(value!);
       if (hit) return fail(`${q(field)} contains the profanity ${q(hit)}`);
     }
     return pass("No profanity found");

@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { leadDatas, leadNotes, leads } from "../../db/schema";
 import { ApiError } from "../../errors";
+import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
 import type { WriteOp } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
 
@@ -14,10 +15,11 @@ export const SYSTEM_FIELDS = new Set(["leadHash", "ip", "userAgent", "createdDat
 
 /**
  * Captured names copied onto the leads row (filters and the Lead resource read them there). A Map:
- * the name is the caller's, and "constructor" must not name a column.
+ * the name is the caller's, and "constructor" must not name a column. The email is set from the
+ * form's email field, as capture resolves it (src/leads/email.ts), whatever the edited name.
  */
 const CORE_COLUMNS = new Map<string, keyof typeof leads.$inferInsert>(
-  (["email", "firstName", "lastName", "telephone", "postcode", "addressLine1", "addressLine2", "addressLine3", "addressLine4"] as const).map(
+  (["firstName", "lastName", "telephone", "postcode", "addressLine1", "addressLine2", "addressLine3", "addressLine4"] as const).map(
     (name) => [name, name],
   ),
 );
@@ -56,7 +58,9 @@ export const leadDataCreate: WriteOp<z.infer<typeof schema>> = {
         .values({ leadId: lead.id, name: data.name, value: data.value, type: "core.data", createdTs: ctx.now, updatedTs: ctx.now })
         .onConflictDoUpdate({ target: [leadDatas.leadId, leadDatas.name], set: { value: data.value, updatedTs: ctx.now } })
         .returning({ id: leadDatas.id }),
-      db.update(leads).set({ ...(core ? { [core]: data.value } : {}), updatedTs: ctx.now }).where(eq(leads.id, lead.id)),
+      db.update(leads)
+        .set({ ...(core ? { [core]: data.value } : {}), email: sql.raw(EMAIL_FROM_LEAD_DATA_SQL), updatedTs: ctx.now })
+        .where(eq(leads.id, lead.id)),
       db.insert(leadNotes).values({ leadId: lead.id, userId: ctx.principal.userId, author: ctx.principal.username, note, createdTs: ctx.now }),
     ]);
     const id = written[0]?.id;

@@ -4,6 +4,7 @@ import { ApiError } from "../../errors";
 import { mountHydraDocs } from "../../hydra/docs";
 import { mountResource, type ResourceDef } from "../../hydra/resource";
 import { campaignLinkResource } from "./campaign-links";
+import { campaignNoteResource } from "./campaign-notes";
 import { campaignProcessrJobResource } from "./campaign-processr-jobs";
 import { campaignPublisherResource, mountCampaignPublisherRotate } from "./campaign-publishers";
 import { campaignResource } from "./campaigns";
@@ -41,6 +42,7 @@ export const resources: ResourceDef[] = [
   chronologyResource,
   campaignLinkResource,
   campaignPublisherResource,
+  campaignNoteResource,
   campaignProcessrJobResource,
   formResource,
   formFieldResource,

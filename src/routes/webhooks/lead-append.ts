@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
 import { ApiError } from "../../errors";
 import { leadByHash, readWebhookFields, requireWebhookCredentials } from "./common";
 
@@ -11,9 +12,11 @@ const FIELD_NAME = /^[A-Za-z0-9_.\-]+(\[[A-Za-z0-9_.\-]+\])*$/;
 const MAX_FIELDS = 100;
 const MAX_VALUE = 10_000;
 
-/** leads columns that copy a captured value: the first name present wins, as at capture. */
+/**
+ * leads columns that copy a captured value: the first name present wins, as at capture. The email
+ * is set from the form's email field, as capture resolves it (src/leads/email.ts).
+ */
 const CORE_COLUMNS: [column: string, names: string[]][] = [
-  ["email", ["email"]],
   ["first_name", ["firstName"]],
   ["last_name", ["lastName"]],
   ["telephone", ["telephone", "telephone[telephone]"]],
@@ -70,7 +73,7 @@ leadAppend.post("/lead-append/:leadHash", async (c) => {
       return db.prepare("INSERT INTO lead_notes (lead_id, user_id, author, note, created_ts) VALUES (?, ?, ?, ?, ?)")
         .bind(lead.id, actor.userId, actor.via, note, now);
     }),
-    db.prepare(`UPDATE leads SET ${core.map(([col]) => `${col} = ?`).join(", ")}, updated_ts = ? WHERE id = ?`)
+    db.prepare(`UPDATE leads SET ${core.map(([col]) => `${col} = ?`).join(", ")}, email = ${EMAIL_FROM_LEAD_DATA_SQL}, updated_ts = ? WHERE id = ?`)
       .bind(...core.map(([, v]) => v), now, lead.id),
   ]);
   return c.body(null, 200);

@@ -1,6 +1,7 @@
 // A small built-in list of English profanities, matched as whole words (lower case). Words that are
 // also common names or surnames ("Dick", "Cox", "Willy") are left out on purpose; a campaign adds
-// nothing here but can allow words with allowed_words.
+// to it with extra_words and allows words with allowed_words. Inflections ("fucking", "wankers")
+// and obfuscations ("f*ck", "sh1t") are matched from these (profanity-match.ts).
 export const PROFANITY_EN: readonly string[] = [
   "arse",
   "arsehole",
