@@ -261,6 +261,10 @@ export const campaignPublishers = sqliteTable(
     campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
     publisherId: integer("publisher_id").notNull().references(() => publishers.id),
     apiKey: text("api_key").notNull(),
+    // The landing-page key: opens the campaign webhook for this publisher only (leads it captures
+    // are credited to this publisher whatever publisherId says). Set on every insert; nullable
+    // only because SQLite cannot add a NOT NULL column to existing rows.
+    webhookKey: text("webhook_key"),
     // Allocation: the number of billable leads this publisher is contracted for (null = uncapped).
     cap: integer("cap"),
     // Leads holding a place in the allocation: captured within it and still being processed, or
@@ -275,6 +279,7 @@ export const campaignPublishers = sqliteTable(
   (t) => [
     uniqueIndex("campaign_publishers_uq").on(t.campaignId, t.publisherId),
     uniqueIndex("campaign_publishers_api_key_uq").on(t.apiKey),
+    uniqueIndex("campaign_publishers_webhook_key_uq").on(t.webhookKey),
     index("campaign_publishers_publisher_idx").on(t.publisherId),
   ],
 );
