@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { campaignNotes } from "../../db/schema";
 import type { Ctx } from "../../hydra/resource";
 
 // Campaign notes recording contract changes of a campaign publisher (Convertr's notes record
@@ -11,8 +12,10 @@ const allocation = (cap: SQL) => sql`coalesce(${cap}, 'uncapped')`;
 
 /** A note on the contract `cp` that `from` selects (none when it selects no row). */
 function contractNote(ctx: Ctx, text: SQL, from: SQL) {
-  return ctx.db.run(sql`INSERT INTO campaign_notes (campaign_id, campaign_publisher_id, user_id, author, note, created_ts)
-    SELECT cp.campaign_id, cp.id, ${ctx.principal.userId}, ${ctx.principal.username}, ${text}, ${ctx.now} ${from}`);
+  // INSERT … SELECT through drizzle names every column of the table, in order (id first).
+  return ctx.db.insert(campaignNotes).select(
+    sql`SELECT NULL, cp.campaign_id, cp.id, ${ctx.principal.userId}, ${ctx.principal.username}, ${text}, ${ctx.now} ${from}`,
+  );
 }
 
 interface ContractData {
@@ -41,7 +44,7 @@ export const contractNotes = {
     ...(d.cap === undefined ? [] : [contractNote(
       ctx,
       sql`'Allocation of publisher ' || ${PUBLISHER_NAME} || ' changed from ' || ${allocation(sql`cp.cap`)}
-        || ' to ' || ${allocation(sql`${d.cap}`)} || '.'`,
+        || ' to ' || ${allocation(sql`cast(${d.cap} AS integer)`)} || '.'`,
       sql`FROM campaign_publishers cp WHERE cp.id = ${id} AND cp.cap IS NOT ${d.cap}`,
     )]),
   ],
