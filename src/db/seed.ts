@@ -2,6 +2,8 @@
 // Runs in Node (scripts/dev.mjs, vitest.config.ts) as well as in workerd, hence the explicit
 // `.ts` import and no other dependencies.
 import { hashPassword } from "../auth/password.ts";
+import { emailFieldName, normaliseEmail } from "../leads/email.ts";
+import { ALLOCATION_RECOUNT_SQL } from "../leads/statistics.ts";
 
 interface FixtureField { name: string; required?: boolean; type?: string; hidden?: boolean }
 interface FixtureLead {
@@ -17,6 +19,8 @@ interface FixtureCampaign {
   processrJobs: { id: number; type: string; name: string; score: number; hardfail: boolean; config: unknown }[];
   leads?: FixtureLead[];
 }
+const formFieldsOf = (c: FixtureCampaign, formId: number) => c.forms.find((f) => f.id === formId)?.fields ?? [];
+
 export interface FixtureEnterprise {
   baseUrl: string;
   /** Known client_id ("{id}_{randomId}") and client_secret for /oauth/v2/token, instead of the migration's random ones. */
@@ -139,7 +143,7 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
         id: l.id, campaign_id: c.id, publisher_id: l.publisherId, form_id: l.formId, lead_hash: hash,
         qa_result: l.flag, flag: l.flag, processr_status: 1000, advertiser_billable: valid, publisher_billable: valid,
         advertiser_payout: valid ? c.payoutAmount : "0.00",
-        email: l.data.email ?? null, first_name: l.data.firstName ?? null, last_name: l.data.lastName ?? null,
+        email: normaliseEmail(l.data[emailFieldName(formFieldsOf(c, l.formId))]), first_name: l.data.firstName ?? null, last_name: l.data.lastName ?? null,
         created_ts: created, updated_ts: created,
       }));
       for (const [name, value] of Object.entries(l.data)) {
@@ -147,6 +151,7 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
       }
       out.push(insert("lead_datas", { lead_id: l.id, name: "leadHash", value: hash, type: "system", created_ts: created, updated_ts: created }));
     }
+    out.push(`UPDATE campaign_publishers AS cp SET reserved_leads = (${ALLOCATION_RECOUNT_SQL}) WHERE cp.campaign_id = ${c.id}`);
   }
   return out;
 }

@@ -4,12 +4,20 @@ import type { FieldType } from "../db/schema";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
 import type { CaptureBody } from "./capture-body";
+import { emailFieldName, normaliseEmail } from "./email";
 import { type FormFieldDef, validateCapture } from "./capture-validate";
 
 // Lead capture, shared by the publisher API and the campaign webhook. One D1 batch of reads
 // (campaign + statistics, form fields, campaign publisher, link, API key, idempotency key), one
 // D1 batch of writes (a transaction), then the Processr message. If the message cannot be sent the
 // lead stays at processr_status 0 and the sweeper (src/processr/sweeper.ts) re-enqueues it.
+//
+// Caps are decided inside the write batch, so concurrent captures cannot all pass the same last
+// place: the lead is inserted only while the campaign's billable plus still-processing leads are
+// under leadsRequired (else 403 "Campaign is fulfilled"), and it is over allocation when its
+// publisher's reserved places (campaign_publishers.reserved_leads) have reached the cap; a lead
+// within the allocation reserves a place in the same batch. The lead object releases the place
+// when the lead ends non-billable (src/leads/statistics.ts).
 
 /** Where the lead id goes in a surface's 201 body template (a JSON string value). */
 export const LEAD_ID_PLACEHOLDER = "__LEAD_ID__";
@@ -36,7 +44,7 @@ export interface CaptureInput {
 export interface CaptureContext {
   campaign: { id: number; apiKey: string; status: string; reason: CampaignStatusReason } | null;
   /** Up to two campaign publishers (the requested one, or the first two when none was named). */
-  campaignPublishers: { id: number; publisherId: number; cap: number | null; signed: boolean; billable: number }[];
+  campaignPublishers: { id: number; publisherId: number; cap: number | null; signed: boolean }[];
   /** The owner of input.apiKey, if the key exists. */
   apiKeyOwner: { campaignId: number; publisherId: number; apiKey: string } | null;
 }
@@ -86,10 +94,12 @@ const idempotencyConflict = () =>
 interface Reads {
   campaign: {
     id: number; start_ts: number; end_ts: number; paused: number; contract_signed: number;
-    leads_required: number; uncapped: number; api_key: string; billable_leads: number;
+    leads_required: number; uncapped: number; api_key: string;
+    /** Places taken in the campaign's allocation: billable leads and leads still being processed. */
+    reserved_leads: number;
   } | null;
   fields: { form_id: number; name: string | null; type: FieldType | null; required: number | null }[];
-  publishers: { id: number; publisher_id: number; cap: number | null; signed: number; billable: number }[];
+  publishers: { id: number; publisher_id: number; cap: number | null; signed: number }[];
   link: boolean;
   apiKeyOwner: { campaign_id: number; publisher_id: number; api_key: string } | null;
   idempotency: { request_hash: string; response_status: number; response_body: string; lead_id: number | null } | null;
@@ -100,7 +110,7 @@ async function read(env: Env, input: CaptureInput, idemKey: string | null): Prom
   const [campaign, fields, publishers, link, owner, idem] = await db.batch([
     db.prepare(
       `SELECT c.id, c.start_ts, c.end_ts, c.paused, c.contract_signed, c.leads_required, c.uncapped, c.api_key,
-              coalesce(s.billable_leads, 0) AS billable_leads
+              coalesce(s.billable_leads, 0) + coalesce(s.processing_leads, 0) AS reserved_leads
          FROM campaigns c LEFT JOIN campaign_statistics s ON s.campaign_id = c.id
         WHERE c.id = ?1 AND c.deleted_ts IS NULL`,
     ).bind(input.campaignId),
@@ -110,13 +120,8 @@ async function read(env: Env, input: CaptureInput, idemKey: string | null): Prom
         WHERE f.id = ?1 AND f.campaign_id = ?2
         ORDER BY ff.position, ff.id`,
     ).bind(input.formId, input.campaignId),
-    // The publisher's billable leads are counted only when it has an allocation (cap).
     db.prepare(
-      `SELECT cp.id, cp.publisher_id, cp.cap, cp.signed,
-              CASE WHEN cp.cap IS NULL THEN 0 ELSE (
-                SELECT count(*) FROM leads l
-                 WHERE l.campaign_id = cp.campaign_id AND l.publisher_id = cp.publisher_id
-                   AND l.publisher_billable = 1 AND l.deleted_ts IS NULL) END AS billable
+      `SELECT cp.id, cp.publisher_id, cp.cap, cp.signed
          FROM campaign_publishers cp
         WHERE cp.campaign_id = ?1 AND (?2 IS NULL OR cp.publisher_id = ?2)
         ORDER BY cp.id LIMIT 2`,
@@ -174,14 +179,14 @@ export async function captureLead(
           leadsRequired: r.campaign.leads_required,
           uncapped: !!r.campaign.uncapped,
         },
-        r.campaign.billable_leads,
+        r.campaign.reserved_leads,
         now,
       )
     : null;
   const ctx: CaptureContext = {
     campaign: r.campaign && { id: r.campaign.id, apiKey: r.campaign.api_key, ...status! },
     campaignPublishers: r.publishers.map((p) => ({
-      id: p.id, publisherId: p.publisher_id, cap: p.cap, signed: !!p.signed, billable: p.billable,
+      id: p.id, publisherId: p.publisher_id, cap: p.cap, signed: !!p.signed,
     })),
     apiKeyOwner: r.apiKeyOwner && {
       campaignId: r.apiKeyOwner.campaign_id, publisherId: r.apiKeyOwner.publisher_id, apiKey: r.apiKeyOwner.api_key,
@@ -214,20 +219,27 @@ export async function captureLead(
 
   const leadHash = randomHex();
   const v = new Map(values);
-  const overAllocation = cp.cap !== null && cp.billable >= cp.cap;
   const day = new Date(now).toISOString().slice(0, 10);
   const db = env.DB;
   const statements = [
+    // Inserted only while the campaign has a place left; over allocation once the publisher's
+    // reserved places reach its cap (both read inside this transaction, see the header).
     db.prepare(
       `INSERT INTO leads (campaign_id, publisher_id, form_id, link_id, lead_hash, processr_status, over_allocation,
                           email, first_name, last_name, telephone, postcode,
                           address_line1, address_line2, address_line3, address_line4,
                           ip, user_agent, created_ts, updated_ts)
-       VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)
+       SELECT ?1, ?2, ?3, ?4, ?5, 0,
+              coalesce((SELECT cp.cap IS NOT NULL AND cp.reserved_leads >= cp.cap FROM campaign_publishers cp WHERE cp.id = ?6), 0),
+              ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18
+        WHERE NOT EXISTS (
+          SELECT 1 FROM campaigns c JOIN campaign_statistics s ON s.campaign_id = c.id
+           WHERE c.id = ?1 AND c.uncapped = 0 AND c.leads_required > 0
+             AND s.billable_leads + s.processing_leads >= c.leads_required)
        RETURNING id`,
     ).bind(
-      input.campaignId, cp.publisherId, input.formId, input.linkId, leadHash, overAllocation ? 1 : 0,
-      pick(v, "email"), pick(v, "firstName"), pick(v, "lastName"),
+      input.campaignId, cp.publisherId, input.formId, input.linkId, leadHash, cp.id,
+      normaliseEmail(v.get(emailFieldName(formFields))), pick(v, "firstName"), pick(v, "lastName"),
       pick(v, "telephone", "telephone[telephone]"), pick(v, "postcode", "lookup[postcode]"),
       pick(v, "lookup[addressLine1]", "addressLine1"), pick(v, "lookup[addressLine2]", "addressLine2"),
       pick(v, "lookup[addressLine3]", "addressLine3"), pick(v, "lookup[addressLine4]", "addressLine4"),
@@ -244,14 +256,21 @@ export async function captureLead(
       JSON.stringify([...values.map(([n, val]) => [n, val, "core.data"]), ["leadHash", leadHash, "system"]]),
       leadHash,
     ),
+    // The statements below write only when the lead was inserted (a full campaign inserts none).
     db.prepare(
-      `INSERT INTO campaign_statistics (campaign_id, total_leads, processing_leads) VALUES (?1, 1, 1)
+      `UPDATE campaign_publishers SET reserved_leads = reserved_leads + 1
+        WHERE id = ?1 AND EXISTS (SELECT 1 FROM leads WHERE lead_hash = ?2 AND over_allocation = 0)`,
+    ).bind(cp.id, leadHash),
+    db.prepare(
+      `INSERT INTO campaign_statistics (campaign_id, total_leads, processing_leads)
+       SELECT ?1, 1, 1 FROM leads WHERE lead_hash = ?2
        ON CONFLICT (campaign_id) DO UPDATE SET total_leads = total_leads + 1, processing_leads = processing_leads + 1`,
-    ).bind(input.campaignId),
+    ).bind(input.campaignId, leadHash),
     db.prepare(
-      `INSERT INTO lead_statistics_chronologies (campaign_id, day, total_leads) VALUES (?1, ?2, 1)
+      `INSERT INTO lead_statistics_chronologies (campaign_id, day, total_leads)
+       SELECT ?1, ?2, 1 FROM leads WHERE lead_hash = ?3
        ON CONFLICT (campaign_id, day) DO UPDATE SET total_leads = total_leads + 1`,
-    ).bind(input.campaignId, day),
+    ).bind(input.campaignId, day, leadHash),
   ];
   if (idemKey) {
     // A plain INSERT: a concurrent request with the same key makes this whole batch fail.
@@ -263,10 +282,10 @@ export async function captureLead(
     );
   }
 
-  let leadId: number;
+  let inserted: { id: number } | undefined;
   try {
     const results = await db.batch(statements);
-    leadId = (results[0]!.results[0] as { id: number }).id;
+    inserted = results[0]!.results[0] as { id: number } | undefined;
   } catch (err) {
     if (idemKey && /UNIQUE constraint failed: idempotency_keys/i.test(String(err))) {
       // Lost the race to a concurrent request with the same key: answer as a retry would be.
@@ -280,6 +299,9 @@ export async function captureLead(
     }
     throw err;
   }
+  // Another capture took the campaign's last place between the read batch and this one.
+  if (!inserted) throw policy.campaignUnavailable("fulfilled");
+  const leadId = inserted.id;
 
   const enqueued = env.PROCESSR_QUEUE.send({ type: "process", leadId }).then(
     () => undefined,

@@ -7,7 +7,7 @@ import { integrationJobs } from "../integrations";
 import { enqueueIntegrations } from "../integrations/dispatch";
 import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../processr/types";
-import { bucketDelta, type LeadStatState, statisticsStatements } from "./statistics";
+import { type AllocationState, allocationStatements, bucketDelta, statisticsStatements } from "./statistics";
 import { isoTs } from "../http/iso-time";
 import { deliverDueCallbacks, nextCallbackDueTs, type StoredEventPayload } from "./sync-callbacks";
 import { MAX_SUBSCRIPTIONS_PER_LEAD } from "./types";
@@ -34,6 +34,7 @@ type Flag = LeadFlag | null;
 interface LeadRow {
   id: number;
   campaign_id: number;
+  publisher_id: number;
   lead_hash: string;
   flag: Flag;
   processr_status: number;
@@ -46,12 +47,22 @@ interface LeadRow {
   cp_payout: string | null;
 }
 
-const stateOf = (l: LeadRow): LeadStatState => ({
+const stateOf = (l: LeadRow): AllocationState => ({
   flag: l.flag,
   processrStatus: l.processr_status,
   advertiserBillable: !!l.advertiser_billable,
   deleted: l.deleted_ts !== null,
+  overAllocation: !!l.over_allocation,
 });
+
+/** A change of a lead's state: its statistics buckets and its publisher's allocation move with it. */
+function countStatements(db: D1Database, lead: LeadRow, after: AllocationState): D1PreparedStatement[] {
+  const before = stateOf(lead);
+  return [
+    ...statisticsStatements(db, lead.campaign_id, lead.created_ts, bucketDelta(before, after)),
+    ...allocationStatements(db, { campaignId: lead.campaign_id, publisherId: lead.publisher_id }, before, after),
+  ];
+}
 
 /** Why a transition is impossible, or null when it is allowed (README "Processr and lead status"). */
 export function transitionError(from: Flag, to: LeadFlag | "Deleted", source: TransitionRequest["source"]): string | null {
@@ -200,7 +211,7 @@ export class LeadObject extends DurableObject<Env> {
     const db = this.env.DB;
     const [lead, subs, jobs] = await db.batch([
       db.prepare(
-        `SELECT l.id, l.campaign_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.over_allocation,
+        `SELECT l.id, l.campaign_id, l.publisher_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.over_allocation,
                 l.deleted_ts, l.created_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
            FROM leads l
            JOIN campaigns c ON c.id = l.campaign_id
@@ -272,18 +283,19 @@ export class LeadObject extends DurableObject<Env> {
         processr_status: PROCESSR_STATUS.COMPLETE,
       });
     }
-    const after: LeadStatState = {
+    const after: AllocationState = {
       flag,
       processrStatus: (set.processr_status as number | undefined) ?? lead.processr_status,
       advertiserBillable: valid,
       deleted: deleting,
+      overAllocation: !!lead.over_allocation,
     };
     const cols = Object.keys(set);
     const statements = [
       db
         .prepare(`UPDATE leads SET ${cols.map((c, i) => `${c} = ?${i + 2}`).join(", ")} WHERE id = ?1`)
         .bind(lead.id, ...cols.map((c) => set[c])),
-      ...statisticsStatements(db, lead.campaign_id, lead.created_ts, bucketDelta(stateOf(lead), after)),
+      ...countStatements(db, lead, after),
     ];
     let deliveries = 0;
     if (changed) {
@@ -359,10 +371,7 @@ export class LeadObject extends DurableObject<Env> {
         lead.id, lead.campaign_id, req.status === PROCESSR_STATUS.FAILED ? "error" : "warning",
         `${PROCESSR_STATUS_NAMES[req.status]}: ${req.reason}`, req.context ? JSON.stringify(req.context) : null, now,
       ),
-      ...statisticsStatements(
-        db, lead.campaign_id, lead.created_ts,
-        bucketDelta(stateOf(lead), { ...stateOf(lead), processrStatus: req.status }),
-      ),
+      ...countStatements(db, lead, { ...stateOf(lead), processrStatus: req.status }),
     ]);
     return { ok: true, leadId: lead.id, changed: true, processrStatus: req.status };
   }
@@ -386,10 +395,7 @@ export class LeadObject extends DurableObject<Env> {
       db.prepare(
         `INSERT INTO logs (type, lead_id, campaign_id, level, message, created_ts) VALUES ('processr', ?1, ?2, 'info', ?3, ?4)`,
       ).bind(lead.id, lead.campaign_id, `Reprocessing requested by ${req.author}: job results cleared.`, now),
-      ...statisticsStatements(
-        db, lead.campaign_id, lead.created_ts,
-        bucketDelta(stateOf(lead), { ...stateOf(lead), processrStatus: status }),
-      ),
+      ...countStatements(db, lead, { ...stateOf(lead), processrStatus: status }),
     ]);
     return { ok: true, leadId: lead.id, changed: true, processrStatus: status };
   }

@@ -95,6 +95,37 @@ export function statisticsStatements(
   return out;
 }
 
+// A lead holds a place in its publisher's allocation (campaign_publishers.reserved_leads) while it
+// is within the allocation (not over_allocation) and either still being processed or Valid (then
+// publisher-billable). Capture reserves the place; each change of the lead object moves the
+// counter by this rule in the same batch, so the counter always equals ALLOCATION_RECOUNT_SQL.
+export interface AllocationState extends LeadStatState {
+  overAllocation: boolean;
+}
+
+export const holdsAllocation = (s: AllocationState): boolean =>
+  !s.deleted && !s.overAllocation && (s.flag === null ? s.processrStatus < 500 : s.flag === "Valid");
+
+/** The statement moving a publisher's reserved places with a change of one of its leads (none if unchanged). */
+export function allocationStatements(
+  db: D1Database,
+  lead: { campaignId: number; publisherId: number },
+  before: AllocationState,
+  after: AllocationState,
+): D1PreparedStatement[] {
+  const delta = Number(holdsAllocation(after)) - Number(holdsAllocation(before));
+  if (delta === 0) return [];
+  return [
+    db.prepare(`UPDATE campaign_publishers SET reserved_leads = reserved_leads + ?3 WHERE campaign_id = ?1 AND publisher_id = ?2`)
+      .bind(lead.campaignId, lead.publisherId, delta),
+  ];
+}
+
+/** The same rule as holdsAllocation(), counted from the leads of campaign_publishers row `cp`. */
+export const ALLOCATION_RECOUNT_SQL = `SELECT count(*) FROM leads l
+  WHERE l.campaign_id = cp.campaign_id AND l.publisher_id = cp.publisher_id AND l.deleted_ts IS NULL
+    AND l.over_allocation = 0 AND ((l.flag IS NULL AND l.processr_status < 500) OR l.flag = 'Valid')`;
+
 /** The state of a freshly captured lead (what capture counts: total+1, processing+1). */
 export const CAPTURED: LeadStatState = { flag: null, processrStatus: 0, advertiserBillable: false, deleted: false };
 

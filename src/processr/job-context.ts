@@ -1,13 +1,14 @@
-import { and, count, eq, gte, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gte, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { type Db, getDb } from "../db/client";
 import { leads } from "../db/schema";
 import type { Env } from "../env";
+import { normaliseEmail } from "../leads/email";
 import type { JobContext, JobHistory } from "./types";
 
 // D1 implementation of the history queries the duplicate, rate and activity jobs use.
 //
-// Emails are stored as captured, so they are compared lower-cased on both sides; the expression
-// index leads_email_lower_idx (lower(email)) serves that comparison. IP lookups use
+// Emails are stored normalised (src/leads/email.ts); lower(email) is still what is compared, as
+// the expression index leads_email_lower_idx is built on it. IP lookups use
 // leads_ip_created_idx (ip, created_ts); campaign-only lookups use leads_campaign_idx.
 
 /** The SQL expression the email index is built on; the query must use the same one to hit it. */
@@ -19,21 +20,28 @@ type CountQuery = Parameters<JobHistory["countOtherLeads"]>[0];
 export function otherLeadsQuery(db: Db, q: CountQuery) {
   const { lead } = q;
   const where: (SQL | undefined)[] = [
-    ne(leads.id, lead.id),
-    // Strictly earlier in (created_ts, id) order, so that two leads never count each other.
-    or(lt(leads.createdTs, lead.createdTs), and(eq(leads.createdTs, lead.createdTs), lt(leads.id, lead.id))),
+    // Earlier by id, the order of capture's inserts: two leads never count each other, and the
+    // later of two leads captured in the same millisecond is the one that counts the other.
+    lt(leads.id, lead.id),
     isNull(leads.deletedTs),
   ];
-  if (q.campaignId !== undefined) where.push(eq(leads.campaignId, q.campaignId));
-  if (q.publisherId !== undefined) where.push(eq(leads.publisherId, q.publisherId));
-  if (q.email !== undefined) where.push(eq(leadEmailLower, q.email.trim().toLowerCase()));
+  // With an email or an IP, the campaign and publisher terms are written `+column` (no index term),
+  // so that SQLite searches that email's or IP's few leads instead of walking the campaign index
+  // down from this lead's id.
+  const narrow = q.email !== undefined || q.ip !== undefined;
+  const term = (c: typeof leads.campaignId | typeof leads.publisherId) => (narrow ? sql`+${c}` : c);
+  if (q.campaignId !== undefined) where.push(sql`${term(leads.campaignId)} = ${q.campaignId}`);
+  if (q.publisherId !== undefined) where.push(sql`${term(leads.publisherId)} = ${q.publisherId}`);
+  if (q.email !== undefined) where.push(eq(leadEmailLower, normaliseEmail(q.email) ?? ""));
   if (q.ip !== undefined) where.push(eq(leads.ip, q.ip));
   if (q.sinceTs !== undefined) where.push(gte(leads.createdTs, q.sinceTs));
   if (q.flags) {
     where.push(
       or(
         ...q.flags.map((f) =>
-          f === "Billable" ? and(eq(leads.flag, "Valid"), eq(leads.advertiserBillable, true)) : eq(leads.flag, f),
+          f === null
+            ? isNull(leads.flag)
+            : f === "Billable" ? and(eq(leads.flag, "Valid"), eq(leads.advertiserBillable, true)) : eq(leads.flag, f),
         ),
       ),
     );

@@ -1,3 +1,4 @@
+import type { JobResultStatus } from "../db/schema";
 import type { Env } from "../env";
 import { integrationJobs } from "../integrations";
 import { resetLeadForReprocess, setLeadProcessrStatus, transitionLead } from "../leads/client";
@@ -13,6 +14,11 @@ import { type JobContext, type JobHistory, type JobLead, type JobOutcome, PROCES
 // run here: they follow once the lead is Valid (src/integrations/dispatch.ts). The consumer runs
 // the leads of a queue batch together (loadLeads, planRun, one write batch, applyPlan) so that
 // they share their D1 round trips.
+//
+// Jobs that do not run on a lead are recorded as not_run (they count for neither score nor
+// maxScore): disabled jobs, and every job after a hardfail job failed (the outcome is Invalid
+// whatever follows). A lead over its publisher's allocation on a campaign that holds
+// over-delivery is put On Hold - Publisher Over Delivery (510) instead of being run.
 //
 // Idempotent under redelivery: a lead that is complete, on hold or failed is left alone (only a
 // reprocess, which resets it through the lead object first, runs it again), and the lead object
@@ -42,6 +48,8 @@ interface LeadRow {
   email: string | null;
   processr_status: number;
   deleted_ts: number | null;
+  over_allocation: number;
+  hold_publisher_over_delivery: number;
 }
 
 interface JobRow {
@@ -50,13 +58,16 @@ interface JobRow {
   label: string;
   score: number;
   hardfail: number;
+  enabled: number;
   config: string;
 }
 
 interface JobResult {
   job: JobRow;
-  status: "passed" | "failed";
+  status: JobResultStatus;
   message: string;
+  /** Admin-only detail (processr_job_leads.detail). */
+  detail: string | null;
   level: "info" | "warning" | "error";
   startedTs: number;
   finishedTs: number;
@@ -66,36 +77,39 @@ interface JobResult {
 export interface LoadedLead {
   lead: LeadRow;
   values: Record<string, string>;
-  /** The campaign's enabled jobs (QA and integration) in position order. */
+  /** The campaign's jobs (QA and integration, enabled or not) in position order. */
   jobs: JobRow[];
 }
 
 /**
  * One D1 batch for all the leads of a queue batch: moves the Received ones to Sent to Processr
- * (the same statistics bucket, so no lead-object round trip; deleted leads stay as they are) and
- * reads the leads, their data and their campaigns' enabled jobs. Leads that do not exist are absent.
+ * (the same statistics bucket, so no lead-object round trip; deleted leads stay as they are;
+ * updated_ts says since when, for the sweeper) and reads the leads, their data and their
+ * campaigns' jobs. Leads that do not exist are absent.
  */
-export async function loadLeads(db: D1Database, leadIds: readonly number[]): Promise<Map<number, LoadedLead>> {
+export async function loadLeads(db: D1Database, leadIds: readonly number[], now = Date.now()): Promise<Map<number, LoadedLead>> {
   const ids = [...new Set(leadIds)];
   const out = new Map<number, LoadedLead>();
   if (ids.length === 0) return out;
   const list = ids.map((_, i) => `?${i + 1}`).join(", ");
   const [, leadRes, dataRes, jobsRes] = await db.batch([
     db.prepare(
-      `UPDATE leads SET processr_status = ${PROCESSR_STATUS.SENT_TO_PROCESSR}, processing_counter = processing_counter + 1
+      `UPDATE leads SET processr_status = ${PROCESSR_STATUS.SENT_TO_PROCESSR}, processing_counter = processing_counter + 1,
+                        updated_ts = ?${ids.length + 1}
         WHERE id IN (${list}) AND processr_status = ${PROCESSR_STATUS.RECEIVED} AND deleted_ts IS NULL`,
-    ).bind(...ids),
+    ).bind(...ids, now),
     db.prepare(
-      `SELECT id, campaign_id, publisher_id, ip, user_agent, created_ts, email, processr_status, deleted_ts
-         FROM leads WHERE id IN (${list})`,
+      `SELECT l.id, l.campaign_id, l.publisher_id, l.ip, l.user_agent, l.created_ts, l.email, l.processr_status, l.deleted_ts,
+              l.over_allocation, c.hold_publisher_over_delivery
+         FROM leads l JOIN campaigns c ON c.id = l.campaign_id WHERE l.id IN (${list})`,
     ).bind(...ids),
     db.prepare(
       `SELECT lead_id, name, value FROM lead_datas WHERE lead_id IN (${list}) AND type <> 'system' ORDER BY lead_id, id`,
     ).bind(...ids),
     db.prepare(
-      `SELECT j.campaign_id, j.id, j.type, j.label, j.score, j.hardfail, j.config
+      `SELECT j.campaign_id, j.id, j.type, j.label, j.score, j.hardfail, j.enabled, j.config
          FROM campaign_processr_jobs j
-        WHERE j.campaign_id IN (SELECT campaign_id FROM leads WHERE id IN (${list})) AND j.enabled = 1
+        WHERE j.campaign_id IN (SELECT campaign_id FROM leads WHERE id IN (${list}))
         ORDER BY j.campaign_id, j.position, j.id`,
     ).bind(...ids),
   ]);
@@ -139,13 +153,19 @@ export async function planRun(
   if (lead.processr_status >= 500) return { kind: "done", result: { kind: "skipped", reason: "already_processed" } };
 
   const qa = loaded.jobs.filter((j) => !(j.type in integrationJobs));
+  const enabled = qa.filter((j) => j.enabled);
   const log = (message: string, level: string, ts: number, jobId: number | null = null, context: unknown = null) =>
     db.prepare(
       `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context, created_ts)
        VALUES ('processr', ?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
     ).bind(lead.id, lead.campaign_id, jobId, level, message, context === null ? null : JSON.stringify(context), ts);
 
-  if (qa.length === 0) {
+  if (lead.over_allocation && lead.hold_publisher_over_delivery) {
+    const reason = "The lead is over its publisher's allocation and the campaign holds over-delivery.";
+    await setLeadProcessrStatus(env, { leadId: lead.id, status: PROCESSR_STATUS.ON_HOLD_OVER_DELIVERY, author: "processr", reason });
+    return { kind: "done", result: { kind: "on_hold" } };
+  }
+  if (enabled.length === 0) {
     const reason = "The campaign has no enabled QA job.";
     await setLeadProcessrStatus(env, { leadId: lead.id, status: PROCESSR_STATUS.ON_HOLD_NO_JOB, author: "processr", reason });
     return { kind: "done", result: { kind: "on_hold" } };
@@ -164,10 +184,16 @@ export async function planRun(
   };
   const ctx = history ? { history, now: startedTs } : createJobContext(env, startedTs);
   const results: JobResult[] = [];
+  let hardfailed: JobRow | null = null;
   for (const job of qa) {
     const jobStarted = now();
-    const { status, message, level } = await runJob(registry[job.type], job, jobLead, ctx);
-    results.push({ job, status, message, level, startedTs: jobStarted, finishedTs: now() });
+    const ran = !job.enabled
+      ? notRun("The job is disabled.")
+      : hardfailed
+        ? notRun(`Not run: the hardfail job ${JSON.stringify(hardfailed.label)} failed.`)
+        : await runJob(registry[job.type], job, jobLead, ctx);
+    results.push({ job, ...ran, startedTs: jobStarted, finishedTs: now() });
+    if (ran.status === "failed" && job.hardfail) hardfailed ??= job;
   }
 
   const outcome = scoreOutcome(results.map((r) => ({ status: r.status, score: r.job.score, hardfail: !!r.job.hardfail })));
@@ -177,15 +203,15 @@ export async function planRun(
   }.`;
   const finishedTs = now();
   const statements = [
-    log(`Processr run started: ${qa.length} QA job(s).`, "info", startedTs),
+    log(`Processr run started: ${enabled.length} QA job(s).`, "info", startedTs),
     ...results.flatMap((r) => [
       db.prepare(
-        `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, score, started_ts, finished_ts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, detail, score, started_ts, finished_ts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (lead_id, campaign_processr_job_id) DO UPDATE SET
-           status = excluded.status, message = excluded.message, score = excluded.score,
+           status = excluded.status, message = excluded.message, detail = excluded.detail, score = excluded.score,
            started_ts = excluded.started_ts, finished_ts = excluded.finished_ts`,
-      ).bind(lead.id, r.job.id, r.status, r.message, r.status === "passed" ? r.job.score : 0, r.startedTs, r.finishedTs),
+      ).bind(lead.id, r.job.id, r.status, r.message, r.detail, r.status === "passed" ? r.job.score : 0, r.startedTs, r.finishedTs),
       log(`${r.job.label}: ${r.status} — ${r.message}`, r.level, r.finishedTs, r.job.id, {
         status: r.status,
         score: r.status === "passed" ? r.job.score : 0,
@@ -224,22 +250,26 @@ async function runJob(
   job: JobRow,
   lead: JobLead,
   ctx: JobContext,
-): Promise<{ status: "passed" | "failed"; message: string; level: JobResult["level"] }> {
-  if (!def) return { status: "failed", message: `Unknown job type "${job.type}".`, level: "error" };
+): Promise<Ran> {
+  const broken = (message: string): Ran => ({ status: "failed", message, detail: null, level: "error" });
+  if (!def) return broken(`Unknown job type "${job.type}".`);
   let raw: unknown;
   try {
     raw = JSON.parse(job.config);
   } catch {
-    return { status: "failed", message: "The job configuration is not valid JSON.", level: "error" };
+    return broken("The job configuration is not valid JSON.");
   }
   const config = def.configSchema.safeParse(raw);
   if (!config.success) {
     const issues = config.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
-    return { status: "failed", message: `Invalid job configuration: ${issues}`, level: "error" };
+    return broken(`Invalid job configuration: ${issues}`);
   }
   const out: JobOutcome = await def.run(lead, config.data, ctx);
-  return { status: out.passed ? "passed" : "failed", message: out.message, level: out.passed ? "info" : "warning" };
+  return { status: out.passed ? "passed" : "failed", message: out.message, detail: out.detail ?? null, level: out.passed ? "info" : "warning" };
 }
+
+type Ran = Pick<JobResult, "status" | "message" | "detail" | "level">;
+const notRun = (message: string): Ran => ({ status: "not_run", message, detail: null, level: "info" });
 
 /**
  * Re-runs the Processr on a lead: the lead object clears its job results and sets it back to

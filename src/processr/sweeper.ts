@@ -1,27 +1,46 @@
 import type { Env } from "../env";
 import { PROCESSR_STATUS } from "./types";
 
-// Capture enqueues each lead once, after its write batch; if that send failed (or the Worker died
-// in between) the lead sits at processr_status 0. Every minute (cron) this re-enqueues such leads.
+// Every minute (cron) this re-enqueues leads that no Processr run is going to finish:
+// - Received (0) for a minute: capture enqueues each lead once, after its write batch; if that send
+//   failed (or the Worker died in between) the lead sits at 0.
+// - Sent to Processr (100) for STUCK_AGE_MS: the consumer moves a lead to 100 when a run starts; a
+//   run that neither finished nor reached the dead-letter record (that write failed too, or the
+//   dead letter was dropped) would leave it there for ever. Once sent, the sweep touches its
+//   updated_ts, so such a lead is sent again at most once per STUCK_AGE_MS.
 // The consumer is idempotent, so a lead that was in fact enqueued and is just slow is harmless.
 
 /** A lead this old still at Received is presumed not enqueued. */
 export const SWEEP_AGE_MS = 60_000;
-/** Leads per run (Queue.sendBatch takes at most 100 messages). */
+/**
+ * A lead this long at Sent to Processr is presumed abandoned: longer than a message's retries with
+ * backoff (wrangler.toml max_retries; 10 s doubling, capped at 10 min) and its dead-letter attempts.
+ */
+export const STUCK_AGE_MS = 60 * 60_000;
+/** Leads of each status per run (Queue.sendBatch takes at most 100 messages). */
 export const SWEEP_BATCH = 100;
 
 export async function sweepUnqueuedLeads(env: Pick<Env, "DB" | "PROCESSR_QUEUE">, now = Date.now()): Promise<number[]> {
-  const cutoff = now - SWEEP_AGE_MS;
-  // leads_processr_status_idx holds Received leads in id order: no scan of processed leads.
-  const { results } = await env.DB.prepare(
-    `SELECT id FROM leads
-      WHERE processr_status = ?1 AND created_ts < ?2 AND deleted_ts IS NULL
-      ORDER BY id LIMIT ?3`,
-  )
-    .bind(PROCESSR_STATUS.RECEIVED, cutoff, SWEEP_BATCH)
-    .all<{ id: number }>();
-  const ids = results.map((r) => r.id);
-  if (ids.length === 0) return [];
-  await env.PROCESSR_QUEUE.sendBatch(ids.map((leadId) => ({ body: { type: "process" as const, leadId } })));
+  const db = env.DB;
+  // leads_processr_status_idx holds the leads of each status: no scan of processed leads.
+  const pick = (status: number, column: "created_ts" | "updated_ts", cutoff: number) =>
+    db.prepare(
+      `SELECT id FROM leads WHERE processr_status = ?1 AND ${column} < ?2 AND deleted_ts IS NULL ORDER BY id LIMIT ?3`,
+    ).bind(status, cutoff, SWEEP_BATCH);
+  const [received, stuck] = await db.batch<{ id: number }>([
+    pick(PROCESSR_STATUS.RECEIVED, "created_ts", now - SWEEP_AGE_MS),
+    pick(PROCESSR_STATUS.SENT_TO_PROCESSR, "updated_ts", now - STUCK_AGE_MS),
+  ]);
+  const stuckIds = stuck!.results.map((r) => r.id);
+  const ids = [...received!.results.map((r) => r.id), ...stuckIds];
+  for (let i = 0; i < ids.length; i += SWEEP_BATCH) {
+    await env.PROCESSR_QUEUE.sendBatch(ids.slice(i, i + SWEEP_BATCH).map((leadId) => ({ body: { type: "process" as const, leadId } })));
+  }
+  // Only once sent: a failed send leaves them due at the next sweep.
+  if (stuckIds.length > 0) {
+    await db.prepare(
+      `UPDATE leads SET updated_ts = ?1 WHERE id IN (SELECT value FROM json_each(?2)) AND processr_status = ?3`,
+    ).bind(now, JSON.stringify(stuckIds), PROCESSR_STATUS.SENT_TO_PROCESSR).run();
+  }
   return ids;
 }

@@ -32,6 +32,7 @@ export interface JobLead {
   ip: string | null;
   userAgent: string | null;
   createdTs: number;
+  /** Trimmed and lower-cased, from the form's email-type field (src/leads/email.ts). */
   email: string | null;
   /** Every captured value by field name as captured ("firstName", "lookup[postcode]"). */
   values: Record<string, string>;
@@ -40,8 +41,7 @@ export interface JobLead {
 /** History queries for duplicate, rate and activity checks (D1 implementation: src/processr/job-context.ts). */
 export interface JobHistory {
   /**
-   * Counts other leads (id != lead.id, created before it or with a lower id, not deleted) matching
-   * all the given conditions.
+   * Counts earlier leads (a lower id than lead.id, not deleted) matching all the given conditions.
    */
   countOtherLeads(q: {
     lead: JobLead;
@@ -50,8 +50,11 @@ export interface JobHistory {
     email?: string;
     ip?: string;
     sinceTs?: number;
-    /** Only leads with one of these flags; "Billable" means advertiser-billable Valid leads. */
-    flags?: (LeadFlag | "Billable")[];
+    /**
+     * Only leads with one of these flags; "Billable" means advertiser-billable Valid leads, null
+     * leads not flagged yet.
+     */
+    flags?: (LeadFlag | "Billable" | null)[];
   }): Promise<number>;
 }
 
@@ -64,6 +67,11 @@ export interface JobOutcome {
   passed: boolean;
   /** Why it failed (shown in job results, lead-result reasons and logs), or a short pass note. */
   message: string;
+  /**
+   * What message must not tell a publisher (another lead's existence, say): stored with the result
+   * and shown to admins only.
+   */
+  detail?: string;
 }
 
 /** A QA job type: one module per type under src/processr/jobs/. */

@@ -6,7 +6,8 @@ import { CAPTURED, bucketsOf, statisticsStatements } from "../../src/leads/stati
 import type { ProcessrMessage } from "../../src/processr/messages";
 
 // Leads inserted straight into D1 the way capture stores them (processr_status 0, statistics
-// total+1 / processing+1), so that these tests do not depend on the capture surface.
+// total+1 / processing+1, a place in the publisher's allocation), so that these tests do not
+// depend on the capture surface.
 
 export const CAMPAIGN = 601;
 const FORM = 35;
@@ -52,6 +53,10 @@ export async function insertLead(input: LeadInput = {}): Promise<number> {
     ),
     env.DB.prepare(`INSERT INTO lead_datas (lead_id, name, value, type) VALUES (?1, 'leadHash', ?2, 'system')`).bind(id, hash),
     ...statisticsStatements(env.DB, campaignId, created, bucketsOf(CAPTURED)),
+    // Capture reserves a place in the publisher's allocation for a lead within it.
+    env.DB.prepare(
+      `UPDATE campaign_publishers SET reserved_leads = reserved_leads + 1 WHERE campaign_id = ?1 AND publisher_id = ?2 AND ?3 = 0`,
+    ).bind(campaignId, input.publisherId ?? 12, input.overAllocation ? 1 : 0),
   ]);
   return id;
 }

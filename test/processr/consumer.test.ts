@@ -173,9 +173,13 @@ describe("Processr queue consumer", () => {
       `SELECT campaign_processr_job_id, status, message FROM processr_job_leads WHERE lead_id = ?1 ORDER BY 1`,
       id,
     );
-    expect(results.map((r) => [r.campaign_processr_job_id, r.status])).toEqual([[6911, "failed"], [6912, "failed"], [6913, "passed"]]);
+    // The disabled job is recorded as not run, and left out of maxScore.
+    expect(results.map((r) => [r.campaign_processr_job_id, r.status])).toEqual([
+      [6911, "failed"], [6912, "failed"], [6913, "passed"], [6914, "not_run"],
+    ]);
     expect(results[0]!.message).toBe('Unknown job type "no_such_job".');
     expect(results[1]!.message).toMatch(/^Invalid job configuration: fields/);
+    expect(results[3]!.message).toBe("The job is disabled.");
     expect(await leadRow(id)).toMatchObject({ flag: "Invalid", score: 10, max_score: 30 });
   });
 

@@ -54,7 +54,8 @@ describe("enqueueing", () => {
 describe("over-allocation (campaign_publishers.cap)", () => {
   it("a lead beyond the publisher's allocation of billable leads is stored with over_allocation = 1", async () => {
     const q = fakeQueue();
-    await env.DB.prepare("UPDATE campaign_publishers SET cap = 1 WHERE campaign_id = 601 AND publisher_id = 12").run();
+    // One place left: the leads captured so far (still being processed) hold theirs.
+    await env.DB.prepare("UPDATE campaign_publishers SET cap = reserved_leads + 1 WHERE campaign_id = 601 AND publisher_id = 12").run();
     const post = async () => {
       const res = await callWithQueue(q, leadsPath(12, 35, 601), init(formBody(SIMPLE)));
       const id = ((await res.json()) as { data: number }).data;
@@ -62,10 +63,7 @@ describe("over-allocation (campaign_publishers.cap)", () => {
     };
     const first = await post();
     expect(first.over_allocation).toBe(0);
-    // The Processr made a lead billable: the allocation of 1 is used up.
-    await env.DB.prepare(
-      "UPDATE leads SET flag = 'Valid', publisher_billable = 1, processr_status = 1000 WHERE id = (SELECT max(id) FROM leads WHERE campaign_id = 601 AND publisher_id = 12)",
-    ).run();
+    // The first lead holds the last place while it is processed: the allocation is used up.
     expect((await post()).over_allocation).toBe(1);
     // Another publisher of the campaign (no cap) is unaffected.
     const admin = await loginAs(DEMO.admin);

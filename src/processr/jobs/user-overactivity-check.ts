@@ -29,9 +29,13 @@ export const userOveractivityCheck: QaJobDefinition<z.infer<typeof configSchema>
       sinceTs: lead.createdTs - config.periodHours * 3_600_000,
     });
     const period = `the ${plural(config.periodHours, "hour")} before it`;
+    // Like the duplicate checks: the counts (other leads of this email) are admin-only detail.
     if (earlier >= config.limit) {
-      return fail(`Email ${q(email)} sent ${plural(earlier, "other lead")} in ${period} (limit ${plural(config.limit, "lead")})`);
+      return {
+        ...fail("Failed user overactivity check"),
+        detail: `Email ${q(email)} sent ${plural(earlier, "other lead")} in ${period} (limit ${plural(config.limit, "lead")})`,
+      };
     }
-    return pass(`Email ${q(email)} sent ${plural(earlier, "other lead")} in ${period}`);
+    return { ...pass("Passed user overactivity check"), detail: `Email ${q(email)} sent ${plural(earlier, "other lead")} in ${period}` };
   },
 };

@@ -17,8 +17,12 @@ describe("duplicate_email_check (same campaign)", () => {
     expect(await runWithHistory(CAMPAIGN, {}, first)).toMatchObject({ passed: true });
     const second = await storeLead({ email: email.toUpperCase() });
     const out = await runWithHistory(CAMPAIGN, {}, second);
-    expect(out.passed).toBe(false);
-    expect(out.message).toBe(`Email "${email.toUpperCase()}" is a duplicate of 1 earlier Valid lead in this campaign`);
+    // The publisher-visible message says no more than that; the match is admin-only detail.
+    expect(out).toEqual({
+      passed: false,
+      message: "Failed duplicate check",
+      detail: `Email "${email}" is a duplicate of 1 earlier Valid or unflagged lead in this campaign`,
+    });
   });
 
   it("applies Valid, Billable and All to the earlier leads' status", async () => {
@@ -40,16 +44,29 @@ describe("duplicate_email_check (same campaign)", () => {
     const out = await runWithHistory(CAMPAIGN, { duplicate_status: "Billable" }, l3);
     expect(out).toEqual({
       passed: false,
-      message: `Email "${billable}" is a duplicate of 1 earlier Billable lead in this campaign`,
+      message: "Failed duplicate check",
+      detail: `Email "${billable}" is a duplicate of 1 earlier Billable or unflagged lead in this campaign`,
     });
   });
 
-  it("counts unprocessed earlier leads only with All", async () => {
+  it("counts an earlier lead not flagged yet under every duplicate_status (a double submit)", async () => {
     const email = `${unique("pending")}@example.org`;
-    await storeLead({ email, flag: null, createdTs: NOW - 1000 });
-    const l = await storeLead({ email });
-    expect((await runWithHistory(CAMPAIGN, {}, l)).passed).toBe(true);
-    expect((await runWithHistory(CAMPAIGN, { duplicate_status: "All" }, l)).passed).toBe(false);
+    // Captured in the same millisecond: the later id is the duplicate, the earlier one is not.
+    const first = await storeLead({ email, flag: null, createdTs: NOW });
+    const l = await storeLead({ email, createdTs: NOW });
+    for (const duplicate_status of ["Valid", "Billable", "All"]) {
+      expect((await runWithHistory(CAMPAIGN, { duplicate_status }, l)).passed, duplicate_status).toBe(false);
+      expect((await runWithHistory(CAMPAIGN, { duplicate_status }, first)).passed, duplicate_status).toBe(true);
+    }
+  });
+
+  it("orders leads by id, not by capture time", async () => {
+    const email = `${unique("clock")}@example.org`;
+    // Two isolates' clocks disagree: the later id carries the earlier timestamp.
+    const first = await storeLead({ email, createdTs: NOW });
+    const second = await storeLead({ email, createdTs: NOW - 5 });
+    expect((await runWithHistory(CAMPAIGN, {}, second)).passed).toBe(false);
+    expect((await runWithHistory(CAMPAIGN, {}, first)).passed).toBe(true);
   });
 
   it("ignores other campaigns, deleted leads and later leads", async () => {
@@ -80,7 +97,8 @@ describe("duplicate_email_same_publisher_check", () => {
     const out = await runWithHistory(PUBLISHER, {}, again);
     expect(out).toEqual({
       passed: false,
-      message: `Email "${email}" is a duplicate of 1 earlier Valid lead from this publisher in this campaign`,
+      message: "Failed duplicate check",
+      detail: `Email "${email}" is a duplicate of 1 earlier Valid or unflagged lead from this publisher in this campaign`,
     });
   });
 

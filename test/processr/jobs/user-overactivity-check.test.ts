@@ -15,7 +15,8 @@ describe("user_overactivity_check", () => {
     const l = await storeLead({ email });
     expect(await runWithHistory(T, {}, l)).toEqual({
       passed: false,
-      message: `Email "${email}" sent 1 other lead in the 24 hours before it (limit 1 lead)`,
+      message: "Failed user overactivity check",
+      detail: `Email "${email}" sent 1 other lead in the 24 hours before it (limit 1 lead)`,
     });
     expect((await runWithHistory(T, { scope: "campaign" }, l)).passed).toBe(true);
   });

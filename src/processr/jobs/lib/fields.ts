@@ -1,3 +1,4 @@
+import { normaliseEmail } from "../../../leads/email";
 import type { JobLead } from "../../types";
 
 // Looking values up on a lead. Captured names keep their nesting ("lookup[postcode]",
@@ -71,10 +72,8 @@ export const isBlank = (v: string | undefined | null): boolean => v === undefine
 /** Names under which forms capture a telephone number and a postcode. */
 export const TELEPHONE_FIELDS = ["telephone", "phone", "mobile", "phoneNumber", "mobilePhone"] as const;
 export const POSTCODE_FIELDS = ["postcode", "postCode", "postalCode", "zip", "zipCode"] as const;
-export const EMAIL_FIELDS = ["email", "emailAddress"] as const;
 
-/** The lead's email: the denormalised column, else a captured email field. */
+/** The lead's email as capture resolved and stored it (src/leads/email.ts), so every job agrees. */
 export function leadEmail(lead: JobLead): string | undefined {
-  const raw = !isBlank(lead.email) ? lead.email! : firstPresent(lead, EMAIL_FIELDS)?.value;
-  return raw === undefined ? undefined : raw.trim();
+  return normaliseEmail(lead.email) ?? undefined;
 }
