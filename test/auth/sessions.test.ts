@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/auth/password";
 import { bearer, call, DEMO, form, json, loginAs } from "../helpers";
+import { countingDb, fetchWith } from "../ratelimit/app-fetch";
 
 // Setting a user's password or disabling the user ends the user's sessions (issue 11): refresh
 // tokens are revoked and every access token issued before is refused.
@@ -92,5 +93,21 @@ describe("by the user", () => {
     );
     expect(res.status).toBe(202);
     await expectSessionsEnded(user);
+  });
+});
+
+describe("cost", () => {
+  it("an isolate reads a user's session state once, not on every request", async () => {
+    const user = await freshUser();
+    const d1 = countingDb();
+    const callsFor = async () => {
+      d1.calls = 0;
+      expect((await fetchWith({ DB: d1.db }, `/api/v4/users/${user.id}/change-password`, json({}, "POST", bearer(user.access)))).status).toBe(422);
+      return d1.calls;
+    };
+    const first = await callsFor();
+    const second = await callsFor();
+    expect(first).toBe(1);
+    expect(second).toBe(0);
   });
 });

@@ -21,3 +21,19 @@ export const freshIp = () => {
   counter += 1;
   return `10.7.${counter >> 8}.${counter & 255}`;
 };
+
+/** The test D1 binding, counting every call made on it (prepare, batch, …): round trips, not time. */
+export function countingDb() {
+  const counter = { calls: 0, db: env.DB };
+  counter.db = new Proxy(env.DB, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        counter.calls += 1;
+        return value.apply(target, args);
+      };
+    },
+  });
+  return counter;
+}

@@ -5,7 +5,7 @@ import { randomHex, sha256Hex } from "../../src/auth/crypto";
 import { demoCampaignWebhookKey } from "../../src/db/seed";
 import { DEMO, form } from "../helpers";
 import { formBody, KEYS, leadsPath, SIMPLE } from "../publisher/support";
-import { fetchWith, freshIp } from "./app-fetch";
+import { countingDb, fetchWith, freshIp } from "./app-fetch";
 
 // Limits key only on verified principals (issue 11): a credential that does not verify counts
 // under the client IP, and a verified one does not lift the IP's own budget.
@@ -95,6 +95,22 @@ describe("verified credentials", () => {
     const two = await fetchWith({}, path, { headers: { "X-Api-Key": randomHex(), ...ip(freshIp()) } });
     expect(one.status).toBe(200);
     expect(remaining(two, "total")).toBe(remaining(one, "total") - 1);
+  });
+});
+
+describe("cost", () => {
+  it("the limiter reads no database: a keyed request that reaches no route makes no D1 call", async () => {
+    const d1 = countingDb();
+    await fetchWith({}, "/api/v2.4/publisher/links/601", { headers: { "X-Api-Key": KEYS.northwind601, ...ip(freshIp()) } });
+    d1.calls = 0;
+    for (const key of [KEYS.northwind601, randomHex()]) {
+      const res = await fetchWith({ DB: d1.db }, "/x", { headers: { "X-Api-Key": key, ...ip(freshIp()) } });
+      expect(res.status).toBe(404);
+    }
+    expect(d1.calls).toBe(0);
+    // The counter does see the route's own reads.
+    await fetchWith({ DB: d1.db }, "/api/v2.4/publisher/links/601", { headers: { "X-Api-Key": KEYS.northwind601, ...ip(freshIp()) } });
+    expect(d1.calls).toBeGreaterThan(0);
   });
 });
 
