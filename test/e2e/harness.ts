@@ -11,6 +11,8 @@ export interface StartOptions {
   /** Ports to serve on; never the demo ports 8787/8788, which a developer may be using. */
   acme?: number;
   agency?: number;
+  /** First inspector port (acme; agency gets the next), so that two harnesses can run side by side. */
+  inspectorPort?: number;
   /** Extra `--var` overrides for both enterprises (e.g. raised rate limits). */
   vars?: Record<string, string>;
 }
@@ -55,7 +57,7 @@ export async function startEnterprises(options: StartOptions = {}): Promise<Ente
     const child = lib.startWrangler({
       enterprise: name,
       port: ports[name],
-      inspectorPort: INSPECTOR_BASE + NAMES.indexOf(name),
+      inspectorPort: (options.inspectorPort ?? INSPECTOR_BASE) + NAMES.indexOf(name),
       persistTo: stateDirs[name],
       name: `leadflare-e2e-${name}`,
       output: "pipe",

@@ -33,7 +33,7 @@ function Panel({ title, children, onSubmit, busy, error, info, submit }: {
     <Box component="form" onSubmit={handle} noValidate aria-label={title}>
       <Stack spacing={2}>
         <Typography variant="h5" component="h1">{title}</Typography>
-        {info && <Alert severity="info">{info}</Alert>}
+        {info && <Alert severity="info" role="status">{info}</Alert>}
         {error && <Alert severity="error" role="alert">{error}</Alert>}
         {children}
         <Button type="submit" variant="contained" disabled={busy} startIcon={busy ? <CircularProgress size={16} /> : null}>

@@ -22,11 +22,11 @@ export function CampaignEdit() {
         <TextInput source="name" validate={required()} fullWidth />
         <DateTimeInput source="startTs" label="Start" />
         <DateTimeInput source="endTs" label="End" />
-        <NumberInput source="leadsRequired" label="Leads required" min={0} />
+        <NumberInput source="leadsRequired" label="Leads required" />
         <TextInput source="contractValue" label="Contract value" />
         <SelectInput source="payout" label="Payout model" choices={PAYOUTS} />
         <TextInput source="payoutAmount" label="Payout amount" />
-        <NumberInput source="defaultThresholdScore" label="Threshold score" min={0} max={100} />
+        <NumberInput source="defaultThresholdScore" label="Threshold score" />
         <SelectInput source="campaignMarket" label="Market" choices={MARKETS} />
         <BooleanInput source="testMode" label="Test mode" />
         <BooleanInput source="integrate" label="Deliver to integrations" />

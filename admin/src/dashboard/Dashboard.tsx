@@ -20,6 +20,9 @@ function allocationText(billable: number, a: Allocation | undefined) {
 // recharts is loaded on demand, after the figures: it is not part of the console's first load.
 const ChronologyChart = lazy(() => import("./ChronologyChart").then((m) => ({ default: m.ChronologyChart })));
 
+/** Card titles are headings (the page's outline, and how tests and screen readers find them). */
+const HEADING = { title: { component: "h2" } } as const;
+
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function Dashboard() {
@@ -35,7 +38,7 @@ export function Dashboard() {
     <Stack spacing={2} sx={{ mt: 2 }}>
       <Title title="Dashboard" />
       <Card>
-        <CardHeader title="Campaigns" subheader="Leads by flag, billable leads and allocation used" />
+        <CardHeader title="Campaigns" subheader="Leads by flag, billable leads and allocation used" slotProps={HEADING} />
         <CardContent>
           {campaigns.isPending && <CircularProgress aria-label="Loading campaigns" />}
           {campaigns.error && <Alert severity="error">{errorText(campaigns.error)}</Alert>}
@@ -89,6 +92,7 @@ export function Dashboard() {
       <Card>
         <CardHeader
           title="Lead statistics chronology"
+          slotProps={HEADING}
           subheader={rows.find((c) => c.id === chartCampaign)?.name ?? "No campaign"}
         />
         <CardContent>

@@ -1,0 +1,57 @@
+// The console's browser tests drive Debian's chromium (`apt-get install chromium`; .ci/run installs
+// it when missing) with playwright-core: no browser is downloaded at install time.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+export const CHROMIUM = "/usr/bin/chromium";
+/** Screenshots of every screen the tests visit, for a person to look at (gitignored). */
+export const SHOTS_DIR = join(process.cwd(), "test-results/console");
+
+export async function launchBrowser(): Promise<Browser> {
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+/** A fresh browser context (no session) and the uncaught page errors it collects (tests expect none). */
+export async function newPage(browser: Browser, baseURL: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return { page, errors };
+}
+
+export const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS_DIR, `${name}.png`), fullPage: true });
+
+/** The newest code texted to `to` by the local outbox SMS provider. */
+export async function latestCode(baseURL: string, to: string, digits: number): Promise<string> {
+  const messages = (await (await fetch(`${baseURL}/__dev/outbox`)).json()) as { to: string; body: string }[];
+  const mine = messages.filter((m) => m.to === to);
+  const match = mine.at(-1)?.body.match(new RegExp(`\\b(\\d{${digits}})\\b`));
+  if (!match) throw new Error(`no ${digits}-digit code for ${to} in the outbox`);
+  return match[1]!;
+}
+
+/** An access token for API reads made by the test itself (to compare with what the console shows). */
+export async function apiToken(baseURL: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${baseURL}/api/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!res.ok) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+export async function apiGet<T>(baseURL: string, token: string, path: string): Promise<T> {
+  const res = await fetch(`${baseURL}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
