@@ -3,6 +3,7 @@ import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { campaignWebhookCors } from "./http/cors";
 import { refuseMisconfigured } from "./http/deployment-check";
+import { plainJsonBodies } from "./http/plain-json";
 import { secureHeaders } from "./http/secure-headers";
 import { rateLimit } from "./ratelimit/middleware";
 import { campaignWebhook } from "./routes/campaign-webhook";
@@ -22,6 +23,8 @@ export const app = new Hono<AppEnv>();
 
 // Outermost: security headers on every response, errors and 429s included (src/http).
 app.use("*", secureHeaders);
+// c.json bodies are plain data only: never the context, env or a binding (src/http/plain-json.ts).
+app.use("*", plainJsonBodies);
 // A deployment without its public origin or real secrets answers 503 to everything (src/http).
 app.use("*", refuseMisconfigured);
 // CORS for the campaign webhook only, outside the limiter so that browsers can read its 429s.

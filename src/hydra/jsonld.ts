@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
+import { plainJson } from "../http/plain-json";
 
 // JSON-LD plumbing shared by every v4 response (engineering notes §2.5/§2.6).
 export const API_PREFIX = "/api/v4";
@@ -17,7 +18,7 @@ export const iri = (path: string, id: number | string) => `${API_PREFIX}/${path}
 
 /** A JSON-LD response in API Platform's content type. */
 export function ld(c: Context, body: unknown, status: 200 | 201 = 200, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": LD_JSON, ...headers } });
+  return new Response(plainJson(body, c.env), { status, headers: { "Content-Type": LD_JSON, ...headers } });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ErrorHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { toApiError } from "../../errors";
+import { plainJson } from "../../http/plain-json";
 
 // Hydra errors in API Platform's shape (engineering notes §2.4): hydra:Error, or a
 // ConstraintViolationList when the error carries per-property violations.
@@ -22,5 +23,5 @@ export const renderHydraError: ErrorHandler<AppEnv> = (e, c) => {
         "hydra:title": "An error occurred",
         "hydra:description": err.message,
       };
-  return new Response(JSON.stringify(body), { status: err.status, headers });
+  return new Response(plainJson(body, c.env), { status: err.status, headers });
 };
