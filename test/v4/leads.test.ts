@@ -54,10 +54,11 @@ describe("GET /api/v4/leads", () => {
     expect(flags).toMatchObject({ 53101: "/api/v4/lead-flags/1", 53102: "/api/v4/lead-flags/3", 53103: "/api/v4/lead-flags/2", 53104: "/api/v4/lead-flags/4" });
   });
 
-  it("lists the seed's hydra:search template for leads", async () => {
+  it("lists the seed's hydra:search template for leads, then the console's flag and publisher filters", async () => {
     const { body } = await get("/api/v4/leads", t.admin);
     expect(body["hydra:search"]["hydra:template"]).toBe(
-      "/api/v4/leads{?id,id[],email,campaign.id,campaign.id[],order[id],createdTs[before],createdTs[strictly_before],createdTs[after],createdTs[strictly_after],updatedTs[before],updatedTs[strictly_before],updatedTs[after],updatedTs[strictly_after]}",
+      "/api/v4/leads{?id,id[],email,campaign.id,campaign.id[],order[id],createdTs[before],createdTs[strictly_before],createdTs[after],createdTs[strictly_after],updatedTs[before],updatedTs[strictly_before],updatedTs[after],updatedTs[strictly_after]," +
+        "leadFlag.id,leadFlag.id[],publisher.id,publisher.id[]}",
     );
     expect(body["hydra:search"]["hydra:mapping"][1]).toEqual({ "@type": "IriTemplateMapping", variable: "id[]", property: "id", required: false });
   });
@@ -76,13 +77,26 @@ describe("GET /api/v4/leads", () => {
     expect(await q("updatedTs[after]=2030-01-01")).toEqual([]);
   });
 
+  it("filters by flag (ids or IRIs) and publisher, combined with the campaign", async () => {
+    const q = async (s: string) => ids((await get(`/api/v4/leads?${s}`, t.admin)).body);
+    expect(await q("leadFlag.id=3")).toEqual([53102]);
+    expect(await q("leadFlag.id[]=/api/v4/lead-flags/2&leadFlag.id[]=4")).toEqual([53103, 53104]);
+    expect(await q("leadFlag.id=1&campaign.id=601")).toEqual([53101]);
+    expect(await q("publisher.id=12&campaign.id=601")).toEqual([53104]);
+    expect(await q("publisher.id=/api/v4/publishers/13")).toEqual([53101, 53102, 53103]);
+    // A publisher user's filter on another publisher finds nothing of theirs.
+    expect(ids((await get("/api/v4/leads?publisher.id=13", t.north)).body)).toEqual([]);
+    const { body } = await get("/api/v4/leads?publisher.id=13&itemsPerPage=1", t.admin);
+    expect(body["hydra:totalItems"]).toBe(3);
+  });
+
   it("orders by id in either direction, with several orderings combined", async () => {
     expect(ids((await get("/api/v4/leads?order[id]=desc", t.admin)).body)).toEqual([53104, 53103, 53102, 53101, 53002, 53001]);
     expect(ids((await get("/api/v4/leads?order[id]=asc&campaign.id=603", t.admin)).body)).toEqual([53001, 53002]);
   });
 
   it("refuses bad filter values with a 400 Hydra error", async () => {
-    for (const s of ["id=abc", "id[]=1&id[]=x", "createdTs[after]=yesterday", "order[id]=sideways", "page=0", "itemsPerPage=-1", "page=abc"]) {
+    for (const s of ["id=abc", "id[]=1&id[]=x", "createdTs[after]=yesterday", "order[id]=sideways", "page=0", "itemsPerPage=-1", "page=abc", "leadFlag.id=5", "leadFlag.id=Valid", "publisher.id=x"]) {
       const { status, body, res } = await get(`/api/v4/leads?${s}`, t.admin);
       expect(status, s).toBe(400);
       expect(res.headers.get("Content-Type")).toBe("application/ld+json; charset=utf-8");
