@@ -30,7 +30,7 @@ const headersOf: Record<Who, () => Record<string, string>> = {
   key: () => ({ "X-Api-Key": KEYS.northwind602 }),
 };
 const tokens = { A: "", B: "", admin: "" };
-const ids = { leadA: 0, leadB: 0, hashA: "", hashB: "", dataB: 0, noteB: 0, logB: 0, providerLogB: 0, cpB: 0, linkB: 0, formB: 0, jobB: 0, field602: 0 };
+const ids = { leadA: 0, leadB: 0, hashA: "", hashB: "", dataB: 0, noteB: 0, logB: 0, providerLogB: 0, campaignNoteB: 0, oauthClient: 0, cpB: 0, linkB: 0, formB: 0, jobB: 0, field602: 0 };
 /** Rows made for the admin's deletes (so that deleting them breaks nothing else). */
 const spare = { advertiser: 0, publisher: 0, cp: 0, link: 0, form: 0, field: 0, job: 0, user: 0 };
 const B_PASSWORD = "Mallory-was-here-1";
@@ -96,6 +96,7 @@ const scoped: [string, () => number][] = [
   ["lead-notes", () => ids.noteB],
   ["logs", () => ids.logB],
   ["campaign-publishers", () => ids.cpB],
+  ["campaign-notes", () => ids.campaignNoteB],
 ];
 // Resources of campaign 602, which publisher B is not on.
 const ofCampaign602: [string, () => number][] = [
@@ -199,6 +200,11 @@ const cases: Case[] = [
   { method: "POST", path: () => "/api/login", body: () => "username=x&password=y", expect: all(400) },
   { method: "POST", path: () => "/api/password-reset", body: () => "username=nobody@acme.test", expect: all(202) },
   { method: "POST", path: () => "/api/password-reset/confirm", body: () => "username=nobody@acme.test&code=12345678&newPassword=abcdefghijkl", expect: all(400) },
+  // The OAuth token endpoint answers a request without a grant alike for everyone; the extensions
+  // document is public.
+  { method: "GET", path: () => "/oauth/v2/token", expect: all(400) },
+  { method: "POST", path: () => "/oauth/v2/token", body: () => "grant_type=password", expect: all(400) },
+  { method: "GET", path: () => "/.well-known/leadflare", expect: all(200) },
 
   // Publisher API.
   // A campaign the caller does not work on (or, for an API key, not its own) is not found.
@@ -243,9 +249,12 @@ const cases: Case[] = [
   { method: "GET", path: () => "/api/v4", expect: all(200) },
   { method: "GET", path: () => "/api/v4/docs.jsonld", expect: all(200) },
   { method: "GET", path: () => "/api/v4/contexts/Lead", expect: all(200) },
-  ...["leads", "lead-datas", "lead-editable-fields", "lead-notes", "lead-flags", "lead-qa-results", "processr-job-leads", "logs", "statistics", "lead-statistics-chronologies", "currencies", ...config].map(
+  ...["leads", "lead-datas", "lead-editable-fields", "lead-notes", "lead-flags", "lead-qa-results", "processr-job-leads", "logs", "statistics", "lead-statistics-chronologies", "currencies", "campaign-notes", ...config].map(
     (r): Case => ({ method: "GET", path: () => `/api/v4/${r}`, expect: v4(r === "users" ? 403 : 200, r === "users" ? 403 : 200, 200) }),
   ),
+  // The enterprise's OAuth client (its secret) is the admins'.
+  { method: "GET", path: () => "/api/v4/oauth-clients", expect: v4(403, 403, 200) },
+  { method: "GET", path: () => v4Iri("oauth-clients", ids.oauthClient), expect: v4(403, 403, 200) },
   ...scoped.map(([r, id]): Case => ({ method: "GET", path: () => `/api/v4/${r}/${id()}`, expect: v4(404, 200, 200) })),
   ...ofCampaign602.map(([r, id]): Case => ({ method: "GET", path: () => `/api/v4/${r}/${id()}`, expect: v4(200, 404, 200) })),
   ...shared.map(([r, id]): Case => ({ method: "GET", path: () => `/api/v4/${r}/${id()}`, expect: v4(200, 200, 200) })),
@@ -345,6 +354,10 @@ beforeAll(async () => {
   ids.logB = (await one<{ id: number }>("INSERT INTO logs (type, lead_id, campaign_id, message) VALUES ('processr', ?, 601, 'B only') RETURNING id", ids.leadB))!.id;
   ids.providerLogB = (await one<{ id: number }>("INSERT INTO logs (type, lead_id, campaign_id, message) VALUES ('provider', ?, 601, 'CRM call') RETURNING id", ids.leadB))!.id;
   ids.cpB = (await one<{ id: number }>("SELECT id FROM campaign_publishers WHERE campaign_id = 601 AND publisher_id = 13"))!.id;
+  ids.campaignNoteB = (await one<{ id: number }>(
+    "INSERT INTO campaign_notes (campaign_id, campaign_publisher_id, author, note) VALUES (601, ?, 'test', 'B only') RETURNING id", ids.cpB,
+  ))!.id;
+  ids.oauthClient = (await one<{ id: number }>("SELECT id FROM oauth_clients LIMIT 1"))!.id;
   ids.linkB = 25;
   ids.formB = 36;
   ids.jobB = (await one<{ id: number }>("SELECT id FROM campaign_processr_jobs WHERE campaign_id = 601 LIMIT 1"))!.id;
