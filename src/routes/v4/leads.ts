@@ -52,7 +52,7 @@ async function load(ctx: Ctx, rows: Lead[]): Promise<Extra> {
 const byCampaign = exact("campaign.id", leads.campaignId, intValue);
 
 // A Map: flag ids come from the query string.
-const FLAG_BY_ID = new Map(Object.entries(FLAG_IDS).map(([k, v]) => [v, k as keyof typeof FLAG_IDS]));
+const FLAG_BY_ID = new Map<number, keyof typeof FLAG_IDS>(Object.entries(FLAG_IDS).map(([k, v]) => [v, k as keyof typeof FLAG_IDS]));
 
 /** A lead flag id (1 Valid, 2 Invalid, 3 Caution, 4 Test) or its IRI, as the flag name stored on the lead. */
 const flagValue: ValueParser = (raw, variable) => {
