@@ -2,6 +2,6 @@
 import { serveDemo } from "./lib/enterprise.mjs";
 
 serveDemo(["acme", "agency"]).catch((e) => {
-  console.error(e.message);
+  console.error(`[leadflare] ${e.message}`);
   process.exit(1);
 });

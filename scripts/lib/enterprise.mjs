@@ -4,10 +4,12 @@
 import { spawn, execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { seedStatements } from "../../src/db/seed.ts";
+import { CONTENT_SECURITY_POLICY } from "../../src/http/secure-headers.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 // Run wrangler with the Node that runs us (Node 22 from node_modules inside npm scripts), not
@@ -78,7 +80,8 @@ export async function prepareState({ enterprise, persistTo, urls = FIXTURE_URLS,
   const dir = mkdtempSync(join(tmpdir(), "leadflare-seed-"));
   try {
     const file = join(dir, `${enterprise}.sql`);
-    writeFileSync(file, statements.join("\n") + "\n");
+    // One statement per line, each ended: seedStatements leaves the terminator to the caller.
+    writeFileSync(file, statements.map((st) => st.trim().replace(/;?$/, ";")).join("\n") + "\n");
     await wrangler(["d1", "execute", "DB", "--local", "--env", DEV_ENV, "--persist-to", persistTo, "--file", file]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -114,19 +117,43 @@ export function startWrangler({ enterprise, port, inspectorPort, persistTo, name
   return child;
 }
 
-/** Waits until `url` answers any HTTP response, or fails if the child exits first. */
-export async function waitForHttp(url, child, timeoutMs = 90_000) {
+/**
+ * Waits until `url` answers, or fails if the child exits first. `accept(response)` says whether the
+ * answer is the one expected; any other answer fails at once (someone else serves that port).
+ */
+export async function waitForHttp(url, child, timeoutMs = 90_000, accept = () => true) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`server for ${url} exited (${child.exitCode})\n${child.logTail ?? ""}`);
+    let res;
     try {
-      await fetch(url, { signal: AbortSignal.timeout(2000) });
-      return;
+      // A cold Worker can take seconds to answer its first request on a busy machine.
+      res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     } catch {
       await new Promise((r) => setTimeout(r, 250));
+      continue;
     }
+    if (accept(res)) return;
+    throw new Error(`${new URL(url).host} is answered by another server, not by this leadflare Worker: the port is taken.`);
   }
   throw new Error(`timed out waiting for ${url}\n${child?.logTail ?? ""}`);
+}
+
+/** Whether a response comes from a leadflare Worker: an API path carries its security headers. */
+const isLeadflare = (res) => res.headers.get("content-security-policy") === CONTENT_SECURITY_POLICY;
+
+/** Waits until leadflare itself answers on `baseUrl` (an API path: the console's assets sit on `/`). */
+export const waitForWorker = (baseUrl, child, timeoutMs) => waitForHttp(`${baseUrl}/api/`, child, timeoutMs, isLeadflare);
+
+/** Fails with a clear message when something already listens on 127.0.0.1:`port`. */
+export function assertPortFree(port) {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once("error", (e) =>
+      fail(e.code === "EADDRINUSE" ? new Error(`port ${port} on 127.0.0.1 is taken by another process (another \`npm run dev\`?); stop it first.`) : e),
+    );
+    probe.listen({ host: "127.0.0.1", port, exclusive: true }, () => probe.close(() => ok()));
+  });
 }
 
 /** SIGTERM to the child's whole process group (wrangler + workerd), SIGKILL if it lingers. */
@@ -152,23 +179,25 @@ export async function stopProcessGroup(child, graceMs = 5000) {
 export const DEMO_PORTS = { acme: 8787, agency: 8788 };
 
 /**
- * `npm run dev` / `npm run demo`: prepares and serves the named enterprises on their demo ports
- * with persistent state in .wrangler/state/<enterprise>, until Ctrl-C (or one of them dies).
+ * `npm run dev` / `npm run demo`: prepares and serves the named enterprises (on their demo ports,
+ * or `ports`) with persistent state in .wrangler/state/<enterprise>, until Ctrl-C (or one of them
+ * dies).
  */
-export async function serveDemo(names) {
+export async function serveDemo(names, ports = DEMO_PORTS) {
   for (const n of names) if (!DEMO_PORTS[n]) throw new Error(`unknown enterprise "${n}" (known: ${Object.keys(DEMO_PORTS).join(", ")})`);
-  if (ensureDevVars()) console.log("created .dev.vars with random JWT_SECRET and WEBHOOK_KEY");
   const log = (m) => console.log(`[leadflare] ${m}`);
-  const state = (n) => join(ROOT, ".wrangler/state", n);
+  // Before any work: a port held by someone else would otherwise answer in our place.
+  for (const n of names) await assertPortFree(ports[n]);
+  if (ensureDevVars()) log("created .dev.vars with random JWT_SECRET and WEBHOOK_KEY");
+  const url = (n) => `http://127.0.0.1:${ports[n]}`;
+  const urls = { ...FIXTURE_URLS, ...Object.fromEntries(names.map((n) => [n, url(n)])) };
+  // Demo ports keep the familiar folder; other ports get their own (their data holds their URLs).
+  const state = (n) => join(ROOT, ".wrangler/state", ports[n] === DEMO_PORTS[n] ? n : `${n}-${ports[n]}`);
   // Sequential: two wrangler CLIs at once only compete for the 2 cores.
-  for (const n of names) await prepareState({ enterprise: n, persistTo: state(n), log });
+  for (const n of names) await prepareState({ enterprise: n, persistTo: state(n), urls, log });
 
   const children = names.map((n, i) =>
-    startWrangler({
-      enterprise: n, port: DEMO_PORTS[n], inspectorPort: 9230 + i, persistTo: state(n),
-      // Sync-tag callbacks and Convertr Connect go from one local enterprise to the other.
-      vars: { ALLOW_PRIVATE_OUTBOUND: "true" },
-    }),
+    startWrangler({ enterprise: n, port: ports[n], inspectorPort: 9230 + i, persistTo: state(n) }),
   );
   let stopping = false;
   const stopAll = async (code) => {
@@ -188,11 +217,11 @@ export async function serveDemo(names) {
     }),
   );
   try {
-    await Promise.all(names.map((n, i) => waitForHttp(`http://127.0.0.1:${DEMO_PORTS[n]}/`, children[i])));
+    await Promise.all(names.map((n, i) => waitForWorker(url(n), children[i])));
   } catch (e) {
-    console.error(e.message);
+    console.error(`[leadflare] ${e.message}`);
     return stopAll(1);
   }
-  for (const n of names) log(`${n} ready on http://127.0.0.1:${DEMO_PORTS[n]}`);
+  for (const n of names) log(`${n} ready on ${url(n)}`);
   log("Ctrl-C stops " + (names.length > 1 ? "both" : "it"));
 }

@@ -3,10 +3,12 @@ import type { AppEnv } from "../env";
 
 // Headers every response carries. The Worker serves JSON only, so the policy forbids everything a
 // browser could do with a response (framing, scripts, sniffing it as another type).
+/** Also how the dev scripts recognise the Worker on a port (scripts/lib/enterprise.mjs). */
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
 const ALWAYS: Record<string, string> = {
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
-  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
   "Referrer-Policy": "no-referrer",
 };
 const HSTS = "max-age=31536000; includeSubDomains";
