@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { seedStatements } from "../../src/db/seed.ts";
 import { CONTENT_SECURITY_POLICY } from "../../src/http/secure-headers.ts";
@@ -91,14 +92,20 @@ export async function prepareState({ enterprise, persistTo, urls = FIXTURE_URLS,
 /**
  * Starts `wrangler dev` for one enterprise in its own process group (so stopping it also stops
  * its workerd). `vars` are extra `--var` overrides. Without `config`, wrangler.toml's [env.dev].
+ * `output`: "inherit", "pipe" (kept in `logTail`), or
+ * "prefix" (each line on our stdout/stderr behind `[enterprise]`). `testScheduled`: serve
+ * /__scheduled, which triggers the Worker's scheduled handler (see triggerCrons).
  */
-export function startWrangler({ enterprise, port, inspectorPort, persistTo, name, config, vars = {}, output = "inherit" }) {
+export function startWrangler({
+  enterprise, port, inspectorPort, persistTo, name, config, vars = {}, output = "inherit", testScheduled = false,
+}) {
   const allVars = { ENTERPRISE: enterprise, BASE_URL: `http://127.0.0.1:${port}`, ...vars };
   const args = [
     WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
     "--persist-to", persistTo, "--name", name ?? (enterprise === "acme" ? "leadflare" : `leadflare-${enterprise}`),
     "--show-interactive-dev-session=false", "--live-reload=false",
     ...(config ? ["-c", config] : ["--env", DEV_ENV]),
+    ...(testScheduled ? ["--test-scheduled"] : []),
     ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child = spawn(process.execPath, args, {
@@ -107,6 +114,11 @@ export function startWrangler({ enterprise, port, inspectorPort, persistTo, name
     stdio: output === "inherit" ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
   });
+  if (output === "prefix") {
+    for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+      createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => to.write(`[${enterprise}] ${line}\n`));
+    }
+  }
   if (output === "pipe") {
     // Keep the tail of the log for error messages, and drain the pipes so wrangler never blocks.
     child.logTail = "";
@@ -178,10 +190,38 @@ export async function stopProcessGroup(child, graceMs = 5000) {
 /** Ports of the demo pair, as in the fixture and the README. */
 export const DEMO_PORTS = { acme: 8787, agency: 8788 };
 
+const EVERY_MINUTE = "* * * * *";
+
+/**
+ * `wrangler dev` never fires cron triggers by itself: this fires [env.dev]'s crons through the
+ * /__scheduled route of `--test-scheduled`, every minute (the schedule of every cron leadflare
+ * has), so that local state is swept as in production. Returns a function that stops it.
+ */
+export async function triggerCrons(baseUrl, log) {
+  const { unstable_readConfig } = await import("wrangler");
+  const crons = unstable_readConfig({ config: join(ROOT, "wrangler.toml"), env: DEV_ENV }).triggers.crons ?? [];
+  for (const cron of crons) if (cron !== EVERY_MINUTE) log(`cron "${cron}" is not triggered locally (only "${EVERY_MINUTE}" is)`);
+  const due = crons.filter((c) => c === EVERY_MINUTE);
+  const fire = async () => {
+    for (const cron of due) {
+      try {
+        const res = await fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(30_000) });
+        if (!res.ok) log(`cron "${cron}" answered ${res.status}`);
+      } catch (e) {
+        log(`cron "${cron}" could not be triggered: ${e.message}`);
+      }
+    }
+  };
+  // At once (what was left unqueued while the server was down), then every minute.
+  fire();
+  const timer = setInterval(fire, 60_000);
+  return () => clearInterval(timer);
+}
+
 /**
  * `npm run dev` / `npm run demo`: prepares and serves the named enterprises (on their demo ports,
  * or `ports`) with persistent state in .wrangler/state/<enterprise>, until Ctrl-C (or one of them
- * dies).
+ * dies). Each line of their logs starts with `[enterprise]`; their crons run every minute.
  */
 export async function serveDemo(names, ports = DEMO_PORTS) {
   for (const n of names) if (!DEMO_PORTS[n]) throw new Error(`unknown enterprise "${n}" (known: ${Object.keys(DEMO_PORTS).join(", ")})`);
@@ -197,13 +237,15 @@ export async function serveDemo(names, ports = DEMO_PORTS) {
   for (const n of names) await prepareState({ enterprise: n, persistTo: state(n), urls, log });
 
   const children = names.map((n, i) =>
-    startWrangler({ enterprise: n, port: ports[n], inspectorPort: 9230 + i, persistTo: state(n) }),
+    startWrangler({ enterprise: n, port: ports[n], inspectorPort: 9230 + i, persistTo: state(n), output: "prefix", testScheduled: true }),
   );
+  const stopCrons = [];
   let stopping = false;
   const stopAll = async (code) => {
     if (stopping) return;
     stopping = true;
     log("stopping…");
+    for (const stop of stopCrons) stop();
     await Promise.all(children.map((c) => stopProcessGroup(c)));
     process.exit(code);
   };
@@ -218,10 +260,11 @@ export async function serveDemo(names, ports = DEMO_PORTS) {
   );
   try {
     await Promise.all(names.map((n, i) => waitForWorker(url(n), children[i])));
+    for (const n of names) stopCrons.push(await triggerCrons(url(n), (m) => log(`${n}: ${m}`)));
   } catch (e) {
     console.error(`[leadflare] ${e.message}`);
     return stopAll(1);
   }
-  for (const n of names) log(`${n} ready on ${url(n)}`);
+  for (const n of names) log(`${n} ready on ${url(n)} (its cron sweeper runs every minute)`);
   log("Ctrl-C stops " + (names.length > 1 ? "both" : "it"));
 }
