@@ -9,13 +9,14 @@ import { subscribeToLead } from "../leads/client";
 import { validSecret } from "../leads/lead-object";
 import { renderWebhookError } from "./webhooks/errors";
 
-// The receiving side of sync tags (seed 000, "Place Sync Tags"), mounted at /api/sync. An upstream
-// enterprise that delivered a lead here with a campaign-publisher API key subscribes, with the same
-// key, to that lead's status changes; the lead's Durable Object then calls the callback, signed with
+// The receiving side of sync tags (seed 000, "Place Sync Tags"), mounted at /api/sync and
+// advertised at /.well-known/leadflare. An upstream enterprise that delivered a lead here as a
+// campaign publisher subscribes, with the same credentials (its API-key grant token or key), to that
+// lead's status changes; the lead's Durable Object then calls the callback, signed with
 // the given secret, at once if the lead is already flagged and on every later transition.
 //   POST /api/sync/subscriptions {leadId, callbackUrl, secret} → 201 {subscriptionId, leadId, leadHash};
 //     409 once the lead has MAX_SUBSCRIPTIONS_PER_LEAD (5) active subscriptions
-//   GET  /api/sync/credentials → the campaign and publisher of the API key (Convertr Connect setup)
+//   GET  /api/sync/credentials → the campaign and publisher of the credentials
 
 const bodySchema = z.object({
   leadId: z.coerce.number().int().positive(),
@@ -25,7 +26,9 @@ const bodySchema = z.object({
 });
 
 function apiKeyPrincipal(p: Principal): Extract<Principal, { kind: "apiKey" }> {
-  if (p.kind !== "apiKey") throw new ApiError("FORBIDDEN", "Use the campaign publisher API key (X-Api-Key).");
+  if (p.kind !== "apiKey") {
+    throw new ApiError("FORBIDDEN", "Use the campaign publisher's credentials: its API-key grant token or its API key (X-Api-Key).");
+  }
   return p;
 }
 

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Enterprises, startEnterprises } from "./harness";
 
 // Convertr Connect across two real enterprises (each its own workerd, D1, Durable Objects and
-// Queues): agency captures a lead on campaign 701; its Processr passes it; job 7102 delivers it into
-// acme's campaign 601 as publisher 13 with the fixture's mapping and places sync tags; acme's
-// verdicts come back to agency through signed callbacks. Then acme goes down for a while.
+// Queues): agency captures a lead on campaign 701; its Processr passes it; job 7102 gets a token
+// from acme's /oauth/v2/token with the API-key grant and delivers the lead into acme's campaign 601
+// as publisher 13 through the documented publisher API, with the fixture's mapping; acme
+// advertises sync tags (/.well-known/leadflare), so the job subscribes and acme's verdicts come
+// back to agency through signed callbacks. Then acme goes down for a while.
 
 const AGENCY_KEY = "7e6d5c4b3a29180f7e6d5c4b3a291800"; // agency campaign 701, publisher 5
 const run = Date.now().toString(36);
@@ -71,6 +73,15 @@ describe("Convertr Connect between agency and acme", () => {
       "acme", `SELECT flag, publisher_id, campaign_id, form_id, link_id, lead_hash FROM leads WHERE id = ${id}`,
     ))[0];
 
+  it("is configured with acme's OAuth client as acme's admins see it, and a campaign-publisher API key", async () => {
+    const res = await fetch(`${ent.urls.acme}/api/v4/oauth-clients`, { headers: { Authorization: `Bearer ${acmeAdmin}` } });
+    const [client] = ((await res.json()) as { "hydra:member": { clientId: string; clientSecret: string }[] })["hydra:member"];
+    const [job] = await ent.query<{ config: string }>("agency", "SELECT config FROM campaign_processr_jobs WHERE id = 7102");
+    const config = JSON.parse(job!.config) as Record<string, unknown>;
+    expect(config).toMatchObject({ enterpriseUrl: ent.urls.acme, clientId: client!.clientId, clientSecret: client!.clientSecret, publisherId: 13, campaignId: 601 });
+    expect((await fetch(`${ent.urls.acme}/.well-known/leadflare`)).status).toBe(200);
+  });
+
   it("delivers a Valid agency lead into acme 601 as publisher 13, and acme's verdicts sync back", async () => {
     const email = `grace.${run}@example.org`;
     const leadId = await capture("Grace", "Hopper", email);
@@ -81,6 +92,12 @@ describe("Convertr Connect between agency and acme", () => {
     });
     const remoteId = Number(d.remote_lead_id);
     expect(await acmeLead(remoteId)).toMatchObject({ campaign_id: 601, publisher_id: 13, form_id: 35, link_id: 25, lead_hash: d.remote_lead_hash });
+    // The documented lead POST, then the advertised subscription, both on acme.
+    const calls = await ent.query<{ message: string }>("agency", `SELECT message FROM logs WHERE type = 'provider' AND lead_id = ${leadId} ORDER BY id`);
+    expect(calls.map((c) => c.message)).toEqual([
+      expect.stringContaining(`POST ${ent.urls.acme}/api/v2.4/publisher/13/forms/35/campaign/601/leads?linkId=25 → 201`),
+      expect.stringContaining(`POST ${ent.urls.acme}/api/sync/subscriptions → 201`),
+    ]);
     const datas = await ent.query<{ name: string; value: string }>("acme", `SELECT name, value FROM lead_datas WHERE lead_id = ${remoteId} AND type = 'core.data'`);
     expect(Object.fromEntries(datas.map((r) => [r.name, r.value]))).toEqual({ firstName: "Grace", lastName: "Hopper", email });
 
