@@ -20,6 +20,13 @@ export class QueryParams {
   all(key: string): string[] {
     return this.entries.filter(([k]) => k === key).map(([, v]) => v);
   }
+  /**
+   * The values of a list parameter, `name[]=a&name[]=b` or indexed `name[0]=a&name[1]=b`: PHP reads
+   * both as a list, so API Platform does, and API Platform Admin sends the indexed form (getMany).
+   */
+  list(name: string): string[] {
+    return this.entries.filter(([k]) => k.startsWith(name) && /^\[\d{0,9}\]$/.test(k.slice(name.length))).map(([, v]) => v);
+  }
   /** One value; a parameter given twice with different values is ambiguous. */
   one(key: string): string | undefined {
     const values = [...new Set(this.all(key))];
@@ -90,7 +97,7 @@ export function exact(property: string, target: Target, parse: ValueParser, opti
   const values = (q: QueryParams) => {
     const all = [
       ...q.all(property).map((v) => parse(v, property)),
-      ...(many ? q.all(`${property}[]`).map((v) => parse(v, `${property}[]`)) : []),
+      ...(many ? q.list(property).map((v) => parse(v, `${property}[]`)) : []),
     ];
     if (all.length === 0) return undefined;
     if (all.length > 100) throw badFilter(property, "at most 100 values");

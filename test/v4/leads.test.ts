@@ -67,6 +67,9 @@ describe("GET /api/v4/leads", () => {
     const q = async (s: string) => ids((await get(`/api/v4/leads?${s}`, t.admin)).body);
     expect(await q("id=53002")).toEqual([53002]);
     expect(await q("id[]=53002&id[]=53101")).toEqual([53002, 53101]);
+    // PHP's indexed list form, which API Platform Admin's getMany sends (id[0]=IRI&id[1]=IRI).
+    expect(await q("id[0]=/api/v4/leads/53002&id[1]=/api/v4/leads/53101")).toEqual([53002, 53101]);
+    expect(await q("campaign.id[1]=603")).toEqual([53001, 53002]);
     expect(await q("email=ada@example.org")).toEqual([53001, 53101]); // associated campaigns
     expect(await q("campaign.id=603")).toEqual([53001, 53002]);
     expect(await q("campaign.id[]=/api/v4/campaigns/601&campaign.id[]=999")).toEqual([53101, 53102, 53103, 53104]);
@@ -96,7 +99,7 @@ describe("GET /api/v4/leads", () => {
   });
 
   it("refuses bad filter values with a 400 Hydra error", async () => {
-    for (const s of ["id=abc", "id[]=1&id[]=x", "createdTs[after]=yesterday", "order[id]=sideways", "page=0", "itemsPerPage=-1", "page=abc", "leadFlag.id=5", "leadFlag.id=Valid", "publisher.id=x"]) {
+    for (const s of ["id=abc", "id[]=1&id[]=x", "createdTs[after]=yesterday", "order[id]=sideways", "page=0", "itemsPerPage=-1", "page=abc", "leadFlag.id=5", "leadFlag.id=Valid", "publisher.id=x", "id[0]=x"]) {
       const { status, body, res } = await get(`/api/v4/leads?${s}`, t.admin);
       expect(status, s).toBe(400);
       expect(res.headers.get("Content-Type")).toBe("application/ld+json; charset=utf-8");
