@@ -59,10 +59,14 @@ interface Probe {
   body?: { type: string; text: string };
 }
 
-/** Sends probes in parallel chunks; returns every problem found (a 5xx, a secret in the answer). */
+/** Own keys of the built-ins a polluting write would change (the app runs in this isolate). */
+const builtinKeys = () => [Object.prototype, Object, Array.prototype, Function.prototype].map((o) => Reflect.ownKeys(o).map(String).join()).join("|");
+
+/** Sends probes in parallel chunks; returns every problem found (a 5xx, a secret in the answer, a polluted built-in). */
 async function run(probes: Probe[]): Promise<string[]> {
   const problems: string[] = [];
   const secrets = secretValues();
+  const builtins = builtinKeys();
   for (let i = 0; i < probes.length; i += 32) {
     await Promise.all(
       probes.slice(i, i + 32).map(async (p) => {
@@ -76,6 +80,7 @@ async function run(probes: Probe[]): Promise<string[]> {
       }),
     );
   }
+  if (builtinKeys() !== builtins) problems.push("Object.prototype, Object, Array.prototype or Function.prototype gained a property");
   return problems;
 }
 
@@ -277,5 +282,33 @@ describe("response bodies are plain data", () => {
       for (const s of secretValues()) expect(text.includes(s), path).toBe(false);
     }
     expect(await (await leaky.request("/ok", {}, vars)).json()).toEqual({ ok: true });
+  });
+});
+
+describe("publisher form errors for fields named after Object.prototype", () => {
+  it("are children of the answer, and Object.prototype and Object stay untouched", async () => {
+    const admin = { ...headersOf("admin"), "Content-Type": "application/ld+json" };
+    const post = async (path: string, body: unknown) => {
+      const res = await fetchWith(vars, path, { method: "POST", headers: admin, body: JSON.stringify(body) });
+      expect(res.status, `${path}: ${await res.clone().text()}`).toBe(201);
+      return (await res.json()) as { id: number };
+    };
+    const form = await post("/api/v4/forms", { campaign: "/api/v4/campaigns/601", name: "Prototype names" });
+    for (const name of ["email", "__proto__[x]", "constructor[x]"]) {
+      await post("/api/v4/form-fields", { form: `/api/v4/forms/${form.id}`, name, type: "text", required: true });
+    }
+    const res = await fetchWith(vars, leadsPath(12, form.id, 601), {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Api-Key": KEYS.northwind601 },
+      body: formBody({ email: "a@b.test" }),
+    });
+    expect(res.status).toBe(400);
+    const blank = { children: { x: { errors: ["This value should not be blank."] } } };
+    const { errors } = (await res.json()) as { errors: { children: Record<string, unknown> } };
+    expect(Object.hasOwn(errors.children, "__proto__")).toBe(true);
+    expect(errors.children.__proto__).toEqual(blank);
+    expect(errors.children.constructor).toEqual(blank);
+    expect(Object.hasOwn(Object.prototype, "children")).toBe(false);
+    expect(Object.hasOwn(Object, "children")).toBe(false);
   });
 });
