@@ -3,7 +3,7 @@ import type { RateLimiter } from "./ratelimit/rate-limiter";
 import type { OutboundHostLimiter } from "./integrations/host-limiter";
 import type { ProcessrMessage } from "./processr/messages";
 
-// Bindings and vars of wrangler.toml, plus the secrets read from .dev.vars / `wrangler secret`.
+// Bindings and vars of wrangler.toml, plus the secrets (`wrangler secret`; locally .wrangler/local-secrets.env).
 export interface Env {
   DB: D1Database;
   LEAD_OBJECT: DurableObjectNamespace<LeadObject>;
