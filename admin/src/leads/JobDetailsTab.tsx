@@ -1,0 +1,27 @@
+import { Chip } from "@mui/material";
+import { DateField, FunctionField, NumberField, ReferenceField, TextField } from "react-admin";
+import { LeadTable } from "./LeadTable";
+import type { CampaignProcessrJobRecord, LeadRecord, ProcessrJobLeadRecord } from "./types";
+
+const STATUS_COLOR = { passed: "success", failed: "error", not_run: "default" } as const;
+
+/** The job's name: its label for admins, the job type's name for publisher users (who see no label). */
+export const jobName = (j: CampaignProcessrJobRecord) => j.label ?? j.processrJob.name;
+
+/** Each campaign Processr job's result on the lead: passed, failed or not run, score and message. */
+export function JobDetailsTab({ lead, admin }: { lead: LeadRecord; admin: boolean }) {
+  return (
+    <LeadTable resource="processr-job-leads" filter={{ "lead.id": lead.originId }} empty="No job has run on this lead yet.">
+      <ReferenceField source="campaignProcessrJob" reference="campaign-processr-jobs" link={false} label="Job" sortable={false}>
+        <FunctionField render={jobName} />
+      </ReferenceField>
+      <FunctionField label="Status" render={(r: ProcessrJobLeadRecord) => (
+        <Chip size="small" color={STATUS_COLOR[r.status]} label={r.status.replace("_", " ")} />
+      )} />
+      <NumberField source="score" sortable={false} />
+      <TextField source="message" sortable={false} />
+      {admin && <TextField source="detail" label="Detail" emptyText="—" sortable={false} />}
+      <DateField source="finishedTs" label="Finished" showTime sortable={false} emptyText="—" />
+    </LeadTable>
+  );
+}

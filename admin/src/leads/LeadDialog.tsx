@@ -1,0 +1,85 @@
+import CloseIcon from "@mui/icons-material/Close";
+import {
+  Alert, Box, Dialog, DialogContent, DialogTitle, Grid, IconButton, LinearProgress, Stack, Tab, Tabs,
+} from "@mui/material";
+import { type ReactNode, useState } from "react";
+import { useGetOne } from "react-admin";
+import { apiMessage } from "../api/errors";
+import { AssociatedCampaignsTab } from "./AssociatedCampaignsTab";
+import { DeleteAction } from "./DeleteAction";
+import { EditDataTab } from "./EditDataTab";
+import { FlagAction } from "./FlagAction";
+import { JobDetailsTab } from "./JobDetailsTab";
+import { LeadProfile } from "./LeadProfile";
+import { LogsTab } from "./LogsTab";
+import { NotesTab } from "./NotesTab";
+import { ProfileTab } from "./ProfileTab";
+import { ReprocessAction } from "./ReprocessAction";
+import { isAdmin } from "./role";
+import { type LeadRecord, leadName } from "./types";
+
+// The Lead Data dialog (Campaign > Leads > View): the lead's profile on the left, its data, associated
+// campaigns, job results, logs, edits and notes in tabs on the right, and the admin's actions.
+
+interface TabDef {
+  label: string;
+  render: (lead: LeadRecord) => ReactNode;
+}
+
+function tabsFor(admin: boolean): TabDef[] {
+  const all: (TabDef | false)[] = [
+    { label: "Profile", render: (lead) => <ProfileTab lead={lead} /> },
+    { label: "Associated Campaigns", render: (lead) => <AssociatedCampaignsTab lead={lead} /> },
+    { label: "Job Details", render: (lead) => <JobDetailsTab lead={lead} admin={admin} /> },
+    { label: "Processr Logs", render: (lead) => <LogsTab lead={lead} type="processr" admin={admin} /> },
+    // Provider logs hold the client's CRM calls, and writes are for admins: publisher users see neither.
+    admin && { label: "Provider Logs", render: (lead) => <LogsTab lead={lead} type="provider" admin={admin} /> },
+    admin && { label: "Edit Data", render: (lead) => <EditDataTab lead={lead} /> },
+    { label: "Notes", render: (lead) => <NotesTab lead={lead} /> },
+  ];
+  return all.filter((t): t is TabDef => t !== false);
+}
+
+export function LeadDialog({ leadId, onClose }: { leadId: string; onClose: () => void }) {
+  const admin = isAdmin();
+  const { data: lead, isPending, error } = useGetOne<LeadRecord>("leads", { id: leadId });
+  const [tab, setTab] = useState(0);
+  const tabs = tabsFor(admin);
+  return (
+    <Dialog open onClose={onClose} fullWidth maxWidth="xl" aria-labelledby="lead-data-title">
+      <DialogTitle id="lead-data-title" sx={{ pr: 7 }}>
+        <Stack direction="row" spacing={2} sx={{ alignItems: "center", flexWrap: "wrap" }}>
+          <span>Lead Data{lead ? ` — ${leadName(lead)}` : ""}</span>
+          <Box sx={{ flex: 1 }} />
+          {admin && lead && (
+            <Stack direction="row" spacing={1}>
+              <FlagAction lead={lead} />
+              <ReprocessAction lead={lead} />
+              <DeleteAction lead={lead} onDeleted={onClose} />
+            </Stack>
+          )}
+        </Stack>
+        <IconButton aria-label="Close" onClick={onClose} sx={{ position: "absolute", right: 8, top: 8 }}><CloseIcon /></IconButton>
+      </DialogTitle>
+      <DialogContent dividers sx={{ minHeight: 480 }}>
+        {error && <Alert severity="error">{apiMessage(error)}</Alert>}
+        {isPending && <LinearProgress aria-label="Loading" />}
+        {lead && (
+          <Grid container spacing={3}>
+            <Grid size={{ xs: 12, md: 3 }}>
+              <LeadProfile lead={lead} />
+            </Grid>
+            <Grid size={{ xs: 12, md: 9 }}>
+              <Tabs value={tab} onChange={(_, v: number) => setTab(v)} variant="scrollable" aria-label="Lead data">
+                {tabs.map((t, i) => <Tab key={t.label} label={t.label} id={`lead-tab-${i}`} aria-controls={`lead-tabpanel-${i}`} />)}
+              </Tabs>
+              <Box role="tabpanel" id={`lead-tabpanel-${tab}`} aria-labelledby={`lead-tab-${tab}`} sx={{ pt: 2 }}>
+                {tabs[tab]!.render(lead)}
+              </Box>
+            </Grid>
+          </Grid>
+        )}
+      </DialogContent>
+    </Dialog>
+  );
+}

@@ -1,0 +1,83 @@
+import { Button } from "@mui/material";
+import { useState } from "react";
+import {
+  DateField, DateInput, Datagrid, FilterButton, FunctionField, List, NumberField, ReferenceField, ReferenceInput, SelectInput,
+  TextField, TextInput, TopToolbar,
+} from "react-admin";
+import { FlagChip } from "./FlagChip";
+import { LeadDialog } from "./LeadDialog";
+import { LeadExportButton } from "./LeadExportButton";
+import { FLAGS, type LeadRecord, leadName, PROCESSR_STATUSES } from "./types";
+
+// Leads, paged, filtered and ordered by the API: flag, publisher, created date range (UTC), email
+// (exact) and id; all leads, or one campaign's (Campaign > Leads). "View" opens the Lead Data dialog.
+
+/** The end of the chosen day, so that "created to" includes that day's leads. */
+const endOfDay = (v: string) => (v ? `${v}T23:59:59.999Z` : v);
+
+const filters = [
+  <SelectInput key="flag" source="leadFlag.id" label="Flag" choices={FLAGS} alwaysOn />,
+  <ReferenceInput key="publisher" source="publisher.id" reference="publishers" alwaysOn>
+    <SelectInput label="Publisher" optionText="name" optionValue="originId" />
+  </ReferenceInput>,
+  <DateInput key="from" source="createdTs.after" label="Created from (UTC)" alwaysOn />,
+  <DateInput key="to" source="createdTs.before" label="Created to (UTC)" parse={endOfDay} alwaysOn />,
+  <TextInput key="email" source="email" label="Email" />,
+  <TextInput key="id" source="id" label="Lead id" />,
+];
+
+function Actions({ filename }: { filename: string }) {
+  return (
+    <TopToolbar>
+      <FilterButton />
+      <LeadExportButton filename={filename} />
+    </TopToolbar>
+  );
+}
+
+interface Props {
+  campaignId?: number;
+  title?: string;
+  /** A lead whose dialog is open from the start (the lead's own address, /leads/{iri}/show). */
+  opened?: string;
+  /** Called when that dialog is closed (to leave the lead's address). */
+  onClosed?: () => void;
+}
+
+export function LeadList({ campaignId, title, opened, onClosed }: Props) {
+  const [viewing, setViewing] = useState<string | null>(opened ?? null);
+  const close = () => {
+    setViewing(null);
+    if (opened) onClosed?.();
+  };
+  const filename = campaignId ? `campaign-${campaignId}-leads` : "leads";
+  return (
+    <>
+      <List resource="leads" title={title ?? "Leads"} filters={filters} sort={{ field: "id", order: "DESC" }} perPage={25}
+        filter={campaignId ? { "campaign.id": campaignId } : undefined} storeKey={campaignId ? `campaign-${campaignId}.leads` : "leads"}
+        actions={<Actions filename={filename} />} exporter={false}>
+        <Datagrid bulkActionButtons={false} rowClick={false}>
+          <NumberField source="originId" label="Id" sortBy="id" options={{ useGrouping: false }} />
+          <DateField source="createdTs" label="Created" showTime sortable={false} />
+          <FunctionField label="Name" render={(r: LeadRecord) => leadName(r)} />
+          <TextField source="email" sortable={false} emptyText="—" />
+          {!campaignId && (
+            <ReferenceField source="campaign" reference="campaigns" link={false} label="Campaign" sortable={false}>
+              <TextField source="name" />
+            </ReferenceField>
+          )}
+          <ReferenceField source="publisher" reference="publishers" link={false} label="Publisher" sortable={false}>
+            <TextField source="name" />
+          </ReferenceField>
+          <FunctionField label="Flag" render={(r: LeadRecord) => <FlagChip flag={r.leadFlag} />} />
+          <FunctionField label="Score" render={(r: LeadRecord) => `${r.score}/${r.maxScore}`} />
+          <FunctionField label="Processr" render={(r: LeadRecord) => PROCESSR_STATUSES.get(r.processrStatus) ?? r.processrStatus} />
+          <FunctionField label="Actions" render={(r: LeadRecord) => (
+            <Button size="small" variant="outlined" onClick={() => setViewing(r.id)}>View</Button>
+          )} />
+        </Datagrid>
+      </List>
+      {viewing && <LeadDialog leadId={viewing} onClose={close} />}
+    </>
+  );
+}
