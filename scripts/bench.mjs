@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { bulkLoadLeads } from "./lib/bulk.mjs";
 import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
+import { measureExport } from "./lib/export.mjs";
 import { load } from "./lib/load.mjs";
 import { measureParsers, parsersReport } from "./bench-parsers.mjs";
 
@@ -225,7 +226,9 @@ async function readsPhase(script, baselineScript) {
         });
         queries.push({ ...q, status: res.status, items: body["hydra:member"]?.length, total: body["hydra:totalItems"], ...r });
       }
-      out.sizes.push({ size, loadSeconds, json, queries });
+      log(`reads: CSV export of campaign 601 (${fmt(size)}+ leads)`);
+      const exported = await measureExport(`${base}/api/v4/leads?campaign.id=601`, headers);
+      out.sizes.push({ size, loadSeconds, json, queries, exported });
     }
     out.plans = [];
     for (const [name, sql] of PLAN_SQL(afterMs)) {
@@ -345,6 +348,14 @@ function report(r) {
       for (const q of s.queries) {
         L.push(`| ${fmt(s.size)} | ${q.name} | ${fmt(q.rps, q.rps < 10 ? 1 : 0)}${failures(q)} | ${fmt(q.p50)} ms | ${fmt(q.p99)} ms | ${q.items ?? "–"} / ${fmt(q.total)} | ${fmt(s.json.rps)} req/s · p50 ${fmt(s.json.p50)} ms · p99 ${fmt(s.json.p99)} ms |`);
       }
+    }
+    L.push("", "CSV export (`GET /api/v4/leads?campaign.id=601` with `Accept: text/csv`, every lead of the campaign in one streamed response, read to the end by one client); memory is the resident set of the workerd process serving it, sampled every 50 ms:", "");
+    L.push("| leads in the campaign | records | size | seconds | rows/s | workerd RSS before → peak |");
+    L.push("|---:|---:|---:|---:|---:|---|");
+    for (const s of r.reads.sizes) {
+      const e = s.exported;
+      if (e.pending) L.push(`| ${fmt(s.size)} | Pending: ${e.pending} | | | | |`);
+      else L.push(`| ${fmt(s.size)} | ${fmt(e.rows)} | ${fmt(e.bytes / 2 ** 20, 1)} MiB | ${fmt(e.seconds, 1)} | **${fmt(e.rowsPerSecond)}** | ${e.rssBeforeMiB === null ? "–" : `${fmt(e.rssBeforeMiB)} → ${fmt(e.rssPeakMiB)} MiB`} |`);
     }
     L.push("", `Bulk load: ${r.reads.sizes.map((s) => `${fmt(s.size)} leads in ${fmt(s.loadSeconds, 1)} s`).join(", ")}.${READ_SIZES.length === 1 ? " 1,000,000 leads: run with `--million` (adds a few minutes)." : ""}`, "");
     L.push("Query plans (`EXPLAIN QUERY PLAN` of the SQL `src/hydra/resource.ts` issues for these filters):", "");

@@ -1,0 +1,156 @@
+import { type SQL, and, asc, desc, eq, gt, lt, ne, sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { authenticate } from "../../auth/authenticate";
+import { campaignPublishers, campaigns, currencies, type Lead, leadDatas, leads, links, publishers } from "../../db/schema";
+import type { AppEnv } from "../../env";
+import { badFilter, inList, QueryParams } from "../../hydra/query";
+import { type Ctx, context, type ResourceDef } from "../../hydra/resource";
+import { isoTs } from "../../http/iso-time";
+import { csvLine } from "../../http/csv";
+import { leadResource } from "./leads";
+
+// GET /api/v4/leads with `Accept: text/csv`: every lead the same request would list (the v4
+// filters and the caller's scope, all pages), streamed as one CSV file. A first query collects
+// the lead data names of the result (the columns); then the stream pulls bounded pages by keyset
+// (id > last id), so memory stays one page whatever the size of the export.
+//
+// Columns: the Lead resource's scalar fields as the caller may read them (a publisher user gets
+// neither the client's terms nor other publishers' leads: the same field list and scope as the
+// JSON collection), then the meta fields of Convertr's exports, then one column per lead data
+// name (a name taken by a field or meta column is exported as "leadData.<name>").
+
+export const EXPORT_PAGE_SIZE = 500;
+
+type Extra = typeof leadResource extends ResourceDef<Lead, infer X> ? X : never;
+
+interface ExportRow {
+  lead: Lead;
+  publisherName: string | null;
+  campaignPublisherId: number | null;
+  channel: string | null;
+}
+
+const SCALAR_RANGES = new Set(["string", "integer", "boolean", "dateTime", "money"]);
+
+/** Meta fields (Convertr's Batch CSV meta fields) not already a field of the Lead resource. */
+const META: [string, (r: ExportRow) => unknown][] = [
+  ["ip", (r) => r.lead.ip],
+  ["publisherId", (r) => r.lead.publisherId],
+  ["publisherName", (r) => r.publisherName],
+  ["campaignId", (r) => r.lead.campaignId],
+  ["campaignPublisherId", (r) => r.campaignPublisherId],
+  ["campaignFormId", (r) => r.lead.formId],
+  ["channel", (r) => r.channel],
+  ["emailDomain", (r) => (r.lead.email?.includes("@") ? r.lead.email.slice(r.lead.email.lastIndexOf("@")) : null)],
+  ["createdDate", (r) => isoTs(r.lead.createdTs).slice(0, 10)],
+  ["leadStatus", (r) => r.lead.flag],
+];
+
+/** Whether the client asked for CSV: `text/csv` among the Accept media ranges, not with q=0. */
+export function wantsCsv(accept: string | undefined): boolean {
+  return (accept ?? "").split(",").some((range) => {
+    const [type, ...params] = range.split(";").map((s) => s.trim().toLowerCase());
+    return type === "text/csv" && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
+}
+
+/** The lead rows of one page, after `cursor` in the export's order. */
+function page(ctx: Ctx, where: SQL | undefined, descending: boolean, cursor: number | null) {
+  const after = cursor === null ? undefined : descending ? lt(leads.id, cursor) : gt(leads.id, cursor);
+  return ctx.db
+    .select({ lead: leads, publisherName: publishers.name, campaignPublisherId: campaignPublishers.id, channel: links.channel })
+    .from(leads)
+    .leftJoin(publishers, eq(publishers.id, leads.publisherId))
+    .leftJoin(campaignPublishers, and(eq(campaignPublishers.campaignId, leads.campaignId), eq(campaignPublishers.publisherId, leads.publisherId)))
+    .leftJoin(links, eq(links.id, leads.linkId))
+    .where(and(where, after))
+    .orderBy(descending ? desc(leads.id) : asc(leads.id))
+    .limit(EXPORT_PAGE_SIZE);
+}
+
+/** The CSV response: header row, then one record per lead, pulled page by page. */
+async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
+  const def = leadResource;
+  // Filters are parsed before anything is sent, so a bad one is still a Hydra 400.
+  const where = and(def.base?.(ctx), ctx.isAdmin ? undefined : (def.scope(ctx) as SQL), ...def.filters.map((f) => f.where?.(q, ctx)));
+  const order = q.one("order[id]")?.toLowerCase() ?? "asc";
+  if (order !== "asc" && order !== "desc") throw badFilter("order[id]", "expected asc or desc");
+  const descending = order === "desc";
+
+  const fields = Object.entries(def.fields).filter(
+    ([, f]) => typeof f.range === "string" && SCALAR_RANGES.has(f.range) && (ctx.isAdmin || !f.adminOnly),
+  );
+  const taken = new Set([...fields.map(([name]) => name), ...META.map(([name]) => name)]);
+  // System values (leadHash, ...) are the meta columns already; the rest are what was captured.
+  const [names, rates] = await ctx.db.batch([
+    ctx.db
+      .selectDistinct({ name: leadDatas.name })
+      .from(leadDatas)
+      .where(and(ne(leadDatas.type, "system"), sql`${leadDatas.leadId} IN (SELECT ${leads.id} FROM ${leads} WHERE ${where ?? sql`1`})`))
+      .orderBy(leadDatas.name),
+    ctx.db.select({ id: campaigns.id, rate: currencies.rateToBase }).from(campaigns).innerJoin(currencies, eq(currencies.id, campaigns.currencyId)),
+  ]);
+  const dataNames = names.map((n) => n.name);
+  const header = [
+    ...fields.map(([name]) => name),
+    ...META.map(([name]) => name),
+    ...dataNames.map((n) => (taken.has(n) ? `leadData.${n}` : n)),
+  ];
+  const extra: Extra = { data: new Map(), notes: new Map(), jobs: new Map(), rate: new Map(rates.map((r) => [r.id, r.rate])) };
+
+  const encoder = new TextEncoder();
+  let cursor: number | null = null;
+  let headerSent = false;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!headerSent) {
+        headerSent = true;
+        controller.enqueue(encoder.encode(csvLine(header)));
+        return;
+      }
+      const rows = (await page(ctx, where, descending, cursor)) as ExportRow[];
+      if (rows.length === 0) {
+        controller.close();
+        return;
+      }
+      cursor = rows.at(-1)!.lead.id;
+      const data = await ctx.db
+        .select({ leadId: leadDatas.leadId, name: leadDatas.name, value: leadDatas.value })
+        .from(leadDatas)
+        .where(and(inList(leadDatas.leadId, rows.map((r) => r.lead.id)), ne(leadDatas.type, "system")));
+      const values = new Map<number, Map<string, string>>();
+      for (const d of data) {
+        let m = values.get(d.leadId);
+        if (!m) values.set(d.leadId, (m = new Map()));
+        m.set(d.name, d.value);
+      }
+      let out = "";
+      for (const r of rows) {
+        const own = values.get(r.lead.id);
+        out += csvLine([
+          ...fields.map(([, f]) => f.get(r.lead, extra, ctx)),
+          ...META.map(([, get]) => get(r)),
+          ...dataNames.map((n) => own?.get(n)),
+        ]);
+      }
+      controller.enqueue(encoder.encode(out));
+      if (rows.length < EXPORT_PAGE_SIZE) controller.close();
+    },
+  });
+  return new Response(stream, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": 'attachment; filename="leads.csv"',
+      "Cache-Control": "no-store",
+    },
+  });
+}
+
+export const leadsExport = new Hono<AppEnv>();
+
+// Registered before the Lead resource: a request that does not ask for CSV goes on to it.
+leadsExport.get("/leads", async (c, next) => {
+  if (!wantsCsv(c.req.header("Accept"))) return next();
+  await authenticate()(c, async () => {});
+  return exportLeads(context(c), new QueryParams(c.req.url));
+});
