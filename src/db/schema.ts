@@ -378,6 +378,9 @@ export const leads = sqliteTable(
     userAgent: text("user_agent"),
     processingCounter: integer("processing_counter").notNull().default(0),
     firstDeliveredTs: ts("first_delivered_ts"),
+    // Convertr's "Mark as Other" (Replacement or Other, with a comment), set through the lead object.
+    otherReason: text("other_reason", { enum: ["Replacement", "Other"] }),
+    otherComment: text("other_comment"),
     deletedTs: ts("deleted_ts"),
     createdTs: createdTs(),
     updatedTs: updatedTs(),
@@ -626,6 +629,46 @@ export const integrationDeliveries = sqliteTable(
     uniqueIndex("integration_deliveries_uq").on(t.leadId, t.campaignProcessrJobId),
     index("integration_deliveries_remote_idx").on(t.remoteLeadId),
   ],
+);
+
+// ---------------------------------------------------------------- bulk lead operations
+
+export const BULK_OPERATIONS = ["flag", "deliver", "undeliver", "metadata", "reprocess", "delete"] as const;
+export type BulkOperation = (typeof BULK_OPERATIONS)[number];
+
+// One bulk request (/api/v4/leads-bulk-*): its leads are bulk_job_items, worked through on the
+// bulk queue one batch at a time; the counters are recounted from the items after each batch.
+export const bulkJobs = sqliteTable("bulk_jobs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  operation: text("operation", { enum: BULK_OPERATIONS }).notNull(),
+  // The operation's parameters (flag and reason, metadata and comment).
+  params: text("params", { mode: "json" }).notNull().$type<Record<string, string | null>>(),
+  userId: integer("user_id").references(() => users.id),
+  author: text("author").notNull(),
+  status: text("status", { enum: ["running", "done"] }).notNull().default("running"),
+  total: integer("total").notNull().default(0),
+  done: integer("done").notNull().default(0),
+  failed: integer("failed").notNull().default(0),
+  batches: integer("batches").notNull().default(0),
+  createdTs: createdTs(),
+  updatedTs: updatedTs(),
+  finishedTs: ts("finished_ts"),
+});
+
+export const bulkJobItems = sqliteTable(
+  "bulk_job_items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    jobId: integer("job_id").notNull().references(() => bulkJobs.id),
+    // The queue message that handles the item; -1 for rows refused when the job was created.
+    batch: integer("batch").notNull(),
+    // Not a foreign key: an unknown id or hash from the request is recorded as given (input).
+    leadId: integer("lead_id"),
+    input: text("input"),
+    status: text("status", { enum: ["pending", "done", "failed"] }).notNull().default("pending"),
+    message: text("message"),
+  },
+  (t) => [index("bulk_job_items_batch_idx").on(t.jobId, t.batch, t.status), index("bulk_job_items_status_idx").on(t.jobId, t.status)],
 );
 
 export type User = typeof users.$inferSelect;
