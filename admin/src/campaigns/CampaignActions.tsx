@@ -5,6 +5,7 @@ import {
 } from "react-admin";
 import { httpClient } from "../api/dataProvider";
 import { apiMessage } from "../api/errors";
+import { CampaignLeadsButton } from "../leads/CampaignLeadsButton";
 
 // The campaign's lifecycle actions: pause (with a reason) and resume through PUT pauseTs, duplicate
 // through POST …/duplicate, delete (soft, after a confirmation).
@@ -84,6 +85,7 @@ function DuplicateButton() {
 export function CampaignShowActions() {
   return (
     <TopToolbar>
+      <CampaignLeadsButton />
       <PauseResumeButton />
       <DuplicateButton />
       <EditButton />
