@@ -79,7 +79,9 @@ describe("Convertr Connect between agency and acme", () => {
     const [job] = await ent.query<{ config: string }>("agency", "SELECT config FROM campaign_processr_jobs WHERE id = 7102");
     const config = JSON.parse(job!.config) as Record<string, unknown>;
     expect(config).toMatchObject({ enterpriseUrl: ent.urls.acme, clientId: client!.clientId, clientSecret: client!.clientSecret, publisherId: 13, campaignId: 601 });
-    expect((await fetch(`${ent.urls.acme}/.well-known/leadflare`)).status).toBe(200);
+    // Served by the Worker, not by the console's single-page fallback.
+    const doc = await fetch(`${ent.urls.acme}/.well-known/leadflare`);
+    expect(await doc.json()).toMatchObject({ extensions: { syncSubscriptions: "/api/sync/subscriptions" } });
   });
 
   it("delivers a Valid agency lead into acme 601 as publisher 13, and acme's verdicts sync back", async () => {
