@@ -1,16 +1,30 @@
 import { HydraAdmin, ResourceGuesser } from "@api-platform/admin";
+import { useEffect, useState } from "react";
 import { Layout } from "react-admin";
 import { dataProvider, ENTRYPOINT } from "./api/dataProvider";
 import { authProvider } from "./auth/authProvider";
 import { LoginPage } from "./auth/LoginPage";
-import { campaigns } from "./campaigns";
 import { Dashboard } from "./dashboard/Dashboard";
+import { campaignLeadsRoutes } from "./leads";
+import { SCREENS } from "./screens";
 
-// The console: API Platform Admin builds screens from /api/v4/docs.jsonld; each folder next to this
-// file (auth/, dashboard/, campaigns/, …) holds the screens of one resource or concern that the
-// generated ones cannot do, and is registered here. Resources without a folder use the generated
-// (guessed) screens.
+// The console: API Platform Admin reads /api/v4/docs.jsonld and gives every collection generated
+// list/show/edit screens; the hand-written ones (screens.ts, one folder per resource or concern)
+// replace them where the generated ones cannot do the job.
+function useResourceNames() {
+  const [names, setNames] = useState<string[] | null>(null);
+  useEffect(() => {
+    // Parsed once: the data provider keeps the documentation for the admin's own introspection.
+    dataProvider.introspect().then(
+      ({ data }) => setNames(data.resources?.map((r) => r.name) ?? []),
+      () => setNames([]), // the admin's own introspection shows the error
+    );
+  }, []);
+  return names ?? [...SCREENS.keys()];
+}
+
 export function App() {
+  const names = useResourceNames();
   return (
     <HydraAdmin
       entrypoint={ENTRYPOINT}
@@ -23,11 +37,10 @@ export function App() {
       disableTelemetry
       title="leadflare"
     >
-      <ResourceGuesser {...campaigns} />
-      <ResourceGuesser name="forms" />
-      <ResourceGuesser name="form-fields" />
-      <ResourceGuesser name="campaign-links" />
-      <ResourceGuesser name="campaign-publishers" />
+      {names.map((name) => (
+        <ResourceGuesser key={name} name={name} {...SCREENS.get(name)} />
+      ))}
+      {campaignLeadsRoutes}
     </HydraAdmin>
   );
 }

@@ -83,6 +83,23 @@ describe("dashboard", () => {
   }
 });
 
+describe("generated screens", () => {
+  it("has a screen for every collection of the entrypoint, and each reads its collection", async () => {
+    const { page, errors } = await signIn("acme");
+    const entrypoint = (await (await fetch(`${ent.urls.acme}/api/v4`)).json()) as Record<string, string>;
+    const paths = Object.entries(entrypoint).filter(([k]) => !k.startsWith("@")).map(([, v]) => v);
+    // The menu: the dashboard plus one item per collection, so the documentation skipped none.
+    await expect.poll(() => page.getByRole("menuitem").count()).toBe(paths.length + 1);
+    await shot(page, "menu");
+    for (const path of paths) {
+      const read = page.waitForResponse((r) => new URL(r.url()).pathname === path && r.request().method() === "GET");
+      await page.goto(`/#/${path.replace("/api/v4/", "")}`);
+      expect((await read).status(), path).toBe(200);
+    }
+    expect(errors).toEqual([]);
+  });
+});
+
 describe("campaigns", () => {
   it("lists, filters by status and orders through the API", async () => {
     const { page, errors } = await signIn("acme");

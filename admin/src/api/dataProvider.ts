@@ -39,8 +39,18 @@ function listFilters(resource: string, filter: Record<string, unknown> = {}) {
   return Object.fromEntries(Object.entries(filter).map(([k, v]) => [listOnly.has(k) ? `${k}[]` : k, v]));
 }
 
+// One documentation parse shared by the admin and App's resource list (a failed one is retried).
+let introspection: ReturnType<typeof hydra.introspect> | null = null;
+
 export const dataProvider: typeof hydra = {
   ...hydra,
+  introspect: (...args) => {
+    introspection ??= hydra.introspect(...args).catch((e) => {
+      introspection = null;
+      throw e;
+    });
+    return introspection;
+  },
   getList: (resource, params) => hydra.getList(resource, { ...params, filter: listFilters(resource, params.filter) }),
 };
 
