@@ -6,6 +6,7 @@ import { refuseMisconfigured } from "./http/deployment-check";
 import { plainJsonBodies } from "./http/plain-json";
 import { secureHeaders } from "./http/secure-headers";
 import { rateLimit } from "./ratelimit/middleware";
+import { apiReference } from "./routes/api-reference";
 import { campaignWebhook } from "./routes/campaign-webhook";
 import { devOutbox } from "./routes/dev-outbox";
 import { login } from "./routes/login";
@@ -48,6 +49,7 @@ app.route("/api/webhook", webhooks);
 app.route("/ajax", ajax);
 app.route("/api/sync", syncSubscriptions);
 app.route("/", wellKnown);
+app.route("/", apiReference);
 
 app.notFound((c) => c.json({ code: 404, message: "Not Found" }, 404));
 app.onError((e, c) =>

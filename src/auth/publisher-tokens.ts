@@ -56,7 +56,7 @@ async function tokenPair(env: Env, owner: { id: number; apiKey: string; campaign
   return {
     access_token: await sign(env, p, tag, ACCESS_AUDIENCE, ACCESS_TOKEN_TTL_SECONDS, iat),
     expires_in: ACCESS_TOKEN_TTL_SECONDS,
-    token_type: "bearer",
+    token_type: "bearer" as const,
     scope: `publisher:${owner.publisherId} campaign:${owner.campaignId}`,
     refresh_token: await sign(env, p, tag, REFRESH_AUDIENCE, REFRESH_TOKEN_TTL_SECONDS, iat),
   };

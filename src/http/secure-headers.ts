@@ -27,7 +27,11 @@ function hasCredentials(c: Context<AppEnv>): boolean {
 
 export const secureHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  for (const [name, value] of Object.entries(ALWAYS)) c.header(name, value);
+  // A page the Worker renders (the API reference at /docs) sets its own policy; nothing else does.
+  const ownPolicy = c.res.headers.has("Content-Security-Policy");
+  for (const [name, value] of Object.entries(ALWAYS)) {
+    if (!(ownPolicy && name === "Content-Security-Policy")) c.header(name, value);
+  }
   // Locally the Worker is served over plain http; HSTS there would only confuse browsers.
   if (c.env.ENVIRONMENT !== "local") c.header("Strict-Transport-Security", HSTS);
   // API responses are never cached by default; an answer to a credentialed request never at all.

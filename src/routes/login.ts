@@ -28,15 +28,29 @@ export const passwordGrant = z.object({
   mfa_token: z.string().min(1).max(256).optional(),
   mfa_code: z.string().min(1).max(16).optional(),
 });
-const refreshGrant = z.object({
+export const refreshGrant = z.object({
   grant_type: z.literal("refresh_token"),
   refresh_token: z.string().min(1).max(256),
 });
 
+/** The token response (Convertr's fields; no client_secret, which belongs to no answer). */
+export const loginTokensSchema = z.object({
+  access_token: z.string(),
+  expires_in: z.number().int(),
+  token_type: z.literal("bearer"),
+  scope: z.null(),
+  refresh_token: z.string(),
+  client_id: z.string(),
+  user_id: z.number().int(),
+  password_expired: z.boolean(),
+  expires_ts: z.number().int().meta({ description: "When the access token expires, Unix seconds." }),
+});
+type LoginTokens = z.output<typeof loginTokensSchema>;
+
 const badCredentials = () =>
   oauthError("BAD_REQUEST", "invalid_grant", "Invalid username and password combination");
 
-async function tokenResponse(env: Env, db: Db, user: User, now: number) {
+async function tokenResponse(env: Env, db: Db, user: User, now: number): Promise<LoginTokens> {
   const passwordExpired = user.passwordExpiresTs !== null && user.passwordExpiresTs <= now;
   const { token, expiresTs } = await issueAccessToken(env, user, passwordExpired, now);
   const refresh = randomToken();

@@ -1,4 +1,5 @@
 import type { ErrorHandler } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../env";
 import { ApiError, type ErrorCode, toApiError } from "../errors";
 
@@ -14,6 +15,13 @@ const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
   INTERNAL: "server_error",
   NOT_FOUND: "not_found",
 };
+
+/** The body of every OAuth-style error (the MFA step adds mfa_token). */
+export const oauthErrorSchema = z.object({
+  error: z.string(),
+  error_description: z.string(),
+  mfa_token: z.string().optional(),
+});
 
 export function oauthBody(err: ApiError): Record<string, unknown> {
   if (err.detail.body) return err.detail.body as Record<string, unknown>;

@@ -19,9 +19,18 @@ import { oauthError, renderOAuthError } from "./oauth-errors";
 
 /** Any URI whose path ends in /grants/api_key (Convertr writes its own host into it). */
 const API_KEY_GRANT = /^https?:\/\/[^/\s]+\/grants\/api_key$/;
-const apiKeyGrant = z.object({ api_key: z.string().min(1).max(255) });
+export const apiKeyGrant = z.object({ api_key: z.string().min(1).max(255) });
 // Long enough for both kinds: /api/login's opaque tokens and the API-key grant's signed ones.
-const refreshGrant = z.object({ refresh_token: z.string().min(1).max(2048) });
+export const refreshGrant = z.object({ refresh_token: z.string().min(1).max(2048) });
+
+/** The five fields of the token response; /api/login adds its own (user_id, expires_ts, …). */
+export const oauthTokensSchema = z.object({
+  access_token: z.string(),
+  expires_in: z.number().int(),
+  token_type: z.literal("bearer"),
+  scope: z.string().nullable(),
+  refresh_token: z.string(),
+});
 
 async function readFields(c: Context<AppEnv>): Promise<Record<string, string>> {
   const fields: Record<string, string> = Object.create(null);
@@ -30,8 +39,7 @@ async function readFields(c: Context<AppEnv>): Promise<Record<string, string>> {
   return fields;
 }
 
-/** The five fields of the token response; /api/login adds its own (user_id, expires_ts, …). */
-const tokenBody = (t: { access_token: string; expires_in: number; token_type: string; scope: string | null; refresh_token: string }) => ({
+const tokenBody = (t: z.output<typeof oauthTokensSchema>): z.output<typeof oauthTokensSchema> => ({
   access_token: t.access_token,
   expires_in: t.expires_in,
   token_type: t.token_type,

@@ -19,12 +19,16 @@ import { oauthError, renderOAuthError } from "./oauth-errors";
 // src/auth/codes.ts (one live code, counted attempts, lockout, one message per cooldown).
 export const RESET_CODE_TTL_MS = 15 * 60 * 1000;
 
-const requestSchema = z.object({ username: z.string().min(1).max(254) });
-const confirmSchema = z.object({
+export const requestSchema = z.object({ username: z.string().min(1).max(254) });
+export const confirmSchema = z.object({
   username: z.string().min(1).max(254),
   code: z.string().regex(/^\d{6,8}$/, "The code is 6 to 8 digits."),
   newPassword: newPasswordSchema,
 });
+
+/** Both calls answer 202 with a message only. */
+export const resetAnswerSchema = z.object({ message: z.string() });
+type ResetAnswer = z.output<typeof resetAnswerSchema>;
 
 const invalidCode = () => oauthError("BAD_REQUEST", "invalid_grant", "The reset code is invalid or has expired");
 
@@ -59,7 +63,7 @@ passwordReset.post("/", async (c) => {
       console.error("password reset: no code sent:", err instanceof Error ? err.message : String(err));
     }),
   );
-  return c.json({ message: "If the account exists, a reset code has been sent." }, 202);
+  return c.json({ message: "If the account exists, a reset code has been sent." } satisfies ResetAnswer, 202);
 });
 
 passwordReset.post("/confirm", async (c) => {
@@ -76,5 +80,5 @@ passwordReset.post("/confirm", async (c) => {
   const result = await checkCode(c.env, "reset", user.id, null, await sha256Hex(`${user.id}:${code}`), now);
   if (result !== "ok") throw invalidCode();
   await setPassword(db, user.id, newPassword, now);
-  return c.json({ message: "The password has been changed." }, 202);
+  return c.json({ message: "The password has been changed." } satisfies ResetAnswer, 202);
 });

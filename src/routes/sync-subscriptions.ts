@@ -18,12 +18,15 @@ import { renderWebhookError } from "./webhooks/errors";
 //     409 once the lead has MAX_SUBSCRIPTIONS_PER_LEAD (5) active subscriptions
 //   GET  /api/sync/credentials → the campaign and publisher of the credentials
 
-const bodySchema = z.object({
+export const subscriptionSchema = z.object({
   leadId: z.coerce.number().int().positive(),
   callbackUrl: z.string().trim().min(1).max(2048),
   // Standard Webhooks: 24–64 random bytes, base64; the lead object's own check, so both agree.
   secret: z.string().max(100).refine(validSecret, "Must be a Standard Webhooks secret: whsec_ + base64 of 24–64 bytes."),
 });
+
+export const subscriptionCreatedSchema = z.object({ subscriptionId: z.number().int(), leadId: z.number().int(), leadHash: z.string() });
+export const credentialsSchema = z.object({ campaignId: z.number().int(), publisherId: z.number().int() });
 
 function apiKeyPrincipal(p: Principal): Extract<Principal, { kind: "apiKey" }> {
   if (p.kind !== "apiKey") {
@@ -37,12 +40,12 @@ syncSubscriptions.onError(renderWebhookError);
 
 syncSubscriptions.get("/credentials", authenticate({ apiKey: true }), (c) => {
   const p = apiKeyPrincipal(c.var.principal);
-  return c.json({ campaignId: p.campaignId, publisherId: p.publisherId });
+  return c.json({ campaignId: p.campaignId, publisherId: p.publisherId } satisfies z.output<typeof credentialsSchema>);
 });
 
 syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (c) => {
   const p = apiKeyPrincipal(c.var.principal);
-  const parsed = bodySchema.safeParse(await readFlatFields(c));
+  const parsed = subscriptionSchema.safeParse(await readFlatFields(c));
   if (!parsed.success) {
     throw new ApiError("BAD_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   }
@@ -71,5 +74,6 @@ syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (
     // INVALID_CALLBACK covers the callback URL and the secret; name the one that was refused.
     throw new ApiError("BAD_REQUEST", `${validSecret(secret) ? "callbackUrl" : "secret"}: ${result.message}`);
   }
-  return c.json({ subscriptionId: result.subscriptionId, leadId: lead.id, leadHash: lead.lead_hash }, 201);
+  const body: z.output<typeof subscriptionCreatedSchema> = { subscriptionId: result.subscriptionId, leadId: lead.id, leadHash: lead.lead_hash };
+  return c.json(body, 201);
 });

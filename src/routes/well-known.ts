@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../env";
 import { EXTENSIONS_PATH } from "../integrations/convertr-client";
 
@@ -8,6 +9,16 @@ import { EXTENSIONS_PATH } from "../integrations/convertr-client";
 //   credentials; status changes come back as Standard Webhooks callbacks (src/routes/sync-subscriptions.ts).
 export const wellKnown = new Hono<AppEnv>();
 
+export const extensionsSchema = z.object({
+  name: z.literal("leadflare"),
+  enterprise: z.string(),
+  extensions: z.object({ syncSubscriptions: z.string() }),
+});
+
 wellKnown.get(EXTENSIONS_PATH, (c) =>
-  c.json({ name: "leadflare", enterprise: c.env.ENTERPRISE, extensions: { syncSubscriptions: "/api/sync/subscriptions" } }),
+  c.json({
+    name: "leadflare",
+    enterprise: c.env.ENTERPRISE,
+    extensions: { syncSubscriptions: "/api/sync/subscriptions" },
+  } satisfies z.output<typeof extensionsSchema>),
 );

@@ -1,4 +1,5 @@
 import type { ErrorHandler } from "hono";
+import { z } from "zod";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../env";
 import { type ApiError, toApiError } from "../../errors";
@@ -7,6 +8,16 @@ import { FormValidationError } from "../../leads/capture-validate";
 
 // The campaign webhook's error bodies, as Convertr documents them (digest §4), quirks included:
 // 403 carries a string code and an "error" key, 500 an empty message.
+
+/** The three shapes above: {code, message[, data]}, and 403's {code: "403", error}. */
+export const campaignWebhookErrorSchema = z.union([
+  z.object({
+    code: z.number().int(),
+    message: z.string(),
+    data: z.array(z.object({ fieldName: z.string().optional(), message: z.string() })).optional(),
+  }),
+  z.object({ code: z.literal("403"), error: z.string() }),
+]);
 
 export function webhookErrorBody(err: ApiError): Record<string, unknown> {
   if (err instanceof FormValidationError) {

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { timingSafeEqual } from "../../auth/crypto";
 import { rememberVerifiedKey } from "../../auth/verified-keys";
 import type { AppEnv } from "../../env";
@@ -13,6 +14,12 @@ import { accessDenied, campaignIdParam, landingPagePublisher, webhookKey } from 
 // landing-page key the lead goes to that key's publisher; a publisherId naming another is a 403.
 export const webhookLeads = new Hono<AppEnv>();
 
+/** 201: `data` is the new lead's id. */
+export const webhookLeadCreatedSchema = z.object({
+  code: z.literal(201),
+  message: z.literal("Lead was created successfully"),
+  data: z.number().int(),
+});
 const CREATED_BODY = JSON.stringify({ code: 201, message: "Lead was created successfully", data: LEAD_ID_PLACEHOLDER });
 const ID = /^[1-9][0-9]{0,14}$/;
 

@@ -1,4 +1,5 @@
 import type { ErrorHandler } from "hono";
+import { z } from "zod";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../env";
 import { type ApiError, toApiError } from "../../errors";
@@ -9,6 +10,23 @@ import { oauthBody } from "../oauth-errors";
 // validation, except token failures, which keep the OAuth bodies of the error table.
 
 type SymfonyNode = [] | { errors?: string[]; children?: Record<string, SymfonyNode> };
+
+export const symfonyNodeSchema: z.ZodType<SymfonyNode> = z.lazy(() =>
+  z.union([
+    z.tuple([]),
+    z.object({ errors: z.array(z.string()).optional(), children: z.record(z.string(), symfonyNodeSchema).optional() }),
+  ]),
+);
+
+/** The publisher API's error bodies: {code, message}, plus Symfony form errors for form validation. */
+export const publisherErrorSchema = z.object({
+  code: z.number().int(),
+  message: z.string(),
+  errors: z
+    .object({ errors: z.array(z.string()).optional(), children: z.record(z.string(), symfonyNodeSchema) })
+    .optional()
+    .meta({ description: "Form validation only: the form's own errors, then one child per field." }),
+});
 
 /**
  * Symfony/FOSRest form errors: the form's own errors (key omitted when none), then one child per

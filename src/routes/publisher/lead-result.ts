@@ -1,8 +1,9 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
+import { z } from "zod";
 import { authenticate } from "../../auth/authenticate";
 import { getDb } from "../../db/client";
-import { campaignProcessrJobs, leads, processrJobLeads } from "../../db/schema";
+import { campaignProcessrJobs, JOB_RESULT_STATUSES, LEAD_FLAGS, leads, processrJobLeads } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../errors";
 import { isoTs } from "../../http/iso-time";
@@ -14,6 +15,35 @@ import { assertActsFor, idParam } from "./access";
 // GET /api/v2.{1,4}/publisher/{publisher_id}/lead-result/{lead_id} (seed 001 §3.6). Convertr never
 // published the body; ours is documented in the README ("Lead result").
 export const leadResult = new Hono<AppEnv>();
+
+const jobResultSchema = z.object({
+  jobId: z.number().int(),
+  label: z.string(),
+  status: z.enum(JOB_RESULT_STATUSES),
+  score: z.number().int(),
+  message: z.string(),
+  detail: z.string().nullable().optional().meta({ description: "Admins only: what the job found." }),
+});
+
+/** The lead's Processr state, QA outcome and each job's result. */
+export const leadResultSchema = z.object({
+  leadId: z.number().int(),
+  campaignId: z.number().int(),
+  publisherId: z.number().int(),
+  formId: z.number().int(),
+  processrStatus: z.number().int(),
+  processrStatusName: z.string(),
+  complete: z.boolean(),
+  qaStatus: z.enum(LEAD_FLAGS).nullable(),
+  score: z.number().int().nullable(),
+  maxScore: z.number().int().nullable(),
+  hardfail: z.boolean().nullable(),
+  overAllocation: z.boolean(),
+  reasons: z.array(z.object({ jobId: z.number().int(), label: z.string(), message: z.string() })),
+  jobs: z.array(jobResultSchema),
+  createdTs: z.string(),
+  updatedTs: z.string(),
+});
 
 
 leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true }), async (c) => {
@@ -53,7 +83,7 @@ leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true 
   const admin = p.kind === "user" && p.role === "admin";
   const results = jobs.map(({ type, detail, ...j }) =>
     admin ? { ...j, detail } : isIntegrationJobType(type) ? { ...j, label: DELIVERY_LABEL } : j);
-  return c.json({
+  const body: z.output<typeof leadResultSchema> = {
     leadId: l.id,
     campaignId: l.campaignId,
     publisherId: l.publisherId,
@@ -70,5 +100,6 @@ leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true 
     jobs: results,
     createdTs: isoTs(l.createdTs),
     updatedTs: isoTs(l.updatedTs),
-  });
+  };
+  return c.json(body);
 });

@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from "hono";
+import { z } from "zod";
 import { authenticate } from "../../auth/authenticate";
 import { timingSafeEqual } from "../../auth/crypto";
 import { rememberVerifiedKey } from "../../auth/verified-keys";
@@ -22,6 +23,12 @@ export const CAMPAIGN_UNAVAILABLE: Record<Exclude<CampaignStatusReason, null>, s
   setup_required: "Campaign setup is not complete",
 };
 
+/** 201: `data` is the new lead's id (the same answer, with Idempotent-Replayed, for a replay). */
+export const publisherLeadCreatedSchema = z.object({
+  data: z.number().int(),
+  message: z.literal("Lead was created successfully"),
+  status: z.literal(201),
+});
 const CREATED_BODY = JSON.stringify({ data: LEAD_ID_PLACEHOLDER, message: "Lead was created successfully", status: 201 });
 
 // An X-Api-Key is checked inside capture's single read batch (saves a round trip); a token here

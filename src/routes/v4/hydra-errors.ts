@@ -1,15 +1,23 @@
 import type { ErrorHandler } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../../env";
-import { toApiError } from "../../errors";
+import { type ApiError, toApiError } from "../../errors";
 import { plainJson } from "../../http/plain-json";
 
 // Hydra errors in API Platform's shape (engineering notes §2.4): hydra:Error, or a
 // ConstraintViolationList when the error carries per-property violations.
-export const renderHydraError: ErrorHandler<AppEnv> = (e, c) => {
-  const err = toApiError(e);
-  const headers = { "Content-Type": "application/ld+json; charset=utf-8", ...err.detail.headers };
+/** Both shapes below (the violation list has `violations`). */
+export const hydraErrorSchema = z.object({
+  "@context": z.string(),
+  "@type": z.enum(["hydra:Error", "ConstraintViolationList"]),
+  "hydra:title": z.string(),
+  "hydra:description": z.string(),
+  violations: z.array(z.object({ propertyPath: z.string(), message: z.string() })).optional(),
+});
+
+export function hydraErrorBody(err: ApiError) {
   const violations = err.detail.violations;
-  const body = violations?.length
+  return violations?.length
     ? {
         "@context": "/api/v4/contexts/ConstraintViolationList",
         "@type": "ConstraintViolationList",
@@ -23,5 +31,10 @@ export const renderHydraError: ErrorHandler<AppEnv> = (e, c) => {
         "hydra:title": "An error occurred",
         "hydra:description": err.message,
       };
-  return new Response(plainJson(body, c.env), { status: err.status, headers });
+}
+
+export const renderHydraError: ErrorHandler<AppEnv> = (e, c) => {
+  const err = toApiError(e);
+  const headers = { "Content-Type": "application/ld+json; charset=utf-8", ...err.detail.headers };
+  return new Response(plainJson(hydraErrorBody(err), c.env), { status: err.status, headers });
 };

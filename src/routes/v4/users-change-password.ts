@@ -12,7 +12,7 @@ import { readFlatFields } from "../../http/body";
 
 // POST /api/v4/users/{id}/change-password {currentPassword, newPassword} -> 202 (digest §1).
 // Users change their own password; an expired password may (and must) be changed here.
-const bodySchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: newPasswordSchema });
+export const changePasswordSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: newPasswordSchema });
 
 export const changePassword = new Hono<AppEnv>();
 
@@ -20,7 +20,7 @@ changePassword.post("/users/:id{[0-9]+}/change-password", authenticate({ allowEx
   const id = Number(c.req.param("id"));
   const p = c.var.principal;
   if (p.kind !== "user" || p.userId !== id) throw new ApiError("FORBIDDEN", "You can only change your own password.");
-  const parsed = bodySchema.safeParse(await readFlatFields(c));
+  const parsed = changePasswordSchema.safeParse(await readFlatFields(c));
   if (!parsed.success) {
     throw new ApiError("UNPROCESSABLE", "Invalid password change.", {
       violations: parsed.error.issues.map((i) => ({ propertyPath: i.path.join("."), message: i.message })),

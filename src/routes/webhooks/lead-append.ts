@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../../env";
 import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
 import { ApiError } from "../../errors";
@@ -11,6 +12,11 @@ import { leadByHash, readWebhookFields, requireWebhookCredentials } from "./comm
 const FIELD_NAME = /^[A-Za-z0-9_.\-]+(\[[A-Za-z0-9_.\-]+\])*$/;
 const MAX_FIELDS = 100;
 const MAX_VALUE = 10_000;
+
+/** The body as the API reference documents it; the checks below give each refusal its own message. */
+export const leadAppendSchema = z
+  .record(z.string().max(255).regex(FIELD_NAME), z.string().max(MAX_VALUE))
+  .meta({ description: `1 to ${MAX_FIELDS} fields: name → value (JSON, url-encoded or multipart).` });
 
 /**
  * leads columns that copy a captured value: the first name present wins, as at capture. The email

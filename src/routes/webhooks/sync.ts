@@ -13,7 +13,8 @@ import { verifyWebhook } from "../../webhooks/standard-webhooks";
 // subscribed, whenever the status of a lead we delivered to it changes. Exactly the seed's four
 // triggers: client Valid → Valid here; client Invalid, Caution or Deleted → Invalid here.
 
-const payloadSchema = z.object({
+/** The signed body of a sync-tag callback: what this receiver accepts and what our lead objects send. */
+export const leadEventSchema = z.object({
   type: z.enum(["lead.status_changed", "lead.deleted"]),
   eventId: z.number().int().positive(),
   leadId: z.number().int().positive(),
@@ -23,7 +24,9 @@ const payloadSchema = z.object({
   reason: z.string().max(2000).nullable(),
   occurredTs: z.string().max(40),
 });
-type Payload = z.infer<typeof payloadSchema>;
+type Payload = z.infer<typeof leadEventSchema>;
+
+export const syncAnswerSchema = z.object({ code: z.literal(200), message: z.string(), changed: z.boolean() });
 
 interface Candidate {
   id: number;
@@ -40,7 +43,7 @@ export function mapClientStatus(p: Pick<Payload, "type" | "flag">): "Valid" | "I
   return p.flag ? map[p.flag] ?? null : null;
 }
 
-const ok = (message: string, changed: boolean) => ({ code: 200, message, changed });
+const ok = (message: string, changed: boolean): z.output<typeof syncAnswerSchema> => ({ code: 200, message, changed });
 
 export const syncReceiver = new Hono<AppEnv>();
 
@@ -48,7 +51,7 @@ syncReceiver.post("/sync", async (c) => {
   const raw = await readBodyText(c);
   let payload: Payload;
   try {
-    const parsed = payloadSchema.safeParse(JSON.parse(raw));
+    const parsed = leadEventSchema.safeParse(JSON.parse(raw));
     if (!parsed.success) throw new Error();
     payload = parsed.data;
   } catch {

@@ -10,7 +10,7 @@ import { leadByHash, readWebhookFields, requireWebhookCredentials } from "./comm
 //   POST /api/webhook/validate/{leadHash}     reason, user   → 201, empty body
 // The change goes through the lead's Durable Object, so it is noted, counted and synced onward.
 
-const fieldsSchema = z.object({
+export const validationFieldsSchema = z.object({
   reason: z.string().trim().min(1).max(1000),
   user: z.string().trim().min(1).max(255),
 });
@@ -21,7 +21,7 @@ validationWebhooks.post("/:action{invalidate|validate}/:leadHash", async (c) => 
   const actor = await requireWebhookCredentials(c);
   const fields = await readWebhookFields(c, true);
   const lead = await leadByHash(c, c.req.param("leadHash"));
-  const parsed = fieldsSchema.safeParse(fields);
+  const parsed = validationFieldsSchema.safeParse(fields);
   if (!parsed.success) {
     const missing = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
     throw new ApiError("BAD_REQUEST", `Missing or invalid field(s): ${missing.join(", ")}`);
