@@ -34,7 +34,11 @@ export interface ClientFailure {
   /** Worth retrying later (network, timeout, 429, 5xx). */
   transient: boolean;
   retryAfterMs?: number;
+  /** The call that failed, for the provider log (its body is never kept: it may carry secrets). */
+  call?: { url: URL; method: string; result: OutboundResult };
 }
+
+const withCall = (f: ClientFailure, url: URL, method: string, result: OutboundResult): ClientFailure => ({ ...f, call: { url, method, result } });
 
 export type Authorized = { ok: true; result: Extract<OutboundResult, { ok: true }> } | { ok: false; failure: ClientFailure };
 
@@ -95,6 +99,11 @@ async function requestToken(env: Env, creds: ClientCredentials): Promise<{ token
       grant_type: API_KEY_GRANT_TYPE, client_id: creds.clientId, client_secret: creds.clientSecret, api_key: creds.apiKey,
     }).toString(),
   });
+  const got = judgeToken(creds, r);
+  return "token" in got ? got : withCall(got, url, "POST", r);
+}
+
+function judgeToken(creds: ClientCredentials, r: OutboundResult): { token: string; expiresAt: number } | ClientFailure {
   if (!r.ok) return unreachable(creds, r);
   let json: unknown = null;
   try {
@@ -162,7 +171,7 @@ export async function authorizedFetch(env: Env, creds: ClientCredentials, url: U
     const bearer = await token(env, creds, renew);
     if (typeof bearer !== "string") return { ok: false, failure: bearer };
     const r = await fetchOutbound(url, { ...init, headers: { ...(init.headers as Record<string, string>), Authorization: `Bearer ${bearer}` } });
-    if (!r.ok) return { ok: false, failure: unreachable(creds, r) };
+    if (!r.ok) return { ok: false, failure: withCall(unreachable(creds, r), url, init.method ?? "GET", r) };
     if (r.status !== 401 || renew) return { ok: true, result: r };
   }
   throw new Error("unreachable");
@@ -187,8 +196,8 @@ export async function clientExtensions(env: Env, creds: ClientCredentials): Prom
   const url = clientUrl(env, creds, EXTENSIONS_PATH);
   if (!(url instanceof URL)) return url;
   const r = await fetchOutbound(url, { headers: { Accept: "application/json" } });
-  if (!r.ok) return unreachable(creds, r);
-  if (isTransientStatus(r.status)) return httpFailure(r, null, "The client's extension document failed");
+  if (!r.ok) return withCall(unreachable(creds, r), url, "GET", r);
+  if (isTransientStatus(r.status)) return withCall(httpFailure(r, null, "The client's extension document failed"), url, "GET", r);
   let value: Extensions = { syncSubscriptions: null };
   if (r.status === 200) {
     try {

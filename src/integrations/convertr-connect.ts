@@ -191,11 +191,18 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
 
   async deliver(lead, config, { env, jobId, idempotencyKey }) {
     const creds = connectCredentials(config);
-    const log = (label: string, url: URL, requestBody: string, result: OutboundResult, outcome: IntegrationOutcome) =>
+    const log = (label: string, url: URL, requestBody: string | undefined, result: OutboundResult, outcome: IntegrationOutcome, method = "POST") =>
       logProviderCall(env, {
-        leadId: lead.id, campaignId: lead.campaignId, jobId, label, method: "POST", url: redactUrl(url),
+        leadId: lead.id, campaignId: lead.campaignId, jobId, label, method, url: redactUrl(url),
         requestBody, result, outcome: outcome.status, message: outcome.message,
       });
+
+    // A failed token or extension call is logged too, without its body (it carries the secrets).
+    const failedCall = async (f: ClientFailure): Promise<IntegrationOutcome> => {
+      const outcome = failed(f);
+      if (f.call) await log("Convertr Connect", f.call.url, undefined, f.call.result, outcome, f.call.method);
+      return outcome;
+    };
 
     const path = `/api/v2.4/publisher/${config.publisherId}/forms/${config.formId}/campaign/${config.campaignId}/leads`;
     const leadUrl = clientUrl(env, creds, path);
@@ -204,7 +211,7 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
 
     // Asked before the lead goes out, so that a failure here never repeats a delivered lead.
     const extensions = config.syncTags ? await clientExtensions(env, creds) : null;
-    if (extensions && !("syncSubscriptions" in extensions)) return failed(extensions);
+    if (extensions && !("syncSubscriptions" in extensions)) return failedCall(extensions);
 
     // 1. The lead, url-encoded as a publisher posts it. A leadflare client also honours the
     // Idempotency-Key, so that a repeat (after a lost response) returns the first answer.
@@ -214,7 +221,7 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json", "Idempotency-Key": idempotencyKey },
       body,
     });
-    if (!posted.ok) return failed(posted.failure);
+    if (!posted.ok) return failedCall(posted.failure);
     const created = readCreated(posted.result.body);
     // Said with the delivery itself when the client cannot send its verdicts back.
     const noSync = extensions && !extensions.syncSubscriptions ? `; ${SYNC_TAGS_UNAVAILABLE}` : "";
@@ -249,7 +256,7 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: subBody,
     });
-    const subFailure = sub.ok ? answerOutcome(sub.result) : failed(sub.failure);
+    const subFailure = sub.ok ? answerOutcome(sub.result) : await failedCall(sub.failure);
     const subOutcome: IntegrationOutcome = subFailure ?? { status: "delivered", message: "Sync tags placed" };
     if (sub.ok) await log("Convertr Connect sync tags", subscribeUrl, subBody.replace(secret, "whsec_***"), sub.result, subOutcome);
     // Retrying is safe: a client with the extension honours the lead's Idempotency-Key and keeps

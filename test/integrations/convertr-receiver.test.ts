@@ -89,11 +89,16 @@ describe("Convertr Connect into a Convertr instance", () => {
     receiver.tokenOutage = 503;
     try {
       const leadsBefore = receiver.leads.length;
-      const { d, sent } = await deliverOne(jobId);
+      const { d, sent, leadId } = await deliverOne(jobId);
       expect(d.status).toBe("pending");
       expect(d.last_error).toContain("HTTP 503");
       expect(sent).toHaveLength(1);
       expect(receiver.leads.length).toBe(leadsBefore);
+      // The failed token call is in the provider log, without its body (client secret, API key).
+      const logs = await providerLogs(leadId);
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toMatchObject({ level: "warning", context: { request: { method: "POST", url: "https://bigclient.cvtr.io/oauth/v2/token", body: null }, response: { status: 503 } } });
+      expect(JSON.stringify(logs)).not.toMatch(/b1g0c11e47a91c0ffee0000000000009|5kq0x1v2w3c4s8g0o4kk8cw0g/);
     } finally {
       receiver.tokenOutage = null;
     }
