@@ -9,7 +9,7 @@ import type { OutboundIntegrationJob } from "./types";
 export const integrationJobs: Record<string, OutboundIntegrationJob<any>> = Object.assign(Object.create(null), {
   [convertrConnect.type]: convertrConnect,
   [httpIntegration.type]: httpIntegration,
-});
+} satisfies Record<string, OutboundIntegrationJob<any>>);
 
 /** Whether a campaign_processr_jobs.type is an integration (a delivery to the client) rather than a QA check. */
 export const isIntegrationJobType = (type: string) => Object.hasOwn(integrationJobs, type);

@@ -22,13 +22,19 @@ export interface PresetDefaults {
   responseType: "JSON" | "XML" | "TEXT";
 }
 
-export const PRESET_DEFAULTS: Record<Integrator, PresetDefaults> = {
+// Null prototypes: the integrator is named by a job config, and although the config schema admits
+// only INTEGRATORS, "constructor" must find nothing here whatever reaches these tables.
+export const PRESET_DEFAULTS: Record<Integrator, PresetDefaults> = Object.assign(Object.create(null), {
   none: { method: "POST", postDataType: "RAW", responseType: "JSON" },
   hubspot_v1: { method: "POST", postDataType: "RAW", responseType: "TEXT" },
   hubspot_v3: { method: "POST", postDataType: "JSON", responseType: "JSON" },
-};
+} satisfies Record<Integrator, PresetDefaults>);
 
-export const INTEGRATOR_LABELS: Record<Integrator, string> = { none: "None", hubspot_v1: "HubSpot v1", hubspot_v3: "HubSpot v3" };
+export const INTEGRATOR_LABELS: Record<Integrator, string> = Object.assign(Object.create(null), {
+  none: "None",
+  hubspot_v1: "HubSpot v1",
+  hubspot_v3: "HubSpot v3",
+} satisfies Record<Integrator, string>);
 
 /** The vendor URL of a preset; null for "none" (the configured URL is used). */
 export function presetUrl(integrator: Integrator, ids: { portalId?: string; formGuid?: string }): string | null {
