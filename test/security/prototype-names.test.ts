@@ -57,6 +57,7 @@ interface Probe {
   method: string;
   path: string;
   body?: { type: string; text: string };
+  accept?: string;
 }
 
 /** Own keys of the built-ins a polluting write would change (the app runs in this isolate). */
@@ -70,7 +71,7 @@ async function run(probes: Probe[]): Promise<string[]> {
   for (let i = 0; i < probes.length; i += 32) {
     await Promise.all(
       probes.slice(i, i + 32).map(async (p) => {
-        const headers = { ...headersOf(p.who), ...(p.body ? { "Content-Type": p.body.type } : {}) };
+        const headers = { ...headersOf(p.who), ...(p.body ? { "Content-Type": p.body.type } : {}), ...(p.accept ? { Accept: p.accept } : {}) };
         const res = await fetchWith(vars, p.path, { method: p.method, headers, body: p.body?.text });
         const text = await res.text();
         const head = [...res.headers].map(([k, v]) => `${k}: ${v}`).join("\n");
@@ -148,6 +149,10 @@ function filterProbes(): Probe[] {
       for (const q of each(def.filters.flatMap((f) => f.mappings.map((m) => m.variable)))) probes.push({ who: "admin", method: "GET", path: url(q) });
       for (const q of each(def.filters.flatMap((f) => f.mappings.slice(0, 1).map((m) => m.variable)))) probes.push({ who: "publisher", method: "GET", path: url(q) });
       probes.push({ who: "anon", method: "GET", path: url(each(def.filters.flatMap((f) => f.mappings.map((m) => m.variable))).flat()) });
+      // The leads' CSV export reads the same filters on its own path.
+      if (def.path === "leads") for (const q of each(def.filters.flatMap((f) => f.mappings.map((m) => m.variable)))) {
+        for (const who of ["publisher", "admin"] as const) probes.push({ who, method: "GET", path: url(q), accept: "text/csv" });
+      }
     }
   }
   return probes;
