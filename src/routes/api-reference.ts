@@ -53,6 +53,9 @@ apiReference.get(
       agent: { disabled: true },
       mcp: { disabled: true },
       documentDownloadType: "json",
+      // Every surface open in the sidebar; no toolbar (its links lead to Scalar's services).
+      defaultOpenAllTags: true,
+      showDeveloperTools: "never",
       ...(keys
         ? {
             authentication: {
