@@ -2,6 +2,7 @@ import type { LeadObject } from "./leads/lead-object";
 import type { RateLimiter } from "./ratelimit/rate-limiter";
 import type { OutboundHostLimiter } from "./integrations/host-limiter";
 import type { ProcessrMessage } from "./processr/messages";
+import type { BulkMessage } from "./bulk/messages";
 
 // Bindings and vars of wrangler.toml, plus the secrets (`wrangler secret`; locally .wrangler/local-secrets.env).
 export interface Env {
@@ -11,6 +12,8 @@ export interface Env {
   OUTBOUND_LIMITER: DurableObjectNamespace<OutboundHostLimiter>;
   PROCESSR_QUEUE: Queue<ProcessrMessage>;
   PROCESSR_DLQ: Queue<ProcessrMessage>;
+  /** Bulk lead operations, one batch of a job per message (src/bulk). */
+  BULK_QUEUE: Queue<BulkMessage>;
 
   ENTERPRISE: string;
   BASE_URL: string;

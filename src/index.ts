@@ -1,4 +1,6 @@
 import { app } from "./app";
+import { handleBulkQueue, resumeStalledJobs } from "./bulk/jobs";
+import { type BulkMessage, isBulkQueue } from "./bulk/messages";
 import type { Env } from "./env";
 import { handleQueue } from "./processr/consumer";
 import type { ProcessrMessage } from "./processr/messages";
@@ -10,7 +12,11 @@ export { OutboundHostLimiter } from "./integrations/host-limiter";
 
 export default {
   fetch: app.fetch,
-  queue: handleQueue,
-  // Cron (wrangler.toml [triggers]): re-enqueue leads whose Processr message was never sent.
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(sweepUnqueuedLeads(env)),
-} satisfies ExportedHandler<Env, ProcessrMessage>;
+  queue: (batch, env, ctx) =>
+    isBulkQueue(batch.queue)
+      ? handleBulkQueue(batch as MessageBatch<BulkMessage>, env)
+      : handleQueue(batch as MessageBatch<ProcessrMessage>, env, ctx),
+  // Cron (wrangler.toml [triggers]): re-enqueue leads whose Processr message was never sent, and
+  // the batches of bulk jobs that stopped moving.
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(Promise.all([sweepUnqueuedLeads(env), resumeStalledJobs(env)])),
+} satisfies ExportedHandler<Env, ProcessrMessage | BulkMessage>;

@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import type {
   LeadUpdateResult,
+  OtherReasonRequest,
   ProcessrStatusRequest,
   ReprocessRequest,
   SubscribeRequest,
@@ -32,4 +33,9 @@ export function setLeadProcessrStatus(env: Pick<Env, "LEAD_OBJECT">, req: Proces
 /** Clears a lead's job results and sets it back to "Received"; the caller then enqueues it. */
 export function resetLeadForReprocess(env: Pick<Env, "LEAD_OBJECT">, req: ReprocessRequest): Promise<LeadUpdateResult> {
   return leadObject(env, req.leadId).resetForReprocess(req) as Promise<LeadUpdateResult>;
+}
+
+/** Marks a lead as Other (Replacement or Other, with a comment) or clears the mark; writes a note. */
+export function setLeadOtherReason(env: Pick<Env, "LEAD_OBJECT">, req: OtherReasonRequest): Promise<LeadUpdateResult> {
+  return leadObject(env, req.leadId).setOtherReason(req) as Promise<LeadUpdateResult>;
 }

@@ -14,6 +14,7 @@ import { MAX_SUBSCRIPTIONS_PER_LEAD } from "./types";
 import type {
   LeadEventType,
   LeadUpdateResult,
+  OtherReasonRequest,
   ProcessrStatusRequest,
   ReprocessRequest,
   SubscribeRequest,
@@ -112,7 +113,15 @@ const transitionSchema = z.object({
     .object({ score, maxScore: score, hardfail: z.boolean(), qaResult: flagSchema })
     .refine((p) => p.score <= p.maxScore, "score must not exceed maxScore")
     .optional(),
+  onlyFrom: z.array(flagSchema.nullable()).optional(),
 }) satisfies z.ZodType<TransitionRequest>;
+const otherReasonSchema = z.object({
+  leadId: z.number().int().positive(),
+  reason: z.enum(["Replacement", "Other"]).nullable(),
+  comment: z.string().max(2000).nullable(),
+  userId: z.number().int().positive().nullish(),
+  author: z.string().trim().min(1).max(255),
+}) satisfies z.ZodType<OtherReasonRequest>;
 
 const INTEGRATIONS_DUE = "integrationsDueTs";
 const INTEGRATIONS_RETRY_MS = 30_000;
@@ -147,6 +156,11 @@ export class LeadObject extends DurableObject<Env> {
 
   async resetForReprocess(req: ReprocessRequest): Promise<LeadUpdateResult> {
     return this.exclusive(req.leadId, () => this.applyReset(req));
+  }
+
+  async setOtherReason(input: OtherReasonRequest): Promise<LeadUpdateResult> {
+    const req = otherReasonSchema.parse(input);
+    return this.exclusive(req.leadId, () => this.applyOtherReason(req));
   }
 
   override async alarm(): Promise<void> {
@@ -244,6 +258,9 @@ export class LeadObject extends DurableObject<Env> {
     if (lead.deleted_ts !== null) {
       if (req.to === "Deleted") return done({ ok: true, leadId: lead.id, from, to: "Deleted", changed: false });
       return done({ ok: false, code: "INVALID_TRANSITION", message: `Lead ${lead.id} is deleted; its status cannot change.` });
+    }
+    if (req.onlyFrom && !req.onlyFrom.includes(from)) {
+      return done({ ok: false, code: "INVALID_TRANSITION", message: `Lead ${lead.id} is ${from ?? "Unprocessed"} now; it changed since it was read.` });
     }
     const error = transitionError(from, req.to, req.source);
     if (error) return done({ ok: false, code: "INVALID_TRANSITION", message: `${from ?? "Unprocessed"} → ${req.to}: ${error}` });
@@ -398,6 +415,28 @@ export class LeadObject extends DurableObject<Env> {
       ...countStatements(db, lead, { ...stateOf(lead), processrStatus: status }),
     ]);
     return { ok: true, leadId: lead.id, changed: true, processrStatus: status };
+  }
+
+  private async applyOtherReason(req: OtherReasonRequest): Promise<LeadUpdateResult> {
+    const db = this.env.DB;
+    const lead = await db
+      .prepare(`SELECT id, processr_status, other_reason, other_comment, deleted_ts FROM leads WHERE id = ?1`)
+      .bind(req.leadId)
+      .first<{ id: number; processr_status: number; other_reason: string | null; other_comment: string | null; deleted_ts: number | null }>();
+    if (!lead || lead.deleted_ts !== null) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
+    const comment = req.reason === null ? null : req.comment;
+    if (lead.other_reason === req.reason && lead.other_comment === comment) {
+      return { ok: true, leadId: lead.id, changed: false, processrStatus: lead.processr_status };
+    }
+    const now = Date.now();
+    const what = req.reason === null ? `Mark as Other (${lead.other_reason}) removed` : `Marked as Other: ${req.reason}`;
+    await db.batch([
+      db.prepare(`UPDATE leads SET other_reason = ?2, other_comment = ?3, updated_ts = ?4 WHERE id = ?1`).bind(lead.id, req.reason, comment, now),
+      db.prepare(
+        `INSERT INTO lead_notes (lead_id, user_id, author, note, reason, created_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
+      ).bind(lead.id, req.userId ?? null, req.author, `${what} by ${req.author}.`, comment, now),
+    ]);
+    return { ok: true, leadId: lead.id, changed: true, processrStatus: lead.processr_status };
   }
 
   // ------------------------------------------------------------------ subscriptions

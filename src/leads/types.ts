@@ -17,6 +17,12 @@ export interface TransitionRequest {
   reason?: string | null;
   /** Processr outcome detail, for source "processr". */
   processr?: { score: number; maxScore: number; hardfail: boolean; qaResult: LeadFlag };
+  /**
+   * Apply only if the lead's flag (null: unprocessed) is still one of these when the object holds
+   * it; otherwise refused. A caller that decided from a flag it read earlier never overrides a
+   * change made since.
+   */
+  onlyFrom?: (LeadFlag | null)[];
 }
 
 export type TransitionResult =
@@ -63,6 +69,15 @@ export interface ProcessrStatusRequest {
 /** Reprocessing: clears the job results and puts the lead back to "Received" (0), ready to be queued. */
 export interface ReprocessRequest {
   leadId: number;
+  userId?: number | null;
+  author: string;
+}
+
+/** Convertr's "Mark as Other": reason Replacement or Other with a comment; null clears it ("None"). */
+export interface OtherReasonRequest {
+  leadId: number;
+  reason: "Replacement" | "Other" | null;
+  comment: string | null;
   userId?: number | null;
   author: string;
 }

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../src/app";
+import type { BulkMessage } from "../../src/bulk/messages";
 import type { ProcessrMessage } from "../../src/processr/messages";
 import { bearer, DEMO, loginAs } from "../helpers";
 import { fakeQueue, formBody, KEYS, leadsPath, SIMPLE } from "../publisher/support";
@@ -18,6 +19,8 @@ type Expect = number;
 
 const vars = {
   PROCESSR_QUEUE: fakeQueue() as unknown as Queue<ProcessrMessage>,
+  // Bulk jobs are created and their batches queued here, not run (the matrix reads leads after).
+  BULK_QUEUE: fakeQueue() as unknown as Queue<BulkMessage>,
   RATE_LIMIT_TOTAL: "1000000000",
   RATE_LIMIT_LOGIN: "1000000000",
   RATE_LIMIT_LEAD_RESULT: "1000000000",
@@ -34,6 +37,16 @@ const ids = { leadA: 0, leadB: 0, hashA: "", hashB: "", dataB: 0, noteB: 0, logB
 /** Rows made for the admin's deletes (so that deleting them breaks nothing else). */
 const spare = { advertiser: 0, publisher: 0, cp: 0, link: 0, form: 0, field: 0, job: 0, user: 0 };
 const B_PASSWORD = "Mallory-was-here-1";
+/** A bulk job for the item route, and the valid body of each bulk operation (one lead of B). */
+const bulk = { job: 0 };
+const BULK_BODIES: [string, () => Record<string, unknown>][] = [
+  ["flag", () => ({ leads: [ids.leadB], leadFlag: 2, reason: "Matrix" })],
+  ["deliver", () => ({ leads: [ids.leadB] })],
+  ["undeliver", () => ({ leads: [ids.leadB] })],
+  ["metadata", () => ({ leads: [ids.leadB], metadata: "Replacement", comment: "Matrix" })],
+  ["reprocess", () => ({ leads: [ids.leadB] })],
+  ["delete", () => ({ leads: [ids.leadB] })],
+];
 
 interface Case {
   method: string;
@@ -265,6 +278,15 @@ const cases: Case[] = [
   // A provider log holds the client's CRM URL and answer: even the lead's own publisher does not see it.
   { method: "GET", path: () => v4Iri("logs", ids.providerLogB), expect: v4(404, 404, 200) },
   { method: "GET", path: () => `/api/v4/users/${DEMO.agencyPartners.id}`, expect: v4(403, 403, 200) },
+  // Bulk lead operations are the admins', like single-lead writes; the job is answered at once
+  // (202) and its batch queued.
+  { method: "GET", path: () => "/api/v4/bulk-jobs", expect: v4(403, 403, 200) },
+  { method: "GET", path: () => v4Iri("bulk-jobs", bulk.job), expect: v4(403, 403, 200) },
+  { method: "POST", path: () => "/api/v4/is-lead-delivered", body: jsonOf(() => ({ leads: [ids.leadA, ids.leadB] })), expect: v4(403, 403, 200) },
+  ...BULK_BODIES.map(([op, body]): Case => ({
+    method: "POST", path: () => `/api/v4/leads-bulk-${op}`, body: jsonOf(body), expect: v4(403, 403, 202), writes: ["admin"],
+    check: async (res) => expect(await res.json()).toMatchObject({ "@type": "BulkJob", operation: op, total: 1, status: "running" }),
+  })),
   // Writes: configuration is the admins'. Publishers are refused (403 when they see the item, 404
   // when they do not) before their bodies are read; the admin's valid writes succeed.
   ...configWrites.flatMap(({ r, create, update, updated, removed }): Case[] => [
@@ -358,6 +380,7 @@ beforeAll(async () => {
     "INSERT INTO campaign_notes (campaign_id, campaign_publisher_id, author, note) VALUES (601, ?, 'test', 'B only') RETURNING id", ids.cpB,
   ))!.id;
   ids.oauthClient = (await one<{ id: number }>("SELECT id FROM oauth_clients LIMIT 1"))!.id;
+  bulk.job = (await one<{ id: number }>("INSERT INTO bulk_jobs (operation, params, author) VALUES ('reprocess', '{}', 'test') RETURNING id"))!.id;
   ids.linkB = 25;
   ids.formB = 36;
   ids.jobB = (await one<{ id: number }>("SELECT id FROM campaign_processr_jobs WHERE campaign_id = 601 LIMIT 1"))!.id;

@@ -4,8 +4,10 @@ import { hydraHeaders } from "../../hydra/jsonld";
 import { renderHydraError } from "./hydra-errors";
 import { connectDiscovery } from "./integrations-connect-discovery";
 import { integrationTest } from "./integrations-test";
+import { leadsBulk } from "./leads-bulk";
 import { leadsExport } from "./leads-export";
 import { leadsReprocess } from "./leads-reprocess";
+import { processrJobTypes } from "./processr-job-types";
 import { v4NotFound, v4Resources } from "./resources";
 import { changePassword } from "./users-change-password";
 
@@ -16,8 +18,10 @@ v4.use("*", hydraHeaders);
 v4.route("/", changePassword);
 v4.route("/", leadsReprocess);
 v4.route("/", leadsExport);
+v4.route("/", leadsBulk);
 v4.route("/", v4Resources);
 v4.route("/", connectDiscovery);
 v4.route("/", integrationTest);
+v4.route("/", processrJobTypes);
 // Keep this line last: it answers every v4 route not registered above with a Hydra 404.
 v4.route("/", v4NotFound);

@@ -155,6 +155,8 @@ export const leadResource = defineResource<Lead, Extra>({
     }),
     leadProcessrJobs: field({ links: "ProcessrJobLead" }, (l, x) => (x.jobs.get(l.id) ?? []).map((j) => iri("processr-job-leads", j))),
     leadHash: str((l) => l.leadHash),
+    otherReason: str((l) => l.otherReason, 'Mark as Other: "Replacement" or "Other" (POST /api/v4/leads-bulk-metadata), null when not marked.'),
+    otherComment: str((l) => l.otherComment, "The comment given with Mark as Other."),
   },
   filters: [
     exact("id", leads.id, intValue),

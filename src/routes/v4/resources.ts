@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { mountHydraDocs } from "../../hydra/docs";
 import { mountResource, type ResourceDef } from "../../hydra/resource";
+import { bulkJobResource } from "./bulk-jobs";
 import { campaignLinkResource } from "./campaign-links";
 import { campaignNoteResource } from "./campaign-notes";
 import { campaignProcessrJobResource } from "./campaign-processr-jobs";
@@ -37,6 +38,7 @@ export const resources: ResourceDef[] = [
   leadQaResultResource,
   processrJobLeadResource,
   logResource,
+  bulkJobResource,
   campaignResource,
   statisticsResource,
   chronologyResource,
