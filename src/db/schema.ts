@@ -617,6 +617,8 @@ export const integrationDeliveries = sqliteTable(
     responseValue: text("response_value"),
     // Secret of the sync-tag subscription placed for this delivery (Convertr Connect).
     syncSecret: text("sync_secret"),
+    // When the client accepted the sync-tag subscription of this delivery (null: no tag there).
+    syncPlacedTs: ts("sync_placed_ts"),
     // A worker holding the delivery until this time: two copies of one queue message never call out together.
     leaseUntilTs: ts("lease_until_ts"),
     // Highest client event id applied through a sync tag: late, out-of-order callbacks change nothing.
@@ -630,6 +632,15 @@ export const integrationDeliveries = sqliteTable(
     index("integration_deliveries_remote_idx").on(t.remoteLeadId),
   ],
 );
+
+// "Place Sync Tags" of a Convertr Connect job (seed 000), once an admin has used the action: placed
+// (removed_ts null) or removed. Without a row the job's config.syncTags decides.
+export const syncTagStates = sqliteTable("sync_tag_states", {
+  campaignProcessrJobId: integer("campaign_processr_job_id").primaryKey().references(() => campaignProcessrJobs.id),
+  placedTs: ts("placed_ts").notNull(),
+  removedTs: ts("removed_ts"),
+  updatedTs: updatedTs(),
+});
 
 // ---------------------------------------------------------------- bulk lead operations
 
