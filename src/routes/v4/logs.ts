@@ -36,6 +36,8 @@ export const logResource = defineResource<Row>({
     exact("type", logs.type, enumValue(LOG_TYPES)),
     exact("lead.id", logs.leadId, intValue),
     exact("campaign.id", logs.campaignId, intValue),
+    // An integration's Logs tab: the calls of one job.
+    exact("campaignProcessrJob.id", logs.campaignProcessrJobId, intValue),
     exact("level", logs.level, stringValue),
     orderFilter({ id: logs.id, createdTs: logs.createdTs }),
     dateFilter("createdTs", logs.createdTs),
