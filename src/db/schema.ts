@@ -642,6 +642,21 @@ export const syncTagStates = sqliteTable("sync_tag_states", {
   updatedTs: updatedTs(),
 });
 
+// Enterprise-level API keys, issued by an admin (/api/v4/enterprise-api-keys) for the campaign
+// duplication API (POST /duplicate-campaign, header x-api-key). Only a SHA-256 of the key is kept.
+export const enterpriseApiKeys = sqliteTable(
+  "enterprise_api_keys",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull(),
+    createdBy: integer("created_by").references(() => users.id),
+    revokedTs: ts("revoked_ts"),
+    createdTs: createdTs(),
+  },
+  (t) => [uniqueIndex("enterprise_api_keys_hash_uq").on(t.keyHash)],
+);
+
 // ---------------------------------------------------------------- bulk lead operations
 
 export const BULK_OPERATIONS = ["flag", "deliver", "undeliver", "metadata", "reprocess", "delete"] as const;
