@@ -176,6 +176,8 @@ export const campaigns = sqliteTable(
     // Campaign webhook key (digest §4); publisher keys live on campaign_publishers.
     apiKey: text("api_key").notNull(),
     isTemplate: bool("is_template").notNull().default(false),
+    // Convertr's campaign type (duplication API): 1 Cleansing & Validation … 9 Other; null when not set.
+    campaignType: integer("campaign_type"),
     notes: text("notes"),
     signName: text("sign_name"),
     signRole: text("sign_role"),
