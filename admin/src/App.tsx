@@ -1,10 +1,10 @@
 import { HydraAdmin, ResourceGuesser } from "@api-platform/admin";
 import { useEffect, useState } from "react";
-import { Layout } from "react-admin";
 import { dataProvider, ENTRYPOINT } from "./api/dataProvider";
 import { authProvider } from "./auth/authProvider";
 import { LoginPage } from "./auth/LoginPage";
 import { Dashboard } from "./dashboard/Dashboard";
+import { ConsoleLayout } from "./layout/ConsoleLayout";
 import { campaignLeadsRoutes } from "./leads";
 import { SCREENS } from "./screens";
 
@@ -32,7 +32,7 @@ export function App() {
       authProvider={authProvider}
       loginPage={LoginPage}
       dashboard={Dashboard}
-      layout={Layout}
+      layout={ConsoleLayout}
       requireAuth
       disableTelemetry
       title="leadflare"

@@ -28,6 +28,7 @@ interface Operation {
 }
 interface Doc {
   servers: { url: string }[];
+  tags: { name: string; description: string }[];
   paths: Record<string, Record<string, Operation>>;
   webhooks: Record<string, { post: Operation & { parameters: { name: string }[] } }>;
   components: Record<string, unknown>;
@@ -136,6 +137,17 @@ describe("every operation's example request, sent as its curl sample", () => {
   }
 });
 
+describe("the v4 section", () => {
+  it("has a curl sample that lists leads as printed", async () => {
+    const v4 = doc.tags.find((t) => t.name === "v4 API (Hydra)")!;
+    const sample = /```sh\n([\s\S]*?)\n```/.exec(v4.description)![1]!;
+    const res = await runSample(sample);
+    expect(res.status).toBe(200);
+    const ids = (JSON.parse(res.body) as { "hydra:member": { "@id": string }[] })["hydra:member"].map((m) => m["@id"]);
+    expect(ids).toEqual(["/api/v4/leads/53002", "/api/v4/leads/53001"]);
+  });
+});
+
 describe("the leadStatusChanged webhook", () => {
   let server: Server;
   const received: { headers: IncomingHttpHeaders; body: string }[] = [];
@@ -218,6 +230,21 @@ describe("/docs in headless Chromium", () => {
     await page.screenshot({ path: join(SHOTS, "docs-v4.png") });
     expect(elsewhere).toEqual([]);
     expect(violations).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it("is linked from the console's app bar", async () => {
+    const { page, errors } = await newPage(browser, ent.urls.acme);
+    await page.goto("/");
+    await page.getByLabel("Username").fill("admin@acme.test");
+    await page.getByLabel("Password", { exact: true }).fill("acme-admin-2026!");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const link = page.getByRole("link", { name: "API reference" });
+    await expect.poll(() => link.isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await link.getAttribute("href")).toBe("/docs");
+    await page.screenshot({ path: join(SHOTS, "console-link.png") });
+    const [docs] = await Promise.all([page.context().waitForEvent("page"), link.click()]);
+    await expect.poll(() => docs.getByText("leadflare API (acme)").first().isVisible(), { timeout: 30_000 }).toBe(true);
     expect(errors).toEqual([]);
   });
 });
