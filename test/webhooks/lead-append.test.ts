@@ -46,6 +46,16 @@ describe("POST /ajax/lead-append/{leadHash}", () => {
     expect(added.every((n) => n.author === "webhook key" && n.to_flag === null)).toBe(true);
   });
 
+  it("stores the lead's email as capture does: from the form's email field, trimmed and lower-cased", async () => {
+    const h = await demoLeadHash("acme", 53002);
+    const res = await callWithKey(WEBHOOK_KEY, `/ajax/lead-append/${h}`, form({ email: "  Grace.Hopper@Navy.Example " }, keyHeader));
+    expect(res.status).toBe(200);
+    expect((await leadRow(53002))!.email).toBe("grace.hopper@navy.example");
+    // Another field changes nothing of it.
+    await callWithKey(WEBHOOK_KEY, `/ajax/lead-append/${h}`, form({ jobTitle: "Admiral" }, keyHeader));
+    expect((await leadRow(53002))!.email).toBe("grace.hopper@navy.example");
+  });
+
   it("works with an admin token and JSON, recording the admin on the note", async () => {
     const h = await demoLeadHash("acme", 53002);
     const admin = await loginAs(DEMO.admin);
