@@ -9,6 +9,7 @@ import { rateLimit } from "./ratelimit/middleware";
 import { apiReference } from "./routes/api-reference";
 import { campaignWebhook } from "./routes/campaign-webhook";
 import { devOutbox } from "./routes/dev-outbox";
+import { duplicateCampaign } from "./routes/duplicate-campaign";
 import { login } from "./routes/login";
 import { renderOAuthError } from "./routes/oauth-errors";
 import { oauthToken } from "./routes/oauth-token";
@@ -48,6 +49,7 @@ app.route("/webhook/campaign", campaignWebhook);
 app.route("/api/webhook", webhooks);
 app.route("/ajax", ajax);
 app.route("/api/sync", syncSubscriptions);
+app.route("/duplicate-campaign", duplicateCampaign);
 app.route("/", wellKnown);
 app.route("/", apiReference);
 

@@ -168,6 +168,69 @@ const duplicateSchema = z
   })
   .strict();
 
+/** What a copy of a campaign takes beyond its settings. */
+export interface CopyOptions {
+  name: string;
+  startTs: number;
+  endTs: number;
+  forms: boolean;
+  processrJobs: boolean;
+  links: boolean;
+  publishers: boolean;
+  /** Settings of the copy that differ from the source's (columns of campaigns). */
+  overrides?: Partial<typeof campaigns.$inferInsert>;
+}
+
+/**
+ * A new campaign with the source's settings and, as asked, its forms and fields, Processr jobs,
+ * links and publishers (with fresh API keys and landing-page keys); not paused, statistics at zero.
+ * One D1 batch: all of it or nothing. Returns the new campaign's id.
+ */
+export async function copyCampaign(db: Ctx["db"], source: typeof campaigns.$inferSelect, opts: CopyOptions, now: number): Promise<number> {
+  const sourceId = source.id;
+  const [srcForms, srcJobs, srcLinks, srcPubs, max] = await db.batch([
+    db.select().from(forms).where(eq(forms.campaignId, sourceId)).orderBy(forms.id),
+    db.select().from(campaignProcessrJobs).where(eq(campaignProcessrJobs.campaignId, sourceId)).orderBy(campaignProcessrJobs.id),
+    db.select().from(links).where(eq(links.campaignId, sourceId)).orderBy(links.id),
+    db.select().from(campaignPublishers).where(eq(campaignPublishers.campaignId, sourceId)).orderBy(campaignPublishers.id),
+    db.select({
+      campaign: sql<number>`(SELECT coalesce(max(id), 0) FROM campaigns)`,
+      form: sql<number>`(SELECT coalesce(max(id), 0) FROM forms)`,
+      link: sql<number>`(SELECT coalesce(max(id), 0) FROM links)`,
+    }).from(sql`(SELECT 1)`),
+  ]);
+  const copiedForms = opts.forms ? srcForms : [];
+  const fields = copiedForms.length
+    ? await db.select().from(formFields).where(inArray(formFields.formId, copiedForms.map((f) => f.id))).orderBy(formFields.id)
+    : [];
+  const newId = max[0]!.campaign + 1;
+  const formIds = new Map(copiedForms.map((f, i) => [f.id, max[0]!.form + 1 + i]));
+  const { id: _id, createdTs: _c, ...copy } = source;
+  const writes = [
+    db.insert(campaigns).values({
+      ...copy, ...opts.overrides, id: newId, name: opts.name, startTs: opts.startTs, endTs: opts.endTs, apiKey: randomHex(),
+      paused: false, pauseTs: null, pauseReason: null, deletedTs: null, createdTs: now, updatedTs: now,
+    }),
+    db.insert(campaignStatistics).values({ campaignId: newId }),
+    ...copiedForms.map((f) => db.insert(forms).values({ id: formIds.get(f.id)!, campaignId: newId, name: f.name, createdTs: now, updatedTs: now })),
+    ...fields.map(({ id: _f, formId, ...rest }) => db.insert(formFields).values({ ...rest, formId: formIds.get(formId)! })),
+    ...(opts.processrJobs ? srcJobs : []).map(({ id: _j, campaignId: _cid, createdTs: _ct, ...rest }) =>
+      db.insert(campaignProcessrJobs).values({ ...rest, campaignId: newId, createdTs: now, updatedTs: now })),
+    ...(opts.links ? srcLinks : []).map(({ id: _l, campaignId: _cid, createdTs: _ct, ...rest }, i) =>
+      db.insert(links).values({ ...rest, id: max[0]!.link + 1 + i, campaignId: newId, createdTs: now, updatedTs: now })),
+    ...(opts.publishers ? srcPubs : []).map(({ id: _p, campaignId: _cid, apiKey: _k, webhookKey: _w, createdTs: _ct, ...rest }) =>
+      db.insert(campaignPublishers).values({ ...rest, campaignId: newId, apiKey: randomHex(), webhookKey: randomHex(), createdTs: now, updatedTs: now })),
+  ];
+  try {
+    await db.batch(writes as [typeof writes[0], ...typeof writes]);
+  } catch (e) {
+    // Two duplications at once may pick the same new ids; the batch is atomic, so nothing was written.
+    if (/UNIQUE|PRIMARY KEY/i.test(String(e))) throw new ApiError("CONFLICT", "Another campaign was created at the same time; retry.");
+    throw e;
+  }
+  return newId;
+}
+
 /**
  * POST /api/v4/campaigns/{id}/duplicate: a new campaign with the source's settings, forms and
  * fields and Processr jobs (links and publishers on request, publishers with fresh API keys).
@@ -184,48 +247,12 @@ export function mountCampaignDuplicate(app: Hono<AppEnv>, def: Parameters<typeof
     const startTs = opts.startTs ?? source.startTs;
     const endTs = opts.endTs ?? source.endTs;
     if (endTs <= startTs) throw unprocessable([{ propertyPath: "endTs", message: "endTs must be after startTs." }]);
-
-    const db = ctx.db;
-    const [srcForms, srcJobs, srcLinks, srcPubs, max] = await db.batch([
-      db.select().from(forms).where(eq(forms.campaignId, sourceId)).orderBy(forms.id),
-      db.select().from(campaignProcessrJobs).where(eq(campaignProcessrJobs.campaignId, sourceId)).orderBy(campaignProcessrJobs.id),
-      db.select().from(links).where(eq(links.campaignId, sourceId)).orderBy(links.id),
-      db.select().from(campaignPublishers).where(eq(campaignPublishers.campaignId, sourceId)).orderBy(campaignPublishers.id),
-      db.select({
-        campaign: sql<number>`(SELECT coalesce(max(id), 0) FROM campaigns)`,
-        form: sql<number>`(SELECT coalesce(max(id), 0) FROM forms)`,
-        link: sql<number>`(SELECT coalesce(max(id), 0) FROM links)`,
-      }).from(sql`(SELECT 1)`),
-    ]);
-    const fields = srcForms.length
-      ? await db.select().from(formFields).where(inArray(formFields.formId, srcForms.map((f) => f.id))).orderBy(formFields.id)
-      : [];
-    const newId = max[0]!.campaign + 1;
-    const formIds = new Map(srcForms.map((f, i) => [f.id, max[0]!.form + 1 + i]));
-    const { id: _id, createdTs: _c, ...copy } = source;
-    const now = ctx.now;
-    const writes = [
-      db.insert(campaigns).values({
-        ...copy, id: newId, name: opts.name ?? `${source.name} (copy)`, startTs, endTs, apiKey: randomHex(),
-        paused: false, pauseTs: null, pauseReason: null, deletedTs: null, createdTs: now, updatedTs: now,
-      }),
-      db.insert(campaignStatistics).values({ campaignId: newId }),
-      ...srcForms.map((f) => db.insert(forms).values({ id: formIds.get(f.id)!, campaignId: newId, name: f.name, createdTs: now, updatedTs: now })),
-      ...fields.map(({ id: _f, formId, ...rest }) => db.insert(formFields).values({ ...rest, formId: formIds.get(formId)! })),
-      ...srcJobs.map(({ id: _j, campaignId: _cid, createdTs: _ct, ...rest }) =>
-        db.insert(campaignProcessrJobs).values({ ...rest, campaignId: newId, createdTs: now, updatedTs: now })),
-      ...(opts.includeLinks ? srcLinks : []).map(({ id: _l, campaignId: _cid, createdTs: _ct, ...rest }, i) =>
-        db.insert(links).values({ ...rest, id: max[0]!.link + 1 + i, campaignId: newId, createdTs: now, updatedTs: now })),
-      ...(opts.includePublishers ? srcPubs : []).map(({ id: _p, campaignId: _cid, apiKey: _k, webhookKey: _w, createdTs: _ct, ...rest }) =>
-        db.insert(campaignPublishers).values({ ...rest, campaignId: newId, apiKey: randomHex(), webhookKey: randomHex(), createdTs: now, updatedTs: now })),
-    ];
-    try {
-      await db.batch(writes as [typeof writes[0], ...typeof writes]);
-    } catch (e) {
-      // Two duplications at once may pick the same new ids; the batch is atomic, so nothing was written.
-      if (/UNIQUE|PRIMARY KEY/i.test(String(e))) throw new ApiError("CONFLICT", "Another campaign was created at the same time; retry.");
-      throw e;
-    }
+    const newId = await copyCampaign(
+      ctx.db,
+      source,
+      { name: opts.name ?? `${source.name} (copy)`, startTs, endTs, forms: true, processrJobs: true, links: opts.includeLinks, publishers: opts.includePublishers },
+      ctx.now,
+    );
     return ld(c, await itemBody(def, ctx, newId), 201, { "Content-Location": iri("campaigns", newId) });
   });
 }

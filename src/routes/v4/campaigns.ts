@@ -217,6 +217,9 @@ export const campaignResource = defineResource<Campaign, Extra>({
     terms: f("string", (c) => c.terms, terms),
     contractSigned: f("boolean", (c) => c.contractSigned),
     isTemplate: f("boolean", (c) => c.isTemplate),
+    campaignType: ro("integer", (c) => c.campaignType, {
+      description: "Convertr's campaign type, 1 Cleansing & Validation to 9 Other, as set by POST /duplicate-campaign (null when not set).",
+    }),
     statistics: ro({ embed: "CampaignStatistics" }, statistics, {
       description: "Running totals; for a publisher user, its own lead figures only (no counters, contracts or revenue).",
     }),

@@ -5,6 +5,7 @@ import { mountHydraDocs } from "../../hydra/docs";
 import { mountResource, type ResourceDef } from "../../hydra/resource";
 import { bulkJobResource } from "./bulk-jobs";
 import { campaignLinkResource } from "./campaign-links";
+import { enterpriseApiKeyResource } from "./enterprise-api-keys";
 import { campaignNoteResource } from "./campaign-notes";
 import { campaignProcessrJobResource } from "./campaign-processr-jobs";
 import { campaignPublisherResource, mountCampaignPublisherRotate } from "./campaign-publishers";
@@ -53,6 +54,7 @@ export const resources: ResourceDef[] = [
   currencyResource,
   userResource,
   oauthClientResource,
+  enterpriseApiKeyResource,
 ];
 
 export const v4Resources = new Hono<AppEnv>();
