@@ -38,7 +38,7 @@ const ids = { leadA: 0, leadB: 0, hashA: "", hashB: "", dataB: 0, noteB: 0, logB
 const spare = { advertiser: 0, publisher: 0, cp: 0, link: 0, form: 0, field: 0, job: 0, user: 0 };
 const B_PASSWORD = "Mallory-was-here-1";
 /** A bulk job for the item route, and the valid body of each bulk operation (one lead of B). */
-const bulk = { job: 0 };
+const bulk = { job: 0, enterpriseKey: 0 };
 const BULK_BODIES: [string, () => Record<string, unknown>][] = [
   ["flag", () => ({ leads: [ids.leadB], leadFlag: 2, reason: "Matrix" })],
   ["deliver", () => ({ leads: [ids.leadB] })],
@@ -286,6 +286,19 @@ const cases: Case[] = [
   { method: "GET", path: () => "/api/v4/bulk-jobs", expect: v4(403, 403, 200) },
   { method: "GET", path: () => v4Iri("bulk-jobs", bulk.job), expect: v4(403, 403, 200) },
   { method: "POST", path: () => "/api/v4/is-lead-delivered", body: jsonOf(() => ({ leads: [ids.leadA, ids.leadB] })), expect: v4(403, 403, 200) },
+  // Enterprise API keys (for the campaign duplication API) are the admins'; the duplication API
+  // itself takes only such a key, so every caller here is 401.
+  { method: "GET", path: () => "/api/v4/enterprise-api-keys", expect: v4(403, 403, 200) },
+  { method: "GET", path: () => v4Iri("enterprise-api-keys", bulk.enterpriseKey), expect: v4(403, 403, 200) },
+  {
+    method: "POST", path: () => "/api/v4/enterprise-api-keys", body: json({ name: "Matrix" }), expect: v4(403, 403, 201), writes: ["admin"],
+    check: async (res) => expect(await res.json()).toMatchObject({ name: "Matrix", active: true, key: expect.stringMatching(/^ek_/) }),
+  },
+  {
+    method: "DELETE", path: () => v4Iri("enterprise-api-keys", bulk.enterpriseKey), expect: v4(403, 403, 204), writes: ["admin"],
+    check: async () => expect(await (await adminGet(v4Iri("enterprise-api-keys", bulk.enterpriseKey))).json()).toMatchObject({ active: false }),
+  },
+  { method: "POST", path: () => "/duplicate-campaign", body: json({ campaignId: 601 }), expect: all(401) },
   ...BULK_BODIES.map(([op, body]): Case => ({
     method: "POST", path: () => `/api/v4/leads-bulk-${op}`, body: jsonOf(body), expect: v4(403, 403, 202), writes: ["admin"],
     check: async (res) => expect(await res.json()).toMatchObject({ "@type": "BulkJob", operation: op, total: 1, status: "running" }),
@@ -384,6 +397,7 @@ beforeAll(async () => {
   ))!.id;
   ids.oauthClient = (await one<{ id: number }>("SELECT id FROM oauth_clients LIMIT 1"))!.id;
   bulk.job = (await one<{ id: number }>("INSERT INTO bulk_jobs (operation, params, author) VALUES ('reprocess', '{}', 'test') RETURNING id"))!.id;
+  bulk.enterpriseKey = (await one<{ id: number }>("INSERT INTO enterprise_api_keys (name, key_hash) VALUES ('Matrix spare', 'not-a-real-hash') RETURNING id"))!.id;
   ids.linkB = 25;
   ids.formB = 36;
   ids.jobB = (await one<{ id: number }>("SELECT id FROM campaign_processr_jobs WHERE campaign_id = 601 LIMIT 1"))!.id;
