@@ -19,12 +19,16 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh browser context (no session) and the uncaught page errors it collects (tests expect none). */
+/** A fresh browser context (no session) and the page errors and CSP violations it collects (tests expect none). */
 export async function newPage(browser: Browser, baseURL: string): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  // The console's Content-Security-Policy (admin/public/_headers) must not block any of its own code.
+  page.on("console", (m) => {
+    if (m.type() === "error" && m.text().includes("Content Security Policy")) errors.push(m.text());
+  });
   return { page, errors };
 }
 

@@ -1,9 +1,12 @@
 // The console's dashboard and campaign screens in a real browser against both demo enterprises:
 // the figures on screen are the API's, and writes made on screen reach the API.
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Enterprises, startEnterprises } from "../e2e/harness";
 import { apiGet, apiToken, launchBrowser, newPage, shot } from "./browser";
+
+// A screen waits on wrangler dev, D1 and a React render on a small shared machine: polls get 15 s.
+vi.setConfig({ expect: { poll: { timeout: 15_000 } } });
 
 let ent: Enterprises;
 let browser: Browser;
@@ -107,8 +110,7 @@ describe("campaigns", () => {
     const all = await apiGet<Collection<Campaign>>(ent.urls.acme, token, "/api/v4/campaigns?itemsPerPage=100&order[id]=desc");
     await page.getByRole("menuitem", { name: "Campaigns" }).click();
     await expect.poll(() => page.locator("tbody tr").count()).toBe(all["hydra:member"].length);
-    const names = await page.locator("tbody tr td.column-name").allTextContents();
-    expect(names).toEqual(all["hydra:member"].map((c) => c.name));
+    await expect.poll(() => page.locator("tbody tr td.column-name").allTextContents()).toEqual(all["hydra:member"].map((c) => c.name));
     await shot(page, "campaigns-list");
 
     const active = await apiGet<Collection<Campaign>>(ent.urls.acme, token, "/api/v4/campaigns?itemsPerPage=100&status[]=Active");
@@ -190,6 +192,25 @@ describe("campaigns", () => {
     await page.getByRole("tab", { name: "Forms" }).click();
     await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThan(0);
     await shot(page, "campaign-forms");
+    expect(errors).toEqual([]);
+  });
+
+  it("duplicates a campaign into a new one and opens it for editing", async () => {
+    const { page, errors } = await signIn("acme");
+    const token = await apiToken(ent.urls.acme, ...ADMINS.acme);
+    const before = await apiGet<Collection<Campaign> & { "hydra:totalItems": number }>(ent.urls.acme, token, "/api/v4/campaigns?itemsPerPage=1");
+    await page.goto(`/#/campaigns/${encodeURIComponent("/api/v4/campaigns/601")}/show`);
+    const created = page.waitForResponse((r) => r.url().endsWith("/api/v4/campaigns/601/duplicate"));
+    await page.getByRole("button", { name: "Duplicate" }).click();
+    const response = await created;
+    expect(response.status()).toBe(201);
+    const copy = (await response.json()) as Campaign;
+    expect(copy.id).not.toBe(601);
+    await expect.poll(() => decodeURIComponent(page.url())).toContain(`${copy["@id"]}`);
+    await expect.poll(() => page.getByLabel("Name").inputValue()).toBe(copy.name);
+    await shot(page, "campaign-duplicated");
+    const after = await apiGet<{ "hydra:totalItems": number }>(ent.urls.acme, token, "/api/v4/campaigns?itemsPerPage=1");
+    expect(after["hydra:totalItems"]).toBe(before["hydra:totalItems"] + 1);
     expect(errors).toEqual([]);
   });
 

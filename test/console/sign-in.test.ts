@@ -2,9 +2,12 @@
 // code step, wrong credentials and codes, sign out, refresh before expiry, forgotten and expired
 // passwords.
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Enterprises, startEnterprises } from "../e2e/harness";
 import { latestCode, launchBrowser, newPage, shot } from "./browser";
+
+// A screen waits on wrangler dev, D1 and a React render on a small shared machine: polls get 15 s.
+vi.setConfig({ expect: { poll: { timeout: 15_000 } } });
 
 let ent: Enterprises;
 let browser: Browser;

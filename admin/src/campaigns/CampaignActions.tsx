@@ -6,6 +6,7 @@ import {
 import { httpClient } from "../api/dataProvider";
 import { apiMessage } from "../api/errors";
 import { CampaignLeadsButton } from "../leads/CampaignLeadsButton";
+import { ProcessrButton } from "../processr/ProcessrButton";
 
 // The campaign's lifecycle actions: pause (with a reason) and resume through PUT pauseTs, duplicate
 // through POST …/duplicate, delete (soft, after a confirmation).
@@ -70,7 +71,7 @@ function DuplicateButton() {
   const duplicate = async () => {
     setBusy(true);
     try {
-      const { json } = await httpClient(new URL(`${record.id}/duplicate`, window.location.origin), { method: "POST" });
+      const { json } = await httpClient(new URL(`${record.id}/duplicate`, window.location.origin), { method: "POST", body: "{}" }); // no options: copy everything
       notify("Campaign duplicated", { type: "success" });
       redirect(createPath({ resource: "campaigns", id: (json as { "@id": string })["@id"], type: "edit" }));
     } catch (e) {
@@ -86,6 +87,7 @@ export function CampaignShowActions() {
   return (
     <TopToolbar>
       <CampaignLeadsButton />
+      <ProcessrButton />
       <PauseResumeButton />
       <DuplicateButton />
       <EditButton />
