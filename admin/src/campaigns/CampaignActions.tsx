@@ -6,7 +6,6 @@ import {
 import { httpClient } from "../api/dataProvider";
 import { apiMessage } from "../api/errors";
 import { CampaignLeadsButton } from "../leads/CampaignLeadsButton";
-import { ProcessrButton } from "../processr/ProcessrButton";
 
 // The campaign's lifecycle actions: pause (with a reason) and resume through PUT pauseTs, duplicate
 // through POST …/duplicate, delete (soft, after a confirmation).
@@ -87,7 +86,6 @@ export function CampaignShowActions() {
   return (
     <TopToolbar>
       <CampaignLeadsButton />
-      <ProcessrButton />
       <PauseResumeButton />
       <DuplicateButton />
       <EditButton />
