@@ -2,8 +2,9 @@ import { z } from "zod";
 import { sha256Hex } from "../auth/crypto";
 import type { Env } from "../env";
 import { fetchOutbound, isTransientStatus, type OutboundResult, retryAfterMs } from "./outbound-fetch";
-import { checkOutboundUrl, OutboundUrlError } from "./outbound-url";
-import { truncate } from "./provider-log";
+import type { IntegrationOutcome } from "../processr/types";
+import { checkOutboundUrl, OutboundUrlError, redactUrl } from "./outbound-url";
+import { logProviderCall, truncate } from "./provider-log";
 
 // Talking to a Convertr-compatible instance as one of its publishers, with nothing but what
 // Convertr documents: a bearer token from the API-key grant of /oauth/v2/token, then the publisher
@@ -252,4 +253,31 @@ export async function campaignFormsAndLinks(
     return { ok: false, failure: { field: creds.baseField, message: `${creds.baseUrl} answered with an unexpected fields or links document.`, transient: false } };
   }
   return { ok: true, forms: forms.data, links: links.data };
+}
+
+/** A failure before or instead of an answer, as a delivery outcome. */
+export const failureOutcome = (f: ClientFailure): IntegrationOutcome =>
+  f.transient ? { status: "retry", message: f.message, retryAfterMs: f.retryAfterMs } : { status: "rejected", message: f.message };
+
+/** An answer that is not a 2xx, as a delivery outcome; null for a 2xx. */
+export function answerOutcome(r: Extract<OutboundResult, { ok: true }>): IntegrationOutcome | null {
+  if (r.status >= 200 && r.status < 300) return null;
+  const message = `HTTP ${r.status}: ${clientMessage(r.body)}`;
+  return failureOutcome({ field: null, message, transient: isTransientStatus(r.status), retryAfterMs: retryAfterMs(r.headers) ?? undefined });
+}
+
+/** Provider-log lines of one lead's calls to the client. */
+export function callLog(env: Env, lead: { id: number; campaignId: number }, jobId: number) {
+  const log = (label: string, url: URL, requestBody: string | undefined, result: OutboundResult, outcome: IntegrationOutcome, method = "POST") =>
+    logProviderCall(env, {
+      leadId: lead.id, campaignId: lead.campaignId, jobId, label, method, url: redactUrl(url),
+      requestBody, result, outcome: outcome.status, message: outcome.message,
+    });
+  // A failed token or extension call is logged too, without its body (it carries the secrets).
+  const failedCall = async (f: ClientFailure): Promise<IntegrationOutcome> => {
+    const outcome = failureOutcome(f);
+    if (f.call) await log("Convertr Connect", f.call.url, undefined, f.call.result, outcome, f.call.method);
+    return outcome;
+  };
+  return { log, failedCall };
 }

@@ -2,21 +2,21 @@ import { z } from "zod";
 import type { Env } from "../env";
 import type { Violation } from "../errors";
 import type { IntegrationOutcome, JobLead } from "../processr/types";
-import { newWebhookSecret } from "../webhooks/standard-webhooks";
 import {
+  answerOutcome,
   authorizedFetch,
+  callLog,
   type ClientCredentials,
-  type ClientFailure,
   campaignFormsAndLinks,
   clientBaseUrl,
   clientExtensions,
   clientMessage,
   clientUrl,
+  failureOutcome,
 } from "./convertr-client";
 import { leadFieldValue } from "./lead-values";
-import { isSafeHeaderValue, isTransientStatus, type OutboundResult, retryAfterMs } from "./outbound-fetch";
-import { redactUrl } from "./outbound-url";
-import { logProviderCall } from "./provider-log";
+import { isSafeHeaderValue } from "./outbound-fetch";
+import { placeSyncTag, syncTagsWanted } from "./sync-tags";
 import type { OutboundIntegrationJob } from "./types";
 
 // Convertr Connect (seed 000): forwards a Valid lead into a client's Convertr-compatible instance
@@ -104,17 +104,6 @@ export function connectPayload(lead: JobLead & { leadHash: string }, config: Con
   return body;
 }
 
-/** A failure before or instead of an answer, as a delivery outcome. */
-const failed = (f: ClientFailure): IntegrationOutcome =>
-  f.transient ? { status: "retry", message: f.message, retryAfterMs: f.retryAfterMs } : { status: "rejected", message: f.message };
-
-/** An answer that is not a 2xx, as a delivery outcome; null for a 2xx. */
-function answerOutcome(r: Extract<OutboundResult, { ok: true }>): IntegrationOutcome | null {
-  if (r.status >= 200 && r.status < 300) return null;
-  const message = `HTTP ${r.status}: ${clientMessage(r.body)}`;
-  return failed({ field: null, message, transient: isTransientStatus(r.status), retryAfterMs: retryAfterMs(r.headers) ?? undefined });
-}
-
 /** The created lead of the documented 201 body `{"data": <leadId>, "message", "status": 201}`. */
 function readCreated(body: string): { remoteLeadId: string; remoteLeadHash: string | null } | null {
   try {
@@ -127,22 +116,6 @@ function readCreated(body: string): { remoteLeadId: string; remoteLeadHash: stri
     // handled by the caller
   }
   return null;
-}
-
-/** The subscription secret of this delivery: created once, reused by every retry. */
-async function syncSecret(env: Pick<Env, "DB">, leadId: number, jobId: number): Promise<string> {
-  await env.DB.prepare(
-    "UPDATE integration_deliveries SET sync_secret = ? WHERE lead_id = ? AND campaign_processr_job_id = ? AND sync_secret IS NULL",
-  )
-    .bind(newWebhookSecret(), leadId, jobId)
-    .run();
-  const row = await env.DB.prepare(
-    "SELECT sync_secret FROM integration_deliveries WHERE lead_id = ? AND campaign_processr_job_id = ?",
-  )
-    .bind(leadId, jobId)
-    .first<{ sync_secret: string | null }>();
-  if (!row?.sync_secret) throw new Error(`no integration delivery row for lead ${leadId}, job ${jobId}`);
-  return row.sync_secret;
 }
 
 export const SYNC_TAGS_UNAVAILABLE = "sync tags are not available at this client (it does not advertise leadflare's sync extension)";
@@ -191,26 +164,15 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
 
   async deliver(lead, config, { env, jobId, idempotencyKey }) {
     const creds = connectCredentials(config);
-    const log = (label: string, url: URL, requestBody: string | undefined, result: OutboundResult, outcome: IntegrationOutcome, method = "POST") =>
-      logProviderCall(env, {
-        leadId: lead.id, campaignId: lead.campaignId, jobId, label, method, url: redactUrl(url),
-        requestBody, result, outcome: outcome.status, message: outcome.message,
-      });
-
-    // A failed token or extension call is logged too, without its body (it carries the secrets).
-    const failedCall = async (f: ClientFailure): Promise<IntegrationOutcome> => {
-      const outcome = failed(f);
-      if (f.call) await log("Convertr Connect", f.call.url, undefined, f.call.result, outcome, f.call.method);
-      return outcome;
-    };
+    const { log, failedCall } = callLog(env, lead, jobId);
 
     const path = `/api/v2.4/publisher/${config.publisherId}/forms/${config.formId}/campaign/${config.campaignId}/leads`;
     const leadUrl = clientUrl(env, creds, path);
-    if (!(leadUrl instanceof URL)) return failed(leadUrl);
+    if (!(leadUrl instanceof URL)) return failureOutcome(leadUrl);
     if (config.linkId) leadUrl.searchParams.set("linkId", String(config.linkId));
 
     // Asked before the lead goes out, so that a failure here never repeats a delivered lead.
-    const extensions = config.syncTags ? await clientExtensions(env, creds) : null;
+    const extensions = (await syncTagsWanted(env, jobId, config.syncTags)) ? await clientExtensions(env, creds) : null;
     if (extensions && !("syncSubscriptions" in extensions)) return failedCall(extensions);
 
     // 1. The lead, url-encoded as a publisher posts it. A leadflare client also honours the
@@ -240,39 +202,15 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     )
       .bind(created.remoteLeadId, created.remoteLeadHash, lead.id, jobId)
       .run();
-    const delivered = { ...leadOutcome, remoteLeadHash: created.remoteLeadHash ?? undefined };
     const subscribeUrl = extensions?.syncSubscriptions;
-    if (!subscribeUrl) return delivered;
+    if (!subscribeUrl) return leadOutcome;
 
-    // 2. Sync tags (leadflare's extension): a subscription, signed callbacks to our /api/webhook/sync.
-    const secret = await syncSecret(env, lead.id, jobId);
-    const subBody = JSON.stringify({
-      leadId: Number(created.remoteLeadId),
-      callbackUrl: `${env.BASE_URL.replace(/\/+$/, "")}/api/webhook/sync`,
-      secret,
-    });
-    const sub = await authorizedFetch(env, creds, subscribeUrl, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: subBody,
-    });
-    const subFailure = sub.ok ? answerOutcome(sub.result) : await failedCall(sub.failure);
-    const subOutcome: IntegrationOutcome = subFailure ?? { status: "delivered", message: "Sync tags placed" };
-    if (sub.ok) await log("Convertr Connect sync tags", subscribeUrl, subBody.replace(secret, "whsec_***"), sub.result, subOutcome);
-    // Retrying is safe: a client with the extension honours the lead's Idempotency-Key and keeps
-    // one subscription per callback.
-    if (subFailure?.status === "retry") return subFailure;
-    if (subFailure) return { ...delivered, message: `${delivered.message}; sync tags not placed: ${subFailure.message}` };
-    const subHash = sub.ok ? readSubscriptionHash(sub.result.body) : null;
-    return { ...delivered, remoteLeadHash: subHash ?? delivered.remoteLeadHash, message: `${delivered.message}; sync tags placed` };
+    // 2. The sync tag (leadflare's extension, src/integrations/sync-tags.ts). Retrying is safe: a
+    // client with the extension honours the lead's Idempotency-Key and keeps one subscription per
+    // callback. The tag stores the client's lead hash on the delivery.
+    const tag = await placeSyncTag(env, creds, subscribeUrl, { leadId: lead.id, campaignId: lead.campaignId, jobId, remoteLeadId: created.remoteLeadId });
+    if (tag?.status === "retry") return tag;
+    if (tag) return { ...leadOutcome, message: `${leadOutcome.message}; sync tags not placed: ${tag.message}` };
+    return { ...leadOutcome, message: `${leadOutcome.message}; sync tags placed` };
   },
 };
-
-function readSubscriptionHash(body: string): string | null {
-  try {
-    const h = (JSON.parse(body) as { leadHash?: unknown }).leadHash;
-    return typeof h === "string" ? h : null;
-  } catch {
-    return null;
-  }
-}

@@ -34,6 +34,8 @@ interface Candidate {
   sync_secret: string;
   last_sync_event_id: number | null;
   config: string;
+  /** Set when the job's sync tags were removed ("Place Sync Tags" undone). */
+  tags_removed_ts: number | null;
 }
 
 /** The local flag a client event maps to, or null for events the seed defines no trigger for (Test). */
@@ -60,8 +62,9 @@ syncReceiver.post("/sync", async (c) => {
 
   // Remote lead ids are unique per client only: the secret that verifies tells which delivery it is.
   const { results: candidates } = await c.env.DB.prepare(
-    `SELECT d.id, d.lead_id, d.sync_secret, d.last_sync_event_id, j.config
+    `SELECT d.id, d.lead_id, d.sync_secret, d.last_sync_event_id, j.config, s.removed_ts AS tags_removed_ts
        FROM integration_deliveries d JOIN campaign_processr_jobs j ON j.id = d.campaign_processr_job_id
+       LEFT JOIN sync_tag_states s ON s.campaign_processr_job_id = d.campaign_processr_job_id
       WHERE d.remote_lead_id = ? AND d.sync_secret IS NOT NULL`,
   )
     .bind(String(payload.leadId))
@@ -81,6 +84,10 @@ syncReceiver.post("/sync", async (c) => {
     if (failure === "missing_headers") throw new ApiError("BAD_REQUEST", "webhook-id, webhook-timestamp and webhook-signature are required.");
     if (failure === "stale_timestamp") throw new ApiError("BAD_REQUEST", "webhook-timestamp is more than 5 minutes away from now.");
     throw new ApiError("UNAUTHORIZED", "Invalid webhook signature.");
+  }
+  // Removed tags: 410 Gone tells the client (Standard Webhooks) to drop the subscription.
+  if (delivery.tags_removed_ts !== null) {
+    return c.json({ code: 410, message: "The sync tags of this integration were removed." }, 410);
   }
 
   // A webhook id is accepted once (insert-or-fail); the receipt is given back if applying fails.
