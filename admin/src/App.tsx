@@ -6,6 +6,7 @@ import { LoginPage } from "./auth/LoginPage";
 import { Dashboard } from "./dashboard/Dashboard";
 import { ConsoleLayout } from "./layout/ConsoleLayout";
 import { campaignLeadsRoutes } from "./leads";
+import { processrRoutes } from "./processr";
 import { SCREENS } from "./screens";
 
 // The console: API Platform Admin reads /api/v4/docs.jsonld and gives every collection generated
@@ -41,6 +42,7 @@ export function App() {
         <ResourceGuesser key={name} name={name} {...SCREENS.get(name)} />
       ))}
       {campaignLeadsRoutes}
+      {processrRoutes}
     </HydraAdmin>
   );
 }

@@ -5,7 +5,9 @@ import {
 } from "react-admin";
 import { httpClient } from "../api/dataProvider";
 import { apiMessage } from "../api/errors";
+import { useApiUpdate } from "../api/useApiUpdate";
 import { CampaignLeadsButton } from "../leads/CampaignLeadsButton";
+import { ProcessrButton } from "../processr/ProcessrButton";
 
 // The campaign's lifecycle actions: pause (with a reason) and resume through PUT pauseTs, duplicate
 // through POST …/duplicate, delete (soft, after a confirmation).
@@ -18,25 +20,12 @@ interface CampaignRecord {
 
 function PauseResumeButton() {
   const record = useRecordContext<CampaignRecord>();
-  const [update, { isPending }] = useUpdate();
-  const notify = useNotify();
+  const { save: update, isPending } = useApiUpdate("campaigns");
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState("");
   if (!record) return null;
   const paused = record.status === "Paused";
-  const save = (data: Record<string, unknown>, done: string) =>
-    update(
-      "campaigns",
-      { id: record.id, data, previousData: record },
-      {
-        mutationMode: "pessimistic",
-        onSuccess: () => {
-          setOpen(false);
-          notify(done, { type: "success" });
-        },
-        onError: (e) => notify(apiMessage(e), { type: "error" }),
-      },
-    );
+  const save = (data: Record<string, unknown>, done: string) => update(record, data, done, () => setOpen(false));
   if (paused) {
     return <Button disabled={isPending} onClick={() => save({ pauseTs: null }, "Campaign resumed")}>Resume</Button>;
   }
@@ -86,6 +75,7 @@ export function CampaignShowActions() {
   return (
     <TopToolbar>
       <CampaignLeadsButton />
+      <ProcessrButton />
       <PauseResumeButton />
       <DuplicateButton />
       <EditButton />

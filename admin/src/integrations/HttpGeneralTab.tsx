@@ -1,0 +1,111 @@
+import { Alert, Button, IconButton, MenuItem, Stack, Switch, FormControlLabel, Table, TableBody, TableCell, TableHead, TableRow, TextField } from "@mui/material";
+import DeleteIcon from "@mui/icons-material/Delete";
+import { useState } from "react";
+import { useLeadWrite as useWrite } from "../leads/useLeadWrite";
+import { createJob, type JobRecord, updateJob } from "../processr/api";
+
+// The HTTP integration's General settings, lettered as in Convoso Connect's guide: A name, B API URL,
+// C API authentication, D authorization header, E request method, F response data type, G API
+// integrator, H delimiter, I response key, J adaptor (the field mapping, required for POST).
+
+interface AdaptorRow {
+  field: string;
+  mappedTo: string;
+  defaultValue: string;
+}
+
+const SETTINGS = [
+  ["name", "A: Name", "For reference only"],
+  ["url", "B: API URL", "Leave empty with a HubSpot integrator"],
+  ["authQuery", "C: API Authentication", "name=value&name=value, added to the URL"],
+  ["headers", "D: Authorization Header", "Content-type: application/json|Authorization: …"],
+] as const;
+const CHOICES = [
+  ["method", "E: Request Method", [["POST", "POST – we post leads to the vendor"], ["GET", "GET – the vendor's answer is written into the lead"]]],
+  ["responseType", "F: Response Data Type", [["JSON", "JSON"], ["XML", "XML"], ["TEXT", "TEXT"]]],
+  ["integrator", "G: API Integrator", [["none", "None"], ["hubspot_v1", "HubSpot v1"], ["hubspot_v3", "HubSpot v3"]]],
+] as const;
+
+type Text = Record<string, string>;
+const TEXT_KEYS = ["name", "url", "authQuery", "headers", "method", "postDataType", "responseType", "integrator", "portalId", "formGuid", "delimiter", "responseKey", "successString"];
+
+export function HttpGeneralTab({ campaignId, job, onSaved }: { campaignId: number; job?: JobRecord; onSaved: (job: JobRecord) => void }) {
+  const config = job?.config ?? {};
+  const [values, setValues] = useState<Text>(() => Object.fromEntries(TEXT_KEYS.map((k) => [k, config[k] === undefined ? "" : String(config[k])])));
+  const [active, setActive] = useState(config.active !== false);
+  const [rows, setRows] = useState<AdaptorRow[]>(() => ((config.fields as AdaptorRow[] | undefined) ?? []).map((r) => ({ field: r.field, mappedTo: r.mappedTo ?? "", defaultValue: r.defaultValue ?? "" })));
+  const { busy, error, run } = useWrite();
+  const set = (k: string, v: string) => setValues({ ...values, [k]: v });
+  const setRow = (i: number, r: Partial<AdaptorRow>) => setRows(rows.map((x, j) => (j === i ? { ...x, ...r } : x)));
+  const hubspot = values.integrator !== "" && values.integrator !== "none";
+
+  const save = async () => {
+    // Empty settings are left out, so the API applies its own defaults (or the preset's).
+    const data = Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== ""));
+    const cfg = { ...data, active, fields: rows.filter((r) => r.field.trim() !== "") };
+    let saved: JobRecord | undefined;
+    const ok = await run(async () => {
+      saved = job
+        ? await updateJob(job["@id"], { label: values.name || job.label, config: cfg })
+        : await createJob(campaignId, "http_integration", { label: values.name || "HTTP integration", config: cfg });
+    }, "HTTP integration saved");
+    if (ok && saved) onSaved(saved);
+  };
+
+  return (
+    <Stack spacing={2} sx={{ mt: 2 }}>
+      {SETTINGS.map(([k, label, help]) => (
+        <TextField key={k} size="small" label={label} helperText={help} value={values[k]} required={k === "name"} onChange={(e) => set(k, e.target.value)} />
+      ))}
+      <Stack direction="row" spacing={2}>
+        {CHOICES.map(([k, label, options]) => (
+          <TextField key={k} select size="small" label={label} value={values[k]} sx={{ flex: 1 }} onChange={(e) => set(k, e.target.value)}>
+            <MenuItem value="">(default)</MenuItem>
+            {options.map(([v, l]) => <MenuItem key={v} value={v}>{l}</MenuItem>)}
+          </TextField>
+        ))}
+        {values.method !== "GET" && (
+          <TextField select size="small" label="Post data type" value={values.postDataType} sx={{ flex: 1 }} onChange={(e) => set("postDataType", e.target.value)}>
+            <MenuItem value="">(default)</MenuItem>
+            <MenuItem value="RAW">RAW (url-encoded)</MenuItem>
+            <MenuItem value="JSON">JSON</MenuItem>
+          </TextField>
+        )}
+      </Stack>
+      {hubspot && (
+        <Stack direction="row" spacing={2}>
+          <TextField size="small" label="HubSpot portal id" value={values.portalId} sx={{ flex: 1 }} onChange={(e) => set("portalId", e.target.value)} />
+          <TextField size="small" label="HubSpot form GUID" value={values.formGuid} sx={{ flex: 1 }} onChange={(e) => set("formGuid", e.target.value)} />
+        </Stack>
+      )}
+      <Stack direction="row" spacing={2}>
+        <TextField size="small" label="H: Delimiter" value={values.delimiter} sx={{ flex: 1 }} onChange={(e) => set("delimiter", e.target.value)} />
+        <TextField size="small" label="I: Response Key" value={values.responseKey} sx={{ flex: 1 }} onChange={(e) => set("responseKey", e.target.value)} />
+        <TextField size="small" label="Success string" value={values.successString} sx={{ flex: 1 }} onChange={(e) => set("successString", e.target.value)} />
+      </Stack>
+      <Table size="small" aria-label="J: Adaptor">
+        <TableHead>
+          <TableRow><TableCell>J: Adaptor — lead field</TableCell><TableCell>Sent as</TableCell><TableCell>Default value</TableCell><TableCell /></TableRow>
+        </TableHead>
+        <TableBody>
+          {rows.map((r, i) => (
+            <TableRow key={i}>
+              {(["field", "mappedTo", "defaultValue"] as const).map((k) => (
+                <TableCell key={k}>
+                  <TextField size="small" fullWidth value={r[k]} slotProps={{ htmlInput: { "aria-label": `Adaptor row ${i + 1} ${k}` } }} onChange={(e) => setRow(i, { [k]: e.target.value })} />
+                </TableCell>
+              ))}
+              <TableCell><IconButton aria-label={`Remove adaptor row ${i + 1}`} onClick={() => setRows(rows.filter((_, j) => j !== i))}><DeleteIcon /></IconButton></TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <Stack direction="row" spacing={2} sx={{ alignItems: "center" }}>
+        <Button size="small" onClick={() => setRows([...rows, { field: "", mappedTo: "", defaultValue: "" }])}>Add adaptor row</Button>
+        <FormControlLabel label="Active" control={<Switch checked={active} onChange={(e) => setActive(e.target.checked)} />} />
+        <Button variant="contained" disabled={busy} onClick={save}>{busy ? "Saving…" : "Save HTTP Integration"}</Button>
+      </Stack>
+      {error && <Alert severity="error" sx={{ whiteSpace: "pre-line" }}>{error}</Alert>}
+    </Stack>
+  );
+}
