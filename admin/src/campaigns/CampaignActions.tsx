@@ -5,7 +5,6 @@ import {
 } from "react-admin";
 import { httpClient } from "../api/dataProvider";
 import { apiMessage } from "../api/errors";
-import { useApiUpdate } from "../api/useApiUpdate";
 import { CampaignLeadsButton } from "../leads/CampaignLeadsButton";
 import { ProcessrButton } from "../processr/ProcessrButton";
 
@@ -20,12 +19,25 @@ interface CampaignRecord {
 
 function PauseResumeButton() {
   const record = useRecordContext<CampaignRecord>();
-  const { save: update, isPending } = useApiUpdate("campaigns");
+  const [update, { isPending }] = useUpdate();
+  const notify = useNotify();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState("");
   if (!record) return null;
   const paused = record.status === "Paused";
-  const save = (data: Record<string, unknown>, done: string) => update(record, data, done, () => setOpen(false));
+  const save = (data: Record<string, unknown>, done: string) =>
+    update(
+      "campaigns",
+      { id: record.id, data, previousData: record },
+      {
+        mutationMode: "pessimistic",
+        onSuccess: () => {
+          setOpen(false);
+          notify(done, { type: "success" });
+        },
+        onError: (e) => notify(apiMessage(e), { type: "error" }),
+      },
+    );
   if (paused) {
     return <Button disabled={isPending} onClick={() => save({ pauseTs: null }, "Campaign resumed")}>Resume</Button>;
   }
