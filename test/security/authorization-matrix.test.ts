@@ -348,6 +348,10 @@ const cases: Case[] = [
   // Not writes: the discovery and the test call answer the admin's empty body with a validation error.
   { method: "POST", path: () => "/api/v4/convertr-connect/discover", body: json({}), expect: v4(403, 403, 422) },
   { method: "POST", path: () => `/api/v4/campaign-processr-jobs/${ids.jobB}/test`, body: json({}), expect: v4(403, 403, 422) },
+  // Sync tags belong to Convertr Connect jobs: the admin's answer for this QA job is a 422 that changes nothing.
+  { method: "GET", path: () => `/api/v4/campaign-processr-jobs/${ids.jobB}/sync-tags`, expect: v4(403, 403, 422) },
+  { method: "POST", path: () => `/api/v4/campaign-processr-jobs/${ids.jobB}/sync-tags`, expect: v4(403, 403, 422) },
+  { method: "DELETE", path: () => `/api/v4/campaign-processr-jobs/${ids.jobB}/sync-tags`, expect: v4(403, 403, 422) },
   {
     method: "POST", path: () => `/api/v4/users/${DEMO.agencyPartners.id}/change-password`,
     body: json({ currentPassword: DEMO.agencyPartners.password, newPassword: B_PASSWORD }), expect: v4(403, 202, 403), writes: ["B"],
