@@ -5,6 +5,7 @@ import { defineConfig, type Plugin } from "vite";
 // The console is a static single-page app: `vite build` writes it to admin/dist, which the Worker
 // serves as static assets on its own origin (wrangler.toml [assets]), so there is no second server
 // and no CORS. Paths under /api, /oauth, /ajax and /__dev (and /docs) always reach the Worker first.
+
 /**
  * The API reference page (/docs, rendered by the Worker: src/routes/api-reference.ts) loads Scalar's
  * standalone bundle from the same static assets as the console, never from a CDN.

@@ -59,6 +59,14 @@ export interface OperationSpec {
   responses: Record<string, ResponseSpec>;
 }
 
+/** The same fields url-encoded or as JSON (src/http/body.ts reads either): one schema, one example. */
+export function formOrJson(schema: string, example: unknown): Partial<Record<MediaType, { schema: string; example: unknown }>> {
+  return {
+    "application/x-www-form-urlencoded": { schema, example },
+    "application/json": { schema, example },
+  };
+}
+
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function flatPairs(example: unknown): [string, string][] {

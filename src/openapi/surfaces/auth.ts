@@ -7,7 +7,7 @@ import { confirmSchema, requestSchema, resetAnswerSchema } from "../../routes/pa
 import { hydraErrorBody, hydraErrorSchema } from "../../routes/v4/hydra-errors";
 import { changePasswordSchema } from "../../routes/v4/users-change-password";
 import { DEMO } from "../demo";
-import type { OperationSpec, ResponseSpec } from "../operation";
+import { formOrJson, type OperationSpec, type ResponseSpec } from "../operation";
 import type { Surface } from "./surface";
 
 // Login, the OAuth token endpoint, password reset and password change.
@@ -16,7 +16,6 @@ const oauth = (error: string, description: string, extra: Record<string, unknown
   oauthBody(oauthError("BAD_REQUEST", error, description, extra));
 
 const TAG = "Authentication";
-const FORM_AND_JSON = ["application/x-www-form-urlencoded", "application/json"] as const;
 
 const tokenExample = {
   access_token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIyMDEifQ.c2lnbmF0dXJl",
@@ -26,12 +25,14 @@ const tokenExample = {
   refresh_token: "N2QwYWZlOTliYThmZmQwNDRhNDcyMGQwZGU0ZjlhODlk",
 };
 
+const BAD_CREDENTIALS = { summary: "Wrong username or password", value: oauth("invalid_grant", "Invalid username and password combination") };
+
 const loginErrors: Record<string, ResponseSpec> = {
   "400": {
     description: "Wrong credentials, a wrong or expired MFA code, an unusable refresh token, or a malformed request.",
     schema: "OAuthError",
     examples: {
-      badCredentials: { summary: "Wrong username or password", value: oauth("invalid_grant", "Invalid username and password combination") },
+      badCredentials: BAD_CREDENTIALS,
       badCode: { summary: "Wrong MFA code", value: oauth("invalid_grant", "Invalid MFA code") },
       badRefresh: { summary: "Refresh token used, revoked or expired", value: oauth("invalid_grant", "The refresh token is invalid or has expired") },
     },
@@ -65,9 +66,7 @@ const login: OperationSpec = {
   security: [],
   body: {
     description: "username and password (then mfa_token and mfa_code when asked), or grant_type=refresh_token with refresh_token.",
-    content: Object.fromEntries(
-      FORM_AND_JSON.map((m) => [m, { schema: "LoginRequest", example: { username: DEMO.publisherUser.username, password: DEMO.publisherUser.password } }]),
-    ),
+    content: formOrJson("LoginRequest", { username: DEMO.publisherUser.username, password: DEMO.publisherUser.password }),
   },
   responses: {
     "200": {
@@ -100,7 +99,7 @@ const tokenResponses: Record<string, ResponseSpec> = {
     examples: {
       noGrant: { summary: "No grant_type", value: oauth("invalid_request", "Invalid grant_type parameter or parameter missing") },
       missing: { summary: "Password grant without a password", value: oauth("invalid_request", 'Missing parameters. "username" and "password" required') },
-      badCredentials: { summary: "Wrong username or password", value: oauth("invalid_grant", "Invalid username and password combination") },
+      badCredentials: BAD_CREDENTIALS,
     },
   },
   "401": { description: "Unknown OAuth client, or MFA required (as /api/login).", schema: "OAuthError" },
@@ -136,21 +135,13 @@ const tokenPost: OperationSpec = {
   security: [{}, { oauthClient: [] }],
   body: {
     description: "grant_type, the client's credentials (unless given with HTTP Basic) and the grant's parameters.",
-    content: Object.fromEntries(
-      FORM_AND_JSON.map((m) => [
-        m,
-        {
-          schema: "OAuthTokenRequest",
-          example: {
-            grant_type: "password",
-            client_id: DEMO.oauthClient.id,
-            client_secret: DEMO.oauthClient.secret,
-            username: DEMO.publisherUser.username,
-            password: DEMO.publisherUser.password,
-          },
-        },
-      ]),
-    ),
+    content: formOrJson("OAuthTokenRequest", {
+      grant_type: "password",
+      client_id: DEMO.oauthClient.id,
+      client_secret: DEMO.oauthClient.secret,
+      username: DEMO.publisherUser.username,
+      password: DEMO.publisherUser.password,
+    }),
   },
   responses: tokenResponses,
 };
@@ -166,7 +157,7 @@ const resetRequest: OperationSpec = {
   security: [],
   body: {
     description: "The username.",
-    content: Object.fromEntries(FORM_AND_JSON.map((m) => [m, { schema: "PasswordResetRequest", example: { username: DEMO.publisherUser.username } }])),
+    content: formOrJson("PasswordResetRequest", { username: DEMO.publisherUser.username }),
   },
   responses: {
     "202": {
@@ -190,9 +181,7 @@ const resetConfirm: OperationSpec = {
   security: [],
   body: {
     description: "username, the code and newPassword.",
-    content: Object.fromEntries(
-      FORM_AND_JSON.map((m) => [m, { schema: "PasswordResetConfirm", example: { username: DEMO.publisherUser.username, code: "12345678", newPassword: "a-new-password-2026" } }]),
-    ),
+    content: formOrJson("PasswordResetConfirm", { username: DEMO.publisherUser.username, code: "12345678", newPassword: "a-new-password-2026" }),
   },
   responses: {
     "202": {

@@ -5,7 +5,7 @@ import { campaignWebhookErrorSchema, webhookErrorBody } from "../../routes/campa
 import { webhookFieldsSchema, webhookFieldsV2Schema } from "../../routes/campaign-webhook/fields";
 import { webhookLeadCreatedSchema } from "../../routes/campaign-webhook/leads";
 import { DEMO, type DemoKeys } from "../demo";
-import type { DemoCredentials, Security, OperationSpec, Param, ResponseSpec } from "../operation";
+import type { DemoCredentials, OperationSpec, Param, ResponseSpec, Security } from "../operation";
 import { captureContent, idempotencyKeyParam } from "./capture";
 import type { Surface } from "./surface";
 

@@ -6,7 +6,7 @@ import { leadResultSchema } from "../../routes/publisher/lead-result";
 import { CAMPAIGN_UNAVAILABLE, publisherLeadCreatedSchema } from "../../routes/publisher/leads";
 import { linksSchema } from "../../routes/publisher/links";
 import { DEMO } from "../demo";
-import type { DemoCredentials, Security, Example, OperationSpec, Param, ResponseSpec } from "../operation";
+import type { DemoCredentials, Example, OperationSpec, Param, ResponseSpec, Security } from "../operation";
 import { captureContent, captureRequests, idempotencyKeyParam } from "./capture";
 import type { Surface } from "./surface";
 

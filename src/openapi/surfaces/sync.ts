@@ -7,7 +7,7 @@ import { extensionsSchema } from "../../routes/well-known";
 import { TIMESTAMP_TOLERANCE_SECONDS } from "../../webhooks/standard-webhooks";
 import { DEMO, type DemoKeys } from "../demo";
 import { ref } from "../json-schema";
-import type { DemoCredentials, OperationSpec } from "../operation";
+import { type DemoCredentials, formOrJson, type OperationSpec } from "../operation";
 import type { Surface } from "./surface";
 
 // Sync tags: an enterprise that delivered a lead here subscribes to its status changes, and gets
@@ -15,7 +15,6 @@ import type { Surface } from "./surface";
 // POST /api/webhook/sync.
 
 const TAG = "Sync tags";
-const FORM_AND_JSON = ["application/x-www-form-urlencoded", "application/json"] as const;
 const key603: DemoCredentials = { kind: "header", name: "X-Api-Key", value: DEMO.apiKey603 };
 const body = (e: ApiError) => inboundWebhookErrorBody(e);
 
@@ -70,12 +69,11 @@ export function syncSurface(keys: DemoKeys): Surface {
     demo: key603,
     body: {
       description: "leadId, callbackUrl and a Standard Webhooks secret of your choosing.",
-      content: Object.fromEntries(
-        FORM_AND_JSON.map((m) => [
-          m,
-          { schema: "SyncSubscriptionRequest", example: { leadId: DEMO.leadId, callbackUrl: "http://127.0.0.1:8788/api/webhook/sync", secret: DEMO_SYNC_SECRET } },
-        ]),
-      ),
+      content: formOrJson("SyncSubscriptionRequest", {
+        leadId: DEMO.leadId,
+        callbackUrl: "http://127.0.0.1:8788/api/webhook/sync",
+        secret: DEMO_SYNC_SECRET,
+      }),
     },
     responses: {
       "201": {

@@ -5,7 +5,7 @@ import { webhookErrorSchema, inboundWebhookErrorBody } from "../../routes/webhoo
 import { leadAppendSchema } from "../../routes/webhooks/lead-append";
 import { validationFieldsSchema } from "../../routes/webhooks/validation";
 import { DEMO, type DemoKeys } from "../demo";
-import type { DemoCredentials, Security, OperationSpec, ResponseSpec } from "../operation";
+import { type DemoCredentials, formOrJson, type OperationSpec, type ResponseSpec, type Security } from "../operation";
 import type { Surface } from "./surface";
 
 // The inbound webhooks a client calls about leads delivered to it: validation and lead-append.
@@ -13,7 +13,6 @@ import type { Surface } from "./surface";
 const TAG = "Delivery webhooks";
 const SECURITY: Security = [{ webhookKey: [] }, { webhookKeyQuery: [] }, { bearerAuth: [] }];
 const admin: DemoCredentials = { kind: "bearer", username: DEMO.admin.username, password: DEMO.admin.password };
-const FORM_AND_JSON = ["application/x-www-form-urlencoded", "application/json"] as const;
 const body = (status: "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT", message: string) =>
   inboundWebhookErrorBody(new ApiError(status, message));
 
@@ -47,9 +46,7 @@ export function webhooksSurface(keys: DemoKeys): Surface {
     params: [hashParam],
     body: {
       description: "reason and user.",
-      content: Object.fromEntries(
-        FORM_AND_JSON.map((m) => [m, { schema: "ValidationWebhookRequest", example: { reason: action === "validate" ? "Confirmed by phone" : "Not a decision maker", user: "jane.doe" } }]),
-      ),
+      content: formOrJson("ValidationWebhookRequest", { reason: action === "validate" ? "Confirmed by phone" : "Not a decision maker", user: "jane.doe" }),
     },
     responses: {
       "201": { description: "Done; no body." },
@@ -75,7 +72,7 @@ export function webhooksSurface(keys: DemoKeys): Surface {
     params: [hashParam],
     body: {
       description: "The fields to set.",
-      content: Object.fromEntries(FORM_AND_JSON.map((m) => [m, { schema: "LeadAppendRequest", example: { jobTitle: "Head of IT", companySize: "250" } }])),
+      content: formOrJson("LeadAppendRequest", { jobTitle: "Head of IT", companySize: "250" }),
     },
     responses: {
       "200": { description: "Done (also when nothing changed); no body." },
