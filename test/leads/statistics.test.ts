@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { resetLeadForReprocess, transitionLead } from "../../src/leads/client";
-import { bucketsOf, recountCampaign, recountChronology } from "../../src/leads/statistics";
+import { ALLOCATION_RECOUNT_SQL, bucketsOf, holdsAllocation, recountCampaign, recountChronology } from "../../src/leads/statistics";
 import { campaignStats, cleanData, insertLead, processLeads, rows } from "./fixtures";
 
-// Campaign statistics and the chronology are running totals; after any mix of concurrent
-// captures, Processr runs, manual changes, deletions and reprocessing they equal a recount.
+// Campaign statistics, the chronology and the publishers' allocation places are running totals;
+// after any mix of concurrent captures, Processr runs, manual changes, deletions and reprocessing
+// they equal a recount.
 
 async function chronology(campaignId: number) {
   const list = await rows<Record<string, number> & { day: string }>(
@@ -29,6 +30,16 @@ describe("statistics", () => {
     expect(s("Test", 1000)).toMatchObject({ test: 1, delivered: 1, billable: 0 });
     expect(s("Caution", 1000)).toMatchObject({ caution: 1, delivered: 0 });
     expect(Object.values(s("Valid", 1000, true, true)).every((v) => v === 0)).toBe(true);
+  });
+
+  it("holdsAllocation: within the allocation and being processed, or Valid", () => {
+    const h = (flag: "Valid" | "Caution" | "Invalid" | "Test" | null, processrStatus: number, overAllocation = false, deleted = false) =>
+      holdsAllocation({ flag, processrStatus, advertiserBillable: flag === "Valid", deleted, overAllocation });
+    expect([h(null, 0), h(null, 100), h("Valid", 1000)]).toEqual([true, true, true]);
+    expect([h(null, 500), h(null, 510), h(null, 900), h("Invalid", 1000), h("Caution", 1000), h("Test", 1000)]).toEqual(
+      [false, false, false, false, false, false],
+    );
+    expect([h(null, 0, true), h("Valid", 1000, true), h("Valid", 1000, false, true)]).toEqual([false, false, false]);
   });
 
   it("equal a recount after a concurrent burst of mixed leads", async () => {
@@ -67,6 +78,11 @@ describe("statistics", () => {
       expect(await campaignStats(campaign)).toEqual(await recountCampaign(env.DB, campaign));
       expect(await chronology(campaign)).toEqual(await recountChronology(env.DB, campaign));
     }
+    const places = await rows<{ publisher_id: number; counter: number; recount: number }>(
+      `SELECT cp.publisher_id, cp.reserved_leads AS counter, (${ALLOCATION_RECOUNT_SQL}) AS recount
+         FROM campaign_publishers cp WHERE cp.campaign_id IN (601, 602)`,
+    );
+    for (const p of places) expect(p.counter, `publisher ${p.publisher_id}`).toBe(p.recount);
     const s = await campaignStats(601);
     expect(s.total).toBe(40 - 8);
     expect(s.processing).toBe(0);
