@@ -93,7 +93,7 @@ beforeAll(async () => {
     expect((await lead(leads.ada)).processrStatus).toBe(1000);
     expect((await lead(leads.alan)).processrStatus).toBe(1000);
   }, { timeout: 60_000, interval: 500 });
-});
+}, 300_000); // two enterprises under wrangler dev, then the Processr and the CRM delivery, on a shared machine
 
 afterAll(async () => {
   await browser?.close();
@@ -319,6 +319,7 @@ describe("Leads (publisher user)", () => {
     expect(own["hydra:member"].map((l) => l.id)).toEqual([leads.alan]);
     await page.getByRole("menuitem", { name: "Leads", exact: true }).click();
     await poll(() => page.locator("tbody tr td.column-originId").allTextContents()).toEqual([String(leads.alan)]);
+    await poll(() => row(page, leads.alan).textContent()).toContain("Acme Campaign"); // the campaign, read by reference
     await shot(page, "leads-list-publisher");
 
     await openLead(page, leads.alan);
