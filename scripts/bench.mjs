@@ -8,6 +8,7 @@ import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bulkLoadLeads } from "./lib/bulk.mjs";
+import { measureBulkFlag } from "./lib/bulk-flag.mjs";
 import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
 import { measureExport } from "./lib/export.mjs";
@@ -21,6 +22,7 @@ const CONNECTIONS = [10, 50];
 const PROCESSING_LEADS = QUICK ? 200 : 1000;
 const FANOUT_LEADS = QUICK ? 50 : 200;
 const READ_SIZES = args.has("--million") ? [100_000, 1_000_000] : [100_000];
+const BULK_FLAG_LEADS = QUICK ? 1000 : 10_000;
 const WAIT_LIMIT_MS = 180_000; // for queues to drain; past it the bench reports what it saw
 
 // Bench profile: Convertr's per-caller limits (3000 calls / 5 min) would throttle a load
@@ -226,6 +228,10 @@ async function readsPhase(script, baselineScript) {
         });
         queries.push({ ...q, status: res.status, items: body["hydra:member"]?.length, total: body["hydra:totalItems"], ...r });
       }
+      if (!out.bulkFlag) {
+        log(`bulk flag of ${fmt(BULK_FLAG_LEADS)} leads`);
+        out.bulkFlag = await measureBulkFlag(base, headers, db, { count: BULK_FLAG_LEADS });
+      }
       log(`reads: CSV export of campaign 601 (${fmt(size)}+ leads)`);
       const exported = await measureExport(`${base}/api/v4/leads?campaign.id=601`, headers);
       out.sizes.push({ size, loadSeconds, json, queries, exported });
@@ -350,13 +356,15 @@ function report(r) {
       }
     }
     L.push("", "CSV export (`GET /api/v4/leads?campaign.id=601` with `Accept: text/csv`, every lead of the campaign in one streamed response, read to the end by one client); memory is the resident set of the workerd process serving it, sampled every 50 ms:", "");
-    L.push("| leads in the campaign | records | size | seconds | rows/s | workerd RSS before → peak |");
-    L.push("|---:|---:|---:|---:|---:|---|");
+    L.push("| leads in the campaign | records | size | first byte | seconds | rows/s | workerd RSS before → peak |");
+    L.push("|---:|---:|---:|---:|---:|---:|---|");
     for (const s of r.reads.sizes) {
       const e = s.exported;
-      if (e.pending) L.push(`| ${fmt(s.size)} | Pending: ${e.pending} | | | | |`);
-      else L.push(`| ${fmt(s.size)} | ${fmt(e.rows)} | ${fmt(e.bytes / 2 ** 20, 1)} MiB | ${fmt(e.seconds, 1)} | **${fmt(e.rowsPerSecond)}** | ${e.rssBeforeMiB === null ? "–" : `${fmt(e.rssBeforeMiB)} → ${fmt(e.rssPeakMiB)} MiB`} |`);
+      if (e.pending) L.push(`| ${fmt(s.size)} | Pending: ${e.pending} | | | | | |`);
+      else L.push(`| ${fmt(s.size)} | ${fmt(e.rows)} | ${fmt(e.bytes / 2 ** 20, 1)} MiB | ${fmt(e.firstByteSeconds, 1)} s | ${fmt(e.seconds, 1)} | **${fmt(e.rowsPerSecond)}** | ${e.rssBeforeMiB === null ? "–" : `${fmt(e.rssBeforeMiB)} → ${fmt(e.rssPeakMiB)} MiB`} |`);
     }
+    const b = r.reads.bulkFlag;
+    L.push("", b?.pending ? `Bulk flag: pending: ${b.pending}` : `Bulk flag (\`POST /api/v4/leads-bulk-flag\`, a CSV of ${fmt(b.leads)} lead ids, Invalid with a reason; each lead through its Durable Object, 100 per bulk-queue message): 202 in ${fmt(b.acceptedMs)} ms, job done in ${fmt(b.seconds, 1)} s${b.complete ? "" : " (**incomplete at the limit**)"}: **${fmt(b.leadsPerSecond, 1)} leads/s** (${fmt(b.failed)} failed). Same-run baseline: processing ${fmt(r.direct.processing ? r.direct.processing.processed / r.direct.processing.seconds : null, 1)} leads/s (one lead-object transition per lead as well, plus the QA jobs).`);
     L.push("", `Bulk load: ${r.reads.sizes.map((s) => `${fmt(s.size)} leads in ${fmt(s.loadSeconds, 1)} s`).join(", ")}.${READ_SIZES.length === 1 ? " 1,000,000 leads: run with `--million` (adds a few minutes)." : ""}`, "");
     L.push("Query plans (`EXPLAIN QUERY PLAN` of the SQL `src/hydra/resource.ts` issues for these filters):", "");
     L.push("| statement | plan |", "|---|---|");

@@ -13,7 +13,7 @@ const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/
 
 /**
  * Streams `url` (Accept: text/csv) and returns records (CRLF-terminated lines after the header),
- * bytes, seconds, and workerd's resident memory before and at its peak during the stream (MiB;
+ * bytes, seconds (and to the first byte: the header row, after the column query), and workerd's resident memory before and at its peak during the stream (MiB;
  * sampled every 50 ms, null where /proc is not available).
  */
 export async function measureExport(url, headers) {
@@ -38,7 +38,9 @@ export async function measureExport(url, headers) {
     let lines = 0;
     let bytes = 0;
     let lastByte = 0;
+    let firstByteSeconds = null;
     for await (const chunk of res.body) {
+      firstByteSeconds ??= (Date.now() - t0) / 1000;
       bytes += chunk.length;
       for (let i = 0; i < chunk.length; i++) {
         if (chunk[i] === 10 && (i > 0 ? chunk[i - 1] : lastByte) === 13) lines++;
@@ -46,7 +48,7 @@ export async function measureExport(url, headers) {
       lastByte = chunk[chunk.length - 1];
     }
     const seconds = (Date.now() - t0) / 1000;
-    return { rows: lines - 1, bytes, seconds, rowsPerSecond: (lines - 1) / seconds, rssBeforeMiB: before, rssPeakMiB: peak };
+    return { rows: lines - 1, bytes, seconds, firstByteSeconds, rowsPerSecond: (lines - 1) / seconds, rssBeforeMiB: before, rssPeakMiB: peak };
   } finally {
     clearInterval(sampler);
   }

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { authenticate } from "../../auth/authenticate";
 import { campaignPublishers, campaigns, currencies, type Lead, leadDatas, leads, links, publishers } from "../../db/schema";
 import type { AppEnv } from "../../env";
-import { badFilter, inList, QueryParams } from "../../hydra/query";
+import { badFilter, QueryParams } from "../../hydra/query";
 import { type Ctx, context, type ResourceDef } from "../../hydra/resource";
 import { isoTs } from "../../http/iso-time";
 import { csvLine } from "../../http/csv";
@@ -19,7 +19,7 @@ import { leadResource } from "./leads";
 // JSON collection), then the meta fields of Convertr's exports, then one column per lead data
 // name (a name taken by a field or meta column is exported as "leadData.<name>").
 
-export const EXPORT_PAGE_SIZE = 500;
+export const EXPORT_PAGE_SIZE = 1000;
 
 type Extra = typeof leadResource extends ResourceDef<Lead, infer X> ? X : never;
 
@@ -28,6 +28,7 @@ interface ExportRow {
   publisherName: string | null;
   campaignPublisherId: number | null;
   channel: string | null;
+  data: string;
 }
 
 const SCALAR_RANGES = new Set(["string", "integer", "boolean", "dateTime", "money"]);
@@ -58,7 +59,14 @@ export function wantsCsv(accept: string | undefined): boolean {
 function page(ctx: Ctx, where: SQL | undefined, descending: boolean, cursor: number | null) {
   const after = cursor === null ? undefined : descending ? lt(leads.id, cursor) : gt(leads.id, cursor);
   return ctx.db
-    .select({ lead: leads, publisherName: publishers.name, campaignPublisherId: campaignPublishers.id, channel: links.channel })
+    .select({
+      lead: leads,
+      publisherName: publishers.name,
+      campaignPublisherId: campaignPublishers.id,
+      channel: links.channel,
+      // The captured values in the same round trip, as one JSON object per lead.
+      data: sql<string>`(SELECT json_group_object(d.name, d.value) FROM ${leadDatas} d WHERE d.lead_id = ${leads.id} AND d.type <> 'system')`,
+    })
     .from(leads)
     .leftJoin(publishers, eq(publishers.id, leads.publisherId))
     .leftJoin(campaignPublishers, and(eq(campaignPublishers.campaignId, leads.campaignId), eq(campaignPublishers.publisherId, leads.publisherId)))
@@ -114,23 +122,14 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
         return;
       }
       cursor = rows.at(-1)!.lead.id;
-      const data = await ctx.db
-        .select({ leadId: leadDatas.leadId, name: leadDatas.name, value: leadDatas.value })
-        .from(leadDatas)
-        .where(and(inList(leadDatas.leadId, rows.map((r) => r.lead.id)), ne(leadDatas.type, "system")));
-      const values = new Map<number, Map<string, string>>();
-      for (const d of data) {
-        let m = values.get(d.leadId);
-        if (!m) values.set(d.leadId, (m = new Map()));
-        m.set(d.name, d.value);
-      }
       let out = "";
       for (const r of rows) {
-        const own = values.get(r.lead.id);
+        // A Map: the names are captured data, never looked up on a plain object.
+        const own = new Map(Object.entries(JSON.parse(r.data) as Record<string, string>));
         out += csvLine([
           ...fields.map(([, f]) => f.get(r.lead, extra, ctx)),
           ...META.map(([, get]) => get(r)),
-          ...dataNames.map((n) => own?.get(n)),
+          ...dataNames.map((n) => own.get(n)),
         ]);
       }
       controller.enqueue(encoder.encode(out));
