@@ -54,8 +54,8 @@ export type SubscribeResult =
 
 /**
  * A Processr state that carries no flag, set through the lead object because it moves the lead
- * between statistics buckets: on hold (no QA job) or failed (the message went to the dead-letter
- * queue). Applies only to a lead still being processed (status below 500); otherwise a no-op.
+ * between statistics buckets: on hold (no QA job, or over the publisher's allocation on a campaign
+ * that holds over-delivery) or failed (the message went to the dead-letter queue). Applies only to a lead still being processed (status below 500); otherwise a no-op.
  */
 export interface ProcessrStatusRequest {
   leadId: number;

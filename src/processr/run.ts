@@ -193,7 +193,7 @@ export async function planRun(
         ? notRun(`Not run: the hardfail job ${JSON.stringify(hardfailed.label)} failed.`)
         : await runJob(registry[job.type], job, jobLead, ctx);
     results.push({ job, ...ran, startedTs: jobStarted, finishedTs: now() });
-    if (ran.status === "failed" && job.hardfail) hardfailed ??= job;
+    if (ran.status === "failed" && job.hardfail) hardfailed = job;
   }
 
   const outcome = scoreOutcome(results.map((r) => ({ status: r.status, score: r.job.score, hardfail: !!r.job.hardfail })));
