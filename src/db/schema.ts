@@ -378,6 +378,9 @@ export const leads = sqliteTable(
     publisherSubId: text("publisher_sub_id"),
     ip: text("ip"),
     userAgent: text("user_agent"),
+    // The visitor's country (ISO 3166-1 alpha-2) from Cloudflare at capture; shown as the
+    // platform lead data "country" when the form captured none (src/leads/platform-data.ts).
+    country: text("country"),
     processingCounter: integer("processing_counter").notNull().default(0),
     firstDeliveredTs: ts("first_delivered_ts"),
     // Convertr's "Mark as Other" (Replacement or Other, with a comment), set through the lead object.
