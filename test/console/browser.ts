@@ -3,6 +3,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, vi } from "vitest";
+import { type Enterprises, type StartOptions, startEnterprises } from "../e2e/harness";
 
 export const CHROMIUM = "/usr/bin/chromium";
 /** Screenshots of every screen the tests visit, for a person to look at (gitignored). */
@@ -17,6 +19,25 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ],
   });
+}
+
+/**
+ * For a test file: both demo enterprises under wrangler dev (on the file's own ports) and a browser,
+ * started before its tests and stopped after them.
+ */
+export function useDemo(options: StartOptions): { ent: Enterprises; browser: Browser } {
+  // A screen waits on wrangler dev, D1 and a React render on a small shared machine: polls get 15 s.
+  vi.setConfig({ expect: { poll: { timeout: 15_000 } } });
+  const demo = {} as { ent: Enterprises; browser: Browser };
+  beforeAll(async () => {
+    demo.ent = await startEnterprises(options);
+    demo.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await demo.browser?.close();
+    await demo.ent?.stop();
+  });
+  return demo;
 }
 
 /** A fresh browser context (no session) and the page errors and CSP violations it collects (tests expect none). */

@@ -1,26 +1,11 @@
 // The console's sign-in screen in a real browser against both demo enterprises: password, the SMS
 // code step, wrong credentials and codes, sign out, refresh before expiry, forgotten and expired
 // passwords.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Enterprises, startEnterprises } from "../e2e/harness";
-import { latestCode, launchBrowser, newPage, shot } from "./browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { latestCode, newPage, shot, useDemo } from "./browser";
 
-// A screen waits on wrangler dev, D1 and a React render on a small shared machine: polls get 15 s.
-vi.setConfig({ expect: { poll: { timeout: 15_000 } } });
-
-let ent: Enterprises;
-let browser: Browser;
-
-beforeAll(async () => {
-  ent = await startEnterprises({ acme: 18797, agency: 18798, inspectorPort: 19239 });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await ent?.stop();
-});
+const demo = useDemo({ acme: 18797, agency: 18798, inspectorPort: 19239 });
 
 async function fillPassword(page: Page, username: string, password: string) {
   await page.goto("/");
@@ -33,7 +18,7 @@ const session = (page: Page) => page.evaluate(() => JSON.parse(localStorage.getI
 
 describe("sign in", () => {
   it("signs in with the SMS code step and signs out", async () => {
-    const { page, errors } = await newPage(browser, ent.urls.acme);
+    const { page, errors } = await newPage(demo.browser, demo.ent.urls.acme);
     await page.goto("/");
     await shot(page, "sign-in");
     await fillPassword(page, "mfa@acme.test", "acme-mfa-2026!");
@@ -46,7 +31,7 @@ describe("sign in", () => {
     await page.getByRole("button", { name: "Verify" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("Invalid MFA code");
 
-    await page.getByLabel("SMS code").fill(await latestCode(ent.urls.acme, "+447700900168", 6));
+    await page.getByLabel("SMS code").fill(await latestCode(demo.ent.urls.acme, "+447700900168", 6));
     await page.getByRole("button", { name: "Verify" }).click();
     await expect.poll(() => page.getByRole("heading", { name: "Lead statistics chronology" }).isVisible(), { timeout: 20_000 }).toBe(true);
     expect((await session(page)).username).toBe("mfa@acme.test");
@@ -59,7 +44,7 @@ describe("sign in", () => {
   });
 
   it("shows the API's message for a wrong password and stays signed out", async () => {
-    const { page } = await newPage(browser, ent.urls.agency);
+    const { page } = await newPage(demo.browser, demo.ent.urls.agency);
     await fillPassword(page, "admin@agency.test", "not-the-password");
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("Invalid username and password combination");
     await shot(page, "sign-in-error");
@@ -67,7 +52,7 @@ describe("sign in", () => {
   });
 
   it("refreshes the access token before it expires", async () => {
-    const { page } = await newPage(browser, ent.urls.agency);
+    const { page } = await newPage(demo.browser, demo.ent.urls.agency);
     await fillPassword(page, "admin@agency.test", "agency-admin-2026!");
     await expect.poll(() => page.getByRole("heading", { name: "Campaigns" }).first().isVisible(), { timeout: 20_000 }).toBe(true);
     const before = await session(page);
@@ -86,7 +71,7 @@ describe("sign in", () => {
   });
 
   it("resets a forgotten password with the code sent to the user", async () => {
-    const { page } = await newPage(browser, ent.urls.acme);
+    const { page } = await newPage(demo.browser, demo.ent.urls.acme);
     await page.goto("/");
     await page.getByRole("button", { name: "Forgot password?" }).click();
     await page.getByLabel("Username").fill("api@northwind.test");
@@ -101,7 +86,7 @@ describe("sign in", () => {
     await page.getByRole("button", { name: "Set the new password" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("The reset code is invalid or has expired");
 
-    await page.getByLabel("Reset code").fill(await latestCode(ent.urls.acme, "api@northwind.test", 8));
+    await page.getByLabel("Reset code").fill(await latestCode(demo.ent.urls.acme, "api@northwind.test", 8));
     await page.getByRole("button", { name: "Set the new password" }).click();
     await expect.poll(() => page.getByText("Password changed. Sign in with the new password.").isVisible()).toBe(true);
 
@@ -112,8 +97,8 @@ describe("sign in", () => {
   });
 
   it("makes a user with an expired password change it before anything else", async () => {
-    await ent.query("acme", "UPDATE users SET password_expires_ts = 1 WHERE username = 'api@agency-partners.test'");
-    const { page } = await newPage(browser, ent.urls.acme);
+    await demo.ent.query("acme", "UPDATE users SET password_expires_ts = 1 WHERE username = 'api@agency-partners.test'");
+    const { page } = await newPage(demo.browser, demo.ent.urls.acme);
     await fillPassword(page, "api@agency-partners.test", "agency-partners-2026!");
     await expect.poll(() => page.getByRole("heading", { name: "Change your password" }).isVisible()).toBe(true);
     await expect.poll(() => page.getByRole("button", { name: "Change password" }).isEnabled()).toBe(true);

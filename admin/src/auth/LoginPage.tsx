@@ -82,9 +82,19 @@ export function LoginPage() {
   /** Ends with react-admin's login (it redirects into the console) once the API accepted the credentials. */
   const finish = (credentials: Parameters<typeof signIn>[0]) => login(credentials);
 
-  const checkNewPassword = () => {
-    if (newPassword !== confirm) throw new Error("The two new passwords differ.");
-  };
+  /** Sets a new password through `post`, then back to signing in (with `next` as the password). */
+  const changePassword = (post: () => Promise<unknown>, next: string) =>
+    run(async () => {
+      if (newPassword !== confirm) throw new Error("The two new passwords differ.");
+      await post();
+      setPassword(next);
+      go({ kind: "password" }, "Password changed. Sign in with the new password.");
+    });
+
+  const codeField = (label: string) => (
+    <TextField label={label} value={code} autoFocus autoComplete="one-time-code"
+      slotProps={{ htmlInput: { inputMode: "numeric" } }} onChange={(e) => setCode(e.target.value.trim())} />
+  );
 
   const newPasswordFields = (
     <>
@@ -113,8 +123,7 @@ export function LoginPage() {
       panel = (
         <Panel title="Security code" busy={busy} error={error} info={info} submit="Verify"
           onSubmit={() => run(() => finish({ username, password, mfaToken: step.mfaToken, mfaCode: code }))}>
-          <TextField label="SMS code" value={code} autoFocus autoComplete="one-time-code"
-            slotProps={{ htmlInput: { inputMode: "numeric" } }} onChange={(e) => setCode(e.target.value.trim())} />
+          {codeField("SMS code")}
           <Link component="button" type="button" onClick={() => go({ kind: "password" })}>Back</Link>
         </Panel>
       );
@@ -123,12 +132,10 @@ export function LoginPage() {
       panel = (
         <Panel title="Change your password" busy={busy} error={error} info={info} submit="Change password"
           onSubmit={() =>
-            run(async () => {
-              checkNewPassword();
-              await postAuth(`/api/v4/users/${step.userId}/change-password`, { currentPassword: password, newPassword }, step.accessToken);
-              setPassword(newPassword);
-              go({ kind: "password" }, "Password changed. Sign in with the new password.");
-            })
+            changePassword(
+              () => postAuth(`/api/v4/users/${step.userId}/change-password`, { currentPassword: password, newPassword }, step.accessToken),
+              newPassword,
+            )
           }>
           {newPasswordFields}
         </Panel>
@@ -152,16 +159,8 @@ export function LoginPage() {
     case "reset":
       panel = (
         <Panel title="Choose a new password" busy={busy} error={error} info={info} submit="Set the new password"
-          onSubmit={() =>
-            run(async () => {
-              checkNewPassword();
-              await postAuth("/api/password-reset/confirm", { username, code, newPassword });
-              setPassword("");
-              go({ kind: "password" }, "Password changed. Sign in with the new password.");
-            })
-          }>
-          <TextField label="Reset code" value={code} autoFocus autoComplete="one-time-code"
-            slotProps={{ htmlInput: { inputMode: "numeric" } }} onChange={(e) => setCode(e.target.value.trim())} />
+          onSubmit={() => changePassword(() => postAuth("/api/password-reset/confirm", { username, code, newPassword }), "")}>
+          {codeField("Reset code")}
           {newPasswordFields}
         </Panel>
       );

@@ -1,10 +1,11 @@
 import { Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField as MuiTextField } from "@mui/material";
 import { useState } from "react";
 import {
-  DeleteWithConfirmButton, EditButton, TopToolbar, useCreatePath, useNotify, useRecordContext, useRedirect, useUpdate,
+  DeleteWithConfirmButton, EditButton, TopToolbar, useCreatePath, useNotify, useRecordContext, useRedirect,
 } from "react-admin";
 import { httpClient } from "../api/dataProvider";
 import { apiMessage } from "../api/errors";
+import { useApiUpdate } from "../api/useApiUpdate";
 import { CampaignLeadsButton } from "../leads/CampaignLeadsButton";
 import { ProcessrButton } from "../processr/ProcessrButton";
 
@@ -19,25 +20,12 @@ interface CampaignRecord {
 
 function PauseResumeButton() {
   const record = useRecordContext<CampaignRecord>();
-  const [update, { isPending }] = useUpdate();
-  const notify = useNotify();
+  const { save: update, isPending } = useApiUpdate("campaigns");
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState("");
   if (!record) return null;
   const paused = record.status === "Paused";
-  const save = (data: Record<string, unknown>, done: string) =>
-    update(
-      "campaigns",
-      { id: record.id, data, previousData: record },
-      {
-        mutationMode: "pessimistic",
-        onSuccess: () => {
-          setOpen(false);
-          notify(done, { type: "success" });
-        },
-        onError: (e) => notify(apiMessage(e), { type: "error" }),
-      },
-    );
+  const save = (data: Record<string, unknown>, done: string) => update(record, data, done, () => setOpen(false));
   if (paused) {
     return <Button disabled={isPending} onClick={() => save({ pauseTs: null }, "Campaign resumed")}>Resume</Button>;
   }

@@ -5,10 +5,10 @@ import {
 import { useState } from "react";
 import {
   BooleanField, Datagrid, FunctionField, NumberField, ReferenceManyField, TextField, useNotify, useRecordContext, useRefresh,
-  useUpdate,
 } from "react-admin";
 import { httpClient } from "../api/dataProvider";
 import { apiMessage } from "../api/errors";
+import { useApiUpdate } from "../api/useApiUpdate";
 
 // A campaign's publishers: allocation (cap), contract signed, and the API key, which is shown in
 // full only once, right after it is rotated.
@@ -25,8 +25,7 @@ const masked = (key?: string) => (key ? `${key.slice(0, 4)}…${key.slice(-2)}` 
 
 function EditContractButton() {
   const record = useRecordContext<CampaignPublisherRecord>();
-  const [update, { isPending }] = useUpdate();
-  const notify = useNotify();
+  const { save: update, isPending } = useApiUpdate("campaign-publishers");
   const [open, setOpen] = useState(false);
   const [cap, setCap] = useState("");
   const [signed, setSigned] = useState(false);
@@ -37,18 +36,7 @@ function EditContractButton() {
     setOpen(true);
   };
   const save = () =>
-    update(
-      "campaign-publishers",
-      { id: record.id, data: { cap: cap.trim() === "" ? null : Number(cap), signed }, previousData: record },
-      {
-        mutationMode: "pessimistic",
-        onSuccess: () => {
-          setOpen(false);
-          notify("Publisher contract saved", { type: "success" });
-        },
-        onError: (e) => notify(apiMessage(e), { type: "error" }),
-      },
-    );
+    update(record, { cap: cap.trim() === "" ? null : Number(cap), signed }, "Publisher contract saved", () => setOpen(false));
   return (
     <>
       <Button size="small" onClick={start}>Edit</Button>
