@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { readBearerToken } from "../auth/authenticate";
 import { sha256Hex, timingSafeEqual } from "../auth/crypto";
+import { apiKeyGrantCaller } from "../auth/publisher-tokens";
 import { verifyAccessToken } from "../auth/tokens";
 import { isVerifiedKey } from "../auth/verified-keys";
 import type { AppEnv, Env } from "../env";
@@ -100,7 +101,12 @@ const CAMPAIGN_WEBHOOK_PREFIX = "/webhook/campaign/";
 async function verifiedCaller(c: Context<AppEnv>): Promise<string | null> {
   try {
     const token = readBearerToken(c);
-    if (token) return `user:${(await verifyAccessToken(c.env, token)).principal.userId}`;
+    if (token) {
+      // A token of the API-key grant counts as its campaign publisher, like the key itself would.
+      const campaignPublisher = await apiKeyGrantCaller(c.env, token);
+      if (campaignPublisher !== null) return `cp:${campaignPublisher}`;
+      return `user:${(await verifyAccessToken(c.env, token)).principal.userId}`;
+    }
   } catch {
     // Not a valid user token: the keys, or nobody.
   }

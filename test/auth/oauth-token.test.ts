@@ -159,6 +159,16 @@ describe("the API-key grant", () => {
     expect(((await asRefresh.json()) as OAuthError).error).toBe("invalid_grant");
   });
 
+  it("counts against its campaign publisher's rate limit, whatever the IP", async () => {
+    const t = await apiKeyToken();
+    const remaining = (res: Response) => Number(/"total";r=(\d+)/.exec(res.headers.get("RateLimit") ?? "")?.[1]);
+    const at = (ip: string) => fetchWith({}, "/api/v2.4/publisher/fields/601", { headers: { ...bearer(t.access_token), "CF-Connecting-IP": ip } });
+    const one = await at(freshIp());
+    const two = await at(freshIp());
+    expect(one.status).toBe(200);
+    expect(remaining(two)).toBe(remaining(one) - 1);
+  });
+
   it("refreshes into a new pair, says when a token expired, and dies with its key", async () => {
     const t = await apiKeyToken("5d1b0e7f2a9c4e3b8f6a1c2d3e4f5a6b");
     const refreshed = await token({ grant_type: "refresh_token", refresh_token: t.refresh_token, ...CLIENT });
