@@ -1,6 +1,7 @@
 import { app } from "./app";
 import { handleBulkQueue, resumeStalledJobs } from "./bulk/jobs";
 import { type BulkMessage, isBulkQueue } from "./bulk/messages";
+import { applyScheduledPauses } from "./campaigns/scheduled-pause";
 import type { Env } from "./env";
 import { handleQueue } from "./processr/consumer";
 import type { ProcessrMessage } from "./processr/messages";
@@ -16,7 +17,8 @@ export default {
     isBulkQueue(batch.queue)
       ? handleBulkQueue(batch as MessageBatch<BulkMessage>, env)
       : handleQueue(batch as MessageBatch<ProcessrMessage>, env, ctx),
-  // Cron (wrangler.toml [triggers]): re-enqueue leads whose Processr message was never sent, and
-  // the batches of bulk jobs that stopped moving.
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(Promise.all([sweepUnqueuedLeads(env), resumeStalledJobs(env)])),
+  // Cron (wrangler.toml [triggers]): re-enqueue leads whose Processr message was never sent, the
+  // batches of bulk jobs that stopped moving, and pause the campaigns whose scheduled pause has come.
+  scheduled: (_controller, env, ctx) =>
+    ctx.waitUntil(Promise.all([sweepUnqueuedLeads(env), resumeStalledJobs(env), applyScheduledPauses(env)])),
 } satisfies ExportedHandler<Env, ProcessrMessage | BulkMessage>;

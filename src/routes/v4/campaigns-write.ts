@@ -86,7 +86,7 @@ const settings = {
   campaignManager: relation("users").nullable(),
   facebookOfflineEventSetId: nullableText(),
   facebookSystemUserAccessToken: nullableText(1000),
-  /** Pausing: a from-date (not in the future) pauses the campaign; null resumes it. */
+  /** Pausing: from this date-time (now or past: at once; future: scheduled); null resumes. */
   pauseTs: dateTime.nullable(),
   pauseReason: nullableText(1000),
 };
@@ -113,9 +113,6 @@ async function check(ctx: Ctx, data: Input, current?: { startTs: number; endTs: 
   const start = data.startTs ?? current?.startTs;
   const end = data.endTs ?? current?.endTs;
   if (start !== undefined && end !== undefined && end <= start) problems.push({ propertyPath: "endTs", message: "endTs must be after startTs." });
-  if (data.pauseTs !== undefined && data.pauseTs !== null && data.pauseTs > ctx.now + 60_000) {
-    problems.push({ propertyPath: "pauseTs", message: "A pause applies from now or a past date-time; scheduled pauses are not supported." });
-  }
   if (problems.length) throw unprocessable(problems);
   await assertRefs(ctx.db, [
     { propertyPath: "advertiser", path: "advertisers", table: advertisers, id: data.advertiser },
@@ -126,7 +123,8 @@ async function check(ctx: Ctx, data: Input, current?: { startTs: number; endTs: 
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(data)) values[RENAMED.get(k) ?? k] = v;
   if (data.pauseTs !== undefined) {
-    values.paused = data.pauseTs !== null;
+    // A future pauseTs is a scheduled pause: the cron pauses the campaign then (src/campaigns).
+    values.paused = data.pauseTs !== null && data.pauseTs <= ctx.now;
     if (data.pauseTs === null) values.pauseReason = null;
   }
   values.updatedTs = ctx.now;
