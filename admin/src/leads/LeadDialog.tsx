@@ -72,7 +72,7 @@ export function LeadDialog({ leadId, onClose }: { leadId: string; onClose: () =>
             <Grid size={{ xs: 12, md: 9 }}>
               <Tabs value={tab} onChange={(_, v: number) => setTab(v)} variant="scrollable" aria-label="Lead data">
                 {tabs.map((t, i) => <Tab key={t.label} label={t.label} id={`lead-tab-${i}`} aria-controls={`lead-tabpanel-${i}`}
-                  sx={{ minWidth: 0, px: 1.5 }} />)}
+                  sx={{ minWidth: 0, px: 1.25, textTransform: "none" }} />)}
               </Tabs>
               <Box role="tabpanel" id={`lead-tabpanel-${tab}`} aria-labelledby={`lead-tab-${tab}`} sx={{ pt: 2 }}>
                 {tabs[tab]!.render(lead)}
