@@ -11,7 +11,7 @@ function Item({ label, children }: { label: string; children: ReactNode }) {
   return (
     <Box>
       <Typography variant="caption" color="text.secondary">{label}</Typography>
-      <Typography variant="body2" component="div" sx={{ wordBreak: "break-word" }}>{children ?? "—"}</Typography>
+      <Typography variant="body2" component="div" sx={{ wordBreak: "break-word" }}>{children === null || children === undefined || children === "" ? "—" : children}</Typography>
     </Box>
   );
 }
