@@ -1,4 +1,3 @@
-import CheckIcon from "@mui/icons-material/Check";
 import {
   Alert, Button, CircularProgress, Dialog, DialogActions, DialogContent, DialogTitle, FormControlLabel, MenuItem, Radio, RadioGroup,
   Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography,
@@ -6,8 +5,9 @@ import {
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useLeadWrite as useWrite } from "../leads/useLeadWrite";
-import { createJob, updateJob } from "../processr/api";
+import { createJob, type JobRecord, updateJob } from "../processr/api";
 import { campaignFieldNames, type ConnectDiscovery, discoverConnect, type IntegrationWindowProps } from "./api";
+import { SyncTagsControl } from "./SyncTagsControl";
 
 // Convertr Connect's configuration window, as Convertr's help centre walks it: the client's
 // instance and our publisher credentials there, a check that fills the form dropdown (and the
@@ -25,7 +25,10 @@ type CredentialName = (typeof CREDENTIALS)[number][0];
 
 const text = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
-export function ConvertrConnectDialog({ campaignId, job, onClose }: IntegrationWindowProps) {
+export function ConvertrConnectDialog({ campaignId, job: given, onClose }: IntegrationWindowProps) {
+  // Placing sync tags on a new integration saves it first; it is then the saved one.
+  const [saved, setSaved] = useState<JobRecord | undefined>(given);
+  const job = given ?? saved;
   const config = job?.config ?? {};
   const [instance, setInstance] = useState<"subdomain" | "enterpriseUrl">(config.enterpriseUrl ? "enterpriseUrl" : "subdomain");
   const [where, setWhere] = useState(text(config.enterpriseUrl ?? config.subdomain));
@@ -39,7 +42,6 @@ export function ConvertrConnectDialog({ campaignId, job, onClose }: IntegrationW
   const [formId, setFormId] = useState(text(config.formId));
   const [linkId, setLinkId] = useState(text(config.linkId));
   const [mapping, setMapping] = useState<Record<string, string>>((config.mapping as Record<string, string> | undefined) ?? {});
-  const [syncTags, setSyncTags] = useState(config.syncTags === true);
   const { busy, error, run } = useWrite();
   const ownFields = useQuery({ queryKey: ["processr", "campaign-fields", campaignId], queryFn: () => campaignFieldNames(campaignId) });
 
@@ -70,23 +72,25 @@ export function ConvertrConnectDialog({ campaignId, job, onClose }: IntegrationW
   }, [job?.id]);
 
   const form = found?.forms.find((f) => String(f.formId) === formId);
-  const placed = job?.config.syncTags === true;
-  const configToSave = (tags: boolean) => ({
+  const configToSave = () => ({
     ...target(),
     formId: Number(formId),
     linkId: linkId === "" ? null : Number(linkId),
     mapping: Object.fromEntries(Object.entries(mapping).filter(([k, v]) => v !== "" && form?.fields.some((f) => f.name === k))),
-    syncTags: tags,
+    // Tags are placed by their own action (Place Sync Tags), never implicitly by a save.
+    syncTags: config.syncTags === true,
   });
-  const save = async () => {
-    const data = { label: job?.label ?? `Convertr Connect: ${form?.formName ?? "client"}`, config: configToSave(syncTags) };
-    const ok = await run(() => (job ? updateJob(job["@id"], data) : createJob(campaignId, "convertr_connect", data)), "Convertr Connect saved");
-    if (ok) onClose();
+  const write = async (): Promise<JobRecord | null> => {
+    const data = { label: job?.label ?? `Convertr Connect: ${form?.formName ?? "client"}`, config: configToSave() };
+    let written: JobRecord | null = null;
+    await run(async () => {
+      written = job ? await updateJob(job["@id"], data) : await createJob(campaignId, "convertr_connect", data);
+    }, "Convertr Connect saved");
+    if (written) setSaved(written);
+    return written;
   };
-  // On a saved integration, Place Sync Tags (and Remove) is its own action; on a new one it is part of Save.
-  const setTags = async (tags: boolean) => {
-    setSyncTags(tags);
-    if (job) await run(() => updateJob(job["@id"], { config: configToSave(tags) }), tags ? "Sync tags placed" : "Sync tags removed");
+  const save = async () => {
+    if (await write()) onClose();
   };
 
   return (
@@ -94,21 +98,7 @@ export function ConvertrConnectDialog({ campaignId, job, onClose }: IntegrationW
       <DialogTitle>Convertr Connect{job ? `: ${job.label}` : ""}</DialogTitle>
       <DialogContent>
         <Stack spacing={2} sx={{ mt: 1 }}>
-          {form && (
-            <Stack direction="row" spacing={2} sx={{ alignItems: "center" }} aria-label="Sync tags">
-              {placed && syncTags ? (
-                <>
-                  <Button variant="contained" color="success" startIcon={<CheckIcon />} disabled>Sync Tags Placed</Button>
-                  <Button size="small" disabled={busy} onClick={() => setTags(false)}>Remove Sync Tags</Button>
-                </>
-              ) : (
-                <Button variant="outlined" disabled={busy || syncTags || found?.syncTags.available === false} onClick={() => setTags(true)}>
-                  {syncTags ? "Sync tags will be placed on Save" : "Place Sync Tags"}
-                </Button>
-              )}
-              <Typography variant="body2" color={found?.syncTags.available ? "text.secondary" : "warning.main"}>{found?.syncTags.message}</Typography>
-            </Stack>
-          )}
+          {form && <SyncTagsControl job={job} available={found?.syncTags} ensureSaved={write} />}
           <RadioGroup row value={instance} onChange={(e) => setInstance(e.target.value as typeof instance)}>
             <FormControlLabel value="subdomain" control={<Radio />} label="Subdomain ({subdomain}.cvtr.io)" />
             <FormControlLabel value="enterpriseUrl" control={<Radio />} label="Base URL (self-hosted)" />

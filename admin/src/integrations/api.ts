@@ -58,3 +58,16 @@ export interface LogRow {
 
 export const integrationLogs = (jobId: number, page: number) =>
   getCollection<LogRow>(`/api/v4/logs?type=provider&campaignProcessrJob.id=${jobId}&order[id]=desc&itemsPerPage=20&page=${page}`);
+
+/** A Convertr Connect job's sync tags (GET/POST/DELETE …/sync-tags). */
+export interface SyncTagState {
+  placed: boolean;
+  placedTs: string | null;
+  removedTs: string | null;
+  coveredLeads: number;
+  untaggedLeads: number;
+}
+
+export const syncTagState = (jobIri: string) => apiCall<SyncTagState>(`${jobIri}/sync-tags`, "GET");
+export const placeSyncTags = (jobIri: string) => apiCall<SyncTagState>(`${jobIri}/sync-tags`, "POST");
+export const removeSyncTags = (jobIri: string) => apiCall<SyncTagState>(`${jobIri}/sync-tags`, "DELETE");
