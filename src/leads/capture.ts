@@ -37,6 +37,8 @@ export interface CaptureInput {
   body: CaptureBody | ApiError;
   ip: string | null;
   userAgent: string | null;
+  /** The visitor's country code from Cloudflare (request.cf.country), or null. */
+  country: string | null;
   /** JSON of the surface's 201 body, with LEAD_ID_PLACEHOLDER (as a string) where the id goes. */
   createdBody: string;
 }
@@ -228,10 +230,10 @@ export async function captureLead(
       `INSERT INTO leads (campaign_id, publisher_id, form_id, link_id, lead_hash, processr_status, over_allocation,
                           email, first_name, last_name, telephone, postcode,
                           address_line1, address_line2, address_line3, address_line4,
-                          ip, user_agent, created_ts, updated_ts)
+                          ip, user_agent, country, created_ts, updated_ts)
        SELECT ?1, ?2, ?3, ?4, ?5, 0,
               coalesce((SELECT cp.cap IS NOT NULL AND cp.reserved_leads >= cp.cap FROM campaign_publishers cp WHERE cp.id = ?6), 0),
-              ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18
+              ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ?18, ?18
         WHERE NOT EXISTS (
           SELECT 1 FROM campaigns c JOIN campaign_statistics s ON s.campaign_id = c.id
            WHERE c.id = ?1 AND c.uncapped = 0 AND c.leads_required > 0
@@ -243,7 +245,7 @@ export async function captureLead(
       pick(v, "telephone", "telephone[telephone]"), pick(v, "postcode", "lookup[postcode]"),
       pick(v, "lookup[addressLine1]", "addressLine1"), pick(v, "lookup[addressLine2]", "addressLine2"),
       pick(v, "lookup[addressLine3]", "addressLine3"), pick(v, "lookup[addressLine4]", "addressLine4"),
-      input.ip, input.userAgent?.slice(0, USER_AGENT_MAX) ?? null, now,
+      input.ip, input.userAgent?.slice(0, USER_AGENT_MAX) ?? null, now, input.country,
     ),
     // One statement for every value, whatever their number (D1 binds at most 100 parameters).
     db.prepare(

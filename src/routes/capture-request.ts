@@ -1,20 +1,26 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { type CaptureInput, type CapturePolicy, captureLead } from "../leads/capture";
+import { requestCountry } from "../leads/platform-data";
 
 /**
  * Runs lead capture for an HTTP request (the publisher API and the campaign webhook share it):
- * adds the caller's IP and user agent, defers the queue send past the response, and renders the
+ * adds the caller's IP, user agent and Cloudflare country, defers the queue send past the response, and renders the
  * surface's own success body.
  */
 export async function captureFromRequest(
   c: Context<AppEnv>,
-  input: Omit<CaptureInput, "ip" | "userAgent">,
+  input: Omit<CaptureInput, "ip" | "userAgent" | "country">,
   policy: CapturePolicy,
 ): Promise<Response> {
   const result = await captureLead(
     c.env,
-    { ...input, ip: c.req.header("CF-Connecting-IP") ?? null, userAgent: c.req.header("User-Agent") ?? null },
+    {
+      ...input,
+      ip: c.req.header("CF-Connecting-IP") ?? null,
+      userAgent: c.req.header("User-Agent") ?? null,
+      country: requestCountry(c.req.raw.cf),
+    },
     policy,
     (p) => c.executionCtx.waitUntil(p),
   );

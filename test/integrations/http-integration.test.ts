@@ -71,6 +71,24 @@ describe("HTTP integration delivery", () => {
     expect(JSON.stringify(logs)).not.toContain("SECRET123");
   });
 
+  it("maps the platform lead data (emailDomain, createdDate, country, ip, userAgent) like captured values", async () => {
+    reply = () => Response.json({ lead_id: 6 });
+    const fields = ["emailDomain", "createdDate", "country", "ip", "userAgent"].map((f) => ({ field: f, mappedTo: f.toLowerCase() }));
+    const { leadId } = await run({ ...base, postDataType: "JSON", fields });
+    const lead = await env.DB.prepare("SELECT created_ts FROM leads WHERE id = ?").bind(leadId).first<{ created_ts: number }>();
+    // The lead has no country, IP or user agent: those are sent as "".
+    expect(JSON.parse(await bodyOf(requests[0]!))).toEqual({
+      emaildomain: "@example.org",
+      createddate: new Date(lead!.created_ts).toISOString().slice(0, 10),
+      country: "", ip: "", useragent: "",
+    });
+    requests.length = 0;
+    await env.DB.prepare("UPDATE leads SET country = 'IE', ip = '198.51.100.4' WHERE id = ?").bind(leadId).run();
+    const jobId = await insertJob(602, "http_integration", { ...base, postDataType: "JSON", fields }, "Vendor CRM 2");
+    await handleIntegrateMessage(recordingEnv().env, { type: "integrate", leadId, jobId });
+    expect(JSON.parse(await bodyOf(requests[0]!))).toMatchObject({ country: "Ireland", ip: "198.51.100.4" });
+  });
+
   it("sends JSON when the post data type is JSON, and query parameters with GET", async () => {
     reply = () => Response.json({ lead_id: 5 });
     await run({ ...base, postDataType: "JSON" });

@@ -110,7 +110,7 @@ describe("the lost race on an Idempotency-Key", () => {
       campaignId: 601, formId: 35, linkId: null, publisherId: 12, apiKey: null,
       idempotency: { scope: "12", key: "race" },
       body: { fields: new Map(Object.entries(SIMPLE)), foreign: [] },
-      ip: null, userAgent: null,
+      ip: null, userAgent: null, country: null,
       createdBody: JSON.stringify({ data: LEAD_ID_PLACEHOLDER }),
     };
     const policy = {

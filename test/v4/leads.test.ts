@@ -47,9 +47,16 @@ describe("GET /api/v4/leads", () => {
       leadNotes: [],
       leadProcessrJobs: [],
     });
-    expect(lead.leadData.map((d: { name: string }) => d.name)).toEqual(["firstName", "lastName", "email", "leadHash"]);
-    expect(lead.leadData[0]).toEqual({ "@id": expect.stringMatching(/^\/api\/v4\/lead-datas\/\d+$/), "@type": "LeadData", name: "firstName", value: "Ada" });
-    expect(lead.leadHash).toBe(lead.leadData[3].value);
+    // The platform values first (computed, in the order of Convertr's Lead example), then the stored ones.
+    expect(lead.leadData.map((d: { name: string }) => d.name)).toEqual(
+      ["emailDomain", "createdDate", "country", "ip", "userAgent", "firstName", "lastName", "email", "leadHash"],
+    );
+    expect(lead.leadData.slice(0, 2)).toEqual([
+      { "@type": "LeadData", name: "emailDomain", value: "@example.org" },
+      { "@type": "LeadData", name: "createdDate", value: "2026-02-01" },
+    ]);
+    expect(lead.leadData[5]).toEqual({ "@id": expect.stringMatching(/^\/api\/v4\/lead-datas\/\d+$/), "@type": "LeadData", name: "firstName", value: "Ada" });
+    expect(lead.leadHash).toBe(lead.leadData[8].value);
     const flags = Object.fromEntries(body["hydra:member"].map((m: any) => [m.id, m.leadFlag["@id"]]));
     expect(flags).toMatchObject({ 53101: "/api/v4/lead-flags/1", 53102: "/api/v4/lead-flags/3", 53103: "/api/v4/lead-flags/2", 53104: "/api/v4/lead-flags/4" });
   });

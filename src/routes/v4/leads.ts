@@ -9,6 +9,7 @@ import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
 import { transitionLead } from "../../leads/client";
 import { leadEmailLower } from "../../processr/job-context";
+import { platformLeadData } from "../../leads/platform-data";
 import type { TransitionRequest } from "../../leads/types";
 import { commercialTerms, FLAG_IDS } from "./access";
 
@@ -80,6 +81,22 @@ const flagRef = (type: "LeadFlag" | "LeadQaResult", path: string, flag: Lead["fl
 
 const str = (get: (l: Lead) => string | null, description?: string) =>
   field<Lead, Extra>("string", (l) => get(l), { nullable: true, description });
+/** A core captured value: "" when the form did not capture it, as in Convertr's Lead example. */
+const core = (get: (l: Lead) => string | null) => field<Lead, Extra>("string", (l) => get(l) ?? "");
+
+/**
+ * The platform values (computed, see src/leads/platform-data.ts; no @id, as they are not
+ * lead-datas rows) that the form did not capture under the same name, then the stored values.
+ */
+function leadData(l: Lead, stored: { id: number; name: string; value: string }[]) {
+  const captured = new Set(stored.map((d) => d.name));
+  return [
+    ...Object.entries(platformLeadData(l))
+      .filter(([name]) => !captured.has(name))
+      .map(([name, value]) => ({ "@type": "LeadData", name, value })),
+    ...stored.map((d) => ({ "@id": iri("lead-datas", d.id), "@type": "LeadData", name: d.name, value: d.value })),
+  ];
+}
 const bool = (get: (l: Lead) => boolean, description?: string) => field<Lead, Extra>("boolean", (l) => get(l), { description });
 const int = (get: (l: Lead) => number, description?: string) => field<Lead, Extra>("integer", (l) => get(l), { description });
 const money = (get: (l: Lead, x: Extra) => string, opts: { adminOnly?: boolean; description?: string } = {}) =>
@@ -119,15 +136,15 @@ export const leadResource = defineResource<Lead, Extra>({
     formHash: field("string", (l) => String(l.formId), { description: "The form the lead was captured with." }),
     createdTs: field("dateTime", (l) => isoTs(l.createdTs)),
     updatedTs: field("dateTime", (l) => isoTs(l.updatedTs)),
-    postcode: str((l) => l.postcode),
-    addressLine1: str((l) => l.addressLine1),
-    addressLine2: str((l) => l.addressLine2),
-    addressLine3: str((l) => l.addressLine3),
-    addressLine4: str((l) => l.addressLine4),
-    firstName: str((l) => l.firstName),
-    lastName: str((l) => l.lastName),
-    email: str((l) => l.email),
-    telephone: str((l) => l.telephone),
+    postcode: core((l) => l.postcode),
+    addressLine1: core((l) => l.addressLine1),
+    addressLine2: core((l) => l.addressLine2),
+    addressLine3: core((l) => l.addressLine3),
+    addressLine4: core((l) => l.addressLine4),
+    firstName: core((l) => l.firstName),
+    lastName: core((l) => l.lastName),
+    email: core((l) => l.email),
+    telephone: core((l) => l.telephone),
     integration: bool((l) => l.firstDeliveredTs !== null, "Delivered to the client by an integration job."),
     overAllocation: bool((l) => l.overAllocation),
     visible: bool((l) => l.deletedTs === null, "False once the lead is deleted (deleted leads are not listed)."),
@@ -141,9 +158,9 @@ export const leadResource = defineResource<Lead, Extra>({
     advertiserPayout: money((l) => l.advertiserPayout, commercialTerms),
     advertiserBillable: field("boolean", (l) => l.advertiserBillable, commercialTerms),
     publisherBillable: bool((l) => l.publisherBillable),
-    leadData: field({ embedMany: "LeadData" }, (l, x) =>
-      (x.data.get(l.id) ?? []).map((d) => ({ "@id": iri("lead-datas", d.id), "@type": "LeadData", name: d.name, value: d.value })),
-    ),
+    leadData: field({ embedMany: "LeadData" }, (l, x) => leadData(l, x.data.get(l.id) ?? []), {
+      description: "emailDomain, createdDate, country, ip and userAgent (computed, no @id) unless captured, then the stored values.",
+    }),
     leadNotes: field({ links: "LeadNote" }, (l, x) => (x.notes.get(l.id) ?? []).map((n) => iri("lead-notes", n))),
     campaign: field({ link: "Campaign" }, (l) => iri("campaigns", l.campaignId)),
     publisher: field({ link: "Publisher" }, (l) => iri("publishers", l.publisherId)),
