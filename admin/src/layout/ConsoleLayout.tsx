@@ -1,6 +1,7 @@
 import MenuBookIcon from "@mui/icons-material/MenuBook";
 import { IconButton, Tooltip } from "@mui/material";
 import { AppBar, Layout, type LayoutProps, LoadingIndicator } from "react-admin";
+import { ConsoleMenu } from "../publisher/ConsoleMenu";
 
 // react-admin's layout with a link to the API reference in the app bar. /docs is a page the Worker
 // renders (not a console route), so it is a plain link, opened in a new tab.
@@ -23,4 +24,4 @@ const ConsoleAppBar = () => (
   />
 );
 
-export const ConsoleLayout = (props: LayoutProps) => <Layout {...props} appBar={ConsoleAppBar} />;
+export const ConsoleLayout = (props: LayoutProps) => <Layout {...props} appBar={ConsoleAppBar} menu={ConsoleMenu} />;

@@ -1,0 +1,15 @@
+import { Create, PasswordInput, SimpleForm } from "react-admin";
+import { adminHasNoPublisher, UserFormInputs } from "./UserFormInputs";
+
+// A new user with its first password.
+
+export function UserCreate() {
+  return (
+    <Create redirect="list" transform={adminHasNoPublisher}>
+      <SimpleForm defaultValues={{ role: "publisher" }}>
+        <UserFormInputs />
+        <PasswordInput source="password" autoComplete="new-password" />
+      </SimpleForm>
+    </Create>
+  );
+}

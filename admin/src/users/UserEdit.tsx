@@ -1,0 +1,15 @@
+import { BooleanInput, Edit, ListButton, SimpleForm, TopToolbar } from "react-admin";
+import { ResetPasswordButton } from "./ResetPasswordButton";
+import { adminHasNoPublisher, UserFormInputs } from "./UserFormInputs";
+
+export function UserEdit() {
+  return (
+    <Edit mutationMode="pessimistic" transform={adminHasNoPublisher}
+      actions={<TopToolbar><ListButton /><ResetPasswordButton /></TopToolbar>}>
+      <SimpleForm>
+        <UserFormInputs />
+        <BooleanInput source="disabled" helperText="A disabled user cannot sign in; saving ends its sessions." />
+      </SimpleForm>
+    </Edit>
+  );
+}
