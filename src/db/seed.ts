@@ -151,7 +151,7 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
       }
       out.push(insert("lead_datas", { lead_id: l.id, name: "leadHash", value: hash, type: "system", created_ts: created, updated_ts: created }));
     }
-    out.push(`UPDATE campaign_publishers AS cp SET reserved_leads = (${ALLOCATION_RECOUNT_SQL}) WHERE cp.campaign_id = ${c.id}`);
+    out.push(`UPDATE campaign_publishers AS cp SET reserved_leads = (${ALLOCATION_RECOUNT_SQL}) WHERE cp.campaign_id = ${c.id};`);
   }
   return out;
 }
