@@ -16,6 +16,7 @@ let admin: string;
 let northwind: string;
 let campaignKey: string;
 let leadId: number;
+let enterpriseKey: string;
 
 /** Every row of every table, hashed: proof that nothing at all was written. */
 async function databaseDigest(): Promise<{ digest: string; leads: number }> {
@@ -58,6 +59,8 @@ const targets: Target[] = [
   { name: "v4 POST campaign-links", method: "POST", path: () => "/api/v4/campaign-links", headers: () => bearer(admin), share: 150 },
   { name: "v4 POST users", method: "POST", path: () => "/api/v4/users", headers: () => bearer(admin), share: 150 },
   { name: "v4 change password", method: "POST", path: () => `/api/v4/users/${DEMO.admin.id}/change-password`, headers: () => bearer(admin), share: 150 },
+  { name: "v4 bulk flag", method: "POST", path: () => "/api/v4/leads-bulk-flag", headers: () => bearer(admin), share: 150 },
+  { name: "campaign duplication API", method: "POST", path: () => "/duplicate-campaign", headers: () => ({ "x-api-key": enterpriseKey }), share: 150 },
 ];
 
 beforeAll(async () => {
@@ -72,6 +75,13 @@ beforeAll(async () => {
   });
   expect(res.status).toBe(201);
   leadId = ((await res.json()) as { data: number }).data;
+  const issued = await fetchWith(unlimited, "/api/v4/enterprise-api-keys", {
+    method: "POST",
+    headers: { ...bearer(admin), "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "Fuzz" }),
+  });
+  expect(issued.status).toBe(201);
+  enterpriseKey = ((await issued.json()) as { key: string }).key;
 });
 
 describe("fuzzing the write endpoints with malformed bodies", () => {
