@@ -16,7 +16,8 @@ export interface PlatformSource {
   country: string | null;
 }
 
-export type PlatformDataName = "emailDomain" | "createdDate" | "country" | "ip" | "userAgent";
+export const PLATFORM_DATA_NAMES = ["emailDomain", "createdDate", "country", "ip", "userAgent"] as const;
+export type PlatformDataName = (typeof PLATFORM_DATA_NAMES)[number];
 
 // Cloudflare's request.cf.country: two letters, "XX" when unknown (and "T1" for Tor).
 const COUNTRY_CODE = /^[A-Z]{2}$/;

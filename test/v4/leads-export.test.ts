@@ -24,7 +24,7 @@ beforeAll(async () => {
   await env.DB.prepare(
     `INSERT INTO lead_datas (lead_id, name, value) VALUES
        (53101, 'formula', '=HYPERLINK("http://evil.example","x")'), (53101, 'plus', '+44 20'), (53101, 'minus', '-1+2'),
-       (53101, 'at', '@SUM(A1)'), (53101, 'tab', '\tcmd'), (53101, 'quoted', 'say "hi", then
+       (53101, 'at', '@SUM(A1)'), (53101, 'tab', '\tcmd'), (53101, '=name', 'x'), (53101, 'quoted', 'say "hi", then
 leave')`,
   ).run();
   // The captured email differs from the lead's copy (kept apart in the export).
@@ -57,7 +57,9 @@ describe("GET /api/v4/leads as CSV", () => {
     const campaign = await csv("?campaign.id=602&order[id]=desc", t.admin);
     expect(campaign.records).toHaveLength(MANY);
     expect(Number(campaign.records[0]![campaign.col("id")])).toBe(60000 + MANY);
+    // The captured "country" fills the platform country column, and is not repeated as lead data.
     expect(campaign.records.every((r) => r[campaign.col("country")] === "UK")).toBe(true);
+    expect(campaign.header).not.toContain("leadData.country");
     // Columns are those of the result: 602's leads have no "formula" value.
     expect(campaign.header).not.toContain("formula");
   });
@@ -67,10 +69,11 @@ describe("GET /api/v4/leads as CSV", () => {
     expect(header.slice(0, 3)).toEqual(["id", "publisherSubId", "formHash"]);
     expect(header).toEqual(expect.arrayContaining([
       "email", "advertiserPayout", "advertiserBillable", "leadHash", "createdTs",
-      "ip", "publisherId", "publisherName", "campaignId", "campaignPublisherId", "campaignFormId", "channel", "emailDomain", "createdDate", "leadStatus",
+      "ip", "publisherId", "publisherName", "campaignId", "campaignPublisherId", "campaignFormId", "channel", "emailDomain", "createdDate",
+      "country", "userAgent", "leadStatus",
       "formula", "leadData.email",
     ]));
-    expect(header).not.toContain("country");
+    expect(header.filter((h) => h === "country")).toHaveLength(1);
     // System values are meta columns, not repeated as lead data.
     expect(header).not.toContain("leadData.leadHash");
     const lead = byId.get(53101)!;
@@ -79,6 +82,9 @@ describe("GET /api/v4/leads as CSV", () => {
     // Convertr's "@domain" form, neutralised like any cell starting with "@".
     expect(lead[col("emailDomain")]).toBe("'@example.org");
     expect(lead[col("createdDate")]).toBe("2026-03-01");
+    // No country from Cloudflare or the form, no user agent: empty, as in the JSON Lead.
+    expect(lead[col("country")]).toBe("");
+    expect(lead[col("userAgent")]).toBe("");
     expect(lead[col("createdTs")]).toBe("2026-03-01T10:00:00+00:00");
     expect(lead[col("leadStatus")]).toBe("Valid");
     expect(lead[col("publisherId")]).toBe("13");
@@ -97,6 +103,8 @@ describe("GET /api/v4/leads as CSV", () => {
     expect(lead[col("quoted")]).toBe('say "hi", then\nleave');
     expect(text).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
     expect(text).toContain('"say ""hi"", then\nleave"');
+    // Column names are captured too: a name starting a formula is neutralised in the header.
+    expect(text.split("\r\n")[0]).toContain(",'=name");
     // No cell of the file starts a formula.
     const cells = parseCsv(text)!.flat();
     expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
@@ -111,7 +119,8 @@ describe("GET /api/v4/leads as CSV", () => {
     expect(north.header).toContain("publisherPayout");
     // Names captured only on other publishers' leads are not revealed either.
     expect(north.header).not.toContain("formula");
-    expect(north.header).not.toContain("country");
+    // "country" is a platform column for every caller; the "UK" captured on 602's leads is not in it.
+    expect(north.records.every((r) => r[north.col("country")] === "")).toBe(true);
     const other = await csv("?campaign.id=602", t.north);
     expect(other.records).toEqual([]);
     expect(other.header).toContain("id");

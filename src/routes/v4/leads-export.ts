@@ -5,8 +5,8 @@ import { campaignPublishers, campaigns, currencies, type Lead, leadDatas, leads,
 import type { AppEnv } from "../../env";
 import { badFilter, QueryParams } from "../../hydra/query";
 import { type Ctx, context, type ResourceDef } from "../../hydra/resource";
-import { isoTs } from "../../http/iso-time";
 import { csvLine } from "../../http/csv";
+import { PLATFORM_DATA_NAMES, type PlatformDataName, platformLeadData } from "../../leads/platform-data";
 import { leadResource } from "./leads";
 
 // GET /api/v4/leads with `Accept: text/csv`: every lead the same request would list (the v4
@@ -17,7 +17,9 @@ import { leadResource } from "./leads";
 // Columns: the Lead resource's scalar fields as the caller may read them (a publisher user gets
 // neither the client's terms nor other publishers' leads: the same field list and scope as the
 // JSON collection), then the meta fields of Convertr's exports, then one column per lead data
-// name (a name taken by a field or meta column is exported as "leadData.<name>").
+// name (a name taken by a field or meta column is exported as "leadData.<name>"). The platform
+// lead data (emailDomain, createdDate, country, ip, userAgent) are meta columns showing what the
+// JSON Lead shows: the captured value of that name if any, else the computed one.
 
 export const EXPORT_PAGE_SIZE = 1000;
 
@@ -33,17 +35,31 @@ interface ExportRow {
 
 const SCALAR_RANGES = new Set(["string", "integer", "boolean", "dateTime", "money"]);
 
+/** A lead's captured values (a Map: the names are captured data) and its platform values. */
+interface RowValues {
+  own: Map<string, string>;
+  platform: Record<PlatformDataName, string>;
+}
+
+const platformMeta = (name: PlatformDataName): [string, (r: ExportRow, v: RowValues) => unknown] => [
+  name,
+  (_r, v) => v.own.get(name) ?? v.platform[name],
+];
+const PLATFORM_META: ReadonlySet<string> = new Set(PLATFORM_DATA_NAMES);
+
 /** Meta fields (Convertr's Batch CSV meta fields) not already a field of the Lead resource. */
-const META: [string, (r: ExportRow) => unknown][] = [
-  ["ip", (r) => r.lead.ip],
+const META: [string, (r: ExportRow, v: RowValues) => unknown][] = [
+  platformMeta("ip"),
   ["publisherId", (r) => r.lead.publisherId],
   ["publisherName", (r) => r.publisherName],
   ["campaignId", (r) => r.lead.campaignId],
   ["campaignPublisherId", (r) => r.campaignPublisherId],
   ["campaignFormId", (r) => r.lead.formId],
   ["channel", (r) => r.channel],
-  ["emailDomain", (r) => (r.lead.email?.includes("@") ? r.lead.email.slice(r.lead.email.lastIndexOf("@")) : null)],
-  ["createdDate", (r) => isoTs(r.lead.createdTs).slice(0, 10)],
+  platformMeta("emailDomain"),
+  platformMeta("createdDate"),
+  platformMeta("country"),
+  platformMeta("userAgent"),
   ["leadStatus", (r) => r.lead.flag],
 ];
 
@@ -98,7 +114,8 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
       .orderBy(leadDatas.name),
     ctx.db.select({ id: campaigns.id, rate: currencies.rateToBase }).from(campaigns).innerJoin(currencies, eq(currencies.id, campaigns.currencyId)),
   ]);
-  const dataNames = names.map((n) => n.name);
+  // A captured platform name is shown in its meta column already.
+  const dataNames = names.map((n) => n.name).filter((n) => !PLATFORM_META.has(n));
   const header = [
     ...fields.map(([name]) => name),
     ...META.map(([name]) => name),
@@ -126,9 +143,10 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
       for (const r of rows) {
         // A Map: the names are captured data, never looked up on a plain object.
         const own = new Map(Object.entries(JSON.parse(r.data) as Record<string, string>));
+        const values: RowValues = { own, platform: platformLeadData(r.lead) };
         out += csvLine([
           ...fields.map(([, f]) => f.get(r.lead, extra, ctx)),
-          ...META.map(([, get]) => get(r)),
+          ...META.map(([, get]) => get(r, values)),
           ...dataNames.map((n) => own.get(n)),
         ]);
       }
