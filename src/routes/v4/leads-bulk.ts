@@ -32,28 +32,41 @@ export const MAX_DELIVERY_CHECK = 1000;
 const reason = z.string().trim().min(1, "A reason is required.").max(1000);
 const FLAG_NAMES = new Map<number, string>(Object.entries(FLAG_IDS).map(([name, id]) => [id, name]));
 
-const OPERATIONS = new Map<BulkOperation, { schema: z.ZodType<Record<string, unknown>>; params(data: any): Record<string, string | null> }>([
+interface BulkOp {
+  schema: z.ZodObject;
+  /** What the job keeps of the validated fields (its parameters). */
+  params(data: Record<string, unknown>): Record<string, string | null>;
+}
+
+/** An operation's fields; the schema types its params function. */
+const op = <S extends z.ZodObject>(schema: S, params: (d: z.infer<S>) => Record<string, string | null>): BulkOp => ({
+  schema,
+  params: (d) => params(d as z.infer<S>),
+});
+const withReason = op(z.object({ reason: reason.optional() }), (d) => ({ reason: d.reason ?? null }));
+
+const OPERATIONS = new Map<BulkOperation, BulkOp>([
   [
     "flag",
-    {
-      schema: z.object({
+    op(
+      z.object({
         leadFlag: relation("lead-flags").refine((id) => id === 1 || id === 2 || id === 4, "A bulk flag is Valid (1), Invalid (2) or Test (4)."),
         reason,
       }),
-      params: (d) => ({ flag: FLAG_NAMES.get(d.leadFlag)!, reason: d.reason }),
-    },
+      (d) => ({ flag: FLAG_NAMES.get(d.leadFlag)!, reason: d.reason }),
+    ),
   ],
-  ["deliver", { schema: z.object({ reason: reason.optional() }), params: (d) => ({ reason: d.reason ?? null }) }],
-  ["undeliver", { schema: z.object({ reason: reason.optional() }), params: (d) => ({ reason: d.reason ?? null }) }],
+  ["deliver", withReason],
+  ["undeliver", withReason],
   [
     "metadata",
-    {
-      schema: z.object({ metadata: z.enum(["Replacement", "Other", "None"]), comment: z.string().trim().max(1000).optional() }),
-      params: (d) => ({ metadata: d.metadata, comment: d.comment || null }),
-    },
+    op(z.object({ metadata: z.enum(["Replacement", "Other", "None"]), comment: z.string().trim().max(1000).optional() }), (d) => ({
+      metadata: d.metadata,
+      comment: d.comment || null,
+    })),
   ],
-  ["reprocess", { schema: z.object({}), params: () => ({}) }],
-  ["delete", { schema: z.object({ reason: reason.optional() }), params: (d) => ({ reason: d.reason ?? null }) }],
+  ["reprocess", op(z.object({}), () => ({}))],
+  ["delete", withReason],
 ]);
 
 /** The body as fields, and the uploaded CSV if the request is multipart. */
@@ -73,23 +86,23 @@ async function readRequest(c: Context<AppEnv>): Promise<{ fields: Record<string,
 }
 
 /** Validates the operation's fields and the selection (strict: an unknown field is a 422). */
-async function parse<T extends Record<string, unknown>>(c: Context<AppEnv>, schema: z.ZodType<T>, live: boolean) {
+async function parse(c: Context<AppEnv>, schema: z.ZodObject, live: boolean) {
   const ctx = context(c);
   const { fields, csv } = await readRequest(c);
   const shape = csv === null ? selectionShape : {};
-  const data = validate((schema as unknown as z.ZodObject).extend(shape).strict(), fields) as T & Parameters<typeof fromJson>[1];
+  const data = validate(schema.extend(shape).strict(), fields) as Record<string, unknown> & Parameters<typeof fromJson>[1];
   const selection: Selection = csv === null ? fromJson(ctx, data, live) : fromCsv(csv, live);
   return { ctx, data, selection };
 }
 
 export const leadsBulk = new Hono<AppEnv>();
 
-for (const [operation, op] of OPERATIONS) {
+for (const [operation, def] of OPERATIONS) {
   leadsBulk.post(`/leads-bulk-${operation}`, authenticate(), requireAdmin, async (c) => {
     // A deletion also takes deleted leads (deleting again changes nothing); the others only live ones.
-    const { ctx, data, selection } = await parse(c, op.schema, operation !== "delete");
+    const { ctx, data, selection } = await parse(c, def.schema, operation !== "delete");
     const p = ctx.principal;
-    const jobId = await createJob(c.env, { operation, params: op.params(data), userId: p.userId, author: p.username }, selection);
+    const jobId = await createJob(c.env, { operation, params: def.params(data), userId: p.userId, author: p.username }, selection);
     const body = await itemBody(bulkJobResource, ctx, jobId);
     return new Response(plainJson(body, c.env), {
       status: 202,
