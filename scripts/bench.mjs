@@ -14,6 +14,7 @@ import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterp
 import { measureExport } from "./lib/export.mjs";
 import { load } from "./lib/load.mjs";
 import { measureParsers, parsersReport } from "./bench-parsers.mjs";
+import { consoleReport, measureConsole } from "./bench-console.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -379,6 +380,7 @@ function report(r) {
     L.push(`${fmt(f.leads)} leads captured by agency (10 connections) → Convertr Connect to acme (${fmt(f.forwarded)} arrived) → acme's QA → ${fmt(f.callbacks)} signed callbacks delivered to agency in ${fmt(f.seconds, 1)} s${f.complete ? "" : " (**incomplete at the limit**)"}: **${fmt(f.callbacksPerSecond, 1)} callbacks/s** (first delivery created → last delivered). Same-run baseline: processing alone ${fmt(d.processing ? d.processing.processed / d.processing.seconds : null, 1)} leads/s.`, "");
   }
   L.push("## 5. Integration response parsers on hostile 1 MiB bodies (`scripts/bench-parsers.mjs`)", "", parsersReport(r.parsers), "");
+  L.push("## 6. Console: first load and time to interactive (`scripts/bench-console.mjs`)", "", consoleReport(r.console), "");
   return L.join("\n");
 }
 
@@ -407,6 +409,8 @@ async function main() {
   r.fanout = await fanoutPhase(script);
   log("response parsers on hostile bodies");
   r.parsers = measureParsers();
+  log("console in headless Chromium");
+  r.console = await measureConsole(log);
   const text = report(r);
   console.log(text);
   mkdirSync(join(ROOT, ".bench"), { recursive: true });

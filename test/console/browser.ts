@@ -2,23 +2,18 @@
 // it when missing) with playwright-core: no browser is downloaded at install time.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, vi } from "vitest";
+// @ts-ignore -- plain ESM module without type declarations (test/ is outside tsconfig anyway)
+import { launchChromium } from "../../scripts/lib/chromium.mjs";
 import { type Enterprises, type StartOptions, startEnterprises } from "../e2e/harness";
 
-export const CHROMIUM = "/usr/bin/chromium";
 /** Screenshots of every screen the tests visit, for a person to look at (gitignored). */
 export const SHOTS_DIR = join(process.cwd(), "test-results/console");
 
 export async function launchBrowser(): Promise<Browser> {
   mkdirSync(SHOTS_DIR, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
+  return launchChromium() as Promise<Browser>;
 }
 
 /**
