@@ -95,7 +95,7 @@ export function ConvertrConnectDialog({ campaignId, job: given, onClose }: Integ
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="md" aria-label="Convertr Connect">
-      <DialogTitle>Convertr Connect{job ? `: ${job.label}` : ""}</DialogTitle>
+      <DialogTitle>{job?.label ?? "Convertr Connect"}</DialogTitle>
       <DialogContent>
         <Stack spacing={2} sx={{ mt: 1 }}>
           {form && <SyncTagsControl job={job} available={found?.syncTags} ensureSaved={write} />}
