@@ -85,7 +85,8 @@ beforeAll(async () => {
   doc = (await (await fetch(`${ent.urls.acme}/api/openapi.json`)).json()) as Doc;
   ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   ajv.addSchema({ $id: DOC_ID, components: doc.components });
-});
+  // Two enterprises under wrangler dev on a shared, busy machine: more than the default 180 s.
+}, 300_000);
 
 afterAll(async () => {
   await ent?.stop();
