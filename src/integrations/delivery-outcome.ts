@@ -19,5 +19,15 @@ export const deliveryNote = (jobType: string, delivered: boolean, label: string,
   reason: `${label}: ${message}`,
 });
 
+/**
+ * The lead note of a finished enrichment pull (a GET integration that adds the vendor's value to
+ * the lead): which lead data was added, or that none was; the vendor's answer is the reason.
+ */
+export const enrichmentNote = (jobType: string, added: { name: string } | undefined, label: string, message: string) => ({
+  author: `${NOTE_AUTHOR_PREFIX}${jobType}`,
+  note: added ? `Lead data "${added.name}" added by an integration.` : "No lead data added by an integration.",
+  reason: `${label}: ${message}`,
+});
+
 /** Whether a lead note was written by a delivery (its reason is for admins only). */
 export const isDeliveryNote = (n: { author: string }) => n.author.startsWith(NOTE_AUTHOR_PREFIX);

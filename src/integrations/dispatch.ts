@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import type { ProcessrMessage } from "../processr/messages";
 import type { IntegrationOutcome } from "../processr/types";
-import { deliveryNote } from "./delivery-outcome";
+import { deliveryNote, enrichmentNote } from "./delivery-outcome";
 import { withHostSlot } from "./host-limiter";
 import { integrationJobs } from "./index";
 import { loadIntegrationLead } from "./lead-values";
@@ -130,9 +130,10 @@ export async function handleIntegrateMessage(
     .run();
   if (!c.parsed.success) {
     const why = c.parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
-    await finish(env, job, lead.id, { status: "rejected", message: `Invalid job configuration: ${why}` });
+    await finish(env, job, lead.id, { status: "rejected", message: `Invalid job configuration: ${why}` }, false);
     return "ack";
   }
+  const enriches = c.def.isEnrichment?.(c.parsed.data) ?? false;
   // Only Valid, live leads leave; a pending row is picked up again if the lead becomes Valid later.
   if (lead.flag !== "Valid" || lead.deletedTs !== null || !job.enabled || !c.def.isActive(c.parsed.data)) return "ack";
 
@@ -195,6 +196,7 @@ export async function handleIntegrateMessage(
     job,
     lead.id,
     outcome.status === "retry" ? { status: "rejected", message: `Gave up after ${claim.attempts} attempts: ${outcome.message}` } : outcome,
+    enriches,
   );
   return "ack";
 }
@@ -220,19 +222,29 @@ export async function failDeadLetteredDelivery(env: Env, leadId: number, jobId: 
   )
     .bind(leadId, jobId, `leadflare-${crypto.randomUUID()}`)
     .run();
-  return finish(env, job, leadId, { status: "rejected", message: reason });
+  const c = parseConfig(job);
+  const enriches = c?.parsed.success ? (c.def.isEnrichment?.(c.parsed.data) ?? false) : false;
+  return finish(env, job, leadId, { status: "rejected", message: reason }, enriches);
 }
 
 /**
- * Records a final outcome of a pending delivery: the delivery row, the job result, a lead note;
- * one batch. Every statement is guarded by the row still being pending (the note and the job
- * result are written first, while it is), so a delivery is finished once. Says whether it was.
+ * Records a final outcome of a pending delivery: the delivery row, the job result, a lead note
+ * and, for an enrichment pull, the vendor's value as new lead data; one batch. Every statement is
+ * guarded by the row still being pending (the note and the job result are written first, while it
+ * is), so a delivery is finished once. Says whether it was. An enrichment does not deliver the lead.
  */
-async function finish(env: Env, job: JobRow, leadId: number, outcome: Exclude<IntegrationOutcome, { status: "retry" }>): Promise<boolean> {
+async function finish(
+  env: Env,
+  job: JobRow,
+  leadId: number,
+  outcome: Exclude<IntegrationOutcome, { status: "retry" }>,
+  enriches: boolean,
+): Promise<boolean> {
   const now = Date.now();
   const message = truncate(outcome.message, 1000);
   const delivered = outcome.status === "delivered";
-  const note = deliveryNote(job.type, delivered, job.label, message);
+  const leadData = outcome.status === "delivered" ? outcome.leadData : undefined;
+  const note = enriches ? enrichmentNote(job.type, leadData, job.label, message) : deliveryNote(job.type, delivered, job.label, message);
   const pending = `EXISTS (SELECT 1 FROM integration_deliveries WHERE lead_id = ?1 AND campaign_processr_job_id = ?2 AND status = 'pending')`;
   const stmts = [
     // The CRM's answer is the admin-only detail; the message and the note are the generic line.
@@ -250,7 +262,16 @@ async function finish(env: Env, job: JobRow, leadId: number, outcome: Exclude<In
       note.reason,
     ),
   ];
-  if (delivered) {
+  if (leadData) {
+    // A new name only: a value the lead already has (captured, or written meanwhile) is kept.
+    stmts.push(
+      env.DB.prepare(
+        `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts) SELECT ?1, ?3, ?4, 'core.data', ?5, ?5 WHERE ${pending}
+         ON CONFLICT (lead_id, name) DO NOTHING`,
+      ).bind(leadId, job.id, leadData.name, leadData.value, now),
+    );
+  }
+  if (delivered && !enriches) {
     stmts.push(
       env.DB.prepare(`UPDATE leads SET first_delivered_ts = coalesce(first_delivered_ts, ?3) WHERE id = ?1 AND ${pending}`).bind(leadId, job.id, now),
     );

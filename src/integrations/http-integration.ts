@@ -9,11 +9,16 @@ import { INTEGRATOR_LABELS, INTEGRATORS, jsonBody, PRESET_DEFAULTS, presetUrl, r
 import { extractResponseValue, isTruthyValue, RESPONSE_TYPES, ResponseParseError } from "./response-parsers";
 import type { OutboundIntegrationJob } from "./types";
 
-// The generic outbound HTTP integration, modelled on Convoso Connect (seed 003, digest §16):
-// A name, B URL, C query-string authentication, D headers "Name: value|Name: value", E method
-// (POST sends the lead as RAW url-encoded or JSON; GET as query parameters), F response type,
-// G integrator preset (src/integrations/integrator-presets.ts), H delimiter, I response key, J field adaptor, plus the active flag and a
-// success string.
+// The generic HTTP integration, modelled on Convoso Connect: A name, B URL, C query-string
+// authentication, D headers "Name: value|Name: value", E method, F response type, G integrator
+// preset (src/integrations/integrator-presets.ts), H delimiter, I response key, J field adaptor,
+// plus the active flag and a success string.
+//
+// E: POST delivers the lead to the vendor (RAW url-encoded or JSON). GET brings data in from the
+// vendor: the lead's mapped values go as query parameters, and the response key's value (or the
+// whole response without a key) is added to the lead as a new lead data value, named
+// `enrichmentName` (default "enrichment." + the response key). A value the lead already has under
+// that name — captured or from an earlier pull — is never overwritten: the pull is then refused.
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Set by the runtime from the body; a copied "Content-length: 0" would corrupt the request.
@@ -34,6 +39,12 @@ export function parseHeaderLines(lines: string): [string, string][] {
   }
   return out;
 }
+
+// The names lead data may have (as the v4 lead data write accepts them).
+const LEAD_DATA_NAME = /^[A-Za-z0-9_.\-[\]]+$/;
+const LEAD_DATA_NAME_MESSAGE = "Field names use letters, digits, _ . - and [ ] only.";
+/** The longest lead data value (as the v4 lead data write accepts it). */
+const LEAD_DATA_VALUE_MAX = 5000;
 
 const adaptorRow = z.object({
   label: z.string().max(255).optional(),
@@ -73,6 +84,8 @@ export const httpIntegrationConfig = z
     responseKey: z.string().trim().max(255).default(""),
     successString: z.string().max(1000).default(""),
     fields: z.array(adaptorRow).max(200).default([]),
+    /** GET only: the lead data name the vendor's value is written under ("" → enrichmentNameOf's default). */
+    enrichmentName: z.string().trim().max(100).regex(LEAD_DATA_NAME, LEAD_DATA_NAME_MESSAGE).or(z.literal("")).default(""),
     active: z.boolean().default(true),
   })
   .superRefine((c, ctx) => {
@@ -121,6 +134,13 @@ export function integrationUrl(config: HttpIntegrationConfig): string {
 }
 
 export type HttpIntegrationConfig = z.infer<typeof httpIntegrationConfig>;
+
+/** The lead data name a GET integration writes: the configured one, or "enrichment." + the response key (or "response"). */
+export function enrichmentNameOf(config: HttpIntegrationConfig): string {
+  if (config.enrichmentName) return config.enrichmentName;
+  const key = config.responseKey.replace(/\//g, ".").replace(/[^A-Za-z0-9_.\-[\]]/g, "_");
+  return `enrichment.${key || "response"}`.slice(0, 100);
+}
 
 /** The outgoing key/value pairs of the field adaptor; without rows, every captured value under its own name. */
 export function adaptorPayload(lead: JobLead & { leadHash: string }, config: HttpIntegrationConfig): [string, string][] {
@@ -172,7 +192,7 @@ export async function runHttpIntegration(
   }
 
   const result = await fetchOutbound(url, { method: config.method, headers, body });
-  const outcome = classify(config, result);
+  const outcome = classify(config, result, lead);
   const logId = await logProviderCall(env, {
     leadId: lead.id,
     campaignId: lead.campaignId,
@@ -189,7 +209,7 @@ export async function runHttpIntegration(
   return { outcome, statusCode: result.ok ? result.status : null, durationMs: result.durationMs, logId };
 }
 
-function classify(config: HttpIntegrationConfig, r: Awaited<ReturnType<typeof fetchOutbound>>): IntegrationOutcome {
+function classify(config: HttpIntegrationConfig, r: Awaited<ReturnType<typeof fetchOutbound>>, lead: JobLead): IntegrationOutcome {
   if (!r.ok) return { status: "retry", message: r.message };
   const snippet = truncate(r.body.trim(), 300);
   if (isTransientStatus(r.status)) {
@@ -203,6 +223,7 @@ function classify(config: HttpIntegrationConfig, r: Awaited<ReturnType<typeof fe
   if (config.successString && !r.body.includes(config.successString)) {
     return { status: "rejected", message: `HTTP ${r.status}, but the success string "${config.successString}" is not in the response.` };
   }
+  if (config.method === "GET") return enrichment(config, r.status, r.body, lead);
   let responseValue: string | null = null;
   if (config.responseKey) {
     try {
@@ -225,6 +246,29 @@ function classify(config: HttpIntegrationConfig, r: Awaited<ReturnType<typeof fe
   };
 }
 
+/** A GET's answer as the lead data value to add; any value is data here ("0" and "false" included). */
+function enrichment(config: HttpIntegrationConfig, status: number, body: string, lead: JobLead): IntegrationOutcome {
+  let value: string | null;
+  try {
+    value = config.responseKey ? extractResponseValue(config.responseType, body, config.responseKey, config.delimiter) : body.trim();
+  } catch (e) {
+    if (!(e instanceof ResponseParseError)) throw e;
+    return { status: "rejected", message: `HTTP ${status}, but the ${config.responseType} response cannot be read: ${e.message}` };
+  }
+  if (value === null || value.trim() === "") {
+    const what = config.responseKey ? `the response key "${config.responseKey}" is ${value === null ? "missing" : "empty"}` : "the response is empty";
+    return { status: "rejected", message: `HTTP ${status}, but ${what}: nothing to add to the lead.` };
+  }
+  if (value.length > LEAD_DATA_VALUE_MAX) {
+    return { status: "rejected", message: `HTTP ${status}, but the value is longer than ${LEAD_DATA_VALUE_MAX} characters: nothing added to the lead.` };
+  }
+  const name = enrichmentNameOf(config);
+  if (Object.hasOwn(lead.values, name)) {
+    return { status: "rejected", message: `HTTP ${status}, but the lead already has "${name}"; it is not overwritten.` };
+  }
+  return { status: "delivered", message: `HTTP ${status}, ${name} = ${truncate(value, 200)}`, responseValue: value, leadData: { name, value } };
+}
+
 export const httpIntegration: OutboundIntegrationJob<HttpIntegrationConfig> = {
   kind: "integration",
   type: "http_integration",
@@ -233,6 +277,7 @@ export const httpIntegration: OutboundIntegrationJob<HttpIntegrationConfig> = {
   configSchema: httpIntegrationConfig as unknown as z.ZodType<HttpIntegrationConfig>,
   destination: integrationUrl,
   isActive: (config) => config.active,
+  isEnrichment: (config) => config.method === "GET",
   async deliver(lead, config, ctx) {
     return (await runHttpIntegration(ctx.env, lead, config, { jobId: ctx.jobId, idempotencyKey: ctx.idempotencyKey })).outcome;
   },

@@ -8,6 +8,8 @@ export interface OutboundIntegrationJob<C> extends IntegrationJobDefinition<C> {
   destination(config: C): string;
   /** False when the job is configured but switched off (Convoso's "active" flag). */
   isActive(config: C): boolean;
+  /** True when the job brings data into the lead from the destination rather than delivering the lead to it. */
+  isEnrichment?(config: C): boolean;
   /** Requests one delivery makes to the destination, counted against its per-minute rate (default 1). */
   requestsPerDelivery?(config: C): number;
   /**

@@ -89,7 +89,15 @@ export interface QaJobDefinition<C = unknown> {
 
 /** Result of one integration delivery attempt. */
 export type IntegrationOutcome =
-  | { status: "delivered"; remoteLeadId?: string; remoteLeadHash?: string; responseValue?: string; message: string }
+  | {
+      status: "delivered";
+      remoteLeadId?: string;
+      remoteLeadHash?: string;
+      responseValue?: string;
+      /** A value brought in from the vendor (an enrichment pull), added to the lead under a new name. */
+      leadData?: { name: string; value: string };
+      message: string;
+    }
   /** Final failure (e.g. the client's 4xx validation error): not retried. */
   | { status: "rejected"; message: string }
   /** Transient failure: retried with backoff; retryAfterMs honours the client's Retry-After. */
