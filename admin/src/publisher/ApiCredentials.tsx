@@ -83,7 +83,7 @@ export function ApiCredentials({ campaignId }: { campaignId: number }) {
               <CopyButton text={curl!} what="curl example" />
             </Stack>
             <Box component="pre" aria-label="curl example"
-              sx={{ p: 2, bgcolor: "grey.100", borderRadius: 1, overflowX: "auto", fontSize: 13, m: 0 }}>
+              sx={{ p: 2, bgcolor: "grey.100", borderRadius: 1, whiteSpace: "pre-wrap", overflowWrap: "anywhere", fontSize: 13, m: 0 }}>
               {curl}
             </Box>
             <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>

@@ -1,10 +1,12 @@
-import { ChipField, Datagrid, DateField, List, NumberField, SelectInput, TextField, TextInput } from "react-admin";
+import {
+  ChipField, Datagrid, DateField, ExportButton, List, NumberField, SelectInput, TextField, TextInput, TopToolbar,
+} from "react-admin";
 import { CAMPAIGN_STATUSES } from "../campaigns/status";
 import { CampaignLeadsButton } from "../leads/CampaignLeadsButton";
 import { TrackingButton } from "./TrackingButton";
 
 // A publisher user's campaigns (the API lists only those it is on), with its own lead figures and
-// the Tracking action; none of the client's advertiser, contract or revenue columns.
+// the Tracking action; nothing to create, and none of the client's advertiser, contract or revenue columns.
 const filters = [
   <TextInput key="idName" source="idName" label="Search (id or name)" alwaysOn />,
   <SelectInput key="status" source="status" label="Status" choices={CAMPAIGN_STATUSES.map((s) => ({ id: s, name: s }))} alwaysOn />,
@@ -12,7 +14,7 @@ const filters = [
 
 export function PublisherCampaignList() {
   return (
-    <List filters={filters} sort={{ field: "id", order: "DESC" }} perPage={25}>
+    <List filters={filters} actions={<TopToolbar><ExportButton /></TopToolbar>} sort={{ field: "id", order: "DESC" }} perPage={25}>
       <Datagrid rowClick="show" bulkActionButtons={false}>
         <NumberField source="originId" label="Id" sortBy="id" options={{ useGrouping: false }} />
         <TextField source="name" />

@@ -1,11 +1,11 @@
 import { Button } from "@mui/material";
 import { useRecordContext } from "react-admin";
-import { useUserWrite } from "./useUserWrite";
+import { useApiUpdate } from "../api/useApiUpdate";
 
 /** Disable (ends the user's sessions at once; sign-in is refused) or enable again. */
 export function DisableButton() {
   const user = useRecordContext<{ id: string; username: string; disabled: boolean }>();
-  const { write, isPending } = useUserWrite();
+  const { save: write, isPending } = useApiUpdate("users");
   if (!user) return null;
   const toggle = (e: React.MouseEvent) => {
     e.stopPropagation();

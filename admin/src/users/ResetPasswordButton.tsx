@@ -1,7 +1,7 @@
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField } from "@mui/material";
 import { useState } from "react";
 import { useRecordContext } from "react-admin";
-import { useUserWrite } from "./useUserWrite";
+import { useApiUpdate } from "../api/useApiUpdate";
 
 /**
  * Sets a new password for a user (the API ends that user's sessions with it); the admin passes it
@@ -9,7 +9,7 @@ import { useUserWrite } from "./useUserWrite";
  */
 export function ResetPasswordButton() {
   const user = useRecordContext<{ id: string; username: string }>();
-  const { write, isPending } = useUserWrite();
+  const { save: write, isPending } = useApiUpdate("users");
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState("");
   if (!user) return null;
