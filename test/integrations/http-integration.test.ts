@@ -175,6 +175,33 @@ describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
     expect(logs[0]!.message).toMatch(/^Test: /);
   });
 
+  it("without a lead, tests with the campaign's most recent lead; the job's Logs list the call with its Result", async () => {
+    reply = () => Response.json({ lead_id: "T-200" });
+    // GET: the lead goes in the URL, which the test can read (a test call writes nothing to the lead).
+    const jobId = await insertJob(602, "http_integration", { ...base, method: "GET" }, "Vendor CRM");
+    const older = await insertLead(602, 12, 36, { firstName: "Older" });
+    const latest = await insertLead(602, 12, 36, { firstName: "Latest" });
+    await env.DB.prepare("UPDATE leads SET created_ts = created_ts - 60000 WHERE id = ?").bind(older.id).run();
+    const admin = await loginAs(DEMO.admin);
+    const res = await call(`/api/v4/campaign-processr-jobs/${jobId}/test`, json({}, "POST", bearer(admin)));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ lead: `/api/v4/leads/${latest.id}`, outcome: "delivered" });
+    expect(new URL(requests[0]!.url).searchParams.get("first_name")).toBe("Latest");
+    const logs = await call(`/api/v4/logs?type=provider&campaignProcessrJob=/api/v4/campaign-processr-jobs/${jobId}`, { headers: bearer(admin) });
+    const rows = ((await logs.json()) as { "hydra:member": Record<string, unknown>[] })["hydra:member"];
+    expect(rows.map((r) => [r.lead, r.result])).toEqual([[`/api/v4/leads/${latest.id}`, '{"lead_id":"T-200"}']]);
+    // A network failure has no Result (Convoso's "null").
+    handler.current = () => Promise.reject(new TypeError("connection refused"));
+    try {
+      await call(`/api/v4/campaign-processr-jobs/${jobId}/test`, json({ lead: older.id }, "POST", bearer(admin)));
+    } finally {
+      handler.current = (req) => (requests.push(req), reply(req));
+    }
+    const after = await call(`/api/v4/logs?campaignProcessrJob=${jobId}&order[id]=desc`, { headers: bearer(admin) });
+    const latestRow = ((await after.json()) as { "hydra:member": Record<string, unknown>[] })["hydra:member"][0]!;
+    expect(latestRow).toMatchObject({ lead: `/api/v4/leads/${older.id}`, result: null });
+  });
+
   it("answers 404, 403 and 422 as documented", async () => {
     const admin = await loginAs(DEMO.admin);
     const httpJob = await insertJob(602, "http_integration", base);
@@ -186,7 +213,7 @@ describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
     const wrongLead = await call(`/api/v4/campaign-processr-jobs/${httpJob}/test`, json({ lead: otherCampaign.id }, "POST", bearer(admin)));
     expect(wrongLead.status).toBe(422);
     expect(((await wrongLead.json()) as { violations: { propertyPath: string }[] }).violations[0]!.propertyPath).toBe("lead");
-    expect((await call(`/api/v4/campaign-processr-jobs/${httpJob}/test`, json({}, "POST", bearer(admin)))).status).toBe(422);
+    expect((await call(`/api/v4/campaign-processr-jobs/${httpJob}/test`, json({ lead: "/api/v4/campaigns/602" }, "POST", bearer(admin)))).status).toBe(422);
     const connect = await call("/api/v4/campaign-processr-jobs/9001/test", json({ lead: lead.id }, "POST", bearer(admin)));
     expect(connect.status).toBe(422);
     const broken = await insertJob(602, "http_integration", { ...base, headers: "broken" });

@@ -12,6 +12,13 @@ import { adminsOnly, leadVisible } from "./access";
 // logs of their own leads, without context.
 type Row = typeof logs.$inferSelect;
 
+function providerResult(r: Row): string | null {
+  if (r.type !== "provider") return null;
+  const response = r.context?.response;
+  const body = typeof response === "object" && response !== null && "body" in response ? response.body : null;
+  return typeof body === "string" ? body : null;
+}
+
 export const logResource = defineResource<Row>({
   type: "Log",
   path: "logs",
@@ -29,6 +36,8 @@ export const logResource = defineResource<Row>({
     level: field("string", (r) => r.level),
     message: field("string", (r) => r.message),
     context: field("json", (r) => r.context ?? null, adminsOnly("Structured detail: provider request and response, job score and rules, duration")),
+    // Convoso Connect's Logs "Result" column: what the vendor answered; null when it did not answer.
+    result: field("string", providerResult, adminsOnly("Provider logs: the response body the call received (as logged, up to 4 KiB); null without a response and for Processr logs")),
     createdTs: field("dateTime", (r) => isoTs(r.createdTs)),
   },
   filters: [
@@ -38,6 +47,7 @@ export const logResource = defineResource<Row>({
     exact("campaign.id", logs.campaignId, intValue),
     // An integration's Logs tab: the calls of one job.
     exact("campaignProcessrJob.id", logs.campaignProcessrJobId, intValue),
+    exact("campaignProcessrJob", logs.campaignProcessrJobId, intValue),
     exact("level", logs.level, stringValue),
     orderFilter({ id: logs.id, createdTs: logs.createdTs }),
     dateFilter("createdTs", logs.createdTs),
