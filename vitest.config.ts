@@ -8,7 +8,8 @@ import { type Fixture, seedStatements } from "./src/db/seed.ts";
 //   and Queues). Storage is isolated per test file; test/setup.ts migrates and seeds each file's D1.
 // - "e2e": Node tests against real local servers (test/e2e/harness.ts), for what needs a real
 //   URL: two enterprises talking to each other, API Platform's api-doc-parser, and the browser
-//   console (test/console: Debian's chromium driven by playwright-core).
+//   console (test/console: Debian's chromium driven by playwright-core); and test/docs, which
+//   reads the repository's Markdown files from disk.
 export default defineConfig(async () => {
   const fixture = JSON.parse(readFileSync("demo/enterprises.json", "utf8")) as Fixture;
   const migrations = await readD1Migrations("./migrations");
@@ -27,7 +28,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/e2e/**", "test/console/**"],
+            exclude: ["test/e2e/**", "test/console/**", "test/docs/**"],
             setupFiles: ["./test/setup.ts"],
             testTimeout: 30_000,
           },
@@ -36,7 +37,7 @@ export default defineConfig(async () => {
           test: {
             name: "e2e",
             environment: "node",
-            include: ["test/e2e/**/*.test.ts", "test/console/**/*.test.ts"],
+            include: ["test/e2e/**/*.test.ts", "test/console/**/*.test.ts", "test/docs/**/*.test.ts"],
             testTimeout: 120_000,
             hookTimeout: 180_000,
             fileParallelism: false,
