@@ -1,10 +1,12 @@
 import { HydraAdmin, ResourceGuesser } from "@api-platform/admin";
 import { useEffect, useState } from "react";
 import { dataProvider, ENTRYPOINT } from "./api/dataProvider";
+import { schemaAnalyzer } from "./api/schemaAnalyzer";
 import { authProvider } from "./auth/authProvider";
 import { LoginPage } from "./auth/LoginPage";
 import { Dashboard } from "./dashboard/Dashboard";
 import { ConsoleLayout } from "./layout/ConsoleLayout";
+import { resourceLabel } from "./layout/resourceLabels";
 import { campaignLeadsRoutes } from "./leads";
 import { processrRoutes } from "./processr";
 import { SCREENS } from "./screens";
@@ -30,6 +32,7 @@ export function App() {
     <HydraAdmin
       entrypoint={ENTRYPOINT}
       dataProvider={dataProvider}
+      schemaAnalyzer={schemaAnalyzer}
       authProvider={authProvider}
       loginPage={LoginPage}
       dashboard={Dashboard}
@@ -39,7 +42,7 @@ export function App() {
       title="leadflare"
     >
       {names.map((name) => (
-        <ResourceGuesser key={name} name={name} {...SCREENS.get(name)} />
+        <ResourceGuesser key={name} name={name} options={{ label: resourceLabel(name) }} {...SCREENS.get(name)} />
       ))}
       {campaignLeadsRoutes}
       {processrRoutes}

@@ -79,6 +79,21 @@ describe("generated screens", () => {
     // The menu: the dashboard plus one item per collection, so the documentation skipped none.
     await expect.poll(() => page.getByRole("menuitem").count()).toBe(paths.length + 1);
     await shot(page, "menu");
+    // Every item reads as words: react-admin would show the paths ("Lead-datas", "Oauth-clients").
+    const labels = await page.getByRole("menuitem").allTextContents();
+    expect(labels.filter((l) => l.includes("-"))).toEqual([]);
+    expect(labels).toEqual(expect.arrayContaining(["Lead data", "OAuth clients", "Campaign links"]));
+    // A generated reference shows the record's name, not its IRI: forms name their campaign.
+    const token = await apiToken(demo.ent.urls.acme, ...ADMINS.acme);
+    const campaigns = await apiGet<Collection<Campaign>>(demo.ent.urls.acme, token, "/api/v4/campaigns?itemsPerPage=100");
+    const names = new Set(campaigns["hydra:member"].map((c) => c.name));
+    await page.getByRole("menuitem", { name: "Forms" }).click();
+    const cells = page.locator("tbody td.column-campaign");
+    await expect.poll(async () => {
+      const texts = await cells.allTextContents();
+      return texts.length > 0 && texts.every((t) => names.has(t));
+    }).toBe(true);
+    await shot(page, "forms-list");
     for (const path of paths) {
       const read = page.waitForResponse((r) => new URL(r.url()).pathname === path && r.request().method() === "GET");
       await page.goto(`/#/${path.replace("/api/v4/", "")}`);
