@@ -57,7 +57,7 @@ async function hex32(seed: string): Promise<string> {
 
 const ms = (iso: string) => Date.parse(iso);
 
-/** Deterministic demo values that the fixture does not carry (documented in the README). */
+/** Deterministic demo values that the fixture does not carry (documented in docs/operations.md and docs/campaign-webhook.md). */
 export const demoCampaignWebhookKey = (enterprise: string, campaignId: number) =>
   hex32(`${enterprise}:campaign:${campaignId}:webhook`);
 export const demoLandingPageKey = (enterprise: string, campaignId: number, publisherId: number) =>

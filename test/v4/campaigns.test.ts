@@ -9,7 +9,7 @@ beforeAll(async () => {
   t = await tokens();
 });
 
-// Seed 004's Campaign keys that leadflare renders (totalSales is not modelled; see README).
+// The Campaign keys of Convertr's v4 documentation that leadflare renders (totalSales is not modelled; see docs/v4-api.md).
 const SEED_CAMPAIGN_KEYS = [
   "@id", "@type", "status", "id", "name", "startTs", "endTs", "exposePublisher", "exposePublisherSub", "updatedTs",
   "defaultThresholdScore", "integrate", "callCentre", "welcomeEmail", "doubleOptin", "scoreBaseRouting", "defaultSaleValue",

@@ -13,7 +13,7 @@ import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../../processr/types";
 import { assertActsFor, idParam } from "./access";
 
 // GET /api/v2.{1,4}/publisher/{publisher_id}/lead-result/{lead_id} (seed 001 §3.6). Convertr never
-// published the body; ours is documented in the README ("Lead result").
+// published the body; ours is documented in docs/publisher-api.md ("Lead result").
 export const leadResult = new Hono<AppEnv>();
 
 const jobResultSchema = z.object({

@@ -26,5 +26,5 @@ export const adminsOnly = (what: string) => ({ adminOnly: true, description: `${
 /** The client's commercial terms (payouts, contract, billing). */
 export const commercialTerms = adminsOnly("The client's commercial terms");
 
-/** LeadFlag / LeadQaResult ids (fixed; documented in the README). */
+/** LeadFlag / LeadQaResult ids (fixed; documented in docs/v4-api.md). */
 export const FLAG_IDS = { Valid: 1, Invalid: 2, Caution: 3, Test: 4 } as const;
