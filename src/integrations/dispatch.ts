@@ -6,6 +6,7 @@ import { withHostSlot } from "./host-limiter";
 import { integrationJobs } from "./index";
 import { loadIntegrationLead } from "./lead-values";
 import { truncate } from "./provider-log";
+import { DEFAULT_TRIGGER, type IntegrationTrigger, type TriggerEvent, triggerHolds } from "./triggers";
 
 // Outbound delivery of Valid leads through the campaign's integration jobs.
 //
@@ -44,7 +45,7 @@ interface JobRow {
   config: string;
 }
 
-function parseConfig(job: JobRow) {
+function parseConfig(job: Pick<JobRow, "type" | "config">) {
   const def = integrationJobs[job.type];
   if (!def) return null;
   let raw: unknown;
@@ -57,21 +58,40 @@ function parseConfig(job: JobRow) {
   return { def, parsed };
 }
 
-/** Called when a lead becomes Valid (from any source): queues one "integrate" message per integration job. */
-export async function enqueueIntegrations(env: Env, leadId: number): Promise<void> {
-  const lead = await env.DB.prepare("SELECT campaign_id, flag, deleted_ts FROM leads WHERE id = ?")
+/** Whether any enabled integration job among a campaign's jobs acts on `event` (checked before reading anything more). */
+export function hasTriggeredJob(jobs: readonly Pick<JobRow, "type" | "enabled" | "config">[], event: TriggerEvent): boolean {
+  return jobs.some((j) => {
+    if (!j.enabled) return false;
+    const c = parseConfig(j);
+    return c !== null && triggerOf(c).event === event;
+  });
+}
+
+const triggerOf = (c: NonNullable<ReturnType<typeof parseConfig>>): IntegrationTrigger =>
+  c.parsed.success ? (c.def.trigger?.(c.parsed.data) ?? DEFAULT_TRIGGER) : DEFAULT_TRIGGER;
+
+/**
+ * Called when one of `events` happened to a lead (it became Valid or changed flag: the lead
+ * object; it was created: the Processr; it was delivered: finish below): queues one "integrate"
+ * message per integration job whose trigger is one of them and holds for the lead now.
+ */
+export async function enqueueIntegrations(env: Env, leadId: number, events: readonly TriggerEvent[]): Promise<void> {
+  const row = await env.DB.prepare("SELECT campaign_id, flag, deleted_ts, first_delivered_ts FROM leads WHERE id = ?")
     .bind(leadId)
-    .first<{ campaign_id: number; flag: string | null; deleted_ts: number | null }>();
-  if (!lead || lead.flag !== "Valid" || lead.deleted_ts !== null) return;
+    .first<{ campaign_id: number; flag: string | null; deleted_ts: number | null; first_delivered_ts: number | null }>();
+  if (!row || row.deleted_ts !== null) return;
+  const lead = { flag: row.flag, deletedTs: row.deleted_ts, firstDeliveredTs: row.first_delivered_ts };
   const { results: jobs } = await env.DB.prepare(
     "SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs WHERE campaign_id = ? AND enabled = 1 ORDER BY position, id",
   )
-    .bind(lead.campaign_id)
+    .bind(row.campaign_id)
     .all<JobRow>();
   const wanted = jobs.filter((j) => {
     const c = parseConfig(j);
-    // An invalid configuration is still queued, so that the failure is recorded on the lead.
-    return c !== null && (!c.parsed.success || c.def.isActive(c.parsed.data));
+    if (c === null) return false;
+    // An invalid configuration is still queued (on the default trigger), so that the failure is recorded on the lead.
+    const trigger = triggerOf(c);
+    return events.includes(trigger.event) && triggerHolds(trigger, lead) && (!c.parsed.success || c.def.isActive(c.parsed.data));
   });
   if (wanted.length === 0) return;
   await env.DB.batch(
@@ -134,8 +154,8 @@ export async function handleIntegrateMessage(
     return "ack";
   }
   const enriches = c.def.isEnrichment?.(c.parsed.data) ?? false;
-  // Only Valid, live leads leave; a pending row is picked up again if the lead becomes Valid later.
-  if (lead.flag !== "Valid" || lead.deletedTs !== null || !job.enabled || !c.def.isActive(c.parsed.data)) return "ack";
+  // Only when the job's trigger holds (by default: Valid, live leads); a pending row is picked up again when it does later.
+  if (!triggerHolds(triggerOf(c), lead) || !job.enabled || !c.def.isActive(c.parsed.data)) return "ack";
 
   const now = Date.now();
   const claim = await env.DB.prepare(
@@ -153,6 +173,8 @@ export async function handleIntegrateMessage(
       .first<{ status: string; lease_until_ts: number | null }>();
     // Someone else is calling out right now: look again once their lease has run out.
     if (row?.status === "pending" && row.lease_until_ts) return later(env, msg, (row.lease_until_ts - now) / 1000 + 1);
+    // A retried message of a delivery whose "delivered" hand-off failed: hand off again (jobs act once per lead).
+    if (row?.status === "delivered" && !enriches) await enqueueIntegrations(env, lead.id, ["leadDelivered"]);
     return "ack";
   }
 
@@ -198,6 +220,7 @@ export async function handleIntegrateMessage(
     outcome.status === "retry" ? { status: "rejected", message: `Gave up after ${claim.attempts} attempts: ${outcome.message}` } : outcome,
     enriches,
   );
+  if (outcome.status === "delivered" && !enriches) await enqueueIntegrations(env, lead.id, ["leadDelivered"]);
   return "ack";
 }
 

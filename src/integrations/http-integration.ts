@@ -7,12 +7,13 @@ import { checkOutboundUrl, OutboundUrlError, redactUrl } from "./outbound-url";
 import { logProviderCall, truncate } from "./provider-log";
 import { INTEGRATOR_LABELS, INTEGRATORS, jsonBody, PRESET_DEFAULTS, presetUrl, rawPairs } from "./integrator-presets";
 import { extractResponseValue, isTruthyValue, RESPONSE_TYPES, ResponseParseError } from "./response-parsers";
+import { triggerConfig, triggerIssues } from "./triggers";
 import type { OutboundIntegrationJob } from "./types";
 
 // The generic HTTP integration, modelled on Convoso Connect: A name, B URL, C query-string
 // authentication, D headers "Name: value|Name: value", E method, F response type, G integrator
 // preset (src/integrations/integrator-presets.ts), H delimiter, I response key, J field adaptor,
-// plus the active flag and a success string.
+// plus the active flag, a success string and the trigger (src/integrations/triggers.ts).
 //
 // E: POST delivers the lead to the vendor (RAW url-encoded or JSON). GET brings data in from the
 // vendor: the lead's mapped values go as query parameters, and the response key's value (or the
@@ -85,6 +86,7 @@ export const httpIntegrationConfig = z
     successString: z.string().max(1000).default(""),
     fields: z.array(adaptorRow).max(200).default([]),
     /** GET only: the lead data name the vendor's value is written under ("" → enrichmentNameOf's default). */
+    ...triggerConfig,
     enrichmentName: z.string().trim().max(100).regex(LEAD_DATA_NAME, LEAD_DATA_NAME_MESSAGE).or(z.literal("")).default(""),
     active: z.boolean().default(true),
   })
@@ -113,6 +115,7 @@ export const httpIntegrationConfig = z
         }
       }
     }
+    for (const issue of triggerIssues(c)) ctx.addIssue({ code: "custom", ...issue });
     try {
       parseHeaderLines(c.headers);
     } catch (e) {
@@ -278,6 +281,7 @@ export const httpIntegration: OutboundIntegrationJob<HttpIntegrationConfig> = {
   destination: integrationUrl,
   isActive: (config) => config.active,
   isEnrichment: (config) => config.method === "GET",
+  trigger: (config) => ({ event: config.trigger, flags: config.triggerFlags }),
   async deliver(lead, config, ctx) {
     return (await runHttpIntegration(ctx.env, lead, config, { jobId: ctx.jobId, idempotencyKey: ctx.idempotencyKey })).outcome;
   },

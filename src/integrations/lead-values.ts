@@ -6,12 +6,19 @@ import type { JobLead } from "../processr/types";
 // What an integration sees of a lead: its captured values plus a few platform fields that field
 // maps may name ("leadId", "leadHash", ...). Captured values win over platform fields of the same name.
 
-export type IntegrationLead = JobLead & { leadHash: string; flag: string | null; deletedTs: number | null; country: string | null };
+export type IntegrationLead = JobLead & {
+  leadHash: string;
+  flag: string | null;
+  deletedTs: number | null;
+  firstDeliveredTs: number | null;
+  country: string | null;
+};
 
 export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number): Promise<IntegrationLead | null> {
   const [lead, datas] = await env.DB.batch([
     env.DB.prepare(
-      `SELECT id, campaign_id, publisher_id, lead_hash, ip, user_agent, created_ts, email, flag, deleted_ts, country
+      `SELECT id, campaign_id, publisher_id, lead_hash, ip, user_agent, created_ts, email, flag, deleted_ts, country,
+              first_delivered_ts
        FROM leads WHERE id = ?`,
     ).bind(leadId),
     env.DB.prepare("SELECT name, value FROM lead_datas WHERE lead_id = ? ORDER BY id").bind(leadId),
@@ -19,7 +26,7 @@ export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number):
   const row = lead!.results[0] as
     | { id: number; campaign_id: number; publisher_id: number; lead_hash: string; ip: string | null;
         user_agent: string | null; created_ts: number; email: string | null; flag: string | null; deleted_ts: number | null;
-        country: string | null }
+        country: string | null; first_delivered_ts: number | null }
     | undefined;
   if (!row) return null;
   // Null prototype: captured names are the publisher's ("constructor", "__proto__" included).
@@ -36,6 +43,7 @@ export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number):
     email: row.email,
     flag: row.flag,
     deletedTs: row.deleted_ts,
+    firstDeliveredTs: row.first_delivered_ts,
     country: row.country,
     values,
   };

@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import type { Violation } from "../errors";
 import type { IntegrationJobDefinition } from "../processr/types";
+import type { IntegrationTrigger } from "./triggers";
 
 /** An integration job that calls one destination, so that dispatch can limit concurrency and rate per host. */
 export interface OutboundIntegrationJob<C> extends IntegrationJobDefinition<C> {
@@ -8,6 +9,8 @@ export interface OutboundIntegrationJob<C> extends IntegrationJobDefinition<C> {
   destination(config: C): string;
   /** False when the job is configured but switched off (Convoso's "active" flag). */
   isActive(config: C): boolean;
+  /** When the job acts on a lead (default: when the Processr makes it Valid). */
+  trigger?(config: C): IntegrationTrigger;
   /** True when the job brings data into the lead from the destination rather than delivering the lead to it. */
   isEnrichment?(config: C): boolean;
   /** Requests one delivery makes to the destination, counted against its per-minute rate (default 1). */

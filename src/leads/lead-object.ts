@@ -216,7 +216,7 @@ export class LeadObject extends DurableObject<Env> {
 
   /**
    * The lead and its active subscriptions; with withJobTypes, also the types of its campaign's
-   * enabled jobs (to know whether a Valid lead has integrations to be handed to).
+   * enabled jobs (to know whether the lead has integrations to be handed to).
    */
   private async readLead(
     leadId: number,
@@ -251,7 +251,7 @@ export class LeadObject extends DurableObject<Env> {
 
   /** The transition, and whether the lead now has to be handed to its campaign's integrations. */
   private async applyTransition(req: TransitionRequest): Promise<{ result: TransitionResult; handOff: boolean }> {
-    const { lead, subscriptions, jobTypes } = await this.readLead(req.leadId, req.to === "Valid");
+    const { lead, subscriptions, jobTypes } = await this.readLead(req.leadId, req.to !== "Deleted");
     const done = (result: TransitionResult) => ({ result, handOff: false });
     if (!lead) return done({ ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` });
     const from = lead.flag;
@@ -338,10 +338,11 @@ export class LeadObject extends DurableObject<Env> {
       statements.push(...this.eventStatements(lead.id, event, subscriptions, now));
       deliveries = subscriptions.length;
     }
-    // A Valid lead goes to the campaign's integration jobs, if it has any (read under this lock, as
-    // enqueueIntegrations would read them just after: with none, it would queue nothing). The
-    // hand-off is recorded before the commit, so that it survives a crash after it.
-    const handOff = changed && valid && jobTypes.some((t) => t in integrationJobs);
+    // A lead that became Valid or changed flag goes to the campaign's integration jobs, if it has
+    // any (read under this lock, as enqueueIntegrations would read them just after: with none, it
+    // would queue nothing); each job's trigger decides whether it acts. The hand-off is recorded
+    // before the commit, so that it survives a crash after it.
+    const handOff = changed && !deleting && jobTypes.some((t) => t in integrationJobs);
     if (handOff) await this.ctx.storage.put(INTEGRATIONS_DUE, now + INTEGRATIONS_RETRY_MS);
     if (deliveries > 0 || handOff) await this.armSafetyAlarm();
     await db.batch(statements);
@@ -530,14 +531,14 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   /**
-   * Hands a lead that became Valid to the integrations. The intent was stored before the commit
+   * Hands a lead that became Valid or changed flag to the integrations. The intent was stored before the commit
    * (INTEGRATIONS_DUE); if the queue is unavailable the alarm tries again. Integrations deliver at
    * most once per (lead, job), so a repeated hand-off is harmless.
    */
   private async handOffIntegrations(leadId: number) {
     try {
-      // enqueueIntegrations re-reads the lead and does nothing unless it is (still) Valid.
-      await enqueueIntegrations(this.env, leadId);
+      // enqueueIntegrations re-reads the lead: only jobs whose trigger still holds are queued.
+      await enqueueIntegrations(this.env, leadId, ["leadProcessed", "flagChanged"]);
       await this.ctx.storage.delete(INTEGRATIONS_DUE);
     } catch (e) {
       console.error("integrations hand-off failed; the lead object retries from its alarm", leadId, String(e));

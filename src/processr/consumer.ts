@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Env } from "../env";
-import { handleIntegrateMessage } from "../integrations/dispatch";
+import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob } from "../integrations/dispatch";
 import { handleDeadLetters } from "./dead-letter";
 import type { ProcessrMessage } from "./messages";
 import { createJobHistory } from "./job-context";
@@ -70,7 +70,11 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
   const planned = await Promise.all(
     [...runs].map(async ([leadId, msgs]) => {
       try {
-        const plan = await planRun(env, loaded.get(leadId), {}, history);
+        const lead = loaded.get(leadId);
+        // "Lead created" integrations start with the lead's first run; a retried or repeated run
+        // cannot make one act twice (a job acts once per lead).
+        if (lead && hasTriggeredJob(lead.jobs, "leadCreated")) await enqueueIntegrations(env, leadId, ["leadCreated"]);
+        const plan = await planRun(env, lead, {}, history);
         if (plan.kind === "write") return { leadId, msgs, plan };
         for (const msg of msgs) msg.ack();
       } catch (err) {

@@ -45,17 +45,17 @@ describe("integration dispatch", () => {
     const { jobId, leadId } = await fixture();
     const other = await insertJob(602, "http_integration", { name: "CRM", url: "https://crm.example.test/in", active: false });
     const { env: e, sent } = recordingEnv();
-    await enqueueIntegrations(e, leadId);
+    await enqueueIntegrations(e, leadId, ["leadProcessed"]);
     // The inactive HTTP integration is skipped.
     expect(sent.map((s) => s.body)).toEqual([{ type: "integrate", leadId, jobId }]);
     expect((await delivery(leadId, jobId))!.status).toBe("pending");
     expect(await delivery(leadId, other)).toBeNull();
     await env.DB.prepare("UPDATE integration_deliveries SET status = 'delivered' WHERE lead_id = ?").bind(leadId).run();
     sent.length = 0;
-    await enqueueIntegrations(e, leadId);
+    await enqueueIntegrations(e, leadId, ["leadProcessed"]);
     expect(sent).toEqual([]);
     const invalid = await insertLead(602, 12, 36, { firstName: "X" }, "Invalid");
-    await enqueueIntegrations(e, invalid.id);
+    await enqueueIntegrations(e, invalid.id, ["leadProcessed"]);
     expect(sent).toEqual([]);
   });
 
