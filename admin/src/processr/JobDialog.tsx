@@ -44,7 +44,7 @@ export function JobDialog({ types, job, onClose, onChooseOwnWindow, campaignId, 
   };
 
   return (
-    <Dialog open onClose={onClose} fullWidth maxWidth="sm" aria-label={job ? `Job settings: ${job.label}` : "Add Job"}>
+    <Dialog open onClose={onClose} fullWidth maxWidth="sm">
       <DialogTitle>{job ? job.label : "Add Job"}</DialogTitle>
       <DialogContent>
         <Stack spacing={2} sx={{ mt: 1 }}>

@@ -11,7 +11,11 @@ import { JobStatisticsCells } from "./JobStatistics";
 export function JobRow({ job, onConfigure }: { job: JobRecord; onConfigure: (job: JobRecord) => void }) {
   const { busy, error, run } = useWrite();
   const [score, setScore] = useState(String(job.score));
-  useEffect(() => setScore(String(job.score)), [job.score]);
+  // The saved score replaces the field's text, except while someone is typing in it.
+  const [typing, setTyping] = useState(false);
+  useEffect(() => {
+    if (!typing) setScore(String(job.score));
+  }, [job.score, typing]);
   const save = (data: JobWrite, done: string) => run(() => updateJob(job["@id"], data), done);
   const saveScore = () => {
     if (score !== String(job.score)) void save({ score: Number(score) }, `Score of ${job.label} saved`);
@@ -31,7 +35,11 @@ export function JobRow({ job, onConfigure }: { job: JobRecord; onConfigure: (job
       <TableCell>
         <TextField size="small" type="number" value={score} disabled={busy} sx={{ width: 90 }}
           slotProps={{ htmlInput: { "aria-label": `Score: ${job.label}`, min: 0, max: 1000 } }}
-          onChange={(e) => setScore(e.target.value)} onBlur={saveScore} onKeyDown={(e) => e.key === "Enter" && saveScore()} />
+          onChange={(e) => setScore(e.target.value)} onFocus={() => setTyping(true)}
+          onBlur={() => {
+            setTyping(false);
+            saveScore();
+          }} onKeyDown={(e) => e.key === "Enter" && saveScore()} />
       </TableCell>
       <TableCell>
         <Checkbox checked={job.hardfail} disabled={busy} slotProps={{ input: { "aria-label": `Hardfail: ${job.label}` } }}
