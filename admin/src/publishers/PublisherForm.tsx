@@ -7,5 +7,8 @@ const form = (
   </SimpleForm>
 );
 
-export const PublisherCreate = () => <Create redirect="list">{form}</Create>;
-export const PublisherEdit = () => <Edit redirect="list" mutationMode="pessimistic">{form}</Edit>;
+// The API refuses read-only keys (ids, timestamps, JSON-LD keys): only the name is sent.
+const nameOnly = (data: { name?: unknown }) => ({ name: data.name });
+
+export const PublisherCreate = () => <Create redirect="list" transform={nameOnly}>{form}</Create>;
+export const PublisherEdit = () => <Edit redirect="list" mutationMode="pessimistic" transform={nameOnly}>{form}</Edit>;

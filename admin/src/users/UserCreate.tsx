@@ -1,11 +1,11 @@
 import { Create, PasswordInput, SimpleForm } from "react-admin";
-import { adminHasNoPublisher, UserFormInputs } from "./UserFormInputs";
+import { userWrite, UserFormInputs } from "./UserFormInputs";
 
 // A new user with its first password.
 
 export function UserCreate() {
   return (
-    <Create redirect="list" transform={adminHasNoPublisher}>
+    <Create redirect="list" transform={userWrite}>
       <SimpleForm defaultValues={{ role: "publisher" }}>
         <UserFormInputs />
         <PasswordInput source="password" autoComplete="new-password" />

@@ -1,10 +1,10 @@
 import { BooleanInput, Edit, ListButton, SimpleForm, TopToolbar } from "react-admin";
 import { ResetPasswordButton } from "./ResetPasswordButton";
-import { adminHasNoPublisher, UserFormInputs } from "./UserFormInputs";
+import { userWrite, UserFormInputs } from "./UserFormInputs";
 
 export function UserEdit() {
   return (
-    <Edit mutationMode="pessimistic" transform={adminHasNoPublisher}
+    <Edit mutationMode="pessimistic" transform={userWrite}
       actions={<TopToolbar><ListButton /><ResetPasswordButton /></TopToolbar>}>
       <SimpleForm>
         <UserFormInputs />

@@ -5,8 +5,17 @@ export const ROLES = [
   { id: "publisher", name: "Publisher" },
 ];
 
-/** An admin belongs to no publisher (the API refuses one): switching a user to admin drops it. */
-export const adminHasNoPublisher = (data: Record<string, unknown>) => (data.role === "admin" ? { ...data, publisher: null } : data);
+/** What a user form sends: the API refuses read-only keys (ids, timestamps, JSON-LD keys). */
+const WRITABLE = ["username", "name", "role", "publisher", "mfaTelephone", "disabled", "password"] as const;
+
+/**
+ * The form's writable fields; an admin belongs to no publisher (the API refuses one), so switching
+ * a user to admin drops it.
+ */
+export function userWrite(data: Record<string, unknown>): Record<string, unknown> {
+  const body = Object.fromEntries(WRITABLE.filter((k) => Object.hasOwn(data, k)).map((k) => [k, data[k]]));
+  return data.role === "admin" ? { ...body, publisher: null } : body;
+}
 
 /** The fields a user is created and edited with; a publisher user belongs to one publisher. */
 export function UserFormInputs() {
