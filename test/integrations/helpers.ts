@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { vi } from "vitest";
+import { afterAll, beforeEach, vi } from "vitest";
 import type { Env } from "../../src/env";
 import type { ProcessrMessage } from "../../src/processr/messages";
 
@@ -44,6 +44,21 @@ export const toSelf: FetchHandler = (req) => exports.default.fetch(req);
 /** Replaces global fetch (used by integrations and by the lead object's callbacks) with `handler`. */
 export function stubFetch(handler: { current: FetchHandler }) {
   return vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => handler.current(new Request(input as RequestInfo, init)));
+}
+
+/**
+ * A stubbed vendor for the whole test file: records every outbound request and answers with
+ * `reply` (a throwing reply is a network failure); both are reset before each test.
+ */
+export function stubVendor(initial: (req: Request) => Response) {
+  const vendor = { requests: [] as Request[], reply: initial };
+  const spy = stubFetch({ current: (req) => (vendor.requests.push(req), vendor.reply(req)) });
+  afterAll(() => spy.mockRestore());
+  beforeEach(() => {
+    vendor.requests.length = 0;
+    vendor.reply = initial;
+  });
+  return vendor;
 }
 
 export interface Sent {

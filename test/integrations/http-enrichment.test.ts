@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { httpIntegrationConfig } from "../../src/integrations/http-integration";
 import { bearer, call, DEMO, loginAs } from "../helpers";
-import { delivery, type FetchHandler, insertJob, insertLead, providerLogs, recordingEnv, stubFetch } from "./helpers";
+import { delivery, insertJob, insertLead, providerLogs, recordingEnv, stubVendor } from "./helpers";
 
 // Convoso Connect's GET: leadflare pulls from the vendor with the lead's values as query
 // parameters, and the vendor's value is added to the lead as new lead data (with a note and a
@@ -22,16 +22,7 @@ const base = {
   ],
 };
 
-const requests: Request[] = [];
-const carrier = () => Response.json({ data: { carrier: "Vodafone" } });
-let reply: (req: Request) => Response = carrier;
-const handler: { current: FetchHandler } = { current: (req) => (requests.push(req), reply(req)) };
-const spy = stubFetch(handler);
-afterAll(() => spy.mockRestore());
-beforeEach(() => {
-  requests.length = 0;
-  reply = carrier;
-});
+const vendor = stubVendor(() => Response.json({ data: { carrier: "Vodafone" } }));
 
 async function pull(config: Record<string, unknown>, values: Record<string, string> = { firstName: "Ada", phone: "07700900123" }) {
   const jobId = await insertJob(602, "http_integration", config, "Phone lookup");
@@ -58,8 +49,8 @@ async function notes(leadId: number) {
 describe("HTTP integration with GET: enrichment", () => {
   it("calls the vendor with the mapped values and adds the response key's value to the lead, with a note and a provider log", async () => {
     const { leadId, jobId, d } = await pull(base);
-    const url = new URL(requests[0]!.url);
-    expect(requests[0]!.method).toBe("GET");
+    const url = new URL(vendor.requests[0]!.url);
+    expect(vendor.requests[0]!.method).toBe("GET");
     expect(url.origin + url.pathname).toBe(VENDOR);
     expect(url.searchParams.get("phone_number")).toBe("07700900123");
     expect(url.searchParams.get("ref")).toBe(String(leadId));
@@ -80,19 +71,19 @@ describe("HTTP integration with GET: enrichment", () => {
     expect(lead!.first_delivered_ts).toBeNull();
     // The same message again (a redelivered queue message) calls and writes nothing more.
     await handleIntegrateMessage(recordingEnv().env, { type: "integrate", leadId, jobId });
-    expect(requests).toHaveLength(1);
+    expect(vendor.requests).toHaveLength(1);
     expect(await notes(leadId)).toHaveLength(1);
   });
 
   it("writes under the configured name, reads XML and TEXT, and takes the whole response without a key", async () => {
-    reply = () => new Response("<r><score>0</score></r>", { headers: { "Content-Type": "application/xml" } });
+    vendor.reply = () => new Response("<r><score>0</score></r>", { headers: { "Content-Type": "application/xml" } });
     const xml = await pull({ ...base, responseType: "XML", responseKey: "score", enrichmentName: "creditScore" });
     // "0" is data here, not a failure.
     expect((await leadData(xml.leadId)).get("creditScore")).toBe("0");
-    reply = () => new Response("status=ok;segment=B2");
+    vendor.reply = () => new Response("status=ok;segment=B2");
     const text = await pull({ ...base, responseType: "TEXT", delimiter: ";", responseKey: "segment" });
     expect((await leadData(text.leadId)).get("enrichment.segment")).toBe("B2");
-    reply = () => new Response("  plain answer \n");
+    vendor.reply = () => new Response("  plain answer \n");
     const whole = await pull({ ...base, responseType: "TEXT", responseKey: "" });
     expect((await leadData(whole.leadId)).get("enrichment.response")).toBe("plain answer");
   });
@@ -105,7 +96,7 @@ describe("HTTP integration with GET: enrichment", () => {
   });
 
   it("on a vendor error or an answer without the key: a provider log and a note, nothing written", async () => {
-    reply = () => new Response("unknown number", { status: 404 });
+    vendor.reply = () => new Response("unknown number", { status: 404 });
     const notFound = await pull(base);
     expect(notFound.d).toMatchObject({ status: "failed", last_error: "HTTP 404: unknown number" });
     expect([...(await leadData(notFound.leadId)).keys()].sort()).toEqual(["firstName", "phone"]);
@@ -113,7 +104,7 @@ describe("HTTP integration with GET: enrichment", () => {
       { author: "integration:http_integration", note: "No lead data added by an integration.", reason: "Phone lookup: HTTP 404: unknown number" },
     ]);
     expect((await providerLogs(notFound.leadId))[0]).toMatchObject({ level: "error" });
-    reply = () => Response.json({ data: {} });
+    vendor.reply = () => Response.json({ data: {} });
     const missing = await pull(base);
     expect(missing.d.last_error).toBe('HTTP 200, but the response key "data.carrier" is missing: nothing to add to the lead.');
     expect((await leadData(missing.leadId)).has("enrichment.data.carrier")).toBe(false);

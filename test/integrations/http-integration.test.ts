@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { httpIntegrationConfig, parseHeaderLines } from "../../src/integrations/http-integration";
 import { bearer, call, DEMO, json, loginAs } from "../helpers";
-import { delivery, type FetchHandler, insertJob, insertLead, providerLogs, recordingEnv, stubFetch } from "./helpers";
+import { delivery, insertJob, insertLead, providerLogs, recordingEnv, stubVendor } from "./helpers";
 
 // The Convoso-style HTTP integration against a stubbed vendor endpoint.
 const URL_BASE = "https://crm.example.test/v1/leads/insert";
@@ -25,14 +25,7 @@ const base = {
   ],
 };
 
-const requests: Request[] = [];
-let reply: (req: Request) => Response = () => Response.json({ success: true, lead_id: "L-1" });
-const handler: { current: FetchHandler } = { current: (req) => (requests.push(req), reply(req)) };
-const spy = stubFetch(handler);
-afterAll(() => spy.mockRestore());
-beforeEach(() => {
-  requests.length = 0;
-});
+const vendor = stubVendor(() => Response.json({ success: true, lead_id: "L-1" }));
 
 async function run(config: Record<string, unknown>) {
   const jobId = await insertJob(602, "http_integration", config, "Vendor CRM");
@@ -46,10 +39,10 @@ const bodyOf = async (req: Request) => new TextDecoder().decode(await req.arrayB
 
 describe("HTTP integration delivery", () => {
   it("POSTs the adaptor's fields url-encoded, with auth query, headers, fan-out, defaults, and stores the response key", async () => {
-    reply = () => Response.json({ success: true, lead_id: "L-77" });
+    vendor.reply = () => Response.json({ success: true, lead_id: "L-77" });
     const { leadId, verdict, d } = await run(base);
     expect(verdict).toBe("ack");
-    const req = requests[0]!;
+    const req = vendor.requests[0]!;
     const url = new URL(req.url);
     expect(url.origin + url.pathname).toBe(URL_BASE);
     expect(url.searchParams.get("auth_token")).toBe("SECRET123");
@@ -72,65 +65,65 @@ describe("HTTP integration delivery", () => {
   });
 
   it("maps the platform lead data (emailDomain, createdDate, country, ip, userAgent) like captured values", async () => {
-    reply = () => Response.json({ lead_id: 6 });
+    vendor.reply = () => Response.json({ lead_id: 6 });
     const fields = ["emailDomain", "createdDate", "country", "ip", "userAgent"].map((f) => ({ field: f, mappedTo: f.toLowerCase() }));
     const { leadId } = await run({ ...base, postDataType: "JSON", fields });
     const lead = await env.DB.prepare("SELECT created_ts FROM leads WHERE id = ?").bind(leadId).first<{ created_ts: number }>();
     // The lead has no country, IP or user agent: those are sent as "".
-    expect(JSON.parse(await bodyOf(requests[0]!))).toEqual({
+    expect(JSON.parse(await bodyOf(vendor.requests[0]!))).toEqual({
       emaildomain: "@example.org",
       createddate: new Date(lead!.created_ts).toISOString().slice(0, 10),
       country: "", ip: "", useragent: "",
     });
-    requests.length = 0;
+    vendor.requests.length = 0;
     await env.DB.prepare("UPDATE leads SET country = 'IE', ip = '198.51.100.4' WHERE id = ?").bind(leadId).run();
     const jobId = await insertJob(602, "http_integration", { ...base, postDataType: "JSON", fields }, "Vendor CRM 2");
     await handleIntegrateMessage(recordingEnv().env, { type: "integrate", leadId, jobId });
-    expect(JSON.parse(await bodyOf(requests[0]!))).toMatchObject({ country: "Ireland", ip: "198.51.100.4" });
+    expect(JSON.parse(await bodyOf(vendor.requests[0]!))).toMatchObject({ country: "Ireland", ip: "198.51.100.4" });
   });
 
   it("sends JSON when the post data type is JSON, and query parameters with GET", async () => {
-    reply = () => Response.json({ lead_id: 5 });
+    vendor.reply = () => Response.json({ lead_id: 5 });
     await run({ ...base, postDataType: "JSON" });
-    expect(requests[0]!.headers.get("Content-Type")).toBe("application/json");
-    expect(JSON.parse(await bodyOf(requests[0]!))).toMatchObject({ first_name: "Joan", email_address: "joan@example.org" });
-    requests.length = 0;
+    expect(vendor.requests[0]!.headers.get("Content-Type")).toBe("application/json");
+    expect(JSON.parse(await bodyOf(vendor.requests[0]!))).toMatchObject({ first_name: "Joan", email_address: "joan@example.org" });
+    vendor.requests.length = 0;
     await run({ ...base, method: "GET" });
-    const url = new URL(requests[0]!.url);
-    expect(requests[0]!.method).toBe("GET");
+    const url = new URL(vendor.requests[0]!.url);
+    expect(vendor.requests[0]!.method).toBe("GET");
     expect(url.searchParams.get("first_name")).toBe("Joan");
     expect(url.searchParams.get("auth_token")).toBe("SECRET123");
   });
 
   it("reads XML and delimited TEXT responses", async () => {
-    reply = () => new Response("<Response><status>ok</status><lead><id>X-9</id></lead></Response>", { headers: { "Content-Type": "application/xml" } });
+    vendor.reply = () => new Response("<Response><status>ok</status><lead><id>X-9</id></lead></Response>", { headers: { "Content-Type": "application/xml" } });
     expect((await run({ ...base, responseType: "XML", responseKey: "Response.lead.id" })).d).toMatchObject({ status: "delivered", response_value: "X-9" });
-    reply = () => new Response("status=ok|lead_id=T-3");
+    vendor.reply = () => new Response("status=ok|lead_id=T-3");
     expect((await run({ ...base, responseType: "TEXT", delimiter: "|" })).d).toMatchObject({ status: "delivered", response_value: "T-3" });
   });
 
   it("applies the success rule: success string, truthy response key, parseable body", async () => {
-    reply = () => Response.json({ result: false, error_description: "Duplicate lead" });
+    vendor.reply = () => Response.json({ result: false, error_description: "Duplicate lead" });
     const falsy = await run({ ...base, responseKey: "result" });
     expect(falsy.d.status).toBe("failed");
     expect(falsy.d.last_error).toBe('HTTP 200, but the response key "result" is "false".');
-    reply = () => new Response("queued");
+    vendor.reply = () => new Response("queued");
     const noString = await run({ ...base, responseKey: "", successString: "accepted" });
     expect(noString.d.last_error).toBe('HTTP 200, but the success string "accepted" is not in the response.');
     const wrongType = await run({ ...base, responseType: "JSON" });
     expect(wrongType.d.last_error).toMatch(/cannot be read: The response is not valid JSON/);
-    reply = () => new Response("OK: accepted");
+    vendor.reply = () => new Response("OK: accepted");
     expect((await run({ ...base, responseKey: "", successString: "accepted" })).d.status).toBe("delivered");
   });
 
   it("treats redirects and 4xx as final, 5xx as transient", async () => {
-    reply = () => new Response(null, { status: 302, headers: { Location: "https://elsewhere.example.test/" } });
+    vendor.reply = () => new Response(null, { status: 302, headers: { Location: "https://elsewhere.example.test/" } });
     expect((await run(base)).d.last_error).toMatch(/^HTTP 302: redirects are not followed/);
-    reply = () => new Response("list_id invalid", { status: 422 });
+    vendor.reply = () => new Response("list_id invalid", { status: 422 });
     const final = await run(base);
     expect(final.d).toMatchObject({ status: "failed", last_error: "HTTP 422: list_id invalid" });
     expect(final.sent).toEqual([]);
-    reply = () => new Response("busy", { status: 502 });
+    vendor.reply = () => new Response("busy", { status: 502 });
     const transient = await run(base);
     expect(transient.d.status).toBe("pending");
     expect(transient.sent).toHaveLength(1);
@@ -139,7 +132,7 @@ describe("HTTP integration delivery", () => {
   it("does not deliver when the job is inactive", async () => {
     const { d, verdict } = await run({ ...base, active: false });
     expect(verdict).toBe("ack");
-    expect(requests).toHaveLength(0);
+    expect(vendor.requests).toHaveLength(0);
     expect(d.status).toBe("pending");
   });
 });
@@ -157,7 +150,7 @@ describe("HTTP integration configuration", () => {
 
 describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
   it("runs the integration for a lead now, returns the result and logs it as a test, without recording a delivery", async () => {
-    reply = () => Response.json({ lead_id: "T-100" });
+    vendor.reply = () => Response.json({ lead_id: "T-100" });
     const jobId = await insertJob(602, "http_integration", base, "Vendor CRM");
     const lead = await insertLead(602, 12, 36, { firstName: "Mavis", surname: "Batey", emailAddress: "mavis@example.org" });
     const admin = await loginAs(DEMO.admin);
@@ -176,7 +169,7 @@ describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
   });
 
   it("without a lead, tests with the campaign's most recent lead; the job's Logs list the call with its Result", async () => {
-    reply = () => Response.json({ lead_id: "T-200" });
+    vendor.reply = () => Response.json({ lead_id: "T-200" });
     // GET: the lead goes in the URL, which the test can read (a test call writes nothing to the lead).
     const jobId = await insertJob(602, "http_integration", { ...base, method: "GET" }, "Vendor CRM");
     const older = await insertLead(602, 12, 36, { firstName: "Older" });
@@ -186,17 +179,15 @@ describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
     const res = await call(`/api/v4/campaign-processr-jobs/${jobId}/test`, json({}, "POST", bearer(admin)));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ lead: `/api/v4/leads/${latest.id}`, outcome: "delivered" });
-    expect(new URL(requests[0]!.url).searchParams.get("first_name")).toBe("Latest");
+    expect(new URL(vendor.requests[0]!.url).searchParams.get("first_name")).toBe("Latest");
     const logs = await call(`/api/v4/logs?type=provider&campaignProcessrJob=/api/v4/campaign-processr-jobs/${jobId}`, { headers: bearer(admin) });
     const rows = ((await logs.json()) as { "hydra:member": Record<string, unknown>[] })["hydra:member"];
     expect(rows.map((r) => [r.lead, r.result])).toEqual([[`/api/v4/leads/${latest.id}`, '{"lead_id":"T-200"}']]);
     // A network failure has no Result (Convoso's "null").
-    handler.current = () => Promise.reject(new TypeError("connection refused"));
-    try {
-      await call(`/api/v4/campaign-processr-jobs/${jobId}/test`, json({ lead: older.id }, "POST", bearer(admin)));
-    } finally {
-      handler.current = (req) => (requests.push(req), reply(req));
-    }
+    vendor.reply = () => {
+      throw new TypeError("connection refused");
+    };
+    await call(`/api/v4/campaign-processr-jobs/${jobId}/test`, json({ lead: older.id }, "POST", bearer(admin)));
     const after = await call(`/api/v4/logs?campaignProcessrJob=${jobId}&order[id]=desc`, { headers: bearer(admin) });
     const latestRow = ((await after.json()) as { "hydra:member": Record<string, unknown>[] })["hydra:member"][0]!;
     expect(latestRow).toMatchObject({ lead: `/api/v4/leads/${older.id}`, result: null });
@@ -220,6 +211,6 @@ describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
     const res = await call(`/api/v4/campaign-processr-jobs/${broken}/test`, json({ lead: lead.id }, "POST", bearer(admin)));
     expect(res.status).toBe(422);
     expect(((await res.json()) as { violations: { propertyPath: string }[] }).violations[0]!.propertyPath).toBe("config.headers");
-    expect(requests).toHaveLength(0);
+    expect(vendor.requests).toHaveLength(0);
   });
 });

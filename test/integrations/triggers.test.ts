@@ -1,29 +1,22 @@
 import { env } from "cloudflare:workers";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { enqueueIntegrations, handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { httpIntegrationConfig } from "../../src/integrations/http-integration";
 import type { TriggerEvent } from "../../src/integrations/triggers";
 import { handleQueue } from "../../src/processr/consumer";
 import type { ProcessrMessage } from "../../src/processr/messages";
 import { bearer, call, DEMO, loginAs } from "../helpers";
-import { type FetchHandler, insertJob, insertLead, recordingEnv, type Sent, stubFetch } from "./helpers";
+import { insertJob, insertLead, recordingEnv, type Sent, stubVendor } from "./helpers";
 
 // Integration triggers: each job acts on its event only, and once per lead however often the event
 // is reported. The events are reported as the hooks do (the lead object on a flag change, the
 // Processr when a lead's run starts, dispatch after a delivery).
 const base = { name: "Vendor", url: "https://vendor.example.test/in", method: "POST", responseKey: "" };
 
-const calls: string[] = [];
-const handler: { current: FetchHandler } = {
-  current: (req) => {
-    calls.push(new URL(req.url).searchParams.get("job")!);
-    return Response.json({ ok: true });
-  },
-};
-const spy = stubFetch(handler);
-afterAll(() => spy.mockRestore());
+const vendor = stubVendor(() => Response.json({ ok: true }));
+/** The jobs that called the vendor, in order. */
+const calls = () => vendor.requests.map((r) => new URL(r.url).searchParams.get("job"));
 beforeEach(async () => {
-  calls.length = 0;
   // Each test's jobs only (D1 keeps the earlier tests' rows).
   await env.DB.prepare("UPDATE campaign_processr_jobs SET enabled = 0 WHERE config LIKE '%vendor.example.test%'").run();
 });
@@ -54,14 +47,14 @@ describe("integration triggers", () => {
     await job("toInvalid", { trigger: "flagChanged", triggerFlags: ["Invalid", "Caution"] });
     const lead = await insertLead(602, 12, 36, { firstName: "Ada" }, "Valid");
     await report(lead.id, ON_FLAG_CHANGE);
-    expect(calls).toEqual(["processed"]);
+    expect(calls()).toEqual(["processed"]);
     await env.DB.prepare("UPDATE leads SET flag = 'Invalid' WHERE id = ?").bind(lead.id).run();
     await report(lead.id, ON_FLAG_CHANGE);
     await env.DB.prepare("UPDATE leads SET flag = 'Caution' WHERE id = ?").bind(lead.id).run();
     await report(lead.id, ON_FLAG_CHANGE);
     await env.DB.prepare("UPDATE leads SET flag = 'Valid' WHERE id = ?").bind(lead.id).run();
     await report(lead.id, ON_FLAG_CHANGE);
-    expect(calls).toEqual(["processed", "toInvalid"]);
+    expect(calls()).toEqual(["processed", "toInvalid"]);
   });
 
   it("a queued flagChanged job does not act once the lead has left its flags", async () => {
@@ -72,7 +65,7 @@ describe("integration triggers", () => {
     expect(sent).toHaveLength(1);
     await env.DB.prepare("UPDATE leads SET flag = 'Valid' WHERE id = ?").bind(lead.id).run();
     await drain(sent);
-    expect(calls).toEqual([]);
+    expect(calls()).toEqual([]);
   });
 
   it("a flag change through the API hands the lead to the jobs whose trigger holds", async () => {
@@ -98,9 +91,9 @@ describe("integration triggers", () => {
     await job("afterDelivery", { trigger: "leadDelivered" });
     const lead = await insertLead(602, 12, 36, { firstName: "Ada" }, "Valid");
     await report(lead.id, ON_FLAG_CHANGE);
-    expect(calls).toEqual(["processed", "afterDelivery"]);
+    expect(calls()).toEqual(["processed", "afterDelivery"]);
     await report(lead.id, ["leadDelivered", ...ON_FLAG_CHANGE]);
-    expect(calls).toEqual(["processed", "afterDelivery"]);
+    expect(calls()).toEqual(["processed", "afterDelivery"]);
   });
 
   it("leadCreated acts when the lead's Processr run starts, whatever its flag, once", async () => {
@@ -118,9 +111,9 @@ describe("integration triggers", () => {
     const created = sent.filter((s) => s.body.type === "integrate");
     expect(created).toHaveLength(1);
     await drain(created);
-    expect(calls).toEqual(["created"]);
+    expect(calls()).toEqual(["created"]);
     await report(lead.id, ["leadCreated"]);
-    expect(calls).toEqual(["created"]);
+    expect(calls()).toEqual(["created"]);
   });
 
   it("validates the trigger and keeps configurations without one on leadProcessed", () => {
