@@ -61,7 +61,8 @@ function parseConfig(job: Pick<JobRow, "type" | "config">) {
 /** Whether any enabled integration job among a campaign's jobs acts on `event` (checked before reading anything more). */
 export function hasTriggeredJob(jobs: readonly Pick<JobRow, "type" | "enabled" | "config">[], event: TriggerEvent): boolean {
   return jobs.some((j) => {
-    if (!j.enabled) return false;
+    // The Processr asks this for every lead: a config that does not name the event is not parsed.
+    if (!j.enabled || (event !== DEFAULT_TRIGGER.event && !j.config.includes(`"${event}"`))) return false;
     const c = parseConfig(j);
     return c !== null && triggerOf(c).event === event;
   });
