@@ -3,7 +3,8 @@ import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { getDb } from "../db/client";
 import { type BulkOperation, bulkJobs, leads } from "../db/schema";
 import type { Env } from "../env";
-import { BATCH_SIZE, type BulkMessage } from "./messages";
+import { continueSyncTagsBackfill } from "../integrations/sync-tags-backfill";
+import { BATCH_SIZE, type BulkBatchMessage, type BulkMessage, bulkMessage } from "./messages";
 import { applyToLead, type BulkJobRef, type BulkLead } from "./operations";
 import { MAX_BULK_LEADS, type Selection, tooMany } from "./selection";
 
@@ -101,7 +102,7 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
 }
 
 /** Runs the pending items of one batch and records their outcomes with the job's totals. */
-export async function runBatch(env: Env, msg: BulkMessage): Promise<void> {
+export async function runBatch(env: Env, msg: BulkBatchMessage): Promise<void> {
   const db = env.DB;
   const [jobRes, itemsRes] = await db.batch([
     run(db, `SELECT operation, params, user_id, author FROM bulk_jobs WHERE id = ?1`, msg.jobId),
@@ -139,11 +140,19 @@ export async function runBatch(env: Env, msg: BulkMessage): Promise<void> {
 /** The queue handler of the bulk queue: each message acked or retried on its own. */
 export async function handleBulkQueue(batch: MessageBatch<BulkMessage>, env: Env) {
   for (const msg of batch.messages) {
+    const parsed = bulkMessage.safeParse(msg.body);
+    if (!parsed.success) {
+      // Retrying cannot fix a malformed body.
+      console.error("bulk: dropping malformed message", msg.id, JSON.stringify(msg.body));
+      msg.ack();
+      continue;
+    }
+    const body = parsed.data;
     try {
-      await runBatch(env, msg.body);
+      await ("type" in body ? continueSyncTagsBackfill(env, body) : runBatch(env, body));
       msg.ack();
     } catch (e) {
-      console.error("bulk: batch failed, retrying", msg.body.jobId, msg.body.batch, String(e));
+      console.error("bulk: message failed, retrying", JSON.stringify(body), String(e));
       msg.retry({ delaySeconds: Math.min(300, 10 * 2 ** Math.max(0, msg.attempts - 1)) });
     }
   }

@@ -1,8 +1,23 @@
-// Messages on the bulk queue: one batch of one bulk job (at most BATCH_SIZE leads).
-export interface BulkMessage {
-  jobId: number;
-  batch: number;
-}
+import { z } from "zod";
+
+// Messages on the bulk queue, validated when consumed (delivery is at-least-once):
+// - one batch of one bulk job (at most BATCH_SIZE leads);
+// - one step of a Convertr Connect job's sync-tag back-fill (src/integrations/sync-tags-backfill.ts):
+//   `step` is the back-fill's claim token, `afterId` the last integration delivery it went past.
+export const syncTagsBackfillMessage = z.object({
+  type: z.literal("syncTagsBackfill"),
+  jobId: z.number().int().positive(),
+  step: z.number().int().nonnegative(),
+  afterId: z.number().int().nonnegative(),
+  failures: z.number().int().nonnegative(),
+});
+export type SyncTagsBackfillMessage = z.infer<typeof syncTagsBackfillMessage>;
+
+export const bulkBatchMessage = z.object({ jobId: z.number().int().positive(), batch: z.number().int().nonnegative() });
+export type BulkBatchMessage = z.infer<typeof bulkBatchMessage>;
+
+export const bulkMessage = z.union([syncTagsBackfillMessage, bulkBatchMessage]);
+export type BulkMessage = z.infer<typeof bulkMessage>;
 
 /** Leads per queue message: one Worker invocation handles this many lead-object calls. */
 export const BATCH_SIZE = 100;

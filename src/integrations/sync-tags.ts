@@ -1,18 +1,15 @@
 import type { Env } from "../env";
 import type { IntegrationOutcome } from "../processr/types";
 import { newWebhookSecret } from "../webhooks/standard-webhooks";
-import { answerOutcome, authorizedFetch, callLog, type ClientCredentials, type ClientFailure, clientExtensions } from "./convertr-client";
+import { answerOutcome, authorizedFetch, callLog, type ClientCredentials } from "./convertr-client";
 
 // "Place Sync Tags" (seed 000) of a Convertr Connect job: a tag is leadflare's sync subscription
 // at the client for one delivered lead, so that the client's verdicts come back signed to
 // /api/webhook/sync. The job-level state (sync_tag_states) says whether tags are placed: placing
 // covers every later delivery and back-fills the leads already delivered, in bounded batches;
 // removing stops new tags and answers the client's callbacks 410 Gone, which makes the client
-// drop its subscriptions (src/routes/webhooks/sync.ts).
-
-/** Deliveries tagged per back-fill batch, and batches per call of the action. */
-export const BACKFILL_BATCH = 25;
-export const BACKFILL_BATCHES_PER_CALL = 4;
+// drop its subscriptions (src/routes/webhooks/sync.ts). The back-fill itself runs in
+// src/integrations/sync-tags-backfill.ts.
 
 /** Whether the job places tags: its state once the action was used, else its config.syncTags. */
 export async function syncTagsWanted(env: Pick<Env, "DB">, jobId: number, configDefault: boolean): Promise<boolean> {
@@ -69,9 +66,11 @@ export async function placeSyncTag(
   const failure = answerOutcome(sub.result);
   await log("Convertr Connect sync tags", subscribeUrl, body.replace(secret, "whsec_***"), sub.result, failure ?? { status: "delivered", message: "Sync tags placed" });
   if (failure) return failure;
+  // Tags removed while this call was out: the lead stays untagged (the client's callback gets 410).
   await env.DB.prepare(
-    `UPDATE integration_deliveries SET sync_placed_ts = ?, remote_lead_hash = coalesce(?, remote_lead_hash)
-     WHERE lead_id = ? AND campaign_processr_job_id = ?`,
+    `UPDATE integration_deliveries SET sync_placed_ts = ?1, remote_lead_hash = coalesce(?2, remote_lead_hash)
+     WHERE lead_id = ?3 AND campaign_processr_job_id = ?4
+       AND NOT EXISTS (SELECT 1 FROM sync_tag_states WHERE campaign_processr_job_id = ?4 AND removed_ts IS NOT NULL)`,
   )
     .bind(Date.now(), readSubscriptionHash(sub.result.body), d.leadId, d.jobId)
     .run();
@@ -105,56 +104,6 @@ export async function syncTagStatus(env: Pick<Env, "DB">, jobId: number, configD
     coveredLeads: n.covered,
     untaggedLeads: n.untagged,
   };
-}
-
-/**
- * "Place Sync Tags": records the state (every later delivery is tagged) and tags the leads already
- * delivered, up to BACKFILL_BATCHES_PER_CALL batches of BACKFILL_BATCH; calling again continues.
- * A failure that is not the client's verdict on one lead (unreachable, refused credentials, no
- * extension) stops the back-fill and is returned.
- */
-export async function placeSyncTags(
-  env: Env,
-  job: { id: number; campaignId: number },
-  creds: ClientCredentials,
-): Promise<{ ok: true; tagged: number; failed: number } | { ok: false; failure: ClientFailure }> {
-  const extensions = await clientExtensions(env, creds);
-  if (!("syncSubscriptions" in extensions)) return { ok: false, failure: extensions };
-  const subscribeUrl = extensions.syncSubscriptions;
-  if (!subscribeUrl) {
-    const field = creds.baseField;
-    return { ok: false, failure: { field, message: "Sync tags are not available at this client: it does not advertise leadflare's sync extension.", transient: false } };
-  }
-  const now = Date.now();
-  await env.DB.prepare(
-    `INSERT INTO sync_tag_states (campaign_processr_job_id, placed_ts, removed_ts, updated_ts) VALUES (?1, ?2, NULL, ?2)
-     ON CONFLICT (campaign_processr_job_id) DO UPDATE SET
-       placed_ts = CASE WHEN removed_ts IS NULL THEN placed_ts ELSE ?2 END, removed_ts = NULL, updated_ts = ?2`,
-  )
-    .bind(job.id, now)
-    .run();
-
-  let tagged = 0;
-  let failed = 0;
-  let afterId = 0;
-  for (let batch = 0; batch < BACKFILL_BATCHES_PER_CALL; batch++) {
-    const { results } = await env.DB.prepare(
-      `SELECT id, lead_id, remote_lead_id FROM integration_deliveries
-        WHERE campaign_processr_job_id = ? AND status = 'delivered' AND remote_lead_id IS NOT NULL AND sync_placed_ts IS NULL AND id > ?
-        ORDER BY id LIMIT ?`,
-    )
-      .bind(job.id, afterId, BACKFILL_BATCH)
-      .all<{ id: number; lead_id: number; remote_lead_id: string }>();
-    for (const d of results) {
-      afterId = d.id;
-      const outcome = await placeSyncTag(env, creds, subscribeUrl, { leadId: d.lead_id, campaignId: job.campaignId, jobId: job.id, remoteLeadId: d.remote_lead_id });
-      if (outcome === null) tagged += 1;
-      else if (outcome.status === "retry") return { ok: false, failure: { field: null, message: outcome.message, transient: true } };
-      else failed += 1;
-    }
-    if (results.length < BACKFILL_BATCH) break;
-  }
-  return { ok: true, tagged, failed };
 }
 
 /** Removes the tags: no new ones, and the client's callbacks for this job are answered 410 Gone. */

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
+import { BACKFILL_BATCH, continueSyncTagsBackfill } from "../../src/integrations/sync-tags-backfill";
 import { bearer, call, DEMO, form, json, loginAs } from "../helpers";
 import { ACME_CLIENT, delivery, type FetchHandler, insertJob, insertLead, SELF_ORIGIN, stubFetch, toSelf } from "./helpers";
 
@@ -109,4 +110,59 @@ describe("Place Sync Tags on a Convertr Connect job", () => {
     expect((await call(`/api/v4/campaign-processr-jobs/${plain}/sync-tags`, json({}, "POST", bearer(pub)))).status).toBe(403);
     expect((await call(`/api/v4/campaign-processr-jobs/${plain}/sync-tags`, { method: "DELETE" })).status).toBe(401);
   });
+
+  it("back-fills every delivered lead through the bulk queue after one POST (a step per message), each once; removing the tags stops it", async () => {
+    const admin = await loginAs(DEMO.admin);
+    const jobId = await insertJob(602, "convertr_connect", config);
+    const url = `/api/v4/campaign-processr-jobs/${jobId}/sync-tags`;
+    const LEADS = 4 * BACKFILL_BATCH + 10;
+    const delivered: { remoteId: number }[] = [];
+    // One at a time: the client's host takes a bounded number of calls at once.
+    for (let i = 0; i < LEADS; i++) delivered.push(await deliver(jobId));
+    // Every subscription call the client receives, by the client's lead id.
+    const calls = new Map<number, number>();
+    let onCall: (n: number) => Promise<void> = async () => {};
+    handler.current = async (req) => {
+      if (req.method === "POST" && new URL(req.url).pathname === "/api/sync/subscriptions") {
+        const leadId = ((await req.clone().json()) as { leadId: number }).leadId;
+        calls.set(leadId, (calls.get(leadId) ?? 0) + 1);
+        await onCall([...calls.values()].reduce((a, b) => a + b, 0));
+      }
+      return toSelf(req);
+    };
+    const status = async () => (await (await call(url, { headers: bearer(admin) })).json()) as Status;
+    try {
+      const placed = (await (await call(url, { method: "POST", headers: bearer(admin) })).json()) as Status;
+      expect(placed).toMatchObject({ placed: true, taggedNow: BACKFILL_BATCH, coveredLeads: BACKFILL_BATCH, untaggedLeads: LEADS - BACKFILL_BATCH });
+      await vi.waitFor(async () => expect(await status()).toMatchObject({ coveredLeads: LEADS, untaggedLeads: 0 }), { timeout: 60_000, interval: 200 });
+      for (const d of delivered) expect(calls.get(d.remoteId)).toBe(1);
+
+      // A re-delivered message of the finished back-fill (its first step's token) places nothing.
+      const state = (await env.DB.prepare("SELECT placed_ts, updated_ts FROM sync_tag_states WHERE campaign_processr_job_id = ?").bind(jobId)
+        .first<{ placed_ts: number; updated_ts: number }>())!;
+      expect(state.updated_ts - state.placed_ts).toBe(Math.ceil(LEADS / BACKFILL_BATCH));
+      await continueSyncTagsBackfill(env, { type: "syncTagsBackfill", jobId, step: state.placed_ts + 1, afterId: 0, failures: 0 });
+      expect(calls.size).toBe(LEADS);
+
+      // Removed and placed again: the new back-fill is removed while it tags its 40th lead, mid-way
+      // through its second step; no further lead gets a tag.
+      expect((await call(url, { method: "DELETE", headers: bearer(admin) })).status).toBe(200);
+      calls.clear();
+      onCall = async (n) => {
+        if (n === 40) expect((await call(url, { method: "DELETE", headers: bearer(admin) })).status).toBe(200);
+      };
+      expect((await call(url, { method: "POST", headers: bearer(admin) })).status).toBe(200);
+      await vi.waitFor(() => expect(calls.size).toBe(40), { timeout: 20_000, interval: 100 });
+      const removed = await status();
+      expect(removed).toMatchObject({ placed: false, coveredLeads: 0, untaggedLeads: LEADS });
+      // The step that was running sends nothing more: a message that would continue it places nothing either.
+      const now = (await env.DB.prepare("SELECT updated_ts FROM sync_tag_states WHERE campaign_processr_job_id = ?").bind(jobId).first<{ updated_ts: number }>())!;
+      await continueSyncTagsBackfill(env, { type: "syncTagsBackfill", jobId, step: now.updated_ts, afterId: 0, failures: 0 });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(calls.size).toBe(40);
+      expect([...calls.values()].every((n) => n === 1)).toBe(true);
+    } finally {
+      handler.current = toSelf;
+    }
+  }, 120_000);
 });

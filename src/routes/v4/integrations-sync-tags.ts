@@ -5,20 +5,15 @@ import { ApiError } from "../../errors";
 import { ld } from "../../hydra/jsonld";
 import { unprocessable, violations } from "../../hydra/write";
 import { connectCredentials, convertrConnect, convertrConnectConfig, type ConvertrConnectConfig } from "../../integrations/convertr-connect";
-import { hostBusyMessage, withHostSlot } from "../../integrations/host-limiter";
+import { hostBusyMessage } from "../../integrations/host-limiter";
 import { isoTs } from "../../http/iso-time";
-import {
-  BACKFILL_BATCH,
-  BACKFILL_BATCHES_PER_CALL,
-  placeSyncTags,
-  removeSyncTags,
-  syncTagStatus,
-} from "../../integrations/sync-tags";
+import { removeSyncTags, syncTagStatus } from "../../integrations/sync-tags";
+import { placeSyncTags } from "../../integrations/sync-tags-backfill";
 
 // The "Place Sync Tags" button of a Convertr Connect job (seed 000), as an action with state:
 //   GET    /api/v4/campaign-processr-jobs/{id}/sync-tags → whether tags are placed, since when, how many leads
 //   POST   …/sync-tags → place: every later delivery is tagged, and the leads already delivered are
-//          tagged in batches (up to 100 per call; call again while untaggedLeads is above 0)
+//          tagged in batches: the first during the call, the rest by the bulk queue (GET shows progress)
 //   DELETE …/sync-tags → remove: no new tags; the client's callbacks are answered 410 Gone
 // Admins only. The state lives in src/integrations/sync-tags.ts.
 
@@ -58,14 +53,12 @@ syncTags.get(path, authenticate(), requireAdmin, async (c) => statusBody(c, awai
 syncTags.post(path, authenticate(), requireAdmin, async (c) => {
   const job = await connectJob(c);
   const creds = connectCredentials(job.config);
-  const host = new URL(creds.baseUrl).host;
-  // One slot of the client's host for the whole back-fill, which calls it one lead at a time.
-  const run = await withHostSlot(c.env, host, () => placeSyncTags(c.env, job, creds), BACKFILL_BATCH * BACKFILL_BATCHES_PER_CALL);
-  if (!run.ok) {
-    const seconds = Math.ceil(run.retryAfterMs / 1000);
-    throw new ApiError("RATE_LIMITED", `${hostBusyMessage(host, run.reason)}; try again in ${seconds} s.`, { headers: { "Retry-After": String(seconds) } });
+  const placed = await placeSyncTags(c.env, job, creds);
+  if (!placed.ok && "busy" in placed) {
+    const seconds = Math.ceil(placed.busy.retryAfterMs / 1000);
+    const host = new URL(creds.baseUrl).host;
+    throw new ApiError("RATE_LIMITED", `${hostBusyMessage(host, placed.busy.reason)}; try again in ${seconds} s.`, { headers: { "Retry-After": String(seconds) } });
   }
-  const placed = run.value;
   if (!placed.ok) {
     const f = placed.failure;
     if (f.transient || f.field === null) throw new ApiError("BAD_GATEWAY", f.message);
