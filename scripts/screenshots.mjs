@@ -25,9 +25,11 @@ async function settled(page) {
   await page.waitForFunction(() => !document.querySelector(".MuiCircularProgress-root, .MuiLinearProgress-root, .MuiSkeleton-root"), undefined, { timeout: 30_000 });
 }
 
-async function openProcessr(page, campaignId) {
+/** A campaign's Processr screen, on its QA tab or on `tab`. */
+async function openProcessr(page, campaignId, tab) {
   await page.goto(`/#/campaigns/${campaignId}/processr`);
   await page.getByRole("tab", { name: "Integration" }).waitFor({ timeout: 30_000 });
+  if (tab) await page.getByRole("tab", { name: tab }).click();
 }
 
 async function choose(page, scope, label, option) {
@@ -68,8 +70,7 @@ const SCREENS = [
     await page.locator("tr[data-job]").first().waitFor();
   } },
   { name: "connect-setup", enterprise: "agency", go: async (page) => {
-    await openProcessr(page, 701);
-    await page.getByRole("tab", { name: "Integration" }).click();
+    await openProcessr(page, 701, "Integration");
     await page.getByRole("row", { name: "Convertr Connect: Acme" }).getByRole("button", { name: "Configure" }).click();
     await page.getByTestId("sync-tags-state").waitFor();
     // The mapping table (the client form's fields, ours on the right) below the credentials.
@@ -83,8 +84,7 @@ const SCREENS = [
       body: "form[firstName]=Alan&form[surname]=Turing&form[emailAddress]=alan.turing%40example.org",
     });
     if (captured.status !== 201) throw new Error(`capture at agency: ${captured.status} ${await captured.text()}`);
-    await openProcessr(page, 701);
-    await page.getByRole("tab", { name: "Integration" }).click();
+    await openProcessr(page, 701, "Integration");
     await page.getByRole("button", { name: "Add Job" }).click();
     await choose(page, page.getByRole("dialog", { name: "Add Job" }), "Job type", "HTTP Integration");
     const dialog = page.getByRole("dialog", { name: "HTTP Integration" });
