@@ -268,6 +268,8 @@ const cases: Case[] = [
   ...["leads", "lead-datas", "lead-editable-fields", "lead-notes", "lead-flags", "lead-qa-results", "processr-job-leads", "logs", "statistics", "lead-statistics-chronologies", "currencies", "campaign-notes", ...config].map(
     (r): Case => ({ method: "GET", path: () => `/api/v4/${r}`, expect: v4(r === "users" ? 403 : 200, r === "users" ? 403 : 200, 200) }),
   ),
+  // Job types with their config schemas are the Processr's rules: the admins'.
+  { method: "GET", path: () => "/api/v4/processr-job-types", expect: v4(403, 403, 200) },
   // The enterprise's OAuth client (its secret) is the admins'.
   { method: "GET", path: () => "/api/v4/oauth-clients", expect: v4(403, 403, 200) },
   { method: "GET", path: () => v4Iri("oauth-clients", ids.oauthClient), expect: v4(403, 403, 200) },
