@@ -182,6 +182,18 @@ export function assertPortFree(port) {
   });
 }
 
+/** A port the system has just handed out as free: for the inspector, which nobody types. */
+function freePort() {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+
 /** SIGTERM to the child's whole process group (wrangler + workerd), SIGKILL if it lingers. */
 export async function stopProcessGroup(child, graceMs = 5000) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -252,8 +264,11 @@ export async function serveDemo(names, ports = DEMO_PORTS) {
 
   // A hand-written .dev.vars (Cloudflare's usual place for local secrets) still applies, last.
   const envFiles = [LOCAL_SECRETS, ...[join(ROOT, ".dev.vars")].filter(existsSync)];
+  // Inspector ports are picked free, so a second dev server (another --port) never fails on them.
+  const inspectorPorts = [];
+  for (const _ of names) inspectorPorts.push(await freePort());
   const children = names.map((n, i) =>
-    startWrangler({ enterprise: n, port: ports[n], inspectorPort: 9230 + i, persistTo: state(n), envFiles, output: "prefix", testScheduled: true }),
+    startWrangler({ enterprise: n, port: ports[n], inspectorPort: inspectorPorts[i], persistTo: state(n), envFiles, output: "prefix", testScheduled: true }),
   );
   const stopCrons = [];
   let stopping = false;
