@@ -1,13 +1,5 @@
 import ProcessrIcon from "@mui/icons-material/AccountTree";
-import { Button, Link, useRecordContext } from "react-admin";
+import { CampaignPageButton } from "../campaigns/CampaignPageButton";
 
 /** Campaign > Processr: from a campaign's page to its jobs and integrations (/campaigns/{id}/processr). */
-export function ProcessrButton() {
-  const campaign = useRecordContext<{ originId: number }>();
-  if (!campaign) return null;
-  return (
-    <Button component={Link} to={`/campaigns/${campaign.originId}/processr`} label="Processr">
-      <ProcessrIcon />
-    </Button>
-  );
-}
+export const ProcessrButton = () => <CampaignPageButton page="processr" label="Processr" icon={<ProcessrIcon />} />;
