@@ -12,6 +12,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import type { AdaptorRow } from "../integrations/http-integration";
 
 const bool = (name: string) => integer(name, { mode: "boolean" });
 const ts = (name: string) => integer(name);
@@ -545,6 +546,16 @@ export const logs = sqliteTable(
 );
 
 // ---------------------------------------------------------------- sync tags and integrations
+
+// A named field mapping that HTTP integrations share by id (config.adaptorId) instead of carrying
+// their own rows inline; same row shape as the inline config.fields.
+export const adaptors = sqliteTable("adaptors", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  fields: text("fields", { mode: "json" }).notNull().$type<AdaptorRow[]>(),
+  createdTs: createdTs(),
+  updatedTs: updatedTs(),
+});
 
 // Receiving side: an upstream enterprise asked to be told about status changes of a lead.
 export const syncSubscriptions = sqliteTable(
