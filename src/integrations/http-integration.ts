@@ -1,5 +1,9 @@
+import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { getDb } from "../db/client";
+import { adaptors } from "../db/schema";
 import type { Env } from "../env";
+import type { Violation } from "../errors";
 import type { IntegrationOutcome, JobLead } from "../processr/types";
 import { leadFieldValue } from "./lead-values";
 import { fetchOutbound, isSafeHeaderValue, isTransientStatus, retryAfterMs } from "./outbound-fetch";
@@ -47,7 +51,8 @@ const LEAD_DATA_NAME_MESSAGE = "Field names use letters, digits, _ . - and [ ] o
 /** The longest lead data value (as the v4 lead data write accepts it). */
 const LEAD_DATA_VALUE_MAX = 5000;
 
-const adaptorRow = z.object({
+/** One row of a field mapping: inline in config.fields, or in a shared adaptor (/api/v4/adaptors). */
+export const adaptorRow = z.object({
   label: z.string().max(255).optional(),
   /** The lead's field (a captured field name or leadId, leadHash, campaignId, publisherId, ip, userAgent, createdTs). */
   field: z.string().trim().min(1).max(255),
@@ -56,6 +61,10 @@ const adaptorRow = z.object({
   /** Sent when the lead has no value. */
   defaultValue: z.string().max(1000).default(""),
 });
+
+export type AdaptorRow = z.infer<typeof adaptorRow>;
+/** A whole mapping, inline or shared. */
+export const adaptorFields = z.array(adaptorRow).max(200);
 
 const HUBSPOT_PORTAL_ID = z
   .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().trim().regex(/^\d{1,16}$/, "A HubSpot portal (account) id: digits.")])
@@ -84,7 +93,9 @@ export const httpIntegrationConfig = z
     delimiter: z.string().min(1).max(10).default(","),
     responseKey: z.string().trim().max(255).default(""),
     successString: z.string().max(1000).default(""),
-    fields: z.array(adaptorRow).max(200).default([]),
+    fields: adaptorFields.default([]),
+    /** A shared mapping (/api/v4/adaptors) used instead of inline fields. */
+    adaptorId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
     /** GET only: the lead data name the vendor's value is written under ("" → enrichmentNameOf's default). */
     ...triggerConfig,
     enrichmentName: z.string().trim().max(100).regex(LEAD_DATA_NAME, LEAD_DATA_NAME_MESSAGE).or(z.literal("")).default(""),
@@ -114,6 +125,9 @@ export const httpIntegrationConfig = z
           ctx.addIssue({ code: "custom", path: [key], message: `${label} sends ${preset[key]}; leave ${key} out or set it to ${preset[key]}.` });
         }
       }
+    }
+    if (c.adaptorId !== undefined && c.fields.length) {
+      ctx.addIssue({ code: "custom", path: ["adaptorId"], message: "Give either adaptorId or inline fields, not both." });
     }
     for (const issue of triggerIssues(c)) ctx.addIssue({ code: "custom", ...issue });
     try {
@@ -146,15 +160,29 @@ export function enrichmentNameOf(config: HttpIntegrationConfig): string {
 }
 
 /** The outgoing key/value pairs of the field adaptor; without rows, every captured value under its own name. */
-export function adaptorPayload(lead: JobLead & { leadHash: string }, config: HttpIntegrationConfig): [string, string][] {
-  if (config.fields.length === 0) return Object.entries(lead.values);
+export function adaptorPayload(lead: JobLead & { leadHash: string }, fields: AdaptorRow[]): [string, string][] {
+  if (fields.length === 0) return Object.entries(lead.values);
   const out: [string, string][] = [];
-  for (const row of config.fields) {
+  for (const row of fields) {
     const keys = row.mappedTo.split(",").map((k) => k.trim()).filter(Boolean);
     const value = leadFieldValue(lead, row.field) || row.defaultValue;
     for (const key of keys) out.push([key, value]);
   }
   return out;
+}
+
+/** The mapping a call uses: the shared adaptor's (one D1 read, only when adaptorId is set) or the inline rows; null when the adaptor is gone. */
+async function mappingOf(env: Env, config: HttpIntegrationConfig): Promise<AdaptorRow[] | null> {
+  if (config.adaptorId === undefined) return config.fields;
+  const row = await getDb(env).select({ fields: adaptors.fields }).from(adaptors).where(eq(adaptors.id, config.adaptorId)).get();
+  return row?.fields ?? null;
+}
+
+/** Save-time check: the adaptor named by adaptorId exists. */
+async function checkHttpConfig(env: Env, config: HttpIntegrationConfig): Promise<Violation[]> {
+  if (config.adaptorId === undefined) return [];
+  const row = await getDb(env).select({ id: adaptors.id }).from(adaptors).where(eq(adaptors.id, config.adaptorId)).get();
+  return row ? [] : [{ propertyPath: "adaptorId", message: `No adaptor has the id ${config.adaptorId} (see /api/v4/adaptors).` }];
 }
 
 export interface HttpRunResult {
@@ -178,9 +206,13 @@ export async function runHttpIntegration(
     if (!(e instanceof OutboundUrlError)) throw e;
     return { outcome: { status: "rejected", message: e.message }, statusCode: null, durationMs: 0, logId: null };
   }
+  const fields = await mappingOf(env, config);
+  if (fields === null) {
+    return { outcome: { status: "rejected", message: `The adaptor ${config.adaptorId} no longer exists.` }, statusCode: null, durationMs: 0, logId: null };
+  }
   const auth = new URLSearchParams(config.authQuery);
   for (const [k, v] of auth) url.searchParams.append(k, v);
-  const payload = adaptorPayload(lead, config);
+  const payload = adaptorPayload(lead, fields);
   const headers = new Headers(parseHeaderLines(config.headers));
   headers.set("Idempotency-Key", opts.idempotencyKey);
   let body: string | undefined;
@@ -281,6 +313,7 @@ export const httpIntegration: OutboundIntegrationJob<HttpIntegrationConfig> = {
   destination: integrationUrl,
   isActive: (config) => config.active,
   isEnrichment: (config) => config.method === "GET",
+  checkConfig: checkHttpConfig,
   trigger: (config) => ({ event: config.trigger, flags: config.triggerFlags }),
   async deliver(lead, config, ctx) {
     return (await runHttpIntegration(ctx.env, lead, config, { jobId: ctx.jobId, idempotencyKey: ctx.idempotencyKey })).outcome;

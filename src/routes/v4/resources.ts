@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { mountHydraDocs } from "../../hydra/docs";
 import { mountResource, type ResourceDef } from "../../hydra/resource";
+import { adaptorResource } from "./adaptors";
 import { bulkJobResource } from "./bulk-jobs";
 import { campaignLinkResource } from "./campaign-links";
 import { enterpriseApiKeyResource } from "./enterprise-api-keys";
@@ -55,6 +56,7 @@ export const resources: ResourceDef[] = [
   userResource,
   oauthClientResource,
   enterpriseApiKeyResource,
+  adaptorResource,
 ];
 
 export const v4Resources = new Hono<AppEnv>();
