@@ -12,6 +12,7 @@ import { devOutbox } from "./routes/dev-outbox";
 import { duplicateCampaign } from "./routes/duplicate-campaign";
 import { login } from "./routes/login";
 import { renderOAuthError } from "./routes/oauth-errors";
+import { oauthRevoke } from "./routes/oauth-revoke";
 import { oauthToken } from "./routes/oauth-token";
 import { passwordReset } from "./routes/password-reset";
 import { syncSubscriptions } from "./routes/sync-subscriptions";
@@ -42,6 +43,7 @@ app.use("/__dev/*", async (c, next) => {
 app.route("/__dev/outbox", devOutbox);
 app.route("/api/login", login);
 app.route("/oauth/v2/token", oauthToken);
+app.route("/oauth/v2/revoke", oauthRevoke);
 app.route("/api/password-reset", passwordReset);
 app.route("/api/v4", v4);
 app.route(PUBLISHER_API_BASE, publisher);

@@ -41,6 +41,7 @@ const EXPECTED: [operationId: string, status: number][] = [
   ["login", 200],
   ["oauthTokenGet", 200],
   ["oauthTokenPost", 200],
+  ["oauthRevoke", 200],
   ["passwordResetRequest", 202],
   ["passwordResetConfirm", 400],
   ["publisherFields", 200],

@@ -49,7 +49,10 @@ const isPasswordExpiredError = (error: { status?: number; body?: unknown; messag
 export const authProvider: AuthProvider = {
   login: (params: Credentials) => signIn(params),
   logout: async () => {
+    // End the session on the server too; a failed call still signs out here.
+    const session = readSession();
     clearSession();
+    if (session) await postAuth("/oauth/v2/revoke", { token: session.refreshToken }).catch(() => undefined);
   },
   checkAuth: async () => {
     if (!(await freshSession())) throw new Error("Please sign in.");

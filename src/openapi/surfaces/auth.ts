@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ApiError } from "../../errors";
 import { loginTokensSchema, passwordGrant, refreshGrant as loginRefreshGrant } from "../../routes/login";
 import { oauthBody, oauthError, oauthErrorSchema } from "../../routes/oauth-errors";
+import { revokeRequest } from "../../routes/oauth-revoke";
 import { apiKeyGrant, oauthTokensSchema, refreshGrant } from "../../routes/oauth-token";
 import { confirmSchema, requestSchema, resetAnswerSchema } from "../../routes/password-reset";
 import { hydraErrorBody, hydraErrorSchema } from "../../routes/v4/hydra-errors";
@@ -146,6 +147,26 @@ const tokenPost: OperationSpec = {
   responses: tokenResponses,
 };
 
+const revoke: OperationSpec = {
+  method: "post",
+  path: "/oauth/v2/revoke",
+  operationId: "oauthRevoke",
+  tags: [TAG],
+  summary: "Revoke a refresh token (sign out)",
+  description:
+    "OAuth 2 token revocation (RFC 7009): the refresh token no longer buys tokens on either endpoint; the user's other sessions go on. " +
+    "Unknown, expired and already revoked tokens are answered 200 as well, so the answer never tells whether a token existed.",
+  security: [],
+  body: {
+    description: "The refresh token, with an optional `token_type_hint`.",
+    content: formOrJson("OAuthRevokeRequest", { token: "a-refresh-token", token_type_hint: "refresh_token" }),
+  },
+  responses: {
+    "200": { description: "Revoked, or nothing to revoke (empty body)." },
+    "400": { description: "No token.", schema: "OAuthError", examples: { missing: { summary: "Missing token", value: oauth("invalid_request", "Missing token") } } },
+  },
+};
+
 const resetRequest: OperationSpec = {
   method: "post",
   path: "/api/password-reset",
@@ -244,13 +265,14 @@ const changePassword: OperationSpec = {
 
 export const authSurface: Surface = {
   tag: { name: TAG, description: "Tokens for every other surface: the publisher API, the v4 API and the webhooks that take an admin token." },
-  operations: [login, tokenGet, tokenPost, resetRequest, resetConfirm, changePassword],
+  operations: [login, tokenGet, tokenPost, revoke, resetRequest, resetConfirm, changePassword],
   requests: {
     LoginRequest: z.union([passwordGrant, loginRefreshGrant]),
     OAuthTokenRequest: z.intersection(
       z.object({ grant_type: z.string(), client_id: z.string().optional(), client_secret: z.string().optional() }),
       z.union([passwordGrant, refreshGrant, apiKeyGrant]),
     ),
+    OAuthRevokeRequest: revokeRequest,
     PasswordResetRequest: requestSchema,
     PasswordResetConfirm: confirmSchema,
     ChangePasswordRequest: changePasswordSchema,
