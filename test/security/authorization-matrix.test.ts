@@ -38,7 +38,7 @@ const ids = { leadA: 0, leadB: 0, hashA: "", hashB: "", dataB: 0, noteB: 0, logB
 const spare = { advertiser: 0, publisher: 0, cp: 0, link: 0, form: 0, field: 0, job: 0, user: 0 };
 const B_PASSWORD = "Mallory-was-here-1";
 /** A bulk job for the item route, and the valid body of each bulk operation (one lead of B). */
-const bulk = { job: 0, enterpriseKey: 0 };
+const bulk = { job: 0, enterpriseKey: 0, adaptor: 0 };
 const BULK_BODIES: [string, () => Record<string, unknown>][] = [
   ["flag", () => ({ leads: [ids.leadB], leadFlag: 2, reason: "Matrix" })],
   ["deliver", () => ({ leads: [ids.leadB] })],
@@ -303,6 +303,22 @@ const cases: Case[] = [
     check: async () => expect(await (await adminGet(v4Iri("enterprise-api-keys", bulk.enterpriseKey))).json()).toMatchObject({ active: false }),
   },
   { method: "POST", path: () => "/duplicate-campaign", body: json({ campaignId: 601 }), expect: all(401) },
+  // Adaptors (shared field mappings of HTTP integrations) are configuration: the admins'.
+  { method: "GET", path: () => "/api/v4/adaptors", expect: v4(403, 403, 200) },
+  { method: "GET", path: () => v4Iri("adaptors", bulk.adaptor), expect: v4(403, 403, 200) },
+  {
+    method: "POST", path: () => "/api/v4/adaptors", body: json({ name: "Matrix", fields: [{ field: "emailAddress", mappedTo: "email" }] }),
+    expect: v4(403, 403, 201), writes: ["admin"],
+    check: async (res) => expect(await res.json()).toMatchObject({ "@type": "Adaptor", name: "Matrix" }),
+  },
+  {
+    method: "PUT", path: () => v4Iri("adaptors", bulk.adaptor), body: json({ name: "Matrix renamed" }), expect: v4(403, 403, 200), writes: ["admin"],
+    check: async (res) => expect(await res.json()).toMatchObject({ name: "Matrix renamed" }),
+  },
+  {
+    method: "DELETE", path: () => v4Iri("adaptors", bulk.adaptor), expect: v4(403, 403, 204), writes: ["admin"],
+    check: async () => expect((await adminGet(v4Iri("adaptors", bulk.adaptor))).status).toBe(404),
+  },
   ...BULK_BODIES.map(([op, body]): Case => ({
     method: "POST", path: () => `/api/v4/leads-bulk-${op}`, body: jsonOf(body), expect: v4(403, 403, 202), writes: ["admin"],
     check: async (res) => expect(await res.json()).toMatchObject({ "@type": "BulkJob", operation: op, total: 1, status: "running" }),
@@ -406,6 +422,7 @@ beforeAll(async () => {
   ids.oauthClient = (await one<{ id: number }>("SELECT id FROM oauth_clients LIMIT 1"))!.id;
   bulk.job = (await one<{ id: number }>("INSERT INTO bulk_jobs (operation, params, author) VALUES ('reprocess', '{}', 'test') RETURNING id"))!.id;
   bulk.enterpriseKey = (await one<{ id: number }>("INSERT INTO enterprise_api_keys (name, key_hash) VALUES ('Matrix spare', 'not-a-real-hash') RETURNING id"))!.id;
+  bulk.adaptor = (await one<{ id: number }>(`INSERT INTO adaptors (name, fields) VALUES ('Matrix spare', '[]') RETURNING id`))!.id;
   ids.linkB = 25;
   ids.formB = 36;
   ids.jobB = (await one<{ id: number }>("SELECT id FROM campaign_processr_jobs WHERE campaign_id = 601 LIMIT 1"))!.id;
