@@ -64,8 +64,9 @@ describe("sign in", () => {
     const refreshed = page.waitForResponse((r) => r.url().endsWith("/api/login") && (r.request().postData() ?? "").includes("refresh_token"));
     await page.getByRole("menuitem", { name: "Campaigns" }).click();
     expect((await refreshed).status()).toBe(200);
+    // The page stores the new pair after reading the answer, a moment after the response arrives.
+    await expect.poll(async () => (await session(page)).refreshToken).not.toBe(before.refreshToken);
     const after = await session(page);
-    expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(after.expiresAt).toBeGreaterThan(Date.now() + 30 * 60_000);
     await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThan(0);
   });
