@@ -1,6 +1,6 @@
 import type { Campaign } from "./schema";
 
-// The status a campaign shows is derived, as Convertr documents it (digest §13): Setup Required
+// The status a campaign shows is derived, as Convertr documents it (Convertr's campaign documentation): Setup Required
 // (advertiser contract unsigned), Paused (manual), Inactive (before startTs), Ended (allocation
 // met, or endTs passed), else Active.
 export const CAMPAIGN_STATUSES = ["Active", "Inactive", "Ended", "Paused", "Setup Required"] as const;

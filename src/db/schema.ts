@@ -174,7 +174,7 @@ export const campaigns = sqliteTable(
     unavailableCampaignLogic: text("unavailable_campaign_logic").notNull().default("allow_leads"),
     unavailableCampaignRedirectUrl: text("unavailable_campaign_redirect_url"),
     leadProcessDelay: integer("lead_process_delay").notNull().default(0),
-    // Campaign webhook key (digest §4); publisher keys live on campaign_publishers.
+    // Campaign webhook key (Convertr's campaign webhook documentation); publisher keys live on campaign_publishers.
     apiKey: text("api_key").notNull(),
     isTemplate: bool("is_template").notNull().default(false),
     // Convertr's campaign type (duplication API): 1 Cleansing & Validation … 9 Other; null when not set.
@@ -185,7 +185,7 @@ export const campaigns = sqliteTable(
     signTs: ts("sign_ts"),
     signIoNumber: text("sign_io_number"),
     terms: text("terms").notNull().default(""),
-    // Further settings of Convertr's Campaign resource (seed 004), editable through /api/v4/campaigns.
+    // Further settings of Convertr's Campaign resource (Convertr's v4 API quick start), editable through /api/v4/campaigns.
     exposePublisher: bool("expose_publisher").notNull().default(false),
     exposePublisherSub: bool("expose_publisher_sub").notNull().default(false),
     welcomeEmail: bool("welcome_email").notNull().default(false),
@@ -649,7 +649,7 @@ export const integrationDeliveries = sqliteTable(
   ],
 );
 
-// "Place Sync Tags" of a Convertr Connect job (seed 000), once an admin has used the action: placed
+// "Place Sync Tags" of a Convertr Connect job (Convertr's Connect help article), once an admin has used the action: placed
 // (removed_ts null) or removed. Without a row the job's config.syncTags decides.
 export const syncTagStates = sqliteTable("sync_tag_states", {
   campaignProcessrJobId: integer("campaign_processr_job_id").primaryKey().references(() => campaignProcessrJobs.id),

@@ -9,7 +9,7 @@ export function allowedOrigin(config: string | undefined, origin: string): strin
 }
 
 /**
- * CORS for the campaign webhook only (digest §4: landing pages post leads from browsers). Its key
+ * CORS for the campaign webhook only (Convertr's campaign webhook documentation: landing pages post leads from browsers). Its key
  * travels in the query string or X-Api-Key, so no credentials mode is needed. No other route
  * answers CORS. Mounted in src/app.ts outside the rate limiter, so browsers can read its 429s.
  */

@@ -6,7 +6,7 @@ import type { Range, ResourceDef } from "./resource";
 
 // The Hydra API documentation, the entrypoint and the JSON-LD contexts, all generated from the
 // resource declarations, in the form API Platform serves and @api-platform/api-doc-parser reads
-// (engineering notes §2.5/§2.6): inline contexts, one shared @vocab, absolute Link header.
+// (API Platform's documentation): inline contexts, one shared @vocab, absolute Link header.
 
 const lcFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);
 

@@ -1,5 +1,5 @@
 // Value formatting at the v4 edge: timestamps as ISO 8601 with an explicit offset, money as
-// decimal strings ("10.00"), as Convertr renders them (seed 004).
+// decimal strings ("10.00"), as Convertr renders them (Convertr's v4 API quick start).
 
 export { isoTs } from "../http/iso-time";
 

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { plainJson } from "../http/plain-json";
 
-// JSON-LD plumbing shared by every v4 response (engineering notes §2.5/§2.6).
+// JSON-LD plumbing shared by every v4 response (API Platform's documentation).
 export const API_PREFIX = "/api/v4";
 export const LD_JSON = "application/ld+json; charset=utf-8";
 export const HYDRA = "http://www.w3.org/ns/hydra/core#";

@@ -3,7 +3,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { ApiError } from "../errors";
 import type { Ctx } from "./resource";
 
-// Filters in API Platform's conventions (engineering notes §2.3). A filter is declared once on a
+// Filters in API Platform's conventions (API Platform's documentation). A filter is declared once on a
 // resource and yields both its SQL (parameterised, index-friendly) and its hydra:search mapping.
 
 export interface Mapping {

@@ -19,7 +19,7 @@ import { isSafeHeaderValue } from "./outbound-fetch";
 import { placeSyncTag, syncTagsWanted } from "./sync-tags";
 import type { OutboundIntegrationJob } from "./types";
 
-// Convertr Connect (seed 000): forwards a Valid lead into a client's Convertr-compatible instance
+// Convertr Connect (Convertr's Connect help article): forwards a Valid lead into a client's Convertr-compatible instance
 // exactly as one of its publishers would: a token from the API-key grant, then the documented
 // publisher API's lead POST (src/integrations/convertr-client.ts). When the client advertises
 // leadflare's sync extension, "Place Sync Tags" subscribes to the lead's status there so that the

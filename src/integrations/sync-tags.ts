@@ -3,7 +3,7 @@ import type { IntegrationOutcome } from "../processr/types";
 import { newWebhookSecret } from "../webhooks/standard-webhooks";
 import { answerOutcome, authorizedFetch, callLog, type ClientCredentials } from "./convertr-client";
 
-// "Place Sync Tags" (seed 000) of a Convertr Connect job: a tag is leadflare's sync subscription
+// "Place Sync Tags" (Convertr's Connect help article) of a Convertr Connect job: a tag is leadflare's sync subscription
 // at the client for one delivered lead, so that the client's verdicts come back signed to
 // /api/webhook/sync. The job-level state (sync_tag_states) says whether tags are placed: placing
 // covers every later delivery and back-fills the leads already delivered, in bounded batches;

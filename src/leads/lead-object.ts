@@ -282,7 +282,7 @@ export class LeadObject extends DurableObject<Env> {
     const valid = !deleting && flag === "Valid";
     const set: Record<string, unknown> = {
       flag,
-      // An over-allocation lead is billable to the advertiser, not to the publisher (digest §13).
+      // An over-allocation lead is billable to the advertiser, not to the publisher (Convertr's campaign documentation).
       advertiser_billable: valid ? 1 : 0,
       publisher_billable: valid && !lead.over_allocation ? 1 : 0,
       advertiser_payout: valid ? lead.payout_amount : "0.00",

@@ -9,8 +9,8 @@ import type { LeadFlag } from "../db/schema";
 // - total: every lead that is not deleted (capture adds total+1 and processing+1)
 // - valid / caution / invalid / test: by flag
 // - billable: Valid and advertiser-billable (an over-allocation lead stays advertiser-billable;
-//   only its publisher side is not billable, digest §13)
-// - delivered: Valid + Test (digest §7)
+//   only its publisher side is not billable, Convertr's campaign documentation)
+// - delivered: Valid + Test (Convertr's lead status documentation)
 // - processing: no flag yet and not on hold (processr status below 500: received, sent to Processr)
 // - held: no flag yet and on hold (processr status 500-599)
 // A lead whose Processr run failed (900) counts in total only until it is reprocessed.

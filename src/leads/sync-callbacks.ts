@@ -7,7 +7,7 @@ import { logProviderCall } from "../integrations/provider-log";
 import { webhookHeaders } from "../webhooks/standard-webhooks";
 import type { LeadEventPayload } from "./types";
 
-// Delivery of sync-tag callbacks (engineering notes §3), run from the lead object's alarm. The
+// Delivery of sync-tag callbacks (the Standard Webhooks specification), run from the lead object's alarm. The
 // deliveries are rows of webhook_deliveries, so nothing is lost when the Worker restarts: the next
 // alarm reads the pending rows again.
 //

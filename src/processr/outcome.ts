@@ -1,6 +1,6 @@
 import type { JobResultStatus, LeadFlag } from "../db/schema";
 
-// Scoring (digest §8): every QA job that ran adds its score to maxScore, and to score when it
+// Scoring (Convertr's Processr scoring documentation): every QA job that ran adds its score to maxScore, and to score when it
 // passed. score = maxScore → Valid; at least 80 % of maxScore → Caution (exactly 80 % is Caution,
 // the documents leave it open); below 80 % → Invalid. A failed hardfail job makes the lead
 // Invalid whatever the score. Jobs that did not run count for neither.

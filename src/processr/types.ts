@@ -5,7 +5,7 @@ import type { LeadFlag } from "../db/schema";
 // Contracts between the Processr run (src/processr/run.ts), its QA jobs (src/processr/jobs/) and
 // its integration jobs (src/integrations/).
 
-/** Numeric Processr states (digest §7). */
+/** Numeric Processr states (Convertr's lead status documentation). */
 export const PROCESSR_STATUS = {
   RECEIVED: 0,
   SENT_TO_PROCESSR: 100,
@@ -79,7 +79,7 @@ export interface QaJobDefinition<C = unknown> {
   kind: "qa";
   /** Key stored in campaign_processr_jobs.type, e.g. "required_value_check". */
   type: string;
-  /** Convertr's catalogue id and name (digest §9), where it has one. */
+  /** Convertr's catalogue id and name (Convertr's Processr job documentation), where it has one. */
   catalogueId: number | null;
   name: string;
   /** Validates campaign_processr_jobs.config; defaults fill in missing settings. */

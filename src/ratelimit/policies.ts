@@ -11,7 +11,7 @@ import { readLimited } from "../http/read-limited";
 import { webhookKey } from "../routes/campaign-webhook/auth";
 import { presentedWebhookKey } from "../routes/webhooks/common";
 
-// Which limits apply to a request, and under which keys (issue 7, digest §2).
+// Which limits apply to a request, and under which keys (issue 7, Convertr's published rate limits).
 
 export type PolicyName = "login-ip" | "login-user" | "lead-result" | "total" | "ip";
 

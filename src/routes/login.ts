@@ -17,7 +17,7 @@ import { ApiError } from "../errors";
 import { readFlatFields } from "../http/body";
 import { oauthError, renderOAuthError } from "./oauth-errors";
 
-// POST /api/login: password grant (with SMS multi-factor) and refresh-token grant (seed 001 §3.2).
+// POST /api/login: password grant (with SMS multi-factor) and refresh-token grant (Convertr's publisher API documentation).
 // /oauth/v2/token (src/routes/oauth-token.ts) issues its user tokens through the same two functions.
 export const MFA_CODE_TTL_MS = 5 * 60 * 1000;
 

@@ -9,7 +9,7 @@ import { subscribeToLead } from "../leads/client";
 import { validSecret } from "../leads/lead-object";
 import { renderWebhookError } from "./webhooks/errors";
 
-// The receiving side of sync tags (seed 000, "Place Sync Tags"), mounted at /api/sync and
+// The receiving side of sync tags (Convertr's Connect help article, "Place Sync Tags"), mounted at /api/sync and
 // advertised at /.well-known/leadflare. An upstream enterprise that delivered a lead here as a
 // campaign publisher subscribes, with the same credentials (its API-key grant token or key), to that
 // lead's status changes; the lead's Durable Object then calls the callback, signed with

@@ -1,6 +1,6 @@
 import { base64ToBytes, bytesToBase64, hmacSha256, randomBytes, timingSafeEqual } from "../auth/crypto";
 
-// Standard Webhooks v1 (engineering notes §3): HMAC-SHA256 over "{id}.{timestamp}.{body}",
+// Standard Webhooks v1 (the Standard Webhooks specification): HMAC-SHA256 over "{id}.{timestamp}.{body}",
 // header `webhook-signature: v1,<base64>` (space-separated list), secret `whsec_<base64>`.
 export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 

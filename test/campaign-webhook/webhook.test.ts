@@ -4,7 +4,7 @@ import { demoCampaignWebhookKey } from "../../src/db/seed";
 import { call, json } from "../helpers";
 import { count, formBody, postForm, SIMPLE } from "../publisher/support";
 
-// The campaign webhook (digest §4): campaign API key, its own bodies, CORS, the shared capture.
+// The campaign webhook (Convertr's campaign webhook documentation): campaign API key, its own bodies, CORS, the shared capture.
 const KEY: Record<number, string> = {};
 beforeAll(async () => {
   for (const id of [601, 602, 603]) KEY[id] = await demoCampaignWebhookKey("acme", id);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, call, DEMO, loginAs } from "../helpers";
 import { count, formBody, leadsPath, postForm, SIMPLE } from "./support";
 
-// The error table of seed 001 §4.0, and every way a capture request can be refused.
+// The error table of Convertr's publisher API documentation, and every way a capture request can be refused.
 let token: string;
 beforeAll(async () => {
   token = await loginAs(DEMO.northwind);
@@ -32,7 +32,7 @@ async function withCampaign(changes: string, run: () => Promise<void>) {
   }
 }
 
-describe("the error table (seed 001 §4.0), with exact bodies", () => {
+describe("the error table (Convertr's publisher API documentation), with exact bodies", () => {
   it("400: an extra field gives the documented body, byte for byte", async () => {
     const leads = await leadCount();
     const res = await postForm(leadsPath(12, 35, 601), formBody({ ...SIMPLE, promotion: "x" }), bearer(token));

@@ -25,7 +25,7 @@ const SEED_CAMPAIGN_KEYS = [
 ];
 
 describe("GET /api/v4/campaigns", () => {
-  it("renders seed 004's Campaign with advertiser, currency and statistics embedded", async () => {
+  it("renders the Convertr v4 API quick start Campaign with advertiser, currency and statistics embedded", async () => {
     await env.DB.prepare(
       "UPDATE campaign_statistics SET total_leads = 4, valid_leads = 3, invalid_leads = 1, billable_leads = 3, delivered_leads = 3, clicks = 2, conversions = 2 WHERE campaign_id = 601",
     ).run();

@@ -9,7 +9,7 @@ beforeAll(async () => {
   t = await tokens();
 });
 
-// The keys of seed 004's Lead example, in its order.
+// The keys of the Convertr v4 API quick start Lead example, in its order.
 const SEED_LEAD_KEYS = [
   "@id", "@type", "id", "publisherSubId", "formHash", "createdTs", "postcode", "addressLine1", "addressLine2", "addressLine3",
   "addressLine4", "firstName", "lastName", "email", "telephone", "integration", "overAllocation", "visible", "processrStatus",
@@ -19,7 +19,7 @@ const SEED_LEAD_KEYS = [
 ];
 
 describe("GET /api/v4/leads", () => {
-  it("renders the collection and the Lead of seed 004", async () => {
+  it("renders the collection and the Lead of Convertr's v4 API quick start", async () => {
     const { status, body, res } = await get("/api/v4/leads", t.admin);
     expect(status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("application/ld+json; charset=utf-8");

@@ -4,7 +4,7 @@ import { fieldList, wholeNumber } from "./lib/config";
 import { isBlank, selectFields } from "./lib/fields";
 import { fail, pass, q } from "./lib/outcome";
 
-// Convertr's list of non-standard characters (digest §9).
+// Convertr's list of non-standard characters (Convertr's Processr job documentation).
 export const DEFAULT_NON_STANDARD_CHARACTERS = "^$%!}{*#?><=+_\\/";
 
 const configSchema = z.strictObject({

@@ -6,7 +6,7 @@ import { type ApiError, toApiError } from "../../errors";
 import { postedName } from "../../leads/capture-catalog";
 import { FormValidationError } from "../../leads/capture-validate";
 
-// The campaign webhook's error bodies, as Convertr documents them (digest §4), quirks included:
+// The campaign webhook's error bodies, as Convertr documents them (Convertr's campaign webhook documentation), quirks included:
 // 403 carries a string code and an "error" key, 500 an empty message.
 
 /** The three shapes above: {code, message[, data]}, and 403's {code: "403", error}. */

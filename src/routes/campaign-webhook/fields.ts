@@ -4,7 +4,7 @@ import type { AppEnv } from "../../env";
 import { campaignForms, campaignLinks } from "../../leads/capture-catalog";
 import { campaignIdParam, requireCampaignKey } from "./auth";
 
-// The campaign webhook's read endpoints (digest §4): forms with their fields, and links.
+// The campaign webhook's read endpoints (Convertr's campaign webhook documentation): forms with their fields, and links.
 export const catalog = new Hono<AppEnv>();
 
 const ID = ":campaignId{[0-9]+}";

@@ -10,7 +10,7 @@ import { captureFromRequest } from "../capture-request";
 import { accessDenied, campaignIdParam, landingPagePublisher, webhookKey } from "./auth";
 
 // POST /webhook/campaign/{campaign_id}/global-form/{form_id}/leads?apikey=&campaignLinkId=[&publisherId=]
-// (digest §4): the same capture as the publisher API, with the webhook's own bodies. With a
+// (Convertr's campaign webhook documentation): the same capture as the publisher API, with the webhook's own bodies. With a
 // landing-page key the lead goes to that key's publisher; a publisherId naming another is a 403.
 export const webhookLeads = new Hono<AppEnv>();
 
@@ -51,7 +51,7 @@ webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) =>
     notFound: (what) =>
       what === "link" ? notFound("Campaign Link not found") : what === "publisher" ? notFound("Publisher not found") : notFound(),
     publisherRequired: () => new ApiError("BAD_REQUEST", "publisherId is required: the campaign has several publishers."),
-    // Convertr's webhook gives one answer whatever the reason (digest §4, §13).
+    // Convertr's webhook gives one answer whatever the reason (Convertr's campaign webhook documentation and Convertr's campaign documentation).
     campaignUnavailable: () => forbidden("Campaign is inactive"),
     contractUnsigned: () => forbidden("Campaign is inactive"),
   };

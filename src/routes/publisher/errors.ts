@@ -6,7 +6,7 @@ import { type ApiError, toApiError } from "../../errors";
 import { FormValidationError } from "../../leads/capture-validate";
 import { oauthBody } from "../oauth-errors";
 
-// The publisher API's error bodies (seed 001 §4.0): {"code","message"} plus "errors" for form
+// The publisher API's error bodies (Convertr's publisher API documentation): {"code","message"} plus "errors" for form
 // validation, except token failures, which keep the OAuth bodies of the error table.
 
 type SymfonyNode = [] | { errors?: string[]; children?: Record<string, SymfonyNode> };

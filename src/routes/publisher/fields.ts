@@ -5,7 +5,7 @@ import type { AppEnv } from "../../env";
 import { campaignForms } from "../../leads/capture-catalog";
 import { assertCampaignVisible, idParam } from "./access";
 
-// GET /api/v2.4/publisher/fields/{campaign_id} (seed 001 §3.3).
+// GET /api/v2.4/publisher/fields/{campaign_id} (Convertr's publisher API documentation).
 export const fields = new Hono<AppEnv>();
 
 /** Each of the campaign's forms with the names to post its fields under. */

@@ -6,7 +6,7 @@ import { leadResult } from "./lead-result";
 import { leads } from "./leads";
 import { links } from "./links";
 
-// The Publisher API (seed 001 §3.3–4.0), mounted at /api/v2.{n}/publisher: every v2.x version
+// The Publisher API (Convertr's publisher API documentation), mounted at /api/v2.{n}/publisher: every v2.x version
 // segment the documents use (v2.1, v2.4) reaches the same handlers.
 export const PUBLISHER_API_BASE = "/api/:version{v2(?:\\.[0-9]+)?}/publisher";
 

@@ -12,7 +12,7 @@ import { DELIVERY_LABEL } from "../../integrations/delivery-outcome";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../../processr/types";
 import { assertActsFor, idParam } from "./access";
 
-// GET /api/v2.{1,4}/publisher/{publisher_id}/lead-result/{lead_id} (seed 001 §3.6). Convertr never
+// GET /api/v2.{1,4}/publisher/{publisher_id}/lead-result/{lead_id} (Convertr's publisher API documentation). Convertr never
 // published the body; ours is documented in docs/publisher-api.md ("Lead result").
 export const leadResult = new Hono<AppEnv>();
 

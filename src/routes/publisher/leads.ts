@@ -11,10 +11,10 @@ import { type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey 
 import { captureFromRequest } from "../capture-request";
 import { assertActsFor, idParam } from "./access";
 
-// POST /api/v2.4/publisher/{publisher_id}/forms/{form_id}/campaign/{campaign_id}/leads?linkId= (seed 001 §3.5).
+// POST /api/v2.4/publisher/{publisher_id}/forms/{form_id}/campaign/{campaign_id}/leads?linkId= (Convertr's publisher API documentation).
 export const leads = new Hono<AppEnv>();
 
-/** Why a campaign takes no leads, as the publisher API says it (seed 001 §4.0 for the first two). */
+/** Why a campaign takes no leads, as the publisher API says it (Convertr's publisher API documentation for the first two). */
 export const CAMPAIGN_UNAVAILABLE: Record<Exclude<CampaignStatusReason, null>, string> = {
   not_started: "Campaign has not started yet",
   fulfilled: "Campaign is fulfilled",

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../env";
 import { campaignLinks } from "../../leads/capture-catalog";
 import { assertCampaignVisible, idParam } from "./access";
 
-// GET /api/v2.4/publisher/links/{campaign_id} (seed 001 §3.4).
+// GET /api/v2.4/publisher/links/{campaign_id} (Convertr's publisher API documentation).
 export const links = new Hono<AppEnv>();
 
 /** The campaign's links (the campaign webhook's /links answers the same). */

@@ -22,7 +22,7 @@ import { type Ctx, context, findRow, itemBody, requireAdminCtx, type WriteOp } f
 import { assertRefs } from "../../hydra/refs";
 import { dateTime, money, readJsonObject, relation, unprocessable, validate } from "../../hydra/write";
 
-// Campaign configuration and lifecycle (digest §13): create, update (PUT, which also pauses and
+// Campaign configuration and lifecycle (Convertr's campaign documentation): create, update (PUT, which also pauses and
 // resumes), soft delete, duplicate.
 
 const bool = z.boolean();

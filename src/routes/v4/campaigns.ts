@@ -37,7 +37,7 @@ function ownPublisherOnly(filter: Filter): Filter {
   };
 }
 
-// GET /api/v4/campaigns[/{id}]: seed 004's Campaign with embedded advertiser, currency and
+// GET /api/v4/campaigns[/{id}]: the Convertr v4 API quick start Campaign with embedded advertiser, currency and
 // statistics; status derived (deriveCampaignStatus); apiKey shown to admins only. A publisher user
 // sees its own figures in `statistics`, and neither the client's commercial terms nor anything
 // campaign-wide that counts other publishers' leads.

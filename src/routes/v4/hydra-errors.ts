@@ -4,7 +4,7 @@ import type { AppEnv } from "../../env";
 import { type ApiError, toApiError } from "../../errors";
 import { plainJson } from "../../http/plain-json";
 
-// Hydra errors in API Platform's shape (engineering notes §2.4): hydra:Error, or a
+// Hydra errors in API Platform's shape (API Platform's documentation): hydra:Error, or a
 // ConstraintViolationList when the error carries per-property violations.
 /** Both shapes below (the violation list has `violations`). */
 export const hydraErrorSchema = z.object({

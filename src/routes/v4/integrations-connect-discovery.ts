@@ -8,7 +8,7 @@ import { campaignFormsAndLinks, type ClientFailure, clientExtensions } from "../
 import { connectCredentials, convertrConnectTarget, SYNC_TAGS_UNAVAILABLE } from "../../integrations/convertr-connect";
 
 // POST /api/v4/convertr-connect/discover {subdomain | enterpriseUrl, clientId, clientSecret, apiKey,
-// publisherId, campaignId}: the Convertr Connect setup screen (seed 000). With the client's
+// publisherId, campaignId}: the Convertr Connect setup screen (Convertr's Connect help article). With the client's
 // credentials it gets a token (API-key grant) and lists the campaign's forms, with their fields
 // for the mapping table, and links for the optional link dropdown, from the documented publisher
 // API only. A wrong subdomain or URL, client, key or campaign is a 422 violation on that property;

@@ -10,7 +10,7 @@ import { isoTs } from "../../http/iso-time";
 import { removeSyncTags, syncTagStatus } from "../../integrations/sync-tags";
 import { placeSyncTags } from "../../integrations/sync-tags-backfill";
 
-// The "Place Sync Tags" button of a Convertr Connect job (seed 000), as an action with state:
+// The "Place Sync Tags" button of a Convertr Connect job (Convertr's Connect help article), as an action with state:
 //   GET    /api/v4/campaign-processr-jobs/{id}/sync-tags → whether tags are placed, since when, how many leads
 //   POST   …/sync-tags → place: every later delivery is tagged, and the leads already delivered are
 //          tagged in batches: the first during the call, the rest by the bulk queue (GET shows progress)

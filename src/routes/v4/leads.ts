@@ -13,7 +13,7 @@ import { platformLeadData } from "../../leads/platform-data";
 import type { TransitionRequest } from "../../leads/types";
 import { commercialTerms, FLAG_IDS } from "./access";
 
-// GET /api/v4/leads[/{id}] (seed 004's Lead), PATCH (flag change, merge-patch) and DELETE (soft).
+// GET /api/v4/leads[/{id}] (the Convertr v4 API quick start Lead), PATCH (flag change, merge-patch) and DELETE (soft).
 // Status changes go through the lead's Durable Object only (transitionLead).
 
 interface Extra {

@@ -10,7 +10,7 @@ import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { readFlatFields } from "../../http/body";
 
-// POST /api/v4/users/{id}/change-password {currentPassword, newPassword} -> 202 (digest §1).
+// POST /api/v4/users/{id}/change-password {currentPassword, newPassword} -> 202 (Convertr's API documentation).
 // Users change their own password; an expired password may (and must) be changed here.
 export const changePasswordSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: newPasswordSchema });
 

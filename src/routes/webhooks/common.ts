@@ -6,7 +6,7 @@ import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { bodyKind, readFlatFields } from "../../http/body";
 
-// Shared by the delivery validation and lead-append webhooks (digest §5, §6): who may call them,
+// Shared by the delivery validation and lead-append webhooks (Convertr's validation webhook documentation and Convertr's lead-append documentation): who may call them,
 // how their fields arrive, and the lead a hash names.
 
 export interface WebhookActor {

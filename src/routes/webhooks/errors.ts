@@ -6,7 +6,7 @@ import { type ApiError, toApiError } from "../../errors";
 import { oauthBody } from "../oauth-errors";
 
 // Inbound webhooks and the sync API answer {"code","message"} (Convertr's webhook error shape,
-// digest §4), except a bad or expired bearer token, which keeps the OAuth body of every surface.
+// Convertr's campaign webhook documentation), except a bad or expired bearer token, which keeps the OAuth body of every surface.
 export const webhookErrorSchema = z.object({ code: z.number().int(), message: z.string() });
 
 export const inboundWebhookErrorBody = (err: ApiError) =>

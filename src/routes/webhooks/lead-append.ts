@@ -5,7 +5,7 @@ import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
 import { ApiError } from "../../errors";
 import { leadByHash, readWebhookFields, requireWebhookCredentials } from "./common";
 
-// Append/edit data on a lead (digest §6): POST /ajax/lead-append/{leadHash} with any form fields
+// Append/edit data on a lead (Convertr's lead-append documentation): POST /ajax/lead-append/{leadHash} with any form fields
 // adds or overwrites lead values → 200, empty body. Each changed value gets a lead note; the
 // copies of core values on the lead row (email, names, telephone, postcode, address) follow.
 

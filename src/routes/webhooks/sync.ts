@@ -8,7 +8,7 @@ import { clientBaseUrl } from "../../integrations/convertr-client";
 import { transitionLead } from "../../leads/client";
 import { verifyWebhook } from "../../webhooks/standard-webhooks";
 
-// POST /api/webhook/sync: the receiver of sync-tag callbacks (seed 000, "Place Sync Tags"). A
+// POST /api/webhook/sync: the receiver of sync-tag callbacks (Convertr's Connect help article, "Place Sync Tags"). A
 // client enterprise calls it, signed the Standard Webhooks way with the secret we gave when we
 // subscribed, whenever the status of a lead we delivered to it changes. Exactly the seed's four
 // triggers: client Valid → Valid here; client Invalid, Caution or Deleted → Invalid here.

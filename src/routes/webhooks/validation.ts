@@ -5,7 +5,7 @@ import { ApiError } from "../../errors";
 import { transitionLead } from "../../leads/client";
 import { leadByHash, readWebhookFields, requireWebhookCredentials } from "./common";
 
-// Delivery validation webhooks (digest §5): the client re-flags a delivered lead.
+// Delivery validation webhooks (Convertr's validation webhook documentation): the client re-flags a delivered lead.
 //   POST /api/webhook/invalidate/{leadHash}   reason, user   → 201, empty body
 //   POST /api/webhook/validate/{leadHash}     reason, user   → 201, empty body
 // The change goes through the lead's Durable Object, so it is noted, counted and synced onward.

@@ -4,7 +4,7 @@ import { leadEmail } from "./fields";
 import { fail, pass, plural, q } from "./outcome";
 
 // Duplicate Email Check (1001) and Duplicate Email For Same Publisher (1091) differ only in scope.
-// duplicate_status says which earlier leads count (digest §9): Valid = earlier Valid leads
+// duplicate_status says which earlier leads count (Convertr's Processr job documentation): Valid = earlier Valid leads
 // (billable ones included); Billable = earlier advertiser-billable Valid leads; All = every earlier
 // lead that is not deleted, whatever its status. Under Valid and Billable an earlier lead that has
 // no flag yet (captured, being processed, held) counts too: it may still become Valid, and
