@@ -43,6 +43,8 @@ describe("sync subscriptions per lead", () => {
     await env.DB.prepare("UPDATE sync_subscriptions SET disabled_ts = 1 WHERE id = ?").bind(ids[1]).run();
     expect((await subscribe(lead.id, urls[5]!)).status).toBe(201);
     expect(await active(lead.id)).toBe(5);
+    // Send the subscriptions' first callbacks here, to the stub, not after the file has ended.
+    await runDurableObjectAlarm(leadObject(env, lead.id));
   });
 });
 
