@@ -150,6 +150,8 @@ describe("publishers (admin)", () => {
     await poll(() => page.locator("tbody tr", { hasText: "Northwind Media" }).count()).toBe(1);
     await shot(page, "publishers-list");
     await page.getByRole("link", { name: "Create" }).click();
+    // The list's own "Name" filter is on screen until the create page has replaced it.
+    await poll(() => page.getByRole("button", { name: "Save" }).isVisible()).toBe(true);
     await page.getByLabel("Name", { exact: true }).fill("Contoso Leads");
     await page.getByRole("button", { name: "Save" }).click();
     const row = (name: string) => page.locator("tbody tr", { has: page.locator("td.column-name", { hasText: new RegExp(`^${name}$`) }) });
