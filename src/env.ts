@@ -14,6 +14,10 @@ export interface Env {
   PROCESSR_DLQ: Queue<ProcessrMessage>;
   /** Bulk lead operations, one batch of a job per message (src/bulk). */
   BULK_QUEUE: Queue<BulkMessage>;
+  /** Uploaded documents, such as campaign purchase orders. */
+  FILES: R2Bucket;
+  /** Leads archived out of D1 (src/archive), partitioned by campaign and month. */
+  ARCHIVE: R2Bucket;
 
   ENTERPRISE: string;
   BASE_URL: string;
