@@ -4,6 +4,8 @@
 //   --million  also reads with 1,000,000 leads (the bulk load adds a few minutes)
 //   --write    replaces the results section of BENCHMARKS.md with this run
 //   --disk     keeps the local D1/DO state on disk (.bench/state) instead of tmpfs (/dev/shm)
+//   --only=a,b runs only these sections: direct (capture, processing), reads (v4 reads, export,
+//              bulk flag), dev (capture through wrangler dev), fanout, parsers, console
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +20,8 @@ import { consoleReport, measureConsole } from "./bench-console.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
+const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const runs = (section) => !ONLY || ONLY.includes(section);
 const DURATION = QUICK ? 3 : 10; // seconds per load run
 const CONNECTIONS = [10, 50];
 const PROCESSING_LEADS = QUICK ? 200 : 1000;
@@ -326,28 +330,28 @@ function report(r) {
     }
     L.push("");
   };
-  const d = r.direct;
-  L.push("## 1. Lead capture", "", "`POST /api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25` with `X-Api-Key`, a form-urlencoded body with a unique email per request. Baselines: `bench/baseline.ts` in the same workerd (its own D1).", "");
+  const d = r.direct ?? {};
+  if (r.direct) L.push("## 1. Lead capture", "", "`POST /api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25` with `X-Api-Key`, a form-urlencoded body with a unique email per request. Baselines: `bench/baseline.ts` in the same workerd (its own D1).", "");
   if (d.capturePending) L.push(`Pending: ${d.capturePending}`, "");
-  else {
+  else if (r.direct) {
     captureTable("workerd directly (Miniflare API) — the figures the ratios are about", d.capture);
     L.push(`Processing ran in the same workerd meanwhile: ${fmt(d.backlogAfterCapture)} leads were still waiting for the Processr when the capture runs ended; the queue drained in ${fmt(d.drainSeconds, 1)} s${d.backlogLeft ? ` (${fmt(d.backlogLeft)} still pending at the ${WAIT_LIMIT_MS / 1000} s limit)` : ""}.`, "");
   }
   if (r.dev?.pending) L.push(`wrangler dev: ${r.dev.pending}`, "");
   else if (r.dev) captureTable("through `wrangler dev` (its proxy in front of the same runtime)", r.dev.capture);
 
-  L.push("## 2. Processing", "");
+  if (r.direct) L.push("## 2. Processing", "");
   if (d.processing) {
     const p = d.processing;
     L.push("| leads | capture (10 conns) | capture → final flag | processing rate | backlog when capture ended | queue lag at the end |");
     L.push("|---:|---|---|---|---:|---|");
     L.push(`| ${fmt(p.leads)} | ${fmt(p.captureSeconds, 1)} s (${fmt(p.captureRps)} leads/s) | ${fmt(p.seconds, 1)} s${p.complete ? "" : ` (**${fmt(p.processed)} done at the limit**)`} | **${fmt(p.processed / p.seconds, 1)} leads/s** | ${fmt(p.backlogAtCaptureEnd)} | ${fmt(p.lagSeconds, 1)} s |`);
     L.push("", `Campaign 601's five QA jobs per lead (${fmt(p.jobResults)} job results written). Outcome: ${p.flags.map((f) => `${f.flag ?? "no flag"}/${f.status}: ${f.n}`).join(", ")}. Same-run baselines: one D1 insert at 10 connections ${fmt(d.capture?.[0]?.insert.rps)} req/s, capture alone ${fmt(d.capture?.[0]?.capture.rps)} req/s.`, "");
-  } else L.push("Pending: capture is not available, so nothing reaches the Processr.", "");
+  } else if (r.direct) L.push("Pending: capture is not available, so nothing reaches the Processr.", "");
 
-  L.push("## 3. v4 reads", "");
-  if (r.reads.pending) L.push(`Pending: ${r.reads.pending}`, "");
-  else {
+  if (r.reads) L.push("## 3. v4 reads", "");
+  if (r.reads?.pending) L.push(`Pending: ${r.reads.pending}`, "");
+  else if (r.reads) {
     L.push("`GET /api/v4/leads` as the acme admin, 10 connections; leads bulk-loaded into campaign 601 (3 lead datas each) straight into D1. Email lookups pick a random loaded email per request.", "");
     L.push("| leads | query | req/s | p50 | p99 | items / totalItems | bare JSON baseline (same run) |");
     L.push("|---:|---|---:|---:|---:|---|---|");
@@ -365,7 +369,7 @@ function report(r) {
       else L.push(`| ${fmt(s.size)} | ${fmt(e.rows)} | ${fmt(e.bytes / 2 ** 20, 1)} MiB | ${fmt(e.firstByteSeconds, 1)} s | ${fmt(e.seconds, 1)} | **${fmt(e.rowsPerSecond)}** | ${e.rssBeforeMiB === null ? "–" : `${fmt(e.rssBeforeMiB)} → ${fmt(e.rssPeakMiB)} MiB`} |`);
     }
     const b = r.reads.bulkFlag;
-    L.push("", b?.pending ? `Bulk flag: pending: ${b.pending}` : `Bulk flag (\`POST /api/v4/leads-bulk-flag\`, a CSV of ${fmt(b.leads)} lead ids, Invalid with a reason; each lead through its Durable Object, 100 per bulk-queue message): 202 in ${fmt(b.acceptedMs)} ms, job done in ${fmt(b.seconds, 1)} s${b.complete ? "" : " (**incomplete at the limit**)"}: **${fmt(b.leadsPerSecond, 1)} leads/s** (${fmt(b.failed)} failed). Same-run baseline: processing ${fmt(r.direct.processing ? r.direct.processing.processed / r.direct.processing.seconds : null, 1)} leads/s (one lead-object transition per lead as well, plus the QA jobs).`);
+    L.push("", b?.pending ? `Bulk flag: pending: ${b.pending}` : `Bulk flag (\`POST /api/v4/leads-bulk-flag\`, a CSV of ${fmt(b.leads)} lead ids, Invalid with a reason; each lead through its Durable Object, 100 per bulk-queue message): 202 in ${fmt(b.acceptedMs)} ms, job done in ${fmt(b.seconds, 1)} s${b.complete ? "" : " (**incomplete at the limit**)"}: **${fmt(b.leadsPerSecond, 1)} leads/s** (${fmt(b.failed)} failed). Same-run baseline: processing ${fmt(r.direct?.processing ? r.direct.processing.processed / r.direct.processing.seconds : null, 1)} leads/s (one lead-object transition per lead as well, plus the QA jobs).`);
     L.push("", `Bulk load: ${r.reads.sizes.map((s) => `${fmt(s.size)} leads in ${fmt(s.loadSeconds, 1)} s`).join(", ")}.${READ_SIZES.length === 1 ? " 1,000,000 leads: run with `--million` (adds a few minutes)." : ""}`, "");
     L.push("Query plans (`EXPLAIN QUERY PLAN` of the SQL `src/hydra/resource.ts` issues for these filters):", "");
     L.push("| statement | plan |", "|---|---|");
@@ -373,14 +377,14 @@ function report(r) {
     L.push("");
   }
 
-  L.push("## 4. Sync-tag fan-out (demo pair, workerd directly)", "");
-  if (r.fanout.pending) L.push(`Pending: ${r.fanout.pending}`, "");
-  else {
+  if (r.fanout) L.push("## 4. Sync-tag fan-out (demo pair, workerd directly)", "");
+  if (r.fanout?.pending) L.push(`Pending: ${r.fanout.pending}`, "");
+  else if (r.fanout) {
     const f = r.fanout;
     L.push(`${fmt(f.leads)} leads captured by agency (10 connections) → Convertr Connect to acme (${fmt(f.forwarded)} arrived) → acme's QA → ${fmt(f.callbacks)} signed callbacks delivered to agency in ${fmt(f.seconds, 1)} s${f.complete ? "" : " (**incomplete at the limit**)"}: **${fmt(f.callbacksPerSecond, 1)} callbacks/s** (first delivery created → last delivered). Same-run baseline: processing alone ${fmt(d.processing ? d.processing.processed / d.processing.seconds : null, 1)} leads/s.`, "");
   }
-  L.push("## 5. Integration response parsers on hostile 1 MiB bodies (`scripts/bench-parsers.mjs`)", "", parsersReport(r.parsers), "");
-  L.push("## 6. Console: first load and time to interactive (`scripts/bench-console.mjs`)", "", consoleReport(r.console), "");
+  if (r.parsers) L.push("## 5. Integration response parsers on hostile 1 MiB bodies (`scripts/bench-parsers.mjs`)", "", parsersReport(r.parsers), "");
+  if (r.console) L.push("## 6. Console: first load and time to interactive (`scripts/bench-console.mjs`)", "", consoleReport(r.console), "");
   return L.join("\n");
 }
 
@@ -396,26 +400,38 @@ async function main() {
     miniflare: JSON.parse(readFileSync(join(ROOT, "node_modules/miniflare/package.json"), "utf8")).version,
     wrangler: JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")).version,
   };
-  log("direct: processing and capture");
-  r.direct = await directPhase(script, baselineScript);
-  log("direct: v4 reads");
-  r.reads = await readsPhase(script, baselineScript);
-  if (r.direct.capturePending) r.dev = { pending: "capture not available" };
-  else {
-    log("wrangler dev: capture");
-    r.dev = await devPhase(script, baselineScript);
+  if (runs("direct")) {
+    log("direct: processing and capture");
+    r.direct = await directPhase(script, baselineScript);
   }
-  log("demo pair: sync-tag fan-out");
-  r.fanout = await fanoutPhase(script);
-  log("response parsers on hostile bodies");
-  r.parsers = measureParsers();
-  log("console in headless Chromium");
-  r.console = await measureConsole(log);
+  if (runs("reads")) {
+    log("direct: v4 reads");
+    r.reads = await readsPhase(script, baselineScript);
+  }
+  if (runs("dev")) {
+    if (r.direct?.capturePending) r.dev = { pending: "capture not available" };
+    else {
+      log("wrangler dev: capture");
+      r.dev = await devPhase(script, baselineScript);
+    }
+  }
+  if (runs("fanout")) {
+    log("demo pair: sync-tag fan-out");
+    r.fanout = await fanoutPhase(script);
+  }
+  if (runs("parsers")) {
+    log("response parsers on hostile bodies");
+    r.parsers = measureParsers();
+  }
+  if (runs("console")) {
+    log("console in headless Chromium");
+    r.console = await measureConsole(log);
+  }
   const text = report(r);
   console.log(text);
   mkdirSync(join(ROOT, ".bench"), { recursive: true });
   writeFileSync(join(ROOT, ".bench/last-run.json"), JSON.stringify(r, null, 2));
-  if (args.has("--write")) {
+  if (args.has("--write") && !ONLY) {
     const file = join(ROOT, "BENCHMARKS.md");
     const md = readFileSync(file, "utf8");
     const [head, rest] = md.split("<!-- bench:start -->");
