@@ -557,6 +557,55 @@ export const adaptors = sqliteTable("adaptors", {
   updatedTs: updatedTs(),
 });
 
+// ---------------------------------------------------------------- value transforms
+
+// An advertiser's value transform rules (Convertr's AdvertiserValueTransformField), applied by the
+// Processr before the QA jobs on campaigns with use_value_transforms (src/processr/value-transforms.ts).
+// Each writes its result into new_field_name, never over a captured value.
+export const VALUE_TRANSFORM_TYPES = ["Transform", "Manipulation"] as const;
+export type ValueTransformType = (typeof VALUE_TRANSFORM_TYPES)[number];
+
+export const advertiserValueTransforms = sqliteTable(
+  "advertiser_value_transforms",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    advertiserId: integer("advertiser_id").notNull().references(() => advertisers.id),
+    label: text("label").notNull(),
+    type: text("type", { enum: VALUE_TRANSFORM_TYPES }).notNull(),
+    originalFieldName: text("original_field_name").notNull(),
+    newFieldName: text("new_field_name").notNull(),
+    // Manipulation only (concatenate, replace, case, hash and their settings); null for a Transform.
+    manipulation: text("manipulation", { mode: "json" }).$type<Record<string, unknown>>(),
+    position: integer("position").notNull().default(0),
+    enabled: bool("enabled").notNull().default(true),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [
+    index("advertiser_value_transforms_advertiser_idx").on(t.advertiserId, t.position),
+    // Two rules writing the same field of a lead would overwrite each other's result.
+    uniqueIndex("advertiser_value_transforms_new_field_uq").on(t.advertiserId, t.newFieldName),
+  ],
+);
+
+// A Transform's value table (Convertr's AdvertiserValueTransformValue): a known original value and
+// the value written for it. Matched trimmed and ignoring ASCII case, the expression the unique
+// index is built on (the Processr looks values up through it).
+export const advertiserValueTransformValues = sqliteTable(
+  "advertiser_value_transform_values",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    transformId: integer("advertiser_value_transform_id")
+      .notNull()
+      .references(() => advertiserValueTransforms.id, { onDelete: "cascade" }),
+    originalValue: text("original_value").notNull(),
+    newValue: text("new_value").notNull(),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [uniqueIndex("advertiser_value_transform_values_uq").on(t.transformId, sql`lower(trim(original_value))`)],
+);
+
 // Receiving side: an upstream enterprise asked to be told about status changes of a lead.
 export const syncSubscriptions = sqliteTable(
   "sync_subscriptions",
