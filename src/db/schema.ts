@@ -522,6 +522,52 @@ export const processrJobLeads = sqliteTable(
   (t) => [uniqueIndex("processr_job_leads_uq").on(t.leadId, t.campaignProcessrJobId)],
 );
 
+// Job groups (Convertr's Processr job groups): jobs of one campaign of which at most one runs on a
+// lead, the first (by member position) whose conditions the lead meets; the group's score stands
+// for its members' and counts once (src/processr/job-groups.ts).
+export const campaignProcessrJobGroups = sqliteTable(
+  "campaign_processr_job_groups",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    name: text("name").notNull(),
+    score: integer("score").notNull().default(0),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [index("campaign_processr_job_groups_campaign_idx").on(t.campaignId)],
+);
+
+/** One condition of a group member: the lead's `field` is one of `values` (case-insensitive). */
+export interface JobGroupCondition {
+  field: string;
+  values: string[];
+}
+
+// A job's membership of a group (campaignProcessrJobGroupJob): a job is in at most one group; it
+// leaves the group when either is deleted.
+export const campaignProcessrJobGroupJobs = sqliteTable(
+  "campaign_processr_job_group_jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    groupId: integer("group_id")
+      .notNull()
+      .references(() => campaignProcessrJobGroups.id, { onDelete: "cascade" }),
+    campaignProcessrJobId: integer("campaign_processr_job_id")
+      .notNull()
+      .references(() => campaignProcessrJobs.id, { onDelete: "cascade" }),
+    position: integer("position").notNull().default(0),
+    // Every condition must hold; none means the member matches every lead (a group's fallback).
+    conditions: text("conditions", { mode: "json" }).notNull().$type<JobGroupCondition[]>().default([]),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [
+    uniqueIndex("campaign_processr_job_group_jobs_job_uq").on(t.campaignProcessrJobId),
+    index("campaign_processr_job_group_jobs_group_idx").on(t.groupId, t.position),
+  ],
+);
+
 export const LOG_TYPES = ["processr", "provider"] as const;
 export type LogType = (typeof LOG_TYPES)[number];
 
