@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { oauthClients } from "../db/schema";
 import type { Env } from "../env";
@@ -12,6 +12,21 @@ import { timingSafeEqual } from "./crypto";
 export type OAuthClient = typeof oauthClients.$inferSelect;
 
 export const clientIdOf = (client: Pick<OAuthClient, "id" | "randomId">) => `${client.id}_${client.randomId}`;
+
+/**
+ * The enterprise's OAuth client id, as /api/v4/oauth-clients shows it; /api/login reports it so
+ * that a client sees one id everywhere. Every database gets its client from a migration.
+ */
+export async function enterpriseClientId(env: Env): Promise<string> {
+  const row = await getDb(env)
+    .select({ id: oauthClients.id, randomId: oauthClients.randomId })
+    .from(oauthClients)
+    .orderBy(asc(oauthClients.id))
+    .limit(1)
+    .get();
+  if (!row) throw new Error("This enterprise has no OAuth client (the oauth_clients migration inserts one).");
+  return clientIdOf(row);
+}
 
 const invalidClient = () => oauthError("BAD_REQUEST", "invalid_client", "The client credentials are invalid");
 

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
+import { enterpriseClientId } from "../auth/client-credentials";
 import { checkCode, codesLocked, openChallenge, smsCooldown } from "../auth/codes";
 import { randomDigits, randomToken, sha256Hex } from "../auth/crypto";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "../auth/password";
@@ -40,7 +41,7 @@ export const loginTokensSchema = z.object({
   token_type: z.literal("bearer"),
   scope: z.null(),
   refresh_token: z.string(),
-  client_id: z.string(),
+  client_id: z.string().meta({ description: "The enterprise's OAuth client id, the one /oauth/v2/token takes (its secret is never in this answer)." }),
   user_id: z.number().int(),
   password_expired: z.boolean(),
   expires_ts: z.number().int().meta({ description: "When the access token expires, Unix seconds." }),
@@ -66,7 +67,7 @@ async function tokenResponse(env: Env, db: Db, user: User, now: number): Promise
     token_type: "bearer",
     scope: null,
     refresh_token: refresh,
-    client_id: `leadflare_${env.ENTERPRISE}`,
+    client_id: await enterpriseClientId(env),
     user_id: user.id,
     password_expired: passwordExpired,
     expires_ts: expiresTs,

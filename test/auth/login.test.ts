@@ -16,8 +16,13 @@ describe("POST /api/login with a password", () => {
       scope: null,
       user_id: 167,
       password_expired: false,
-      client_id: "leadflare_acme",
     });
+    // The enterprise's OAuth client id, the same one /api/v4/oauth-clients shows admins.
+    const clients = await call("/api/v4/oauth-clients", { headers: bearer(body.access_token as string) });
+    const [client] = ((await clients.json()) as { "hydra:member": { clientId: string }[] })["hydra:member"];
+    expect(body.client_id).toBe(client!.clientId);
+    expect(body.client_id).toMatch(/^1_[0-9a-f]{32}$/);
+    expect(body).not.toHaveProperty("client_secret");
     expect(typeof body.refresh_token).toBe("string");
     expect(body.expires_ts).toBeGreaterThanOrEqual(before + 3600);
     const claims = decodeJwt(body.access_token as string);

@@ -76,7 +76,7 @@ const login: OperationSpec = {
       examples: {
         tokens: {
           summary: "Logged in",
-          value: { ...tokenExample, client_id: "leadflare_acme", user_id: DEMO.publisherUser.id, password_expired: false, expires_ts: 1798761600 },
+          value: { ...tokenExample, client_id: DEMO.oauthClient.id, user_id: DEMO.publisherUser.id, password_expired: false, expires_ts: 1798761600 },
         },
       },
     },
