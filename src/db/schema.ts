@@ -136,6 +136,42 @@ export const outboxMessages = sqliteTable("outbox_messages", {
   createdTs: createdTs(),
 });
 
+// ISO 3166-1 countries (alpha-2 codes, every officially assigned one), rows inserted by the
+// migration that created the table; campaigns reference them (/api/v4/countries).
+export const countries = sqliteTable(
+  "countries",
+  {
+    id: integer("id").primaryKey(),
+    iso: text("iso").notNull(),
+    name: text("name").notNull(),
+  },
+  (t) => [uniqueIndex("countries_iso_uq").on(t.iso)],
+);
+
+// A campaign's vertical: a subcategory within a category (/api/v4/categories, /api/v4/subcategories).
+export const categories = sqliteTable(
+  "categories",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [uniqueIndex("categories_name_uq").on(t.name)],
+);
+
+export const subcategories = sqliteTable(
+  "subcategories",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    categoryId: integer("category_id").notNull().references(() => categories.id),
+    name: text("name").notNull(),
+    createdTs: createdTs(),
+    updatedTs: updatedTs(),
+  },
+  (t) => [uniqueIndex("subcategories_category_name_uq").on(t.categoryId, t.name)],
+);
+
 // ---------------------------------------------------------------- campaigns
 
 export const campaigns = sqliteTable(
@@ -179,6 +215,14 @@ export const campaigns = sqliteTable(
     isTemplate: bool("is_template").notNull().default(false),
     // Convertr's campaign type (duplication API): 1 Cleansing & Validation … 9 Other; null when not set.
     campaignType: integer("campaign_type"),
+    countryId: integer("country_id").references(() => countries.id),
+    subcategoryId: integer("subcategory_id").references(() => subcategories.id),
+    // The purchase order document lives in the FILES bucket (src/campaigns/purchase-order-file.ts);
+    // its name, type, size and upload time are kept here so that campaign pages never read the bucket.
+    purchaseOrderFileName: text("purchase_order_file_name"),
+    purchaseOrderFileType: text("purchase_order_file_type"),
+    purchaseOrderFileSize: integer("purchase_order_file_size"),
+    purchaseOrderFileTs: ts("purchase_order_file_ts"),
     notes: text("notes"),
     signName: text("sign_name"),
     signRole: text("sign_role"),
@@ -218,6 +262,7 @@ export const campaigns = sqliteTable(
     index("campaigns_created_idx").on(t.createdTs),
     index("campaigns_advertiser_idx").on(t.advertiserId),
     index("campaigns_paused_idx").on(t.paused),
+    index("campaigns_country_idx").on(t.countryId),
     uniqueIndex("campaigns_api_key_uq").on(t.apiKey),
   ],
 );
@@ -239,6 +284,8 @@ export const campaignStatistics = sqliteTable("campaign_statistics", {
   conversions: integer("conversions").notNull().default(0),
   clicks: integer("clicks").notNull().default(0),
   lastConversionTs: ts("last_conversion_ts"),
+  // statistics.totalSales in minor units (cents), so that the running sum stays exact (src/leads/statistics.ts).
+  totalSalesCents: integer("total_sales_cents").notNull().default(0),
 });
 
 // Per campaign and UTC day, the same buckets as campaign_statistics.
