@@ -4,6 +4,7 @@ import { integrationJobs } from "../integrations";
 import { resetLeadForReprocess, setLeadProcessrStatus, transitionLead } from "../leads/client";
 import type { TransitionRequest, TransitionResult } from "../leads/types";
 import { createJobContext } from "./job-context";
+import { applyJobGroups, JOB_GROUP_COLUMNS, JOB_GROUP_JOIN, type JobGroupColumns } from "./job-groups";
 import { qaJobs } from "./jobs";
 import { type Outcome, scoreOutcome } from "./outcome";
 import { type JobContext, type JobHistory, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
@@ -16,8 +17,9 @@ import { type JobContext, type JobHistory, type JobLead, type JobOutcome, PROCES
 // they share their D1 round trips.
 //
 // Jobs that do not run on a lead are recorded as not_run (they count for neither score nor
-// maxScore): disabled jobs, and every job after a hardfail job failed (the outcome is Invalid
-// whatever follows). A lead over its publisher's allocation on a campaign that holds
+// maxScore): disabled jobs, every job after a hardfail job failed (the outcome is Invalid
+// whatever follows), and the members of a job group other than the one chosen for the lead
+// (src/processr/job-groups.ts). A lead over its publisher's allocation on a campaign that holds
 // over-delivery is put On Hold - Publisher Over Delivery (510) instead of being run.
 //
 // Idempotent under redelivery: a lead that is complete, on hold or failed is left alone (only a
@@ -52,7 +54,7 @@ interface LeadRow {
   hold_publisher_over_delivery: number;
 }
 
-interface JobRow {
+interface JobRow extends JobGroupColumns {
   id: number;
   type: string;
   label: string;
@@ -107,8 +109,8 @@ export async function loadLeads(db: D1Database, leadIds: readonly number[], now 
       `SELECT lead_id, name, value FROM lead_datas WHERE lead_id IN (${list}) AND type <> 'system' ORDER BY lead_id, id`,
     ).bind(...ids),
     db.prepare(
-      `SELECT j.campaign_id, j.id, j.type, j.label, j.score, j.hardfail, j.enabled, j.config
-         FROM campaign_processr_jobs j
+      `SELECT j.campaign_id, j.id, j.type, j.label, j.score, j.hardfail, j.enabled, j.config, ${JOB_GROUP_COLUMNS}
+         FROM campaign_processr_jobs j ${JOB_GROUP_JOIN}
         WHERE j.campaign_id IN (SELECT campaign_id FROM leads WHERE id IN (${list}))
         ORDER BY j.campaign_id, j.position, j.id`,
     ).bind(...ids),
@@ -185,13 +187,16 @@ export async function planRun(
   const ctx = history ? { history, now: startedTs } : createJobContext(env, startedTs);
   const results: JobResult[] = [];
   let hardfailed: JobRow | null = null;
-  for (const job of qa) {
+  const grouped = applyJobGroups(qa, jobLead);
+  for (const job of grouped.jobs) {
     const jobStarted = now();
     const ran = !job.enabled
       ? notRun("The job is disabled.")
       : hardfailed
         ? notRun(`Not run: the hardfail job ${JSON.stringify(hardfailed.label)} failed.`)
-        : await runJob(registry[job.type], job, jobLead, ctx);
+        : grouped.skip.has(job.id)
+          ? notRun(grouped.skip.get(job.id)!)
+          : await runJob(registry[job.type], job, jobLead, ctx);
     results.push({ job, ...ran, startedTs: jobStarted, finishedTs: now() });
     if (ran.status === "failed" && job.hardfail) hardfailed = job;
   }
