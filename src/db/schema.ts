@@ -815,6 +815,40 @@ export const enterpriseApiKeys = sqliteTable(
   (t) => [uniqueIndex("enterprise_api_keys_hash_uq").on(t.keyHash)],
 );
 
+// ---------------------------------------------------------------- validation lists
+
+export const VALIDATION_LIST_KINDS = ["email", "domain", "phone"] as const;
+export type ValidationListKind = (typeof VALIDATION_LIST_KINDS)[number];
+
+// Enterprise-wide suppression lists of emails, email domains or telephone numbers, checked by the
+// validation_list_check job (src/processr/jobs/validation-list-check.ts). An erasure list (emails
+// only) is the GDPR one: adding an email to it also erases that person's leads (src/lists/erasure.ts).
+export const validationLists = sqliteTable("validation_lists", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  kind: text("kind", { enum: VALIDATION_LIST_KINDS }).notNull(),
+  erasure: bool("erasure").notNull().default(false),
+  createdTs: createdTs(),
+  updatedTs: updatedTs(),
+});
+
+export const validationListEntries = sqliteTable(
+  "validation_list_entries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    listId: integer("list_id").notNull().references(() => validationLists.id, { onDelete: "cascade" }),
+    // Normalised for its list's kind (src/lists/normalise.ts), so that a lookup is one exact match.
+    value: text("value").notNull(),
+    createdTs: createdTs(),
+  },
+  (t) => [
+    // One entry per value and list; also the list's page order and its count.
+    uniqueIndex("validation_list_entries_uq").on(t.listId, t.value),
+    // The job's lookup: the values of a whole queue batch against every list at once.
+    index("validation_list_entries_value_idx").on(t.value),
+  ],
+);
+
 // ---------------------------------------------------------------- bulk lead operations
 
 export const BULK_OPERATIONS = ["flag", "deliver", "undeliver", "metadata", "reprocess", "delete"] as const;
