@@ -646,6 +646,8 @@ export const adaptors = sqliteTable("adaptors", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull(),
   fields: text("fields", { mode: "json" }).notNull().$type<AdaptorRow[]>(),
+  /** Sends every captured value under its own name instead of mapped rows (what a POST integration without a mapping sent). */
+  sendAllValues: bool("send_all_values").notNull().default(false),
   createdTs: createdTs(),
   updatedTs: updatedTs(),
 });
