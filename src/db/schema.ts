@@ -13,6 +13,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
 import type { AdaptorRow } from "../integrations/http-integration";
+import type { JobGroupCondition } from "../processr/job-groups";
 
 const bool = (name: string) => integer(name, { mode: "boolean" });
 const ts = (name: string) => integer(name);
@@ -584,12 +585,6 @@ export const campaignProcessrJobGroups = sqliteTable(
   },
   (t) => [index("campaign_processr_job_groups_campaign_idx").on(t.campaignId)],
 );
-
-/** One condition of a group member: the lead's `field` is one of `values` (case-insensitive). */
-export interface JobGroupCondition {
-  field: string;
-  values: string[];
-}
 
 // A job's membership of a group (campaignProcessrJobGroupJob): a job is in at most one group; it
 // leaves the group when either is deleted.

@@ -1,4 +1,5 @@
-import type { JobGroupCondition } from "../db/schema";
+import { z } from "zod";
+import { fieldName } from "./jobs/lib/config";
 import { fieldValue, isBlank } from "./jobs/lib/fields";
 import { q, qList } from "./jobs/lib/outcome";
 import type { JobLead } from "./types";
@@ -9,6 +10,25 @@ import type { JobLead } from "./types";
 // once in score and maxScore, and not at all when none of its jobs runs. A member that runs
 // keeps its own hardfail setting (a group has only a name and a score). Selection reads only the
 // lead's values, so it is decided before the jobs run.
+
+/**
+ * A member's conditions, as an admin writes them: each names a field and the values it may have,
+ * as a list or `;`-separated as in Convertr's screen ("UK;GB"); every condition must hold, and a
+ * member without conditions matches every lead (a group's fallback, placed last).
+ */
+export const jobGroupConditions = z
+  .array(
+    z.strictObject({
+      field: fieldName,
+      values: z
+        .preprocess((v) => (typeof v === "string" ? v.split(";") : v), z.array(z.string().trim().max(255)))
+        .transform((xs) => [...new Set(xs.filter((x) => x !== ""))])
+        .pipe(z.array(z.string()).min(1, "give at least one value").max(200)),
+    }),
+  )
+  .max(20);
+
+export type JobGroupCondition = z.infer<typeof jobGroupConditions>[number];
 
 /** The group columns of a campaign job row, null for a job in no group (loadLeads selects them). */
 export interface JobGroupColumns {
