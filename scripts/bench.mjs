@@ -5,18 +5,21 @@
 //   --write    replaces the results section of BENCHMARKS.md with this run
 //   --disk     keeps the local D1/DO state on disk (.bench/state) instead of tmpfs (/dev/shm)
 //   --only=a,b runs only these sections: direct (capture, processing), reads (v4 reads, export,
-//              bulk flag), dev (capture through wrangler dev), fanout, parsers, console
+//              bulk flag), dev (capture through wrangler dev), fanout, parsers, console, storage
+//              (D1 bytes and rows written per lead, scripts/lib/bench-storage.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bulkLoadLeads } from "./lib/bulk.mjs";
 import { measureBulkFlag } from "./lib/bulk-flag.mjs";
+import { bundleCounting, measurePerLead } from "./lib/bench-roundtrips.mjs";
 import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
 import { measureExport } from "./lib/export.mjs";
 import { load } from "./lib/load.mjs";
 import { measureParsers, parsersReport } from "./bench-parsers.mjs";
 import { consoleReport, measureConsole } from "./bench-console.mjs";
+import { measureStorage, storageReport } from "./lib/bench-storage.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -43,7 +46,7 @@ const BENCH_VARS = {
 // commit would wait on the disk and the figures would measure the disk, not the code.
 const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
-const PORTS = { direct: 28787, directBaseline: 28790, dev: 28788, devBaseline: 28789, pairAcme: 28791, pairAgency: 28792 };
+const PORTS = { counting: 28793, direct: 28787, directBaseline: 28790, dev: 28788, devBaseline: 28789, pairAcme: 28791, pairAgency: 28792 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -173,6 +176,30 @@ async function directPhase(script, baselineScript) {
   } finally {
     await mf.dispose();
   }
+}
+
+/**
+ * D1 round trips and CPU ms per lead (scripts/lib/bench-roundtrips.mjs): the counting bundle,
+ * fresh state per run, PROCESSING_LEADS leads at 10 connections.
+ */
+async function perLeadPhase(countingScript) {
+  const base = `http://127.0.0.1:${PORTS.counting}`;
+  let run = 0;
+  return measurePerLead({
+    leads: PROCESSING_LEADS,
+    start: async ({ noConsumers }) => {
+      const persistTo = join(STATE, `per-lead-${++run}`);
+      const mf = await startDirect({ script: countingScript, persistTo, port: PORTS.counting, vars: { ...BENCH_VARS, BASE_URL: base }, noConsumers });
+      try {
+        return { mf, base, db: await loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }) };
+      } catch (e) {
+        await mf.dispose();
+        throw e;
+      }
+    },
+    capture: async (n) => (await load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody("rt"), connections: 10, amount: n })).ok,
+    processed: async (db) => (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE processr_status IN (900, 1000) AND flag IS NOT NULL")).n,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,6 +338,18 @@ async function fanoutPhase(script) {
 }
 
 // ---------------------------------------------------------------------------------------------
+async function storagePhase(script) {
+  const base = `http://127.0.0.1:${PORTS.direct}`;
+  const mf = await startDirect({ script, persistTo: join(STATE, "storage"), port: PORTS.direct, vars: { ...BENCH_VARS, BASE_URL: base } });
+  try {
+    const db = await loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` });
+    return await measureStorage({ db, base, capture: CAPTURE, makeBody: captureBody("storage"), leads: PROCESSING_LEADS, waitFor, sleep, log });
+  } finally {
+    await mf.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 const failures = (x) => (x.failed ? ` · **${x.failed} failed** (${Object.entries(x.statuses).map(([k, v]) => `${k}: ${v}`).join(", ")})` : "");
 
 function report(r) {
@@ -340,6 +379,15 @@ function report(r) {
   if (r.dev?.pending) L.push(`wrangler dev: ${r.dev.pending}`, "");
   else if (r.dev) captureTable("through `wrangler dev` (its proxy in front of the same runtime)", r.dev.capture);
 
+  if (d.perLead) {
+    const t = d.perLead.tripsPerLead, u = d.perLead.cpuMsPerLead;
+    L.push(`### D1 round trips and CPU per lead (${fmt(d.perLead.leads)} leads, 10 connections${d.perLead.complete ? "" : ", **processing incomplete at the limit**"})`, "");
+    L.push("Counted by a bench-only wrapper around the same Worker (`scripts/lib/bench-roundtrips.mjs`), in runs of their own; CPU is the workerd process's user + system time (D1, queues and Durable Objects included).", "");
+    L.push("| | capture | processing | sync | other | total |", "|---|---:|---:|---:|---:|---:|");
+    L.push(`| D1 round trips per lead | ${fmt(t.capture, 2)} | ${fmt(t.processing, 2)} | ${fmt(t.sync, 2)} | ${fmt(t.other, 2)} | **${fmt(t.total, 2)}** |`);
+    L.push(`| CPU ms per lead | ${fmt(u.capture, 2)} | ${fmt(u.processing, 2)} | | | **${fmt(u.total, 2)}** |`);
+    L.push("", `By invocation (end-to-end run): ${Object.entries(d.perLead.labels.endToEnd).map(([k, v]) => `${k} ${fmt(v / d.perLead.leads, 2)}`).join(", ")}.`, "");
+  }
   if (r.direct) L.push("## 2. Processing", "");
   if (d.processing) {
     const p = d.processing;
@@ -385,6 +433,7 @@ function report(r) {
   }
   if (r.parsers) L.push("## 5. Integration response parsers on hostile 1 MiB bodies (`scripts/bench-parsers.mjs`)", "", parsersReport(r.parsers), "");
   if (r.console) L.push("## 6. Console: first load and time to interactive (`scripts/bench-console.mjs`)", "", consoleReport(r.console), "");
+  if (r.storage) L.push("## 7. Storage: D1 bytes and rows written per lead (`scripts/lib/bench-storage.mjs`)", "", storageReport(r.storage, fmt), "");
   return L.join("\n");
 }
 
@@ -403,6 +452,10 @@ async function main() {
   if (runs("direct")) {
     log("direct: processing and capture");
     r.direct = await directPhase(script, baselineScript);
+    if (!r.direct.capturePending) {
+      log("direct: D1 round trips and CPU per lead (counting bundle)");
+      r.direct.perLead = await perLeadPhase(await bundleCounting());
+    }
   }
   if (runs("reads")) {
     log("direct: v4 reads");
@@ -426,6 +479,10 @@ async function main() {
   if (runs("console")) {
     log("console in headless Chromium");
     r.console = await measureConsole(log);
+  }
+  if (runs("storage")) {
+    log("storage: bytes and rows written per lead");
+    r.storage = await storagePhase(script);
   }
   const text = report(r);
   console.log(text);
