@@ -4,7 +4,8 @@
 //   --million  also reads with 1,000,000 leads (the bulk load adds a few minutes)
 //   --write    replaces the results section of BENCHMARKS.md with this run
 //   --disk     keeps the local D1/DO state on disk (.bench/state) instead of tmpfs (/dev/shm)
-//   --only=a,b runs only these sections: direct (capture, processing), reads (v4 reads, export,
+//   --only=a,b runs only these sections: direct (capture, processing, round trips and CPU per
+//              lead), roundtrips (only the per-lead figures), reads (v4 reads, export,
 //              bulk flag), dev (capture through wrangler dev), fanout, parsers, console, storage
 //              (D1 bytes and rows written per lead, scripts/lib/bench-storage.mjs)
 import { cpus, totalmem } from "node:os";
@@ -372,7 +373,7 @@ function report(r) {
   const d = r.direct ?? {};
   if (r.direct) L.push("## 1. Lead capture", "", "`POST /api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25` with `X-Api-Key`, a form-urlencoded body with a unique email per request. Baselines: `bench/baseline.ts` in the same workerd (its own D1).", "");
   if (d.capturePending) L.push(`Pending: ${d.capturePending}`, "");
-  else if (r.direct) {
+  else if (d.capture) {
     captureTable("workerd directly (Miniflare API) — the figures the ratios are about", d.capture);
     L.push(`Processing ran in the same workerd meanwhile: ${fmt(d.backlogAfterCapture)} leads were still waiting for the Processr when the capture runs ended; the queue drained in ${fmt(d.drainSeconds, 1)} s${d.backlogLeft ? ` (${fmt(d.backlogLeft)} still pending at the ${WAIT_LIMIT_MS / 1000} s limit)` : ""}.`, "");
   }
@@ -388,14 +389,14 @@ function report(r) {
     L.push(`| CPU ms per lead | ${fmt(u.capture, 2)} | ${fmt(u.processing, 2)} | | | **${fmt(u.total, 2)}** |`);
     L.push("", `By invocation (end-to-end run): ${Object.entries(d.perLead.labels.endToEnd).map(([k, v]) => `${k} ${fmt(v / d.perLead.leads, 2)}`).join(", ")}.`, "");
   }
-  if (r.direct) L.push("## 2. Processing", "");
+  if (d.capture) L.push("## 2. Processing", "");
   if (d.processing) {
     const p = d.processing;
     L.push("| leads | capture (10 conns) | capture → final flag | processing rate | backlog when capture ended | queue lag at the end |");
     L.push("|---:|---|---|---|---:|---|");
     L.push(`| ${fmt(p.leads)} | ${fmt(p.captureSeconds, 1)} s (${fmt(p.captureRps)} leads/s) | ${fmt(p.seconds, 1)} s${p.complete ? "" : ` (**${fmt(p.processed)} done at the limit**)`} | **${fmt(p.processed / p.seconds, 1)} leads/s** | ${fmt(p.backlogAtCaptureEnd)} | ${fmt(p.lagSeconds, 1)} s |`);
     L.push("", `Campaign 601's five QA jobs per lead (${fmt(p.jobResults)} job results written). Outcome: ${p.flags.map((f) => `${f.flag ?? "no flag"}/${f.status}: ${f.n}`).join(", ")}. Same-run baselines: one D1 insert at 10 connections ${fmt(d.capture?.[0]?.insert.rps)} req/s, capture alone ${fmt(d.capture?.[0]?.capture.rps)} req/s.`, "");
-  } else if (r.direct) L.push("Pending: capture is not available, so nothing reaches the Processr.", "");
+  } else if (d.capture) L.push("Pending: capture is not available, so nothing reaches the Processr.", "");
 
   if (r.reads) L.push("## 3. v4 reads", "");
   if (r.reads?.pending) L.push(`Pending: ${r.reads.pending}`, "");
@@ -452,10 +453,10 @@ async function main() {
   if (runs("direct")) {
     log("direct: processing and capture");
     r.direct = await directPhase(script, baselineScript);
-    if (!r.direct.capturePending) {
-      log("direct: D1 round trips and CPU per lead (counting bundle)");
-      r.direct.perLead = await perLeadPhase(await bundleCounting());
-    }
+  }
+  if ((runs("direct") && !r.direct.capturePending) || runs("roundtrips")) {
+    log("direct: D1 round trips and CPU per lead (counting bundle)");
+    r.direct = { ...r.direct, perLead: await perLeadPhase(await bundleCounting()) };
   }
   if (runs("reads")) {
     log("direct: v4 reads");

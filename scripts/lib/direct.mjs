@@ -12,14 +12,17 @@ import { DEV_ENV, readFixture, ROOT } from "./enterprise.mjs";
 
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 
-/** `wrangler deploy --dry-run --outdir`: bundles a Worker without uploading it; returns the script path. */
-export function bundle(config, outdir) {
+/**
+ * `wrangler deploy --dry-run --outdir`: bundles a Worker without uploading it; returns the script
+ * path. `entry` replaces the config's main (the bench's counting entry, scripts/lib/bench-roundtrips.mjs).
+ */
+export function bundle(config, outdir, entry) {
   outdir = resolve(ROOT, outdir); // wrangler resolves a relative --outdir against the config's folder
   rmSync(outdir, { recursive: true, force: true });
   return new Promise((ok, fail) => {
     execFile(
       process.execPath,
-      [WRANGLER, "deploy", "--dry-run", "-c", config, "--outdir", outdir],
+      [WRANGLER, "deploy", ...(entry ? [entry] : []), "--dry-run", "-c", config, "--outdir", outdir],
       { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
         if (err) return fail(new Error(`bundling ${config} failed:\n${stdout}\n${stderr}`));
