@@ -19,6 +19,11 @@ import type { OutboundIntegrationJob } from "./types";
 // preset (src/integrations/integrator-presets.ts), H delimiter, I response key, J field adaptor,
 // plus the active flag, a success string and the trigger (src/integrations/triggers.ts).
 //
+// J: a POST names a shared adaptor (/api/v4/adaptors) by adaptorId, as Convoso requires ("If the
+// Request Method is POST, we need to select the Adaptor ID"); what it sends is the adaptor's rows,
+// or every captured value when the adaptor says sendAllValues. A GET may use an adaptor, inline
+// rows, or neither (then every captured value goes as a query parameter, the vendor's lookup keys).
+//
 // E: POST delivers the lead to the vendor (RAW url-encoded or JSON). GET brings data in from the
 // vendor: the lead's mapped values go as query parameters, and the response key's value (or the
 // whole response without a key) is added to the lead as a new lead data value, named
@@ -93,8 +98,9 @@ export const httpIntegrationConfig = z
     delimiter: z.string().min(1).max(10).default(","),
     responseKey: z.string().trim().max(255).default(""),
     successString: z.string().max(1000).default(""),
+    /** GET only: inline rows, when no adaptor is named. */
     fields: adaptorFields.default([]),
-    /** A shared mapping (/api/v4/adaptors) used instead of inline fields. */
+    /** A shared mapping (/api/v4/adaptors); required for POST. */
     adaptorId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
     /** GET only: the lead data name the vendor's value is written under ("" → enrichmentNameOf's default). */
     ...triggerConfig,
@@ -128,6 +134,14 @@ export const httpIntegrationConfig = z
     }
     if (c.adaptorId !== undefined && c.fields.length) {
       ctx.addIssue({ code: "custom", path: ["adaptorId"], message: "Give either adaptorId or inline fields, not both." });
+    } else if ((c.method ?? PRESET_DEFAULTS[c.integrator].method) === "POST" && c.adaptorId === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["adaptorId"],
+        message: c.fields.length
+          ? "Required with POST: put these rows in an adaptor (/api/v4/adaptors) and give its id; inline fields are for GET only."
+          : "Required with POST: the id of the adaptor (/api/v4/adaptors) that says what the vendor receives.",
+      });
     }
     for (const issue of triggerIssues(c)) ctx.addIssue({ code: "custom", ...issue });
     try {
@@ -159,11 +173,17 @@ export function enrichmentNameOf(config: HttpIntegrationConfig): string {
   return `enrichment.${key || "response"}`.slice(0, 100);
 }
 
-/** The outgoing key/value pairs of the field adaptor; without rows, every captured value under its own name. */
-export function adaptorPayload(lead: JobLead & { leadHash: string }, fields: AdaptorRow[]): [string, string][] {
-  if (fields.length === 0) return Object.entries(lead.values);
+/** What a call sends: mapped rows, or every captured value under its own name. */
+export interface Mapping {
+  sendAllValues: boolean;
+  fields: AdaptorRow[];
+}
+
+/** The outgoing key/value pairs of a mapping. */
+export function adaptorPayload(lead: JobLead & { leadHash: string }, mapping: Mapping): [string, string][] {
+  if (mapping.sendAllValues) return Object.entries(lead.values);
   const out: [string, string][] = [];
-  for (const row of fields) {
+  for (const row of mapping.fields) {
     const keys = row.mappedTo.split(",").map((k) => k.trim()).filter(Boolean);
     const value = leadFieldValue(lead, row.field) || row.defaultValue;
     for (const key of keys) out.push([key, value]);
@@ -171,11 +191,18 @@ export function adaptorPayload(lead: JobLead & { leadHash: string }, fields: Ada
   return out;
 }
 
-/** The mapping a call uses: the shared adaptor's (one D1 read, only when adaptorId is set) or the inline rows; null when the adaptor is gone. */
-async function mappingOf(env: Env, config: HttpIntegrationConfig): Promise<AdaptorRow[] | null> {
-  if (config.adaptorId === undefined) return config.fields;
-  const row = await getDb(env).select({ fields: adaptors.fields }).from(adaptors).where(eq(adaptors.id, config.adaptorId)).get();
-  return row?.fields ?? null;
+/**
+ * The mapping a call uses: the shared adaptor's (one D1 read, only when adaptorId is set; always
+ * for POST) or a GET's inline rows, every value without rows; null when the adaptor is gone.
+ */
+async function mappingOf(env: Env, config: HttpIntegrationConfig): Promise<Mapping | null> {
+  if (config.adaptorId === undefined) return { sendAllValues: config.fields.length === 0, fields: config.fields };
+  const row = await getDb(env)
+    .select({ fields: adaptors.fields, sendAllValues: adaptors.sendAllValues })
+    .from(adaptors)
+    .where(eq(adaptors.id, config.adaptorId))
+    .get();
+  return row ?? null;
 }
 
 /** Save-time check: the adaptor named by adaptorId exists. */
@@ -206,13 +233,13 @@ export async function runHttpIntegration(
     if (!(e instanceof OutboundUrlError)) throw e;
     return { outcome: { status: "rejected", message: e.message }, statusCode: null, durationMs: 0, logId: null };
   }
-  const fields = await mappingOf(env, config);
-  if (fields === null) {
+  const mapping = await mappingOf(env, config);
+  if (mapping === null) {
     return { outcome: { status: "rejected", message: `The adaptor ${config.adaptorId} no longer exists.` }, statusCode: null, durationMs: 0, logId: null };
   }
   const auth = new URLSearchParams(config.authQuery);
   for (const [k, v] of auth) url.searchParams.append(k, v);
-  const payload = adaptorPayload(lead, fields);
+  const payload = adaptorPayload(lead, mapping);
   const headers = new Headers(parseHeaderLines(config.headers));
   headers.set("Idempotency-Key", opts.idempotencyKey);
   let body: string | undefined;

@@ -58,6 +58,7 @@ async function apiPost(path: string, body: unknown) {
     body: JSON.stringify(body),
   });
   expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()) as { id: number };
 }
 
 const lead = (id: number) => apiGet<Lead>(base, adminToken, `/api/v4/leads/${id}`);
@@ -76,11 +77,13 @@ beforeAll(async () => {
   base = ent.urls.acme;
   browser = await launchBrowser();
   adminToken = await apiToken(base, ...USERS.admin);
+  // A POST integration names its adaptor: this one sends every captured value.
+  const adaptor = await apiPost("/api/v4/adaptors", { name: "Vendor CRM fields", sendAllValues: true });
   await apiPost("/api/v4/campaign-processr-jobs", {
     campaign: "/api/v4/campaigns/601",
     type: "http_integration",
     label: "Vendor CRM",
-    config: { name: "Vendor CRM", url: `http://127.0.0.1:${CRM_PORT}/leads`, responseType: "JSON", responseKey: "lead_id" },
+    config: { name: "Vendor CRM", url: `http://127.0.0.1:${CRM_PORT}/leads`, responseType: "JSON", responseKey: "lead_id", adaptorId: adaptor.id },
   });
   // Ada's email is also on a lead of campaign 603 (the demo's): her associated campaigns.
   leads.ada = await capture("northwind", { firstName: "Ada", lastName: "Lovelace", email: "ada@example.org" });

@@ -1,13 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
+import { httpIntegrationConfig } from "../../src/integrations/http-integration";
 import { bearer, call, DEMO, json, loginAs } from "../helpers";
-import { delivery, insertLead, recordingEnv, stubVendor } from "./helpers";
+import { delivery, insertJob, insertLead, recordingEnv, stubVendor } from "./helpers";
 
 // Adaptors: a named field mapping (/api/v4/adaptors) that HTTP integrations share by id.
 const vendor = stubVendor(() => Response.json({ lead_id: "L-1" }));
 const bodyOf = async (req: Request) => [...new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer()))];
-type Violations = { violations: { propertyPath: string; message: string }[] };
+type Violations = { "@type": string; "hydra:description": string; violations: { propertyPath: string; message: string }[] };
+const jobCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM campaign_processr_jobs").first<{ n: number }>())!.n;
 
 const mapping = [
   { field: "firstName", mappedTo: "first_name" },
@@ -96,10 +98,122 @@ describe("adaptors", () => {
     expect(text).toContain(`/api/v4/campaign-processr-jobs/${jobId}`);
     expect((await call(`/api/v4/adaptors/${id}`, { headers: a.h })).status).toBe(200);
 
-    const moved = await call(`/api/v4/campaign-processr-jobs/${jobId}`, json({ config: { ...job("in-use", id), adaptorId: undefined, fields: mapping } }, "PUT", a.h));
+    const other = (await (await a.createAdaptor({ name: "Other", fields: mapping })).json()) as { id: number };
+    const moved = await call(`/api/v4/campaign-processr-jobs/${jobId}`, json({ config: job("in-use", other.id) }, "PUT", a.h));
     expect(moved.status).toBe(200);
     expect((await call(`/api/v4/adaptors/${id}`, { method: "DELETE", headers: a.h })).status).toBe(204);
     expect((await call(`/api/v4/adaptors/${id}`, { headers: a.h })).status).toBe(404);
+  });
+
+  it("is required for POST: without one the job is refused (422 on config.adaptorId) and nothing is saved; GET needs none", async () => {
+    const a = await admin();
+    const before = await jobCount();
+    const { adaptorId: _, ...posted } = job("no-adaptor", 1);
+    const missing = await a.saveJob("No adaptor", posted);
+    expect(missing.status).toBe(422);
+    const body = (await missing.json()) as Violations;
+    expect(body["@type"]).toBe("ConstraintViolationList");
+    expect(body.violations).toEqual([
+      { propertyPath: "config.adaptorId", message: "Required with POST: the id of the adaptor (/api/v4/adaptors) that says what the vendor receives." },
+    ]);
+    expect(body["hydra:description"]).toBe(`config.adaptorId: ${body.violations[0]!.message}`);
+    // The method defaults to POST; inline rows do not replace the adaptor.
+    const inline = await a.saveJob("Inline rows", { name: "inline", url: "https://crm.example.test/inline", fields: mapping });
+    expect(((await inline.json()) as Violations).violations).toEqual([
+      { propertyPath: "config.adaptorId", message: "Required with POST: put these rows in an adaptor (/api/v4/adaptors) and give its id; inline fields are for GET only." },
+    ]);
+    expect(await jobCount()).toBe(before);
+
+    // Taking the adaptor away from a saved POST job is refused too, and the job keeps it.
+    const { id: adaptorId } = (await (await a.createAdaptor({ name: "Kept", fields: mapping })).json()) as { id: number };
+    const saved = (await (await a.saveJob("Keeps its adaptor", job("kept", adaptorId))).json()) as { id: number };
+    const put = await call(`/api/v4/campaign-processr-jobs/${saved.id}`, json({ config: posted }, "PUT", a.h));
+    expect(put.status).toBe(422);
+    expect(((await put.json()) as Violations).violations.map((v) => v.propertyPath)).toEqual(["config.adaptorId"]);
+    const stored = await env.DB.prepare("SELECT config FROM campaign_processr_jobs WHERE id = ?").bind(saved.id).first<{ config: string }>();
+    expect(JSON.parse(stored!.config)).toMatchObject({ adaptorId });
+
+    // GET (enrichment) may list its query parameters inline, or none.
+    const get = { name: "lookup", url: "https://crm.example.test/lookup", method: "GET" };
+    expect((await a.saveJob("Lookup with rows", { ...get, fields: mapping })).status).toBe(201);
+    expect((await a.saveJob("Lookup", get)).status).toBe(201);
+  });
+
+  it("sends every captured value under its own name when it says sendAllValues; it maps rows or sends all, never both nor nothing", async () => {
+    const a = await admin();
+    const created = await a.createAdaptor({ name: "Everything", sendAllValues: true });
+    expect(created.status).toBe(201);
+    const all = (await created.json()) as { id: number };
+    expect(all).toMatchObject({ name: "Everything", sendAllValues: true, fields: [] });
+    const saved = (await (await a.saveJob("Sends everything", job("all", all.id))).json()) as { id: number };
+    expect(await deliver(saved.id, { firstName: "Ada", surname: "Lovelace", emailAddress: "ada@example.org" })).toMatchObject({ status: "delivered" });
+    expect(await bodyOf(vendor.requests[0]!)).toEqual([["firstName", "Ada"], ["surname", "Lovelace"], ["emailAddress", "ada@example.org"]]);
+
+    const adaptorCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM adaptors").first<{ n: number }>())!.n;
+    const before = await adaptorCount();
+    const refusals: [unknown, string][] = [
+      [{ name: "Both", sendAllValues: true, fields: mapping }, "An adaptor that sends every captured value has no rows; remove them or set sendAllValues to false."],
+      [{ name: "Nothing" }, "Map at least one field (a row with mappedTo), or set sendAllValues to send every captured value."],
+      [{ name: "Only blank rows", fields: [{ field: "firstName", mappedTo: " " }] }, "Map at least one field (a row with mappedTo), or set sendAllValues to send every captured value."],
+    ];
+    for (const [body, message] of refusals) {
+      const res = await a.createAdaptor(body);
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(((await res.json()) as Violations).violations).toEqual([{ propertyPath: "fields", message }]);
+    }
+    expect(await adaptorCount()).toBe(before);
+
+    // An update is checked as the adaptor will be: the rows it keeps count.
+    const { id } = (await (await a.createAdaptor({ name: "Rows", fields: mapping })).json()) as { id: number };
+    const put = (body: unknown) => call(`/api/v4/adaptors/${id}`, json(body, "PUT", a.h));
+    expect((await put({ sendAllValues: true })).status).toBe(422);
+    expect(await (await call(`/api/v4/adaptors/${id}`, { headers: a.h })).json()).toMatchObject({ sendAllValues: false, fields: [{ field: "firstName" }, { field: "emailAddress" }] });
+    expect((await put({ sendAllValues: true, fields: [] })).status).toBe(200);
+    expect((await put({ fields: mapping })).status).toBe(422);
+  });
+
+  it("is given by the migration to every POST integration saved without one, which then sends what it sent before", async () => {
+    const legacy = { url: "https://crm.example.test/legacy", responseKey: "lead_id" };
+    const jobs = {
+      everything: await insertJob(602, "http_integration", { ...legacy, name: "everything" }, "Legacy: every value"),
+      rows: await insertJob(602, "http_integration", { ...legacy, name: "rows", method: "POST", fields: [{ field: " firstName ", mappedTo: "first_name" }, { label: "Mail", field: "emailAddress", mappedTo: "email, mail", defaultValue: "none" }] }, "Legacy: rows"),
+      hubspot: await insertJob(602, "http_integration", { name: "hub", integrator: "hubspot_v3", portalId: "6012345", formGuid: "78c2891f-ebdd-44c0-bd94-15c012bbbfbf", fields: [] }, "Legacy: HubSpot"),
+      lookup: await insertJob(602, "http_integration", { ...legacy, name: "lookup", method: "GET", fields: [{ field: "firstName", mappedTo: "q" }] }, "Legacy: lookup"),
+      connect: await insertJob(602, "convertr_connect", { mapping: { firstName: "firstName" } }, "Legacy: Connect"),
+    };
+    const configOf = async (id: number) =>
+      JSON.parse((await env.DB.prepare("SELECT config FROM campaign_processr_jobs WHERE id = ?").bind(id).first<{ config: string }>())!.config) as Record<string, unknown>;
+    const untouched = { lookup: await configOf(jobs.lookup), connect: await configOf(jobs.connect) };
+    const adaptorsBefore = (await env.DB.prepare("SELECT count(*) AS n FROM adaptors").first<{ n: number }>())!.n;
+
+    // The migration's data statements (the first one adds the column, which this database has).
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.includes("adaptor_required_for_post"))!;
+    for (const q of migration.queries.filter((q) => !q.includes("`send_all_values` integer"))) await env.DB.prepare(q).run();
+
+    const adaptorOf = async (jobId: number) => {
+      const config = await configOf(jobId);
+      expect(config).not.toHaveProperty("fields");
+      expect(httpIntegrationConfig.safeParse(config).success).toBe(true);
+      return env.DB.prepare("SELECT name, fields, send_all_values FROM adaptors WHERE id = ?").bind(config.adaptorId).first<{ name: string; fields: string; send_all_values: number }>();
+    };
+    expect(await adaptorOf(jobs.everything)).toEqual({ name: `Integration "Legacy: every value" (job ${jobs.everything})`, fields: "[]", send_all_values: 1 });
+    const rows = (await adaptorOf(jobs.rows))!;
+    expect([JSON.parse(rows.fields), rows.send_all_values]).toEqual([
+      [{ field: "firstName", mappedTo: "first_name", defaultValue: "" }, { label: "Mail", field: "emailAddress", mappedTo: "email, mail", defaultValue: "none" }],
+      0,
+    ]);
+    expect(await adaptorOf(jobs.hubspot)).toMatchObject({ fields: "[]", send_all_values: 1 });
+    expect(await configOf(jobs.lookup)).toEqual(untouched.lookup);
+    expect(await configOf(jobs.connect)).toEqual(untouched.connect);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM adaptors").first<{ n: number }>())!.n).toBe(adaptorsBefore + 3);
+
+    const values = { firstName: "Grace", surname: "Hopper" };
+    expect(await deliver(jobs.everything, values)).toMatchObject({ status: "delivered" });
+    expect(await deliver(jobs.rows, values)).toMatchObject({ status: "delivered" });
+    expect(await Promise.all(vendor.requests.map(bodyOf))).toEqual([
+      [["firstName", "Grace"], ["surname", "Hopper"]],
+      [["first_name", "Grace"], ["email", "none"], ["mail", "none"]],
+    ]);
   });
 
   it("is for admins only: a publisher user gets 403, no token 401", async () => {

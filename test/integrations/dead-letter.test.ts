@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { deliver, PROCESSR_DLQ } from "../leads/fixtures";
-import { delivery, insertJob, insertLead, providerLogs } from "./helpers";
+import { delivery, insertJob, insertLead, providerLogs, withAdaptor } from "./helpers";
 
 // A dead-lettered "integrate" message (its handler crashed max_retries times) marks the delivery
 // failed with the reason, so that the lead shows it; once, however often the dead letter comes.
@@ -15,7 +15,7 @@ async function notes(leadId: number) {
 
 describe("dead-lettered integrate messages", () => {
   it("mark the pending delivery failed with the reason, the job result failed, one note and one log line", async () => {
-    const jobId = await insertJob(602, "http_integration", config, "CRM");
+    const jobId = await insertJob(602, "http_integration", await withAdaptor(config), "CRM");
     const lead = await insertLead(602, 12, 36, { firstName: "Ada" });
     await env.DB.prepare("INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key, attempts) VALUES (?, ?, 'k-dlq', 2)")
       .bind(lead.id, jobId)
@@ -35,7 +35,7 @@ describe("dead-lettered integrate messages", () => {
   });
 
   it("create the failed delivery when none was recorded, and never touch a delivered one", async () => {
-    const jobId = await insertJob(602, "http_integration", config, "CRM");
+    const jobId = await insertJob(602, "http_integration", await withAdaptor(config), "CRM");
     const fresh = await insertLead(602, 12, 36, { firstName: "Grace" });
     await deliver(PROCESSR_DLQ, [{ type: "integrate", leadId: fresh.id, jobId }], 6);
     expect(await delivery(fresh.id, jobId)).toMatchObject({ status: "failed" });
@@ -53,7 +53,7 @@ describe("dead-lettered integrate messages", () => {
   });
 
   it("leave deliveries alone for a job of another campaign, and still log the dead letter", async () => {
-    const otherJob = await insertJob(601, "http_integration", config, "Other");
+    const otherJob = await insertJob(601, "http_integration", await withAdaptor(config), "Other");
     const lead = await insertLead(602, 12, 36, { firstName: "Ida" });
     await deliver(PROCESSR_DLQ, [{ type: "integrate", leadId: lead.id, jobId: otherJob }], 6);
     expect(await delivery(lead.id, otherJob)).toBeNull();

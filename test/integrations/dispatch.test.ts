@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { enqueueIntegrations, handleIntegrateMessage, MAX_ATTEMPTS } from "../../src/integrations/dispatch";
 import { hostLimiter } from "../../src/integrations/host-limiter";
-import { delivery, type FetchHandler, insertJob, insertLead, providerLogs, recordingEnv, stubFetch } from "./helpers";
+import { delivery, type FetchHandler, insertJob, insertLead, providerLogs, recordingEnv, stubFetch, withAdaptor } from "./helpers";
 
 // Delivery rules with a Convertr Connect job pointed at a stubbed client ("client.example.test"),
 // whose token endpoint always grants TOKEN and which has no leadflare extensions.
@@ -43,7 +43,7 @@ describe("integration dispatch", () => {
 
   it("enqueues one message per integration job of a Valid lead, never for a delivered one", async () => {
     const { jobId, leadId } = await fixture();
-    const other = await insertJob(602, "http_integration", { name: "CRM", url: "https://crm.example.test/in", active: false });
+    const other = await insertJob(602, "http_integration", await withAdaptor({ name: "CRM", url: "https://crm.example.test/in", active: false }));
     const { env: e, sent } = recordingEnv();
     await enqueueIntegrations(e, leadId, ["leadProcessed"]);
     // The inactive HTTP integration is skipped.

@@ -1,5 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeEach, vi } from "vitest";
+import type { z } from "zod";
+import { adaptorFields } from "../../src/integrations/http-integration";
 import type { Env } from "../../src/env";
 import type { ProcessrMessage } from "../../src/processr/messages";
 
@@ -34,6 +36,22 @@ export async function insertJob(campaignId: number, type: string, config: unknow
     .bind(campaignId, type, label, JSON.stringify(config))
     .first<{ id: number }>();
   return row!.id;
+}
+
+/** An adaptor (/api/v4/adaptors) written straight into D1, stored as its write stores it: rows, or every captured value. */
+export async function insertAdaptor(fields: z.input<typeof adaptorFields> | "allValues", name = "Test adaptor"): Promise<number> {
+  const all = fields === "allValues";
+  const row = await env.DB.prepare("INSERT INTO adaptors (name, fields, send_all_values) VALUES (?, ?, ?) RETURNING id")
+    .bind(name, JSON.stringify(all ? [] : adaptorFields.parse(fields)), all ? 1 : 0)
+    .first<{ id: number }>();
+  return row!.id;
+}
+
+/** A POST HTTP integration's config as saved: its inline rows (or, without rows, every value) moved into an adaptor. */
+export async function withAdaptor(config: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (config.method === "GET") return config;
+  const { fields, ...rest } = config as { fields?: z.input<typeof adaptorFields> };
+  return { ...rest, adaptorId: await insertAdaptor(fields?.length ? fields : "allValues") };
 }
 
 export type FetchHandler = (req: Request) => Promise<Response> | Response;

@@ -3,7 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { hostLimiter, hostRatePerMinute, type OutboundHostLimiter, RATE_WINDOW_MS } from "../../src/integrations/host-limiter";
-import { delivery, type FetchHandler, insertJob, insertLead, recordingEnv, stubFetch } from "./helpers";
+import { delivery, type FetchHandler, insertJob, insertLead, recordingEnv, stubFetch, withAdaptor } from "./helpers";
 
 // The per-host request rate (OUTBOUND_HOST_RATE_PER_MINUTE) of the outbound limiter, next to its
 // concurrency: over the rate a delivery waits in the queue (not an attempt), and the window frees slots.
@@ -75,7 +75,7 @@ describe("OutboundHostLimiter rate", () => {
 describe("deliveries over the host's rate", () => {
   it("are deferred through the queue without counting an attempt, then delivered once the window frees a slot", async () => {
     const host = "rate-d.example.test";
-    const jobId = await insertJob(602, "http_integration", { name: "Rated CRM", url: `https://${host}/in`, responseKey: "lead_id" });
+    const jobId = await insertJob(602, "http_integration", await withAdaptor({ name: "Rated CRM", url: `https://${host}/in`, responseKey: "lead_id" }));
     const first = await insertLead(602, 12, 36, { firstName: "Ada" });
     const second = await insertLead(602, 12, 36, { firstName: "Grace" });
     const { env: e, sent } = recordingEnv({ OUTBOUND_HOST_RATE_PER_MINUTE: "1" });

@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { httpIntegrationConfig, parseHeaderLines } from "../../src/integrations/http-integration";
 import { bearer, call, DEMO, json, loginAs } from "../helpers";
-import { delivery, insertJob, insertLead, providerLogs, recordingEnv, stubVendor } from "./helpers";
+import { delivery, insertJob, insertLead, providerLogs, recordingEnv, stubVendor, withAdaptor } from "./helpers";
 
-// The Convoso-style HTTP integration against a stubbed vendor endpoint.
+// The Convoso-style HTTP integration against a stubbed vendor endpoint. `base` lists its rows
+// inline; a POST job is saved with them in an adaptor (withAdaptor), as the API requires.
 const URL_BASE = "https://crm.example.test/v1/leads/insert";
 const base = {
   name: "Vendor CRM",
@@ -28,7 +29,7 @@ const base = {
 const vendor = stubVendor(() => Response.json({ success: true, lead_id: "L-1" }));
 
 async function run(config: Record<string, unknown>) {
-  const jobId = await insertJob(602, "http_integration", config, "Vendor CRM");
+  const jobId = await insertJob(602, "http_integration", await withAdaptor(config), "Vendor CRM");
   const lead = await insertLead(602, 12, 36, { firstName: "Joan", surname: "Clarke", emailAddress: "joan@example.org" });
   const { env: e, sent } = recordingEnv();
   const verdict = await handleIntegrateMessage(e, { type: "integrate", leadId: lead.id, jobId });
@@ -77,7 +78,7 @@ describe("HTTP integration delivery", () => {
     });
     vendor.requests.length = 0;
     await env.DB.prepare("UPDATE leads SET country = 'IE', ip = '198.51.100.4' WHERE id = ?").bind(leadId).run();
-    const jobId = await insertJob(602, "http_integration", { ...base, postDataType: "JSON", fields }, "Vendor CRM 2");
+    const jobId = await insertJob(602, "http_integration", await withAdaptor({ ...base, postDataType: "JSON", fields }), "Vendor CRM 2");
     await handleIntegrateMessage(recordingEnv().env, { type: "integrate", leadId, jobId });
     expect(JSON.parse(await bodyOf(vendor.requests[0]!))).toMatchObject({ country: "Ireland", ip: "198.51.100.4" });
   });
@@ -139,10 +140,12 @@ describe("HTTP integration delivery", () => {
 
 describe("HTTP integration configuration", () => {
   it("validates the Convoso fields", () => {
-    expect(httpIntegrationConfig.safeParse(base).success).toBe(true);
-    const badEnums = httpIntegrationConfig.safeParse({ ...base, method: "PUT", responseType: "CSV", fields: [{ mappedTo: "x" }] });
+    const posted = { ...base, fields: [], adaptorId: 1 };
+    expect(httpIntegrationConfig.safeParse(posted).success).toBe(true);
+    expect(httpIntegrationConfig.safeParse({ ...base, method: "GET" }).success).toBe(true);
+    const badEnums = httpIntegrationConfig.safeParse({ ...posted, method: "PUT", responseType: "CSV", fields: [{ mappedTo: "x" }] });
     expect(badEnums.error!.issues.map((i) => i.path.join("."))).toEqual(["method", "responseType", "fields.0.field"]);
-    const badValues = httpIntegrationConfig.safeParse({ ...base, url: "ftp://x", headers: "NoColonHere", authQuery: "?a=1" });
+    const badValues = httpIntegrationConfig.safeParse({ ...posted, url: "ftp://x", headers: "NoColonHere", authQuery: "?a=1" });
     expect(badValues.error!.issues.map((i) => i.path.join("."))).toEqual(["url", "headers", "authQuery"]);
     expect(parseHeaderLines(" Authorization: OAuth abc | X-A:1|Content-length: 0 |")).toEqual([["Authorization", "OAuth abc"], ["X-A", "1"]]);
   });
@@ -151,7 +154,7 @@ describe("HTTP integration configuration", () => {
 describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
   it("runs the integration for a lead now, returns the result and logs it as a test, without recording a delivery", async () => {
     vendor.reply = () => Response.json({ lead_id: "T-100" });
-    const jobId = await insertJob(602, "http_integration", base, "Vendor CRM");
+    const jobId = await insertJob(602, "http_integration", await withAdaptor(base), "Vendor CRM");
     const lead = await insertLead(602, 12, 36, { firstName: "Mavis", surname: "Batey", emailAddress: "mavis@example.org" });
     const admin = await loginAs(DEMO.admin);
     const res = await call(`/api/v4/campaign-processr-jobs/${jobId}/test`, json({ lead: `/api/v4/leads/${lead.id}` }, "POST", bearer(admin)));
@@ -195,7 +198,7 @@ describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
 
   it("answers 404, 403 and 422 as documented", async () => {
     const admin = await loginAs(DEMO.admin);
-    const httpJob = await insertJob(602, "http_integration", base);
+    const httpJob = await insertJob(602, "http_integration", await withAdaptor(base));
     const lead = await insertLead(602, 12, 36, { firstName: "A" });
     expect((await call("/api/v4/campaign-processr-jobs/999999/test", json({ lead: lead.id }, "POST", bearer(admin)))).status).toBe(404);
     const pub = await loginAs(DEMO.northwind);
@@ -207,7 +210,7 @@ describe("POST /api/v4/campaign-processr-jobs/{id}/test", () => {
     expect((await call(`/api/v4/campaign-processr-jobs/${httpJob}/test`, json({ lead: "/api/v4/campaigns/602" }, "POST", bearer(admin)))).status).toBe(422);
     const connect = await call("/api/v4/campaign-processr-jobs/9001/test", json({ lead: lead.id }, "POST", bearer(admin)));
     expect(connect.status).toBe(422);
-    const broken = await insertJob(602, "http_integration", { ...base, headers: "broken" });
+    const broken = await insertJob(602, "http_integration", await withAdaptor({ ...base, headers: "broken" }));
     const res = await call(`/api/v4/campaign-processr-jobs/${broken}/test`, json({ lead: lead.id }, "POST", bearer(admin)));
     expect(res.status).toBe(422);
     expect(((await res.json()) as { violations: { propertyPath: string }[] }).violations[0]!.propertyPath).toBe("config.headers");

@@ -3,7 +3,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { httpIntegrationConfig } from "../../src/integrations/http-integration";
 import { bearer, call, DEMO, json, loginAs } from "../helpers";
-import { delivery, type FetchHandler, insertJob, insertLead, recordingEnv, stubFetch } from "./helpers";
+import { delivery, type FetchHandler, insertJob, insertLead, recordingEnv, stubFetch, withAdaptor } from "./helpers";
 
 // Convoso's "API Integrator" presets (field G): the request each one produces, against a stubbed fetch.
 const PORTAL = "6012345";
@@ -26,7 +26,7 @@ beforeEach(() => {
 });
 
 async function run(config: Record<string, unknown>, ip: string | null = "203.0.113.9") {
-  const jobId = await insertJob(602, "http_integration", config, "HubSpot");
+  const jobId = await insertJob(602, "http_integration", await withAdaptor(config), "HubSpot");
   const lead = await insertLead(602, 12, 36, { firstName: "Joan", surname: "Clarke", emailAddress: "joan@example.org" });
   await env.DB.prepare("UPDATE leads SET ip = ? WHERE id = ?").bind(ip, lead.id).run();
   const { env: e, sent } = recordingEnv();
@@ -90,47 +90,56 @@ describe("HubSpot v1 preset", () => {
 });
 
 describe("integrator configuration", () => {
+  // A preset POSTs, so a saved one names an adaptor instead of listing rows inline.
+  const adaptor = { fields: [], adaptorId: 1 };
   const paths = (config: unknown) => {
     const r = httpIntegrationConfig.safeParse(config);
     return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   };
 
   it("fills the preset's defaults and keeps what may still be chosen", () => {
-    expect(httpIntegrationConfig.parse(v3)).toMatchObject({ method: "POST", postDataType: "JSON", responseType: "JSON", portalId: PORTAL, url: "" });
-    expect(httpIntegrationConfig.parse(v1)).toMatchObject({ method: "POST", postDataType: "RAW", responseType: "TEXT" });
-    expect(httpIntegrationConfig.parse({ ...v1, responseType: "JSON", successString: "ok" })).toMatchObject({ responseType: "JSON", successString: "ok" });
-    expect(httpIntegrationConfig.parse({ name: "x", url: "https://crm.example.test/" })).toMatchObject({
+    expect(httpIntegrationConfig.parse({ ...v3, ...adaptor })).toMatchObject({ method: "POST", postDataType: "JSON", responseType: "JSON", portalId: PORTAL, url: "" });
+    expect(httpIntegrationConfig.parse({ ...v1, ...adaptor })).toMatchObject({ method: "POST", postDataType: "RAW", responseType: "TEXT" });
+    expect(httpIntegrationConfig.parse({ ...v1, ...adaptor, responseType: "JSON", successString: "ok" })).toMatchObject({ responseType: "JSON", successString: "ok" });
+    expect(httpIntegrationConfig.parse({ name: "x", url: "https://crm.example.test/", adaptorId: 1 })).toMatchObject({
       integrator: "none", method: "POST", postDataType: "RAW", responseType: "JSON",
     });
     // What was parsed parses again (the stored config is re-read before each delivery).
-    const once = httpIntegrationConfig.parse(v3);
+    const once = httpIntegrationConfig.parse({ ...v3, ...adaptor });
     expect(httpIntegrationConfig.parse(once)).toEqual(once);
   });
 
   it("refuses what the preset fixes, missing ids, ids without a preset, and Blue Ink Digital", () => {
-    expect(paths({ ...v3, url: "https://example.test/", postDataType: "RAW", method: "GET" })).toEqual([
+    expect(paths({ ...v3, ...adaptor, url: "https://example.test/", postDataType: "RAW", method: "GET" })).toEqual([
       "url: HubSpot v3 builds the URL from portalId and formGuid; leave url empty.",
       "method: HubSpot v3 sends POST; leave method out or set it to POST.",
       "postDataType: HubSpot v3 sends JSON; leave postDataType out or set it to JSON.",
     ]);
-    expect(paths({ name: "x", integrator: "hubspot_v1" })).toEqual(["portalId: Required with HubSpot v1.", "formGuid: Required with HubSpot v1."]);
-    expect(paths({ ...v1, portalId: "12ab", formGuid: "not-a-guid" })).toEqual([
+    expect(paths({ name: "x", integrator: "hubspot_v1", ...adaptor })).toEqual(["portalId: Required with HubSpot v1.", "formGuid: Required with HubSpot v1."]);
+    expect(paths({ ...v1, ...adaptor, portalId: "12ab", formGuid: "not-a-guid" })).toEqual([
       "portalId: A HubSpot portal (account) id: digits.",
       "formGuid: A HubSpot form GUID (8-4-4-4-12 hexadecimal digits).",
     ]);
-    expect(paths({ name: "x", url: "https://crm.example.test/", portalId: PORTAL })).toEqual(["portalId: Only with a HubSpot integrator."]);
+    expect(paths({ name: "x", url: "https://crm.example.test/", portalId: PORTAL, ...adaptor })).toEqual(["portalId: Only with a HubSpot integrator."]);
     expect(paths({ name: "x", integrator: "blue_ink_digital", url: "https://crm.example.test/" })[0]).toMatch(/^integrator: .*Blue Ink Digital/);
-    expect(paths({ name: "x", integrator: "none" })).toEqual(["url: Must be an absolute http(s) URL."]);
+    expect(paths({ name: "x", integrator: "none", ...adaptor })).toEqual(["url: Must be an absolute http(s) URL."]);
+  });
+
+  it("requires an adaptor, since every preset POSTs", () => {
+    expect(paths(v3)).toEqual(["adaptorId: Required with POST: put these rows in an adaptor (/api/v4/adaptors) and give its id; inline fields are for GET only."]);
+    expect(paths({ ...v1, fields: [] })).toEqual(["adaptorId: Required with POST: the id of the adaptor (/api/v4/adaptors) that says what the vendor receives."]);
   });
 
   it("is checked when a job is saved through v4, and the test action calls the preset's URL", async () => {
     const admin = await loginAs(DEMO.admin);
     const save = (config: unknown) =>
       call("/api/v4/campaign-processr-jobs", json({ campaign: "/api/v4/campaigns/602", type: "http_integration", label: "HubSpot", config }, "POST", bearer(admin)));
-    const bad = await save({ ...v3, url: "https://example.test/" });
+    const created = await call("/api/v4/adaptors", json({ name: "HubSpot fields", fields }, "POST", bearer(admin)));
+    const saved = { ...v3, fields: [], adaptorId: ((await created.json()) as { id: number }).id };
+    const bad = await save({ ...saved, url: "https://example.test/" });
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as { violations: { propertyPath: string }[] }).violations.map((v) => v.propertyPath)).toEqual(["config.url"]);
-    const ok = await save(v3);
+    const ok = await save(saved);
     expect(ok.status).toBe(201);
     const jobId = ((await ok.json()) as { id: number }).id;
     const lead = await insertLead(602, 12, 36, { emailAddress: "test@example.org" });

@@ -6,7 +6,7 @@ import type { TriggerEvent } from "../../src/integrations/triggers";
 import { handleQueue } from "../../src/processr/consumer";
 import type { ProcessrMessage } from "../../src/processr/messages";
 import { bearer, call, DEMO, loginAs } from "../helpers";
-import { insertJob, insertLead, recordingEnv, type Sent, stubVendor } from "./helpers";
+import { insertJob, insertLead, recordingEnv, type Sent, stubVendor, withAdaptor } from "./helpers";
 
 // Integration triggers: each job acts on its event only, and once per lead however often the event
 // is reported. The events are reported as the hooks do (the lead object on a flag change, the
@@ -22,8 +22,8 @@ beforeEach(async () => {
 });
 
 /** A job of campaign 602 whose calls say which job made them. */
-const job = (name: string, extra: Record<string, unknown> = {}) =>
-  insertJob(602, "http_integration", { ...base, url: `${base.url}?job=${name}`, ...extra }, name);
+const job = async (name: string, extra: Record<string, unknown> = {}) =>
+  insertJob(602, "http_integration", await withAdaptor({ ...base, url: `${base.url}?job=${name}`, ...extra }), name);
 
 /** Runs every queued integrate message (and those they queue), like the queue consumer would. */
 async function drain(sent: Sent[]) {
@@ -117,7 +117,7 @@ describe("integration triggers", () => {
   });
 
   it("validates the trigger and keeps configurations without one on leadProcessed", () => {
-    const parse = (extra: Record<string, unknown>) => httpIntegrationConfig.safeParse({ ...base, ...extra });
+    const parse = (extra: Record<string, unknown>) => httpIntegrationConfig.safeParse({ ...base, adaptorId: 1, ...extra });
     expect(parse({}).data).toMatchObject({ trigger: "leadProcessed", triggerFlags: [] });
     expect(parse({ trigger: "flagChanged" }).error!.issues.map((i) => [i.path.join("."), i.message])).toEqual([
       ["triggerFlags", "Name the flags that trigger the job (Valid, Caution, Invalid, Test)."],

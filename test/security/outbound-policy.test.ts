@@ -38,15 +38,18 @@ describe("IPv6 forms that embed an IPv4 address", () => {
 
 describe("header values in integration configs", () => {
   let t: Awaited<ReturnType<typeof tokens>>;
+  let adaptorId: number;
   beforeAll(async () => {
     t = await tokens();
+    // A POST integration names its adaptor, so that the header is the only thing wrong below.
+    adaptorId = (await send("/api/v4/adaptors", "POST", { name: "CRM fields", fields: [{ field: "email", mappedTo: "email" }] }, t.admin)).body.id;
   });
 
   const job = (headers: string) => ({
     campaign: 602,
     type: "http_integration",
     label: "CRM",
-    config: { name: "CRM", url: "https://crm.example.com/leads", headers },
+    config: { name: "CRM", url: "https://crm.example.com/leads", headers, adaptorId },
   });
 
   it("refuses a CR or LF in a header value when the config is saved, and saves nothing", async () => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { bearer, call, DEMO, loginAs } from "../helpers";
-import { type FetchHandler, insertJob, insertLead, recordingEnv, stubFetch } from "../integrations/helpers";
+import { type FetchHandler, insertJob, insertLead, recordingEnv, stubFetch, withAdaptor } from "../integrations/helpers";
 import { KEYS } from "../publisher/support";
 
 // What a publisher must not see of the client's business: its CRM (URL, query credentials,
@@ -35,7 +35,7 @@ let jobId = 0;
 
 beforeAll(async () => {
   [publisher, admin] = await Promise.all([loginAs(DEMO.northwind), loginAs(DEMO.admin)]);
-  jobId = await insertJob(601, "http_integration", { name: "CRM", url: `https://${CRM_HOST}/in`, authQuery: `token=${QUERY_SECRET}`, method: "POST" }, LABEL);
+  jobId = await insertJob(601, "http_integration", await withAdaptor({ name: "CRM", url: `https://${CRM_HOST}/in`, authQuery: `token=${QUERY_SECRET}`, method: "POST" }), LABEL);
   lead.delivered = (await insertLead(601, 12, 35, { firstName: "Ada", email: "ada@example.org" })).id;
   lead.failed = (await insertLead(601, 12, 35, { firstName: "Grace", email: "grace@example.org" })).id;
   const { env: e } = recordingEnv();
