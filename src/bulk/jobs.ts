@@ -4,6 +4,7 @@ import { getDb } from "../db/client";
 import { type BulkOperation, bulkJobs, leads } from "../db/schema";
 import type { Env } from "../env";
 import { continueSyncTagsBackfill } from "../integrations/sync-tags-backfill";
+import { eraseEmails } from "../lists/erasure";
 import { BATCH_SIZE, type BulkBatchMessage, type BulkMessage, bulkMessage } from "./messages";
 import { applyToLead, type BulkJobRef, type BulkLead } from "./operations";
 import { MAX_BULK_LEADS, type Selection, tooMany } from "./selection";
@@ -149,7 +150,9 @@ export async function handleBulkQueue(batch: MessageBatch<BulkMessage>, env: Env
     }
     const body = parsed.data;
     try {
-      await ("type" in body ? continueSyncTagsBackfill(env, body) : runBatch(env, body));
+      if (!("type" in body)) await runBatch(env, body);
+      else if (body.type === "erasure") await eraseEmails(env, body);
+      else await continueSyncTagsBackfill(env, body);
       msg.ack();
     } catch (e) {
       console.error("bulk: message failed, retrying", JSON.stringify(body), String(e));

@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { erasureMessage } from "../lists/erasure";
 
 // Messages on the bulk queue, validated when consumed (delivery is at-least-once):
 // - one batch of one bulk job (at most BATCH_SIZE leads);
 // - one step of a Convertr Connect job's sync-tag back-fill (src/integrations/sync-tags-backfill.ts):
-//   `step` is the back-fill's claim token, `afterId` the last integration delivery it went past.
+//   `step` is the back-fill's claim token, `afterId` the last integration delivery it went past;
+// - one batch of a GDPR erasure (src/lists/erasure.ts).
 export const syncTagsBackfillMessage = z.object({
   type: z.literal("syncTagsBackfill"),
   jobId: z.number().int().positive(),
@@ -16,7 +18,7 @@ export type SyncTagsBackfillMessage = z.infer<typeof syncTagsBackfillMessage>;
 export const bulkBatchMessage = z.object({ jobId: z.number().int().positive(), batch: z.number().int().nonnegative() });
 export type BulkBatchMessage = z.infer<typeof bulkBatchMessage>;
 
-export const bulkMessage = z.union([syncTagsBackfillMessage, bulkBatchMessage]);
+export const bulkMessage = z.union([syncTagsBackfillMessage, erasureMessage, bulkBatchMessage]);
 export type BulkMessage = z.infer<typeof bulkMessage>;
 
 /** Leads per queue message: one Worker invocation handles this many lead-object calls. */

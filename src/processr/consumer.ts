@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob } from "../integrations/dispatch";
 import { handleDeadLetters } from "./dead-letter";
 import type { ProcessrMessage } from "./messages";
-import { createJobHistory } from "./job-context";
+import { createBatchLookups } from "./job-context";
 import { applyPlan, loadLeads, planRun } from "./run";
 
 // The queue handler for both queues: the Processr queue (QA runs and integration deliveries) and
@@ -53,7 +53,7 @@ const retry = (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) =
 
 /**
  * The Processr runs of a queue batch, with D1 round trips shared between its leads: one batch
- * reads them all (loadLeads), their duplicate lookups go out together (createJobHistory), one
+ * reads them all (loadLeads), their duplicate and list lookups go out together (createBatchLookups), one
  * batch writes all their job results and logs; then each outcome goes through its lead object.
  * Each lead is still acked or retried on its own.
  */
@@ -66,7 +66,7 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
     for (const [leadId, msgs] of runs) retry(msgs, leadId, err);
     return;
   }
-  const history = createJobHistory(env);
+  const shared = createBatchLookups(env);
   const planned = await Promise.all(
     [...runs].map(async ([leadId, msgs]) => {
       try {
@@ -74,7 +74,7 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
         // "Lead created" integrations start with the lead's first run; a retried or repeated run
         // cannot make one act twice (a job acts once per lead).
         if (lead && hasTriggeredJob(lead.jobs, "leadCreated")) await enqueueIntegrations(env, leadId, ["leadCreated"]);
-        const plan = await planRun(env, lead, {}, history);
+        const plan = await planRun(env, lead, {}, shared);
         if (plan.kind === "write") return { leadId, msgs, plan };
         for (const msg of msgs) msg.ack();
       } catch (err) {

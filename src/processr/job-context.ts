@@ -3,6 +3,7 @@ import { type Db, getDb } from "../db/client";
 import { leads } from "../db/schema";
 import type { Env } from "../env";
 import { normaliseEmail } from "../leads/email";
+import { createListLookup } from "../lists/lookup";
 import type { JobContext, JobHistory } from "./types";
 
 // D1 implementation of the history queries the duplicate, rate and activity jobs use.
@@ -49,8 +50,13 @@ export function otherLeadsQuery(db: Db, q: CountQuery) {
   return db.select({ n: count() }).from(leads).where(and(...where));
 }
 
-export function createJobContext(env: Pick<Env, "DB">, now: number, history = createJobHistory(env)): JobContext {
-  return { history, now };
+export function createJobContext(env: Pick<Env, "DB">, now: number, shared = createBatchLookups(env)): JobContext {
+  return { ...shared, now };
+}
+
+/** The lookups the leads of one queue batch share (each batches its callers' queries into one round trip). */
+export function createBatchLookups(env: Pick<Env, "DB">): Omit<JobContext, "now"> {
+  return { history: createJobHistory(env), lists: createListLookup(env) };
 }
 
 /**

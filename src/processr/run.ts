@@ -7,7 +7,7 @@ import { createJobContext } from "./job-context";
 import { applyJobGroups, JOB_GROUP_COLUMNS, JOB_GROUP_JOIN, type JobGroupColumns } from "./job-groups";
 import { qaJobs } from "./jobs";
 import { type Outcome, scoreOutcome } from "./outcome";
-import { type JobContext, type JobHistory, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
+import { type JobContext, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
 
 // One Processr run on one lead: the campaign's enabled QA jobs in position order, one result row
 // per job (upserted on (lead, job), so a rerun overwrites instead of adding), a log line per step,
@@ -144,7 +144,7 @@ export async function planRun(
   env: Env,
   loaded: LoadedLead | undefined,
   opts: RunOptions = {},
-  history?: JobHistory,
+  shared?: Omit<JobContext, "now">,
 ): Promise<RunPlan> {
   const registry = opts.jobs ?? qaJobs;
   const now = opts.now ?? Date.now;
@@ -184,7 +184,7 @@ export async function planRun(
     email: lead.email,
     values: loaded.values,
   };
-  const ctx = history ? { history, now: startedTs } : createJobContext(env, startedTs);
+  const ctx = shared ? { ...shared, now: startedTs } : createJobContext(env, startedTs);
   const results: JobResult[] = [];
   let hardfailed: JobRow | null = null;
   const grouped = applyJobGroups(qa, jobLead);

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Env } from "../env";
 import type { LeadFlag } from "../db/schema";
+import type { ListLookup } from "../lists/lookup";
 
 // Contracts between the Processr run (src/processr/run.ts), its QA jobs (src/processr/jobs/) and
 // its integration jobs (src/integrations/).
@@ -60,6 +61,8 @@ export interface JobHistory {
 
 export interface JobContext {
   history: JobHistory;
+  /** Validation list lookups (src/lists/lookup.ts), shared by a queue batch like history. */
+  lists: ListLookup;
   now: number;
 }
 

@@ -19,6 +19,7 @@ import { telephoneFormatCheck } from "./telephone-format-check";
 import { testDataCheck } from "./test-data-check";
 import { uniqueIpCheck } from "./unique-ip-check";
 import { userOveractivityCheck } from "./user-overactivity-check";
+import { validationListCheck } from "./validation-list-check";
 import { vowelCheck } from "./vowel-check";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -44,6 +45,7 @@ const all: QaJobDefinition<any>[] = [
   fieldNotEmpty,
   fieldLengthCheck,
   leadWithinTimePeriod,
+  validationListCheck,
 ];
 
 // Registry of QA job types by campaign_processr_jobs.type. Null prototype: the type comes from

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PHONE_FORMATTING } from "../../lists/normalise";
 import type { QaJobDefinition } from "../types";
 import { fieldName, wholeNumber } from "./lib/config";
 import { fieldValue, firstPresent, isBlank, TELEPHONE_FIELDS } from "./lib/fields";
@@ -16,9 +17,6 @@ const configSchema = z
     sequentialDigits: wholeNumber(3, 20).default(8),
   })
   .refine((c) => c.minDigits <= c.maxDigits, { message: "minDigits must not exceed maxDigits", path: ["minDigits"] });
-
-// Formatting a person may type around the digits; anything else (letters, "#", "*") fails.
-const FORMATTING = /^\+?[\d\s().\-/]+$/;
 
 /** The longest run of digits stepping by `step` (0 = repeated, ±1 = sequential). */
 function longestRun(digits: string, step: number): { start: number; length: number } {
@@ -46,7 +44,7 @@ export const telephoneFormatCheck: QaJobDefinition<z.infer<typeof configSchema>>
     if (!fv || isBlank(fv.value)) return pass("No telephone captured, nothing to check");
     const { field } = fv;
     const value = fv.value!.trim();
-    if (!FORMATTING.test(value)) return fail(`${q(field)} has characters other than digits: ${q(value)}`);
+    if (!PHONE_FORMATTING.test(value)) return fail(`${q(field)} has characters other than digits: ${q(value)}`);
     const digits = value.replace(/\D/g, "");
     if (digits.length < config.minDigits) return fail(`${q(field)} has ${digits.length} digits, fewer than ${config.minDigits}`);
     if (digits.length > config.maxDigits) return fail(`${q(field)} has ${digits.length} digits, more than ${config.maxDigits}`);

@@ -12,6 +12,8 @@ import { leadsReprocess } from "./leads-reprocess";
 import { processrJobTypes } from "./processr-job-types";
 import { v4NotFound, v4Resources } from "./resources";
 import { changePassword } from "./users-change-password";
+import { validationListEntriesExport } from "./validation-list-entries";
+import { validationListImport } from "./validation-list-import";
 
 // The v4 API (JSON-LD/Hydra), mounted at /api/v4. Every error renders as a Hydra error.
 export const v4 = new Hono<AppEnv>();
@@ -20,6 +22,8 @@ v4.use("*", hydraHeaders);
 v4.route("/", changePassword);
 v4.route("/", leadsReprocess);
 v4.route("/", leadsExport);
+v4.route("/", validationListEntriesExport);
+v4.route("/", validationListImport);
 v4.route("/", leadsBulk);
 v4.route("/", enterpriseApiKeyIssue);
 v4.route("/", v4Resources);

@@ -10,12 +10,17 @@ import type { JobContext, JobLead, JobOutcome } from "../../../src/processr/type
 
 export const NOW = Date.parse("2026-03-01T12:00:00Z");
 
-/** A context for jobs that must not look at history: any query fails the test. */
+/** A context for jobs that must not look at history or lists: any query fails the test. */
 export const pureContext: JobContext = {
   now: NOW,
   history: {
     countOtherLeads() {
       throw new Error("this job must not query lead history");
+    },
+  },
+  lists: {
+    find() {
+      throw new Error("this job must not look up validation lists");
     },
   },
 };
