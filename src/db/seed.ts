@@ -3,7 +3,7 @@
 // `.ts` import and no other dependencies.
 import { hashPassword } from "../auth/password.ts";
 import { emailFieldName, normaliseEmail } from "../leads/email.ts";
-import { ALLOCATION_RECOUNT_SQL } from "../leads/statistics.ts";
+import { ALLOCATION_RECOUNT_SQL, salesRecountSql } from "../leads/statistics.ts";
 
 interface FixtureField { name: string; required?: boolean; type?: string; hidden?: boolean }
 interface FixtureLead {
@@ -152,6 +152,7 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
       out.push(insert("lead_datas", { lead_id: l.id, name: "leadHash", value: hash, type: "system", created_ts: created, updated_ts: created }));
     }
     out.push(`UPDATE campaign_publishers AS cp SET reserved_leads = (${ALLOCATION_RECOUNT_SQL}) WHERE cp.campaign_id = ${c.id};`);
+    out.push(`UPDATE campaign_statistics SET total_sales_cents = (${salesRecountSql(c.id)}) WHERE campaign_id = ${c.id};`);
   }
   return out;
 }

@@ -30,9 +30,9 @@ export const hydraHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   const res = c.res;
   const headers = new Headers(res.headers);
   headers.set("Link", `<${origin(c)}${DOCS_PATH}>; rel="${HYDRA}apiDocumentation"`);
-  // A CSV export (src/routes/v4/leads-export.ts) keeps its own type.
-  const csv = res.headers.get("Content-Type")?.startsWith("text/csv") ?? false;
-  if (res.body !== null && res.status !== 204 && !csv) headers.set("Content-Type", LD_JSON);
+  // A download (a CSV export, an uploaded document) keeps its own type.
+  const download = res.headers.get("Content-Disposition")?.startsWith("attachment") ?? false;
+  if (res.body !== null && res.status !== 204 && !download) headers.set("Content-Type", LD_JSON);
   // No statusText: an explicit "" (what a Response made without one reports) would go out as an
   // empty reason phrase ("HTTP/1.1 200 "); left out, the runtime sends the standard one.
   c.res = new Response(res.body, { status: res.status, headers });

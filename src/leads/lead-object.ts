@@ -40,6 +40,7 @@ interface LeadRow {
   flag: Flag;
   processr_status: number;
   advertiser_billable: number;
+  advertiser_payout: string;
   over_allocation: number;
   deleted_ts: number | null;
   created_ts: number;
@@ -52,6 +53,7 @@ const stateOf = (l: LeadRow): AllocationState => ({
   flag: l.flag,
   processrStatus: l.processr_status,
   advertiserBillable: !!l.advertiser_billable,
+  advertiserPayout: l.advertiser_payout,
   deleted: l.deleted_ts !== null,
   overAllocation: !!l.over_allocation,
 });
@@ -225,7 +227,7 @@ export class LeadObject extends DurableObject<Env> {
     const db = this.env.DB;
     const [lead, subs, jobs] = await db.batch([
       db.prepare(
-        `SELECT l.id, l.campaign_id, l.publisher_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.over_allocation,
+        `SELECT l.id, l.campaign_id, l.publisher_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.advertiser_payout, l.over_allocation,
                 l.deleted_ts, l.created_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
            FROM leads l
            JOIN campaigns c ON c.id = l.campaign_id
@@ -304,6 +306,7 @@ export class LeadObject extends DurableObject<Env> {
       flag,
       processrStatus: (set.processr_status as number | undefined) ?? lead.processr_status,
       advertiserBillable: valid,
+      advertiserPayout: set.advertiser_payout as string,
       deleted: deleting,
       overAllocation: !!lead.over_allocation,
     };

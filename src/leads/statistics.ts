@@ -14,6 +14,12 @@ import type { LeadFlag } from "../db/schema";
 // - processing: no flag yet and not on hold (processr status below 500: received, sent to Processr)
 // - held: no flag yet and on hold (processr status 500-599)
 // A lead whose Processr run failed (900) counts in total only until it is reprocessed.
+//
+// totalSales (Campaign.statistics.totalSales) is a running sum beside the buckets: the advertiser
+// payout booked on each billable lead (its advertiserPayout, the campaign's payout when the lead
+// was flagged Valid), i.e. what the advertiser is charged for the leads it bought. Unlike
+// campaignRevenue.revenue (billable leads × the campaign's current payout) it does not move when
+// the payout is edited later. It is kept in minor units (cents) so that the sum stays exact.
 
 export const BUCKETS = [
   "total", "valid", "caution", "invalid", "test", "billable", "delivered", "held", "processing",
@@ -28,6 +34,8 @@ export interface LeadStatState {
   flag: LeadFlag | null;
   processrStatus: number;
   advertiserBillable: boolean;
+  /** The advertiser payout booked on the lead (a decimal string, "0.00" until it is billable). */
+  advertiserPayout: string;
   deleted: boolean;
 }
 
@@ -49,10 +57,20 @@ export function bucketsOf(s: LeadStatState): Buckets {
   };
 }
 
-export function bucketDelta(before: LeadStatState, after: LeadStatState): Buckets {
+/** "12.34" → 1234: money strings have at most two decimals. */
+const cents = (amount: string) => Math.round(Number(amount) * 100);
+
+/** The lead's share of totalSales, in cents: its booked advertiser payout while it is billable. */
+export const salesCentsOf = (s: LeadStatState): number => (bucketsOf(s).billable ? cents(s.advertiserPayout) : 0);
+
+/** A change of the running totals: bucket counts and the totalSales sum (cents). */
+export type Delta = Buckets & { salesCents?: number };
+
+export function bucketDelta(before: LeadStatState, after: LeadStatState): Delta {
   const a = bucketsOf(before);
   const b = bucketsOf(after);
-  return Object.fromEntries(BUCKETS.map((k) => [k, b[k] - a[k]])) as Buckets;
+  const delta = Object.fromEntries(BUCKETS.map((k) => [k, b[k] - a[k]])) as Buckets;
+  return { ...delta, salesCents: salesCentsOf(after) - salesCentsOf(before) };
 }
 
 const column = (b: Bucket) => `${b}_leads`;
@@ -63,20 +81,21 @@ export function statisticsStatements(
   db: D1Database,
   campaignId: number,
   leadCreatedTs: number,
-  delta: Buckets,
+  delta: Delta,
 ): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
-  const changed = BUCKETS.filter((b) => delta[b] !== 0);
+  const changed: [string, number][] = BUCKETS.filter((b) => delta[b] !== 0).map((b) => [column(b), delta[b]]);
+  if (delta.salesCents) changed.push(["total_sales_cents", delta.salesCents]);
   if (changed.length > 0) {
     out.push(
       db
         .prepare(
-          `INSERT INTO campaign_statistics (campaign_id, ${changed.map(column).join(", ")})
+          `INSERT INTO campaign_statistics (campaign_id, ${changed.map(([c]) => c).join(", ")})
            VALUES (?1, ${changed.map((_, i) => `?${i + 2}`).join(", ")})
            ON CONFLICT (campaign_id) DO UPDATE SET
-           ${changed.map((b) => `${column(b)} = ${column(b)} + excluded.${column(b)}`).join(", ")}`,
+           ${changed.map(([c]) => `${c} = ${c} + excluded.${c}`).join(", ")}`,
         )
-        .bind(campaignId, ...changed.map((b) => delta[b])),
+        .bind(campaignId, ...changed.map(([, n]) => n)),
     );
   }
   const chrono = CHRONOLOGY_BUCKETS.filter((b) => delta[b] !== 0);
@@ -127,7 +146,7 @@ export const ALLOCATION_RECOUNT_SQL = `SELECT count(*) FROM leads l
     AND l.over_allocation = 0 AND ((l.flag IS NULL AND l.processr_status < 500) OR l.flag = 'Valid')`;
 
 /** The state of a freshly captured lead (what capture counts: total+1, processing+1). */
-export const CAPTURED: LeadStatState = { flag: null, processrStatus: 0, advertiserBillable: false, deleted: false };
+export const CAPTURED: LeadStatState = { flag: null, processrStatus: 0, advertiserBillable: false, advertiserPayout: "0.00", deleted: false };
 
 // The same rules as bucketsOf(), as SQL over the leads table.
 const LIVE = "deleted_ts IS NULL";
@@ -152,6 +171,17 @@ export async function recountCampaign(db: D1Database, campaignId: number): Promi
     .bind(campaignId)
     .first<Buckets>();
   return row!;
+}
+
+/** salesCentsOf() as SQL over a campaign's leads: totalSales in cents, counted from the leads themselves. */
+export const salesRecountSql = (campaignId: number | string) =>
+  `SELECT coalesce(sum(CAST(round(CAST(advertiser_payout AS REAL) * 100) AS INTEGER)), 0) FROM leads
+    WHERE campaign_id = ${campaignId} AND ${RECOUNT_SQL.billable}`;
+
+/** A campaign's totalSales in cents, from its leads (for checks and repairs). */
+export async function recountSalesCents(db: D1Database, campaignId: number): Promise<number> {
+  const row = await db.prepare(`SELECT (${salesRecountSql("?1")}) AS n`).bind(campaignId).first<{ n: number }>();
+  return row!.n;
 }
 
 /** Counts the chronology of a campaign per UTC day of capture, from the leads themselves. */

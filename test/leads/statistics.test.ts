@@ -21,7 +21,7 @@ async function chronology(campaignId: number) {
 describe("statistics", () => {
   it("bucketsOf follows the documented rules", () => {
     const s = (flag: "Valid" | "Caution" | "Invalid" | "Test" | null, processrStatus: number, advertiserBillable = false, deleted = false) =>
-      bucketsOf({ flag, processrStatus, advertiserBillable, deleted });
+      bucketsOf({ flag, processrStatus, advertiserBillable, advertiserPayout: advertiserBillable ? "10.00" : "0.00", deleted });
     expect(s(null, 0)).toMatchObject({ total: 1, processing: 1, held: 0 });
     expect(s(null, 500)).toMatchObject({ total: 1, processing: 0, held: 1 });
     expect(s(null, 900)).toMatchObject({ total: 1, processing: 0, held: 0 });
@@ -34,7 +34,7 @@ describe("statistics", () => {
 
   it("holdsAllocation: within the allocation and being processed, or Valid", () => {
     const h = (flag: "Valid" | "Caution" | "Invalid" | "Test" | null, processrStatus: number, overAllocation = false, deleted = false) =>
-      holdsAllocation({ flag, processrStatus, advertiserBillable: flag === "Valid", deleted, overAllocation });
+      holdsAllocation({ flag, processrStatus, advertiserBillable: flag === "Valid", advertiserPayout: "0.00", deleted, overAllocation });
     expect([h(null, 0), h(null, 100), h("Valid", 1000)]).toEqual([true, true, true]);
     expect([h(null, 500), h(null, 510), h(null, 900), h("Invalid", 1000), h("Caution", 1000), h("Test", 1000)]).toEqual(
       [false, false, false, false, false, false],

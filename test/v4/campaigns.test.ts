@@ -9,7 +9,7 @@ beforeAll(async () => {
   t = await tokens();
 });
 
-// The Campaign keys of Convertr's v4 documentation that leadflare renders (totalSales is not modelled; see docs/v4-api.md).
+// The Campaign keys of Convertr's v4 documentation, all rendered by leadflare.
 const SEED_CAMPAIGN_KEYS = [
   "@id", "@type", "status", "id", "name", "startTs", "endTs", "exposePublisher", "exposePublisherSub", "updatedTs",
   "defaultThresholdScore", "integrate", "callCentre", "welcomeEmail", "doubleOptin", "scoreBaseRouting", "defaultSaleValue",
@@ -27,7 +27,7 @@ const SEED_CAMPAIGN_KEYS = [
 describe("GET /api/v4/campaigns", () => {
   it("renders the Convertr v4 API quick start Campaign with advertiser, currency and statistics embedded", async () => {
     await env.DB.prepare(
-      "UPDATE campaign_statistics SET total_leads = 4, valid_leads = 3, invalid_leads = 1, billable_leads = 3, delivered_leads = 3, clicks = 2, conversions = 2 WHERE campaign_id = 601",
+      "UPDATE campaign_statistics SET total_leads = 4, valid_leads = 3, invalid_leads = 1, billable_leads = 3, delivered_leads = 3, clicks = 2, conversions = 2, total_sales_cents = 0 WHERE campaign_id = 601",
     ).run();
     const { status, body } = await get("/api/v4/campaigns/601", t.admin);
     expect(status).toBe(200);
@@ -49,7 +49,7 @@ describe("GET /api/v4/campaigns", () => {
       apiKey: expect.stringMatching(/^[0-9a-f]{32}$/),
       statistics: {
         totalLeads: 4, validLeads: 3, invalidLeads: 1, billableLeads: 3, deliveredLeads: 3, clicks: 2, conversions: 2,
-        activePublishers: 2, unsignedContracts: 0,
+        activePublishers: 2, unsignedContracts: 0, totalSales: 0,
         // Seed 004's own numbers: 3 billable × 10.00, publisher 55 % of it.
         campaignRevenue: { revenue: "30.00", baseCurrencyRevenue: "30.00", publisherPayout: "16.50", baseCurrencyPublisherPayout: "16.50" },
       },

@@ -9,10 +9,12 @@ import {
   campaignPublishers,
   campaignStatistics,
   campaigns,
+  countries,
   currencies,
   formFields,
   forms,
   links,
+  subcategories,
   users,
 } from "../../db/schema";
 import type { AppEnv } from "../../env";
@@ -84,6 +86,8 @@ const settings = {
   defaultSaleCurrency: z.string().regex(/^[A-Z]{3}$/, "Expected an ISO 4217 code.").nullable(),
   accountManager: relation("users").nullable(),
   campaignManager: relation("users").nullable(),
+  country: relation("countries").nullable(),
+  subcategory: relation("subcategories").nullable(),
   facebookOfflineEventSetId: nullableText(),
   facebookSystemUserAccessToken: nullableText(1000),
   /** Pausing: from this date-time (now or past: at once; future: scheduled); null resumes. */
@@ -96,6 +100,8 @@ const RENAMED = new Map([
   ["currency", "currencyId"],
   ["accountManager", "accountManagerId"],
   ["campaignManager", "campaignManagerId"],
+  ["country", "countryId"],
+  ["subcategory", "subcategoryId"],
 ]);
 
 const createSchema = z
@@ -119,6 +125,8 @@ async function check(ctx: Ctx, data: Input, current?: { startTs: number; endTs: 
     { propertyPath: "currency", path: "currencies", table: currencies, id: data.currency },
     { propertyPath: "accountManager", path: "users", table: users, id: data.accountManager },
     { propertyPath: "campaignManager", path: "users", table: users, id: data.campaignManager },
+    { propertyPath: "country", path: "countries", table: countries, id: data.country },
+    { propertyPath: "subcategory", path: "subcategories", table: subcategories, id: data.subcategory },
   ]);
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(data)) values[RENAMED.get(k) ?? k] = v;
@@ -208,6 +216,8 @@ export async function copyCampaign(db: Ctx["db"], source: typeof campaigns.$infe
     db.insert(campaigns).values({
       ...copy, ...opts.overrides, id: newId, name: opts.name, startTs: opts.startTs, endTs: opts.endTs, apiKey: randomHex(),
       paused: false, pauseTs: null, pauseReason: null, deletedTs: null, createdTs: now, updatedTs: now,
+      // The purchase order is the source's own document (its object is keyed by the source's id).
+      purchaseOrderFileName: null, purchaseOrderFileType: null, purchaseOrderFileSize: null, purchaseOrderFileTs: null,
     }),
     db.insert(campaignStatistics).values({ campaignId: newId }),
     ...copiedForms.map((f) => db.insert(forms).values({ id: formIds.get(f.id)!, campaignId: newId, name: f.name, createdTs: now, updatedTs: now })),

@@ -9,7 +9,9 @@ import {
   campaignPublishers,
   campaignStatistics,
   campaigns,
+  countries,
   currencies,
+  subcategories,
 } from "../../db/schema";
 import { integrationJobs } from "../../integrations";
 import { qaJobs } from "../../processr/jobs";
@@ -20,6 +22,8 @@ import { type Ctx, defineResource, field, type Range } from "../../hydra/resourc
 import { commercialTerms, onCampaign } from "./access";
 import { activePublishersSql, baseRevenueSql, type LeadFigures, publisherFigures, revenueSql, stat, statOrder, statusSql } from "./campaign-sql";
 import { campaignCreate, campaignDelete, campaignUpdate } from "./campaigns-write";
+import { purchaseOrderFileUrl } from "./campaigns-purchase-order-file";
+import { isoValue } from "./countries";
 
 /**
  * A publisher user may ask only about its own publisher: which campaigns other publishers are on is
@@ -52,12 +56,15 @@ interface Extra {
   jobScore: Map<number, number>;
   publishers: Map<number, { active: number; unsigned: number }>;
   signHash: Map<number, string>;
+  countries: Map<number, typeof countries.$inferSelect>;
+  subcategories: Map<number, string>;
 }
 
 async function load(ctx: Ctx, rows: Campaign[]): Promise<Extra> {
   const ids = rows.map((r) => r.id);
   const db = ctx.db;
-  const [stats, advs, curs, jobs, pubs] = await db.batch([
+  const used = (key: "countryId" | "subcategoryId") => [...new Set(rows.flatMap((r) => (r[key] === null ? [] : [r[key]])))];
+  const [stats, advs, curs, jobs, pubs, ctrs, subs] = await db.batch([
     db.select().from(campaignStatistics).where(inList(campaignStatistics.campaignId, ids)),
     db.select({ id: advertisers.id, name: advertisers.name }).from(advertisers).where(inList(advertisers.id, [...new Set(rows.map((r) => r.advertiserId))])),
     db.select().from(currencies),
@@ -70,6 +77,8 @@ async function load(ctx: Ctx, rows: Campaign[]): Promise<Extra> {
       active: sql<number>`sum(${campaignPublishers.signed} = 1)`,
       unsigned: sql<number>`sum(${campaignPublishers.signed} = 0)`,
     }).from(campaignPublishers).where(inList(campaignPublishers.campaignId, ids)).groupBy(campaignPublishers.campaignId),
+    db.select().from(countries).where(inList(countries.id, used("countryId"))),
+    db.select({ id: subcategories.id, name: subcategories.name }).from(subcategories).where(inList(subcategories.id, used("subcategoryId"))),
   ]);
   // The signature fingerprint: a stable hash of who signed what, when (null until signed; admins only).
   const signHash = new Map<number, string>();
@@ -83,6 +92,8 @@ async function load(ctx: Ctx, rows: Campaign[]): Promise<Extra> {
     jobScore: new Map(jobs.map((j) => [j.campaignId, Number(j.score)])),
     publishers: new Map(pubs.map((p) => [p.campaignId, { active: Number(p.active), unsigned: Number(p.unsigned) }])),
     signHash,
+    countries: new Map(ctrs.map((c) => [c.id, c])),
+    subcategories: new Map(subs.map((s) => [s.id, s.name])),
     own: ctx.isAdmin ? undefined : await publisherFigures(ctx, ids),
   };
 }
@@ -99,6 +110,7 @@ const userIri = (id: number | null) => (id === null ? null : iri("users", id));
 // The client's commercial terms and contract with the advertiser: not for publisher users.
 const terms = commercialTerms;
 const adminOrder = (expr: SQL) => (ctx: Ctx) => (ctx.isAdmin ? expr : undefined);
+const countryIsoSql = sql`(SELECT c.iso FROM countries c WHERE c.id = ${campaigns.countryId})`;
 
 const LEAD_FIGURES = [
   "totalLeads", "invalidLeads", "cautionLeads", "validLeads", "testLeads", "billableLeads", "deliveredLeads", "heldLeads", "processingLeads",
@@ -121,6 +133,7 @@ function statistics(c: Campaign, x: Extra) {
     lastConversion: isoTs(s?.lastConversionTs ?? null),
     clicks: n("clicks"),
     activePublishers: p?.active ?? 0,
+    totalSales: n("totalSalesCents") / 100,
     campaignRevenue: {
       revenue: rev,
       baseCurrencyRevenue: toBase(rev, rate(c, x)),
@@ -168,8 +181,16 @@ export const campaignResource = defineResource<Campaign, Extra>({
       return { "@id": iri("advertisers", c.advertiserId), "@type": "Advertiser", id: c.advertiserId, name: a?.name ?? null };
     }),
     accountManager: f({ link: "User" }, (c) => userIri(c.accountManagerId)),
-    subcategory: ro("string", () => null, { description: "Not modelled by leadflare: always null." }),
-    country: ro("string", () => null, { description: "Not modelled by leadflare: always null." }),
+    subcategory: f({ embed: "Subcategory" }, (c, x) =>
+      c.subcategoryId === null
+        ? null
+        : { "@id": iri("subcategories", c.subcategoryId), "@type": "Subcategory", id: c.subcategoryId, name: x.subcategories.get(c.subcategoryId) ?? null },
+      { description: "The campaign's vertical (/api/v4/subcategories); written as an IRI or an id, null for none." },
+    ),
+    country: f({ embed: "Country" }, (c, x) => {
+      const country = c.countryId === null ? undefined : x.countries.get(c.countryId);
+      return country ? { "@id": iri("countries", country.id), "@type": "Country", id: country.id, name: country.name, iso: country.iso } : null;
+    }, { description: "The campaign's country (/api/v4/countries); written as an IRI or an id, null for none." }),
     campaignMarket: f("string", (c) => c.campaignMarket),
     contractValue: f("money", (c) => c.contractValue, terms),
     performanceModel: f("string", (c) => c.performanceModel),
@@ -227,7 +248,12 @@ export const campaignResource = defineResource<Campaign, Extra>({
     allowPublisherImportExport: f("boolean", (c) => c.allowPublisherImportExport),
     purchaseOrder: f("string", (c) => c.purchaseOrder, terms),
     referenceNumber: f("string", (c) => c.referenceNumber, terms),
-    purchaseOrderFile: ro("string", () => null, { description: "File uploads are not supported: always null." }),
+    purchaseOrderFile: ro("string", (c) => purchaseOrderFileUrl(c), {
+      ...terms,
+      description:
+        "Where the uploaded purchase order downloads from (POST multipart/form-data to it to upload, DELETE to remove), or null; admins only.",
+    }),
+    purchaseOrderFileName: ro("string", (c) => c.purchaseOrderFileName, { ...terms, description: "The uploaded purchase order's file name (admins only)." }),
   },
   filters: [
     exact("id", campaigns.id, intValue),
@@ -257,7 +283,10 @@ export const campaignResource = defineResource<Campaign, Extra>({
       "advertiser.name": sql`(SELECT a.name FROM advertisers a WHERE a.id = ${campaigns.advertiserId})`,
       startTs: campaigns.startTs,
       endTs: campaigns.endTs,
+      "country.id": campaigns.countryId,
+      "country.iso": countryIsoSql,
       "statistics.activePublishers": adminOrder(activePublishersSql),
+      "statistics.totalSales": adminOrder(stat("total_sales_cents")),
       "statistics.campaignRevenue.revenue": adminOrder(revenueSql),
       "statistics.campaignRevenue.baseCurrencyRevenue": adminOrder(baseRevenueSql),
     }),
@@ -274,6 +303,8 @@ export const campaignResource = defineResource<Campaign, Extra>({
     exact("advertiser.name", (list) => sql`${campaigns.advertiserId} IN (SELECT a.id FROM advertisers a WHERE a.name IN ${list})`, stringValue, { many: false }),
     exact("campaignManager", campaigns.campaignManagerId, intValue, { many: false }),
     exact("accountManager", campaigns.accountManagerId, intValue, { many: false }),
+    exact("country.id", campaigns.countryId, intValue),
+    exact("country.iso", (list) => sql`${campaigns.countryId} IN (SELECT c.id FROM countries c WHERE c.iso IN ${list})`, isoValue),
   ],
   base: () => sql`${campaigns.deletedTs} IS NULL`,
   scope: (ctx) => onCampaign(ctx, campaigns.id),
