@@ -33,12 +33,14 @@ const headersOf: Record<Who, () => Record<string, string>> = {
   key: () => ({ "X-Api-Key": KEYS.northwind602 }),
 };
 const tokens = { A: "", B: "", admin: "" };
-const ids = { leadA: 0, leadB: 0, hashA: "", hashB: "", dataB: 0, noteB: 0, logB: 0, providerLogB: 0, campaignNoteB: 0, oauthClient: 0, cpB: 0, linkB: 0, formB: 0, jobB: 0, field602: 0 };
+const ids = { leadA: 0, leadB: 0, hashA: "", hashB: "", dataB: 0, noteB: 0, logB: 0, providerLogB: 0, campaignNoteB: 0, oauthClient: 0, cpB: 0, linkB: 0, formB: 0, jobB: 0, field602: 0, groupB: 0, memberB: 0 };
 /** Rows made for the admin's deletes (so that deleting them breaks nothing else). */
-const spare = { advertiser: 0, publisher: 0, cp: 0, link: 0, form: 0, field: 0, job: 0, user: 0 };
+const spare = { advertiser: 0, publisher: 0, cp: 0, link: 0, form: 0, field: 0, job: 0, user: 0, group: 0, member: 0, memberJob: 0, newMemberJob: 0 };
 const B_PASSWORD = "Mallory-was-here-1";
 /** A bulk job for the item route, and the valid body of each bulk operation (one lead of B). */
 const bulk = { job: 0, enterpriseKey: 0, adaptor: 0 };
+/** Value transforms: a rule with a value row, and a spare rule to delete. */
+const vt = { rule: 0, value: 0, spare: 0 };
 const BULK_BODIES: [string, () => Record<string, unknown>][] = [
   ["flag", () => ({ leads: [ids.leadB], leadFlag: 2, reason: "Matrix" })],
   ["deliver", () => ({ leads: [ids.leadB] })],
@@ -126,8 +128,10 @@ const shared: [string, () => number][] = [
   ["advertisers", () => 319],
   ["campaign-links", () => 25],
   ["campaign-processr-jobs", () => ids.jobB],
+  ["campaign-processr-job-groups", () => ids.groupB],
+  ["campaign-processr-job-group-jobs", () => ids.memberB],
 ];
-const config = ["campaigns", "campaign-links", "campaign-publishers", "campaign-processr-jobs", "forms", "form-fields", "advertisers", "publishers", "users"];
+const config = ["campaigns", "campaign-links", "campaign-publishers", "campaign-processr-jobs", "campaign-processr-job-groups", "campaign-processr-job-group-jobs", "forms", "form-fields", "advertisers", "publishers", "users"];
 
 /** The admin's valid create, update and delete of each configuration resource, in `config` order. */
 interface ConfigWrite {
@@ -170,6 +174,25 @@ const configWrites: ConfigWrite[] = [
     update: { path: () => v4Iri("campaign-processr-jobs", ids.jobB), body: () => ({ label: "Matrix label", score: 15 }) },
     updated: see,
     removed: { path: () => v4Iri("campaign-processr-jobs", spare.job), ...see },
+  },
+  {
+    r: "campaign-processr-job-groups",
+    create: () => ({ campaign: v4Iri("campaigns", 601), name: "Matrix group", score: 10 }),
+    update: { path: () => v4Iri("campaign-processr-job-groups", ids.groupB), body: () => ({ name: "Matrix group renamed", score: 12 }) },
+    updated: see,
+    removed: { path: () => v4Iri("campaign-processr-job-groups", spare.group), ...see },
+  },
+  {
+    r: "campaign-processr-job-group-jobs",
+    create: () => ({
+      campaignProcessrJobGroup: v4Iri("campaign-processr-job-groups", ids.groupB),
+      campaignProcessrJob: v4Iri("campaign-processr-jobs", spare.newMemberJob),
+      position: 3,
+      conditions: [{ field: "country", values: ["UK"] }],
+    }),
+    update: { path: () => v4Iri("campaign-processr-job-group-jobs", ids.memberB), body: () => ({ position: 4 }) },
+    updated: see,
+    removed: { path: () => v4Iri("campaign-processr-job-group-jobs", spare.member), ...see },
   },
   {
     r: "forms",
@@ -319,6 +342,44 @@ const cases: Case[] = [
     method: "DELETE", path: () => v4Iri("adaptors", bulk.adaptor), expect: v4(403, 403, 204), writes: ["admin"],
     check: async () => expect((await adminGet(v4Iri("adaptors", bulk.adaptor))).status).toBe(404),
   },
+  // Advertiser value transforms and their value tables are configuration: the admins'.
+  { method: "GET", path: () => "/api/v4/advertiser-value-transforms", expect: v4(403, 403, 200) },
+  { method: "GET", path: () => v4Iri("advertiser-value-transforms", vt.rule), expect: v4(403, 403, 200) },
+  { method: "GET", path: () => `/api/v4/advertiser-value-transforms/${vt.rule}/values.csv`, expect: v4(403, 403, 200) },
+  {
+    method: "POST", path: () => "/api/v4/advertiser-value-transforms",
+    body: json({ advertiser: "/api/v4/advertisers/319", label: "Matrix", type: "Transform", originalFieldName: "industry", newFieldName: "matrixIndustry" }),
+    expect: v4(403, 403, 201), writes: ["admin"],
+    check: readsBack(() => ({ advertiser: "/api/v4/advertisers/319", label: "Matrix", newFieldName: "matrixIndustry" })),
+  },
+  {
+    method: "PUT", path: () => v4Iri("advertiser-value-transforms", vt.rule), body: json({ label: "Matrix renamed" }), expect: v4(403, 403, 200), writes: ["admin"],
+    check: readsBack(() => ({ label: "Matrix renamed" })),
+  },
+  {
+    method: "DELETE", path: () => v4Iri("advertiser-value-transforms", vt.spare), expect: v4(403, 403, 204), writes: ["admin"],
+    check: gone(() => v4Iri("advertiser-value-transforms", vt.spare)),
+  },
+  { method: "GET", path: () => "/api/v4/advertiser-value-transform-values", expect: v4(403, 403, 200) },
+  { method: "GET", path: () => v4Iri("advertiser-value-transform-values", vt.value), expect: v4(403, 403, 200) },
+  {
+    method: "POST", path: () => "/api/v4/advertiser-value-transform-values",
+    body: jsonOf(() => ({ advertiserValueTransform: v4Iri("advertiser-value-transforms", vt.rule), originalValue: "Retail", newValue: "Commerce" })),
+    expect: v4(403, 403, 201), writes: ["admin"], check: readsBack(() => ({ originalValue: "Retail", newValue: "Commerce" })),
+  },
+  {
+    method: "PUT", path: () => v4Iri("advertiser-value-transform-values", vt.value), body: json({ newValue: "Tech" }), expect: v4(403, 403, 200), writes: ["admin"],
+    check: readsBack(() => ({ newValue: "Tech" })),
+  },
+  {
+    method: "DELETE", path: () => v4Iri("advertiser-value-transform-values", vt.value), expect: v4(403, 403, 204), writes: ["admin"],
+    check: gone(() => v4Iri("advertiser-value-transform-values", vt.value)),
+  },
+  {
+    method: "POST", path: () => "/api/v4/advertiser-value-transform-imports",
+    body: jsonOf(() => ({ advertiserValueTransform: vt.rule, csv: "Energy,Utilities\r\n" })), expect: v4(403, 403, 201), writes: ["admin"],
+    check: async (res) => expect(await res.json()).toMatchObject({ "@type": "AdvertiserValueTransformImport", rows: 1, created: 1 }),
+  },
   ...BULK_BODIES.map(([op, body]): Case => ({
     method: "POST", path: () => `/api/v4/leads-bulk-${op}`, body: jsonOf(body), expect: v4(403, 403, 202), writes: ["admin"],
     check: async (res) => expect(await res.json()).toMatchObject({ "@type": "BulkJob", operation: op, total: 1, status: "running" }),
@@ -422,7 +483,17 @@ beforeAll(async () => {
   ids.oauthClient = (await one<{ id: number }>("SELECT id FROM oauth_clients LIMIT 1"))!.id;
   bulk.job = (await one<{ id: number }>("INSERT INTO bulk_jobs (operation, params, author) VALUES ('reprocess', '{}', 'test') RETURNING id"))!.id;
   bulk.enterpriseKey = (await one<{ id: number }>("INSERT INTO enterprise_api_keys (name, key_hash) VALUES ('Matrix spare', 'not-a-real-hash') RETURNING id"))!.id;
-  bulk.adaptor = (await one<{ id: number }>(`INSERT INTO adaptors (name, fields) VALUES ('Matrix spare', '[]') RETURNING id`))!.id;
+  bulk.adaptor = (await one<{ id: number }>(`INSERT INTO adaptors (name, fields, send_all_values) VALUES ('Matrix spare', '[]', 1) RETURNING id`))!.id;
+  const rule = (field: string) =>
+    one<{ id: number }>(
+      `INSERT INTO advertiser_value_transforms (advertiser_id, label, type, original_field_name, new_field_name) VALUES (319, 'Matrix', 'Transform', 'industry', ?) RETURNING id`,
+      field,
+    );
+  vt.rule = (await rule("matrixSector"))!.id;
+  vt.spare = (await rule("matrixSpare"))!.id;
+  vt.value = (await one<{ id: number }>(
+    "INSERT INTO advertiser_value_transform_values (advertiser_value_transform_id, original_value, new_value) VALUES (?, 'IT', 'Technology') RETURNING id", vt.rule,
+  ))!.id;
   ids.linkB = 25;
   ids.formB = 36;
   ids.jobB = (await one<{ id: number }>("SELECT id FROM campaign_processr_jobs WHERE campaign_id = 601 LIMIT 1"))!.id;
@@ -443,6 +514,14 @@ beforeAll(async () => {
   spare.form = await create("forms", { campaign: 601, name: "Spare form" });
   spare.field = await create("form-fields", { form: 35, name: "spareField" });
   spare.job = await create("campaign-processr-jobs", { campaign: 601, type: "required_value_check", label: "Spare check" });
+  // Job groups of 601: B's group with job jobB in it, a spare group to delete, and spare jobs for a
+  // membership to delete and one to create.
+  ids.groupB = await create("campaign-processr-job-groups", { campaign: 601, name: "Matrix group", score: 20 });
+  ids.memberB = await create("campaign-processr-job-group-jobs", { campaignProcessrJobGroup: ids.groupB, campaignProcessrJob: ids.jobB });
+  spare.group = await create("campaign-processr-job-groups", { campaign: 601, name: "Spare group", score: 5 });
+  spare.memberJob = await create("campaign-processr-jobs", { campaign: 601, type: "required_value_check", label: "Spare member" });
+  spare.newMemberJob = await create("campaign-processr-jobs", { campaign: 601, type: "required_value_check", label: "New member" });
+  spare.member = await create("campaign-processr-job-group-jobs", { campaignProcessrJobGroup: ids.groupB, campaignProcessrJob: spare.memberJob });
   spare.user = await create("users", { username: "spare@acme.test", role: "publisher", publisher: 12, password: "spare-password-1" });
 });
 

@@ -13,11 +13,11 @@ export function leadVisible(ctx: Ctx, leadId: SQLiteColumn): SQL {
 }
 
 /** The campaign is one the caller's publisher is on. */
-export const onCampaign = (ctx: Ctx, campaignId: SQLiteColumn): SQL =>
+export const onCampaign = (ctx: Ctx, campaignId: SQLiteColumn | SQL): SQL =>
   sql`EXISTS (SELECT 1 FROM campaign_publishers cp WHERE cp.campaign_id = ${campaignId} AND cp.publisher_id = ${ctx.publisherId})`;
 
 /** The campaign is not soft-deleted. */
-export const campaignLive = (campaignId: SQLiteColumn): SQL =>
+export const campaignLive = (campaignId: SQLiteColumn | SQL): SQL =>
   sql`EXISTS (SELECT 1 FROM campaigns c WHERE c.id = ${campaignId} AND c.deleted_ts IS NULL)`;
 
 /** Field options for what only admins read (documented so in docs.jsonld): `what` says what it is. */

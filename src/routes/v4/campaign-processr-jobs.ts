@@ -12,6 +12,7 @@ import { exact, intValue, orderFilter, stringValue } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { relation, unprocessable, violations } from "../../hydra/write";
 import { adminsOnly, campaignLive, onCampaign } from "./access";
+import { embeddedMemberships, loadMemberships } from "./campaign-processr-job-group-jobs";
 
 // /api/v4/campaign-processr-jobs: the QA and integration jobs of a campaign. The type must be a
 // registered job (src/processr/jobs, src/integrations) and the config must parse with its schema.
@@ -78,7 +79,7 @@ const writes = tableWrites({
 const w = { writable: true };
 // How the client scores leads is the client's business, like its commercial terms.
 const rules = adminsOnly("Part of the client's lead scoring rules");
-export const campaignProcessrJobResource = defineResource<Row>({
+export const campaignProcessrJobResource = defineResource<Row, Awaited<ReturnType<typeof loadMemberships>>>({
   type: "CampaignProcessrJob",
   path: "campaign-processr-jobs",
   title: "CampaignProcessrJob",
@@ -99,9 +100,13 @@ export const campaignProcessrJobResource = defineResource<Row>({
     enabled: field("boolean", (j) => j.enabled, w),
     position: field("integer", (j) => j.position, w),
     config: field("json", (j) => j.config, { ...w, ...adminsOnly("The job's settings, which for an integration include the client's CRM URL and credentials") }),
+    campaignProcessrJobGroupJob: field({ embedMany: "CampaignProcessrJobGroupJob" }, (j, x, ctx) => embeddedMemberships(x.get(j.id), ctx), {
+      description: "Its job group membership, if any (edited through /api/v4/campaign-processr-job-group-jobs); in a group, the group's score counts instead of the job's.",
+    }),
     createdTs: field("dateTime", (j) => isoTs(j.createdTs)),
     updatedTs: field("dateTime", (j) => isoTs(j.updatedTs)),
   },
+  load: (ctx, rows) => loadMemberships(ctx, rows.map((j) => j.id)),
   filters: [
     exact("id", campaignProcessrJobs.id, intValue),
     exact("campaign.id", campaignProcessrJobs.campaignId, intValue),

@@ -8,6 +8,8 @@ import { bulkJobResource } from "./bulk-jobs";
 import { campaignLinkResource } from "./campaign-links";
 import { enterpriseApiKeyResource } from "./enterprise-api-keys";
 import { campaignNoteResource } from "./campaign-notes";
+import { campaignProcessrJobGroupJobResource } from "./campaign-processr-job-group-jobs";
+import { campaignProcessrJobGroupResource } from "./campaign-processr-job-groups";
 import { campaignProcessrJobResource } from "./campaign-processr-jobs";
 import { campaignPublisherResource, mountCampaignPublisherRotate } from "./campaign-publishers";
 import { campaignResource } from "./campaigns";
@@ -28,8 +30,6 @@ import {
 } from "./reference";
 import { chronologyResource, statisticsResource } from "./statistics";
 import { userResource } from "./users";
-import { validationListEntryResource } from "./validation-list-entries";
-import { validationListResource } from "./validation-lists";
 
 // Every v4 resource of this surface, in entrypoint order; the docs and contexts are generated
 // from the same list.
@@ -50,6 +50,8 @@ export const resources: ResourceDef[] = [
   campaignPublisherResource,
   campaignNoteResource,
   campaignProcessrJobResource,
+  campaignProcessrJobGroupResource,
+  campaignProcessrJobGroupJobResource,
   formResource,
   formFieldResource,
   advertiserResource,
@@ -59,8 +61,6 @@ export const resources: ResourceDef[] = [
   oauthClientResource,
   enterpriseApiKeyResource,
   adaptorResource,
-  validationListResource,
-  validationListEntryResource,
 ];
 
 export const v4Resources = new Hono<AppEnv>();

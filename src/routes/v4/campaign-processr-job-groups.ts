@@ -1,0 +1,89 @@
+import { asc, sql } from "drizzle-orm";
+import { z } from "zod";
+import { campaignProcessrJobGroupJobs, campaignProcessrJobGroups, campaigns } from "../../db/schema";
+import { tableWrites } from "../../hydra/crud";
+import { isoTs } from "../../hydra/format";
+import { iri } from "../../hydra/jsonld";
+import { exact, inList, intValue, orderFilter } from "../../hydra/query";
+import { type Ctx, defineResource, field } from "../../hydra/resource";
+import { relation, unprocessable } from "../../hydra/write";
+import { adminsOnly, campaignLive, onCampaign } from "./access";
+
+// /api/v4/campaign-processr-job-groups: a campaign's job groups (Convertr's "Manage Groups"): a
+// name and a score. Its jobs join it through /api/v4/campaign-processr-job-group-jobs; deleting a
+// group takes its jobs out of it (the jobs stay on the campaign).
+type Row = typeof campaignProcessrJobGroups.$inferSelect;
+
+/** A group stays on its campaign: its members are that campaign's jobs. */
+async function keepCampaign(ctx: Ctx, data: { campaign?: number }, id?: number) {
+  if (id === undefined || data.campaign === undefined) return;
+  const current = await ctx.db.select({ campaignId: campaignProcessrJobGroups.campaignId }).from(campaignProcessrJobGroups)
+    .where(sql`${campaignProcessrJobGroups.id} = ${id}`).get();
+  if (current && current.campaignId !== data.campaign) {
+    throw unprocessable([{ propertyPath: "campaign", message: "A job group cannot move to another campaign; create one there instead." }]);
+  }
+}
+
+const writes = tableWrites({
+  table: campaignProcessrJobGroups,
+  id: campaignProcessrJobGroups.id,
+  shape: {
+    campaign: relation("campaigns"),
+    name: z.string().trim().min(1).max(255),
+    score: z.number().int().min(0).max(1000),
+  },
+  required: ["campaign", "name", "score"],
+  rename: { campaign: "campaignId" },
+  refs: (d) => [{ propertyPath: "campaign", path: "campaigns", table: campaigns, id: d.campaign, where: sql`deleted_ts IS NULL` }],
+  validate: keepCampaign,
+});
+
+/** The members of a page of groups, in position order. */
+async function load(ctx: Ctx, rows: Row[]): Promise<Map<number, number[]>> {
+  const members = await ctx.db
+    .select({ id: campaignProcessrJobGroupJobs.id, groupId: campaignProcessrJobGroupJobs.groupId })
+    .from(campaignProcessrJobGroupJobs)
+    .where(inList(campaignProcessrJobGroupJobs.groupId, rows.map((r) => r.id)))
+    .orderBy(asc(campaignProcessrJobGroupJobs.position), asc(campaignProcessrJobGroupJobs.id));
+  const out = new Map<number, number[]>();
+  for (const m of members) out.set(m.groupId, [...(out.get(m.groupId) ?? []), m.id]);
+  return out;
+}
+
+const w = { writable: true };
+// Like a job's label and score: part of how the client scores leads.
+const rules = adminsOnly("Part of the client's lead scoring rules");
+export const campaignProcessrJobGroupResource = defineResource<Row, Map<number, number[]>>({
+  type: "CampaignProcessrJobGroup",
+  path: "campaign-processr-job-groups",
+  title: "CampaignProcessrJobGroup",
+  description:
+    "A job group on a campaign: of its jobs at most one runs on a lead (the first, by position, whose conditions the lead meets), and the group's score counts once in place of theirs.",
+  table: campaignProcessrJobGroups,
+  id: campaignProcessrJobGroups.id,
+  fields: {
+    id: field("integer", (g) => g.id),
+    campaign: field({ link: "Campaign" }, (g) => iri("campaigns", g.campaignId), { ...w, required: true, description: "Set on create; a group cannot move." }),
+    name: field("string", (g) => g.name, { ...w, ...rules, required: true }),
+    score: field("integer", (g) => g.score, {
+      ...w,
+      ...rules,
+      required: true,
+      description: "Counted once in score and maxScore when one of its jobs runs (its jobs' own scores are not), not at all when none does (admins only).",
+    }),
+    campaignProcessrJobGroupJobs: field({ links: "CampaignProcessrJobGroupJob" }, (g, x) =>
+      (x.get(g.id) ?? []).map((id) => iri("campaign-processr-job-group-jobs", id)), { description: "Its jobs, in position order." }),
+    createdTs: field("dateTime", (g) => isoTs(g.createdTs)),
+    updatedTs: field("dateTime", (g) => isoTs(g.updatedTs)),
+  },
+  filters: [
+    exact("id", campaignProcessrJobGroups.id, intValue),
+    exact("campaign.id", campaignProcessrJobGroups.campaignId, intValue),
+    orderFilter({ id: campaignProcessrJobGroups.id }),
+  ],
+  defaultOrder: [sql`${campaignProcessrJobGroups.campaignId}`, sql`${campaignProcessrJobGroups.id}`],
+  load,
+  base: () => campaignLive(campaignProcessrJobGroups.campaignId),
+  scope: (ctx) => onCampaign(ctx, campaignProcessrJobGroups.campaignId),
+  ...writes,
+});
