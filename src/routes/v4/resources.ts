@@ -30,6 +30,8 @@ import {
 } from "./reference";
 import { chronologyResource, statisticsResource } from "./statistics";
 import { userResource } from "./users";
+import { validationListEntryResource } from "./validation-list-entries";
+import { validationListResource } from "./validation-lists";
 
 // Every v4 resource of this surface, in entrypoint order; the docs and contexts are generated
 // from the same list.
@@ -61,6 +63,8 @@ export const resources: ResourceDef[] = [
   oauthClientResource,
   enterpriseApiKeyResource,
   adaptorResource,
+  validationListResource,
+  validationListEntryResource,
 ];
 
 export const v4Resources = new Hono<AppEnv>();
