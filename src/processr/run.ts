@@ -7,6 +7,7 @@ import { createJobContext } from "./job-context";
 import { applyJobGroups, JOB_GROUP_COLUMNS, JOB_GROUP_JOIN, type JobGroupColumns } from "./job-groups";
 import { qaJobs } from "./jobs";
 import { type Outcome, scoreOutcome } from "./outcome";
+import { applyValueTransforms, type LeadValueTransforms, valueTransformReads, valueTransformsByLead } from "./value-transforms";
 import { type JobContext, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
 
 // One Processr run on one lead: the campaign's enabled QA jobs in position order, one result row
@@ -81,6 +82,8 @@ export interface LoadedLead {
   values: Record<string, string>;
   /** The campaign's jobs (QA and integration, enabled or not) in position order. */
   jobs: JobRow[];
+  /** The advertiser's value transforms, when the campaign uses them (src/processr/value-transforms.ts). */
+  valueTransforms?: LeadValueTransforms;
 }
 
 /**
@@ -94,7 +97,7 @@ export async function loadLeads(db: D1Database, leadIds: readonly number[], now 
   const out = new Map<number, LoadedLead>();
   if (ids.length === 0) return out;
   const list = ids.map((_, i) => `?${i + 1}`).join(", ");
-  const [, leadRes, dataRes, jobsRes] = await db.batch([
+  const [, leadRes, dataRes, jobsRes, ...transformRes] = await db.batch([
     db.prepare(
       `UPDATE leads SET processr_status = ${PROCESSR_STATUS.SENT_TO_PROCESSR}, processing_counter = processing_counter + 1,
                         updated_ts = ?${ids.length + 1}
@@ -114,7 +117,9 @@ export async function loadLeads(db: D1Database, leadIds: readonly number[], now 
         WHERE j.campaign_id IN (SELECT campaign_id FROM leads WHERE id IN (${list}))
         ORDER BY j.campaign_id, j.position, j.id`,
     ).bind(...ids),
+    ...valueTransformReads(db, ids),
   ]);
+  const transformsOf = valueTransformsByLead(transformRes);
   const jobsByCampaign = new Map<number, JobRow[]>();
   for (const { campaign_id, ...job } of jobsRes!.results as (JobRow & { campaign_id: number })[]) {
     const jobs = jobsByCampaign.get(campaign_id) ?? [];
@@ -123,7 +128,12 @@ export async function loadLeads(db: D1Database, leadIds: readonly number[], now 
   }
   for (const lead of leadRes!.results as LeadRow[]) {
     // Null prototype: captured names are the publisher's ("constructor", "__proto__" included).
-    out.set(lead.id, { lead, values: Object.create(null), jobs: jobsByCampaign.get(lead.campaign_id) ?? [] });
+    out.set(lead.id, {
+      lead,
+      values: Object.create(null),
+      jobs: jobsByCampaign.get(lead.campaign_id) ?? [],
+      valueTransforms: transformsOf(lead.id, lead.campaign_id),
+    });
   }
   for (const d of dataRes!.results as { lead_id: number; name: string; value: string }[]) {
     out.get(d.lead_id)!.values[d.name] = d.value;
@@ -174,6 +184,8 @@ export async function planRun(
   }
 
   const startedTs = now();
+  // Before the jobs, so that they see the transforms' new fields.
+  const transformed = await applyValueTransforms(db, lead.id, loaded.values, loaded.valueTransforms, startedTs);
   const jobLead: JobLead = {
     id: lead.id,
     campaignId: lead.campaign_id,
@@ -182,7 +194,7 @@ export async function planRun(
     userAgent: lead.user_agent,
     createdTs: lead.created_ts,
     email: lead.email,
-    values: loaded.values,
+    values: transformed.values,
   };
   const ctx = shared ? { ...shared, now: startedTs } : createJobContext(env, startedTs);
   const results: JobResult[] = [];
@@ -209,6 +221,8 @@ export async function planRun(
   const finishedTs = now();
   const statements = [
     log(`Processr run started: ${enabled.length} QA job(s).`, "info", startedTs),
+    ...transformed.statements,
+    ...transformed.warnings.map((w) => log(w, "warning", startedTs)),
     ...results.flatMap((r) => [
       db.prepare(
         `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, detail, score, started_ts, finished_ts)

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { hydraHeaders } from "../../hydra/jsonld";
+import { valueTransformImport } from "./advertiser-value-transform-import";
 import { renderHydraError } from "./hydra-errors";
 import { connectDiscovery } from "./integrations-connect-discovery";
 import { integrationTest } from "./integrations-test";
@@ -31,5 +32,6 @@ v4.route("/", connectDiscovery);
 v4.route("/", integrationTest);
 v4.route("/", syncTags);
 v4.route("/", processrJobTypes);
+v4.route("/", valueTransformImport);
 // Keep this line last: it answers every v4 route not registered above with a Hydra 404.
 v4.route("/", v4NotFound);
