@@ -78,6 +78,9 @@ export function personalValuesPattern(values: Iterable<string | null>): RegExp |
     const v = raw?.trim();
     if (!v || v.length < 3 || PLAIN.test(v)) continue;
     forms.add(v);
+    // As a delivery sent it in a URL or a form body ("hedy%40example.org", "Ada+Lovelace").
+    const encoded = encodeURIComponent(v);
+    if (encoded !== v) forms.add(encoded).add(encoded.replace(/%20/g, "+"));
     // Job messages shorten long values to 59 characters and an ellipsis (src/processr/jobs/lib/outcome.ts).
     if ([...v].length > 60) forms.add(`${[...v].slice(0, 59).join("")}…`);
   }
