@@ -4,6 +4,7 @@ import { ApiError } from "../../errors";
 import { mountHydraDocs } from "../../hydra/docs";
 import { mountResource, type ResourceDef } from "../../hydra/resource";
 import { adaptorResource } from "./adaptors";
+import { advertiserValueTransformResource, advertiserValueTransformValueResource } from "./advertiser-value-transforms";
 import { bulkJobResource } from "./bulk-jobs";
 import { campaignLinkResource } from "./campaign-links";
 import { enterpriseApiKeyResource } from "./enterprise-api-keys";
@@ -13,6 +14,10 @@ import { campaignProcessrJobGroupResource } from "./campaign-processr-job-groups
 import { campaignProcessrJobResource } from "./campaign-processr-jobs";
 import { campaignPublisherResource, mountCampaignPublisherRotate } from "./campaign-publishers";
 import { campaignResource } from "./campaigns";
+import { mountPurchaseOrderFile } from "./campaigns-purchase-order-file";
+import { categoryResource } from "./categories";
+import { countryResource } from "./countries";
+import { subcategoryResource } from "./subcategories";
 import { mountCampaignDuplicate } from "./campaigns-write";
 import { formFieldResource, formResource } from "./forms";
 import { leadDataResource, leadEditableFieldResource } from "./lead-datas";
@@ -59,12 +64,17 @@ export const resources: ResourceDef[] = [
   advertiserResource,
   publisherResource,
   currencyResource,
+  countryResource,
+  categoryResource,
+  subcategoryResource,
   userResource,
   oauthClientResource,
   enterpriseApiKeyResource,
   adaptorResource,
   validationListResource,
   validationListEntryResource,
+  advertiserValueTransformResource,
+  advertiserValueTransformValueResource,
 ];
 
 export const v4Resources = new Hono<AppEnv>();
@@ -73,6 +83,7 @@ mountHydraDocs(v4Resources, resources, {
   description: "Convertr-compatible v4 API: leads, campaigns and the configuration of an enterprise (JSON-LD/Hydra).",
 });
 mountCampaignDuplicate(v4Resources, campaignResource);
+mountPurchaseOrderFile(v4Resources, campaignResource);
 mountCampaignPublisherRotate(v4Resources);
 for (const def of resources) mountResource(v4Resources, def);
 
