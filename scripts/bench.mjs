@@ -7,7 +7,8 @@
 //   --only=a,b runs only these sections: direct (capture, processing, round trips and CPU per
 //              lead), roundtrips (only the per-lead figures), reads (v4 reads, export,
 //              bulk flag), dev (capture through wrangler dev), fanout, parsers, console, storage
-//              (D1 bytes and rows written per lead, scripts/lib/bench-storage.mjs)
+//              (D1 bytes and rows written per lead, scripts/lib/bench-storage.mjs), transforms
+//              (processing again with value transforms on, scripts/lib/bench-transforms.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +22,7 @@ import { load } from "./lib/load.mjs";
 import { measureParsers, parsersReport } from "./bench-parsers.mjs";
 import { consoleReport, measureConsole } from "./bench-console.mjs";
 import { measureStorage, storageReport } from "./lib/bench-storage.mjs";
+import { configureValueTransforms, transformedLeads } from "./lib/bench-transforms.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -130,6 +132,25 @@ async function waitFor(done, target, startedAt, limitMs = WAIT_LIMIT_MS) {
   return { n, at: Date.now() };
 }
 
+/** PROCESSING_LEADS leads captured at 10 connections, timed to the last one's final flag. */
+async function measureProcessing(db, base, tag) {
+  const before = (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE campaign_id = 601")).n;
+  const t0 = Date.now();
+  const cap = await load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody(tag), connections: 10, amount: PROCESSING_LEADS });
+  const tCaptured = Date.now();
+  const finalCount = async () =>
+    (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE campaign_id = 601 AND processr_status IN (900, 1000) AND flag IS NOT NULL")).n;
+  const backlog = before + cap.ok - (await finalCount());
+  const end = await waitFor(finalCount, before + cap.ok, t0);
+  const flags = (await db.prepare("SELECT flag, processr_status AS status, COUNT(*) AS n FROM leads WHERE campaign_id = 601 GROUP BY 1, 2").all()).results;
+  const jobs = (await first(db, "SELECT COUNT(*) AS n FROM processr_job_leads")).n;
+  return {
+    leads: cap.ok, processed: end.n - before, seconds: (end.at - t0) / 1000, captureSeconds: (tCaptured - t0) / 1000,
+    captureRps: cap.ok / ((tCaptured - t0) / 1000), backlogAtCaptureEnd: backlog, lagSeconds: (end.at - tCaptured) / 1000,
+    complete: end.n >= before + cap.ok, flags, jobResults: jobs,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 async function directPhase(script, baselineScript) {
   const persistTo = join(STATE, "direct");
@@ -149,21 +170,7 @@ async function directPhase(script, baselineScript) {
 
     // (2) Processing: a fixed batch of leads at 10 connections, then time to the last final flag.
     log(`processing: ${PROCESSING_LEADS} leads`);
-    const before = (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE campaign_id = 601")).n;
-    const t0 = Date.now();
-    const cap = await load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody("proc"), connections: 10, amount: PROCESSING_LEADS });
-    const tCaptured = Date.now();
-    const finalCount = async () =>
-      (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE campaign_id = 601 AND processr_status IN (900, 1000) AND flag IS NOT NULL")).n;
-    const backlog = before + cap.ok - (await finalCount());
-    const end = await waitFor(finalCount, before + cap.ok, t0);
-    const flags = (await db.prepare("SELECT flag, processr_status AS status, COUNT(*) AS n FROM leads WHERE campaign_id = 601 GROUP BY 1, 2").all()).results;
-    const jobs = (await first(db, "SELECT COUNT(*) AS n FROM processr_job_leads")).n;
-    out.processing = {
-      leads: cap.ok, processed: end.n - before, seconds: (end.at - t0) / 1000, captureSeconds: (tCaptured - t0) / 1000,
-      captureRps: cap.ok / ((tCaptured - t0) / 1000), backlogAtCaptureEnd: backlog, lagSeconds: (end.at - tCaptured) / 1000,
-      complete: end.n >= before + cap.ok, flags, jobResults: jobs,
-    };
+    out.processing = await measureProcessing(db, base, "proc");
 
     // (1) Capture against the baselines, after the processing backlog has drained.
     out.capture = await captureRounds(base, baselineBase, "direct");
@@ -173,6 +180,14 @@ async function directPhase(script, baselineScript) {
     const drained = await waitFor(async () => -(await pending()), 0, tRounds);
     out.drainSeconds = (drained.at - tRounds) / 1000;
     out.backlogLeft = -drained.n;
+    if (runs("transforms")) {
+      // Last, on the drained queue: the same batch with value transforms on for campaign 601.
+      log(`processing with value transforms: ${PROCESSING_LEADS} leads`);
+      const config = await configureValueTransforms(db);
+      const since = (await first(db, "SELECT COALESCE(MAX(id), 0) AS n FROM leads")).n;
+      const p = await measureProcessing(db, base, "proc-vt");
+      out.processingTransforms = { ...p, ...config, transformed: await transformedLeads(db, since) };
+    }
     return out;
   } finally {
     await mf.dispose();
@@ -394,7 +409,11 @@ function report(r) {
     const p = d.processing;
     L.push("| leads | capture (10 conns) | capture → final flag | processing rate | backlog when capture ended | queue lag at the end |");
     L.push("|---:|---|---|---|---:|---|");
-    L.push(`| ${fmt(p.leads)} | ${fmt(p.captureSeconds, 1)} s (${fmt(p.captureRps)} leads/s) | ${fmt(p.seconds, 1)} s${p.complete ? "" : ` (**${fmt(p.processed)} done at the limit**)`} | **${fmt(p.processed / p.seconds, 1)} leads/s** | ${fmt(p.backlogAtCaptureEnd)} | ${fmt(p.lagSeconds, 1)} s |`);
+    const row = (p, what) =>
+      L.push(`| ${fmt(p.leads)}${what} | ${fmt(p.captureSeconds, 1)} s (${fmt(p.captureRps)} leads/s) | ${fmt(p.seconds, 1)} s${p.complete ? "" : ` (**${fmt(p.processed)} done at the limit**)`} | **${fmt(p.processed / p.seconds, 1)} leads/s** | ${fmt(p.backlogAtCaptureEnd)} | ${fmt(p.lagSeconds, 1)} s |`);
+    row(p, "");
+    const vt = d.processingTransforms;
+    if (vt) row(vt, `, value transforms on (${vt.rules} rules, ${fmt(vt.transformed)} leads got all their results)`);
     L.push("", `Campaign 601's five QA jobs per lead (${fmt(p.jobResults)} job results written). Outcome: ${p.flags.map((f) => `${f.flag ?? "no flag"}/${f.status}: ${f.n}`).join(", ")}. Same-run baselines: one D1 insert at 10 connections ${fmt(d.capture?.[0]?.insert.rps)} req/s, capture alone ${fmt(d.capture?.[0]?.capture.rps)} req/s.`, "");
   } else if (d.capture) L.push("Pending: capture is not available, so nothing reaches the Processr.", "");
 
@@ -450,7 +469,7 @@ async function main() {
     miniflare: JSON.parse(readFileSync(join(ROOT, "node_modules/miniflare/package.json"), "utf8")).version,
     wrangler: JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")).version,
   };
-  if (runs("direct")) {
+  if (runs("direct") || runs("transforms")) {
     log("direct: processing and capture");
     r.direct = await directPhase(script, baselineScript);
   }
