@@ -139,7 +139,6 @@ duplicateCampaign.post("/", async (c) => {
         testMode: body.testMode ?? src.testMode,
         internalOnly: body.internalOnly ?? src.internalOnly,
         useValueTransforms: body.includeValueTransforms && src.useValueTransforms,
-        isTemplate: false,
       },
     },
     Date.now(),

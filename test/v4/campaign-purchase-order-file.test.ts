@@ -17,7 +17,8 @@ const pdf = (text = "purchase order 4711") => new TextEncoder().encode(`%PDF-1.4
 
 function upload(path: string, headers: Record<string, string>, file: Blob | string | null, name = "PO 4711.pdf", extra?: [string, string]) {
   const form = new FormData();
-  if (file !== null) form.append("file", file, name);
+  if (typeof file === "string") form.append("file", file);
+  else if (file !== null) form.append("file", file, name);
   if (extra) form.append(...extra);
   return call(path, { method: "POST", headers, body: form });
 }

@@ -214,7 +214,8 @@ export async function copyCampaign(db: Ctx["db"], source: typeof campaigns.$infe
   const { id: _id, createdTs: _c, ...copy } = source;
   const writes = [
     db.insert(campaigns).values({
-      ...copy, ...opts.overrides, id: newId, name: opts.name, startTs: opts.startTs, endTs: opts.endTs, apiKey: randomHex(),
+      // A copy is a campaign of its own, even when its source is a template.
+      ...copy, isTemplate: false, ...opts.overrides, id: newId, name: opts.name, startTs: opts.startTs, endTs: opts.endTs, apiKey: randomHex(),
       paused: false, pauseTs: null, pauseReason: null, deletedTs: null, createdTs: now, updatedTs: now,
       // The purchase order is the source's own document (its object is keyed by the source's id).
       purchaseOrderFileName: null, purchaseOrderFileType: null, purchaseOrderFileSize: null, purchaseOrderFileTs: null,

@@ -237,7 +237,10 @@ export const campaignResource = defineResource<Campaign, Extra>({
     signIoNumber: f("string", (c) => c.signIoNumber, terms),
     terms: f("string", (c) => c.terms, terms),
     contractSigned: f("boolean", (c) => c.contractSigned),
-    isTemplate: f("boolean", (c) => c.isTemplate),
+    isTemplate: f("boolean", (c) => c.isTemplate, {
+      adminOnly: true,
+      description: "A template: a blueprint to duplicate from, not shown to publisher users (admins only).",
+    }),
     campaignType: ro("integer", (c) => c.campaignType, {
       description: "Convertr's campaign type, 1 Cleansing & Validation to 9 Other, as set by POST /duplicate-campaign (null when not set).",
     }),
@@ -307,7 +310,8 @@ export const campaignResource = defineResource<Campaign, Extra>({
     exact("country.iso", (list) => sql`${campaigns.countryId} IN (SELECT c.id FROM countries c WHERE c.iso IN ${list})`, isoValue),
   ],
   base: () => sql`${campaigns.deletedTs} IS NULL`,
-  scope: (ctx) => onCampaign(ctx, campaigns.id),
+  // A publisher user sees the campaigns it is on, never a template (a blueprint, not a campaign it works on).
+  scope: (ctx) => and(onCampaign(ctx, campaigns.id), eq(campaigns.isTemplate, false)),
   load,
   create: campaignCreate,
   update: campaignUpdate,
