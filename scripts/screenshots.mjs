@@ -37,6 +37,19 @@ async function choose(page, scope, label, option) {
   await page.getByRole("listbox").getByRole("option", { name: option }).click();
 }
 
+/** Opens the HTTP integration's new-adaptor form and fills it in: lead field → key rows. */
+async function fillNewAdaptor(dialog, rows) {
+  await dialog.getByRole("button", { name: "New adaptor" }).click();
+  const form = dialog.getByRole("group", { name: "New adaptor" });
+  await form.getByLabel("Adaptor name").fill("Vendor CRM fields");
+  for (const [i, [field, mappedTo]] of rows.entries()) {
+    if (i > 0) await form.getByRole("button", { name: "Add adaptor row" }).click();
+    await form.getByLabel(`Adaptor row ${i + 1} field`).fill(field);
+    await form.getByLabel(`Adaptor row ${i + 1} mappedTo`).fill(mappedTo);
+  }
+  return form;
+}
+
 /** Each screen: which enterprise and user, and how to reach it from a signed-in dashboard. */
 const SCREENS = [
   { name: "sign-in", enterprise: "acme", user: null, go: async (page) => {
@@ -76,6 +89,17 @@ const SCREENS = [
     // The mapping table (the client form's fields, ours on the right) below the credentials.
     await page.getByRole("table", { name: "Mapping" }).scrollIntoViewIfNeeded();
   } },
+  { name: "http-integration-adaptor", enterprise: "agency", go: async (page) => {
+    await openProcessr(page, 701, "Integration");
+    await page.getByRole("button", { name: "Add Job" }).click();
+    await choose(page, page.getByRole("dialog", { name: "Add Job" }), "Job type", "HTTP Integration");
+    const dialog = page.getByRole("dialog", { name: "HTTP Integration" });
+    await dialog.getByLabel("A: Name").fill("Vendor CRM");
+    await dialog.getByLabel("B: API URL").fill(`http://127.0.0.1:${CRM_PORT}/leads`);
+    // The adaptor picker (required with POST) with the new-adaptor form open, two rows filled in.
+    const form = await fillNewAdaptor(dialog, [["firstName", "first_name"], ["emailAddress", "email"]]);
+    await form.scrollIntoViewIfNeeded();
+  } },
   { name: "http-integration", enterprise: "agency", go: async (page, baseURL) => {
     // A lead for the Test section to fill in (the demo has none on agency's campaign 701).
     const captured = await fetch(`${baseURL}${AGENCY_CAPTURE}`, {
@@ -90,8 +114,11 @@ const SCREENS = [
     const dialog = page.getByRole("dialog", { name: "HTTP Integration" });
     await dialog.getByLabel("A: Name").fill("Vendor CRM");
     await dialog.getByLabel("B: API URL").fill(`http://127.0.0.1:${CRM_PORT}/leads`);
-    // E and F keep their defaults (POST, JSON).
+    // E and F keep their defaults (POST, JSON); a POST needs an adaptor, created here.
     await dialog.getByLabel("I: Response Key").fill("lead_id");
+    const form = await fillNewAdaptor(dialog, [["firstName", "first_name"], ["surname", "last_name"], ["emailAddress", "email"]]);
+    await form.getByRole("button", { name: "Create adaptor" }).click();
+    await dialog.getByTestId("adaptor-summary").waitFor();
     await dialog.getByRole("button", { name: "Save HTTP Integration" }).click();
     await dialog.getByRole("heading", { name: "Test HTTP Integration" }).waitFor();
     await dialog.getByRole("button", { name: "Test HTTP Integration" }).click();

@@ -1,7 +1,8 @@
 // The integration windows in a real browser against the demo's two enterprises: the agency sets up
 // Convertr Connect into acme from its console (credential check, form dropdown, mapping, Place
 // Sync Tags), a lead flows across and acme's verdict comes back; and an HTTP integration to a
-// stand-in CRM is saved, tested with the lead filled in, and its Logs show the call's Result.
+// stand-in CRM gets a new adaptor (required for POST), is saved, tested with the lead filled in,
+// and its Logs show the call's Result.
 import { createServer, type Server } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -25,6 +26,11 @@ interface Job {
   type: string;
   label: string;
   config: Record<string, unknown>;
+}
+interface Adaptor {
+  id: number;
+  name: string;
+  fields: { field: string; mappedTo: string }[];
 }
 interface Collection<T> {
   "hydra:member": T[];
@@ -165,7 +171,7 @@ describe("Convertr Connect set-up (agency → acme)", () => {
 });
 
 describe("HTTP integration (agency campaign 701)", () => {
-  it("saves the General settings, shows the API's error for a bad URL, tests with the newest lead and lists the call with its Result", async () => {
+  it("requires an adaptor for POST and creates one on the spot, shows the API's errors, tests with the newest lead and lists the call with its Result", async () => {
     const newest = await captureAtAgency("Alan", "Turing", `alan.console.${Date.now().toString(36)}@example.org`);
     const { page, errors } = await signInAs(browser, ent.urls.agency, ...AGENCY_ADMIN);
     await openProcessr(page, 701);
@@ -178,17 +184,39 @@ describe("HTTP integration (agency campaign 701)", () => {
     await choose(page, dialog, "E: Request Method", /^POST/);
     await choose(page, dialog, "F: Response Data Type", "JSON");
     await dialog.getByLabel("I: Response Key").fill("lead_id");
-    await dialog.getByRole("button", { name: "Add adaptor row" }).click();
-    await dialog.getByLabel("Adaptor row 1 field").fill("firstName");
-    await dialog.getByLabel("Adaptor row 1 mappedTo").fill("first_name");
+    // POST offers no inline rows: the adaptor is required, and the API says so with the URL's error.
+    expect(await dialog.getByLabel("Adaptor row 1 field").count()).toBe(0);
     await dialog.getByRole("button", { name: "Save HTTP Integration" }).click();
-    await poll(() => dialog.getByRole("alert").textContent()).toContain("config.url: Must be an absolute http(s) URL.");
+    const saveError = dialog.getByRole("alert").filter({ hasText: "config.url" });
+    await poll(() => saveError.textContent()).toContain("config.url: Must be an absolute http(s) URL.");
+    expect(await saveError.textContent()).toContain("config.adaptorId: Required with POST");
     expect((await agencyJobs()).some((j) => j.type === "http_integration")).toBe(false);
+
+    // A new adaptor: refused without a mapped row (the API's message), then created and chosen.
+    const adaptorsBefore = (await apiGet<Collection<Adaptor>>(ent.urls.agency, agencyToken, "/api/v4/adaptors"))["hydra:member"].length;
+    await dialog.getByRole("button", { name: "New adaptor" }).click();
+    const form = dialog.getByRole("group", { name: "New adaptor" });
+    await form.getByLabel("Adaptor name").fill("Vendor CRM fields");
+    await form.getByRole("button", { name: "Create adaptor" }).click();
+    await poll(() => form.getByRole("alert").textContent()).toContain("fields: Map at least one field");
+    expect((await apiGet<Collection<Adaptor>>(ent.urls.agency, agencyToken, "/api/v4/adaptors"))["hydra:member"]).toHaveLength(adaptorsBefore);
+    await form.getByLabel("Adaptor row 1 field").fill("firstName");
+    await form.getByLabel("Adaptor row 1 mappedTo").fill("first_name");
+    await form.getByRole("button", { name: "Create adaptor" }).click();
+    await poll(() => dialog.getByTestId("adaptor-summary").textContent()).toBe("Sends firstName → first_name.");
+    expect(await form.count()).toBe(0);
+    const adaptors = (await apiGet<Collection<Adaptor>>(ent.urls.agency, agencyToken, "/api/v4/adaptors"))["hydra:member"];
+    const created = adaptors.find((a) => a.name === "Vendor CRM fields")!;
+    expect(created.fields).toMatchObject([{ field: "firstName", mappedTo: "first_name" }]);
+    expect(await dialog.getByRole("combobox", { name: /^J: Adaptor ID/ }).textContent()).toBe(`${created.id}: Vendor CRM fields`);
+    await shot(page, "http-integration-adaptor");
 
     await dialog.getByLabel("B: API URL").fill(`http://127.0.0.1:${CRM_PORT}/leads`);
     await dialog.getByRole("button", { name: "Save HTTP Integration" }).click();
     await poll(() => dialog.getByRole("heading", { name: "Test HTTP Integration" }).count()).toBe(1);
     await poll(() => dialog.getByLabel("Lead ID").inputValue()).toBe(String(newest));
+    expect((await agencyJobs()).find((j) => j.type === "http_integration")!.config).toMatchObject({ method: "POST", adaptorId: created.id });
+    expect((await agencyJobs()).find((j) => j.type === "http_integration")!.config).not.toHaveProperty("fields");
     await shot(page, "http-integration-general");
     const before = crmCalls.length;
     await dialog.getByRole("button", { name: "Test HTTP Integration" }).click();

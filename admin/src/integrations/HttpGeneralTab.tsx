@@ -1,18 +1,15 @@
-import { Alert, Button, IconButton, MenuItem, Stack, Switch, FormControlLabel, Table, TableBody, TableCell, TableHead, TableRow, TextField } from "@mui/material";
-import DeleteIcon from "@mui/icons-material/Delete";
+import { Alert, Button, MenuItem, Stack, Switch, FormControlLabel, TextField } from "@mui/material";
 import { useState } from "react";
 import { useLeadWrite as useWrite } from "../leads/useLeadWrite";
 import { createJob, type JobRecord, updateJob } from "../processr/api";
+import { AdaptorPicker } from "./AdaptorPicker";
+import { AdaptorRowsTable, filledRows } from "./AdaptorRowsTable";
+import type { AdaptorRow } from "./api";
 
 // The HTTP integration's General settings, lettered as in Convoso Connect's guide: A name, B API URL,
 // C API authentication, D authorization header, E request method, F response data type, G API
-// integrator, H delimiter, I response key, J adaptor (the field mapping, required for POST).
-
-interface AdaptorRow {
-  field: string;
-  mappedTo: string;
-  defaultValue: string;
-}
+// integrator, H delimiter, I response key, J adaptor ID (a shared field mapping, required for POST;
+// a GET may list its parameters inline instead).
 
 const SETTINGS = [
   ["name", "A: Name", "For reference only"],
@@ -33,16 +30,20 @@ export function HttpGeneralTab({ campaignId, job, onSaved }: { campaignId: numbe
   const config = job?.config ?? {};
   const [values, setValues] = useState<Text>(() => Object.fromEntries(TEXT_KEYS.map((k) => [k, config[k] === undefined ? "" : String(config[k])])));
   const [active, setActive] = useState(config.active !== false);
+  const [adaptorId, setAdaptorId] = useState<number | null>(typeof config.adaptorId === "number" ? config.adaptorId : null);
   const [rows, setRows] = useState<AdaptorRow[]>(() => ((config.fields as AdaptorRow[] | undefined) ?? []).map((r) => ({ field: r.field, mappedTo: r.mappedTo ?? "", defaultValue: r.defaultValue ?? "" })));
   const { busy, error, run } = useWrite();
   const set = (k: string, v: string) => setValues({ ...values, [k]: v });
-  const setRow = (i: number, r: Partial<AdaptorRow>) => setRows(rows.map((x, j) => (j === i ? { ...x, ...r } : x)));
   const hubspot = values.integrator !== "" && values.integrator !== "none";
+  // Every preset and the default method POST.
+  const post = values.method !== "GET";
+  const inline = !post && adaptorId === null;
 
   const save = async () => {
-    // Empty settings are left out, so the API applies its own defaults (or the preset's).
+    // Empty settings are left out, so the API applies its own defaults (or the preset's). Without
+    // an adaptor a POST is sent as it is, and the API says that one is required.
     const data = Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== ""));
-    const cfg = { ...data, active, fields: rows.filter((r) => r.field.trim() !== "") };
+    const cfg = { ...data, active, ...(adaptorId === null ? {} : { adaptorId }), ...(inline ? { fields: filledRows(rows) } : {}) };
     let saved: JobRecord | undefined;
     const ok = await run(async () => {
       saved = job
@@ -83,25 +84,9 @@ export function HttpGeneralTab({ campaignId, job, onSaved }: { campaignId: numbe
         <TextField size="small" label="I: Response Key" value={values.responseKey} sx={{ flex: 1 }} onChange={(e) => set("responseKey", e.target.value)} />
         <TextField size="small" label="Success string" value={values.successString} sx={{ flex: 1 }} onChange={(e) => set("successString", e.target.value)} />
       </Stack>
-      <Table size="small" aria-label="J: Adaptor">
-        <TableHead>
-          <TableRow><TableCell>J: Adaptor — lead field</TableCell><TableCell>Sent as</TableCell><TableCell>Default value</TableCell><TableCell /></TableRow>
-        </TableHead>
-        <TableBody>
-          {rows.map((r, i) => (
-            <TableRow key={i}>
-              {(["field", "mappedTo", "defaultValue"] as const).map((k) => (
-                <TableCell key={k}>
-                  <TextField size="small" fullWidth value={r[k]} slotProps={{ htmlInput: { "aria-label": `Adaptor row ${i + 1} ${k}` } }} onChange={(e) => setRow(i, { [k]: e.target.value })} />
-                </TableCell>
-              ))}
-              <TableCell><IconButton aria-label={`Remove adaptor row ${i + 1}`} onClick={() => setRows(rows.filter((_, j) => j !== i))}><DeleteIcon /></IconButton></TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+      <AdaptorPicker value={adaptorId} onChange={setAdaptorId} required={post} />
+      {inline && <AdaptorRowsTable label="J: Inline parameters" rows={rows} onChange={setRows} />}
       <Stack direction="row" spacing={2} sx={{ alignItems: "center" }}>
-        <Button size="small" onClick={() => setRows([...rows, { field: "", mappedTo: "", defaultValue: "" }])}>Add adaptor row</Button>
         <FormControlLabel label="Active" control={<Switch checked={active} onChange={(e) => setActive(e.target.checked)} />} />
         <Button variant="contained" disabled={busy} onClick={save}>{busy ? "Saving…" : "Save HTTP Integration"}</Button>
       </Stack>

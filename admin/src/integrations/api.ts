@@ -31,6 +31,24 @@ export async function campaignFieldNames(campaignId: number): Promise<string[]> 
   return [...new Set(fields.flatMap((c) => c.member.map((f) => f.name)).filter((n) => n !== "submit"))];
 }
 
+/** One row of a field mapping: the lead field, the outgoing key(s), the value sent when the lead has none. */
+export interface AdaptorRow {
+  field: string;
+  mappedTo: string;
+  defaultValue: string;
+}
+
+/** A shared field mapping (/api/v4/adaptors) that HTTP integrations name by id; required for POST. */
+export interface Adaptor {
+  id: number;
+  name: string;
+  fields: AdaptorRow[];
+  sendAllValues: boolean;
+}
+
+export const listAdaptors = async () => (await getCollection<Adaptor>("/api/v4/adaptors?itemsPerPage=100&order[id]=asc")).member;
+export const createAdaptor = (data: Pick<Adaptor, "name" | "fields" | "sendAllValues">) => apiCall<Adaptor>("/api/v4/adaptors", "POST", data);
+
 export interface TestResult {
   outcome: string;
   message: string;
