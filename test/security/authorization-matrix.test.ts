@@ -37,10 +37,17 @@ const ids = { leadA: 0, leadB: 0, hashA: "", hashB: "", dataB: 0, noteB: 0, logB
 /** Rows made for the admin's deletes (so that deleting them breaks nothing else). */
 const spare = { advertiser: 0, publisher: 0, cp: 0, link: 0, form: 0, field: 0, job: 0, user: 0, group: 0, member: 0, memberJob: 0, newMemberJob: 0 };
 const B_PASSWORD = "Mallory-was-here-1";
+/** A spare category and subcategory for the deletes. */
+const verticals = { category: 0, subcategory: 0 };
+/** A purchase order upload (multipart/form-data, one PDF part). */
+const PO_TYPE = "multipart/form-data; boundary=matrix";
+const PO_BODY = '--matrix\r\nContent-Disposition: form-data; name="file"; filename="po.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 matrix\r\n--matrix--\r\n';
 /** A bulk job for the item route, and the valid body of each bulk operation (one lead of B). */
 const bulk = { job: 0, enterpriseKey: 0, adaptor: 0 };
 /** Value transforms: a rule with a value row, and a spare rule to delete. */
 const vt = { rule: 0, value: 0, spare: 0 };
+/** A validation list with an entry, and a spare list and entry for the deletes. */
+const lists = { list: 0, entry: 0, spare: 0, spareEntry: 0 };
 const BULK_BODIES: [string, () => Record<string, unknown>][] = [
   ["flag", () => ({ leads: [ids.leadB], leadFlag: 2, reason: "Matrix" })],
   ["deliver", () => ({ leads: [ids.leadB] })],
@@ -57,6 +64,8 @@ interface Case {
   expect: Record<Who, Expect>;
   /** Requests allowed to write run after the digest check. */
   writes?: Who[];
+  /** Content-Type of a body that is neither JSON nor a form (a CSV upload). */
+  contentType?: string;
   /** Reads back what an allowed write did. */
   check?: (res: Response) => Promise<void>;
 }
@@ -125,6 +134,9 @@ const shared: [string, () => number][] = [
   ["lead-flags", () => 1],
   ["lead-qa-results", () => 1],
   ["currencies", () => 1],
+  ["countries", () => 77],
+  ["categories", () => 1],
+  ["subcategories", () => 1],
   ["advertisers", () => 319],
   ["campaign-links", () => 25],
   ["campaign-processr-jobs", () => ids.jobB],
@@ -207,6 +219,20 @@ const configWrites: ConfigWrite[] = [
     update: { path: () => v4Iri("form-fields", 1), body: () => ({ position: 7 }) },
     updated: see,
     removed: { path: () => v4Iri("form-fields", spare.field), ...see },
+  },
+  {
+    r: "categories",
+    create: () => ({ name: "Matrix category" }),
+    update: { path: () => v4Iri("categories", 1), body: () => ({ name: "Matrix Business" }) },
+    updated: see,
+    removed: { path: () => v4Iri("categories", verticals.category), ...see },
+  },
+  {
+    r: "subcategories",
+    create: () => ({ name: "Matrix subcategory", category: v4Iri("categories", 1) }),
+    update: { path: () => v4Iri("subcategories", 1), body: () => ({ name: "Matrix Marketing" }) },
+    updated: see,
+    removed: { path: () => v4Iri("subcategories", verticals.subcategory), ...see },
   },
   {
     r: "advertisers",
@@ -405,6 +431,22 @@ const cases: Case[] = [
   },
   { method: "POST", path: () => `/api/v4/leads/${ids.leadB}/reprocess`, expect: v4(403, 403, 202), writes: ["admin"], check: leadAfter(() => ids.leadB, { processrStatus: 0 }) },
   { method: "DELETE", path: () => `/api/v4/leads/${ids.leadB}`, expect: v4(404, 403, 204), writes: ["admin"], check: gone(() => v4Iri("leads", ids.leadB)) },
+  // Reference data every user reads: countries (read-only), categories and subcategories (admins write).
+  ...["countries", "categories", "subcategories"].map((r): Case => ({ method: "GET", path: () => `/api/v4/${r}`, expect: v4(200, 200, 200) })),
+  // A campaign's purchase order is the client's commercial terms: admins only (A is on 602, B is not).
+  { method: "GET", path: () => "/api/v4/campaigns/602/purchase-order-file", expect: v4(403, 404, 404) },
+  {
+    method: "POST", path: () => "/api/v4/campaigns/602/purchase-order-file", body: () => PO_BODY, contentType: PO_TYPE,
+    expect: v4(403, 404, 201), writes: ["admin"],
+    check: async () => {
+      const file = await adminGet("/api/v4/campaigns/602/purchase-order-file");
+      expect([file.status, file.headers.get("Content-Type"), await file.text()]).toEqual([200, "application/pdf", "%PDF-1.4 matrix"]);
+    },
+  },
+  {
+    method: "DELETE", path: () => "/api/v4/campaigns/602/purchase-order-file", expect: v4(403, 404, 204), writes: ["admin"],
+    check: async () => expect((await adminGet("/api/v4/campaigns/602/purchase-order-file")).status).toBe(404),
+  },
   {
     method: "POST", path: () => "/api/v4/campaigns/601/duplicate", expect: v4(403, 403, 201), writes: ["admin"],
     // The copy of 601 (renamed by the update above), not paused.
@@ -441,6 +483,37 @@ const cases: Case[] = [
       tokens.B = await loginAs({ ...DEMO.agencyPartners, password: B_PASSWORD });
     },
   },
+  // Validation lists (suppression and GDPR erasure) and their entries are the admins'.
+  { method: "GET", path: () => "/api/v4/validation-lists", expect: v4(403, 403, 200) },
+  { method: "GET", path: () => v4Iri("validation-lists", lists.list), expect: v4(403, 403, 200) },
+  {
+    method: "POST", path: () => "/api/v4/validation-lists", body: json({ name: "Matrix domains", kind: "domain" }), expect: v4(403, 403, 201), writes: ["admin"],
+    check: readsBack(() => ({ name: "Matrix domains", kind: "domain" })),
+  },
+  {
+    method: "PUT", path: () => v4Iri("validation-lists", lists.list), body: json({ name: "Matrix renamed" }), expect: v4(403, 403, 200), writes: ["admin"],
+    check: readsBack(() => ({ name: "Matrix renamed" })),
+  },
+  {
+    method: "DELETE", path: () => v4Iri("validation-lists", lists.spare), expect: v4(403, 403, 204), writes: ["admin"],
+    check: gone(() => v4Iri("validation-lists", lists.spare)),
+  },
+  { method: "GET", path: () => "/api/v4/validation-list-entries", expect: v4(403, 403, 200) },
+  { method: "GET", path: () => v4Iri("validation-list-entries", lists.entry), expect: v4(403, 403, 200) },
+  {
+    method: "POST", path: () => "/api/v4/validation-list-entries",
+    body: jsonOf(() => ({ validationList: v4Iri("validation-lists", lists.list), value: "matrix.two@example.org" })),
+    expect: v4(403, 403, 201), writes: ["admin"], check: readsBack(() => ({ value: "matrix.two@example.org" })),
+  },
+  {
+    method: "DELETE", path: () => v4Iri("validation-list-entries", lists.spareEntry), expect: v4(403, 403, 204), writes: ["admin"],
+    check: gone(() => v4Iri("validation-list-entries", lists.spareEntry)),
+  },
+  {
+    method: "POST", path: () => `/api/v4/validation-lists/${lists.list}/import`, body: () => "matrix.csv@example.org\r\n", contentType: "text/csv",
+    expect: v4(403, 403, 200), writes: ["admin"],
+    check: async (res) => expect(await res.json()).toMatchObject({ values: 1, added: 1 }),
+  },
   // Local-only outbox: fine for everyone locally (see the production test below).
   { method: "GET", path: () => "/__dev/outbox", expect: all(200) },
 ];
@@ -449,7 +522,7 @@ async function send(c: Case, who: Who): Promise<Response> {
   const headers: Record<string, string> = { ...headersOf[who]() };
   const body = c.body?.();
   if (body !== undefined) {
-    headers["Content-Type"] = body.startsWith("{") ? (c.method === "PATCH" ? "application/merge-patch+json" : "application/ld+json") : "application/x-www-form-urlencoded";
+    headers["Content-Type"] = c.contentType ?? (body.startsWith("{") ? (c.method === "PATCH" ? "application/merge-patch+json" : "application/ld+json") : "application/x-www-form-urlencoded");
   }
   return fetchWith(vars, c.path(), { method: c.method, headers, body });
 }
@@ -494,6 +567,10 @@ beforeAll(async () => {
   vt.value = (await one<{ id: number }>(
     "INSERT INTO advertiser_value_transform_values (advertiser_value_transform_id, original_value, new_value) VALUES (?, 'IT', 'Technology') RETURNING id", vt.rule,
   ))!.id;
+  lists.list = (await one<{ id: number }>("INSERT INTO validation_lists (name, kind) VALUES ('Matrix list', 'email') RETURNING id"))!.id;
+  lists.spare = (await one<{ id: number }>("INSERT INTO validation_lists (name, kind) VALUES ('Matrix spare', 'phone') RETURNING id"))!.id;
+  lists.entry = (await one<{ id: number }>("INSERT INTO validation_list_entries (list_id, value) VALUES (?, 'matrix@example.org') RETURNING id", lists.list))!.id;
+  lists.spareEntry = (await one<{ id: number }>("INSERT INTO validation_list_entries (list_id, value) VALUES (?, 'spare@example.org') RETURNING id", lists.list))!.id;
   ids.linkB = 25;
   ids.formB = 36;
   ids.jobB = (await one<{ id: number }>("SELECT id FROM campaign_processr_jobs WHERE campaign_id = 601 LIMIT 1"))!.id;
@@ -508,6 +585,8 @@ beforeAll(async () => {
     return ((await res.json()) as { id: number }).id;
   };
   spare.advertiser = await create("advertisers", { name: "Spare advertiser" });
+  verticals.category = await create("categories", { name: "Spare category" });
+  verticals.subcategory = await create("subcategories", { name: "Spare subcategory", category: 1 });
   spare.publisher = await create("publishers", { name: "Spare publisher" });
   spare.cp = await create("campaign-publishers", { campaign: 601, publisher: spare.publisher });
   spare.link = await create("campaign-links", { campaign: 601, channel: "email", name: "Spare link", destination: "https://example.org/spare" });
