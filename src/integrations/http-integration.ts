@@ -98,10 +98,14 @@ export const httpIntegrationConfig = z
     delimiter: z.string().min(1).max(10).default(","),
     responseKey: z.string().trim().max(255).default(""),
     successString: z.string().max(1000).default(""),
-    /** GET only: inline rows, when no adaptor is named. */
-    fields: adaptorFields.default([]),
-    /** A shared mapping (/api/v4/adaptors); required for POST. */
-    adaptorId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    fields: adaptorFields.default([]).meta({ description: "GET only: the query parameters, when no adaptor is named (without rows, every captured value)." }),
+    adaptorId: z
+      .number()
+      .int()
+      .positive()
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .meta({ description: "The adaptor (/api/v4/adaptors) that says what is sent; required with POST." }),
     /** GET only: the lead data name the vendor's value is written under ("" → enrichmentNameOf's default). */
     ...triggerConfig,
     enrichmentName: z.string().trim().max(100).regex(LEAD_DATA_NAME, LEAD_DATA_NAME_MESSAGE).or(z.literal("")).default(""),
