@@ -4,6 +4,9 @@ import type { FieldType } from "../db/schema";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
 import type { CaptureBody } from "./capture-body";
+import {
+  cachedCaptureConfig, type CaptureConfig, captureConfigKey, type FieldRow, forgetCaptureConfig, rememberCaptureConfig,
+} from "./capture-cache";
 import { emailFieldName, normaliseEmail } from "./email";
 import { type FormFieldDef, validateCapture } from "./capture-validate";
 
@@ -11,6 +14,13 @@ import { type FormFieldDef, validateCapture } from "./capture-validate";
 // (campaign + statistics, form fields, campaign publisher, link, API key, idempotency key), one
 // D1 batch of writes (a transaction), then the Processr message. If the message cannot be sent the
 // lead stays at processr_status 0 and the sweeper (src/processr/sweeper.ts) re-enqueues it.
+//
+// Happy path in one round trip: once a request shape has been captured, this isolate keeps what
+// the read batch found (src/leads/capture-cache.ts) and the next capture of that shape (without an
+// Idempotency-Key) sends only a guarded write batch, whose insert re-checks every fact the read
+// batch would have checked. When the guard refuses, or anything else is off (a validation error,
+// an unauthorised caller), capture runs the read batch as above, which explains the refusal in
+// the documented order, or captures the lead when the refusal came from a stale entry.
 //
 // Caps are decided inside the write batch, so concurrent captures cannot all pass the same last
 // place: the lead is inserted only while the campaign's billable plus still-processing leads are
@@ -100,7 +110,9 @@ interface Reads {
     /** Places taken in the campaign's allocation: billable leads and leads still being processed. */
     reserved_leads: number;
   } | null;
-  fields: { form_id: number; name: string | null; type: FieldType | null; required: number | null }[];
+  fields: {
+    form_id: number; field_id: number | null; name: string | null; type: FieldType | null; required: number | null; position: number | null;
+  }[];
   publishers: { id: number; publisher_id: number; cap: number | null; signed: number }[];
   link: boolean;
   apiKeyOwner: { campaign_id: number; publisher_id: number; api_key: string } | null;
@@ -117,7 +129,7 @@ async function read(env: Env, input: CaptureInput, idemKey: string | null): Prom
         WHERE c.id = ?1 AND c.deleted_ts IS NULL`,
     ).bind(input.campaignId),
     db.prepare(
-      `SELECT f.id AS form_id, ff.name, ff.type, ff.required
+      `SELECT f.id AS form_id, ff.id AS field_id, ff.name, ff.type, ff.required, ff.position
          FROM forms f LEFT JOIN form_fields ff ON ff.form_id = f.id
         WHERE f.id = ?1 AND f.campaign_id = ?2
         ORDER BY ff.position, ff.id`,
@@ -167,8 +179,89 @@ export async function captureLead(
   policy: CapturePolicy,
   waitUntil?: (p: Promise<unknown>) => void,
 ): Promise<CaptureResult> {
-  const idemKey = input.idempotency ? `${input.idempotency.scope}:${input.idempotency.key}` : null;
   const now = Date.now();
+  const configKey = captureConfigKey(input);
+  const leadId =
+    (await captureFromConfig(env, input, policy, configKey, now)) ?? (await captureWithReads(env, input, policy, configKey, now));
+  if (typeof leadId !== "number") return leadId;
+
+  const enqueued = env.PROCESSR_QUEUE.send({ type: "process", leadId }).then(
+    () => undefined,
+    (err: unknown) => {
+      // The lead is stored at processr_status 0; the sweeper sends it again within minutes.
+      console.error("processr enqueue failed; the sweeper will retry", leadId, String(err));
+    },
+  );
+  if (waitUntil) waitUntil(enqueued);
+  else await enqueued;
+  return {
+    status: 201,
+    body: input.createdBody.replace(PLACEHOLDER_JSON, String(leadId)),
+    leadId,
+    replayed: false,
+  };
+}
+
+/**
+ * The one-round-trip path: the cached read of this request shape, authorised and validated here,
+ * and a write batch guarded by every fact of it. Null when the path does not apply or the guard
+ * refused (the caller then runs the read batch, which explains or, with fresh data, captures).
+ */
+async function captureFromConfig(
+  env: Env, input: CaptureInput, policy: CapturePolicy, configKey: string, now: number,
+): Promise<number | null> {
+  if (input.idempotency !== null || input.body instanceof ApiError) return null;
+  const config = cachedCaptureConfig(configKey, now);
+  if (config === null || (input.apiKey !== null && config.ctx.apiKeyOwner === null)) return null;
+  let values: [string, string][];
+  try {
+    policy.authorize(config.ctx);
+    values = validateCapture(config.formFields, input.body);
+  } catch (e) {
+    if (e instanceof ApiError) return null;
+    throw e;
+  }
+  const leadId = await writeLead(env, input, config, values, now, null, guardOf(input, config));
+  if (typeof leadId === "number") return leadId;
+  forgetCaptureConfig(configKey);
+  return null;
+}
+
+/**
+ * SQL (bindings from ?20; ?18 is now) that holds only while every cached fact still does: what
+ * the read batch and the checks after it would find for this request.
+ */
+function guardOf(input: CaptureInput, config: CaptureConfig): { sql: string; binds: unknown[] } {
+  const owner = config.ctx.apiKeyOwner;
+  return {
+    sql: `EXISTS (SELECT 1 FROM campaigns c
+                   WHERE c.id = ?1 AND c.deleted_ts IS NULL AND c.api_key = ?20 AND c.contract_signed = 1
+                     AND c.paused = 0 AND c.start_ts <= ?18 AND c.end_ts >= ?18)
+          AND EXISTS (SELECT 1 FROM forms WHERE id = ?3 AND campaign_id = ?1)
+          AND (SELECT count(*) FROM form_fields WHERE form_id = ?3) = ?21
+          AND (SELECT count(*) FROM json_each(?22) j JOIN form_fields ff
+                 ON ff.id = json_extract(j.value, '$[0]') AND ff.form_id = ?3
+                AND ff.name IS json_extract(j.value, '$[1]') AND ff.type IS json_extract(j.value, '$[2]')
+                AND ff.required IS json_extract(j.value, '$[3]') AND ff.position IS json_extract(j.value, '$[4]')) = ?21
+          AND EXISTS (SELECT 1 FROM campaign_publishers cp
+                       WHERE cp.id = ?6 AND cp.campaign_id = ?1 AND cp.publisher_id = ?2 AND cp.signed = 1)
+          AND (?23 IS NOT NULL OR (SELECT count(*) FROM campaign_publishers WHERE campaign_id = ?1) = 1)
+          AND (?4 IS NULL OR EXISTS (SELECT 1 FROM links WHERE id = ?4 AND campaign_id = ?1 AND enabled = 1))
+          AND (?24 IS NULL OR EXISTS (SELECT 1 FROM campaign_publishers k JOIN campaigns kc ON kc.id = k.campaign_id
+                                       WHERE k.api_key = ?24 AND k.campaign_id = ?25 AND k.publisher_id = ?26
+                                         AND kc.deleted_ts IS NULL))`,
+    binds: [
+      config.ctx.campaign!.apiKey, config.fieldRows.length, JSON.stringify(config.fieldRows), input.publisherId,
+      input.apiKey, owner?.campaignId ?? null, owner?.publisherId ?? null,
+    ],
+  };
+}
+
+/** The read batch, the checks in their documented order, then the write; remembers the shape. */
+async function captureWithReads(
+  env: Env, input: CaptureInput, policy: CapturePolicy, configKey: string, now: number,
+): Promise<number | CaptureResult> {
+  const idemKey = input.idempotency ? `${input.idempotency.scope}:${input.idempotency.key}` : null;
   const r = await read(env, input, idemKey);
 
   const status = r.campaign
@@ -219,6 +312,38 @@ export async function captureLead(
     .map((f) => ({ name: f.name!, type: f.type ?? "text", required: !!f.required }));
   const values = validateCapture(formFields, body);
 
+  const config = {
+    ctx,
+    campaignPublisher: { id: cp.id, publisherId: cp.publisherId },
+    formFields,
+    fieldRows: r.fields
+      .filter((f) => f.field_id !== null)
+      .map((f): FieldRow => [f.field_id!, f.name, f.type, f.required, f.position]),
+  };
+  const written = await writeLead(env, input, config, values, now, idemKey === null ? null : { key: idemKey, hash }, null);
+  // Another capture took the campaign's last place between the read batch and this one.
+  if (written === null) throw policy.campaignUnavailable("fulfilled");
+  if (typeof written === "number" && idemKey === null) rememberCaptureConfig(configKey, config, now);
+  return written;
+}
+
+/**
+ * The write batch (a transaction): the lead, its values, the publisher's reserved place, the
+ * campaign's statistics and, with a key, the idempotency record. Returns the new lead's id; null
+ * when the insert found the campaign full or `guard` false (then nothing is written); or the first
+ * answer when a concurrent request with the same Idempotency-Key won the race.
+ */
+async function writeLead(
+  env: Env,
+  input: CaptureInput,
+  config: Pick<CaptureConfig, "campaignPublisher" | "formFields">,
+  values: [string, string][],
+  now: number,
+  idem: { key: string; hash: string } | null,
+  guard: { sql: string; binds: unknown[] } | null,
+): Promise<number | null | CaptureResult> {
+  const cp = config.campaignPublisher;
+  const formFields = config.formFields;
   const leadHash = randomHex();
   const v = new Map(values);
   const day = new Date(now).toISOString().slice(0, 10);
@@ -238,6 +363,7 @@ export async function captureLead(
           SELECT 1 FROM campaigns c JOIN campaign_statistics s ON s.campaign_id = c.id
            WHERE c.id = ?1 AND c.uncapped = 0 AND c.leads_required > 0
              AND s.billable_leads + s.processing_leads >= c.leads_required)
+          ${guard ? `AND ${guard.sql}` : ""}
        RETURNING id`,
     ).bind(
       input.campaignId, cp.publisherId, input.formId, input.linkId, leadHash, cp.id,
@@ -246,6 +372,7 @@ export async function captureLead(
       pick(v, "lookup[addressLine1]", "addressLine1"), pick(v, "lookup[addressLine2]", "addressLine2"),
       pick(v, "lookup[addressLine3]", "addressLine3"), pick(v, "lookup[addressLine4]", "addressLine4"),
       input.ip, input.userAgent?.slice(0, USER_AGENT_MAX) ?? null, now, input.country,
+      ...(guard?.binds ?? []),
     ),
     // One statement for every value, whatever their number (D1 binds at most 100 parameters).
     db.prepare(
@@ -274,52 +401,32 @@ export async function captureLead(
        ON CONFLICT (campaign_id, day) DO UPDATE SET total_leads = total_leads + 1`,
     ).bind(input.campaignId, day, leadHash),
   ];
-  if (idemKey) {
+  if (idem) {
     // A plain INSERT: a concurrent request with the same key makes this whole batch fail.
     statements.push(
       db.prepare(
         `INSERT INTO idempotency_keys (key, request_hash, lead_id, response_status, response_body, created_ts)
          SELECT ?1, ?2, id, 201, replace(?3, ?4, id), ?5 FROM leads WHERE lead_hash = ?6`,
-      ).bind(idemKey, hash, input.createdBody, PLACEHOLDER_JSON, now, leadHash),
+      ).bind(idem.key, idem.hash, input.createdBody, PLACEHOLDER_JSON, now, leadHash),
     );
   }
 
-  let inserted: { id: number } | undefined;
   try {
     const results = await db.batch(statements);
-    inserted = results[0]!.results[0] as { id: number } | undefined;
+    return (results[0]!.results[0] as { id: number } | undefined)?.id ?? null;
   } catch (err) {
-    if (idemKey && /UNIQUE constraint failed: idempotency_keys/i.test(String(err))) {
+    if (idem && /UNIQUE constraint failed: idempotency_keys/i.test(String(err))) {
       // Lost the race to a concurrent request with the same key: answer as a retry would be.
       const first = await db
         .prepare(`SELECT request_hash, response_status, response_body, lead_id FROM idempotency_keys WHERE key = ?1`)
-        .bind(idemKey)
+        .bind(idem.key)
         .first<NonNullable<Reads["idempotency"]>>();
       if (!first) throw err;
-      if (first.request_hash !== hash) throw idempotencyConflict();
+      if (first.request_hash !== idem.hash) throw idempotencyConflict();
       return replay(first);
     }
     throw err;
   }
-  // Another capture took the campaign's last place between the read batch and this one.
-  if (!inserted) throw policy.campaignUnavailable("fulfilled");
-  const leadId = inserted.id;
-
-  const enqueued = env.PROCESSR_QUEUE.send({ type: "process", leadId }).then(
-    () => undefined,
-    (err: unknown) => {
-    // The lead is stored at processr_status 0; the sweeper sends it again within minutes.
-      console.error("processr enqueue failed; the sweeper will retry", leadId, String(err));
-    },
-  );
-  if (waitUntil) waitUntil(enqueued);
-  else await enqueued;
-  return {
-    status: 201,
-    body: input.createdBody.replace(PLACEHOLDER_JSON, String(leadId)),
-    leadId,
-    replayed: false,
-  };
 }
 
 function replay(row: NonNullable<Reads["idempotency"]>): CaptureResult {

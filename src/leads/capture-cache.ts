@@ -1,0 +1,57 @@
+import type { FieldType } from "../db/schema";
+import type { CaptureContext } from "./capture";
+import type { FormFieldDef } from "./capture-validate";
+
+// What capture's read batch found for one request shape (campaign, form, link, publisher, API
+// key), kept in this isolate so that the next capture of the same shape can go straight to its
+// write batch: one D1 round trip instead of two (issue 17).
+//
+// Staleness cannot break a guarantee, because nothing here is trusted on its own: the write batch
+// re-checks every fact inside its transaction (campaign live, started, not ended, not paused,
+// contract signed, campaign key; form and every field as cached; the campaign publisher and its
+// signature; the link enabled; the API key's owner) and inserts nothing when one differs, and
+// then capture runs its read batch and answers as it always did. An entry is dropped when its
+// write is refused. The TTL and the size bound only limit memory, and how long a key that was
+// rotated away may keep naming its own rate-limit budget: at most one more verified-key refresh
+// (src/auth/verified-keys.ts) per isolate, since the first refused write drops the entry.
+
+export const CAPTURE_CONFIG_TTL_MS = 60_000;
+export const CAPTURE_CONFIG_MAX = 1_000;
+
+/** A form field row as stored: the write batch compares each with the table. */
+export type FieldRow = [id: number, name: string | null, type: FieldType | null, required: number | null, position: number | null];
+
+export interface CaptureConfig {
+  /** What the capture policy authorises against (re-checked by the write's guard). */
+  ctx: CaptureContext;
+  campaignPublisher: { id: number; publisherId: number };
+  formFields: FormFieldDef[];
+  fieldRows: FieldRow[];
+  expires: number;
+}
+
+const configs = new Map<string, CaptureConfig>();
+
+export function captureConfigKey(shape: {
+  campaignId: number; formId: number; linkId: number | null; publisherId: number | null; apiKey: string | null;
+}): string {
+  return JSON.stringify([shape.campaignId, shape.formId, shape.linkId, shape.publisherId, shape.apiKey]);
+}
+
+export function cachedCaptureConfig(key: string, now = Date.now()): CaptureConfig | null {
+  const c = configs.get(key);
+  if (c === undefined) return null;
+  if (c.expires > now) return c;
+  configs.delete(key);
+  return null;
+}
+
+export function rememberCaptureConfig(key: string, config: Omit<CaptureConfig, "expires">, now = Date.now()): void {
+  configs.delete(key);
+  if (configs.size >= CAPTURE_CONFIG_MAX) configs.delete(configs.keys().next().value!);
+  configs.set(key, { ...config, expires: now + CAPTURE_CONFIG_TTL_MS });
+}
+
+export function forgetCaptureConfig(key: string): void {
+  configs.delete(key);
+}
