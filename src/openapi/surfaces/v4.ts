@@ -31,6 +31,15 @@ function description(base: string): string {
     "",
     "Writes take `application/ld+json` (POST, PUT) or `application/merge-patch+json` (PATCH); errors are `hydra:Error` or, for invalid fields, a `ConstraintViolationList`.",
     "",
+    "A campaign's purchase order document is a file sub-resource, as API Platform takes uploads: `POST /api/v4/campaigns/{id}/purchase-order-file` with " +
+      "`multipart/form-data` and one `file` part (PDF, PNG, JPEG, Word or Excel, at most 10 MiB; answers 201 with the Campaign), `GET` streams it back with its " +
+      "type and file name, `DELETE` removes it (admins only; stored in R2):",
+    "",
+    "```sh",
+    `curl -s -F 'file=@PO-4711.pdf;type=application/pdf' ${base}/api/v4/campaigns/601/purchase-order-file -H "Authorization: Bearer $TOKEN"`,
+    `curl -s -OJ ${base}/api/v4/campaigns/601/purchase-order-file -H "Authorization: Bearer $TOKEN"`,
+    "```",
+    "",
     "| Collection | Type | Methods | What |",
     "| --- | --- | --- | --- |",
     ...rows,
