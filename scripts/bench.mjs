@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { bulkLoadLeads } from "./lib/bulk.mjs";
 import { measureBulkFlag } from "./lib/bulk-flag.mjs";
+import { loadRowsBaseline } from "./lib/bench-rows-baseline.mjs";
 import { bundleCounting, measurePerLead } from "./lib/bench-roundtrips.mjs";
 import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
@@ -49,7 +50,9 @@ const BENCH_VARS = {
 // commit would wait on the disk and the figures would measure the disk, not the code.
 const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
-const PORTS = { counting: 28793, direct: 28787, directBaseline: 28790, dev: 28788, devBaseline: 28789, pairAcme: 28791, pairAgency: 28792 };
+// BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
+const PORTS = { counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -245,6 +248,7 @@ async function readsPhase(script, baselineScript) {
   const out = { sizes: [] };
   try {
     const db = await loadBenchState(mf, "acme", { acme: base, agency: "http://127.0.0.1:8788" });
+    const baselineDb = await mf.getD1Database("BASE_DB", "baseline");
     const token = await login(base, "admin@acme.test", "acme-admin-2026!");
     const headers = { Authorization: `Bearer ${token}` };
     const p = await probe(`${base}/api/v4/leads?itemsPerPage=1`, { headers });
@@ -258,9 +262,12 @@ async function readsPhase(script, baselineScript) {
       const t = Date.now();
       await bulkLoadLeads(db, { from: loaded, count: size - loaded, now });
       const loadSeconds = (Date.now() - t) / 1000;
+      await loadRowsBaseline(baselineDb, { from: loaded, count: size - loaded, now });
       loaded = size;
       await db.exec("ANALYZE");
       const json = await load({ url: `http://127.0.0.1:${PORTS.directBaseline}/json`, connections: 10, duration: DURATION });
+      // The page's floor: 100 indexed rows of a table of the same size, one statement (issue 17's goal: the v4 page ≥ 50 % of it).
+      const rows = await load({ url: `http://127.0.0.1:${PORTS.directBaseline}/rows?campaign=601`, connections: 10, duration: DURATION });
       const queries = [];
       for (const q of READ_QUERIES(after, "bulk1@northwind-leads.co.uk")) {
         const res = await fetch(`${base}/api/v4/leads?${q.qs}`, { headers });
@@ -282,7 +289,7 @@ async function readsPhase(script, baselineScript) {
       }
       log(`reads: CSV export of campaign 601 (${fmt(size)}+ leads)`);
       const exported = await measureExport(`${base}/api/v4/leads?campaign.id=601`, headers);
-      out.sizes.push({ size, loadSeconds, json, queries, exported });
+      out.sizes.push({ size, loadSeconds, json, rows, queries, exported });
     }
     out.plans = [];
     for (const [name, sql] of PLAN_SQL(afterMs)) {
@@ -427,6 +434,13 @@ function report(r) {
       for (const q of s.queries) {
         L.push(`| ${fmt(s.size)} | ${q.name} | ${fmt(q.rps, q.rps < 10 ? 1 : 0)}${failures(q)} | ${fmt(q.p50)} ms | ${fmt(q.p99)} ms | ${q.items ?? "–"} / ${fmt(q.total)} | ${fmt(s.json.rps)} req/s · p50 ${fmt(s.json.p50)} ms · p99 ${fmt(s.json.p99)} ms |`);
       }
+    }
+    L.push("", "The v4 campaign page against its floor: the baseline worker's `GET /rows` reads 100 rows of one campaign, newest first, through an index on (campaign_id, id), from a table with as many rows as the leads table, and answers them as JSON (one D1 statement; `bench/baseline.ts`). Goal (issue 17): ≥ 50 %.", "");
+    L.push("| leads | v4 page of 100 (campaign, newest first) | 100 indexed rows baseline | ratio |");
+    L.push("|---:|---|---|---:|");
+    for (const s of r.reads.sizes) {
+      const q = s.queries[0];
+      L.push(`| ${fmt(s.size)} | ${fmt(q.rps)} req/s · p99 ${fmt(q.p99)} ms | ${fmt(s.rows.rps)} req/s · p99 ${fmt(s.rows.p99)} ms${failures(s.rows)} | **${ratio(q.rps, s.rows.rps)}** |`);
     }
     L.push("", "CSV export (`GET /api/v4/leads?campaign.id=601` with `Accept: text/csv`, every lead of the campaign in one streamed response, read to the end by one client); memory is the resident set of the workerd process serving it, sampled every 50 ms:", "");
     L.push("| leads in the campaign | records | size | first byte | seconds | rows/s | workerd RSS before → peak |");
