@@ -33,6 +33,8 @@ export interface FixtureEnterprise {
     publisherId?: number; mfa?: { telephone: string };
   }[];
   campaigns: FixtureCampaign[];
+  /** Validation lists with their entries as stored (normalised for the kind: src/lists/normalise.ts). */
+  validationLists?: { id: number; name: string; kind: string; erasure?: boolean; entries: string[] }[];
 }
 export interface Fixture { enterprises: Record<string, FixtureEnterprise> }
 
@@ -80,6 +82,10 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
   if (e.oauthClient) {
     out.push("DELETE FROM oauth_clients;");
     out.push(insert("oauth_clients", { id: e.oauthClient.id, random_id: e.oauthClient.randomId, secret: e.oauthClient.secret }));
+  }
+  for (const l of e.validationLists ?? []) {
+    out.push(insert("validation_lists", { id: l.id, name: l.name, kind: l.kind, erasure: l.erasure ?? false }));
+    for (const value of l.entries) out.push(insert("validation_list_entries", { list_id: l.id, value }));
   }
   for (const c of e.campaigns) {
     out.push(insert("campaigns", {

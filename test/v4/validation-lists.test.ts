@@ -25,6 +25,15 @@ const values = async (listId: number) =>
   );
 
 describe("/api/v4/validation-lists and /api/v4/validation-list-entries", () => {
+  it("serves the demo enterprise's lists", async () => {
+    const res = await get("/api/v4/validation-lists?order[id]=asc&id[]=1&id[]=2&id[]=3", t.admin);
+    expect(res.body["hydra:member"].map((l: Doc) => [l.name, l.kind, l.erasure, l.entries])).toEqual([
+      ["Competitor domains", "domain", false, 2],
+      ["Do not contact", "email", false, 1],
+      ["GDPR erasure requests", "email", true, 0],
+    ]);
+  });
+
   it("creates lists and adds entries stored normalised for the list's kind", async () => {
     const emails = await newList("Competitors", "email");
     expect(emails).toMatchObject({ "@type": "ValidationList", name: "Competitors", kind: "email", erasure: false, entries: 0 });

@@ -25,10 +25,11 @@ const KEYS = [
   "field_not_empty",
   "field_length_check",
   "lead_within_time_period",
+  "validation_list_check",
 ];
 
 describe("qaJobs registry", () => {
-  it("registers exactly the job types of issue 4, each under its own key", () => {
+  it("registers exactly the job types of issue 4 and the Validation List Check, each under its own key", () => {
     expect(Object.keys(qaJobs).sort()).toEqual([...KEYS].sort());
     for (const [key, job] of Object.entries(qaJobs)) {
       expect(job.type).toBe(key);
@@ -50,6 +51,7 @@ describe("qaJobs registry", () => {
       field_not_empty: 1109,
       simple_conditional_validation: 1115,
       field_length_check: 1116,
+      validation_list_check: 1118,
     });
   });
 
