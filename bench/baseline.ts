@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 
 // Baselines for `npm run bench`, served by the same workerd as leadflare but sharing nothing
-// with it: the floor a Hono route costs, and the floor one D1 write costs.
+// with it: the floor a Hono route costs, the floor one D1 write costs, and the floor one indexed
+// page read costs.
 type Env = { BASE_DB: D1Database };
 
 const app = new Hono<{ Bindings: Env }>();
@@ -19,6 +20,15 @@ app.post("/insert", async (c) => {
     .bind(body, Date.now())
     .run();
   return c.json({ data: meta.last_row_id, status: 201 }, 201);
+});
+
+// The floor of a v4 page: 100 rows of one campaign, newest first, through an index, from a table
+// as large as the leads table under measurement (filled by scripts/lib/bench-rows-baseline.mjs).
+app.get("/rows", async (c) => {
+  const { results } = await c.env.BASE_DB.prepare("SELECT * FROM rows WHERE campaign_id = ?1 ORDER BY id DESC LIMIT 100")
+    .bind(Number(c.req.query("campaign") ?? 601))
+    .all();
+  return c.json(results);
 });
 
 export default app;

@@ -39,11 +39,11 @@ export async function bulkLoadLeads(db, { from, count, now, days = 365 }) {
       // The running totals move with the rows, as capture and the Processr keep them: v4 reads
       // hydra:totalItems of a campaign from them (src/routes/v4/leads.ts).
       db.prepare(
-        `INSERT INTO campaign_statistics (campaign_id, total_leads, valid_leads, billable_leads, delivered_leads)
-         SELECT 601, count(*), count(*), count(*), count(*) FROM leads WHERE id >= ?1
+        `INSERT INTO campaign_statistics (campaign_id, total_leads, valid_leads, billable_leads, delivered_leads, total_sales_cents)
+         SELECT 601, count(*), count(*), count(*), count(*), 2500 * count(*) FROM leads WHERE id >= ?1
          ON CONFLICT (campaign_id) DO UPDATE SET total_leads = total_leads + excluded.total_leads,
            valid_leads = valid_leads + excluded.valid_leads, billable_leads = billable_leads + excluded.billable_leads,
-           delivered_leads = delivered_leads + excluded.delivered_leads`,
+           delivered_leads = delivered_leads + excluded.delivered_leads, total_sales_cents = total_sales_cents + excluded.total_sales_cents`,
       ).bind(firstId),
       db.prepare(
         `INSERT INTO lead_statistics_chronologies (campaign_id, day, total_leads, valid_leads, billable_leads)
