@@ -207,6 +207,25 @@ describe("Manipulations", () => {
   });
 });
 
+describe("a rule stored with settings the API would refuse", () => {
+  it("is not run: the lead is processed and the log says why", async () => {
+    const { id: ruleId } = (await env.DB.prepare(
+      `INSERT INTO advertiser_value_transforms (advertiser_id, label, type, original_field_name, new_field_name, manipulation, position)
+       VALUES (319, 'Broken', 'Manipulation', 'firstName', 'broken', '{"operation":"replace","pattern":"(a+)+$"}', 50) RETURNING id`,
+    ).first<{ id: number }>())!;
+    try {
+      const id = await insertLead({ data: { ...cleanData(), country: "UK" } });
+      await processLeads(id);
+      expect(await transformData(id)).toEqual([{ name: "countryName", value: "United Kingdom" }]);
+      const warned = await rows<{ message: string }>(`SELECT message FROM logs WHERE lead_id = ?1 AND level = 'warning' AND message LIKE 'Value transform%'`, id);
+      expect(warned.map((w) => w.message)).toEqual(['Value transform "Broken" wrote nothing: its manipulation settings are not valid.']);
+      expect(await leadRow(id)).toMatchObject({ flag: "Valid" });
+    } finally {
+      await env.DB.prepare(`DELETE FROM advertiser_value_transforms WHERE id = ?1`).bind(ruleId).run();
+    }
+  });
+});
+
 describe("with useValueTransforms off", () => {
   it("changes nothing: no new field, no note, and the jobs see the captured values only", async () => {
     await useTransforms(false);
