@@ -32,7 +32,7 @@ import type {
 
 type Flag = LeadFlag | null;
 
-interface LeadRow {
+export interface LeadRow {
   id: number;
   campaign_id: number;
   publisher_id: number;
@@ -116,6 +116,28 @@ const transitionSchema = z.object({
     .refine((p) => p.score <= p.maxScore, "score must not exceed maxScore")
     .optional(),
   onlyFrom: z.array(flagSchema.nullable()).optional(),
+  snapshot: z
+    .object({
+      lead: z.object({
+        id: z.number().int().positive(),
+        campaign_id: z.number().int(),
+        publisher_id: z.number().int(),
+        lead_hash: z.string(),
+        flag: flagSchema.nullable(),
+        processr_status: z.number().int(),
+        advertiser_billable: z.number().int(),
+        advertiser_payout: z.string(),
+        over_allocation: z.number().int(),
+        deleted_ts: z.number().nullable(),
+        created_ts: z.number(),
+        payout_amount: z.string(),
+        default_publisher_rate: z.number(),
+        cp_payout: z.string().nullable(),
+      }),
+      subscriptions: z.array(z.number().int().positive()),
+      jobTypes: z.array(z.string()),
+    })
+    .optional(),
 }) satisfies z.ZodType<TransitionRequest>;
 const otherReasonSchema = z.object({
   leadId: z.number().int().positive(),
@@ -125,6 +147,48 @@ const otherReasonSchema = z.object({
   author: z.string().trim().min(1).max(255),
 }) satisfies z.ZodType<OtherReasonRequest>;
 
+/**
+ * What a transition decides from: the lead with its campaign's payouts, its active subscriptions
+ * and (to know whether it has integrations to be handed to) its campaign's enabled job types.
+ */
+export interface LeadState {
+  lead: LeadRow;
+  subscriptions: number[];
+  jobTypes: string[];
+}
+
+/**
+ * The states of several leads in one D1 batch: what an object reads under its lock, and what the
+ * Processr consumer reads for a whole queue batch, to hand each object as a transition snapshot.
+ */
+export async function readLeadStates(db: D1Database, leadIds: readonly number[], withJobTypes = true): Promise<Map<number, LeadState>> {
+  const ids = [...new Set(leadIds)];
+  const out = new Map<number, LeadState>();
+  if (ids.length === 0) return out;
+  const list = ids.map((_, i) => `?${i + 1}`).join(", ");
+  const [leadRes, subsRes, jobsRes] = await db.batch([
+    db.prepare(
+      `SELECT l.id, l.campaign_id, l.publisher_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.advertiser_payout, l.over_allocation,
+              l.deleted_ts, l.created_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
+         FROM leads l
+         JOIN campaigns c ON c.id = l.campaign_id
+         LEFT JOIN campaign_publishers cp ON cp.campaign_id = l.campaign_id AND cp.publisher_id = l.publisher_id
+        WHERE l.id IN (${list})`,
+    ).bind(...ids),
+    db.prepare(`SELECT lead_id, id FROM sync_subscriptions WHERE lead_id IN (${list}) AND disabled_ts IS NULL ORDER BY lead_id, id`).bind(...ids),
+    ...(withJobTypes
+      ? [db.prepare(
+        `SELECT DISTINCT l.id AS lead_id, j.type FROM leads l JOIN campaign_processr_jobs j ON j.campaign_id = l.campaign_id AND j.enabled = 1
+          WHERE l.id IN (${list})`,
+      ).bind(...ids)]
+      : []),
+  ]);
+  for (const lead of leadRes!.results as LeadRow[]) out.set(lead.id, { lead, subscriptions: [], jobTypes: [] });
+  for (const s of subsRes!.results as { lead_id: number; id: number }[]) out.get(s.lead_id)?.subscriptions.push(s.id);
+  for (const j of (jobsRes?.results ?? []) as { lead_id: number; type: string }[]) out.get(j.lead_id)?.jobTypes.push(j.type);
+  return out;
+}
+
 const INTEGRATIONS_DUE = "integrationsDueTs";
 const INTEGRATIONS_RETRY_MS = 30_000;
 // If the object dies between committing deliveries and arming its alarm, this earlier arming wakes it.
@@ -132,6 +196,8 @@ const SAFETY_ALARM_MS = 60_000;
 
 export class LeadObject extends DurableObject<Env> {
   private leadId: number | undefined;
+  /** Whether the call being served is the first this object ever got (it has changed nothing yet). */
+  private firstCall = false;
   private delivering: Promise<void> | null = null;
 
   // ------------------------------------------------------------------ RPC
@@ -208,6 +274,7 @@ export class LeadObject extends DurableObject<Env> {
   private async bind(leadId: number) {
     if (!Number.isSafeInteger(leadId) || leadId <= 0) throw new Error(`invalid lead id ${leadId}`);
     this.leadId ??= await this.ctx.storage.get<number>("leadId");
+    this.firstCall = this.leadId === undefined;
     if (this.leadId === undefined) {
       await this.ctx.storage.put("leadId", leadId);
       this.leadId = leadId;
@@ -216,44 +283,20 @@ export class LeadObject extends DurableObject<Env> {
     }
   }
 
-  /**
-   * The lead and its active subscriptions; with withJobTypes, also the types of its campaign's
-   * enabled jobs (to know whether the lead has integrations to be handed to).
-   */
-  private async readLead(
-    leadId: number,
-    withJobTypes = false,
-  ): Promise<{ lead: LeadRow | null; subscriptions: number[]; jobTypes: string[] }> {
-    const db = this.env.DB;
-    const [lead, subs, jobs] = await db.batch([
-      db.prepare(
-        `SELECT l.id, l.campaign_id, l.publisher_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.advertiser_payout, l.over_allocation,
-                l.deleted_ts, l.created_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
-           FROM leads l
-           JOIN campaigns c ON c.id = l.campaign_id
-           LEFT JOIN campaign_publishers cp ON cp.campaign_id = l.campaign_id AND cp.publisher_id = l.publisher_id
-          WHERE l.id = ?1`,
-      ).bind(leadId),
-      db.prepare(`SELECT id FROM sync_subscriptions WHERE lead_id = ?1 AND disabled_ts IS NULL ORDER BY id`).bind(leadId),
-      ...(withJobTypes
-        ? [db.prepare(
-          `SELECT DISTINCT type FROM campaign_processr_jobs
-            WHERE campaign_id = (SELECT campaign_id FROM leads WHERE id = ?1) AND enabled = 1`,
-        ).bind(leadId)]
-        : []),
-    ]);
-    return {
-      lead: (lead!.results[0] as LeadRow | undefined) ?? null,
-      subscriptions: (subs!.results as { id: number }[]).map((s) => s.id),
-      jobTypes: ((jobs?.results ?? []) as { type: string }[]).map((j) => j.type),
-    };
+  /** The lead and its active subscriptions; with withJobTypes, also its campaign's enabled job types. */
+  private async readLead(leadId: number, withJobTypes = false): Promise<{ lead: LeadRow | null } & Omit<LeadState, "lead">> {
+    return (await readLeadStates(this.env.DB, [leadId], withJobTypes)).get(leadId) ?? { lead: null, subscriptions: [], jobTypes: [] };
   }
 
   // ------------------------------------------------------------------ transitions
 
   /** The transition, and whether the lead now has to be handed to its campaign's integrations. */
   private async applyTransition(req: TransitionRequest): Promise<{ result: TransitionResult; handOff: boolean }> {
-    const { lead, subscriptions, jobTypes } = await this.readLead(req.leadId, req.to !== "Deleted");
+    // Every change of a lead's state goes through its object, so an object that has never been
+    // called has changed nothing since the caller read the snapshot: the D1 read can be skipped.
+    const { lead, subscriptions, jobTypes } = this.firstCall && req.snapshot?.lead.id === req.leadId
+      ? req.snapshot
+      : await this.readLead(req.leadId, req.to !== "Deleted");
     const done = (result: TransitionResult) => ({ result, handOff: false });
     if (!lead) return done({ ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` });
     const from = lead.flag;

@@ -1,4 +1,5 @@
 import type { LeadFlag } from "../db/schema";
+import type { LeadState } from "./lead-object";
 
 // The contract of the per-lead Durable Object (src/leads/lead-object.ts). Every status change of
 // a lead goes through LeadObject.transition(); nothing else writes leads.flag.
@@ -23,6 +24,11 @@ export interface TransitionRequest {
    * change made since.
    */
   onlyFrom?: (LeadFlag | null)[];
+  /**
+   * The lead's state as the caller read it (readLeadStates); the object uses it instead of its
+   * own read only when it has never been called before (src/processr/consumer.ts).
+   */
+  snapshot?: LeadState;
 }
 
 export type TransitionResult =

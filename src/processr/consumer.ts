@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Env } from "../env";
 import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob } from "../integrations/dispatch";
+import { readLeadStates } from "../leads/lead-object";
 import { handleDeadLetters } from "./dead-letter";
 import type { ProcessrMessage } from "./messages";
 import { createBatchLookups } from "./job-context";
@@ -60,8 +61,12 @@ const retry = (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) =
 async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: Env) {
   if (runs.size === 0) return;
   let loaded: Awaited<ReturnType<typeof loadLeads>>;
+  let states: Awaited<ReturnType<typeof readLeadStates>>;
   try {
-    loaded = await loadLeads(env.DB, [...runs.keys()]);
+    // The lead objects' own reads, for the whole batch at once (each object uses its snapshot only
+    // if nothing went through it since). Concurrent with loadLeads: its only write (Received →
+    // Sent to Processr) moves no lead between statistics buckets, so either order decides the same.
+    [loaded, states] = await Promise.all([loadLeads(env.DB, [...runs.keys()]), readLeadStates(env.DB, [...runs.keys()])]);
   } catch (err) {
     for (const [leadId, msgs] of runs) retry(msgs, leadId, err);
     return;
@@ -94,7 +99,7 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
   await Promise.all(
     writes.map(async ({ leadId, msgs, plan }) => {
       try {
-        await applyPlan(env, plan);
+        await applyPlan(env, { ...plan, transition: { ...plan.transition, snapshot: states.get(leadId) } });
         for (const msg of msgs) msg.ack();
       } catch (err) {
         retry(msgs, leadId, err);
