@@ -24,7 +24,6 @@ beforeAll(async () => {
   agency = bearer(await loginAs(DEMO.agencyPartners));
 });
 
-let nextCampaign = 7900;
 let nextEmail = 0;
 
 interface Setup {
@@ -56,8 +55,11 @@ const phoneCheck = (campaign: number, label: string, prefix: string, position: n
   });
 
 async function makeCampaign(): Promise<Setup> {
-  const campaign = ++nextCampaign;
-  const form = campaign * 10;
+  // After every existing id: campaign duplication takes the next ids too.
+  const next = (await env.DB.prepare(
+    `SELECT (SELECT coalesce(max(id), 0) + 1 FROM campaigns) AS campaign, (SELECT coalesce(max(id), 0) + 1 FROM forms) AS form`,
+  ).first<{ campaign: number; form: number }>())!;
+  const { campaign, form } = next;
   await env.DB.batch([
     env.DB.prepare(
       `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, payout_amount, api_key)
@@ -274,6 +276,31 @@ describe("a group edited and reused", () => {
     expect((await get(v4("campaign-processr-job-groups", s.group), admin)).body.campaignProcessrJobGroupJobs).toEqual([
       v4("campaign-processr-job-group-jobs", s.ukMember),
     ]);
+  });
+});
+
+describe("a duplicated campaign", () => {
+  it("keeps its job groups on the copy's own jobs, and scores leads the same way", async () => {
+    const s = await makeCampaign();
+    const dup = await send(`${v4("campaigns", s.campaign)}/duplicate`, "POST", { includePublishers: true }, admin);
+    expect(dup.status).toBe(201);
+    const copy = dup.body.id as number;
+    const groups = (await get(`/api/v4/campaign-processr-job-groups?campaign.id=${copy}`, admin)).body["hydra:member"] as Doc[];
+    expect(groups).toMatchObject([{ name: "Phone by country", score: 20 }]);
+    expect(groups[0]!["@id"]).not.toBe(v4("campaign-processr-job-groups", s.group));
+    const jobs = (await get(`/api/v4/campaign-processr-jobs?campaign.id=${copy}&itemsPerPage=100`, admin)).body["hydra:member"] as Doc[];
+    const byLabel = new Map(jobs.map((j) => [j.label as string, j]));
+    expect(byLabel.get("UK phone")!.campaignProcessrJobGroupJob).toMatchObject([
+      { campaignProcessrJobGroup: { "@id": groups[0]!["@id"] }, position: 0, conditions: [{ field: "country", values: ["UK", "GB"] }] },
+    ]);
+    expect(byLabel.get("French phone")!.campaignProcessrJobGroupJob).toMatchObject([{ position: 1, conditions: [{ field: "country", values: ["FR"] }] }]);
+    // The source keeps its own.
+    expect((await get(v4("campaign-processr-jobs", s.uk), admin)).body.campaignProcessrJobGroupJob[0]["@id"]).toBe(v4("campaign-processr-job-group-jobs", s.ukMember));
+
+    const form = (await get(`/api/v4/forms?campaign.id=${copy}`, admin)).body["hydra:member"][0].id as number;
+    const o = await outcome(await processLead({ ...s, campaign: copy, form }, { country: "UK", phone: "+44 20 7946 0000" }));
+    expect(o).toMatchObject({ flag: "Valid", score: 120, maxScore: 120 });
+    expect(o.byJob.get(byLabel.get("French phone")!.id as number)!.status).toBe("not_run");
   });
 });
 

@@ -87,3 +87,28 @@ export const campaignProcessrJobGroupResource = defineResource<Row, Map<number, 
   scope: (ctx) => onCampaign(ctx, campaignProcessrJobGroups.campaignId),
   ...writes,
 });
+
+/**
+ * Inserts that give a campaign's copy the source's job groups and memberships, given the copied
+ * jobs' new ids (without them, the copy's jobs would score on their own). Groups take ids after
+ * the highest, like the copy's other rows: a concurrent copy fails on the key and nothing is written.
+ */
+export async function jobGroupCopies(db: Ctx["db"], sourceId: number, copyId: number, jobIds: Map<number, number>, now: number) {
+  const [groups, members, max] = await db.batch([
+    db.select().from(campaignProcessrJobGroups).where(sql`${campaignProcessrJobGroups.campaignId} = ${sourceId}`).orderBy(asc(campaignProcessrJobGroups.id)),
+    db.select({ m: campaignProcessrJobGroupJobs }).from(campaignProcessrJobGroupJobs)
+      .innerJoin(campaignProcessrJobGroups, sql`${campaignProcessrJobGroups.id} = ${campaignProcessrJobGroupJobs.groupId}`)
+      .where(sql`${campaignProcessrJobGroups.campaignId} = ${sourceId}`),
+    db.select({ id: sql<number>`coalesce(max(${campaignProcessrJobGroups.id}), 0)` }).from(campaignProcessrJobGroups),
+  ]);
+  const groupIds = new Map(groups.map((g, i) => [g.id, max[0]!.id + 1 + i]));
+  return [
+    ...groups.map((g) => db.insert(campaignProcessrJobGroups).values({ id: groupIds.get(g.id)!, campaignId: copyId, name: g.name, score: g.score, createdTs: now, updatedTs: now })),
+    ...members.flatMap(({ m }) => {
+      const jobId = jobIds.get(m.campaignProcessrJobId);
+      return jobId === undefined
+        ? []
+        : [db.insert(campaignProcessrJobGroupJobs).values({ groupId: groupIds.get(m.groupId)!, campaignProcessrJobId: jobId, position: m.position, conditions: m.conditions, createdTs: now, updatedTs: now })];
+    }),
+  ];
+}

@@ -22,6 +22,7 @@ import { ApiError, type Violation } from "../../errors";
 import { iri, ld } from "../../hydra/jsonld";
 import { type Ctx, context, findRow, itemBody, requireAdminCtx, type WriteOp } from "../../hydra/resource";
 import { assertRefs } from "../../hydra/refs";
+import { jobGroupCopies } from "./campaign-processr-job-groups";
 import { dateTime, money, readJsonObject, relation, unprocessable, validate } from "../../hydra/write";
 
 // Campaign configuration and lifecycle (Convertr's campaign documentation): create, update (PUT, which also pauses and
@@ -188,8 +189,8 @@ export interface CopyOptions {
 }
 
 /**
- * A new campaign with the source's settings and, as asked, its forms and fields, Processr jobs,
- * links and publishers (with fresh API keys and landing-page keys); not paused, statistics at zero.
+ * A new campaign with the source's settings and, as asked, its forms and fields, Processr jobs
+ * (with their job groups), links and publishers (with fresh API keys and landing-page keys); not paused, statistics at zero.
  * One D1 batch: all of it or nothing. Returns the new campaign's id.
  */
 export async function copyCampaign(db: Ctx["db"], source: typeof campaigns.$inferSelect, opts: CopyOptions, now: number): Promise<number> {
@@ -203,6 +204,7 @@ export async function copyCampaign(db: Ctx["db"], source: typeof campaigns.$infe
       campaign: sql<number>`(SELECT coalesce(max(id), 0) FROM campaigns)`,
       form: sql<number>`(SELECT coalesce(max(id), 0) FROM forms)`,
       link: sql<number>`(SELECT coalesce(max(id), 0) FROM links)`,
+      job: sql<number>`(SELECT coalesce(max(id), 0) FROM campaign_processr_jobs)`,
     }).from(sql`(SELECT 1)`),
   ]);
   const copiedForms = opts.forms ? srcForms : [];
@@ -211,6 +213,10 @@ export async function copyCampaign(db: Ctx["db"], source: typeof campaigns.$infe
     : [];
   const newId = max[0]!.campaign + 1;
   const formIds = new Map(copiedForms.map((f, i) => [f.id, max[0]!.form + 1 + i]));
+  // Jobs take known ids too, so that the copy's job groups can name them.
+  const copiedJobs = opts.processrJobs ? srcJobs : [];
+  const jobIds = new Map(copiedJobs.map((j, i) => [j.id, max[0]!.job + 1 + i]));
+  const groupWrites = copiedJobs.length ? await jobGroupCopies(db, sourceId, newId, jobIds, now) : [];
   const { id: _id, createdTs: _c, ...copy } = source;
   const writes = [
     db.insert(campaigns).values({
@@ -223,8 +229,9 @@ export async function copyCampaign(db: Ctx["db"], source: typeof campaigns.$infe
     db.insert(campaignStatistics).values({ campaignId: newId }),
     ...copiedForms.map((f) => db.insert(forms).values({ id: formIds.get(f.id)!, campaignId: newId, name: f.name, createdTs: now, updatedTs: now })),
     ...fields.map(({ id: _f, formId, ...rest }) => db.insert(formFields).values({ ...rest, formId: formIds.get(formId)! })),
-    ...(opts.processrJobs ? srcJobs : []).map(({ id: _j, campaignId: _cid, createdTs: _ct, ...rest }) =>
-      db.insert(campaignProcessrJobs).values({ ...rest, campaignId: newId, createdTs: now, updatedTs: now })),
+    ...copiedJobs.map(({ id, campaignId: _cid, createdTs: _ct, ...rest }) =>
+      db.insert(campaignProcessrJobs).values({ ...rest, id: jobIds.get(id)!, campaignId: newId, createdTs: now, updatedTs: now })),
+    ...groupWrites,
     ...(opts.links ? srcLinks : []).map(({ id: _l, campaignId: _cid, createdTs: _ct, ...rest }, i) =>
       db.insert(links).values({ ...rest, id: max[0]!.link + 1 + i, campaignId: newId, createdTs: now, updatedTs: now })),
     ...(opts.publishers ? srcPubs : []).map(({ id: _p, campaignId: _cid, apiKey: _k, webhookKey: _w, createdTs: _ct, ...rest }) =>
