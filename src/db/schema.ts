@@ -9,11 +9,13 @@ import {
   integer,
   primaryKey,
   sqliteTable,
+  sqliteView,
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
 import type { AdaptorRow } from "../integrations/http-integration";
 import type { JobGroupCondition } from "../processr/job-groups";
+import type { ProcessrTrail } from "../processr/trail";
 
 const bool = (name: string) => integer(name, { mode: "boolean" });
 const ts = (name: string) => integer(name);
@@ -550,25 +552,31 @@ export const campaignProcessrJobs = sqliteTable(
 export const JOB_RESULT_STATUSES = ["passed", "failed", "not_run"] as const;
 export type JobResultStatus = (typeof JOB_RESULT_STATUSES)[number];
 
-export const processrJobLeads = sqliteTable(
-  "processr_job_leads",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    leadId: integer("lead_id").notNull().references(() => leads.id),
-    campaignProcessrJobId: integer("campaign_processr_job_id")
-      .notNull()
-      .references(() => campaignProcessrJobs.id),
-    status: text("status", { enum: JOB_RESULT_STATUSES }).notNull(),
-    // What every reader of the result sees (publishers included).
-    message: text("message").notNull().default(""),
-    // The admin-only detail when it says more than a publisher may know (a duplicate's matches).
-    detail: text("detail"),
-    score: integer("score").notNull().default(0),
-    startedTs: ts("started_ts").notNull(),
-    finishedTs: ts("finished_ts").notNull(),
-  },
-  (t) => [uniqueIndex("processr_job_leads_uq").on(t.leadId, t.campaignProcessrJobId)],
-);
+// Job results. The QA jobs' results of a run are kept in its trail (log_lines.trail,
+// src/processr/trail.ts); the others (integration deliveries, results written before migration
+// 0024) are rows of job_results. The view processr_job_leads shows both with these columns.
+const jobResultColumns = () => ({
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  leadId: integer("lead_id").notNull().references(() => leads.id),
+  campaignProcessrJobId: integer("campaign_processr_job_id")
+    .notNull()
+    .references(() => campaignProcessrJobs.id),
+  status: text("status", { enum: JOB_RESULT_STATUSES }).notNull(),
+  // What every reader of the result sees (publishers included).
+  message: text("message").notNull().default(""),
+  // The admin-only detail when it says more than a publisher may know (a duplicate's matches).
+  detail: text("detail"),
+  score: integer("score").notNull().default(0),
+  startedTs: ts("started_ts").notNull(),
+  finishedTs: ts("finished_ts").notNull(),
+});
+
+export const jobResults = sqliteTable("job_results", jobResultColumns(), (t) => [
+  uniqueIndex("job_results_uq").on(t.leadId, t.campaignProcessrJobId),
+]);
+
+// A view (migration 0025): writes go to job_results (INSERT and DELETE on it are passed on by triggers).
+export const processrJobLeads = sqliteView("processr_job_leads", jobResultColumns()).existing();
 
 // Job groups (Convertr's Processr job groups): jobs of one campaign of which at most one runs on a
 // lead, the first (by member position) whose conditions the lead meets; the group's score stands
@@ -613,25 +621,30 @@ export const campaignProcessrJobGroupJobs = sqliteTable(
 export const LOG_TYPES = ["processr", "provider"] as const;
 export type LogType = (typeof LOG_TYPES)[number];
 
-export const logs = sqliteTable(
-  "logs",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    type: text("type", { enum: LOG_TYPES }).notNull(),
-    leadId: integer("lead_id").references(() => leads.id),
-    campaignId: integer("campaign_id").references(() => campaigns.id),
-    campaignProcessrJobId: integer("campaign_processr_job_id"),
-    level: text("level").notNull().default("info"),
-    message: text("message").notNull(),
-    // Structured detail: request/response of provider calls, job outcome, duration.
-    context: text("context", { mode: "json" }).$type<Record<string, unknown>>(),
-    createdTs: createdTs(),
-  },
-  (t) => [
-    index("logs_lead_idx").on(t.leadId, t.id),
-    index("logs_type_idx").on(t.type, t.id),
-  ],
+// Log lines. A Processr run's lines are ONE row whose trail holds them (src/processr/trail.ts);
+// every other line (provider calls, status changes) is a row of its own. The view logs shows
+// them all, one row per line, with these columns.
+const logColumns = () => ({
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  type: text("type", { enum: LOG_TYPES }).notNull(),
+  leadId: integer("lead_id").references(() => leads.id),
+  campaignId: integer("campaign_id").references(() => campaigns.id),
+  campaignProcessrJobId: integer("campaign_processr_job_id"),
+  level: text("level").notNull().default("info"),
+  message: text("message").notNull(),
+  // Structured detail: request/response of provider calls, job outcome, duration.
+  context: text("context", { mode: "json" }).$type<Record<string, unknown>>(),
+  createdTs: createdTs(),
+});
+
+export const logLines = sqliteTable(
+  "log_lines",
+  { ...logColumns(), trail: text("trail", { mode: "json" }).$type<ProcessrTrail>() },
+  (t) => [index("log_lines_lead_idx").on(t.leadId, t.id), index("log_lines_type_idx").on(t.type, t.id)],
 );
+
+// A view (migration 0025): writes go to log_lines (INSERT and DELETE on it are passed on by triggers).
+export const logs = sqliteView("logs", logColumns()).existing();
 
 // ---------------------------------------------------------------- sync tags and integrations
 

@@ -272,8 +272,9 @@ async function finish(
   const pending = `EXISTS (SELECT 1 FROM integration_deliveries WHERE lead_id = ?1 AND campaign_processr_job_id = ?2 AND status = 'pending')`;
   const stmts = [
     // The CRM's answer is the admin-only detail; the message and the note are the generic line.
+    // The table, not the view processr_job_leads: an upsert cannot go through a view.
     env.DB.prepare(
-      `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, detail, score, started_ts, finished_ts)
+      `INSERT INTO job_results (lead_id, campaign_processr_job_id, status, message, detail, score, started_ts, finished_ts)
        SELECT ?1, ?2, ?3, ?4, ?6, 0, ?5, ?5 WHERE ${pending}
        ON CONFLICT (lead_id, campaign_processr_job_id) DO UPDATE SET
          status = excluded.status, message = excluded.message, detail = excluded.detail, finished_ts = excluded.finished_ts`,

@@ -40,8 +40,9 @@ export async function logProviderCall(env: Pick<Env, "DB">, call: ProviderCall):
     ...(call.test ? { test: true } : {}),
   };
   const status = r.ok ? String(r.status) : r.error;
+  // The table, not the view logs: RETURNING gives no id through a view's trigger.
   const row = await env.DB.prepare(
-    `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
+    `INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
      VALUES ('provider', ?, ?, ?, ?, ?, ?) RETURNING id`,
   )
     .bind(

@@ -7,13 +7,15 @@ import { createJobContext } from "./job-context";
 import { applyJobGroups, JOB_GROUP_COLUMNS, JOB_GROUP_JOIN, type JobGroupColumns } from "./job-groups";
 import { qaJobs } from "./jobs";
 import { type Outcome, scoreOutcome } from "./outcome";
+import { TrailBuilder } from "./trail";
 import { applyValueTransforms, type LeadValueTransforms, valueTransformReads, valueTransformsByLead } from "./value-transforms";
 import { type JobContext, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
 
-// One Processr run on one lead: the campaign's enabled QA jobs in position order, one result row
-// per job (upserted on (lead, job), so a rerun overwrites instead of adding), a log line per step,
-// the score, and the outcome applied through the lead's Durable Object. Integration jobs are not
-// run here: they follow once the lead is Valid (src/integrations/dispatch.ts). The consumer runs
+// One Processr run on one lead: the campaign's enabled QA jobs in position order, a result per job
+// and a log line per step (one row, the run's trail: src/processr/trail.ts; a rerun's results
+// replace the previous run's), the score, and the outcome applied through the lead's Durable
+// Object. Integration jobs are not run here: they follow once the lead is Valid
+// (src/integrations/dispatch.ts). The consumer runs
 // the leads of a queue batch together (loadLeads, planRun, one write batch, applyPlan) so that
 // they share their D1 round trips.
 //
@@ -166,11 +168,6 @@ export async function planRun(
 
   const qa = loaded.jobs.filter((j) => !(j.type in integrationJobs));
   const enabled = qa.filter((j) => j.enabled);
-  const log = (message: string, level: string, ts: number, jobId: number | null = null, context: unknown = null) =>
-    db.prepare(
-      `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context, created_ts)
-       VALUES ('processr', ?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
-    ).bind(lead.id, lead.campaign_id, jobId, level, message, context === null ? null : JSON.stringify(context), ts);
 
   if (lead.over_allocation && lead.hold_publisher_over_delivery) {
     const reason = "The lead is over its publisher's allocation and the campaign holds over-delivery.";
@@ -219,28 +216,17 @@ export async function planRun(
     failed.length ? `failed: ${failed.join(", ")}` : "all jobs passed"
   }.`;
   const finishedTs = now();
-  const statements = [
-    log(`Processr run started: ${enabled.length} QA job(s).`, "info", startedTs),
-    ...transformed.statements,
-    ...transformed.warnings.map((w) => log(w, "warning", startedTs)),
-    ...results.flatMap((r) => [
-      db.prepare(
-        `INSERT INTO processr_job_leads (lead_id, campaign_processr_job_id, status, message, detail, score, started_ts, finished_ts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (lead_id, campaign_processr_job_id) DO UPDATE SET
-           status = excluded.status, message = excluded.message, detail = excluded.detail, score = excluded.score,
-           started_ts = excluded.started_ts, finished_ts = excluded.finished_ts`,
-      ).bind(lead.id, r.job.id, r.status, r.message, r.detail, r.status === "passed" ? r.job.score : 0, r.startedTs, r.finishedTs),
-      log(`${r.job.label}: ${r.status} — ${r.message}`, r.level, r.finishedTs, r.job.id, {
-        status: r.status,
-        score: r.status === "passed" ? r.job.score : 0,
-        maxScore: r.job.score,
-        hardfail: !!r.job.hardfail,
-        durationMs: r.finishedTs - r.startedTs,
-      }),
-    ]),
-    log(`Processr outcome: ${outcome.flag}. ${summary}`, "info", finishedTs, null, outcome),
-  ];
+  // The run's job results and log lines: one row (src/processr/trail.ts).
+  const trail = new TrailBuilder(startedTs).message("info", startedTs, `Processr run started: ${enabled.length} QA job(s).`);
+  for (const w of transformed.warnings) trail.message("warning", startedTs, w);
+  for (const r of results) {
+    trail.job({
+      jobId: r.job.id, status: r.status, score: r.status === "passed" ? r.job.score : 0, maxScore: r.job.score, hardfail: !!r.job.hardfail,
+      level: r.level, label: r.job.label, message: r.message, detail: r.detail, startedTs: r.startedTs, finishedTs: r.finishedTs,
+    });
+  }
+  trail.message("info", finishedTs, `Processr outcome: ${outcome.flag}. ${summary}`, outcome);
+  const statements = [trail.statement(db, { id: lead.id, campaignId: lead.campaign_id }), ...transformed.statements];
   const transition: TransitionRequest = {
     leadId: lead.id,
     to: outcome.flag,

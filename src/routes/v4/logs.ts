@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { LOG_TYPES, type LogType, logs } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
@@ -24,7 +25,8 @@ export const logResource = defineResource<Row>({
   path: "logs",
   title: "Log",
   description: "A Processr task or provider (integration/enrichment) call, in time order.",
-  table: logs,
+  // A view (log_lines and the lines of each Processr run's trail, src/processr/trail.ts), read like a table.
+  table: logs as unknown as SQLiteTable,
   id: logs.id,
   fields: {
     id: field("integer", (r) => r.id),

@@ -1,3 +1,4 @@
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { JOB_RESULT_STATUSES, processrJobLeads } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
@@ -14,7 +15,8 @@ export const processrJobLeadResource = defineResource<Row>({
   path: "processr-job-leads",
   title: "ProcessrJobLead",
   description: "The result of one campaign Processr job on one lead: passed, failed or not run.",
-  table: processrJobLeads,
+  // A view (job_results and the QA results of each run's trail, src/processr/trail.ts), read like a table.
+  table: processrJobLeads as unknown as SQLiteTable,
   id: processrJobLeads.id,
   fields: {
     id: field("integer", (r) => r.id),
