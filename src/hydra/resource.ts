@@ -51,6 +51,12 @@ export interface FieldDef<R, X> {
 
 export type Fields<R, X> = Record<string, FieldDef<R, X>>;
 
+/** Statements reading what the fields need beyond the rows, and how their results become the extra. */
+export interface Preload<R, X> {
+  statements: BatchItem<"sqlite">[];
+  build(rows: R[], results: unknown[]): X;
+}
+
 export interface WriteOp<T> {
   schema: z.ZodType<T>;
   /** Performs the write; returns the id of the resulting item. */
@@ -81,6 +87,12 @@ export interface ResourceDef<R = any, X = any> {
   total?(ctx: Ctx, q: QueryParams, active: Filter[]): BatchItem<"sqlite"> | undefined;
   /** Batch-loads what the fields need beyond the row (relations of a whole page at once). */
   load?(ctx: Ctx, rows: R[]): Promise<X>;
+  /**
+   * Instead of load: the same reads as statements over the ids of the rows, given as a subquery.
+   * A collection passes the page's own query as that subquery and runs them in the page's batch,
+   * so that a page is one D1 round trip (count, rows and relations together).
+   */
+  preload?(ctx: Ctx, ids: SQL): Preload<R, X>;
   create?: WriteOp<any>;
   /** PUT: a full or partial update (API Platform's PUT with our partial semantics, documented). */
   update?: WriteOp<any>;
@@ -122,15 +134,26 @@ function accessCondition(def: ResourceDef, ctx: Ctx): SQL | undefined {
   return and(base, scope);
 }
 
-export async function serialize<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[]): Promise<Record<string, unknown>[]> {
+const idOf = <R>(def: ResourceDef<R>, row: R) => (def.idOf ? def.idOf(row) : (row as { id: number }).id);
+
+async function extraOf<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[]): Promise<X> {
+  if (def.load) return def.load(ctx, rows);
+  if (!def.preload) return undefined as X;
+  const ids = sql`(SELECT value FROM json_each(${JSON.stringify(rows.map((r) => idOf(def, r)))}))`;
+  const p = def.preload(ctx, ids);
+  return p.build(rows, p.statements.length ? await ctx.db.batch(p.statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]) : []);
+}
+
+/** The JSON-LD items of rows; `extra` when the caller already read it (a collection's preload). */
+export async function serialize<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[], extra?: X): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
-  const extra = (def.load ? await def.load(ctx, rows) : undefined) as X;
+  const x = extra ?? (await extraOf(def, ctx, rows));
   return rows.map((row) => {
-    const id = def.idOf ? def.idOf(row) : (row as { id: number }).id;
+    const id = idOf(def, row);
     const out: Record<string, unknown> = { "@id": iri(def.path, id), "@type": def.type };
     for (const [name, f] of Object.entries(def.fields)) {
       if (f.adminOnly && !ctx.isAdmin) continue;
-      out[name] = f.get(row, extra, ctx);
+      out[name] = f.get(row, x, ctx);
     }
     return out;
   });
@@ -162,15 +185,14 @@ async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
   const where = and(accessCondition(def, ctx), ...conditions);
   const order = orderBy(q, def.filters, def.id, def.defaultOrder, ctx);
   const active = def.filters.filter((_, i) => conditions[i] !== undefined);
-  const [counted, rows] = await ctx.db.batch([
+  const offset = (page - 1) * itemsPerPage;
+  // The relations of the page read in the same batch, from the page's own query as a subquery.
+  const pageIds = ctx.db.select({ id: sql`${def.id}` }).from(def.table as any).where(where).orderBy(...order).limit(itemsPerPage).offset(offset);
+  const preload = def.preload?.(ctx, sql`(${pageIds})`);
+  const [counted, rows, ...related] = await ctx.db.batch([
     def.total?.(ctx, q, active) ?? ctx.db.select({ n: sql<number>`count(*)` }).from(def.table as any).where(where),
-    ctx.db
-      .select()
-      .from(def.table as any)
-      .where(where)
-      .orderBy(...order)
-      .limit(itemsPerPage)
-      .offset((page - 1) * itemsPerPage),
+    ctx.db.select().from(def.table as any).where(where).orderBy(...order).limit(itemsPerPage).offset(offset),
+    ...(preload?.statements ?? []),
   ]);
   const total = (counted as { n: number }[])[0]?.n ?? 0;
   const path = `${API_PREFIX}/${def.path}`;
@@ -179,7 +201,7 @@ async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
     "@context": `${API_PREFIX}/contexts/${def.type}`,
     "@id": path,
     "@type": "hydra:Collection",
-    "hydra:member": await serialize(def, ctx, rows as unknown[]),
+    "hydra:member": await serialize(def, ctx, rows as unknown[], preload?.build(rows as unknown[], related)),
     "hydra:totalItems": total,
     ...(view ? { "hydra:view": view } : {}),
     "hydra:search": searchTemplate(path, def.filters),
