@@ -187,6 +187,8 @@ describe("a job group on a lead", () => {
     }]);
     const lone = (await get(`/api/v4/campaign-processr-jobs?campaign.id=${s.campaign}&type=required_value_check`, admin)).body["hydra:member"][0];
     expect(lone.campaignProcessrJobGroupJob).toEqual([]);
+    // The campaign's highest score: 100 of its own jobs and the group's 20 once (not the members' 50 + 50).
+    expect((await get(v4("campaigns", s.campaign), admin)).body.combinedJobScore).toBe(120);
     const group = (await get(v4("campaign-processr-job-groups", s.group), admin)).body;
     expect(group).toMatchObject({
       "@type": "CampaignProcessrJobGroup",

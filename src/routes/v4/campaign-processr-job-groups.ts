@@ -1,6 +1,6 @@
-import { asc, sql } from "drizzle-orm";
+import { asc, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
-import { campaignProcessrJobGroupJobs, campaignProcessrJobGroups, campaigns } from "../../db/schema";
+import { campaignProcessrJobGroupJobs, campaignProcessrJobGroups, campaignProcessrJobs, campaigns } from "../../db/schema";
 import { tableWrites } from "../../hydra/crud";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
@@ -111,4 +111,17 @@ export async function jobGroupCopies(db: Ctx["db"], sourceId: number, copyId: nu
         : [db.insert(campaignProcessrJobGroupJobs).values({ groupId: groupIds.get(m.groupId)!, campaignProcessrJobId: jobId, position: m.position, conditions: m.conditions, createdTs: now, updatedTs: now })];
     }),
   ];
+}
+
+/**
+ * The Campaign's combinedJobScore over its enabled jobs grouped by campaign: a job's score, or,
+ * for a job in a group, its group's score once (a group counts as a lead's one run of it would).
+ */
+export function combinedJobScoreSql(jobs: typeof campaignProcessrJobs): SQL<number> {
+  const grouped = sql`EXISTS (SELECT 1 FROM campaign_processr_job_group_jobs gj JOIN campaign_processr_job_groups g ON g.id = gj.group_id
+    WHERE gj.campaign_processr_job_id = ${jobs.id} AND g.campaign_id = ${jobs.campaignId})`;
+  const groups = sql`(SELECT coalesce(sum(g.score), 0) FROM campaign_processr_job_groups g WHERE g.campaign_id = ${jobs.campaignId}
+    AND EXISTS (SELECT 1 FROM campaign_processr_job_group_jobs gj JOIN campaign_processr_jobs m ON m.id = gj.campaign_processr_job_id
+      WHERE gj.group_id = g.id AND m.enabled = 1))`;
+  return sql<number>`sum(CASE WHEN ${grouped} THEN 0 ELSE ${jobs.score} END) + ${groups}`;
 }

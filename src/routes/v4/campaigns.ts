@@ -20,6 +20,7 @@ import { iri } from "../../hydra/jsonld";
 import { customFilter, dateFilter, enumValue, exact, type Filter, inList, intValue, orderFilter, partial, stringValue } from "../../hydra/query";
 import { type Ctx, defineResource, field, type Range } from "../../hydra/resource";
 import { commercialTerms, onCampaign } from "./access";
+import { combinedJobScoreSql } from "./campaign-processr-job-groups";
 import { activePublishersSql, baseRevenueSql, type LeadFigures, publisherFigures, revenueSql, stat, statOrder, statusSql } from "./campaign-sql";
 import { campaignCreate, campaignDelete, campaignUpdate } from "./campaigns-write";
 import { purchaseOrderFileUrl } from "./campaigns-purchase-order-file";
@@ -68,7 +69,7 @@ async function load(ctx: Ctx, rows: Campaign[]): Promise<Extra> {
     db.select().from(campaignStatistics).where(inList(campaignStatistics.campaignId, ids)),
     db.select({ id: advertisers.id, name: advertisers.name }).from(advertisers).where(inList(advertisers.id, [...new Set(rows.map((r) => r.advertiserId))])),
     db.select().from(currencies),
-    db.select({ campaignId: campaignProcessrJobs.campaignId, score: sql<number>`sum(${campaignProcessrJobs.score})` })
+    db.select({ campaignId: campaignProcessrJobs.campaignId, score: combinedJobScoreSql(campaignProcessrJobs) })
       .from(campaignProcessrJobs)
       .where(and(inList(campaignProcessrJobs.campaignId, ids), eq(campaignProcessrJobs.enabled, true)))
       .groupBy(campaignProcessrJobs.campaignId),
@@ -198,7 +199,7 @@ export const campaignResource = defineResource<Campaign, Extra>({
     defaultPublisherRate: f("integer", (c) => c.defaultPublisherRate, terms),
     publisherPayoutType: f("string", (c) => c.publisherPayoutType),
     manualScore: f("boolean", (c) => c.manualScore),
-    combinedJobScore: ro("integer", (c, x) => x.jobScore.get(c.id) ?? 0, { description: "Sum of the scores of the enabled Processr jobs." }),
+    combinedJobScore: ro("integer", (c, x) => x.jobScore.get(c.id) ?? 0, { description: "Sum of the scores of the enabled Processr jobs, a job group's score once in place of its jobs'." }),
     useValueTransforms: f("boolean", (c) => c.useValueTransforms),
     campaignManager: f({ link: "User" }, (c) => userIri(c.campaignManagerId)),
     pauseTs: f("dateTime", (c) => isoTs(c.pauseTs), { description: "Set to pause (PUT), null to resume." }),
