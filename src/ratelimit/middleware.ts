@@ -6,6 +6,7 @@ import { renderOAuthError } from "../routes/oauth-errors";
 import { renderPublisherError } from "../routes/publisher/errors";
 import { renderHydraError } from "../routes/v4/hydra-errors";
 import { rateLimitHeaders } from "./headers";
+import { isolateLeases } from "./leases";
 import { isCredentialPath, policiesFor, rateLimitConfig } from "./policies";
 
 /**
@@ -21,8 +22,8 @@ function renderRateLimited(c: Context<AppEnv>, err: ApiError): Response | Promis
 }
 
 /**
- * Counts every request against each policy that applies (one Durable Object RPC per policy, in
- * parallel), refuses it with 429 and Retry-After when any policy is exhausted, and adds the
+ * Counts every request against each policy that applies (from this isolate's lease of the policy's
+ * limiter object, else one Durable Object RPC per policy, in parallel: src/ratelimit/leases.ts), refuses it with 429 and Retry-After when any policy is exhausted, and adds the
  * rate-limit headers to every response. A refused request still counts against the policies
  * that allowed it.
  */
@@ -33,7 +34,7 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   let results;
   try {
     results = await Promise.all(
-      policies.map((p) => c.env.RATE_LIMITER.getByName(p.key).hit(p.limit, p.windowSeconds * 1000, now)),
+      policies.map((p) => isolateLeases.take(c.env.RATE_LIMITER, p.key, p.limit, p.windowSeconds * 1000, now)),
     );
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);

@@ -11,6 +11,29 @@ export interface HitResult {
   retryAfterSeconds: number;
 }
 
+/** A request for slots beyond the current request's own, to be used by the caller's isolate. */
+export interface LeaseRequest {
+  /** Slots wanted, this request's included (the object may grant fewer, never more). */
+  want: number;
+  /** The caller uses the extra slots only before now + ttlMs. */
+  ttlMs: number;
+  /** Unused slots of expired earlier leases, given back: `sec` as each grant reported it. */
+  returned?: { sec: number; n: number }[];
+}
+
+export interface LeaseGrant {
+  /** Slots counted for the caller, this request's included; 1 means no extra slot. */
+  granted: number;
+  /** The bucket the extra slots were counted in, to name when giving unused ones back. */
+  sec: number;
+}
+
+/**
+ * A lease shrinks near the limit: at most 1/LEASE_SHARE of what is left, so with little left
+ * every request asks the object again (exact, as without leases).
+ */
+export const LEASE_SHARE = 16;
+
 const secondsUntil = (ts: number, now: number) => Math.max(0, Math.ceil((ts - now) / 1000));
 
 /**
@@ -22,6 +45,13 @@ const secondsUntil = (ts: number, now: number) => Math.max(0, Math.ceil((ts - no
  * storage, so concurrent requests to one key are decided one at a time: the count is exact.
  * The table never holds more than one row per second of the window; expired rows are pruned on
  * every hit and by an alarm, which deletes the whole object once it is idle.
+ *
+ * Leases (src/ratelimit/leases.ts): a hit may also take extra slots that the caller's isolate
+ * hands to its next requests without asking again. They are counted now, as if used at the
+ * latest moment the caller may use them (now + ttlMs): in the bucket of that second, kept until a
+ * window after it. So every request served from a lease is inside the count for a full window
+ * after it was made, and the limit is never exceeded across isolates; slots never used are
+ * counted conservatively until the caller gives them back (`returned`) or they leave the window.
  */
 export class RateLimiter extends DurableObject<Env> {
   // Whether an alarm is known to be pending, to avoid a storage round trip per hit.
@@ -38,10 +68,14 @@ export class RateLimiter extends DurableObject<Env> {
     );
   }
 
-  /** Decides and records one request; a refused request is not counted. */
-  async hit(limit: number, windowMs: number, now: number = Date.now()): Promise<HitResult> {
+  /**
+   * Decides and records one request, plus the extra slots of a lease when one is asked for; a
+   * refused request is not counted and gets no lease.
+   */
+  async hit(limit: number, windowMs: number, now: number = Date.now(), lease?: LeaseRequest): Promise<HitResult & { lease?: LeaseGrant }> {
     const sql = this.ctx.storage.sql;
     sql.exec("DELETE FROM hits WHERE expires_ts <= ?", now);
+    for (const r of lease?.returned ?? []) sql.exec("UPDATE hits SET n = max(0, n - ?) WHERE sec = ?", r.n, r.sec);
     const live = sql.exec<{ n: number; expires_ts: number }>("SELECT n, expires_ts FROM hits ORDER BY expires_ts").toArray();
     const used = live.reduce((sum, row) => sum + row.n, 0);
 
@@ -58,20 +92,27 @@ export class RateLimiter extends DurableObject<Env> {
       return { allowed: false, remaining: 0, resetSeconds: wait, retryAfterSeconds: wait };
     }
 
-    sql.exec(
-      `INSERT INTO hits (sec, n, expires_ts) VALUES (?, 1, ?)
-       ON CONFLICT (sec) DO UPDATE SET n = n + 1, expires_ts = max(expires_ts, excluded.expires_ts)`,
-      Math.floor(now / 1000),
-      now + windowMs,
-    );
+    const count = (n: number, at: number) =>
+      sql.exec(
+        `INSERT INTO hits (sec, n, expires_ts) VALUES (?, ?, ?)
+         ON CONFLICT (sec) DO UPDATE SET n = n + excluded.n, expires_ts = max(expires_ts, excluded.expires_ts)`,
+        Math.floor(at / 1000),
+        n,
+        at + windowMs,
+      );
+    count(1, now);
+    const extra = lease ? Math.max(0, Math.min(lease.want - 1, Math.floor((limit - used - 1) / LEASE_SHARE))) : 0;
+    const leaseEnd = now + (lease?.ttlMs ?? 0);
+    if (extra > 0) count(extra, leaseEnd);
     const oldest = sql.exec<{ e: number }>("SELECT min(expires_ts) AS e FROM hits").one().e;
     await this.ensureAlarm(now + windowMs);
-    return {
+    const result = {
       allowed: true,
-      remaining: limit - used - 1,
+      remaining: limit - used - 1 - extra,
       resetSeconds: secondsUntil(oldest, now),
       retryAfterSeconds: 0,
     };
+    return lease ? { ...result, lease: { granted: 1 + extra, sec: Math.floor(leaseEnd / 1000) } } : result;
   }
 
   private async ensureAlarm(at: number) {

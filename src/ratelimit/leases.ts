@@ -1,0 +1,136 @@
+import type { HitResult, LeaseGrant, RateLimiter } from "./rate-limiter";
+
+// Rate limiting without a Durable Object round trip per request (issue 17). Each isolate asks a
+// policy's limiter object for a small lease of slots and serves its next requests for that key
+// from it, without asking again, until the lease is spent or LEASE_TTL_MS has passed.
+//
+// Exact across isolates: the object counts a lease's slots when it grants them, as used at the
+// lease's end (src/ratelimit/rate-limiter.ts), so the limit is never exceeded however many
+// isolates hold leases. Leases stay small where it matters: a key asks for one slot until it sends
+// a second request within a lease's lifetime, then for twice what it last spent (up to
+// LEASE_MAX), and the object grants at most 1/LEASE_SHARE of what is left, so near the limit every
+// request asks the object. Slots a lease did not use are given back with the next request for
+// that key, and until then count as used (never over, possibly under, the limit).
+//
+// Headers stay exact for one isolate: remaining = what the object had left after the grant plus
+// the slots this isolate still holds. With several isolates each sees its own share (the other
+// isolates' unused slots count as spent, as they may be). A lease is dropped once the oldest
+// request the object reported would leave the window, so RateLimit's t never runs past it.
+
+export const LEASE_TTL_MS = 1_000;
+export const LEASE_MAX = 64;
+/** Keys whose leases an isolate remembers; the least recently asked leave first (their slots count as used). */
+export const LEASE_KEYS_MAX = 10_000;
+
+interface Lease {
+  limit: number;
+  windowMs: number;
+  /** Slots left for this isolate's next requests. */
+  slots: number;
+  granted: number;
+  sec: number;
+  /** Slots may be used before this time. */
+  expires: number;
+  /** What the object had left once the lease was counted. */
+  remainingAfter: number;
+  /** When the object's oldest counted request leaves the window. */
+  resetAt: number;
+}
+
+const usable = (l: Lease, limit: number, windowMs: number, now: number) =>
+  now < l.expires && now < l.resetAt && l.limit === limit && l.windowMs === windowMs;
+
+export class LeaseClient {
+  /** Per key, the leases this isolate holds, oldest first (concurrent asks may get several). */
+  private readonly leases = new Map<string, Lease[]>();
+  /** Per key, the one request of this isolate asking the object, and how many wait for it. */
+  private readonly asking = new Map<string, Promise<HitResult>>();
+  private readonly waiting = new Map<string, number>();
+
+  /** Decides one request under `key`: from this isolate's leases, or by asking the object. */
+  async take(
+    limiters: DurableObjectNamespace<RateLimiter>, key: string, limit: number, windowMs: number, now: number,
+  ): Promise<HitResult> {
+    for (;;) {
+      const local = this.fromLease(key, limit, windowMs, now);
+      if (local) return local;
+      const pending = this.asking.get(key);
+      if (!pending) break;
+      // Another request of this isolate is asking already: its lease may serve this one too, and
+      // its refusal is this one's (the object had no slot when both had arrived).
+      this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
+      const answer = await pending.catch(() => null);
+      const still = this.waiting.get(key)! - 1;
+      if (still > 0) this.waiting.set(key, still);
+      else this.waiting.delete(key);
+      if (answer && !answer.allowed) return answer;
+    }
+    const asked = this.ask(limiters, key, limit, windowMs, now);
+    this.asking.set(key, asked);
+    try {
+      return await asked;
+    } finally {
+      if (this.asking.get(key) === asked) this.asking.delete(key);
+    }
+  }
+
+  /** Slots this isolate holds for `key` and may still use (tests and diagnostics). */
+  held(key: string, limit: number, windowMs: number, now: number): number {
+    return (this.leases.get(key) ?? []).filter((l) => usable(l, limit, windowMs, now)).reduce((n, l) => n + l.slots, 0);
+  }
+
+  private fromLease(key: string, limit: number, windowMs: number, now: number): HitResult | null {
+    const list = this.leases.get(key) ?? [];
+    const l = list.find((x) => x.slots > 0 && usable(x, limit, windowMs, now));
+    if (!l) return null;
+    l.slots -= 1;
+    const held = list.filter((x) => usable(x, limit, windowMs, now)).reduce((n, x) => n + x.slots, 0);
+    const last = list[list.length - 1]!;
+    return {
+      allowed: true,
+      remaining: last.remainingAfter + held,
+      resetSeconds: Math.ceil((Math.min(...list.map((x) => x.resetAt)) - now) / 1000),
+      retryAfterSeconds: 0,
+    };
+  }
+
+  private async ask(
+    limiters: DurableObjectNamespace<RateLimiter>, key: string, limit: number, windowMs: number, now: number,
+  ): Promise<HitResult> {
+    const list = this.leases.get(key) ?? [];
+    const live = list.filter((l) => usable(l, limit, windowMs, now));
+    const done = list.filter((l) => !usable(l, limit, windowMs, now));
+    const last = list[list.length - 1];
+    // Spent within its lifetime: demand is above the lease, ask for twice as much; after a quiet
+    // spell ask for what was used. A key's first request asks for its own slot only; requests
+    // waiting for this answer are served from it too.
+    const demand = !last
+      ? 1
+      : live.length > 0
+        ? last.granted * 2
+        : Math.max(1, done.reduce((n, l) => n + l.granted - l.slots, 0));
+    const want = Math.min(LEASE_MAX, Math.max(demand, 1 + (this.waiting.get(key) ?? 0)));
+    // Slots of leases that can no longer be used go back (to the bucket each was counted in).
+    const returned = done.filter((l) => l.slots > 0).map((l) => ({ sec: l.sec, n: l.slots }));
+    this.leases.set(key, live);
+    const r: HitResult & { lease?: LeaseGrant } = await limiters
+      .getByName(key)
+      .hit(limit, windowMs, now, { want, ttlMs: LEASE_TTL_MS, ...(returned.length > 0 ? { returned } : {}) });
+    if (!r.allowed || !r.lease) return r;
+    const extra = r.lease.granted - 1;
+    const current = this.leases.get(key) ?? [];
+    const lease: Lease = {
+      limit, windowMs, slots: extra, granted: r.lease.granted, sec: r.lease.sec, expires: now + LEASE_TTL_MS,
+      remainingAfter: r.remaining, resetAt: now + r.resetSeconds * 1000,
+    };
+    // Spent leases are forgotten once a newer one exists; the newest is last.
+    this.leases.delete(key);
+    if (this.leases.size >= LEASE_KEYS_MAX) this.leases.delete(this.leases.keys().next().value!);
+    this.leases.set(key, [...current.filter((l) => l.slots > 0), lease]);
+    const held = this.held(key, limit, windowMs, now);
+    return { allowed: true, remaining: r.remaining + held, resetSeconds: r.resetSeconds, retryAfterSeconds: 0 };
+  }
+}
+
+/** This isolate's leases (module memory: never persisted or serialised). */
+export const isolateLeases = new LeaseClient();

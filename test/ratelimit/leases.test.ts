@@ -1,0 +1,128 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { LEASE_TTL_MS, LeaseClient } from "../../src/ratelimit/leases";
+import { LEASE_SHARE, type RateLimiter } from "../../src/ratelimit/rate-limiter";
+
+// Leases of rate-limit slots (src/ratelimit/leases.ts). Two LeaseClient instances stand for two
+// isolates sharing the limiter objects; the clock is driven through `now`, an hour ahead of the
+// real one so that the objects' cleanup alarms never fire mid-test.
+const base = () => Math.ceil(Date.now() / 1000) * 1000 + 3_600_000;
+let n = 0;
+const freshKey = () => `lease-test:${++n}`;
+const W = 300_000;
+
+/** The limiter namespace, counting the calls that reach an object. */
+function countingLimiters() {
+  const counter = { calls: 0, ns: env.RATE_LIMITER };
+  counter.ns = new Proxy(env.RATE_LIMITER, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop === "getByName") {
+        return (name: string) => {
+          const stub = target.getByName(name);
+          return {
+            hit: (...args: Parameters<RateLimiter["hit"]>) => {
+              counter.calls += 1;
+              return stub.hit(...args);
+            },
+          };
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as DurableObjectNamespace<RateLimiter>;
+  return counter;
+}
+
+describe("rate-limit leases", () => {
+  it("never let two isolates together past the limit under parallel load, and most requests decide locally", async () => {
+    const limiters = countingLimiters();
+    const isolates = [new LeaseClient(), new LeaseClient()];
+    const key = freshKey();
+    const limit = 500;
+    const now = base();
+    let allowed = 0;
+    let refused = 0;
+    let callsWhileUnderLimit = 0;
+    for (let wave = 0; wave < 15; wave++) {
+      // 360 requests, fewer than the limit minus what two isolates may hold: none refused yet.
+      if (wave === 6) callsWhileUnderLimit = limiters.calls;
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => isolates[i % 2]!.take(limiters.ns, key, limit, W, now)),
+      );
+      allowed += results.filter((r) => r.allowed).length;
+      refused += results.filter((r) => !r.allowed).length;
+    }
+    const held = isolates.reduce((sum, c) => sum + c.held(key, limit, W, now), 0);
+    expect(allowed).toBeLessThanOrEqual(limit);
+    // Every slot of the window was either served or is still held by an isolate: none lost.
+    expect(allowed + held).toBe(limit);
+    expect(refused).toBe(900 - allowed);
+    // While under the limit, most requests were decided from a lease (a refused one always asks).
+    expect(callsWhileUnderLimit).toBeLessThan(360 / 10);
+  });
+
+  it("ask the object for every request near the limit, so small limits behave as without leases", async () => {
+    const limiters = countingLimiters();
+    const client = new LeaseClient();
+    const key = freshKey();
+    const limit = LEASE_SHARE;
+    const now = base();
+    const results = [];
+    for (let i = 0; i < limit + 5; i++) results.push(await client.take(limiters.ns, key, limit, W, now));
+    expect(results.filter((r) => r.allowed)).toHaveLength(limit);
+    expect(limiters.calls).toBe(limit + 5);
+  });
+
+  it("report the exact remaining count from one isolate, across lease grants", async () => {
+    const client = new LeaseClient();
+    const key = freshKey();
+    const now = base();
+    for (let i = 1; i <= 200; i++) {
+      const r = await client.take(env.RATE_LIMITER, key, 3000, W, now + i);
+      expect(r).toMatchObject({ allowed: true, remaining: 3000 - i, retryAfterSeconds: 0 });
+      expect(r.resetSeconds).toBe(300);
+    }
+  });
+
+  it("give unused slots back once the lease expires, so another isolate can use them", async () => {
+    const [a, b] = [new LeaseClient(), new LeaseClient()];
+    const key = freshKey();
+    const limit = 400;
+    const t0 = base();
+    let served = 0;
+    for (let i = 0; i < 40; i++) if ((await a.take(env.RATE_LIMITER, key, limit, W, t0)).allowed) served += 1;
+    const unused = a.held(key, limit, W, t0);
+    expect(unused).toBeGreaterThan(0);
+    // After the lease's lifetime, a's next request hands them back...
+    const t1 = t0 + LEASE_TTL_MS;
+    expect(a.held(key, limit, W, t1)).toBe(0);
+    if ((await a.take(env.RATE_LIMITER, key, limit, W, t1)).allowed) served += 1;
+    // ...and b can then be served every slot not used or still held by a.
+    for (;;) {
+      const r = await b.take(env.RATE_LIMITER, key, limit, W, t1);
+      if (!r.allowed) break;
+      served += 1;
+    }
+    expect(served + a.held(key, limit, W, t1) + b.held(key, limit, W, t1)).toBe(limit);
+  });
+
+  it("count a lease's slots until a window after the latest moment they may be used", async () => {
+    const stub = env.RATE_LIMITER.getByName(freshKey());
+    const t0 = base();
+    const limit = 4 * LEASE_SHARE;
+    const first = await stub.hit(limit, 10_000, t0, { want: 4, ttlMs: 1_000 });
+    expect(first.lease).toEqual({ granted: 4, sec: Math.floor((t0 + 1_000) / 1000) });
+    expect(first.remaining).toBe(limit - 4);
+    for (let i = 4; i < limit; i++) expect((await stub.hit(limit, 10_000, t0)).allowed).toBe(true);
+    expect((await stub.hit(limit, 10_000, t0)).allowed).toBe(false);
+    // The request's own slot and the plain hits free a window after t0; the leased three only a
+    // window after the lease's end, as the isolate may have used them until then.
+    expect((await stub.hit(limit, 10_000, t0 + 10_000)).allowed).toBe(true);
+    expect(await stub.hit(limit, 10_000, t0 + 10_000)).toMatchObject({ allowed: true, remaining: limit - 3 - 2 });
+    const full = [];
+    for (let i = 0; i < limit; i++) full.push(await stub.hit(limit, 10_000, t0 + 10_000));
+    expect(full.filter((r) => r.allowed)).toHaveLength(limit - 3 - 2);
+    expect((await stub.hit(limit, 10_000, t0 + 11_000)).allowed).toBe(true);
+  });
+});
