@@ -6,7 +6,7 @@ import type { Env } from "../env";
 // - the lead's personal columns (email, names, telephone, postcode, address lines, ip, user agent);
 // - every captured value (lead_datas of type core.data become "[erased]");
 // - those values wherever the platform quoted them: job results (message and admin detail), logs
-//   (message and the strings of their JSON context), lead notes, sync events, delivery answers.
+//   (message and the strings of their JSON context and trail), lead notes, sync events, delivery answers.
 // What stays: ids, the lead hash, flags, scores, billability, payouts, dates, the campaign,
 // publisher and form, and so every statistic. Each erased lead gets a note saying so.
 //
@@ -56,10 +56,14 @@ const PERSONAL_COLUMNS = [
   "user_agent",
 ] as const;
 
-/** Free-text columns that may quote a lead's values, by table (all keyed by id, filtered by lead_id). */
+/**
+ * Free-text columns that may quote a lead's values, by table (all keyed by id, filtered by
+ * lead_id). A Processr run's job results and log lines are one log_lines row with a JSON trail
+ * (src/processr/trail.ts); job_results holds results from before the trail.
+ */
 const QUOTING: { table: string; text: string[]; json: string[] }[] = [
-  { table: "processr_job_leads", text: ["message", "detail"], json: [] },
-  { table: "logs", text: ["message"], json: ["context"] },
+  { table: "job_results", text: ["message", "detail"], json: [] },
+  { table: "log_lines", text: ["message"], json: ["context", "trail"] },
   { table: "lead_notes", text: ["note", "reason"], json: [] },
   { table: "lead_events", text: [], json: ["payload"] },
   { table: "integration_deliveries", text: ["response_value", "last_error"], json: [] },

@@ -28,7 +28,7 @@ async function newList(name: string, kind: string, values: string[]) {
 beforeAll(async () => {
   north = bearer(await loginAs(DEMO.northwind));
   admin = bearer(await loginAs(DEMO.admin));
-  list.emails = await newList("Competitor staff 7c1d", "email", ["listed@rival.example"]);
+  list.emails = await newList("Competitor staff 7c1d", "email", ["listed@rival-7c1d.example"]);
   list.domains = await newList("Blocked domains 7c1d", "domain", ["blocked.example"]);
   list.phones = await newList("Do not call 7c1d", "phone", ["+44 20 7946 0958"]);
 });
@@ -89,7 +89,7 @@ describe("validation_list_check on captured leads", () => {
   it("fails a lead whose email, email domain (or a subdomain of it) or telephone is listed, and passes the others", async () => {
     const c = await makeCampaign({ hardfail: false, config: {} });
     const ids = await captureAndProcess(c, [
-      { emailAddress: " Listed@Rival.example" },
+      { emailAddress: " Listed@Rival-7c1d.example" },
       { emailAddress: "someone@mail.blocked.example" },
       { emailAddress: "fine@example.org", telephone: "020-7946-0958" },
       { emailAddress: "fine2@example.org", telephone: "+44 (20) 7946 0958" },
@@ -107,7 +107,7 @@ describe("validation_list_check on captured leads", () => {
 
   it("hardfails when the job is a hardfail job: Invalid, and the jobs after it do not run", async () => {
     const c = await makeCampaign({ hardfail: true, config: {} });
-    const [listed, fine] = await captureAndProcess(c, [{ emailAddress: "listed@rival.example" }, { emailAddress: "ok@example.org" }]);
+    const [listed, fine] = await captureAndProcess(c, [{ emailAddress: "listed@rival-7c1d.example" }, { emailAddress: "ok@example.org" }]);
     expect(await outcome([listed!, fine!])).toEqual([
       { flag: "Invalid", score: 0, max_score: 10, hardfail: 1 },
       { flag: "Valid", score: 100, max_score: 100, hardfail: 0 },
@@ -119,14 +119,14 @@ describe("validation_list_check on captured leads", () => {
   it("checks only the configured lists and kinds", async () => {
     const onlyPhones = await makeCampaign({ hardfail: true, config: { lists: [`/api/v4/validation-lists/${list.phones}`] } });
     const onlyDomains = await makeCampaign({ hardfail: true, config: { check: ["domain"] } });
-    const a = await captureAndProcess(onlyPhones, [{ emailAddress: "listed@rival.example" }, { emailAddress: "x@example.org", telephone: "+442079460958" }]);
-    const b = await captureAndProcess(onlyDomains, [{ emailAddress: "listed@rival.example" }, { emailAddress: "y@blocked.example" }]);
+    const a = await captureAndProcess(onlyPhones, [{ emailAddress: "listed@rival-7c1d.example" }, { emailAddress: "x@example.org", telephone: "+442079460958" }]);
+    const b = await captureAndProcess(onlyDomains, [{ emailAddress: "listed@rival-7c1d.example" }, { emailAddress: "y@blocked.example" }]);
     expect((await outcome([...a, ...b])).map((o) => o.flag)).toEqual(["Valid", "Invalid", "Valid", "Invalid"]);
   });
 
   it("tells the publisher only that the check failed; admins see the list and the value", async () => {
     const c = await makeCampaign({ hardfail: true, config: {} });
-    const [id] = await captureAndProcess(c, [{ emailAddress: "listed@rival.example" }]);
+    const [id] = await captureAndProcess(c, [{ emailAddress: "listed@rival-7c1d.example" }]);
     const path = `/api/v4/processr-job-leads?lead.id=${id}`;
     const publisherView = await (await call(path, { headers: north })).text();
     const resultView = await (await call(`/api/v2.4/publisher/12/lead-result/${id}`, { headers: north })).text();
@@ -138,7 +138,7 @@ describe("validation_list_check on captured leads", () => {
     const adminView = (await (await call(path, { headers: admin })).json()) as Doc;
     const failed = adminView["hydra:member"].find((m: Doc) => m.status === "failed");
     expect(failed.detail).toBe(
-      `Email "listed@rival.example" is on the list "Competitor staff 7c1d" (/api/v4/validation-lists/${list.emails})`,
+      `Email "listed@rival-7c1d.example" is on the list "Competitor staff 7c1d" (/api/v4/validation-lists/${list.emails})`,
     );
   });
 });
@@ -175,7 +175,7 @@ describe("the job's configuration and lookups", () => {
     });
     const lookup = createListLookup({ DB: db });
     const [a, b, c] = await Promise.all([
-      lookup.find(["listed@rival.example"]),
+      lookup.find(["listed@rival-7c1d.example"]),
       lookup.find(["blocked.example", "nobody@example.org"]),
       lookup.find(["nothing.example"]),
     ]);
