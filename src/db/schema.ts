@@ -213,6 +213,9 @@ export const campaigns = sqliteTable(
     unavailableCampaignLogic: text("unavailable_campaign_logic").notNull().default("allow_leads"),
     unavailableCampaignRedirectUrl: text("unavailable_campaign_redirect_url"),
     leadProcessDelay: integer("lead_process_delay").notNull().default(0),
+    // Days a lead stays in D1 before the archive takes it (src/archive); null: the enterprise's
+    // ARCHIVE_AFTER_DAYS.
+    archiveAfterDays: integer("archive_after_days"),
     // Campaign webhook key (Convertr's campaign webhook documentation); publisher keys live on campaign_publishers.
     apiKey: text("api_key").notNull(),
     isTemplate: bool("is_template").notNull().default(false),
@@ -823,6 +826,46 @@ export const enterpriseApiKeys = sqliteTable(
     createdTs: createdTs(),
   },
   (t) => [uniqueIndex("enterprise_api_keys_hash_uq").on(t.keyHash)],
+);
+
+// ---------------------------------------------------------------- archive
+
+// One archive file being written (status writing) or written and its leads removed from D1 (done):
+// leads/campaign=<campaignId>/month=<month>/batch-<id>.ndjson.gz in the ARCHIVE bucket (src/archive).
+export const archiveBatches = sqliteTable(
+  "archive_batches",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    month: text("month").notNull(), // YYYY-MM of the leads' created_ts (UTC)
+    leadIds: text("lead_ids", { mode: "json" }).notNull().$type<number[]>(),
+    status: text("status", { enum: ["writing", "done"] }).notNull().default("writing"),
+    // The gzip file's SHA-256 (hex) and size, once written and read back.
+    sha256: text("sha256"),
+    bytes: integer("bytes"),
+    createdTs: createdTs(),
+    doneTs: ts("done_ts"),
+  },
+  (t) => [index("archive_batches_status_idx").on(t.status)],
+);
+
+// A lead that lives in the archive: what lookups need (id, hash, email, publisher) without reading R2.
+export const archivedLeads = sqliteTable(
+  "archived_leads",
+  {
+    id: integer("id").primaryKey(), // the lead's id
+    leadHash: text("lead_hash").notNull(),
+    emailLower: text("email_lower"),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    publisherId: integer("publisher_id").notNull(),
+    createdTs: ts("created_ts").notNull(),
+    batchId: integer("batch_id").notNull().references(() => archiveBatches.id),
+  },
+  (t) => [
+    uniqueIndex("archived_leads_hash_uq").on(t.leadHash),
+    index("archived_leads_email_idx").on(t.emailLower),
+    index("archived_leads_batch_idx").on(t.batchId),
+  ],
 );
 
 // ---------------------------------------------------------------- validation lists
