@@ -840,6 +840,8 @@ export const archiveBatches = sqliteTable(
     month: text("month").notNull(), // YYYY-MM of the leads' created_ts (UTC)
     leadIds: text("lead_ids", { mode: "json" }).notNull().$type<number[]>(),
     status: text("status", { enum: ["writing", "done"] }).notNull().default("writing"),
+    // The run writing the batch holds it until then (a lease: a run that died is taken over later).
+    claimedTs: ts("claimed_ts"),
     // The gzip file's SHA-256 (hex) and size, once written and read back.
     sha256: text("sha256"),
     bytes: integer("bytes"),

@@ -1,0 +1,1 @@
+ALTER TABLE `archive_batches` ADD `claimed_ts` integer;
