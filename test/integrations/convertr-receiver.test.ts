@@ -164,7 +164,10 @@ describe("the Connect setup against a Convertr instance (documented publisher AP
     const save = (cfg: unknown) =>
       call("/api/v4/campaign-processr-jobs", json({ campaign: "/api/v4/campaigns/602", type: "convertr_connect", label: "Big Client", config: cfg }, "POST", bearer(admin)));
     const base = { ...target, formId: 35, linkId: 25, mapping: { firstName: "firstName", lastName: "lastName", email: "email" } };
-    expect((await save(base)).status).toBe(201);
+    const created = await save(base);
+    expect(created.status).toBe(201);
+    const jobs = async () => (await env.DB.prepare("SELECT id, config FROM campaign_processr_jobs WHERE type = 'convertr_connect' ORDER BY id").all()).results;
+    const saved = await jobs();
 
     const notOnForm = await violationsOf(await save({ ...base, mapping: { ...base.mapping, "lookup[postcode]": "email" } }));
     expect(notOnForm).toEqual([{ propertyPath: "config.mapping.lookup[postcode]", message: expect.stringMatching(/not a field of the client's form 35/) }]);
@@ -176,5 +179,14 @@ describe("the Connect setup against a Convertr instance (documented publisher AP
     expect(noLink[0]!.propertyPath).toBe("config.linkId");
     const badKey = await violationsOf(await save({ ...base, apiKey: "ffffffffffffffffffffffffffffffff" }));
     expect(badKey[0]!.propertyPath).toBe("config.apiKey");
+
+    // A change to the saved job is checked the same way; refused, it leaves the job as it was.
+    const { id } = (await created.json()) as { id: number };
+    const put = await call(`/api/v4/campaign-processr-jobs/${id}`, json({ config: { ...base, mapping: { ...base.mapping, "lookup[postcode]": "postcode" } } }, "PUT", bearer(admin)));
+    expect((await violationsOf(put)).map((v) => v.message)).toEqual([
+      expect.stringMatching(/"lookup\[postcode\]" is not a field of the client's form 35/),
+      expect.stringMatching(/"postcode" is not a field of this campaign/),
+    ]);
+    expect(await jobs()).toEqual(saved);
   });
 });
