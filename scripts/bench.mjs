@@ -8,7 +8,9 @@
 //              lead), roundtrips (only the per-lead figures), reads (v4 reads, export,
 //              bulk flag), dev (capture through wrangler dev), fanout, parsers, console, storage
 //              (D1 bytes and rows written per lead, scripts/lib/bench-storage.mjs), transforms
-//              (processing again with value transforms on, scripts/lib/bench-transforms.mjs)
+//              (processing again with value transforms on, scripts/lib/bench-transforms.mjs), lists
+//              (validation lists: CSV import and export of 100,000 entries, processing again with
+//              validation_list_check on, scripts/lib/bench-lists.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +26,7 @@ import { measureParsers, parsersReport } from "./bench-parsers.mjs";
 import { consoleReport, measureConsole } from "./bench-console.mjs";
 import { measureStorage, storageReport } from "./lib/bench-storage.mjs";
 import { configureValueTransforms, transformedLeads } from "./lib/bench-transforms.mjs";
+import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -190,6 +193,12 @@ async function directPhase(script, baselineScript) {
       const since = (await first(db, "SELECT COALESCE(MAX(id), 0) AS n FROM leads")).n;
       const p = await measureProcessing(db, base, "proc-vt");
       out.processingTransforms = { ...p, ...config, transformed: await transformedLeads(db, since) };
+    }
+    if (runs("lists")) {
+      log("validation lists: CSV import and export, then processing with validation_list_check");
+      const lists = await importAndExportList(base, await login(base, "admin@acme.test", "acme-admin-2026!"));
+      await configureListCheck(db);
+      out.processingLists = { ...(await measureProcessing(db, base, "proc-vl")), ...lists };
     }
     return out;
   } finally {
@@ -421,6 +430,9 @@ function report(r) {
     row(p, "");
     const vt = d.processingTransforms;
     if (vt) row(vt, `, value transforms on (${vt.rules} rules, ${fmt(vt.transformed)} leads got all their results)`);
+    const vl = d.processingLists;
+    if (vl) row(vl, `, validation_list_check on (every list, one of ${fmt(vl.entries)} entries)`);
+    if (vl) L.push("", `Validation lists through v4: CSV import of ${fmt(vl.entries)} emails (${fmt(vl.csvBytes / 1e6, 1)} MB) ${fmt(vl.importSeconds, 1)} s, their CSV export ${fmt(vl.exportSeconds, 1)} s.`);
     L.push("", `Campaign 601's five QA jobs per lead (${fmt(p.jobResults)} job results written). Outcome: ${p.flags.map((f) => `${f.flag ?? "no flag"}/${f.status}: ${f.n}`).join(", ")}. Same-run baselines: one D1 insert at 10 connections ${fmt(d.capture?.[0]?.insert.rps)} req/s, capture alone ${fmt(d.capture?.[0]?.capture.rps)} req/s.`, "");
   } else if (d.capture) L.push("Pending: capture is not available, so nothing reaches the Processr.", "");
 
@@ -483,7 +495,7 @@ async function main() {
     miniflare: JSON.parse(readFileSync(join(ROOT, "node_modules/miniflare/package.json"), "utf8")).version,
     wrangler: JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")).version,
   };
-  if (runs("direct") || runs("transforms")) {
+  if (runs("direct") || runs("transforms") || runs("lists")) {
     log("direct: processing and capture");
     r.direct = await directPhase(script, baselineScript);
   }
