@@ -18,6 +18,8 @@ export interface Env {
   FILES: R2Bucket;
   /** Leads archived out of D1 (src/archive), partitioned by campaign and month. */
   ARCHIVE: R2Bucket;
+  /** Days a lead stays in D1 before the archive takes it, unless its campaign says otherwise (unset: never). */
+  ARCHIVE_AFTER_DAYS?: string;
 
   ENTERPRISE: string;
   BASE_URL: string;

@@ -1,4 +1,5 @@
 import { app } from "./app";
+import { archiveOldLeads } from "./archive/archive-job";
 import { handleBulkQueue, resumeStalledJobs } from "./bulk/jobs";
 import { type BulkMessage, isBulkQueue } from "./bulk/messages";
 import { applyScheduledPauses } from "./campaigns/scheduled-pause";
@@ -18,7 +19,8 @@ export default {
       ? handleBulkQueue(batch as MessageBatch<BulkMessage>, env)
       : handleQueue(batch as MessageBatch<ProcessrMessage>, env, ctx),
   // Cron (wrangler.toml [triggers]): re-enqueue leads whose Processr message was never sent, the
-  // batches of bulk jobs that stopped moving, and pause the campaigns whose scheduled pause has come.
+  // batches of bulk jobs that stopped moving, pause the campaigns whose scheduled pause has come, and
+  // move leads past their hot window to the archive (src/archive).
   scheduled: (_controller, env, ctx) =>
-    ctx.waitUntil(Promise.all([sweepUnqueuedLeads(env), resumeStalledJobs(env), applyScheduledPauses(env)])),
+    ctx.waitUntil(Promise.all([sweepUnqueuedLeads(env), resumeStalledJobs(env), applyScheduledPauses(env), archiveOldLeads(env)])),
 } satisfies ExportedHandler<Env, ProcessrMessage | BulkMessage>;

@@ -1,0 +1,61 @@
+// The archive's files (docs/storage.md): leads/campaign=<id>/month=<YYYY-MM>/batch-<id>.ndjson.gz
+// in the ARCHIVE bucket, gzip, one JSON object per line and lead: a few columns to filter on
+// (Hive-style partitions make campaign and month columns too), and `rows`, every D1 row the lead
+// had, table by table, exactly as D1 returned it, so a restore writes back the same rows.
+
+/**
+ * The tables a lead's rows live in, parents first (a restore inserts in this order, the archive
+ * deletes in the reverse), with the column naming the lead.
+ */
+export const LEAD_TABLES = [
+  ["leads", "id"],
+  ["lead_datas", "lead_id"],
+  ["lead_notes", "lead_id"],
+  ["lead_events", "lead_id"],
+  ["sync_subscriptions", "lead_id"],
+  ["webhook_deliveries", "lead_id"],
+  ["integration_deliveries", "lead_id"],
+  ["idempotency_keys", "lead_id"],
+  // Log lines and job results themselves (a Processr run's trail is one log_lines row).
+  ["log_lines", "lead_id"],
+  ["job_results", "lead_id"],
+] as const;
+
+export type LeadTable = (typeof LEAD_TABLES)[number][0];
+export type Row = Record<string, unknown>;
+
+export interface ArchivedLead {
+  id: number;
+  lead_hash: string;
+  email: string | null;
+  campaign_id: number;
+  publisher_id: number;
+  flag: string | null;
+  created_ts: number;
+  rows: Record<LeadTable, Row[]>;
+}
+
+export const monthOf = (ts: number) => new Date(ts).toISOString().slice(0, 7);
+
+export const archiveKey = (b: { id: number; campaignId: number; month: string }) =>
+  `leads/campaign=${b.campaignId}/month=${b.month}/batch-${b.id}.ndjson.gz`;
+
+export async function gzip(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export async function gunzip(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).text();
+}
+
+export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export const encodeLeads = (leads: ArchivedLead[]) => leads.map((l) => JSON.stringify(l)).join("\n") + "\n";
+
+export const decodeLeads = (text: string): ArchivedLead[] =>
+  text.split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line) as ArchivedLead);

@@ -1,0 +1,95 @@
+import type { Env } from "../env";
+import { putVerified } from "./archive-job";
+import { type ArchivedLead, archiveKey, decodeLeads, gunzip, LEAD_TABLES } from "./format";
+
+// Reading, restoring and erasing archived leads (src/archive/archive-job.ts writes them). A write
+// to an archived lead (a validation webhook, a sync tag, a flag change) restores it to D1 first,
+// exactly as it was, and then goes on as for any lead; the next archive run takes it again once
+// it is past its window and settled.
+
+type ArchiveEnv = Pick<Env, "DB" | "ARCHIVE">;
+
+interface IndexRow {
+  id: number;
+  batchId: number;
+  campaignId: number;
+  month: string;
+}
+
+const INDEX_SELECT = `SELECT a.id, a.batch_id AS batchId, b.campaign_id AS campaignId, b.month
+                        FROM archived_leads a JOIN archive_batches b ON b.id = a.batch_id`;
+
+const keyOf = (r: IndexRow) => archiveKey({ id: r.batchId, campaignId: r.campaignId, month: r.month });
+
+async function readFile(env: ArchiveEnv, key: string): Promise<ArchivedLead[]> {
+  const object = await env.ARCHIVE.get(key);
+  if (!object) throw new Error(`Archive file ${key} is missing.`);
+  return decodeLeads(await gunzip(await object.arrayBuffer()));
+}
+
+/** An archived lead as it was in D1 (its rows), or null when the lead is not archived. */
+export async function readArchivedLead(env: ArchiveEnv, leadId: number): Promise<ArchivedLead | null> {
+  const row = await env.DB.prepare(`${INDEX_SELECT} WHERE a.id = ?1`).bind(leadId).first<IndexRow>();
+  if (!row) return null;
+  return (await readFile(env, keyOf(row))).find((l) => l.id === leadId) ?? null;
+}
+
+/** The id of the archived lead with this hash, or null. */
+export async function archivedLeadIdByHash(db: D1Database, leadHash: string): Promise<number | null> {
+  return (await db.prepare(`SELECT id FROM archived_leads WHERE lead_hash = ?1`).bind(leadHash).first<{ id: number }>())?.id ?? null;
+}
+
+/** Rewrites the files holding these leads without them (each read back and checked). */
+async function dropFromFiles(env: ArchiveEnv, rows: IndexRow[]): Promise<void> {
+  const byKey = new Map<string, Set<number>>();
+  for (const r of rows) byKey.set(keyOf(r), (byKey.get(keyOf(r)) ?? new Set()).add(r.id));
+  for (const [key, ids] of byKey) {
+    const kept = (await readFile(env, key)).filter((l) => !ids.has(l.id));
+    if (kept.length > 0) await putVerified(env.ARCHIVE, key, kept);
+    else await env.ARCHIVE.delete(key);
+  }
+}
+
+/**
+ * Puts an archived lead back into D1 with the same rows (ids included) and removes it from its
+ * archive file. False when the lead is not archived.
+ */
+export async function restoreArchivedLead(env: ArchiveEnv, leadId: number): Promise<boolean> {
+  const row = await env.DB.prepare(`${INDEX_SELECT} WHERE a.id = ?1`).bind(leadId).first<IndexRow>();
+  if (!row) return false;
+  const lead = (await readFile(env, keyOf(row))).find((l) => l.id === leadId);
+  if (!lead) throw new Error(`Archived lead ${leadId} is not in its archive file ${keyOf(row)}.`);
+  const db = env.DB;
+  try {
+    // One transaction: the index row leaves as the rows come back.
+    await db.batch([
+      db.prepare(`DELETE FROM archived_leads WHERE id = ?1`).bind(leadId),
+      ...LEAD_TABLES.flatMap(([table]) =>
+        lead.rows[table].map((r) => {
+          const columns = Object.keys(r);
+          return db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `?${i + 1}`).join(", ")})`)
+            .bind(...columns.map((c) => r[c] ?? null));
+        }),
+      ),
+    ]);
+  } catch (e) {
+    // A concurrent restore got there first (the lead's id is taken): it is restored once.
+    if (await db.prepare(`SELECT 1 AS x FROM leads WHERE id = ?1`).bind(leadId).first()) return true;
+    throw e;
+  }
+  await dropFromFiles(env, [row]);
+  return true;
+}
+
+/**
+ * GDPR erasure in the archive: every archived lead with this email (case-insensitive) leaves its
+ * file (rewritten without it, read back and checked) and then the index. Returns their ids.
+ */
+export async function eraseArchivedPerson(env: ArchiveEnv, email: string): Promise<number[]> {
+  const rows = (await env.DB.prepare(`${INDEX_SELECT} WHERE a.email_lower = lower(?1)`).bind(email).all<IndexRow>()).results;
+  if (rows.length === 0) return [];
+  await dropFromFiles(env, rows);
+  const ids = rows.map((r) => r.id);
+  await env.DB.prepare(`DELETE FROM archived_leads WHERE id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(ids)).run();
+  return ids;
+}
