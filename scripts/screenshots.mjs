@@ -37,6 +37,17 @@ async function choose(page, scope, label, option) {
   await page.getByRole("listbox").getByRole("option", { name: option }).click();
 }
 
+/** A new HTTP integration on agency's campaign 701, named and pointed at the stand-in CRM. */
+async function newHttpIntegration(page) {
+  await openProcessr(page, 701, "Integration");
+  await page.getByRole("button", { name: "Add Job" }).click();
+  await choose(page, page.getByRole("dialog", { name: "Add Job" }), "Job type", "HTTP Integration");
+  const dialog = page.getByRole("dialog", { name: "HTTP Integration" });
+  await dialog.getByLabel("A: Name").fill("Vendor CRM");
+  await dialog.getByLabel("B: API URL").fill(`http://127.0.0.1:${CRM_PORT}/leads`);
+  return dialog;
+}
+
 /** Opens the HTTP integration's new-adaptor form and fills it in: lead field → key rows. */
 async function fillNewAdaptor(dialog, rows) {
   await dialog.getByRole("button", { name: "New adaptor" }).click();
@@ -90,12 +101,7 @@ const SCREENS = [
     await page.getByRole("table", { name: "Mapping" }).scrollIntoViewIfNeeded();
   } },
   { name: "http-integration-adaptor", enterprise: "agency", go: async (page) => {
-    await openProcessr(page, 701, "Integration");
-    await page.getByRole("button", { name: "Add Job" }).click();
-    await choose(page, page.getByRole("dialog", { name: "Add Job" }), "Job type", "HTTP Integration");
-    const dialog = page.getByRole("dialog", { name: "HTTP Integration" });
-    await dialog.getByLabel("A: Name").fill("Vendor CRM");
-    await dialog.getByLabel("B: API URL").fill(`http://127.0.0.1:${CRM_PORT}/leads`);
+    const dialog = await newHttpIntegration(page);
     // The adaptor picker (required with POST) with the new-adaptor form open, two rows filled in.
     const form = await fillNewAdaptor(dialog, [["firstName", "first_name"], ["emailAddress", "email"]]);
     await form.scrollIntoViewIfNeeded();
@@ -108,12 +114,7 @@ const SCREENS = [
       body: "form[firstName]=Alan&form[surname]=Turing&form[emailAddress]=alan.turing%40example.org",
     });
     if (captured.status !== 201) throw new Error(`capture at agency: ${captured.status} ${await captured.text()}`);
-    await openProcessr(page, 701, "Integration");
-    await page.getByRole("button", { name: "Add Job" }).click();
-    await choose(page, page.getByRole("dialog", { name: "Add Job" }), "Job type", "HTTP Integration");
-    const dialog = page.getByRole("dialog", { name: "HTTP Integration" });
-    await dialog.getByLabel("A: Name").fill("Vendor CRM");
-    await dialog.getByLabel("B: API URL").fill(`http://127.0.0.1:${CRM_PORT}/leads`);
+    const dialog = await newHttpIntegration(page);
     // E and F keep their defaults (POST, JSON); a POST needs an adaptor, created here.
     await dialog.getByLabel("I: Response Key").fill("lead_id");
     const form = await fillNewAdaptor(dialog, [["firstName", "first_name"], ["surname", "last_name"], ["emailAddress", "email"]]);
