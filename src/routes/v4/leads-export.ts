@@ -1,11 +1,10 @@
 import { type SQL, and, asc, desc, eq, gt, lt, ne, sql } from "drizzle-orm";
 import { Hono } from "hono";
-import { authenticate } from "../../auth/authenticate";
 import { campaignPublishers, campaigns, currencies, type Lead, leadDatas, leads, links, publishers } from "../../db/schema";
 import type { AppEnv } from "../../env";
-import { badFilter, QueryParams } from "../../hydra/query";
-import { type Ctx, context, type ResourceDef } from "../../hydra/resource";
-import { csvLine } from "../../http/csv";
+import { csvDownload, csvExportRoute } from "../../hydra/csv-export";
+import { badFilter, type QueryParams } from "../../hydra/query";
+import { type Ctx, type ResourceDef } from "../../hydra/resource";
 import { PLATFORM_DATA_NAMES, type PlatformDataName, platformLeadData } from "../../leads/platform-data";
 import { leadResource } from "./leads";
 
@@ -63,14 +62,6 @@ const META: [string, (r: ExportRow, v: RowValues) => unknown][] = [
   ["leadStatus", (r) => r.lead.flag],
 ];
 
-/** Whether the client asked for CSV: `text/csv` among the Accept media ranges, not with q=0. */
-export function wantsCsv(accept: string | undefined): boolean {
-  return (accept ?? "").split(",").some((range) => {
-    const [type, ...params] = range.split(";").map((s) => s.trim().toLowerCase());
-    return type === "text/csv" && !params.some((p) => /^q=0(\.0*)?$/.test(p));
-  });
-}
-
 /** The lead rows of one page, after `cursor` in the export's order. */
 function page(ctx: Ctx, where: SQL | undefined, descending: boolean, cursor: number | null) {
   const after = cursor === null ? undefined : descending ? lt(leads.id, cursor) : gt(leads.id, cursor);
@@ -123,51 +114,24 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
   ];
   const extra: Extra = { data: new Map(), notes: new Map(), jobs: new Map(), rate: new Map(rates.map((r) => [r.id, r.rate])) };
 
-  const encoder = new TextEncoder();
   let cursor: number | null = null;
-  let headerSent = false;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!headerSent) {
-        headerSent = true;
-        controller.enqueue(encoder.encode(csvLine(header)));
-        return;
-      }
-      const rows = (await page(ctx, where, descending, cursor)) as ExportRow[];
-      if (rows.length === 0) {
-        controller.close();
-        return;
-      }
-      cursor = rows.at(-1)!.lead.id;
-      let out = "";
-      for (const r of rows) {
-        // A Map: the names are captured data, never looked up on a plain object.
-        const own = new Map(Object.entries(JSON.parse(r.data) as Record<string, string>));
-        const values: RowValues = { own, platform: platformLeadData(r.lead) };
-        out += csvLine([
-          ...fields.map(([, f]) => f.get(r.lead, extra, ctx)),
-          ...META.map(([, get]) => get(r, values)),
-          ...dataNames.map((n) => own.get(n)),
-        ]);
-      }
-      controller.enqueue(encoder.encode(out));
-      if (rows.length < EXPORT_PAGE_SIZE) controller.close();
-    },
-  });
-  return new Response(stream, {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": 'attachment; filename="leads.csv"',
-      "Cache-Control": "no-store",
-    },
+  return csvDownload("leads.csv", header, EXPORT_PAGE_SIZE, async () => {
+    const rows = (await page(ctx, where, descending, cursor)) as ExportRow[];
+    cursor = rows.at(-1)?.lead.id ?? cursor;
+    return rows.map((r) => {
+      // A Map: the names are captured data, never looked up on a plain object.
+      const own = new Map(Object.entries(JSON.parse(r.data) as Record<string, string>));
+      const values: RowValues = { own, platform: platformLeadData(r.lead) };
+      return [
+        ...fields.map(([, f]) => f.get(r.lead, extra, ctx)),
+        ...META.map(([, get]) => get(r, values)),
+        ...dataNames.map((n) => own.get(n)),
+      ];
+    });
   });
 }
 
 export const leadsExport = new Hono<AppEnv>();
 
 // Registered before the Lead resource: a request that does not ask for CSV goes on to it.
-leadsExport.get("/leads", async (c, next) => {
-  if (!wantsCsv(c.req.header("Accept"))) return next();
-  await authenticate()(c, async () => {});
-  return exportLeads(context(c), new QueryParams(c.req.url));
-});
+csvExportRoute(leadsExport, "/leads", exportLeads);

@@ -1,18 +1,16 @@
 import { and, asc, eq, gt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { authenticate } from "../../auth/authenticate";
 import { validationListEntries, validationLists } from "../../db/schema";
 import type { AppEnv } from "../../env";
-import { csvLine } from "../../http/csv";
+import { csvDownload, csvExportRoute } from "../../hydra/csv-export";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
-import { exact, intValue, orderFilter, QueryParams, stringValue } from "../../hydra/query";
-import { type Ctx, context, defineResource, field, requireAdminCtx, type WriteOp } from "../../hydra/resource";
+import { exact, intValue, orderFilter, type QueryParams, stringValue } from "../../hydra/query";
+import { type Ctx, defineResource, field, requireAdminCtx, type WriteOp } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
 import { eraseEmails } from "../../lists/erasure";
 import { normaliseListValue } from "../../lists/normalise";
-import { wantsCsv } from "./leads-export";
 
 // /api/v4/validation-list-entries (admins only): the values of the validation lists, one item
 // each, stored normalised for the list's kind (src/lists/normalise.ts). POST adds a value (a value
@@ -88,50 +86,26 @@ export const validationListEntryResource = defineResource<Row>({
 
 export const EXPORT_PAGE_SIZE = 5000;
 
-/** The CSV export: header, then the entries page by page (keyset on id), memory one page whatever the list's size. */
+/** The CSV export: the entries page by page (keyset on id), whatever the list's size. */
 function exportEntries(ctx: Ctx, q: QueryParams): Response {
   requireAdminCtx(ctx);
   // Filters are parsed before anything is sent, so a bad one is still a Hydra 400.
   const where = and(...filters.map((f) => f.where?.(q, ctx)));
-  const encoder = new TextEncoder();
   let cursor = 0;
-  let headerSent = false;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!headerSent) {
-        headerSent = true;
-        controller.enqueue(encoder.encode(csvLine(["value", "validationList", "listName", "kind", "createdTs"])));
-        return;
-      }
-      const rows = await ctx.db
-        .select({ entry: validationListEntries, name: validationLists.name, kind: validationLists.kind })
-        .from(validationListEntries)
-        .innerJoin(validationLists, eq(validationLists.id, validationListEntries.listId))
-        .where(and(where, gt(validationListEntries.id, cursor)) as SQL)
-        .orderBy(asc(validationListEntries.id))
-        .limit(EXPORT_PAGE_SIZE);
-      if (rows.length > 0) {
-        cursor = rows.at(-1)!.entry.id;
-        const lines = rows.map((r) => csvLine([r.entry.value, r.entry.listId, r.name, r.kind, isoTs(r.entry.createdTs)]));
-        controller.enqueue(encoder.encode(lines.join("")));
-      }
-      if (rows.length < EXPORT_PAGE_SIZE) controller.close();
-    },
-  });
-  return new Response(stream, {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": 'attachment; filename="validation-list-entries.csv"',
-      "Cache-Control": "no-store",
-    },
+  return csvDownload("validation-list-entries.csv", ["value", "validationList", "listName", "kind", "createdTs"], EXPORT_PAGE_SIZE, async () => {
+    const rows = await ctx.db
+      .select({ entry: validationListEntries, name: validationLists.name, kind: validationLists.kind })
+      .from(validationListEntries)
+      .innerJoin(validationLists, eq(validationLists.id, validationListEntries.listId))
+      .where(and(where, gt(validationListEntries.id, cursor)) as SQL)
+      .orderBy(asc(validationListEntries.id))
+      .limit(EXPORT_PAGE_SIZE);
+    cursor = rows.at(-1)?.entry.id ?? cursor;
+    return rows.map((r) => [r.entry.value, r.entry.listId, r.name, r.kind, isoTs(r.entry.createdTs)]);
   });
 }
 
 export const validationListEntriesExport = new Hono<AppEnv>();
 
 // Registered before the resource: a request that does not ask for CSV goes on to it.
-validationListEntriesExport.get("/validation-list-entries", async (c, next) => {
-  if (!wantsCsv(c.req.header("Accept"))) return next();
-  await authenticate()(c, async () => {});
-  return exportEntries(context(c), new QueryParams(c.req.url));
-});
+csvExportRoute(validationListEntriesExport, "/validation-list-entries", exportEntries);
