@@ -1,7 +1,7 @@
 // The Processr screen in a real browser against the demo (acme campaign 601): jobs in stage order
 // with their result counts as the API gives them, Add Job through the form generated from the job
-// type's config schema (and the API's own error when the values break it), and enable/disable,
-// score and hardfail written at once.
+// type's config schema (and the API's own error when the values break it), enable/disable,
+// score and hardfail written at once, and the job groups the jobs are in.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Enterprises, startEnterprises } from "../e2e/harness";
@@ -129,6 +129,32 @@ describe("Processr (admin)", () => {
     expect((await jobs()).find((j) => j.id === 9003)!.score).toBe(25);
     expect(await page.getByLabel(`Enabled: ${label}`).isChecked()).toBe(false);
     await shot(page, "processr-job-switches");
+    expect(errors).toEqual([]);
+  });
+
+  it("shows each grouped job's group, the group's score and the job's conditions", async () => {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/ld+json" },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      return (await res.json()) as { "@id": string };
+    };
+    const group = await post("/api/v4/campaign-processr-job-groups", { campaign: "/api/v4/campaigns/601", name: "Name checks", score: 12 });
+    await post("/api/v4/campaign-processr-job-group-jobs", {
+      campaignProcessrJobGroup: group["@id"], campaignProcessrJob: "/api/v4/campaign-processr-jobs/9004", conditions: [{ field: "country", values: "UK;GB" }],
+    });
+    await post("/api/v4/campaign-processr-job-group-jobs", { campaignProcessrJobGroup: group["@id"], campaignProcessrJob: "/api/v4/campaign-processr-jobs/9005", position: 1 });
+    const { page, errors } = await signInAs(browser, base, ...ADMIN);
+    await openProcessr(page, 601);
+    const label = async (id: number) => (await jobs()).find((j) => j.id === id)!.label;
+    const note = async (id: number) => row(page, await label(id)).getByLabel(`Job group of ${await label(id)}`).textContent();
+    await poll(() => note(9004)).toBe("Group “Name checks” (score 12, counted instead of the job's), position 0: country is UK or GB");
+    expect(await note(9005)).toBe("Group “Name checks” (score 12, counted instead of the job's), position 1: no conditions (matches every lead)");
+    expect(await row(page, await label(9001)).locator("[data-job-group]").count()).toBe(0);
+    await shot(page, "processr-job-groups");
     expect(errors).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ const LABELS = new Map<string, [string, string]>([
   ["enterprise-api-keys", ["Enterprise API key", "Enterprise API keys"]],
   ["processr-job-leads", ["Processr job result", "Processr job results"]],
   ["campaign-processr-jobs", ["Processr job", "Processr jobs"]],
+  ["campaign-processr-job-groups", ["Processr job group", "Processr job groups"]],
+  ["campaign-processr-job-group-jobs", ["Processr job group member", "Processr job group members"]],
 ]);
 
 /** "campaign-links" → "Campaign link" / "Campaign links"; "currencies" → "Currency". */

@@ -2,6 +2,7 @@ import { Button, Checkbox, Switch, TableCell, TableRow, TextField } from "@mui/m
 import { useEffect, useState } from "react";
 import { useLeadWrite as useWrite } from "../leads/useLeadWrite";
 import { type JobRecord, type JobWrite, updateJob } from "./api";
+import { JobGroupNote } from "./JobGroupNote";
 import { JobStatisticsCells } from "./JobStatistics";
 
 /**
@@ -26,6 +27,7 @@ export function JobRow({ job, onConfigure }: { job: JobRecord; onConfigure: (job
       <TableCell>
         {job.label}
         {job.processrJob.name !== job.label && <><br /><small>{job.processrJob.name}</small></>}
+        <JobGroupNote job={job} />
         {error && <div role="alert" style={{ color: "#d32f2f", whiteSpace: "pre-line" }}>{error}</div>}
       </TableCell>
       <TableCell>

@@ -16,6 +16,12 @@ export interface JobRecord {
   position: number;
   config: Record<string, unknown>;
   processrJob: { name: string; kind: "qa" | "integration" | null };
+  /** Its job group membership, if any (admins read the group's name and score and the conditions). */
+  campaignProcessrJobGroupJob?: {
+    campaignProcessrJobGroup: { "@id": string; name: string; score: number };
+    position: number;
+    conditions?: { field: string; values: string[] }[];
+  }[];
 }
 
 /** A JSON Schema as zod emits it for a job's config (the subset the generated form reads). */
