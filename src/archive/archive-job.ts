@@ -72,7 +72,8 @@ async function claimUnfinished(db: D1Database, now: number): Promise<ArchiveBatc
 /**
  * The oldest leads past their window, of one campaign and month, not in an unfinished batch, as
  * a new batch held by this run: one statement, so two runs never take the same leads. Only
- * leads the Processr is done with, with no delivery under way, and not deleted.
+ * leads the Processr is done with, with no delivery under way, not deleted, and without a sync
+ * tag placed on their delivery (its callbacks look the lead up by the delivery).
  */
 async function claimNew(db: D1Database, now: number, defaultDays: number | null, size: number): Promise<ArchiveBatch | null> {
   const row = await db.prepare(
@@ -85,6 +86,8 @@ async function claimNew(db: D1Database, now: number, defaultDays: number | null,
           AND l.processr_status IN (900, 1000)
           AND NOT EXISTS (SELECT 1 FROM integration_deliveries d WHERE d.lead_id = l.id AND d.status = 'pending')
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries w WHERE w.lead_id = l.id AND w.status = 'pending')
+          -- Sync-tag callbacks find their lead through its delivery's remote id: such leads stay.
+          AND NOT EXISTS (SELECT 1 FROM integration_deliveries t WHERE t.lead_id = l.id AND t.sync_secret IS NOT NULL)
           AND l.id NOT IN (SELECT j.value FROM archive_batches b, json_each(b.lead_ids) j WHERE b.status = 'writing')
         ORDER BY c.id, l.created_ts, l.id
         LIMIT ?3

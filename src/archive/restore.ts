@@ -82,14 +82,17 @@ export async function restoreArchivedLead(env: ArchiveEnv, leadId: number): Prom
 }
 
 /**
- * GDPR erasure in the archive: every archived lead with this email (case-insensitive) leaves its
- * file (rewritten without it, read back and checked) and then the index. Returns their ids.
+ * GDPR erasure reaches the archive by restoring (erasure is a write): the archived leads of these
+ * emails, at most `limit`, come back to D1 and leave their files, so that the D1 erasure that
+ * follows redacts them as any other lead. Returns whether more remain.
  */
-export async function eraseArchivedPerson(env: ArchiveEnv, email: string): Promise<number[]> {
-  const rows = (await env.DB.prepare(`${INDEX_SELECT} WHERE a.email_lower = lower(?1)`).bind(email).all<IndexRow>()).results;
-  if (rows.length === 0) return [];
-  await dropFromFiles(env, rows);
-  const ids = rows.map((r) => r.id);
-  await env.DB.prepare(`DELETE FROM archived_leads WHERE id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(ids)).run();
-  return ids;
+export async function restoreArchivedByEmail(env: ArchiveEnv, emails: readonly string[], limit: number): Promise<{ restored: number; more: boolean }> {
+  const found = (
+    await env.DB.prepare(`SELECT id FROM archived_leads WHERE email_lower IN (SELECT lower(value) FROM json_each(?1)) ORDER BY id LIMIT ?2`)
+      .bind(JSON.stringify(emails), limit + 1)
+      .all<{ id: number }>()
+  ).results.map((r) => r.id);
+  const ids = found.slice(0, limit);
+  for (const id of ids) await restoreArchivedLead(env, id);
+  return { restored: ids.length, more: found.length > limit };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { restoreArchivedForErasure } from "../archive/erasure";
 import type { Env } from "../env";
 
 // GDPR erasure: an email added to an erasure list (a validation list with erasure: true) has that
@@ -180,10 +181,10 @@ export async function eraseLeadsInD1(env: Env, req: ErasureRequest): Promise<Era
 }
 
 /**
- * The stores that hold leads, each erasing one batch of a request in turn. The archive of leads
- * moved out of D1 adds its own step (src/archive/) to this list.
+ * The stores that hold leads, each erasing one batch of a request in turn: the archive first (it
+ * restores the person's archived leads to D1, src/archive/erasure.ts), then D1.
  */
-const ERASURE_STEPS: ErasureStep[] = [eraseLeadsInD1];
+const ERASURE_STEPS: ErasureStep[] = [restoreArchivedForErasure, eraseLeadsInD1];
 
 /**
  * Erases the leads of a person (their emails), one batch per store; when more remain, the request

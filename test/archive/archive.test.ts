@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { archiveOldLeads } from "../../src/archive/archive-job";
 import { decodeLeads, gunzip } from "../../src/archive/format";
-import { eraseArchivedPerson, readArchivedLead, restoreArchivedLead } from "../../src/archive/restore";
+import { readArchivedLead, restoreArchivedLead } from "../../src/archive/restore";
+import { leadObject } from "../../src/leads/client";
 import { bearer, call, DEMO, loginAs } from "../helpers";
 import { cleanData, insertLead, processLeads, rows } from "../leads/fixtures";
 
@@ -80,6 +82,10 @@ function failingDeletes(db: D1Database): D1Database {
   });
 }
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describe("lead archive", () => {
   it("moves a lead past its window to R2 and restores it exactly; statistics do not move", async () => {
     const id = await oldLead(400);
@@ -154,7 +160,86 @@ describe("lead archive", () => {
     expect(await restoreArchivedLead(env, id)).toBe(true);
   });
 
-  it("erasure reaches archived leads: their files are rewritten without them and the index forgets them", async () => {
+  it("GET /api/v4/leads/{id} reads an archived lead from R2: the same representation, marked archived; publishers see only theirs", async () => {
+    const id = await oldLead(430);
+    const before = await apiView(id);
+    await archiveOldLeads(env, { now: NOW });
+    expect(await rows(`SELECT id FROM leads WHERE id = ?1`, id)).toEqual([]);
+
+    const res = await call(`/api/v4/leads/${id}`, { headers: bearer(admin) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ...JSON.parse(before.lead.body), archived: true });
+    const own = await call(`/api/v4/leads/${id}`, { headers: bearer(await loginAs(DEMO.northwind)) });
+    expect(own.status).toBe(200);
+    expect(await own.json()).toMatchObject({ "@id": `/api/v4/leads/${id}`, archived: true });
+    const other = await call(`/api/v4/leads/${id}`, { headers: bearer(await loginAs(DEMO.agencyPartners)) });
+    expect(other.status).toBe(404);
+    expect((await call(`/api/v4/leads/999999999`, { headers: bearer(admin) })).status).toBe(404);
+    // Reading does not restore it.
+    expect(await rows(`SELECT id FROM leads WHERE id = ?1`, id)).toEqual([]);
+  });
+
+  it("a validation webhook on an archived lead restores it, then applies; its sync subscriber is told", async () => {
+    const id = await oldLead(440);
+    const [{ lead_hash: hash }] = await rows<{ lead_hash: string }>(`SELECT lead_hash FROM leads WHERE id = ?1`, id);
+    await env.DB.prepare(
+      `INSERT INTO sync_subscriptions (lead_id, campaign_publisher_id, callback_url, secret)
+       SELECT ?1, id, 'https://crm.example/sync', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' FROM campaign_publishers WHERE campaign_id = 601 LIMIT 1`,
+    ).bind(id).run();
+    const before = await apiView(id);
+    await archiveOldLeads(env, { now: NOW });
+    expect(await rows(`SELECT id FROM sync_subscriptions WHERE lead_id = ?1`, id)).toEqual([]);
+
+    const callbacks: string[] = [];
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const req = new Request(input, init);
+      if (!req.url.startsWith("https://crm.example/")) return realFetch(input, init);
+      callbacks.push(await req.text());
+      return new Response(null, { status: 204 });
+    });
+    const res = await call(`/api/webhook/invalidate/${hash}`, {
+      method: "POST", headers: { ...bearer(admin), "Content-Type": "application/json" }, body: JSON.stringify({ reason: "Bounced", user: "crm" }),
+    });
+    expect(res.status).toBe(201);
+    expect(await rows(`SELECT id FROM archived_leads WHERE id = ?1`, id)).toEqual([]);
+    const after = JSON.parse((await apiView(id)).lead.body);
+    const was = JSON.parse(before.lead.body);
+    // The lead as it was (its data, hash, Processr outcome), with the webhook's change applied.
+    expect(after).toMatchObject({ leadFlag: { name: "Invalid" }, advertiserBillable: false });
+    for (const k of ["leadHash", "leadData", "createdTs", "qaResult", "score", "leadProcessrJobs"]) expect(after[k], k).toEqual(was[k]);
+    expect(after.leadNotes).toEqual(expect.arrayContaining(was.leadNotes));
+    // The subscriber's signed callback goes out (the lead object's alarm sends it).
+    await vi.waitFor(async () => {
+      await runDurableObjectAlarm(leadObject(env, id));
+      expect(callbacks.some((b) => b.includes('"Invalid"'))).toBe(true);
+    }, { timeout: 10_000, interval: 50 });
+  });
+
+  it("a flag change through v4 on an archived lead restores it first", async () => {
+    const id = await oldLead(450);
+    await archiveOldLeads(env, { now: NOW });
+    const res = await call(`/api/v4/leads/${id}`, {
+      method: "PATCH", headers: { ...bearer(admin), "Content-Type": "application/merge-patch+json" },
+      body: JSON.stringify({ leadFlag: "/api/v4/lead-flags/2", reason: "Duplicate of another lead" }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ leadFlag: { name: "Invalid" } });
+    expect(await rows(`SELECT id FROM archived_leads WHERE id = ?1`, id)).toEqual([]);
+  });
+
+  it("leads whose delivery carries a sync tag stay in D1 (the tag's callbacks find them through it)", async () => {
+    const id = await oldLead(460);
+    await env.DB.prepare(
+      `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, status, idempotency_key, sync_secret, remote_lead_id)
+       SELECT ?1, id, 'delivered', 'idem-archive-1', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'r-1' FROM campaign_processr_jobs WHERE campaign_id = 601 LIMIT 1`,
+    ).bind(id).run();
+    await archiveOldLeads(env, { now: NOW });
+    expect(await rows(`SELECT id FROM leads WHERE id = ?1`, id)).toHaveLength(1);
+    expect(await rows(`SELECT id FROM archived_leads WHERE id = ?1`, id)).toEqual([]);
+  });
+
+  it("GDPR erasure reaches archived leads: restored, redacted like the others, and gone from the archive file", async () => {
     const email = `erase.${Date.now()}@example.org`;
     const gone = await oldLead(420, email);
     const kept = await oldLead(420);
@@ -162,12 +247,26 @@ describe("lead archive", () => {
     const month = new Date(NOW - 420 * DAY).toISOString().slice(0, 7);
     const idsIn = async () => (await filesOf(`leads/campaign=601/month=${month}/`)).flatMap((f) => f.leads.map((l) => l.id));
     expect(await idsIn()).toEqual(expect.arrayContaining([gone, kept]));
+    const textIn = async () => (await filesOf(`leads/campaign=601/month=${month}/`)).map((f) => JSON.stringify(f.leads)).join();
+    expect(await textIn()).toContain(email);
 
-    expect(await eraseArchivedPerson(env, email.toUpperCase())).toEqual([gone]);
+    const list = await call("/api/v4/validation-lists", {
+      method: "POST", headers: { ...bearer(admin), "Content-Type": "application/ld+json" },
+      body: JSON.stringify({ name: `Erasure ${Date.now()}`, kind: "email", erasure: true }),
+    });
+    expect(list.status).toBe(201);
+    const entry = await call("/api/v4/validation-list-entries", {
+      method: "POST", headers: { ...bearer(admin), "Content-Type": "application/ld+json" },
+      body: JSON.stringify({ validationList: ((await list.json()) as { "@id": string })["@id"], value: email.toUpperCase() }),
+    });
+    expect(entry.status, await entry.clone().text()).toBe(201);
+
     expect(await idsIn()).not.toContain(gone);
     expect(await idsIn()).toContain(kept);
+    expect(await textIn()).not.toContain(email);
     expect(await readArchivedLead(env, gone)).toBeNull();
-    expect(await rows(`SELECT id FROM archived_leads WHERE email_lower = ?1`, email)).toEqual([]);
-    expect(await eraseArchivedPerson(env, email)).toEqual([]);
+    const [row] = await rows<{ email: string | null; lead_hash: string }>(`SELECT email, lead_hash FROM leads WHERE id = ?1`, gone);
+    expect(row!.email).toBeNull();
+    expect(await rows(`SELECT note FROM lead_notes WHERE lead_id = ?1 AND note LIKE 'Personal data erased%'`, gone)).toHaveLength(1);
   });
 });

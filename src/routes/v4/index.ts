@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { archivedLeadRoutes } from "../../archive/lead-routes";
 import type { AppEnv } from "../../env";
 import { hydraHeaders } from "../../hydra/jsonld";
 import { valueTransformImport } from "./advertiser-value-transform-import";
@@ -20,6 +21,9 @@ import { validationListImport } from "./validation-list-import";
 export const v4 = new Hono<AppEnv>();
 v4.onError(renderHydraError);
 v4.use("*", hydraHeaders);
+// Archived leads (src/archive): read from the archive, restored before a write.
+v4.use("/leads/:id{[0-9]+}", archivedLeadRoutes);
+v4.use("/leads/:id{[0-9]+}/reprocess", archivedLeadRoutes);
 v4.route("/", changePassword);
 v4.route("/", leadsReprocess);
 v4.route("/", leadsExport);

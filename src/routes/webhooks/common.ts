@@ -5,6 +5,7 @@ import { verifyUserToken } from "../../auth/sessions";
 import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { bodyKind, readFlatFields } from "../../http/body";
+import { archivedLeadIdByHash, restoreArchivedLead } from "../../archive/restore";
 
 // Shared by the delivery validation and lead-append webhooks (Convertr's validation webhook documentation and Convertr's lead-append documentation): who may call them,
 // how their fields arrive, and the lead a hash names.
@@ -64,13 +65,16 @@ export interface HashLead {
   campaignId: number;
 }
 
-/** The live lead a leadHash names, or 404. */
+/** The live lead a leadHash names, or 404. An archived lead is restored to D1 first (src/archive). */
 export async function leadByHash(c: Context<AppEnv>, hash: string): Promise<HashLead> {
-  const row = /^[A-Za-z0-9]{1,64}$/.test(hash)
-    ? await c.env.DB.prepare("SELECT id, campaign_id FROM leads WHERE lead_hash = ? AND deleted_ts IS NULL")
-        .bind(hash)
-        .first<{ id: number; campaign_id: number }>()
-    : null;
+  if (!/^[A-Za-z0-9]{1,64}$/.test(hash)) throw new ApiError("NOT_FOUND", "Lead not found");
+  const find = () =>
+    c.env.DB.prepare("SELECT id, campaign_id FROM leads WHERE lead_hash = ? AND deleted_ts IS NULL").bind(hash).first<{ id: number; campaign_id: number }>();
+  let row = await find();
+  if (!row) {
+    const archived = await archivedLeadIdByHash(c.env.DB, hash);
+    if (archived !== null && (await restoreArchivedLead(c.env, archived))) row = await find();
+  }
   if (!row) throw new ApiError("NOT_FOUND", "Lead not found");
   return { id: row.id, campaignId: row.campaign_id };
 }

@@ -1,0 +1,78 @@
+import { getTableColumns, sql } from "drizzle-orm";
+import type { Context, Next } from "hono";
+import { authenticate } from "../auth/authenticate";
+import { campaigns, currencies, type Lead, leads } from "../db/schema";
+import type { AppEnv } from "../env";
+import { API_PREFIX, iri, ld } from "../hydra/jsonld";
+import { context, type Ctx } from "../hydra/resource";
+import { leadResource } from "../routes/v4/leads";
+import type { ArchivedLead, Row } from "./format";
+import { readArchivedLead, restoreArchivedLead } from "./restore";
+
+// Archived leads stay leads on /api/v4/leads/{id}: GET reads one from its archive file when it is
+// not in D1 (the same representation, plus "archived": true); every other method (PATCH a flag,
+// DELETE, POST …/reprocess) restores it to D1 first and then runs as for any lead.
+
+const LEAD_COLUMNS = Object.entries(getTableColumns(leads));
+
+/** The lead's D1 row as drizzle reads it (column modes applied). */
+const leadOf = (raw: Row): Lead =>
+  Object.fromEntries(LEAD_COLUMNS.map(([key, column]) => [key, raw[column.name] === null ? null : column.mapFromDriverValue(raw[column.name])])) as Lead;
+
+/** The ids of the lead's job results: rows of job_results, and the QA results of its latest run's trail (as the view does). */
+function jobResultIds(lead: ArchivedLead): number[] {
+  const ids = lead.rows.job_results.map((r) => r.id as number);
+  const runs = lead.rows.log_lines.filter((r) => r.trail !== null);
+  const latest = runs.reduce<Row | null>((a, r) => (a && (a.id as number) > (r.id as number) ? a : r), null);
+  if (latest) {
+    const trail = JSON.parse(latest.trail as string) as { l: unknown[][]; x?: number[] };
+    const first = (latest.id as number) - trail.l.length + 1;
+    trail.l.forEach((line, i) => {
+      if (line[0] === "j" && !trail.x?.includes(i)) ids.push(first + i);
+    });
+  }
+  return ids.sort((a, b) => a - b);
+}
+
+async function render(ctx: Ctx, archived: ArchivedLead) {
+  const row = leadOf(archived.rows.leads[0]!);
+  const rate = await ctx.db
+    .select({ rate: currencies.rateToBase })
+    .from(campaigns).innerJoin(currencies, sql`${currencies.id} = ${campaigns.currencyId}`)
+    .where(sql`${campaigns.id} = ${row.campaignId}`)
+    .get();
+  const extra = leadResource.preload!(ctx, sql`(NULL)`).build([row], [
+    archived.rows.lead_datas.map((d) => ({ id: d.id, leadId: d.lead_id, name: d.name, value: d.value })),
+    archived.rows.lead_notes.map((n) => ({ id: n.id, leadId: n.lead_id })),
+    jobResultIds(archived).map((id) => ({ id, leadId: row.id })),
+    rate ? [{ id: row.campaignId, rate: rate.rate }] : [],
+  ]);
+  const out: Record<string, unknown> = { "@context": `${API_PREFIX}/contexts/Lead`, "@id": iri("leads", row.id), "@type": "Lead" };
+  for (const [name, f] of Object.entries(leadResource.fields)) {
+    if (f.adminOnly && !ctx.isAdmin) continue;
+    out[name] = f.get(row, extra, ctx);
+  }
+  out.archived = true;
+  return out;
+}
+
+/** Middleware on /leads/:id and /leads/:id/reprocess, in front of their routes. */
+export async function archivedLeadRoutes(c: Context<AppEnv>, next: Next) {
+  const id = Number(c.req.param("id"));
+  if (c.req.method !== "GET") {
+    // Writes on a lead are for admins: only an admin's request restores one (the route itself
+    // authenticates and answers as usual).
+    await authenticate()(c, async () => {});
+    const hot = await c.env.DB.prepare(`SELECT 1 AS x FROM leads WHERE id = ?1`).bind(id).first();
+    if (!hot && context(c).isAdmin) await restoreArchivedLead(c.env, id);
+    return next();
+  }
+  await next();
+  if (c.res.status !== 404 || c.req.path !== `${API_PREFIX}/leads/${id}`) return;
+  const ctx = context(c);
+  const archived = await readArchivedLead(c.env, id);
+  // A publisher user sees only its own leads, archived or not.
+  if (!archived || (!ctx.isAdmin && archived.publisher_id !== ctx.publisherId)) return;
+  c.res = undefined;
+  c.res = ld(c, await render(ctx, archived));
+}
