@@ -120,6 +120,36 @@ export async function measureStorage({ db, base, capture, makeBody, leads, waitF
   };
 }
 
+/**
+ * The archive on the same leads: GET /api/v4/leads/{id} on them while hot, the cron run until
+ * every lead of campaign 601 is archived (its window set to 0 days), then the same GETs on them
+ * archived (read from R2). `worker` is the Miniflare worker (its scheduled handler is the cron).
+ */
+export async function measureArchive({ db, worker, base, token, connections = 10, duration, log }) {
+  const ids = (await db.prepare("SELECT id FROM leads WHERE campaign_id = 601 AND processr_status IN (900, 1000)").all()).results.map((r) => r.id);
+  const headers = { Authorization: `Bearer ${token}` };
+  const pick = () => `/api/v4/leads/${ids[Math.floor(Math.random() * ids.length)]}`;
+  const read = () => load({ url: `${base}/api/v4/leads/${ids[0]}`, headers, connections, duration, makePath: pick });
+  log(`archive: reading ${ids.length} hot leads`);
+  const hot = await read();
+  await db.prepare("UPDATE campaigns SET archive_after_days = 0 WHERE id = 601").run();
+  const archivedCount = async () => (await db.prepare("SELECT count(*) AS n FROM archived_leads").first()).n;
+  log("archive: cron runs until the campaign's leads are archived");
+  const t0 = Date.now();
+  let runs = 0;
+  for (let last = -1, n = 0; n < ids.length && n !== last; runs++) {
+    last = n;
+    await worker.scheduled({ cron: "* * * * *", scheduledTime: new Date() });
+    n = await archivedCount();
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const archived = await archivedCount();
+  const files = await db.prepare("SELECT count(*) AS n, sum(bytes) AS bytes FROM archive_batches WHERE status = 'done'").first();
+  log(`archive: reading ${archived} archived leads`);
+  const cold = await read();
+  return { leads: ids.length, archived, seconds, runs, leadsPerSecond: archived / seconds, files: files.n, r2BytesPerLead: files.bytes / archived, hot, cold };
+}
+
 const D1_LIMIT_BYTES = 10e9;
 
 /** The storage section of BENCHMARKS.md. */
@@ -130,5 +160,11 @@ export function storageReport(s, fmt) {
   L.push(`**${fmt(s.bytesPerLead)} bytes per lead** (growth of the D1 database size, \`meta.size_after\`) · **${fmt(s.rowsPerLead, 1)} table rows + ${fmt(s.indexPerLead, 1)} index entries = ${fmt(s.rowsPerLead + s.indexPerLead, 1)} rows written per lead** (counted by triggers, see scripts/lib/bench-storage.mjs) · one D1 database (10 GB) holds about **${fmt(D1_LIMIT_BYTES / s.bytesPerLead / 1e6, 1)} million** such leads.`, "");
   L.push("| table | rows written / lead | index entries / lead | rows added / lead |", "|---|---:|---:|---:|");
   for (const t of s.perTable) L.push(`| ${t.table} | ${fmt(t.rows, 2)} | ${fmt(t.index, 2)} | ${fmt(t.added, 2)} |`);
+  const a = s.archive;
+  if (a) {
+    L.push("", `Archive (the same leads; campaign 601's window set to 0 days, the cron ran ${a.runs === 1 ? "once" : `${a.runs} times`}): ${fmt(a.archived)} of ${fmt(a.leads)} leads moved to R2 in ${fmt(a.seconds, 1)} s, **${fmt(a.leadsPerSecond)} leads/s**, ${fmt(a.files)} files, ${fmt(a.r2BytesPerLead)} bytes per lead in R2 (gzip).`, "");
+    L.push("| `GET /api/v4/leads/{id}` (random lead, 10 connections) | req/s | p50 | p99 |", "|---|---:|---:|---:|");
+    for (const [name, r] of [["hot (D1)", a.hot], ["archived (read from R2)", a.cold]]) L.push(`| ${name} | ${fmt(r.rps)}${r.failed ? ` (${r.failed} failed)` : ""} | ${fmt(r.p50)} ms | ${fmt(r.p99)} ms |`);
+  }
   return L.join("\n");
 }
