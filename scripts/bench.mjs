@@ -7,7 +7,8 @@
 //   --only=a,b runs only these sections: direct (capture, processing, round trips and CPU per
 //              lead), roundtrips (only the per-lead figures), reads (v4 reads, export,
 //              bulk flag), dev (capture through wrangler dev), fanout, parsers, console, storage
-//              (D1 bytes and rows written per lead, scripts/lib/bench-storage.mjs), transforms
+//              (D1 bytes and rows written per lead, archive throughput, archived vs hot reads:
+//              scripts/lib/bench-storage.mjs), transforms
 //              (processing again with value transforms on, scripts/lib/bench-transforms.mjs), lists
 //              (validation lists: CSV import and export of 100,000 entries, processing again with
 //              validation_list_check on, scripts/lib/bench-lists.mjs)
@@ -24,7 +25,7 @@ import { measureExport } from "./lib/export.mjs";
 import { load } from "./lib/load.mjs";
 import { measureParsers, parsersReport } from "./bench-parsers.mjs";
 import { consoleReport, measureConsole } from "./bench-console.mjs";
-import { measureStorage, storageReport } from "./lib/bench-storage.mjs";
+import { measureArchive, measureStorage, storageReport } from "./lib/bench-storage.mjs";
 import { configureValueTransforms, transformedLeads } from "./lib/bench-transforms.mjs";
 import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 
@@ -375,7 +376,10 @@ async function storagePhase(script) {
   const mf = await startDirect({ script, persistTo: join(STATE, "storage"), port: PORTS.direct, vars: { ...BENCH_VARS, BASE_URL: base } });
   try {
     const db = await loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` });
-    return await measureStorage({ db, base, capture: CAPTURE, makeBody: captureBody("storage"), leads: PROCESSING_LEADS, waitFor, sleep, log });
+    const storage = await measureStorage({ db, base, capture: CAPTURE, makeBody: captureBody("storage"), leads: PROCESSING_LEADS, waitFor, sleep, log });
+    const token = await login(base, "admin@acme.test", "acme-admin-2026!");
+    storage.archive = await measureArchive({ db, worker: await mf.getWorker("leadflare"), base, token, duration: DURATION, log });
+    return storage;
   } finally {
     await mf.dispose();
   }
