@@ -211,7 +211,7 @@ async function directPhase(script, baselineScript) {
  * D1 round trips and CPU ms per lead (scripts/lib/bench-roundtrips.mjs): the counting bundle,
  * fresh state per run, PROCESSING_LEADS leads at 10 connections.
  */
-async function perLeadPhase(countingScript) {
+async function perLeadPhase(countingScript, configure = async () => {}) {
   const base = `http://127.0.0.1:${PORTS.counting}`;
   let run = 0;
   return measurePerLead({
@@ -220,7 +220,9 @@ async function perLeadPhase(countingScript) {
       const persistTo = join(STATE, `per-lead-${++run}`);
       const mf = await startDirect({ script: countingScript, persistTo, port: PORTS.counting, vars: { ...BENCH_VARS, BASE_URL: base }, noConsumers });
       try {
-        return { mf, base, db: await loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }) };
+        const db = await loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` });
+        await configure(db);
+        return { mf, base, db };
       } catch (e) {
         await mf.dispose();
         throw e;
@@ -239,7 +241,7 @@ const READ_QUERIES = (after, email) => [
 ];
 
 // The SQL of src/hydra/resource.ts getCollection for these filters (admin: no publisher scope):
-// a count for hydra:totalItems and the page, in one batch; then the page's lead datas etc.
+// a count for hydra:totalItems, the page and the page's lead datas etc., in one batch.
 const PLAN_SQL = (afterMs) => [
   // An admin's campaign-only filter takes hydra:totalItems from the campaign's running total.
   ["count (campaign)", "SELECT coalesce(sum(total_leads), 0) FROM campaign_statistics WHERE campaign_id = 601"],
@@ -248,7 +250,8 @@ const PLAN_SQL = (afterMs) => [
   ["page (+createdTs)", `SELECT * FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 AND created_ts >= ${afterMs} ORDER BY id DESC, id ASC LIMIT 100`],
   ["count (email)", "SELECT count(*) FROM leads WHERE deleted_ts IS NULL AND lower(email) = lower('bulk42@northwind-leads.co.uk') AND email = 'bulk42@northwind-leads.co.uk'"],
   ["page (email)", "SELECT * FROM leads WHERE deleted_ts IS NULL AND lower(email) = lower('bulk42@northwind-leads.co.uk') AND email = 'bulk42@northwind-leads.co.uk' ORDER BY id ASC LIMIT 30"],
-  ["lead datas of a page", "SELECT id, lead_id, name, value FROM lead_datas WHERE lead_id IN (1, 2, 3) ORDER BY id"],
+  // The page's relations run in the page's own batch, from the page's query as a subquery (src/routes/v4/leads.ts preload).
+  ["lead datas of a page", "SELECT id, lead_id, name, value FROM lead_datas WHERE lead_id IN (SELECT id FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 ORDER BY id DESC, id ASC LIMIT 100) ORDER BY id"],
 ];
 
 async function readsPhase(script, baselineScript) {
@@ -422,6 +425,11 @@ function report(r) {
     L.push("| | capture | processing | sync | other | total |", "|---|---:|---:|---:|---:|---:|");
     L.push(`| D1 round trips per lead | ${fmt(t.capture, 2)} | ${fmt(t.processing, 2)} | ${fmt(t.sync, 2)} | ${fmt(t.other, 2)} | **${fmt(t.total, 2)}** |`);
     L.push(`| CPU ms per lead | ${fmt(u.capture, 2)} | ${fmt(u.processing, 2)} | | | **${fmt(u.total, 2)}** |`);
+    const vt = d.perLeadTransforms;
+    if (vt) {
+      L.push(`| D1 round trips per lead, value transforms on | ${fmt(vt.tripsPerLead.capture, 2)} | ${fmt(vt.tripsPerLead.processing, 2)} | ${fmt(vt.tripsPerLead.sync, 2)} | ${fmt(vt.tripsPerLead.other, 2)} | **${fmt(vt.tripsPerLead.total, 2)}** |`);
+      L.push(`| CPU ms per lead, value transforms on | ${fmt(vt.cpuMsPerLead.capture, 2)} | ${fmt(vt.cpuMsPerLead.processing, 2)} | | | **${fmt(vt.cpuMsPerLead.total, 2)}** |`);
+    }
     L.push("", `By invocation (end-to-end run): ${Object.entries(d.perLead.labels.endToEnd).map(([k, v]) => `${k} ${fmt(v / d.perLead.leads, 2)}`).join(", ")}.`, "");
   }
   if (d.capture) L.push("## 2. Processing", "");
@@ -503,9 +511,13 @@ async function main() {
     log("direct: processing and capture");
     r.direct = await directPhase(script, baselineScript);
   }
-  if ((runs("direct") && !r.direct.capturePending) || runs("roundtrips")) {
+  if ((runs("direct") && !r.direct.capturePending) || runs("roundtrips") || runs("transforms")) {
     log("direct: D1 round trips and CPU per lead (counting bundle)");
     r.direct = { ...r.direct, perLead: await perLeadPhase(await bundleCounting()) };
+  }
+  if (runs("transforms")) {
+    log("direct: D1 round trips and CPU per lead with value transforms on (counting bundle)");
+    r.direct = { ...r.direct, perLeadTransforms: await perLeadPhase(await bundleCounting(), configureValueTransforms) };
   }
   if (runs("reads")) {
     log("direct: v4 reads");
