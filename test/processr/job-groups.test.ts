@@ -200,6 +200,17 @@ describe("a job group on a lead", () => {
   });
 });
 
+describe("a disabled job in a group", () => {
+  it("is never chosen: the lead meets no other job's conditions, so the group is left out", async () => {
+    const s = await makeCampaign();
+    expect((await send(v4("campaign-processr-jobs", s.uk), "PUT", { enabled: false }, admin)).status).toBe(200);
+    const o = await outcome(await processLead(s, { country: "GB", phone: "+44 20 7946 0000" }));
+    expect(o).toMatchObject({ flag: "Valid", score: 100, maxScore: 100 });
+    expect(o.byJob.get(s.uk)).toMatchObject({ status: "not_run", message: "The job is disabled." });
+    expect(o.byJob.get(s.fr)!.message).toContain('"country" is "GB", not "FR"');
+  });
+});
+
 describe("hardfail inside a group", () => {
   it("applies the running member's own hardfail, and only when it is the member that runs", async () => {
     const s = await makeCampaign();
