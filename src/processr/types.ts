@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Env } from "../env";
 import type { LeadFlag } from "../db/schema";
+import type { Violation } from "../errors";
 import type { ListLookup } from "../lists/lookup";
 
 // Contracts between the Processr run (src/processr/run.ts), its QA jobs (src/processr/jobs/) and
@@ -87,6 +88,8 @@ export interface QaJobDefinition<C = unknown> {
   name: string;
   /** Validates campaign_processr_jobs.config; defaults fill in missing settings. */
   configSchema: z.ZodType<C>;
+  /** Checks of a parsed config against the database when the job is saved (paths within config). */
+  checkConfig?(env: Pick<Env, "DB">, config: C): Promise<Violation[]>;
   run(lead: JobLead, config: C, ctx: JobContext): Promise<JobOutcome> | JobOutcome;
 }
 

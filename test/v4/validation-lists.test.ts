@@ -101,6 +101,19 @@ describe("/api/v4/validation-lists and /api/v4/validation-list-entries", () => {
     expect(await values(list.id)).toEqual([]);
   });
 
+  it("refuses a validation_list_check job naming a list that does not exist (422 on the config's item)", async () => {
+    const list = await newList("Exists", "email");
+    const res = await post("campaign-processr-jobs", {
+      campaign: 601, type: "validation_list_check", label: "Missing list", config: { lists: [list.id, "/api/v4/validation-lists/999999"] },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.violations).toEqual([
+      expect.objectContaining({ propertyPath: "config.lists.1", message: 'Item not found for "/api/v4/validation-lists/999999".' }),
+    ]);
+    const jobs = await env.DB.prepare(`SELECT count(*) AS n FROM campaign_processr_jobs WHERE label = 'Missing list'`).first<{ n: number }>();
+    expect(jobs!.n).toBe(0);
+  });
+
   it("will not delete a list that a validation_list_check job checks (409 naming the job)", async () => {
     const list = await newList("In use", "email");
     const job = await post("campaign-processr-jobs", {

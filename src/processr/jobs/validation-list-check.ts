@@ -48,6 +48,16 @@ export const validationListCheck: QaJobDefinition<z.infer<typeof configSchema>> 
   catalogueId: 1118,
   name: "Validation List Check",
   configSchema,
+  async checkConfig(env, config) {
+    if (config.lists.length === 0) return [];
+    const { results } = await env.DB.prepare(`SELECT id FROM validation_lists WHERE id IN (SELECT value FROM json_each(?1))`)
+      .bind(JSON.stringify(config.lists))
+      .all<{ id: number }>();
+    const found = new Set(results.map((r) => r.id));
+    return config.lists.flatMap((id, i) =>
+      found.has(id) ? [] : [{ propertyPath: `lists.${i}`, message: `Item not found for "/api/v4/validation-lists/${id}".` }],
+    );
+  },
   async run(lead, config, ctx) {
     const checks = new Set(config.check);
     const wanted: Wanted[] = [];

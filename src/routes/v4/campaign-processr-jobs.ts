@@ -40,12 +40,15 @@ async function validateJob(ctx: Ctx, data: { campaign?: number; type?: string; c
   if (!parsed.success) {
     throw unprocessable(violations(parsed.error.issues).map((v): Violation => ({ ...v, propertyPath: v.propertyPath ? `config.${v.propertyPath}` : "config" })));
   }
-  // Integrations that can check their config against the destination do so when it is saved.
+  // Jobs that can check their config against the destination (integrations) or the database (QA
+  // jobs naming other resources) do so when it is saved.
   const integration = Object.hasOwn(integrationJobs, type) ? integrationJobs[type] : undefined;
-  if (integration?.checkConfig && campaignId !== undefined) {
-    const problems = await integration.checkConfig(ctx.env, parsed.data, await localFieldNames(ctx, campaignId));
-    if (problems.length) throw unprocessable(problems.map((v) => ({ ...v, propertyPath: `config.${v.propertyPath}` })));
-  }
+  const qa = Object.hasOwn(qaJobs, type) ? qaJobs[type] : undefined;
+  const problems =
+    integration?.checkConfig && campaignId !== undefined
+      ? await integration.checkConfig(ctx.env, parsed.data, await localFieldNames(ctx, campaignId))
+      : ((await qa?.checkConfig?.(ctx.env, parsed.data)) ?? []);
+  if (problems.length) throw unprocessable(problems.map((v) => ({ ...v, propertyPath: `config.${v.propertyPath}` })));
 }
 
 /** The field names a campaign's forms capture, plus the platform fields a field map may name. */
