@@ -29,6 +29,12 @@ export interface ProviderCall {
 const LEVEL = { delivered: "info", retry: "warning", rejected: "error" } as const;
 
 export async function logProviderCall(env: Pick<Env, "DB">, call: ProviderCall): Promise<number> {
+  const row = await providerCallStatement(env, call).first<{ id: number }>();
+  return row!.id;
+}
+
+/** The insert of logProviderCall, for a caller that writes several in one batch. */
+export function providerCallStatement(env: Pick<Env, "DB">, call: ProviderCall): D1PreparedStatement {
   const r = call.result;
   const context = {
     request: { method: call.method, url: call.url, body: call.requestBody === undefined ? null : truncate(call.requestBody) },
@@ -41,7 +47,7 @@ export async function logProviderCall(env: Pick<Env, "DB">, call: ProviderCall):
   };
   const status = r.ok ? String(r.status) : r.error;
   // The table, not the view logs: RETURNING gives no id through a view's trigger.
-  const row = await env.DB.prepare(
+  return env.DB.prepare(
     `INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
      VALUES ('provider', ?, ?, ?, ?, ?, ?) RETURNING id`,
   )
@@ -52,7 +58,5 @@ export async function logProviderCall(env: Pick<Env, "DB">, call: ProviderCall):
       LEVEL[call.outcome],
       `${call.test ? "Test: " : ""}${call.label} ${call.method} ${call.url} → ${status} (${call.outcome}): ${truncate(call.message, 500)}`,
       JSON.stringify(context),
-    )
-    .first<{ id: number }>();
-  return row!.id;
+    );
 }

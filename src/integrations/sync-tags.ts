@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import type { IntegrationOutcome } from "../processr/types";
+import { SYNC_CALLBACK_PATH } from "../routes/well-known";
 import { newWebhookSecret } from "../webhooks/standard-webhooks";
 import { answerOutcome, authorizedFetch, callLog, type ClientCredentials } from "./convertr-client";
 
@@ -56,7 +57,7 @@ export async function placeSyncTag(
 ): Promise<IntegrationOutcome | null> {
   const { log, failedCall } = callLog(env, { id: d.leadId, campaignId: d.campaignId }, d.jobId);
   const secret = await syncSecret(env, d.leadId, d.jobId);
-  const body = JSON.stringify({ leadId: Number(d.remoteLeadId), callbackUrl: `${env.BASE_URL.replace(/\/+$/, "")}/api/webhook/sync`, secret });
+  const body = JSON.stringify({ leadId: Number(d.remoteLeadId), callbackUrl: `${env.BASE_URL.replace(/\/+$/, "")}${SYNC_CALLBACK_PATH}`, secret });
   const sub = await authorizedFetch(env, creds, subscribeUrl, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },

@@ -138,6 +138,7 @@ const transitionSchema = z.object({
       jobTypes: z.array(z.string()),
     })
     .optional(),
+  callbacksByCaller: z.boolean().optional(),
 }) satisfies z.ZodType<TransitionRequest>;
 const otherReasonSchema = z.object({
   leadId: z.number().int().positive(),
@@ -392,7 +393,8 @@ export class LeadObject extends DurableObject<Env> {
     if (handOff) await this.ctx.storage.put(INTEGRATIONS_DUE, now + INTEGRATIONS_RETRY_MS);
     if (deliveries > 0 || handOff) await this.armSafetyAlarm();
     await db.batch(statements);
-    if (deliveries > 0) await this.scheduleAlarm(lead.id);
+    // A caller delivering the callbacks itself leaves the safety alarm armed above as the fallback.
+    if (deliveries > 0 && !req.callbacksByCaller) await this.scheduleAlarm(lead.id);
     return { result: { ok: true, leadId: lead.id, from, to: deleting ? "Deleted" : flag!, changed }, handOff };
   }
 

@@ -1,9 +1,12 @@
+import { z } from "zod";
 import type { Env } from "../env";
 import { isoTs } from "../http/iso-time";
+import { EXTENSIONS_PATH } from "../integrations/convertr-client";
 import { checkOutboundUrl, OutboundUrlError, redactUrl } from "../integrations/outbound-url";
 import { withHostSlot } from "../integrations/host-limiter";
 import { fetchOutbound, type OutboundResult, retryAfterMs } from "../integrations/outbound-fetch";
-import { logProviderCall } from "../integrations/provider-log";
+import { providerCallStatement } from "../integrations/provider-log";
+import { MAX_BATCH_EVENTS, syncBatchAnswerSchema } from "../routes/webhooks/sync";
 import { webhookHeaders } from "../webhooks/standard-webhooks";
 import type { LeadEventPayload } from "./types";
 
@@ -21,6 +24,11 @@ import type { LeadEventPayload } from "./types";
 // - Each attempt is a provider log line (status code, duration; never the secret).
 // - Attempts take a slot of the receiver host's limiter (concurrency and rate per minute, shared
 //   with integrations); without one the delivery waits, and that wait is not an attempt.
+// - Batches (deliverCallbackBatches, called by the Processr consumer for the leads of a queue
+//   batch): the due deliveries of many leads to one receiver go in one signed request, if the
+//   receiver's /.well-known/leadflare says its callback path takes batches; each event keeps its
+//   own delivery id (the receiver's idempotency key) and gets its own answer, handled as the
+//   answer to a single attempt. Receivers that do not say so get single callbacks.
 
 /** Delay before attempt n+1 after n attempts (Svix's schedule): 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const RETRY_DELAYS_MS = [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
@@ -41,7 +49,11 @@ export function nextAttemptDelay(attemptsMade: number, retryAfter: number | null
 export type StoredEventPayload = Omit<LeadEventPayload, "eventId">;
 
 export function callbackBody(eventId: number, p: StoredEventPayload): string {
-  const body: LeadEventPayload = {
+  return JSON.stringify(callbackEvent(eventId, p));
+}
+
+function callbackEvent(eventId: number, p: StoredEventPayload): LeadEventPayload {
+  return {
     type: p.type,
     eventId,
     leadId: p.leadId,
@@ -51,11 +63,11 @@ export function callbackBody(eventId: number, p: StoredEventPayload): string {
     reason: p.reason,
     occurredTs: p.occurredTs,
   };
-  return JSON.stringify(body);
 }
 
 interface PendingRow {
   id: string;
+  lead_id: number;
   event_id: number;
   subscription_id: number;
   attempts: number;
@@ -69,43 +81,99 @@ interface PendingRow {
 
 type AttemptResult = "delivered" | "gone" | "gave_up" | "retry";
 
-/** Attempts every due delivery of a lead, in event order per subscription. */
-export async function deliverDueCallbacks(env: Env, leadId: number, now = Date.now()): Promise<void> {
-  const { results } = await env.DB.prepare(
-    `SELECT d.id, d.event_id, d.subscription_id, d.attempts, d.next_attempt_ts,
+const PENDING_SQL = `SELECT d.id, d.lead_id, d.event_id, d.subscription_id, d.attempts, d.next_attempt_ts,
             s.callback_url, s.secret, s.disabled_ts, e.payload, l.campaign_id
        FROM webhook_deliveries d
        JOIN sync_subscriptions s ON s.id = d.subscription_id
        JOIN lead_events e ON e.id = d.event_id
-       JOIN leads l ON l.id = d.lead_id
-      WHERE d.lead_id = ?1 AND d.status = 'pending'
-      ORDER BY d.subscription_id, d.event_id`,
+       JOIN leads l ON l.id = d.lead_id`;
+
+function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const t of items) out.set(key(t), [...(out.get(key(t)) ?? []), t]);
+  return out;
+}
+
+/** Attempts every due delivery of a lead, in event order per subscription. */
+export async function deliverDueCallbacks(env: Env, leadId: number, now = Date.now()): Promise<void> {
+  const { results } = await env.DB.prepare(
+    `${PENDING_SQL} WHERE d.lead_id = ?1 AND d.status = 'pending' ORDER BY d.subscription_id, d.event_id`,
   )
     .bind(leadId)
     .all<PendingRow>();
-  const bySubscription = new Map<number, PendingRow[]>();
-  for (const r of results) bySubscription.set(r.subscription_id, [...(bySubscription.get(r.subscription_id) ?? []), r]);
-
-  await Promise.all(
-    [...bySubscription.values()].map(async (rows) => {
-      for (const [i, row] of rows.entries()) {
-        if (row.disabled_ts !== null) {
-          await giveUp(env, rows.slice(i), "The subscription is disabled.");
-          return;
-        }
-        if ((row.next_attempt_ts ?? 0) > now) return;
-        const outcome = await attempt(env, leadId, row, now);
-        if (outcome === "gone") {
-          await giveUp(env, rows.slice(i + 1), "The subscription was disabled (410 Gone).");
-          return;
-        }
-        if (outcome === "retry") return;
-      }
-    }),
-  );
+  await giveUp(env, results.filter((r) => r.disabled_ts !== null), "The subscription is disabled.");
+  const claimed = await claimHeads(env, results, now);
+  await claimed.release(await deliverInOrder(env, claimed.rows, now));
 }
 
-async function attempt(env: Env, leadId: number, row: PendingRow, now: number): Promise<AttemptResult> {
+/**
+ * Per subscription, its claimed deliveries one at a time in event order, until one fails.
+ * Returns those not attempted (after a failure), for the caller to release.
+ */
+async function deliverInOrder(env: Env, rows: PendingRow[], now: number): Promise<PendingRow[]> {
+  const unsent = await Promise.all(
+    [...groupBy(rows, (r) => r.subscription_id).values()].map(async (rows) => {
+      for (const [i, row] of rows.entries()) {
+        const outcome = await attempt(env, row, now);
+        if (outcome === "gone") {
+          await giveUp(env, rows.slice(i + 1), "The subscription was disabled (410 Gone).");
+          return [];
+        }
+        if (outcome === "retry") return rows.slice(i + 1);
+      }
+      return [];
+    }),
+  );
+  return unsent.flat();
+}
+
+/** Per subscription, the leading run of its queue that passes `take`. */
+function heads(rows: PendingRow[], take: (r: PendingRow) => boolean): PendingRow[] {
+  return [...groupBy(rows, (r) => r.subscription_id).values()].flatMap((queue) => {
+    const n = queue.findIndex((r) => !take(r));
+    return n === -1 ? queue : queue.slice(0, n);
+  });
+}
+
+/**
+ * Takes the due head of each subscription's queue for this sender (an alarm or a batch), in one
+ * statement: a delivery another sender holds is not sent twice, and a subscription's later events
+ * never overtake an earlier one held elsewhere. The claim lasts CLAIM_MS unless settled; release
+ * gives back what was taken but not sent.
+ */
+async function claimHeads(env: Env, rows: PendingRow[], now: number) {
+  const until = now + CLAIM_MS;
+  const due = heads(rows, (r) => r.disabled_ts === null && (r.next_attempt_ts ?? 0) <= now);
+  const claimed = new Set(
+    due.length === 0
+      ? []
+      : (
+        await env.DB.prepare(
+          `UPDATE webhook_deliveries SET next_attempt_ts = ?1
+            WHERE status = 'pending' AND coalesce(next_attempt_ts, 0) <= ?2 AND id IN (SELECT value FROM json_each(?3)) RETURNING id`,
+        )
+          .bind(until, now, JSON.stringify(due.map((r) => r.id)))
+          .all<{ id: string }>()
+      ).results.map((r) => r.id),
+  );
+  const mine = heads(due, (r) => claimed.has(r.id));
+  const release = async (unsent: PendingRow[]) => {
+    if (unsent.length === 0) return;
+    // Only this claim's own mark: a delivery settled meanwhile keeps what it got.
+    await env.DB.prepare(
+      `UPDATE webhook_deliveries
+          SET next_attempt_ts = (SELECT json_extract(value, '$[1]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = webhook_deliveries.id)
+        WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND status = 'pending' AND next_attempt_ts = ?2`,
+    )
+      .bind(JSON.stringify(unsent.map((r) => [r.id, r.next_attempt_ts])), until)
+      .run();
+  };
+  const mineIds = new Set(mine.map((r) => r.id));
+  await release(due.filter((r) => claimed.has(r.id) && !mineIds.has(r.id)));
+  return { rows: mine, release };
+}
+
+async function attempt(env: Env, row: PendingRow, now: number): Promise<AttemptResult> {
   const body = callbackBody(row.event_id, JSON.parse(row.payload) as StoredEventPayload);
   const attemptNo = row.attempts + 1;
   let url: URL;
@@ -114,8 +182,10 @@ async function attempt(env: Env, leadId: number, row: PendingRow, now: number): 
   } catch (e) {
     if (!(e instanceof OutboundUrlError)) throw e;
     // The policy may have changed since the subscription was placed: final, nothing to retry.
-    await finish(env, row, "failed", null, e.message, now);
-    await log(env, leadId, row, row.callback_url, body, attemptNo, { ok: false, error: "network", message: e.message, durationMs: 0 }, "rejected", e.message);
+    await env.DB.batch([
+      finishStatement(env, row, "failed", null, e.message, now),
+      logStatement(env, row, row.callback_url, body, attemptNo, { ok: false, error: "network", message: e.message, durationMs: 0 }, "rejected", e.message),
+    ]);
     return "gave_up";
   }
   const headers = await webhookHeaders(row.secret, row.id, body, now);
@@ -129,39 +199,51 @@ async function attempt(env: Env, leadId: number, row: PendingRow, now: number): 
     return "retry";
   }
   const result = slot.value;
-  const status = result.ok ? result.status : null;
-  const logUrl = redactUrl(url);
+  const settled = settle(env, row, attemptNo, result.ok ? result.status : null, result.ok ? `HTTP ${result.status}` : result.message, result, now);
+  await env.DB.batch([
+    ...settled.statements,
+    logStatement(env, row, redactUrl(url), body, attemptNo, result, settled.log, settled.message),
+  ]);
+  return settled.outcome;
+}
 
+/**
+ * What an attempt's answer does to its delivery: 2xx delivered, 410 Gone disables the
+ * subscription, anything else is retried on the schedule (the receiver's Retry-After honoured)
+ * until the attempts run out. The statements, the outcome and the log line's outcome and message.
+ */
+function settle(env: Env, row: PendingRow, attemptNo: number, status: number | null, reason: string, result: OutboundResult, now: number) {
   if (status !== null && status >= 200 && status < 300) {
-    await finish(env, row, "delivered", status, null, now, attemptNo);
-    await log(env, leadId, row, logUrl, body, attemptNo, result, "delivered", "Delivered.");
-    return "delivered";
+    return { statements: [finishStatement(env, row, "delivered", status, null, now, attemptNo)], outcome: "delivered" as const, log: "delivered" as const, message: "Delivered." };
   }
   if (status === 410) {
     const message = "The receiver answered 410 Gone: subscription disabled.";
-    await env.DB.batch([
-      env.DB.prepare(`UPDATE sync_subscriptions SET disabled_ts = ?2 WHERE id = ?1 AND disabled_ts IS NULL`).bind(row.subscription_id, now),
-      finishStatement(env, row, "failed", status, message, now, attemptNo),
-    ]);
-    await log(env, leadId, row, logUrl, body, attemptNo, result, "rejected", message);
-    return "gone";
+    return {
+      statements: [
+        env.DB.prepare(`UPDATE sync_subscriptions SET disabled_ts = ?2 WHERE id = ?1 AND disabled_ts IS NULL`).bind(row.subscription_id, now),
+        finishStatement(env, row, "failed", status, message, now, attemptNo),
+      ],
+      outcome: "gone" as const,
+      log: "rejected" as const,
+      message,
+    };
   }
-  const reason = result.ok ? `HTTP ${result.status}` : result.message;
   if (attemptNo >= MAX_ATTEMPTS) {
     const message = `${reason}; gave up after ${attemptNo} attempts.`;
-    await finish(env, row, "failed", status, message, now, attemptNo);
-    await log(env, leadId, row, logUrl, body, attemptNo, result, "rejected", message);
-    return "gave_up";
+    return { statements: [finishStatement(env, row, "failed", status, message, now, attemptNo)], outcome: "gave_up" as const, log: "rejected" as const, message };
   }
   const next = now + nextAttemptDelay(attemptNo, result.ok ? retryAfterMs(result.headers, now) : null);
-  await env.DB.prepare(
-    `UPDATE webhook_deliveries SET attempts = ?2, next_attempt_ts = ?3, last_status_code = ?4, last_error = ?5
-      WHERE id = ?1 AND status = 'pending'`,
-  )
-    .bind(row.id, attemptNo, next, status, reason)
-    .run();
-  await log(env, leadId, row, logUrl, body, attemptNo, result, "retry", `${reason}; next attempt at ${isoTs(next)}.`);
-  return "retry";
+  return {
+    statements: [
+      env.DB.prepare(
+        `UPDATE webhook_deliveries SET attempts = ?2, next_attempt_ts = ?3, last_status_code = ?4, last_error = ?5
+          WHERE id = ?1 AND status = 'pending'`,
+      ).bind(row.id, attemptNo, next, status, reason),
+    ],
+    outcome: "retry" as const,
+    log: "retry" as const,
+    message: `${reason}; next attempt at ${isoTs(next)}.`,
+  };
 }
 
 function finishStatement(
@@ -181,19 +263,14 @@ function finishStatement(
   ).bind(row.id, status, attempts, code, error, now);
 }
 
-async function finish(...args: Parameters<typeof finishStatement>) {
-  await finishStatement(...args).run();
-}
-
 async function giveUp(env: Env, rows: PendingRow[], message: string) {
   if (rows.length === 0) return;
   const now = Date.now();
   await env.DB.batch(rows.map((r) => finishStatement(env, r, "failed", null, message, now)));
 }
 
-function log(
+function logStatement(
   env: Env,
-  leadId: number,
   row: PendingRow,
   url: string,
   body: string,
@@ -202,8 +279,8 @@ function log(
   outcome: "delivered" | "rejected" | "retry",
   message: string,
 ) {
-  return logProviderCall(env, {
-    leadId,
+  return providerCallStatement(env, {
+    leadId: row.lead_id,
     campaignId: row.campaign_id,
     jobId: null,
     label: "Sync callback",
@@ -214,6 +291,120 @@ function log(
     outcome,
     message: `delivery ${row.id}, attempt ${attemptNo}/${MAX_ATTEMPTS}: ${message}`,
   });
+}
+
+// ------------------------------------------------------------------ batches
+
+/**
+ * How long a batch holds the deliveries it took (their next_attempt_ts): a lead object's alarm
+ * passes them over meanwhile, and takes them back if the batch never settled them.
+ */
+const CLAIM_MS = 30_000;
+/** How long a receiver's answer about batches is remembered per isolate. */
+const RECEIVER_TTL_MS = 5 * 60_000;
+const receivers = new Map<string, { at: number; batchPath: string | null }>();
+const receiverDoc = z.object({ extensions: z.object({ syncCallbackBatches: z.string().startsWith("/").optional() }) });
+
+/** Whether the callback URL is a path its receiver says takes batches (its /.well-known/leadflare). */
+async function takesBatches(env: Env, url: URL): Promise<boolean> {
+  const hit = receivers.get(url.origin);
+  if (hit && Date.now() - hit.at < RECEIVER_TTL_MS) return hit.batchPath === url.pathname;
+  let batchPath: string | null = null;
+  const r = await fetchOutbound(checkOutboundUrl(env, `${url.origin}${EXTENSIONS_PATH}`), { headers: { Accept: "application/json" } });
+  if (r.ok && r.status === 200) {
+    try {
+      batchPath = receiverDoc.safeParse(JSON.parse(r.body)).data?.extensions.syncCallbackBatches ?? null;
+    } catch {
+      // not JSON: a receiver without extensions
+    }
+  }
+  receivers.set(url.origin, { at: Date.now(), batchPath });
+  return batchPath === url.pathname;
+}
+
+/**
+ * Delivers the due callbacks of these leads, in batches per receiver where the receiver takes
+ * them: one read, one claim, one request per receiver (up to MAX_BATCH_EVENTS events), one write
+ * of all their outcomes. Per subscription only the due head of its queue goes (as one at a time
+ * would), and a subscription whose event failed sends nothing more in this run. What is not
+ * delivered here stays pending for the lead object's alarm.
+ */
+export async function deliverCallbackBatches(env: Env, leadIds: readonly number[], now = Date.now()): Promise<void> {
+  if (leadIds.length === 0) return;
+  const { results } = await env.DB.prepare(
+    `${PENDING_SQL} WHERE d.lead_id IN (SELECT value FROM json_each(?1)) AND d.status = 'pending' ORDER BY d.subscription_id, d.event_id`,
+  )
+    .bind(JSON.stringify(leadIds))
+    .all<PendingRow>();
+  const claimed = await claimHeads(env, results, now);
+  const unsent = await Promise.all(
+    [...groupBy(claimed.rows, (r) => r.callback_url)].map(([callbackUrl, rows]) => deliverToReceiver(env, callbackUrl, rows, now)),
+  );
+  await claimed.release(unsent.flat());
+}
+
+/** Returns the deliveries not attempted. */
+async function deliverToReceiver(env: Env, callbackUrl: string, rows: PendingRow[], now: number): Promise<PendingRow[]> {
+  let url: URL | null = null;
+  try {
+    url = checkOutboundUrl(env, callbackUrl);
+  } catch (e) {
+    if (!(e instanceof OutboundUrlError)) throw e;
+  }
+  // A refused URL goes the single way too, which records why; so does a lone event (nothing to share).
+  if (!url || rows.length < 2 || !(await takesBatches(env, url))) return deliverInOrder(env, rows, now);
+  const blocked = new Set<number>();
+  const unsent: PendingRow[] = [];
+  let rest = rows;
+  while (rest.length > 0) {
+    unsent.push(...rest.filter((r) => blocked.has(r.subscription_id)));
+    const open = rest.filter((r) => !blocked.has(r.subscription_id));
+    for (const sub of await sendBatch(env, url, open.slice(0, MAX_BATCH_EVENTS), now)) blocked.add(sub);
+    rest = open.slice(MAX_BATCH_EVENTS);
+  }
+  return unsent;
+}
+
+/** One batched request; returns the subscriptions whose event was not delivered. */
+async function sendBatch(env: Env, url: URL, rows: PendingRow[], now: number): Promise<number[]> {
+  const events = rows.map((r) => ({ ...callbackEvent(r.event_id, JSON.parse(r.payload) as StoredEventPayload), webhookId: r.id }));
+  const body = JSON.stringify({ type: "lead.events", events });
+  const batchId = `batch_${crypto.randomUUID().replace(/-/g, "")}`;
+  const headers = await webhookHeaders([...new Set(rows.map((r) => r.secret))], batchId, body, now);
+  const slot = await withHostSlot(env, url.hostname, () => fetchOutbound(url, { method: "POST", headers, body }));
+  if (!slot.ok) {
+    // Not an attempt: the deliveries wait for the host, their attempt counts unchanged.
+    await env.DB.prepare(`UPDATE webhook_deliveries SET next_attempt_ts = ?1 WHERE status = 'pending' AND id IN (SELECT value FROM json_each(?2))`)
+      .bind(now + slot.retryAfterMs, JSON.stringify(rows.map((r) => r.id)))
+      .run();
+    return rows.map((r) => r.subscription_id);
+  }
+  const result = slot.value;
+  const answers = new Map<string, { status: number; message: string }>();
+  if (result.ok && result.status >= 200 && result.status < 300) {
+    try {
+      for (const a of syncBatchAnswerSchema.parse(JSON.parse(result.body)).results) answers.set(a.webhookId, a);
+    } catch {
+      // an unreadable answer: no event counts as delivered
+    }
+  }
+  const statements: D1PreparedStatement[] = [];
+  const failed: number[] = [];
+  for (const [i, row] of rows.entries()) {
+    const answer = answers.get(row.id);
+    // Whole-request failures (no per-event answer) count for each event; a 2xx without this
+    // event's answer is not a delivery. 409: the receiver had this delivery id already.
+    const status = answer ? (answer.status === 409 ? 200 : answer.status) : result.ok && !(result.status >= 200 && result.status < 300) ? result.status : null;
+    const reason = answer ? `HTTP ${answer.status}: ${answer.message}` : result.ok ? `HTTP ${result.status}${status === null ? ", no answer for this event" : ""}` : result.message;
+    const settled = settle(env, row, row.attempts + 1, status, reason, result, now);
+    if (settled.outcome !== "delivered") failed.push(row.subscription_id);
+    statements.push(
+      ...settled.statements,
+      logStatement(env, row, redactUrl(url), JSON.stringify(events[i]), row.attempts + 1, result, settled.log, `batch ${batchId} (${rows.length} events): ${settled.message}`),
+    );
+  }
+  await env.DB.batch(statements);
+  return failed;
 }
 
 /** When the lead object must wake up next for callbacks: the earliest due head of any subscription's queue. */

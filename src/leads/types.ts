@@ -29,6 +29,11 @@ export interface TransitionRequest {
    * own read only when it has never been called before (src/processr/consumer.ts).
    */
   snapshot?: LeadState;
+  /**
+   * The caller delivers the change's sync callbacks itself, batched with other leads'
+   * (deliverCallbackBatches); the object's alarm only takes over what is still pending a minute later.
+   */
+  callbacksByCaller?: boolean;
 }
 
 export type TransitionResult =

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Env } from "../env";
 import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob } from "../integrations/dispatch";
 import { readLeadStates } from "../leads/lead-object";
+import { deliverCallbackBatches } from "../leads/sync-callbacks";
 import { handleDeadLetters } from "./dead-letter";
 import type { ProcessrMessage } from "./messages";
 import { createBatchLookups } from "./job-context";
@@ -96,16 +97,25 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
     for (const w of writes) retry(w.msgs, w.leadId, err);
     return;
   }
+  const changed: number[] = [];
   await Promise.all(
     writes.map(async ({ leadId, msgs, plan }) => {
       try {
-        await applyPlan(env, { ...plan, transition: { ...plan.transition, snapshot: states.get(leadId) } });
+        const result = await applyPlan(env, { ...plan, transition: { ...plan.transition, snapshot: states.get(leadId), callbacksByCaller: true } });
+        if (result.kind === "complete" && result.transition.ok && result.transition.changed) changed.push(leadId);
         for (const msg of msgs) msg.ack();
       } catch (err) {
         retry(msgs, leadId, err);
       }
     }),
   );
+  // The batch's sync callbacks, per receiver in one request each; what fails here is retried by
+  // the lead objects' alarms.
+  try {
+    await deliverCallbackBatches(env, changed);
+  } catch (err) {
+    console.error("processr: batched sync callbacks failed; the lead objects' alarms retry them", err instanceof Error ? err.message : String(err));
+  }
 }
 
 async function handleIntegrate(msg: Message<ProcessrMessage>, body: { type: "integrate"; leadId: number; jobId: number }, env: Env) {

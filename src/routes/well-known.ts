@@ -7,18 +7,23 @@ import { EXTENSIONS_PATH } from "../integrations/convertr-client";
 // a Convertr Connect sender (src/integrations/convertr-client.ts) uses it only where it exists.
 //   syncSubscriptions: sync tags, POST {leadId, callbackUrl, secret} with the campaign publisher's
 //   credentials; status changes come back as Standard Webhooks callbacks (src/routes/sync-subscriptions.ts).
+//   syncCallbackBatches: the callback path that also takes a batch of events in one signed request
+//   (src/routes/webhooks/sync.ts); a sender batches only to a receiver that advertises it.
 export const wellKnown = new Hono<AppEnv>();
+
+/** Where this instance receives sync-tag callbacks (src/routes/webhooks, mounted at /api/webhook). */
+export const SYNC_CALLBACK_PATH = "/api/webhook/sync";
 
 export const extensionsSchema = z.object({
   name: z.literal("leadflare"),
   enterprise: z.string(),
-  extensions: z.object({ syncSubscriptions: z.string() }),
+  extensions: z.object({ syncSubscriptions: z.string(), syncCallbackBatches: z.string().optional() }),
 });
 
 wellKnown.get(EXTENSIONS_PATH, (c) =>
   c.json({
     name: "leadflare",
     enterprise: c.env.ENTERPRISE,
-    extensions: { syncSubscriptions: "/api/sync/subscriptions" },
+    extensions: { syncSubscriptions: "/api/sync/subscriptions", syncCallbackBatches: SYNC_CALLBACK_PATH },
   } satisfies z.output<typeof extensionsSchema>),
 );

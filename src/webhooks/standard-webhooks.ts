@@ -17,13 +17,17 @@ export async function signWebhook(secret: string, id: string, timestampSeconds: 
   return `v1,${bytesToBase64(mac)}`;
 }
 
-/** Headers for one delivery attempt (the timestamp is of this attempt, the id stays the same). */
-export async function webhookHeaders(secret: string, id: string, body: string, now = Date.now()) {
+/**
+ * Headers for one delivery attempt (the timestamp is of this attempt, the id stays the same).
+ * Several secrets give the space-separated list of signatures, one per secret.
+ */
+export async function webhookHeaders(secret: string | readonly string[], id: string, body: string, now = Date.now()) {
   const timestamp = Math.floor(now / 1000);
+  const secrets = typeof secret === "string" ? [secret] : secret;
   return {
     "webhook-id": id,
     "webhook-timestamp": String(timestamp),
-    "webhook-signature": await signWebhook(secret, id, timestamp, body),
+    "webhook-signature": (await Promise.all(secrets.map((s) => signWebhook(s, id, timestamp, body)))).join(" "),
     "Content-Type": "application/json",
   };
 }

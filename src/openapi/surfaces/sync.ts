@@ -119,7 +119,7 @@ export function syncSurface(keys: DemoKeys): Surface {
       "200": {
         description: "The extensions.",
         schema: "Extensions",
-        examples: { acme: { summary: "acme", value: { name: "leadflare", enterprise: "acme", extensions: { syncSubscriptions: "/api/sync/subscriptions" } } } },
+        examples: { acme: { summary: "acme", value: { name: "leadflare", enterprise: "acme", extensions: { syncSubscriptions: "/api/sync/subscriptions", syncCallbackBatches: "/api/webhook/sync" } } } },
       },
     },
   };
@@ -133,6 +133,8 @@ export function syncSurface(keys: DemoKeys): Surface {
     description:
       "The receiving end of `leadStatusChanged`, for leads this instance delivered with a sync tag: the signature is checked with the secret given when subscribing, " +
       "each webhook-id is accepted once, and older events than the last applied change nothing. Client Valid makes the lead Valid here; Invalid, Caution or deleted make it Invalid. " +
+      "It also takes a batch, `{\"type\":\"lead.events\",\"events\":[…]}` (up to 50 lead events, each with its own `webhookId`, the id a single callback of it would carry), signed once per subscription secret (the signature header lists them); " +
+      "each event is checked, deduplicated and applied as a single callback would be, and answered in `results` with the status that callback would have had (`GET /.well-known/leadflare` names this path as `syncCallbackBatches`). " +
       "The example is not signed with a real secret, so it answers 404 (no sync tag for that lead here).",
     security: [],
     params: signatureHeaders({ id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", timestamp: 1796029200, signature: "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=" }),

@@ -30,6 +30,7 @@ export const syncAnswerSchema = z.object({ code: z.literal(200), message: z.stri
 
 interface Candidate {
   id: number;
+  remote_lead_id: string;
   lead_id: number;
   sync_secret: string;
   last_sync_event_id: number | null;
@@ -47,44 +48,112 @@ export function mapClientStatus(p: Pick<Payload, "type" | "flag">): "Valid" | "I
 
 const ok = (message: string, changed: boolean): z.output<typeof syncAnswerSchema> => ({ code: 200, message, changed });
 
+/** Events per batched callback, at most (the sender's bound, src/leads/sync-callbacks.ts). */
+export const MAX_BATCH_EVENTS = 50;
+
+/**
+ * A batched callback: several lead events to this receiver in one request, signed the Standard
+ * Webhooks way once per subscription secret (the signature header lists them all); each event
+ * carries its own delivery id, which is what a single callback of it would carry as webhook-id.
+ */
+export const leadEventBatchSchema = z.object({
+  type: z.literal("lead.events"),
+  events: z
+    .array(leadEventSchema.extend({ webhookId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/) }))
+    .min(1)
+    .max(MAX_BATCH_EVENTS),
+});
+type BatchItem = z.infer<typeof leadEventBatchSchema>["events"][number];
+
+/** Each event's own answer: the status and message a single callback of it would have had. */
+export const syncBatchAnswerSchema = z.object({
+  code: z.literal(200),
+  message: z.string(),
+  results: z.array(z.object({ webhookId: z.string(), status: z.number().int(), message: z.string(), changed: z.boolean() })),
+});
+type ItemResult = z.output<typeof syncBatchAnswerSchema>["results"][number];
+
+const CANDIDATES_SQL = `SELECT d.id, d.lead_id, d.remote_lead_id, d.sync_secret, d.last_sync_event_id, j.config, s.removed_ts AS tags_removed_ts
+       FROM integration_deliveries d JOIN campaign_processr_jobs j ON j.id = d.campaign_processr_job_id
+       LEFT JOIN sync_tag_states s ON s.campaign_processr_job_id = d.campaign_processr_job_id
+      WHERE d.remote_lead_id IN (SELECT value FROM json_each(?)) AND d.sync_secret IS NOT NULL`;
+
+type VerifyFailure = "missing_headers" | "stale_timestamp" | "bad_signature";
+
+/** Remote lead ids are unique per client only: the secret that verifies tells which delivery it is. */
+async function verifiedDelivery(
+  candidates: Candidate[],
+  verify: (secret: string) => Promise<Awaited<ReturnType<typeof verifyWebhook>>>,
+): Promise<{ delivery: Candidate } | { failure: VerifyFailure }> {
+  let failure: VerifyFailure = "bad_signature";
+  for (const cand of candidates) {
+    const v = await verify(cand.sync_secret);
+    if (v.ok) return { delivery: cand };
+    failure = v.reason;
+  }
+  return { failure };
+}
+
+function verifyError(failure: VerifyFailure): ApiError {
+  if (failure === "missing_headers") return new ApiError("BAD_REQUEST", "webhook-id, webhook-timestamp and webhook-signature are required.");
+  if (failure === "stale_timestamp") return new ApiError("BAD_REQUEST", "webhook-timestamp is more than 5 minutes away from now.");
+  return new ApiError("UNAUTHORIZED", "Invalid webhook signature.");
+}
+
+/** Applies one verified, first-seen event of a delivery; `lastEventId` is the delivery's latest applied. */
+async function applyEvent(env: AppEnv["Bindings"], delivery: Candidate, payload: Payload, lastEventId: number | null) {
+  if (lastEventId !== null && payload.eventId <= lastEventId) {
+    return ok("An event at least as recent was already applied; nothing changed.", false);
+  }
+  const to = mapClientStatus(payload);
+  if (!to) return ok(`Client status ${payload.flag ?? "none"} has no sync trigger; nothing changed.`, false);
+  const target = JSON.parse(delivery.config) as { subdomain?: string; enterpriseUrl?: string };
+  const clientUrl = target.subdomain || target.enterpriseUrl ? clientBaseUrl(target) : "unknown";
+  const clientStatus = payload.type === "lead.deleted" ? "Deleted" : payload.flag!;
+  const reason = payload.reason ?? `${clientStatus} at the client`;
+  const result = await transitionLead(env, {
+    leadId: delivery.lead_id,
+    to,
+    source: "sync",
+    author: `sync:${clientUrl}`,
+    reason: clientStatus === to ? reason : `${reason} (client status: ${clientStatus})`,
+  });
+  const changed = result.ok && result.changed;
+  return ok(result.ok ? (changed ? `Lead marked ${to}.` : `Lead already ${to}; nothing changed.`) : `${result.message}; nothing changed.`, changed);
+}
+
+const recordEventStatement = (db: D1Database, delivery: Candidate, payload: Payload) =>
+  db.prepare(
+    "UPDATE integration_deliveries SET last_sync_event_id = max(coalesce(last_sync_event_id, 0), ?), remote_lead_hash = coalesce(remote_lead_hash, ?) WHERE id = ?",
+  ).bind(payload.eventId, payload.leadHash, delivery.id);
+
+const receiptStatement = (db: D1Database, receipt: string) =>
+  db.prepare("INSERT INTO webhook_receipts (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING id").bind(receipt);
+
 export const syncReceiver = new Hono<AppEnv>();
 
 syncReceiver.post("/sync", async (c) => {
   const raw = await readBodyText(c);
-  let payload: Payload;
+  let body: unknown;
   try {
-    const parsed = leadEventSchema.safeParse(JSON.parse(raw));
-    if (!parsed.success) throw new Error();
-    payload = parsed.data;
+    body = JSON.parse(raw);
   } catch {
     throw new ApiError("BAD_REQUEST", "The body is not a lead event.");
   }
+  if (typeof body === "object" && body !== null && (body as { type?: unknown }).type === "lead.events") {
+    const batch = leadEventBatchSchema.safeParse(body);
+    if (!batch.success) throw new ApiError("BAD_REQUEST", "The body is not a batch of lead events.");
+    return c.json(await receiveBatch(c.env, c.req.raw.headers, raw, batch.data.events));
+  }
+  const parsed = leadEventSchema.safeParse(body);
+  if (!parsed.success) throw new ApiError("BAD_REQUEST", "The body is not a lead event.");
+  const payload = parsed.data;
 
-  // Remote lead ids are unique per client only: the secret that verifies tells which delivery it is.
-  const { results: candidates } = await c.env.DB.prepare(
-    `SELECT d.id, d.lead_id, d.sync_secret, d.last_sync_event_id, j.config, s.removed_ts AS tags_removed_ts
-       FROM integration_deliveries d JOIN campaign_processr_jobs j ON j.id = d.campaign_processr_job_id
-       LEFT JOIN sync_tag_states s ON s.campaign_processr_job_id = d.campaign_processr_job_id
-      WHERE d.remote_lead_id = ? AND d.sync_secret IS NOT NULL`,
-  )
-    .bind(String(payload.leadId))
-    .all<Candidate>();
+  const { results: candidates } = await c.env.DB.prepare(CANDIDATES_SQL).bind(JSON.stringify([String(payload.leadId)])).all<Candidate>();
   if (candidates.length === 0) throw new ApiError("NOT_FOUND", "No sync tag was placed for this lead.");
-  let delivery: Candidate | undefined;
-  let failure: "missing_headers" | "stale_timestamp" | "bad_signature" = "bad_signature";
-  for (const cand of candidates) {
-    const v = await verifyWebhook(cand.sync_secret, c.req.raw.headers, raw);
-    if (v.ok) {
-      delivery = cand;
-      break;
-    }
-    failure = v.reason;
-  }
-  if (!delivery) {
-    if (failure === "missing_headers") throw new ApiError("BAD_REQUEST", "webhook-id, webhook-timestamp and webhook-signature are required.");
-    if (failure === "stale_timestamp") throw new ApiError("BAD_REQUEST", "webhook-timestamp is more than 5 minutes away from now.");
-    throw new ApiError("UNAUTHORIZED", "Invalid webhook signature.");
-  }
+  const verified = await verifiedDelivery(candidates, (secret) => verifyWebhook(secret, c.req.raw.headers, raw));
+  if ("failure" in verified) throw verifyError(verified.failure);
+  const { delivery } = verified;
   // Removed tags: 410 Gone tells the client (Standard Webhooks) to drop the subscription.
   if (delivery.tags_removed_ts !== null) {
     return c.json({ code: 410, message: "The sync tags of this integration were removed." }, 410);
@@ -92,41 +161,89 @@ syncReceiver.post("/sync", async (c) => {
 
   // A webhook id is accepted once (insert-or-fail); the receipt is given back if applying fails.
   const receipt = `sync:${delivery.id}:${c.req.header("webhook-id")}`;
-  const fresh = await c.env.DB.prepare("INSERT INTO webhook_receipts (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING id")
-    .bind(receipt)
-    .first();
+  const fresh = await receiptStatement(c.env.DB, receipt).first();
   if (!fresh) throw new ApiError("CONFLICT", "This webhook-id has already been received.");
 
   try {
-    if (delivery.last_sync_event_id !== null && payload.eventId <= delivery.last_sync_event_id) {
-      return c.json(ok("An event at least as recent was already applied; nothing changed.", false));
-    }
-    const to = mapClientStatus(payload);
-    let changed = false;
-    let message = `Client status ${payload.flag ?? "none"} has no sync trigger; nothing changed.`;
-    if (to) {
-      const target = JSON.parse(delivery.config) as { subdomain?: string; enterpriseUrl?: string };
-      const clientUrl = target.subdomain || target.enterpriseUrl ? clientBaseUrl(target) : "unknown";
-      const clientStatus = payload.type === "lead.deleted" ? "Deleted" : payload.flag!;
-      const reason = payload.reason ?? `${clientStatus} at the client`;
-      const result = await transitionLead(c.env, {
-        leadId: delivery.lead_id,
-        to,
-        source: "sync",
-        author: `sync:${clientUrl}`,
-        reason: clientStatus === to ? reason : `${reason} (client status: ${clientStatus})`,
-      });
-      changed = result.ok && result.changed;
-      message = result.ok ? (changed ? `Lead marked ${to}.` : `Lead already ${to}; nothing changed.`) : `${result.message}; nothing changed.`;
-    }
-    await c.env.DB.prepare(
-      "UPDATE integration_deliveries SET last_sync_event_id = max(coalesce(last_sync_event_id, 0), ?), remote_lead_hash = coalesce(remote_lead_hash, ?) WHERE id = ?",
-    )
-      .bind(payload.eventId, payload.leadHash, delivery.id)
-      .run();
-    return c.json(ok(message, changed));
+    const answer = await applyEvent(c.env, delivery, payload, delivery.last_sync_event_id);
+    await recordEventStatement(c.env.DB, delivery, payload).run();
+    return c.json(answer);
   } catch (e) {
     await c.env.DB.prepare("DELETE FROM webhook_receipts WHERE id = ?").bind(receipt).run();
     throw e;
   }
 });
+
+/**
+ * A batch: each event is checked, deduplicated and applied as a single callback of it would be
+ * (its receipt keyed by its own delivery id), with D1 round trips shared: one read of the
+ * deliveries, one batch of receipts, one batch recording what was applied. Events of one lead
+ * are applied in order; after one fails, its later ones are not applied (the sender retries them).
+ */
+async function receiveBatch(env: AppEnv["Bindings"], headers: Headers, raw: string, items: BatchItem[]) {
+  const db = env.DB;
+  const { results: candidates } = await db.prepare(CANDIDATES_SQL)
+    .bind(JSON.stringify([...new Set(items.map((i) => String(i.leadId)))]))
+    .all<Candidate & { remote_lead_id: string }>();
+  const verifications = new Map<string, ReturnType<typeof verifyWebhook>>();
+  const verify = (secret: string) => {
+    if (!verifications.has(secret)) verifications.set(secret, verifyWebhook(secret, headers, raw));
+    return verifications.get(secret)!;
+  };
+  const results: ItemResult[] = items.map((i) => ({ webhookId: i.webhookId, status: 0, message: "", changed: false }));
+  const settle = (i: number, status: number, message: string, changed = false) => Object.assign(results[i]!, { status, message, changed });
+  const accepted: { i: number; delivery: Candidate; receipt: string }[] = [];
+  let failure: VerifyFailure | null = null;
+  for (const [i, item] of items.entries()) {
+    const own = candidates.filter((cand) => cand.remote_lead_id === String(item.leadId));
+    if (own.length === 0) {
+      settle(i, 404, "No sync tag was placed for this lead.");
+      continue;
+    }
+    const verified = await verifiedDelivery(own, verify);
+    if ("failure" in verified) {
+      failure ??= verified.failure;
+      const e = verifyError(verified.failure);
+      settle(i, e.status, e.message);
+    } else if (verified.delivery.tags_removed_ts !== null) {
+      settle(i, 410, "The sync tags of this integration were removed.");
+    } else {
+      accepted.push({ i, delivery: verified.delivery, receipt: `sync:${verified.delivery.id}:${item.webhookId}` });
+    }
+  }
+  // Nothing in the batch verifies: the request itself is refused, as a single callback would be.
+  if (failure && accepted.length === 0 && results.every((r) => r.status !== 410)) throw verifyError(failure);
+
+  const fresh = accepted.length ? await db.batch(accepted.map((a) => receiptStatement(db, a.receipt))) : [];
+  const byDelivery = new Map<number, typeof accepted>();
+  for (const [k, a] of accepted.entries()) {
+    if (fresh[k]!.results.length === 0) settle(a.i, 409, "This webhook-id has already been received.");
+    else byDelivery.set(a.delivery.id, [...(byDelivery.get(a.delivery.id) ?? []), a]);
+  }
+  const records: D1PreparedStatement[] = [];
+  const givenBack: string[] = [];
+  await Promise.all(
+    [...byDelivery.values()].map(async (group) => {
+      let last = group[0]!.delivery.last_sync_event_id;
+      for (const [k, a] of group.entries()) {
+        const payload = items[a.i]!;
+        try {
+          const answer = await applyEvent(env, a.delivery, payload, last);
+          settle(a.i, 200, answer.message, answer.changed);
+          records.push(recordEventStatement(db, a.delivery, payload));
+          last = Math.max(last ?? 0, payload.eventId);
+        } catch (e) {
+          console.error("sync batch: applying an event failed", a.receipt, e instanceof Error ? e.message : String(e));
+          settle(a.i, 500, "Applying the event failed; send it again.");
+          for (const later of group.slice(k + 1)) settle(later.i, 424, "An earlier event of this lead failed; send it again.");
+          givenBack.push(...group.slice(k).map((x) => x.receipt));
+          return;
+        }
+      }
+    }),
+  );
+  const forget = givenBack.map((r) => db.prepare("DELETE FROM webhook_receipts WHERE id = ?").bind(r));
+  if (records.length + forget.length) await db.batch([...records, ...forget]);
+  const applied = results.filter((r) => r.status === 200).length;
+  return { code: 200 as const, message: `${applied} of ${items.length} event(s) applied.`, results } satisfies z.output<typeof syncBatchAnswerSchema>;
+}
