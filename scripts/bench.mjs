@@ -211,13 +211,14 @@ async function directPhase(script, baselineScript) {
  * D1 round trips and CPU ms per lead (scripts/lib/bench-roundtrips.mjs): the counting bundle,
  * fresh state per run, PROCESSING_LEADS leads at 10 connections.
  */
+// Each per-lead run starts from a fresh state directory of its own.
+let perLeadRuns = 0;
 async function perLeadPhase(countingScript, configure = async () => {}) {
   const base = `http://127.0.0.1:${PORTS.counting}`;
-  let run = 0;
   return measurePerLead({
     leads: PROCESSING_LEADS,
     start: async ({ noConsumers }) => {
-      const persistTo = join(STATE, `per-lead-${++run}`);
+      const persistTo = join(STATE, `per-lead-${++perLeadRuns}`);
       const mf = await startDirect({ script: countingScript, persistTo, port: PORTS.counting, vars: { ...BENCH_VARS, BASE_URL: base }, noConsumers });
       try {
         const db = await loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` });
