@@ -6,6 +6,7 @@ import { decodeLeads, gunzip } from "../../src/archive/format";
 import { readArchivedLead, restoreArchivedLead } from "../../src/archive/restore";
 import { leadObject } from "../../src/leads/client";
 import { bearer, call, DEMO, loginAs } from "../helpers";
+import { send } from "../v4/fixtures";
 import { cleanData, insertLead, processLeads, rows } from "../leads/fixtures";
 
 // The archive (src/archive): leads past their hot window move to R2 with all their rows, one
@@ -158,6 +159,16 @@ describe("lead archive", () => {
       await env.DB.prepare(`UPDATE campaigns SET archive_after_days = 300 WHERE id = 601`).run();
     }
     expect(await restoreArchivedLead(env, id)).toBe(true);
+  });
+
+  it("the campaign's window is its v4 archiveAfterDays (1 to 36,500 days, or null)", async () => {
+    const put = (archiveAfterDays: unknown) => send("/api/v4/campaigns/601", "PUT", { archiveAfterDays }, bearer(admin));
+    expect((await put(45)).body).toMatchObject({ archiveAfterDays: 45 });
+    expect((await put(0)).status).toBe(422);
+    expect((await put("45")).status).toBe(422);
+    expect(await rows(`SELECT archive_after_days AS d FROM campaigns WHERE id = 601`)).toEqual([{ d: 45 }]);
+    expect((await put(null)).body).toMatchObject({ archiveAfterDays: null });
+    expect((await put(300)).body).toMatchObject({ archiveAfterDays: 300 });
   });
 
   it("GET /api/v4/leads/{id} reads an archived lead from R2: the same representation, marked archived; publishers see only theirs", async () => {

@@ -60,6 +60,7 @@ const settings = {
   unavailableCampaignLogic: z.enum(["allow_leads", "redirect", "reject_leads"]),
   unavailableCampaignRedirectUrl: z.url().max(2000).nullable(),
   leadProcessDelay: z.number().int().min(0).max(86_400),
+  archiveAfterDays: z.number().int().min(1).max(36_500).nullable(),
   isTemplate: bool,
   notes: nullableText(5000),
   signName: nullableText(),

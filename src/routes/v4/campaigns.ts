@@ -226,6 +226,9 @@ export const campaignResource = defineResource<Campaign, Extra>({
     facebookOfflineEventSetId: f("string", (c) => c.facebookOfflineEventSetId),
     facebookSystemUserAccessToken: f("string", (c) => c.facebookSystemUserAccessToken, { adminOnly: true }),
     leadProcessDelay: f("integer", (c) => c.leadProcessDelay),
+    archiveAfterDays: f("integer", (c) => c.archiveAfterDays, {
+      description: "Days a lead stays in D1 before the archive takes it (docs/storage.md); null: the enterprise's ARCHIVE_AFTER_DAYS.",
+    }),
     apiKey: ro("string", (c) => c.apiKey, { adminOnly: true, description: "Campaign webhook key (admins only)." }),
     leadsRequired: f("integer", (c) => c.leadsRequired),
     payoutAmount: f("money", (c) => c.payoutAmount, terms),
