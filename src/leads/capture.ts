@@ -5,7 +5,8 @@ import type { Env } from "../env";
 import { ApiError } from "../errors";
 import type { CaptureBody } from "./capture-body";
 import {
-  cachedCaptureConfig, type CaptureConfig, captureConfigKey, type FieldRow, forgetCaptureConfig, rememberCaptureConfig,
+  cachedCaptureConfig, type CaptureConfig, captureConfigFilled, captureConfigKey, type FieldRow, fillingCaptureConfig,
+  forgetCaptureConfig, rememberCaptureConfig,
 } from "./capture-cache";
 import { emailFieldName, normaliseEmail } from "./email";
 import { type FormFieldDef, validateCapture } from "./capture-validate";
@@ -181,9 +182,16 @@ export async function captureLead(
 ): Promise<CaptureResult> {
   const now = Date.now();
   const configKey = captureConfigKey(input);
-  const leadId =
-    (await captureFromConfig(env, input, policy, configKey, now)) ?? (await captureWithReads(env, input, policy, configKey, now));
-  if (typeof leadId !== "number") return leadId;
+  let fast = await captureFromConfig(env, input, policy, configKey, now);
+  // A burst on a new shape: one capture reads it, the others wait and then take the write-only path.
+  const filled = fast === null ? captureConfigFilled(configKey) : undefined;
+  if (filled) {
+    await filled;
+    fast = await captureFromConfig(env, input, policy, configKey, now);
+  }
+  const outcome = fast ?? (await fillingCaptureConfig(configKey, () => captureWithReads(env, input, policy, configKey, now)));
+  if (typeof outcome !== "number") return outcome;
+  const leadId = outcome;
 
   const enqueued = env.PROCESSR_QUEUE.send({ type: "process", leadId }).then(
     () => undefined,
