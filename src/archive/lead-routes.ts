@@ -4,14 +4,17 @@ import { authenticate } from "../auth/authenticate";
 import { campaigns, currencies, type Lead, leads } from "../db/schema";
 import type { AppEnv } from "../env";
 import { API_PREFIX, iri, ld } from "../hydra/jsonld";
+import { paging, partialView, QueryParams } from "../hydra/query";
 import { context, type Ctx } from "../hydra/resource";
 import { leadResource } from "../routes/v4/leads";
 import type { ArchivedLead, Row } from "./format";
-import { readArchivedLead, restoreArchivedLead } from "./restore";
+import { readArchivedLead, readArchivedLeads, restoreArchivedLead } from "./restore";
 
 // Archived leads stay leads on /api/v4/leads/{id}: GET reads one from its archive file when it is
 // not in D1 (the same representation, plus "archived": true); every other method (PATCH a flag,
-// DELETE, POST …/reprocess) restores it to D1 first and then runs as for any lead.
+// DELETE, POST …/reprocess) restores it to D1 first and then runs as for any lead. An email
+// lookup (GET /api/v4/leads?email=…, nothing else but paging) finds archived leads too, after the
+// ones in D1.
 
 const LEAD_COLUMNS = Object.entries(getTableColumns(leads));
 
@@ -34,6 +37,7 @@ function jobResultIds(lead: ArchivedLead): number[] {
   return ids.sort((a, b) => a - b);
 }
 
+/** The lead as the v4 Lead resource renders it in D1, from its archived rows, marked archived. */
 async function render(ctx: Ctx, archived: ArchivedLead) {
   const row = leadOf(archived.rows.leads[0]!);
   const rate = await ctx.db
@@ -47,7 +51,7 @@ async function render(ctx: Ctx, archived: ArchivedLead) {
     jobResultIds(archived).map((id) => ({ id, leadId: row.id })),
     rate ? [{ id: row.campaignId, rate: rate.rate }] : [],
   ]);
-  const out: Record<string, unknown> = { "@context": `${API_PREFIX}/contexts/Lead`, "@id": iri("leads", row.id), "@type": "Lead" };
+  const out: Record<string, unknown> = { "@id": iri("leads", row.id), "@type": "Lead" };
   for (const [name, f] of Object.entries(leadResource.fields)) {
     if (f.adminOnly && !ctx.isAdmin) continue;
     out[name] = f.get(row, extra, ctx);
@@ -74,5 +78,38 @@ export async function archivedLeadRoutes(c: Context<AppEnv>, next: Next) {
   // A publisher user sees only its own leads, archived or not.
   if (!archived || (!ctx.isAdmin && archived.publisher_id !== ctx.publisherId)) return;
   c.res = undefined;
-  c.res = ld(c, await render(ctx, archived));
+  c.res = ld(c, { "@context": `${API_PREFIX}/contexts/Lead`, ...(await render(ctx, archived)) });
+}
+
+const LOOKUP_PARAMS = new Set(["email", "page", "itemsPerPage"]);
+
+/** Middleware on GET /leads: an exact email lookup also lists the archived leads with that email. */
+export async function archivedLeadLookup(c: Context<AppEnv>, next: Next) {
+  await next();
+  if (c.req.method !== "GET" || c.res.status !== 200) return;
+  const q = new QueryParams(c.req.url);
+  const email = q.all("email");
+  if (email.length !== 1 || !q.entries.every(([k]) => LOOKUP_PARAMS.has(k))) return;
+  const ctx = context(c);
+  const found = (
+    await c.env.DB.prepare(`SELECT id FROM archived_leads WHERE email_lower = lower(?1) AND (?2 IS NULL OR publisher_id = ?2) ORDER BY id`)
+      .bind(email[0], ctx.isAdmin ? null : ctx.publisherId)
+      .all<{ id: number }>()
+  ).results;
+  if (found.length === 0) return;
+  // The filter's exact comparison, as for leads in D1.
+  const archived = (await readArchivedLeads(c.env, found.map((r) => r.id))).filter((l) => l.rows.leads[0]!.email === email[0]);
+  if (archived.length === 0) return;
+  const body = (await c.res.json()) as Record<string, unknown> & { "hydra:member": unknown[]; "hydra:totalItems": number };
+  const { page, itemsPerPage } = paging(q);
+  const hot = body["hydra:totalItems"];
+  // Archived matches come after the D1 ones: positions hot … hot + archived - 1.
+  const from = Math.max(0, (page - 1) * itemsPerPage - hot);
+  const to = Math.min(archived.length, page * itemsPerPage - hot);
+  for (const lead of archived.slice(from, Math.max(from, to))) body["hydra:member"].push(await render(ctx, lead));
+  body["hydra:totalItems"] = hot + archived.length;
+  const view = partialView(`${API_PREFIX}/leads`, q, page, itemsPerPage, body["hydra:totalItems"]);
+  if (view) body["hydra:view"] = view;
+  c.res = undefined;
+  c.res = ld(c, body);
 }

@@ -29,9 +29,18 @@ async function readFile(env: ArchiveEnv, key: string): Promise<ArchivedLead[]> {
 
 /** An archived lead as it was in D1 (its rows), or null when the lead is not archived. */
 export async function readArchivedLead(env: ArchiveEnv, leadId: number): Promise<ArchivedLead | null> {
-  const row = await env.DB.prepare(`${INDEX_SELECT} WHERE a.id = ?1`).bind(leadId).first<IndexRow>();
-  if (!row) return null;
-  return (await readFile(env, keyOf(row))).find((l) => l.id === leadId) ?? null;
+  return (await readArchivedLeads(env, [leadId]))[0] ?? null;
+}
+
+/** Archived leads as they were in D1, in the order of `leadIds` (those not archived are left out). */
+export async function readArchivedLeads(env: ArchiveEnv, leadIds: number[]): Promise<ArchivedLead[]> {
+  const rows = (
+    await env.DB.prepare(`${INDEX_SELECT} WHERE a.id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(leadIds)).all<IndexRow>()
+  ).results;
+  const byId = new Map<number, ArchivedLead>();
+  for (const key of new Set(rows.map(keyOf))) for (const l of await readFile(env, key)) byId.set(l.id, l);
+  const indexed = new Set(rows.map((r) => r.id));
+  return leadIds.flatMap((id) => (indexed.has(id) && byId.has(id) ? [byId.get(id)!] : []));
 }
 
 /** The id of the archived lead with this hash, or null. */

@@ -190,6 +190,30 @@ describe("lead archive", () => {
     expect(await rows(`SELECT id FROM leads WHERE id = ?1`, id)).toEqual([]);
   });
 
+  it("an email lookup (GET /api/v4/leads?email=…) lists archived leads with that email after those in D1, paged", async () => {
+    const email = `lookup.${Date.now()}@example.org`;
+    const archivedIds = [await oldLead(470, email), await oldLead(470, email)];
+    await archiveOldLeads(env, { now: NOW });
+    const hot = await oldLead(5, email);
+    const list = async (qs: string, token = admin) => {
+      const res = await call(`/api/v4/leads?${qs}`, { headers: bearer(token) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { "hydra:member": Record<string, unknown>[]; "hydra:totalItems": number; "hydra:view"?: Record<string, string> };
+    };
+    const all = await list(`email=${encodeURIComponent(email)}`);
+    expect(all["hydra:totalItems"]).toBe(3);
+    expect(all["hydra:member"].map((m) => [m.id, m.archived ?? false])).toEqual([[hot, false], [archivedIds[0], true], [archivedIds[1], true]]);
+    const page2 = await list(`email=${encodeURIComponent(email)}&itemsPerPage=2&page=2`);
+    expect(page2["hydra:member"].map((m) => m.id)).toEqual([archivedIds[1]]);
+    expect(page2["hydra:view"]).toMatchObject({ "hydra:last": expect.stringContaining("page=2") });
+    // Exact, as the filter is for D1 leads; a publisher sees only its own.
+    expect((await list(`email=${encodeURIComponent(email.toUpperCase())}`))["hydra:totalItems"]).toBe(0);
+    expect((await list(`email=${encodeURIComponent(email)}`, await loginAs(DEMO.agencyPartners)))["hydra:totalItems"]).toBe(0);
+    expect((await list(`email=${encodeURIComponent(email)}`, await loginAs(DEMO.northwind)))["hydra:totalItems"]).toBe(3);
+    // Other filters read D1 only.
+    expect((await list(`email=${encodeURIComponent(email)}&campaign.id=601`))["hydra:totalItems"]).toBe(1);
+  });
+
   it("a validation webhook on an archived lead restores it, then applies; its sync subscriber is told", async () => {
     const id = await oldLead(440);
     const [{ lead_hash: hash }] = await rows<{ lead_hash: string }>(`SELECT lead_hash FROM leads WHERE id = ?1`, id);

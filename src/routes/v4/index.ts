@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { archivedLeadRoutes } from "../../archive/lead-routes";
+import { archivedLeadLookup, archivedLeadRoutes } from "../../archive/lead-routes";
 import type { AppEnv } from "../../env";
 import { hydraHeaders } from "../../hydra/jsonld";
 import { valueTransformImport } from "./advertiser-value-transform-import";
@@ -24,6 +24,7 @@ v4.use("*", hydraHeaders);
 // Archived leads (src/archive): read from the archive, restored before a write.
 v4.use("/leads/:id{[0-9]+}", archivedLeadRoutes);
 v4.use("/leads/:id{[0-9]+}/reprocess", archivedLeadRoutes);
+v4.use("/leads", archivedLeadLookup);
 v4.route("/", changePassword);
 v4.route("/", leadsReprocess);
 v4.route("/", leadsExport);
