@@ -86,7 +86,8 @@ const LOOKUP_PARAMS = new Set(["email", "page", "itemsPerPage"]);
 /** Middleware on GET /leads: an exact email lookup also lists the archived leads with that email. */
 export async function archivedLeadLookup(c: Context<AppEnv>, next: Next) {
   await next();
-  if (c.req.method !== "GET" || c.res.status !== 200) return;
+  // The JSON-LD collection only (not the CSV export of the same path).
+  if (c.req.method !== "GET" || c.res.status !== 200 || !c.res.headers.get("Content-Type")?.startsWith("application/ld+json")) return;
   const q = new QueryParams(c.req.url);
   const email = q.all("email");
   if (email.length !== 1 || !q.entries.every(([k]) => LOOKUP_PARAMS.has(k))) return;

@@ -210,6 +210,10 @@ describe("lead archive", () => {
     expect((await list(`email=${encodeURIComponent(email.toUpperCase())}`))["hydra:totalItems"]).toBe(0);
     expect((await list(`email=${encodeURIComponent(email)}`, await loginAs(DEMO.agencyPartners)))["hydra:totalItems"]).toBe(0);
     expect((await list(`email=${encodeURIComponent(email)}`, await loginAs(DEMO.northwind)))["hydra:totalItems"]).toBe(3);
+    // The CSV export of the same lookup reads D1 only.
+    const csv = await call(`/api/v4/leads?email=${encodeURIComponent(email)}`, { headers: { ...bearer(admin), Accept: "text/csv" } });
+    expect(csv.status).toBe(200);
+    expect((await csv.text()).trim().split("\n")).toHaveLength(2);
     // Other filters read D1 only.
     expect((await list(`email=${encodeURIComponent(email)}&campaign.id=601`))["hydra:totalItems"]).toBe(1);
   });
