@@ -87,7 +87,7 @@ describe("generated screens", () => {
     const token = await apiToken(demo.ent.urls.acme, ...ADMINS.acme);
     const campaigns = await apiGet<Collection<Campaign>>(demo.ent.urls.acme, token, "/api/v4/campaigns?itemsPerPage=100");
     const names = new Set(campaigns["hydra:member"].map((c) => c.name));
-    await page.getByRole("menuitem", { name: "Forms" }).click();
+    await page.getByRole("menuitem", { name: "Forms", exact: true }).click();
     const cells = page.locator("tbody td.column-campaign");
     await expect.poll(async () => {
       const texts = await cells.allTextContents();
