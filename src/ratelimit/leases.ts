@@ -6,11 +6,10 @@ import type { HitResult, LeaseGrant, RateLimiter } from "./rate-limiter";
 //
 // Exact across isolates: the object counts a lease's slots when it grants them, as used at the
 // lease's end (src/ratelimit/rate-limiter.ts), so the limit is never exceeded however many
-// isolates hold leases. Leases stay small where it matters: a key asks for one slot until it sends
-// a second request within a lease's lifetime, then for twice what it last spent (up to
-// LEASE_MAX), and the object grants at most 1/LEASE_SHARE of what is left, so near the limit every
-// request asks the object. Slots a lease did not use are given back with the next request for
-// that key, and until then count as used (never over, possibly under, the limit).
+// isolates hold leases. Leases stay small where it matters: at most LEASE_MAX slots, sized by
+// the key's recent demand, and the object grants at most 1/LEASE_SHARE of what is left, so near
+// the limit every request asks the object. Slots a lease did not use are given back with the next
+// request for that key, and until then count as used (never over, possibly under, the limit).
 //
 // Headers stay exact for one isolate: remaining = what the object had left after the grant plus
 // the slots this isolate still holds. With several isolates each sees its own share (the other
@@ -101,11 +100,13 @@ export class LeaseClient {
     const live = list.filter((l) => usable(l, limit, windowMs, now));
     const done = list.filter((l) => !usable(l, limit, windowMs, now));
     const last = list[list.length - 1];
-    // Spent within its lifetime: demand is above the lease, ask for twice as much; after a quiet
-    // spell ask for what was used. A key's first request asks for its own slot only; requests
-    // waiting for this answer are served from it too.
+    // A key's first request asks for a full lease, so that a burst's requests are not queued
+    // behind a chain of asks (the object still grants at most 1/LEASE_SHARE of what is left, and
+    // what is not used goes back with the key's next request). A lease spent within its lifetime:
+    // ask for twice as much. After a quiet spell: for what was used. Requests waiting for this
+    // answer are served from it too.
     const demand = !last
-      ? 1
+      ? LEASE_MAX
       : live.length > 0
         ? last.granted * 2
         : Math.max(1, done.reduce((n, l) => n + l.granted - l.slots, 0));
