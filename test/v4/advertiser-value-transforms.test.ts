@@ -163,6 +163,17 @@ describe("value tables", () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it("takes at most 10,000 rows per file", async () => {
+    const before = await snapshot();
+    const form = new FormData();
+    form.append("advertiserValueTransform", transform["@id"]);
+    form.append("file", new File([Array.from({ length: 10_001 }, (_, i) => `v${i},x`).join("\n")], "big.csv", { type: "text/csv" }));
+    const res = await call("/api/v4/advertiser-value-transform-imports", { method: "POST", headers: bearer(admin), body: form });
+    expect(res.status).toBe(422);
+    expect(violations((await res.json()) as never)).toEqual(["file: The file has 10001 rows; an import takes at most 10000."]);
+    expect(await snapshot()).toBe(before);
+  });
+
   it("rows through the resource: a second spelling of a known value is refused", async () => {
     const add = (originalValue: string) =>
       api("/api/v4/advertiser-value-transform-values", "POST", { advertiserValueTransform: transform["@id"], originalValue, newValue: "X" });
