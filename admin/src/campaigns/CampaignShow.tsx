@@ -4,6 +4,7 @@ import {
 } from "react-admin";
 import { CampaignShowActions } from "./CampaignActions";
 import { CampaignPublishers } from "./CampaignPublishers";
+import { PurchaseOrderFile } from "./PurchaseOrderFile";
 
 // One campaign: summary and figures, contract, its publishers, forms and fields, links.
 export function CampaignShow() {
@@ -18,12 +19,15 @@ export function CampaignShow() {
           <TextField source="advertiser.name" label="Advertiser" />
           <DateField source="startTs" label="Start" showTime />
           <DateField source="endTs" label="End" showTime />
+          <TextField source="country.name" label="Country" emptyText="—" />
+          <TextField source="subcategory.name" label="Subcategory" emptyText="—" />
           <NumberField source="statistics.totalLeads" label="Leads" />
           <NumberField source="statistics.validLeads" label="Valid" />
           <NumberField source="statistics.cautionLeads" label="Caution" />
           <NumberField source="statistics.invalidLeads" label="Invalid" />
           <NumberField source="statistics.testLeads" label="Test" />
           <NumberField source="statistics.billableLeads" label="Billable" />
+          <NumberField source="statistics.totalSales" label="Total sales" />
           <NumberField source="leadsRequired" label="Leads required" />
           <NumberField source="defaultThresholdScore" label="Threshold score" />
           <BooleanField source="testMode" label="Test mode" />
@@ -36,6 +40,8 @@ export function CampaignShow() {
           <BooleanField source="contractSigned" label="Contract signed" />
           <TextField source="signName" label="Signed by" emptyText="—" />
           <RichTextField source="terms" emptyText="—" />
+          <TextField source="purchaseOrder" label="Purchase order" emptyText="—" />
+          <PurchaseOrderFile />
         </TabbedShowLayout.Tab>
         <TabbedShowLayout.Tab label="Publishers" path="publishers">
           <CampaignPublishers />

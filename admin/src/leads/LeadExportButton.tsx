@@ -2,6 +2,7 @@ import DownloadIcon from "@mui/icons-material/Download";
 import { Button, CircularProgress } from "@mui/material";
 import { useState } from "react";
 import { useListContext, useNotify } from "react-admin";
+import { failure, saveBlob } from "../api/download";
 import { authHeaders } from "../api/session";
 
 // CSV export of the list's current filter and order: the same v4 request with `Accept: text/csv`,
@@ -22,25 +23,6 @@ export function filterQuery(filter: Record<string, unknown>, prefix = "", query 
   return query;
 }
 
-/** The API's message from a failed export (a Hydra error document), or the status line. */
-async function failure(res: Response): Promise<string> {
-  try {
-    const body = (await res.json()) as Record<string, unknown>;
-    return String(body["hydra:description"] ?? body.description ?? body.detail ?? `HTTP ${res.status}`);
-  } catch {
-    return `HTTP ${res.status} ${res.statusText}`;
-  }
-}
-
-function save(blob: Blob, filename: string) {
-  const url = URL.createObjectURL(blob);
-  const link = Object.assign(document.createElement("a"), { href: url, download: `${filename}.csv` });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  URL.revokeObjectURL(url);
-}
-
 export function LeadExportButton({ filename }: { filename: string }) {
   const { filter, filterValues, sort, total } = useListContext();
   const notify = useNotify();
@@ -54,7 +36,7 @@ export function LeadExportButton({ filename }: { filename: string }) {
       headers.set("Accept", "text/csv");
       const res = await fetch(`/api/v4/leads?${query}`, { headers });
       if (!res.ok) throw new Error(await failure(res));
-      save(await res.blob(), filename);
+      saveBlob(await res.blob(), `${filename}.csv`);
     } catch (e) {
       notify(e instanceof Error ? e.message : String(e), { type: "error" });
     } finally {
