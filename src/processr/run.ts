@@ -2,6 +2,7 @@ import type { JobResultStatus } from "../db/schema";
 import type { Env } from "../env";
 import { integrationJobs } from "../integrations";
 import { resetLeadForReprocess, setLeadProcessrStatus, transitionLead } from "../leads/client";
+import { platformLeadData } from "../leads/platform-data";
 import type { TransitionRequest, TransitionResult } from "../leads/types";
 import { createJobContext } from "./job-context";
 import { applyJobGroups, JOB_GROUP_COLUMNS, JOB_GROUP_JOIN, type JobGroupColumns } from "./job-groups";
@@ -49,6 +50,7 @@ interface LeadRow {
   publisher_id: number;
   ip: string | null;
   user_agent: string | null;
+  country: string | null;
   created_ts: number;
   email: string | null;
   processr_status: number;
@@ -106,7 +108,7 @@ export async function loadLeads(db: D1Database, leadIds: readonly number[], now 
         WHERE id IN (${list}) AND processr_status = ${PROCESSR_STATUS.RECEIVED} AND deleted_ts IS NULL`,
     ).bind(...ids, now),
     db.prepare(
-      `SELECT l.id, l.campaign_id, l.publisher_id, l.ip, l.user_agent, l.created_ts, l.email, l.processr_status, l.deleted_ts,
+      `SELECT l.id, l.campaign_id, l.publisher_id, l.ip, l.user_agent, l.country, l.created_ts, l.email, l.processr_status, l.deleted_ts,
               l.over_allocation, c.hold_publisher_over_delivery
          FROM leads l JOIN campaigns c ON c.id = l.campaign_id WHERE l.id IN (${list})`,
     ).bind(...ids),
@@ -182,7 +184,9 @@ export async function planRun(
 
   const startedTs = now();
   // Before the jobs, so that they see the transforms' new fields.
-  const transformed = await applyValueTransforms(db, lead.id, loaded.values, loaded.valueTransforms, startedTs);
+  // Computed from the lead row, as the lead's data reads (not stored: src/leads/platform-data.ts).
+  const platform = platformLeadData({ email: lead.email, createdTs: lead.created_ts, ip: lead.ip, userAgent: lead.user_agent, country: lead.country });
+  const transformed = await applyValueTransforms(db, lead.id, loaded.values, loaded.valueTransforms, startedTs, platform);
   const jobLead: JobLead = {
     id: lead.id,
     campaignId: lead.campaign_id,
@@ -192,6 +196,8 @@ export async function planRun(
     createdTs: lead.created_ts,
     email: lead.email,
     values: transformed.values,
+    platform,
+    valueTransforms: transformed.transforms,
   };
   const ctx = shared ? { ...shared, now: startedTs } : createJobContext(env, startedTs);
   const results: JobResult[] = [];

@@ -2,7 +2,9 @@ import type { z } from "zod";
 import type { Env } from "../env";
 import type { LeadFlag } from "../db/schema";
 import type { Violation } from "../errors";
+import type { PlatformDataName } from "../leads/platform-data";
 import type { ListLookup } from "../lists/lookup";
+import type { TransformMatch } from "./value-transforms";
 
 // Contracts between the Processr run (src/processr/run.ts), its QA jobs (src/processr/jobs/) and
 // its integration jobs (src/integrations/).
@@ -38,6 +40,15 @@ export interface JobLead {
   email: string | null;
   /** Every captured value by field name as captured ("firstName", "lookup[postcode]"). */
   values: Record<string, string>;
+  /**
+   * The platform lead data (src/leads/platform-data.ts), computed from the lead row: a job's
+   * configured field and a group's condition fall back to it when the lead captured no value of
+   * that name, as the lead's data reads. Kept apart from values so that jobs scanning every
+   * captured field do not scan the user agent or the IP. Absent outside a Processr run.
+   */
+  platform?: Readonly<Record<PlatformDataName, string>>;
+  /** The Transform rules run on the lead before its jobs, by rule id (the value_transforms job reads them). */
+  valueTransforms?: ReadonlyMap<number, TransformMatch>;
 }
 
 /** History queries for duplicate, rate and activity checks (D1 implementation: src/processr/job-context.ts). */

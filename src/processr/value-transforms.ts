@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PLATFORM_DATA_NAMES } from "../leads/platform-data";
 import { MAX_REGEX_INPUT, unsafeRegexReason } from "./safe-regex";
 
 // Advertiser value transforms (Convertr's AdvertiserValueTransformField), applied by the Processr
@@ -8,7 +9,11 @@ import { MAX_REGEX_INPUT, unsafeRegexReason } from "./safe-regex";
 // - a Manipulation computes newFieldName from originalFieldName (and, for a concatenation, more
 //   fields): concatenate, regex find/replace, casing or hashing.
 // Rules run in position order and a Manipulation sees what earlier rules wrote, so QA jobs (and
-// later rules) can use the new fields. A result is lead data of type "value.transform" with a lead
+// later Manipulations) can use the new fields. A Transform looks up the lead's value as received:
+// its value table maps values a form or a platform sends ("known value → new value"), and
+// Convertr's documents describe no chaining of tables, so a Transform keyed on another rule's new
+// field finds nothing. Both kinds read the platform lead data (emailDomain, country, ...:
+// src/leads/platform-data.ts) under its name when the form captured no value of that name. A result is lead data of type "value.transform" with a lead
 // note; it never replaces a captured value. On a rerun (a reprocess, a redelivered message) each
 // rule's earlier result is updated in place: an unchanged result writes nothing, a changed one
 // is updated with a note, and one that no longer applies is removed with a note.
@@ -115,15 +120,27 @@ export interface LeadValueTransforms {
   rules: RuleRow[];
   /** Transform id → the new value its table gives for the lead's captured value. */
   matches: Map<number, string>;
+  /**
+   * Transform id → its whole value table (by tableKey of the original value), for Transforms keyed
+   * on a platform value: that value is computed, not a lead_datas row the match query could join.
+   */
+  platformTables: Map<number, Map<string, string>>;
   /** The lead's earlier results by field name. */
   previous: Map<string, string>;
 }
 
+/** How a value table's original values are compared (its unique index is on lower(trim(original_value))). */
+const tableKey = (value: string) => value.trim().toLowerCase();
+
+const PLATFORM_NAMES_SQL = PLATFORM_DATA_NAMES.map((n) => `'${n}'`).join(", ");
+
 /**
- * The three reads loadLeads adds to its batch (leads `?1`…`?n`): the rules of the leads' campaigns
+ * The four reads loadLeads adds to its batch (leads `?1`…`?n`): the rules of the leads' campaigns
  * that use value transforms, the value-table rows matching the leads' captured values (through
- * the table's unique index on the trimmed, lower-cased original value) and the earlier results.
- * On campaigns without value transforms they find nothing.
+ * the table's unique index on the trimmed, lower-cased original value), the earlier results, and
+ * the whole value tables of Transforms keyed on a platform value (matched in the run; their
+ * size is what such a table costs each queue batch). On campaigns without value transforms
+ * they find nothing.
  */
 export function valueTransformReads(db: D1Database, ids: readonly number[]): D1PreparedStatement[] {
   const list = ids.map((_, i) => `?${i + 1}`).join(", ");
@@ -148,28 +165,55 @@ export function valueTransformReads(db: D1Database, ids: readonly number[]): D1P
     db.prepare(
       `SELECT lead_id, name, value FROM lead_datas WHERE lead_id IN (${using}) AND type = '${VALUE_TRANSFORM_DATA_TYPE}'`,
     ).bind(...ids),
+    db.prepare(
+      `SELECT v.advertiser_value_transform_id AS transform_id, v.original_value, v.new_value
+         FROM advertiser_value_transforms t JOIN advertiser_value_transform_values v ON v.advertiser_value_transform_id = t.id
+        WHERE t.enabled = 1 AND t.type = 'Transform' AND t.original_field_name IN (${PLATFORM_NAMES_SQL})
+          AND t.advertiser_id IN (SELECT c.advertiser_id FROM campaigns c
+                                   WHERE c.use_value_transforms = 1 AND c.id IN (SELECT campaign_id FROM leads WHERE id IN (${list})))`,
+    ).bind(...ids),
   ];
 }
 
 /** Groups the results of valueTransformReads by lead; undefined for a lead whose campaign has no rule. */
 export function valueTransformsByLead(results: D1Result[]): (leadId: number, campaignId: number) => LeadValueTransforms | undefined {
-  const [rulesRes, matchesRes, previousRes] = results as [D1Result<RuleRow>, D1Result<{ lead_id: number; transform_id: number; new_value: string }>, D1Result<{ lead_id: number; name: string; value: string }>];
+  const [rulesRes, matchesRes, previousRes, tablesRes] = results as [
+    D1Result<RuleRow>,
+    D1Result<{ lead_id: number; transform_id: number; new_value: string }>,
+    D1Result<{ lead_id: number; name: string; value: string }>,
+    D1Result<{ transform_id: number; original_value: string; new_value: string }>,
+  ];
   const rules = new Map<number, RuleRow[]>();
   for (const r of rulesRes.results) rules.set(r.campaign_id, [...(rules.get(r.campaign_id) ?? []), r]);
   const matches = new Map<number, Map<number, string>>();
   for (const m of matchesRes.results) matches.set(m.lead_id, (matches.get(m.lead_id) ?? new Map()).set(m.transform_id, m.new_value));
   const previous = new Map<number, Map<string, string>>();
   for (const p of previousRes.results) previous.set(p.lead_id, (previous.get(p.lead_id) ?? new Map()).set(p.name, p.value));
+  const platformTables = new Map<number, Map<string, string>>();
+  for (const v of tablesRes.results) {
+    platformTables.set(v.transform_id, (platformTables.get(v.transform_id) ?? new Map()).set(tableKey(v.original_value), v.new_value));
+  }
   return (leadId, campaignId) => {
     const own = rules.get(campaignId);
     if (!own) return undefined;
-    return { rules: own, matches: matches.get(leadId) ?? new Map(), previous: previous.get(leadId) ?? new Map() };
+    return { rules: own, matches: matches.get(leadId) ?? new Map(), previous: previous.get(leadId) ?? new Map(), platformTables };
   };
+}
+
+/** How a Transform rule went on a lead (the value_transforms job reads it). */
+export interface TransformMatch {
+  label: string;
+  field: string;
+  /** The lead's value of the field ("" when it has none). */
+  value: string;
+  matched: boolean;
 }
 
 export interface AppliedTransforms {
   /** The values the QA jobs see: the captured ones and the rules' results. */
   values: Values;
+  /** Each enabled Transform rule of the lead's campaign, by rule id. */
+  transforms: Map<number, TransformMatch>;
   /** Lead data and note writes, for the run's write batch. */
   statements: D1PreparedStatement[];
   /** Rules that could not write (for the run's log, level warning). */
@@ -183,13 +227,20 @@ export async function applyValueTransforms(
   captured: Values,
   t: LeadValueTransforms | undefined,
   now: number,
+  platform: Readonly<Record<string, string>> = {},
 ): Promise<AppliedTransforms> {
-  if (!t) return { values: captured, statements: [], warnings: [] };
+  const transforms = new Map<number, TransformMatch>();
+  if (!t) return { values: captured, transforms, statements: [], warnings: [] };
   const owned = new Set(t.rules.map((r) => r.new_field_name));
   // Null prototype: the names are the publisher's and the admin's ("constructor" included).
   // The rules' earlier results are left out: each rule computes its own again.
   const values: Values = Object.create(null);
   for (const [name, value] of Object.entries(captured)) if (!(owned.has(name) && t.previous.has(name))) values[name] = value;
+  // What the rules read: the platform values under the names the lead did not capture, then
+  // the values and each rule's result as it is computed.
+  const readable: Values = Object.create(null);
+  for (const name of PLATFORM_DATA_NAMES) if (Object.hasOwn(platform, name) && !Object.hasOwn(values, name)) readable[name] = platform[name]!;
+  Object.assign(readable, values);
   const statements: D1PreparedStatement[] = [];
   const warnings: string[] = [];
   const note = (text: string) =>
@@ -201,10 +252,15 @@ export async function applyValueTransforms(
       warnings.push(`${said} wrote nothing: the lead already has a value named "${name}", which a transform never replaces.`);
       continue;
     }
-    const out = await compute(rule, t, values);
+    const out = await compute(rule, t, readable, !Object.hasOwn(values, rule.original_field_name));
+    if (rule.type === "Transform") {
+      const field = rule.original_field_name;
+      transforms.set(rule.id, { label: rule.label, field, value: Object.hasOwn(readable, field) ? readable[field]! : "", matched: "value" in out });
+    }
     const before = t.previous.get(name);
     if ("value" in out) {
       values[name] = out.value;
+      readable[name] = out.value;
       if (before === out.value) continue;
       statements.push(
         // The WHERE keeps a value of that name written meanwhile by someone else (a captured or
@@ -229,12 +285,17 @@ export async function applyValueTransforms(
       warnings.push(`${said} wrote nothing: ${out.skip}.`);
     }
   }
-  return { values, statements, warnings };
+  return { values, transforms, statements, warnings };
 }
 
-async function compute(rule: RuleRow, t: LeadValueTransforms, values: Values): Promise<Computed> {
+/** A rule's result; notCaptured: the lead has no captured value of the rule's original field. */
+async function compute(rule: RuleRow, t: LeadValueTransforms, values: Values, notCaptured: boolean): Promise<Computed> {
   if (rule.type === "Transform") {
-    const value = t.matches.get(rule.id);
+    const original = rule.original_field_name;
+    // A captured value was matched by the match query; a platform value is matched here.
+    const table = t.platformTables.get(rule.id);
+    const value =
+      table && notCaptured && Object.hasOwn(values, original) ? table.get(tableKey(values[original]!)) : t.matches.get(rule.id);
     return value === undefined ? { skip: `the value of "${rule.original_field_name}" is not in its value table` } : { value };
   }
   let raw: unknown = null;

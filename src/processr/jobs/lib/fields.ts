@@ -1,4 +1,5 @@
 import { normaliseEmail } from "../../../leads/email";
+import { PLATFORM_DATA_NAMES } from "../../../leads/platform-data";
 import type { JobLead } from "../../types";
 
 // Looking values up on a lead. Captured names keep their nesting ("lookup[postcode]",
@@ -36,10 +37,13 @@ export interface FieldValue {
   value: string | undefined;
 }
 
-/** The value of one configured field. */
+/** The value of one configured field: a captured one, else a platform value of that name (case-insensitive). */
 export function fieldValue(lead: JobLead, name: string): FieldValue {
   const captured = resolveField(lead, name);
-  return captured === undefined ? { field: name, value: undefined } : { field: captured, value: lead.values[captured] };
+  if (captured !== undefined) return { field: captured, value: lead.values[captured] };
+  const wanted = name.toLowerCase();
+  const platform = lead.platform && PLATFORM_DATA_NAMES.find((n) => n.toLowerCase() === wanted);
+  return platform ? { field: platform, value: lead.platform![platform] } : { field: name, value: undefined };
 }
 
 /** The first of several candidate names that has a non-blank value ("telephone", "phone", ...). */
