@@ -129,8 +129,8 @@ export interface LeadValueTransforms {
   previous: Map<string, string>;
 }
 
-/** How a value table's original values are compared (its unique index is on lower(trim(original_value))). */
-const tableKey = (value: string) => value.trim().toLowerCase();
+/** SQLite's lower(trim(v)), on which a value table's unique index and its match query compare: spaces, ASCII case. */
+const tableKey = (value: string) => value.replace(/^ +| +$/g, "").replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 const PLATFORM_NAMES_SQL = PLATFORM_DATA_NAMES.map((n) => `'${n}'`).join(", ");
 

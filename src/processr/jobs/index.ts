@@ -20,6 +20,7 @@ import { testDataCheck } from "./test-data-check";
 import { uniqueIpCheck } from "./unique-ip-check";
 import { userOveractivityCheck } from "./user-overactivity-check";
 import { validationListCheck } from "./validation-list-check";
+import { valueTransforms } from "./value-transforms";
 import { vowelCheck } from "./vowel-check";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,6 +47,7 @@ const all: QaJobDefinition<any>[] = [
   fieldLengthCheck,
   leadWithinTimePeriod,
   validationListCheck,
+  valueTransforms,
 ];
 
 // Registry of QA job types by campaign_processr_jobs.type. Null prototype: the type comes from

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ValidationListKind } from "../../db/schema";
 import { domainsOf, normalisePhone } from "../../lists/normalise";
 import type { QaJobDefinition } from "../types";
-import { fieldName } from "./lib/config";
+import { fieldName, resourceId } from "./lib/config";
 import { fieldValue, firstPresent, isBlank, leadEmail, TELEPHONE_FIELDS } from "./lib/fields";
 import { fail, pass, q } from "./lib/outcome";
 
@@ -15,11 +15,7 @@ import { fail, pass, q } from "./lib/outcome";
 // A publisher learns only that its lead failed the check: which list matched (a client's
 // competitors, its customers, a person's erasure request) is admin-only detail.
 
-const LIST_ID = /^(?:\/api\/v4\/validation-lists\/)?(\d{1,15})$/;
-const listId = z.union([
-  z.number().int().positive(),
-  z.string().trim().regex(LIST_ID, "expected a validation list id or IRI").transform((v) => Number(LIST_ID.exec(v)![1])),
-]);
+const listId = resourceId("validation-lists", "a validation list");
 
 const CHECKS = ["email", "domain", "phone"] as const satisfies readonly ValidationListKind[];
 

@@ -26,10 +26,11 @@ const KEYS = [
   "field_length_check",
   "lead_within_time_period",
   "validation_list_check",
+  "value_transforms",
 ];
 
 describe("qaJobs registry", () => {
-  it("registers exactly the job types of issue 4 and the Validation List Check, each under its own key", () => {
+  it("registers exactly the job types of issue 4, the Validation List Check and Value Transforms, each under its own key", () => {
     expect(Object.keys(qaJobs).sort()).toEqual([...KEYS].sort());
     for (const [key, job] of Object.entries(qaJobs)) {
       expect(job.type).toBe(key);
@@ -52,6 +53,7 @@ describe("qaJobs registry", () => {
       simple_conditional_validation: 1115,
       field_length_check: 1116,
       validation_list_check: 1118,
+      value_transforms: 1090,
     });
   });
 
@@ -74,6 +76,7 @@ describe("qaJobs registry", () => {
       field_not_empty: { field: "company" },
       field_length_check: { field: "company", minLength: 2 },
       lead_within_time_period: { maxAgeDays: 7 },
+      value_transforms: { transforms: ["/api/v4/advertiser-value-transforms/4"] },
     };
     for (const job of Object.values(qaJobs)) {
       const config = minimal[job.type] ?? {};

@@ -27,3 +27,12 @@ export function wholeNumber(min: number, max: number) {
     .union([z.number(), z.string().trim().regex(/^\d+$/, "expected a whole number").transform(Number)])
     .pipe(z.number().int().min(min).max(max));
 }
+
+/** A row referred to by id or by IRI ("/api/v4/<resource>/12"), as an id. */
+export function resourceId(resource: string, what: string) {
+  const pattern = new RegExp(`^(?:/api/v4/${resource}/)?(\\d{1,15})$`);
+  return z.union([
+    z.number().int().positive(),
+    z.string().trim().regex(pattern, `expected ${what} id or IRI`).transform((v) => Number(pattern.exec(v)![1])),
+  ]);
+}
