@@ -431,7 +431,7 @@ function report(r) {
       L.push(`| D1 round trips per lead, value transforms on | ${fmt(vt.tripsPerLead.capture, 2)} | ${fmt(vt.tripsPerLead.processing, 2)} | ${fmt(vt.tripsPerLead.sync, 2)} | ${fmt(vt.tripsPerLead.other, 2)} | **${fmt(vt.tripsPerLead.total, 2)}** |`);
       L.push(`| CPU ms per lead, value transforms on | ${fmt(vt.cpuMsPerLead.capture, 2)} | ${fmt(vt.cpuMsPerLead.processing, 2)} | | | **${fmt(vt.cpuMsPerLead.total, 2)}** |`);
     }
-    L.push("", `By invocation (end-to-end run): ${Object.entries(d.perLead.labels.endToEnd).map(([k, v]) => `${k} ${fmt(v / d.perLead.leads, 2)}`).join(", ")}.`, "");
+    L.push("", `By invocation (end-to-end run): ${Object.entries(d.perLead.labels.endToEnd).map(([k, v]) => `${k} ${fmt(v / d.perLead.leads, 2)}`).join(", ")}. Capture alone (the Processr not running): ${fmt(d.perLead.captureOnlyPerSecond)} leads/s at 10 connections.`, "");
   }
   if (d.capture) L.push("## 2. Processing", "");
   if (d.processing) {

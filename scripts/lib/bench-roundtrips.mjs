@@ -8,7 +8,8 @@
 // - CPU: user + system time of the workerd process(es) Miniflare started (/proc/<pid>/stat),
 //   which includes D1's SQLite work, queues and Durable Objects: the whole runtime's cost.
 // Both are measured in runs of their own (never during the req/s runs), on fresh state:
-//   run A, no queue consumers: N leads captured → capture round trips and CPU per lead;
+//   run A, no queue consumers: N leads captured → capture round trips and CPU per lead, and the
+//          rate of capture alone;
 //   run B, consumers on: N leads captured and processed to their final flag → processing and
 //   sync round trips per lead (by label), and CPU per lead end to end; processing CPU = B − A.
 //
@@ -99,8 +100,10 @@ export async function measurePerLead({ start, capture, processed, leads, waitLim
     await capture(20); // warm-up: compiles code, opens the D1 file
     const trips0 = await roundTrips(a.base);
     const cpu0 = workerdCpuMs();
+    const t0 = Date.now();
     const ok = await capture(leads);
-    captureOnly = { leads: ok, cpuMs: workerdCpuMs() - cpu0, trips: diffTrips(await roundTrips(a.base), trips0) };
+    const seconds = (Date.now() - t0) / 1000;
+    captureOnly = { leads: ok, seconds, cpuMs: workerdCpuMs() - cpu0, trips: diffTrips(await roundTrips(a.base), trips0) };
   } finally {
     await a.mf.dispose();
   }
@@ -143,5 +146,7 @@ export async function measurePerLead({ start, capture, processed, leads, waitLim
       processing: per(endToEnd.cpuMs, endToEnd.leads) - per(captureOnly.cpuMs, captureOnly.leads),
     },
     labels: { captureOnly: captureOnly.trips, endToEnd: endToEnd.trips },
+    /** Run A's rate: capture alone, the Processr not running (the counting wrapper included). */
+    captureOnlyPerSecond: captureOnly.leads / captureOnly.seconds,
   };
 }
