@@ -92,7 +92,12 @@ export const advertiserValueTransformResource = defineResource<Rule>({
     advertiser: field({ link: "Advertiser" }, (r) => iri("advertisers", r.advertiserId), { ...w, required: true }),
     label: field("string", (r) => r.label, { ...w, required: true }),
     type: field("string", (r) => r.type, { ...w, required: true, description: "Transform or Manipulation." }),
-    originalFieldName: field("string", (r) => r.originalFieldName, { ...w, required: true }),
+    originalFieldName: field("string", (r) => r.originalFieldName, {
+      ...w,
+      required: true,
+      description:
+        "The field read: a captured value, or else a platform value (emailDomain, createdDate, country, ip, userAgent); a Manipulation also reads earlier rules' results.",
+    }),
     newFieldName: field("string", (r) => r.newFieldName, {
       ...w,
       required: true,
