@@ -72,10 +72,14 @@ export async function databaseBytes(db) {
   return (await db.prepare("INSERT INTO bench_size_probe (n) VALUES (1)").run()).meta.size_after;
 }
 
-/** Table rows in the lead-related tables, to say what one lead leaves behind. */
+/** Rows and payload bytes (the columns' values, without SQLite's record and page overhead) per table. */
 async function tableCounts(db, tables) {
   const out = new Map();
-  for (const t of tables) out.set(t, (await db.prepare(`SELECT count(*) AS n FROM ${q(t)}`).first()).n);
+  for (const t of tables) {
+    const columns = (await db.prepare(`PRAGMA table_info(${q(t)})`).all()).results.map((c) => `coalesce(length(CAST(${q(c.name)} AS BLOB)), 0)`);
+    const row = await db.prepare(`SELECT count(*) AS n, coalesce(sum(${columns.join(" + ")}), 0) AS bytes FROM ${q(t)}`).first();
+    out.set(t, row);
+  }
   return out;
 }
 
@@ -107,7 +111,11 @@ export async function measureStorage({ db, base, capture, makeBody, leads, waitF
   const after = { bytes: await databaseBytes(db), counts: await tableCounts(db, tables) };
   const n = done.n - start;
   const perTable = [...written.values()]
-    .map((t) => ({ ...t, added: after.counts.get(t.table) - before.counts.get(t.table) }))
+    .map((t) => ({
+      ...t,
+      added: after.counts.get(t.table).n - before.counts.get(t.table).n,
+      payload: after.counts.get(t.table).bytes - before.counts.get(t.table).bytes,
+    }))
     .sort((a, b) => b.rows + b.index - (a.rows + a.index));
   const rows = perTable.reduce((s, t) => s + t.rows, 0);
   const index = perTable.reduce((s, t) => s + t.index, 0);
@@ -115,7 +123,7 @@ export async function measureStorage({ db, base, capture, makeBody, leads, waitF
     leads: n, posted: cap.ok, complete: n >= cap.ok,
     bytesPerLead: (after.bytes - before.bytes) / n,
     rowsPerLead: rows / n, indexPerLead: index / n,
-    perTable: perTable.map((t) => ({ table: t.table, rows: t.rows / n, index: t.index / n, added: t.added / n })),
+    perTable: perTable.map((t) => ({ table: t.table, rows: t.rows / n, index: t.index / n, added: t.added / n, payload: t.payload / n })),
     bytesAfter: after.bytes,
   };
 }
@@ -158,8 +166,8 @@ export function storageReport(s, fmt) {
   const L = [];
   L.push(`${fmt(s.posted)} leads posted to campaign 601 (10 connections) and processed by its five QA jobs, ${fmt(s.leads)} with a final flag${s.complete ? "" : " (**incomplete at the limit**)"}; fresh demo state.`, "");
   L.push(`**${fmt(s.bytesPerLead)} bytes per lead** (growth of the D1 database size, \`meta.size_after\`) · **${fmt(s.rowsPerLead, 1)} table rows + ${fmt(s.indexPerLead, 1)} index entries = ${fmt(s.rowsPerLead + s.indexPerLead, 1)} rows written per lead** (counted by triggers, see scripts/lib/bench-storage.mjs) · one D1 database (10 GB) holds about **${fmt(D1_LIMIT_BYTES / s.bytesPerLead / 1e6, 1)} million** such leads.`, "");
-  L.push("| table | rows written / lead | index entries / lead | rows added / lead |", "|---|---:|---:|---:|");
-  for (const t of s.perTable) L.push(`| ${t.table} | ${fmt(t.rows, 2)} | ${fmt(t.index, 2)} | ${fmt(t.added, 2)} |`);
+  L.push("| table | rows written / lead | index entries / lead | rows added / lead | payload bytes added / lead |", "|---|---:|---:|---:|---:|");
+  for (const t of s.perTable) L.push(`| ${t.table} | ${fmt(t.rows, 2)} | ${fmt(t.index, 2)} | ${fmt(t.added, 2)} | ${fmt(t.payload)} |`);
   const a = s.archive;
   if (a) {
     L.push("", `Archive (the same leads; campaign 601's window set to 0 days, the cron ran ${a.runs === 1 ? "once" : `${a.runs} times`}): ${fmt(a.archived)} of ${fmt(a.leads)} leads moved to R2 in ${fmt(a.seconds, 1)} s, **${fmt(a.leadsPerSecond)} leads/s**, ${fmt(a.files)} files, ${fmt(a.r2BytesPerLead)} bytes per lead in R2 (gzip).`, "");

@@ -13,13 +13,13 @@ import { type ArchivedLead, archiveKey, decodeLeads, encodeLeads, gunzip, gzip, 
 
 const DAY_MS = 86_400_000;
 /** How long a run holds a batch; past it another run takes the batch over. */
-export const ARCHIVE_LEASE_MS = 10 * 60_000;
+const ARCHIVE_LEASE_MS = 10 * 60_000;
 const BATCH_SIZE = 200;
 const BATCHES_PER_RUN = 5;
 
-export type ArchiveEnv = Pick<Env, "DB" | "ARCHIVE" | "ARCHIVE_AFTER_DAYS">;
+type ArchiveEnv = Pick<Env, "DB" | "ARCHIVE" | "ARCHIVE_AFTER_DAYS">;
 
-export interface ArchiveBatch {
+interface ArchiveBatch {
   id: number;
   campaignId: number;
   month: string;
@@ -101,7 +101,7 @@ async function claimNew(db: D1Database, now: number, defaultDays: number | null,
 }
 
 /** Every D1 row of these leads, table by table, in the order of LEAD_TABLES. */
-export async function readLeadRows(db: D1Database, leadIds: number[]): Promise<ArchivedLead[]> {
+async function readLeadRows(db: D1Database, leadIds: number[]): Promise<ArchivedLead[]> {
   const ids = JSON.stringify(leadIds);
   const results = await db.batch(
     LEAD_TABLES.map(([table, column]) =>
