@@ -1,9 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProcessrMessage } from "../../src/processr/messages";
 import { bearer, DEMO, loginAs } from "../helpers";
-import { deliver, PROCESSR_QUEUE } from "../leads/fixtures";
-import { callWithQueue, fakeQueue, formBody, leadsPath } from "../publisher/support";
+import { captureAndProcess, formBody, leadsPath } from "../publisher/support";
 import { type Doc, get, send } from "../v4/fixtures";
 
 // Job groups, black-box: groups and their jobs are set up through /api/v4, leads are captured
@@ -97,18 +95,10 @@ async function makeCampaign(): Promise<Setup> {
 }
 
 /** Captures one lead through the publisher API and processes it; returns its id. */
-async function processLead(s: Setup, fields: Record<string, string>): Promise<number> {
-  const q = fakeQueue();
-  const res = await callWithQueue(q, leadsPath(12, s.form, s.campaign), {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", ...north },
-    body: formBody({ firstName: "Ada", lastName: "Lovelace", email: `group.${++nextEmail}@example.org`, ...fields }),
+const processLead = (s: Setup, fields: Record<string, string>) =>
+  captureAndProcess(leadsPath(12, s.form, s.campaign), formBody({ firstName: "Ada", lastName: "Lovelace", email: `group.${++nextEmail}@example.org`, ...fields }), {
+    headers: north,
   });
-  expect(res.status).toBe(201);
-  const id = ((await res.json()) as { data: number }).data;
-  await deliver(PROCESSR_QUEUE, q.sent as ProcessrMessage[]);
-  return id;
-}
 
 /** The lead's verdict and each job's result, by job id, as the v4 API shows them to an admin. */
 async function outcome(leadId: number) {

@@ -1,9 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProcessrMessage } from "../../src/processr/messages";
 import { bearer, DEMO, loginAs } from "../helpers";
-import { deliver, PROCESSR_QUEUE } from "../leads/fixtures";
-import { callWithQueue, fakeQueue, formBody, leadsPath } from "../publisher/support";
+import { captureAndProcess, formBody, leadsPath } from "../publisher/support";
 import { type Doc, get, send } from "../v4/fixtures";
 
 // The platform lead data (emailDomain, createdDate, country, ip, userAgent) in the Processr,
@@ -94,19 +92,11 @@ beforeAll(async () => {
 let nextEmail = 0;
 
 /** Captures one lead through the publisher API with Cloudflare's cf and processes it; returns its id. */
-async function processLead(fields: Record<string, string>, cf: Record<string, unknown>, domain = "example.org"): Promise<number> {
-  const q = fakeQueue();
-  const res = await callWithQueue(q, leadsPath(12, form, campaign), {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "agent/1/2/3/4/5", ...north },
-    body: formBody({ firstName: "Ada", email: `platform.${++nextEmail}@${domain}`, ...fields }),
+const processLead = (fields: Record<string, string>, cf: Record<string, unknown>, domain = "example.org") =>
+  captureAndProcess(leadsPath(12, form, campaign), formBody({ firstName: "Ada", email: `platform.${++nextEmail}@${domain}`, ...fields }), {
+    headers: { "User-Agent": "agent/1/2/3/4/5", ...north },
     cf,
-  } as RequestInit);
-  expect(res.status).toBe(201);
-  const id = ((await res.json()) as { data: number }).data;
-  await deliver(PROCESSR_QUEUE, q.sent as ProcessrMessage[]);
-  return id;
-}
+  });
 
 /** Each job's result by job id, and the lead's value-transform data, as the v4 API shows them to an admin. */
 async function outcome(leadId: number) {

@@ -1,8 +1,10 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { expect } from "vitest";
 import worker from "../../src/index";
 import type { ProcessrMessage } from "../../src/processr/messages";
 import { BASE, call } from "../helpers";
+import { deliver, PROCESSR_QUEUE } from "../leads/fixtures";
 
 // Shared by the publisher API and campaign webhook tests.
 
@@ -68,6 +70,21 @@ export async function callWithQueue(
   );
   await waitOnExecutionContext(ctx);
   return res;
+}
+
+/** Captures one lead (form-encoded `body`, a 201 expected) and runs its Processr message through the queue handler; its id. */
+export async function captureAndProcess(path: string, body: string, init: RequestInit & { cf?: Record<string, unknown> } = {}): Promise<number> {
+  const q = fakeQueue();
+  const res = await callWithQueue(q, path, {
+    ...init,
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...(init.headers as Record<string, string>) },
+    body,
+  } as RequestInit);
+  expect(res.status).toBe(201);
+  const id = ((await res.json()) as { data: number }).data;
+  await deliver(PROCESSR_QUEUE, q.sent as ProcessrMessage[]);
+  return id;
 }
 
 export function runScheduled(queue: ReturnType<typeof fakeQueue>) {
