@@ -144,6 +144,18 @@ describe("lead archive", () => {
     expect(await apiView(id)).toEqual(before);
   });
 
+  it("two runs at once take different leads: each lead is archived once", async () => {
+    const ids = [];
+    for (let i = 0; i < 6; i++) ids.push(await oldLead(480));
+    const month = new Date(NOW - 480 * DAY).toISOString().slice(0, 7);
+    const runs = await Promise.all([archiveOldLeads(env, { now: NOW, batchSize: 2 }), archiveOldLeads(env, { now: NOW, batchSize: 2 })]);
+    expect(runs.reduce((n, r) => n + r.leads, 0)).toBeGreaterThanOrEqual(6);
+    const archived = (await filesOf(`leads/campaign=601/month=${month}/`)).flatMap((f) => f.leads.map((l) => l.id)).filter((id) => ids.includes(id));
+    expect(archived.sort()).toEqual([...ids].sort());
+    expect(await rows(`SELECT id FROM leads WHERE id IN (SELECT value FROM json_each(?1))`, JSON.stringify(ids))).toEqual([]);
+    for (const id of ids) expect(await restoreArchivedLead(env, id)).toBe(true);
+  });
+
   it("the campaign's window overrides the enterprise's; neither set archives nothing", async () => {
     const id = await oldLead(40);
     await env.DB.prepare(`UPDATE campaigns SET archive_after_days = NULL WHERE id = 601`).run();
