@@ -20,6 +20,11 @@ describe("template campaigns", () => {
     expect(ids((await get("/api/v4/campaigns", t.admin)).body)).toContain(602);
     expect(ids((await get("/api/v4/campaigns", t.north)).body)).toEqual([601, 603]);
     expect((await get("/api/v4/campaigns/602", t.north)).status).toBe(404);
+    // Nor what hangs off it: its statistics, forms and links.
+    expect((await get("/api/v4/statistics/602", t.north)).status).toBe(404);
+    expect((await get("/api/v4/forms?campaign.id=602", t.north)).body["hydra:totalItems"]).toBe(0);
+    expect((await get("/api/v4/forms/36", t.admin)).status).toBe(200);
+    expect((await get("/api/v4/forms/36", t.north)).status).toBe(404);
     expect((await send("/api/v4/campaigns/602", "PUT", { isTemplate: false }, t.north)).status).toBe(404);
     const own = (await get("/api/v4/campaigns/601", t.north)).body;
     expect(own.isTemplate).toBeUndefined();

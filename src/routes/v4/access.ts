@@ -12,9 +12,13 @@ export function leadVisible(ctx: Ctx, leadId: SQLiteColumn): SQL {
     : sql`EXISTS (SELECT 1 FROM leads l WHERE l.id = ${leadId} AND l.deleted_ts IS NULL AND l.publisher_id = ${ctx.publisherId})`;
 }
 
-/** The campaign is one the caller's publisher is on. */
+/**
+ * The campaign is one the caller's publisher is on, and not a template (a blueprint admins
+ * duplicate from: publisher users see neither it nor what hangs off it).
+ */
 export const onCampaign = (ctx: Ctx, campaignId: SQLiteColumn | SQL): SQL =>
-  sql`EXISTS (SELECT 1 FROM campaign_publishers cp WHERE cp.campaign_id = ${campaignId} AND cp.publisher_id = ${ctx.publisherId})`;
+  sql`EXISTS (SELECT 1 FROM campaign_publishers cp JOIN campaigns tc ON tc.id = cp.campaign_id
+    WHERE cp.campaign_id = ${campaignId} AND cp.publisher_id = ${ctx.publisherId} AND tc.is_template = 0)`;
 
 /** The campaign is not soft-deleted. */
 export const campaignLive = (campaignId: SQLiteColumn | SQL): SQL =>

@@ -314,8 +314,7 @@ export const campaignResource = defineResource<Campaign, Extra>({
     exact("country.iso", (list) => sql`${campaigns.countryId} IN (SELECT c.id FROM countries c WHERE c.iso IN ${list})`, isoValue),
   ],
   base: () => sql`${campaigns.deletedTs} IS NULL`,
-  // A publisher user sees the campaigns it is on, never a template (a blueprint, not a campaign it works on).
-  scope: (ctx) => and(onCampaign(ctx, campaigns.id), eq(campaigns.isTemplate, false)),
+  scope: (ctx) => onCampaign(ctx, campaigns.id),
   load,
   create: campaignCreate,
   update: campaignUpdate,
