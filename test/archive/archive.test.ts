@@ -145,7 +145,7 @@ describe("lead archive", () => {
   });
 
   it("two runs at once take different leads: each lead is archived once", async () => {
-    const ids = [];
+    const ids: number[] = [];
     for (let i = 0; i < 6; i++) ids.push(await oldLead(480));
     const month = new Date(NOW - 480 * DAY).toISOString().slice(0, 7);
     const runs = await Promise.all([archiveOldLeads(env, { now: NOW, batchSize: 2 }), archiveOldLeads(env, { now: NOW, batchSize: 2 })]);
