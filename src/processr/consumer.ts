@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Env } from "../env";
 import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob } from "../integrations/dispatch";
+import { hostConcurrency } from "../integrations/host-limiter";
 import { readLeadStates } from "../leads/lead-object";
 import { deliverCallbackBatches } from "../leads/sync-callbacks";
 import { handleDeadLetters } from "./dead-letter";
@@ -19,6 +20,9 @@ export const messageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("integrate"), leadId: id, jobId: id }),
 ]);
 
+type IntegrateBody = Extract<z.infer<typeof messageSchema>, { type: "integrate" }>;
+type Integration = { msg: Message<ProcessrMessage>; body: IntegrateBody };
+
 /** Seconds before retry n (attempts counts deliveries so far): 10, 20, 40, 80, 160, capped at 10 minutes. */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(600, 10 * 2 ** Math.max(0, attempts - 1));
@@ -30,7 +34,7 @@ export async function handleQueue(batch: MessageBatch<ProcessrMessage>, env: Env
   if (isDeadLetterQueue(batch.queue)) return handleDeadLetters(batch, env);
   // "process" messages of one lead share one run (a redelivery arriving with the original).
   const runs = new Map<number, Message<ProcessrMessage>[]>();
-  const others: Promise<void>[] = [];
+  const integrations: Integration[] = [];
   for (const msg of batch.messages) {
     const parsed = messageSchema.safeParse(msg.body);
     if (!parsed.success) {
@@ -40,10 +44,22 @@ export async function handleQueue(batch: MessageBatch<ProcessrMessage>, env: Env
     } else if (parsed.data.type === "process") {
       runs.set(parsed.data.leadId, [...(runs.get(parsed.data.leadId) ?? []), msg]);
     } else {
-      others.push(handleIntegrate(msg, parsed.data, env));
+      integrations.push({ msg, body: parsed.data });
     }
   }
-  await Promise.all([processLeads(runs, env), ...others]);
+  await Promise.all([processLeads(runs, env), integrateInWaves(integrations, env)]);
+}
+
+/**
+ * Integration deliveries, at most as many at once as one receiver host takes (its limiter's
+ * concurrency): a batch of 50 would otherwise start 50 calls, most of which find no slot and
+ * are sent back to the queue with a delay.
+ */
+async function integrateInWaves(items: Integration[], env: Env) {
+  const size = hostConcurrency(env);
+  for (let i = 0; i < items.length; i += size) {
+    await Promise.all(items.slice(i, i + size).map(({ msg, body }) => handleIntegrate(msg, body, env)));
+  }
 }
 
 const retry = (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) => {
@@ -118,7 +134,7 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
   }
 }
 
-async function handleIntegrate(msg: Message<ProcessrMessage>, body: { type: "integrate"; leadId: number; jobId: number }, env: Env) {
+async function handleIntegrate(msg: Message<ProcessrMessage>, body: IntegrateBody, env: Env) {
   try {
     const result = await handleIntegrateMessage(env, body);
     if (result === "ack") msg.ack();
