@@ -11,9 +11,9 @@ import type { FormFieldDef } from "./capture-validate";
 // contract signed, campaign key; form and every field as cached; the campaign publisher and its
 // signature; the link enabled; the API key's owner) and inserts nothing when one differs, and
 // then capture runs its read batch and answers as it always did. An entry is dropped when its
-// write is refused. The TTL and the size bound only limit memory, and how long a key that was
-// rotated away may keep naming its own rate-limit budget: at most one more verified-key refresh
-// (src/auth/verified-keys.ts) per isolate, since the first refused write drops the entry.
+// write is refused; the TTL and the size bound only limit memory. The rate limiter's verified
+// keys (src/auth/verified-keys.ts) are refreshed only once D1 has confirmed the key: by the read
+// batch, or by the guarded write that found its owner unchanged.
 
 export const CAPTURE_CONFIG_TTL_MS = 60_000;
 export const CAPTURE_CONFIG_MAX = 1_000;

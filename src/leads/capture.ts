@@ -1,4 +1,5 @@
 import { randomHex, sha256Hex } from "../auth/crypto";
+import { rememberVerifiedKey } from "../auth/verified-keys";
 import { type CampaignStatusReason, deriveCampaignStatus } from "../db/campaign-status";
 import type { FieldType } from "../db/schema";
 import type { Env } from "../env";
@@ -65,6 +66,11 @@ export interface CaptureContext {
 /** What differs between the capture surfaces: who may call, and how refusals read. */
 export interface CapturePolicy {
   authorize(ctx: CaptureContext): void;
+  /**
+   * The key the request presented, when `ctx` shows it live, for the rate limiter to count the
+   * request under (src/auth/verified-keys.ts); capture records it only once D1 has confirmed it.
+   */
+  liveKey?(ctx: CaptureContext): string | null;
   notFound(what: "campaign" | "form" | "publisher" | "link"): ApiError;
   /** No publisher named and the campaign has none or several. */
   publisherRequired(): ApiError;
@@ -230,9 +236,13 @@ async function captureFromConfig(
     throw e;
   }
   const leadId = await writeLead(env, input, config, values, now, null, guardOf(input, config));
-  if (typeof leadId === "number") return leadId;
-  forgetCaptureConfig(configKey);
-  return null;
+  if (typeof leadId !== "number") {
+    forgetCaptureConfig(configKey);
+    return null;
+  }
+  // The guard found the key's owner as kept, in the same transaction: the key is live.
+  rememberLiveKey(policy, config.ctx);
+  return leadId;
 }
 
 /**
@@ -295,6 +305,7 @@ async function captureWithReads(
       campaignId: r.apiKeyOwner.campaign_id, publisherId: r.apiKeyOwner.publisher_id, apiKey: r.apiKeyOwner.api_key,
     },
   };
+  rememberLiveKey(policy, ctx);
   policy.authorize(ctx);
 
   if (!r.campaign) throw policy.notFound("campaign");
@@ -435,6 +446,11 @@ async function writeLead(
     }
     throw err;
   }
+}
+
+function rememberLiveKey(policy: CapturePolicy, ctx: CaptureContext): void {
+  const key = policy.liveKey?.(ctx) ?? null;
+  if (key !== null) rememberVerifiedKey(key);
 }
 
 function replay(row: NonNullable<Reads["idempotency"]>): CaptureResult {

@@ -1,11 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { timingSafeEqual } from "../../auth/crypto";
-import { rememberVerifiedKey } from "../../auth/verified-keys";
 import type { AppEnv } from "../../env";
 import { ApiError, forbidden, notFound } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
-import { type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
+import { type CaptureContext, type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
 import { captureFromRequest } from "../capture-request";
 import { accessDenied, campaignIdParam, landingPagePublisher, webhookKey } from "./auth";
 
@@ -36,18 +35,19 @@ webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) =>
 
   const idempotencyKey = await deferred(() => parseIdempotencyKey(c.req.header("Idempotency-Key")));
   const body = await deferred(() => readCaptureBody(c));
+  // The presented key, when it is the campaign's key or a landing-page key of it.
+  const liveKey = (ctx: CaptureContext) =>
+    key !== null && ctx.campaign && (boundPublisher !== null || timingSafeEqual(ctx.campaign.apiKey, key)) ? key : null;
   const policy: CapturePolicy = {
     authorize(ctx) {
-      if (key === null || !ctx.campaign || (boundPublisher === null && !timingSafeEqual(ctx.campaign.apiKey, key))) {
-        throw accessDenied();
-      }
-      rememberVerifiedKey(key);
+      if (liveKey(ctx) === null) throw accessDenied();
       if (boundPublisher !== null && namedPublisher !== null && namedPublisher !== boundPublisher) {
         throw forbidden("This key is bound to another publisher of the campaign.");
       }
       if (idempotencyKey instanceof ApiError) throw idempotencyKey;
       if (!rawLink) throw new ApiError("BAD_REQUEST", "campaignLinkId is required.");
     },
+    liveKey,
     notFound: (what) =>
       what === "link" ? notFound("Campaign Link not found") : what === "publisher" ? notFound("Publisher not found") : notFound(),
     publisherRequired: () => new ApiError("BAD_REQUEST", "publisherId is required: the campaign has several publishers."),

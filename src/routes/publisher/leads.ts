@@ -2,7 +2,6 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { authenticate } from "../../auth/authenticate";
 import { timingSafeEqual } from "../../auth/crypto";
-import { rememberVerifiedKey } from "../../auth/verified-keys";
 import type { CampaignStatusReason } from "../../db/campaign-status";
 import type { AppEnv } from "../../env";
 import { ApiError, forbidden, notFound, tokenInvalid } from "../../errors";
@@ -55,11 +54,12 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
       } else {
         const owner = ctx.apiKeyOwner;
         if (!owner || !timingSafeEqual(owner.apiKey, apiKey!)) throw tokenInvalid();
-        rememberVerifiedKey(apiKey!);
         if (owner.publisherId !== publisherId || owner.campaignId !== campaignId) throw forbidden();
       }
       if (idempotencyKey instanceof ApiError) throw idempotencyKey;
     },
+    liveKey: (ctx) =>
+      apiKey !== null && principal === null && ctx.apiKeyOwner && timingSafeEqual(ctx.apiKeyOwner.apiKey, apiKey) ? apiKey : null,
     notFound: (what) => (what === "link" ? notFound("Campaign Link not found") : notFound()),
     publisherRequired: () => notFound(),
     campaignUnavailable: (reason) => forbidden(CAMPAIGN_UNAVAILABLE[reason]),
