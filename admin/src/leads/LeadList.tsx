@@ -4,13 +4,16 @@ import {
   DateField, DateInput, Datagrid, FilterButton, FunctionField, List, NumberField, ReferenceField, ReferenceInput, SelectInput,
   TextField, TextInput, TopToolbar,
 } from "react-admin";
+import { MatchingLeadsActions, SelectedLeadsActions } from "./bulk/LeadBulkActions";
 import { FlagChip } from "./FlagChip";
 import { LeadDialog } from "./LeadDialog";
 import { LeadExportButton } from "./LeadExportButton";
+import { isAdmin } from "./role";
 import { FLAGS, type LeadRecord, leadName, PROCESSR_STATUSES } from "./types";
 
 // Leads, paged, filtered and ordered by the API: flag, publisher, created date range (UTC), email
 // (exact) and id; all leads, or one campaign's (Campaign > Leads). "View" opens the Lead Data dialog.
+// Admins select rows (or take every lead of the filter) for the bulk operations (./bulk).
 
 /** The end of the chosen day, so that "created to" includes that day's leads. */
 const endOfDay = (v: string) => (v ? `${v}T23:59:59.999Z` : v);
@@ -31,6 +34,7 @@ function Actions({ filename }: { filename: string }) {
     <TopToolbar>
       <FilterButton />
       <LeadExportButton filename={filename} />
+      {isAdmin() && <MatchingLeadsActions />}
     </TopToolbar>
   );
 }
@@ -56,7 +60,7 @@ export function LeadList({ campaignId, title, opened, onClosed }: Props) {
       <List resource="leads" title={title ?? "Leads"} filters={filters} sort={{ field: "id", order: "DESC" }} perPage={25}
         filter={campaignId ? { "campaign.id": campaignId } : undefined} storeKey={campaignId ? `campaign-${campaignId}.leads` : "leads"}
         actions={<Actions filename={filename} />} exporter={false}>
-        <Datagrid bulkActionButtons={false} rowClick={false}>
+        <Datagrid bulkActionButtons={isAdmin() ? <SelectedLeadsActions /> : false} rowClick={false}>
           <NumberField source="originId" label="Id" sortBy="id" options={{ useGrouping: false }} />
           <DateField source="createdTs" label="Created" showTime sortable={false} />
           <FunctionField label="Name" render={(r: LeadRecord) => leadName(r)} />
