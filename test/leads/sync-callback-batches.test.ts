@@ -138,6 +138,19 @@ describe("batched sync callbacks", () => {
     expect(deliveries.every((d) => d.status === "delivered" && d.attempts === 1)).toBe(true);
   });
 
+  it("a change whose caller never sends its callbacks (a crash) is delivered by the lead object's alarm, once", async () => {
+    const a = await subscribedLead(BATCHING);
+    await transitionLead(env, byCaller(a.id, "Test"));
+    expect(posts(BATCHING)).toHaveLength(0);
+    // The object kept its safety alarm armed instead of delivering at once.
+    expect(await runDurableObjectAlarm(leadObject(env, a.id))).toBe(true);
+    expect(posts(BATCHING).map((s) => s.headers["webhook-id"])).toEqual((await deliveriesOf([a.id])).map((d) => d.id));
+    // The late batch finds nothing left to send.
+    await deliverCallbackBatches(env, [a.id]);
+    expect(posts(BATCHING)).toHaveLength(1);
+    expect((await deliveriesOf([a.id])).map((d) => [d.status, d.attempts])).toEqual([["delivered", 1]]);
+  });
+
   it("an event the receiver refuses is retried on its own with the same id, and the subscription's later event waits for it", async () => {
     const [a, b] = [await subscribedLead(BATCHING), await subscribedLead(BATCHING)];
     await transitionLead(env, byCaller(a.id, "Test"));
