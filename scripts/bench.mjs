@@ -22,6 +22,7 @@ import { bundleCounting, measurePerLead } from "./lib/bench-roundtrips.mjs";
 import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
 import { measureExport } from "./lib/export.mjs";
+import { goalsReport } from "./lib/bench-goals.mjs";
 import { load } from "./lib/load.mjs";
 import { measureParsers, parsersReport } from "./bench-parsers.mjs";
 import { consoleReport, measureConsole } from "./bench-console.mjs";
@@ -409,6 +410,8 @@ function report(r) {
     }
     L.push("");
   };
+  const goals = goalsReport(r, fmt);
+  if (goals) L.push("## Throughput goals (issue 17), this run", "", goals, "");
   const d = r.direct ?? {};
   if (r.direct) L.push("## 1. Lead capture", "", "`POST /api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25` with `X-Api-Key`, a form-urlencoded body with a unique email per request. Baselines: `bench/baseline.ts` in the same workerd (its own D1).", "");
   if (d.capturePending) L.push(`Pending: ${d.capturePending}`, "");

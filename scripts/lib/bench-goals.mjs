@@ -1,0 +1,41 @@
+// The throughput goals of issue 17 in one table: each figure of this run next to its same-run
+// baseline, the ratio and whether the goal is met. Rows whose sections did not run are left out.
+
+/** @param {any} r the bench run's results; @param {(n: number, d?: number) => string} fmt */
+export function goalsReport(r, fmt) {
+  const rows = [];
+  const pct = (a, b) => (a && b ? (100 * a) / b : null);
+  const add = (path, figure, baseline, value, base, goal, extra = true) => {
+    const ratio = pct(value, base);
+    const met = ratio === null ? "–" : ratio >= goal && extra ? "met" : "**not met**";
+    rows.push(`| ${path} | ${figure} | ${baseline} | ${ratio === null ? "–" : `${fmt(ratio)} %`} | ≥ ${goal} % | ${met} |`);
+  };
+  const d = r.direct ?? {};
+  for (const c of d.capture ?? []) {
+    const p99Ok = c.c !== 10 || c.capture.p99 <= 2 * c.insert.p99;
+    const p99 = c.c === 10 ? `, p99 ${fmt(c.capture.p99)} ms (goal ≤ 2 × ${fmt(c.insert.p99)} ms)` : "";
+    add(`lead capture, ${c.c} conns`, `${fmt(c.capture.rps)} req/s${p99}`, `one D1 insert ${fmt(c.insert.rps)} req/s`, c.capture.rps, c.insert.rps, 80, p99Ok);
+  }
+  const processing = d.processing ? d.processing.processed / d.processing.seconds : null;
+  const captureAlone = d.perLead?.captureOnlyPerSecond ?? null;
+  if (processing !== null && captureAlone !== null) {
+    add("capture → final flag (5 jobs)", `${fmt(processing, 1)} leads/s`, `capture alone ${fmt(captureAlone)} leads/s`, processing, captureAlone, 100);
+  }
+  const insert10 = d.capture?.find((c) => c.c === 10)?.insert.rps ?? null;
+  if (processing !== null && insert10 !== null) {
+    add("end to end, sustained", `${fmt(processing, 1)} leads/s`, `one D1 insert ${fmt(insert10)} req/s`, processing, insert10, 40);
+  }
+  for (const s of r.reads?.sizes ?? []) {
+    const q = s.queries[0];
+    if (q && s.rows) add(`v4 campaign page of 100 (${fmt(s.size)} leads)`, `${fmt(q.rps)} req/s`, `100 indexed rows ${fmt(s.rows.rps)} req/s`, q.rps, s.rows.rps, 50);
+  }
+  if (r.fanout && !r.fanout.pending && processing !== null) {
+    add("sync-tag fan-out", `${fmt(r.fanout.callbacksPerSecond, 1)} callbacks/s`, `processing ${fmt(processing, 1)} leads/s`, r.fanout.callbacksPerSecond, processing, 100);
+  }
+  if (rows.length === 0) return null;
+  const t = d.perLead?.tripsPerLead, u = d.perLead?.cpuMsPerLead;
+  const perLead = t
+    ? `\n\nPer lead, end to end: **${fmt(t.total, 2)} D1 round trips** (capture ${fmt(t.capture, 2)}, processing ${fmt(t.processing, 2)}, sync ${fmt(t.sync, 2)}, other ${fmt(t.other, 2)}) and **${fmt(u.total, 2)} CPU ms** (capture ${fmt(u.capture, 2)}, processing ${fmt(u.processing, 2)}).`
+    : "";
+  return ["| path | figure | same-run baseline | ratio | goal | |", "|---|---|---|---:|---:|---|", ...rows].join("\n") + perLead;
+}
