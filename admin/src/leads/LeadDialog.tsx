@@ -1,6 +1,6 @@
 import CloseIcon from "@mui/icons-material/Close";
 import {
-  Alert, Box, Dialog, DialogContent, DialogTitle, Grid, IconButton, LinearProgress, Stack, Tab, Tabs,
+  Alert, Box, Chip, Dialog, DialogContent, DialogTitle, Grid, IconButton, LinearProgress, Stack, Tab, Tabs,
 } from "@mui/material";
 import { type ReactNode, useState } from "react";
 import { useGetOne } from "react-admin";
@@ -50,6 +50,7 @@ export function LeadDialog({ leadId, onClose }: { leadId: string; onClose: () =>
       <DialogTitle id="lead-data-title" sx={{ pr: 7 }}>
         <Stack direction="row" spacing={2} sx={{ alignItems: "center", flexWrap: "wrap" }}>
           <span>Lead Data{lead ? ` — ${leadName(lead)}` : ""}</span>
+          {lead?.archived && <Chip label="Archived" color="default" variant="outlined" size="small" />}
           <Box sx={{ flex: 1 }} />
           {admin && lead && (
             <Stack direction="row" spacing={1}>
@@ -64,6 +65,13 @@ export function LeadDialog({ leadId, onClose }: { leadId: string; onClose: () =>
       <DialogContent dividers sx={{ minHeight: 480 }}>
         {error && <Alert severity="error">{apiMessage(error)}</Alert>}
         {isPending && <LinearProgress aria-label="Loading" />}
+        {lead?.archived && (
+          <Alert severity="info" sx={{ mb: 2 }} aria-label="Archived lead">
+            This lead is archived: it was moved out of the live database into the campaign's archive file and is read from
+            there. The tabs read the live database and show nothing of it while it is archived. Changing its flag, reprocessing or
+            deleting it brings it back to the live database first.
+          </Alert>
+        )}
         {lead && (
           <Grid container spacing={3}>
             <Grid size={{ xs: 12, md: 3 }}>

@@ -37,6 +37,8 @@ export interface LeadRecord {
   publisher: string;
   leadFlag: FlagRef | null;
   qaResult: FlagRef | null;
+  /** Present (true) on a lead read from the archive (GET /api/v4/leads/{id} of an archived lead). */
+  archived?: boolean;
 }
 
 export interface LeadDataRecord {

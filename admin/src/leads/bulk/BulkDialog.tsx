@@ -20,7 +20,7 @@ interface Props {
   onClose: () => void;
 }
 
-export default function BulkDialog({ op, scope, what, onClose }: Props) {
+export function BulkDialog({ op, scope, what, onClose }: Props) {
   const notify = useNotify();
   const refresh = useRefresh();
   const { onUnselectItems } = useListContext();

@@ -1,12 +1,12 @@
 import ArrowDropDownIcon from "@mui/icons-material/ArrowDropDown";
 import { Button, Menu, MenuItem } from "@mui/material";
-import { lazy, Suspense, useState } from "react";
+import { useState } from "react";
 import type { BulkScope } from "./api";
+import { BulkDialog } from "./BulkDialog";
 import { BULK_OPERATIONS, type BulkOperationDef } from "./operations";
 
 // A menu of the bulk operations for a set of leads (the selected rows, or every lead matching the
-// list's filter); the chosen one opens its dialog, loaded on first use.
-const BulkDialog = lazy(() => import("./BulkDialog"));
+// list's filter); the chosen one opens its dialog.
 
 interface Props {
   label: string;
@@ -31,11 +31,7 @@ export function BulkMenu({ label, scope, what, disabled }: Props) {
           </MenuItem>
         ))}
       </Menu>
-      {op && (
-        <Suspense fallback={null}>
-          <BulkDialog op={op} scope={scope} what={what} onClose={() => setOp(null)} />
-        </Suspense>
-      )}
+      {op && <BulkDialog op={op} scope={scope} what={what} onClose={() => setOp(null)} />}
     </>
   );
 }
