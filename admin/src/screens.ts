@@ -3,6 +3,8 @@ import { leads } from "./leads";
 import { campaignsByRole } from "./publisher";
 import { publishers } from "./publishers";
 import { users } from "./users";
+import { validationLists } from "./validation-lists";
+import { valueTransforms } from "./value-transforms";
 
 /**
  * Hand-written screens, by resource name (one folder per resource). Every other collection of the
@@ -13,4 +15,6 @@ export const SCREENS = new Map<string, ResourceGuesserProps>([
   [leads.name, leads],
   [users.name, users],
   [publishers.name, publishers],
+  [validationLists.name, validationLists],
+  [valueTransforms.name, valueTransforms],
 ]);
