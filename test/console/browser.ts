@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, vi } from "vitest";
+import { afterAll, beforeAll, vi } from "vitest";
 // @ts-ignore -- plain ESM module without type declarations (test/ is outside tsconfig anyway)
 import { launchChromium } from "../../scripts/lib/chromium.mjs";
 import { type Enterprises, type StartOptions, startEnterprises } from "../e2e/harness";
@@ -74,16 +74,4 @@ export async function apiGet<T>(baseURL: string, token: string, path: string): P
   const res = await fetch(`${baseURL}${path}`, { headers: { Authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-/** A new page signed in to the console as `username`, once the dashboard shows (the page's errors collected). */
-export async function signedIn(browser: Browser, baseURL: string, username: string, password: string): Promise<{ page: Page; errors: string[] }> {
-  const opened = await newPage(browser, baseURL);
-  const { page } = opened;
-  await page.goto("/");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect.poll(() => page.getByRole("heading", { name: "Lead statistics chronology" }).isVisible(), { timeout: 20_000 }).toBe(true);
-  return opened;
 }

@@ -5,7 +5,8 @@
 // Data dialog says it is archived.
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { apiGet, apiToken, shot, signedIn, useDemo } from "./browser";
+import { apiGet, apiToken, shot, useDemo } from "./browser";
+import { signInAs } from "./processr-console";
 
 const demo = useDemo({ acme: 18971, agency: 18972, inspectorPort: 19349 });
 const ADMIN = ["admin@acme.test", "acme-admin-2026!"] as const;
@@ -45,7 +46,7 @@ beforeAll(async () => {
   }, { timeout: 60_000, interval: 500 });
 }, 300_000);
 
-const signIn = () => signedIn(demo.browser, base, ...ADMIN);
+const signIn = () => signInAs(demo.browser, base, ...ADMIN);
 
 const row = (page: Page, id: number) => page.locator("tbody tr", { has: page.locator("td.column-originId", { hasText: new RegExp(`^${id}$`) }) });
 const bulkDialog = (page: Page) => page.getByRole("dialog");

@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { apiGet, apiToken, SHOTS_DIR, shot, signedIn, useDemo } from "./browser";
+import { apiGet, apiToken, SHOTS_DIR, shot, useDemo } from "./browser";
+import { signInAs } from "./processr-console";
 
 const demo = useDemo({ acme: 18981, agency: 18982, inspectorPort: 19359 });
 const ADMIN = ["admin@acme.test", "acme-admin-2026!"] as const;
@@ -43,7 +44,7 @@ beforeAll(async () => {
   token = await apiToken(base, ...ADMIN);
 }, 300_000);
 
-const signIn = () => signedIn(demo.browser, base, ...ADMIN);
+const signIn = () => signInAs(demo.browser, base, ...ADMIN);
 
 async function createList(page: Page, name: string, kind: string, erasure: boolean) {
   await page.goto("/#/validation-lists/create");

@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiGet, apiToken, SHOTS_DIR, shot, signedIn, useDemo } from "./browser";
+import { apiGet, apiToken, SHOTS_DIR, shot, useDemo } from "./browser";
+import { signInAs } from "./processr-console";
 
 const demo = useDemo({ acme: 18991, agency: 18992, inspectorPort: 19369 });
 const ADMIN = ["admin@acme.test", "acme-admin-2026!"] as const;
@@ -48,7 +49,7 @@ beforeAll(async () => {
   advertiser = (await apiGet<{ name: string }>(base, token, "/api/v4/advertisers/319")).name;
 }, 300_000);
 
-const signIn = () => signedIn(demo.browser, base, ...ADMIN);
+const signIn = () => signInAs(demo.browser, base, ...ADMIN);
 
 async function select(page: Page, label: string, option: string) {
   // A select's name is its label (" *" when required) and its value.
