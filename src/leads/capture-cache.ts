@@ -31,9 +31,6 @@ export interface CaptureConfig {
 }
 
 const configs = new Map<string, CaptureConfig>();
-/** Per shape, the capture reading it now: concurrent captures of a new shape wait for its entry. */
-const filling = new Map<string, Promise<unknown>>();
-
 export function captureConfigKey(shape: {
   campaignId: number; formId: number; linkId: number | null; publisherId: number | null; apiKey: string | null;
 }): string {
@@ -56,23 +53,4 @@ export function rememberCaptureConfig(key: string, config: Omit<CaptureConfig, "
 
 export function forgetCaptureConfig(key: string): void {
   configs.delete(key);
-}
-
-/** The read-and-write of a capture whose shape has no entry yet; the first of a shape is recorded. */
-export function fillingCaptureConfig<T>(key: string, run: () => Promise<T>): Promise<T> {
-  const p = run();
-  if (!filling.has(key)) {
-    const settled = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    filling.set(key, settled);
-    void settled.then(() => filling.delete(key));
-  }
-  return p;
-}
-
-/** Settles when the capture now reading `key`'s shape has finished, or at once when none is. */
-export function captureConfigFilled(key: string): Promise<unknown> | undefined {
-  return filling.get(key);
 }

@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { ApiError } from "../errors";
 import type { CaptureBody } from "./capture-body";
 import {
-  cachedCaptureConfig, type CaptureConfig, captureConfigFilled, captureConfigKey, type FieldRow, fillingCaptureConfig,
+  cachedCaptureConfig, type CaptureConfig, captureConfigKey, type FieldRow,
   forgetCaptureConfig, rememberCaptureConfig,
 } from "./capture-cache";
 import { emailFieldName, normaliseEmail } from "./email";
@@ -188,14 +188,10 @@ export async function captureLead(
 ): Promise<CaptureResult> {
   const now = Date.now();
   const configKey = captureConfigKey(input);
-  let fast = await captureFromConfig(env, input, policy, configKey, now);
-  // A burst on a new shape: one capture reads it, the others wait and then take the write-only path.
-  const filled = fast === null ? captureConfigFilled(configKey) : undefined;
-  if (filled) {
-    await filled;
-    fast = await captureFromConfig(env, input, policy, configKey, now);
-  }
-  const outcome = fast ?? (await fillingCaptureConfig(configKey, () => captureWithReads(env, input, policy, configKey, now)));
+  // Captures of a shape not cached yet each read it (none waits for another request's read: if
+  // that request were cancelled, its promise would never settle and the waiters would hang).
+  const fast = await captureFromConfig(env, input, policy, configKey, now);
+  const outcome = fast ?? (await captureWithReads(env, input, policy, configKey, now));
   if (typeof outcome !== "number") return outcome;
   const leadId = outcome;
 

@@ -42,35 +42,31 @@ const usable = (l: Lease, limit: number, windowMs: number, now: number) =>
 export class LeaseClient {
   /** Per key, the leases this isolate holds, oldest first (concurrent asks may get several). */
   private readonly leases = new Map<string, Lease[]>();
-  /** Per key, the one request of this isolate asking the object, and how many wait for it. */
-  private readonly asking = new Map<string, Promise<HitResult>>();
-  private readonly waiting = new Map<string, number>();
+  /**
+   * Per key, how many requests of this isolate are asking the object now. A count, never a shared
+   * promise: a request must not await another request's I/O, because if that request is cancelled
+   * (its client went away) the promise never settles and every request waiting on it hangs.
+   */
+  private readonly asking = new Map<string, number>();
 
   /** Decides one request under `key`: from this isolate's leases, or by asking the object. */
   async take(
     limiters: DurableObjectNamespace<RateLimiter>, key: string, limit: number, windowMs: number, now: number,
   ): Promise<HitResult> {
-    for (;;) {
-      const local = this.fromLease(key, limit, windowMs, now);
-      if (local) return local;
-      const pending = this.asking.get(key);
-      if (!pending) break;
-      // Another request of this isolate is asking already: its lease may serve this one too, and
-      // its refusal is this one's (the object had no slot when both had arrived).
-      this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
-      const answer = await pending.catch(() => null);
-      const still = this.waiting.get(key)! - 1;
-      if (still > 0) this.waiting.set(key, still);
-      else this.waiting.delete(key);
-      if (answer && !answer.allowed) return answer;
-    }
-    const asked = this.ask(limiters, key, limit, windowMs, now);
-    this.asking.set(key, asked);
+    const local = this.fromLease(key, limit, windowMs, now);
+    if (local) return local;
+    this.asking.set(key, (this.asking.get(key) ?? 0) + 1);
+    let answer: HitResult;
     try {
-      return await asked;
+      answer = await this.ask(limiters, key, limit, windowMs, now);
     } finally {
-      if (this.asking.get(key) === asked) this.asking.delete(key);
+      const still = this.asking.get(key)! - 1;
+      if (still > 0) this.asking.set(key, still);
+      else this.asking.delete(key);
     }
+    // Refused, but a concurrent ask of this isolate may have brought back a lease meanwhile: the
+    // object had counted those slots for this isolate, so serving this request from them is exact.
+    return answer.allowed ? answer : (this.fromLease(key, limit, windowMs, now) ?? answer);
   }
 
   /** Slots this isolate holds for `key` and may still use (tests and diagnostics). */
@@ -100,17 +96,20 @@ export class LeaseClient {
     const live = list.filter((l) => usable(l, limit, windowMs, now));
     const done = list.filter((l) => !usable(l, limit, windowMs, now));
     const last = list[list.length - 1];
-    // A key's first request asks for a full lease, so that a burst's requests are not queued
-    // behind a chain of asks (the object still grants at most 1/LEASE_SHARE of what is left, and
-    // what is not used goes back with the key's next request). A lease spent within its lifetime:
-    // ask for twice as much. After a quiet spell: for what was used. Requests waiting for this
-    // answer are served from it too.
-    const demand = !last
-      ? LEASE_MAX
-      : live.length > 0
-        ? last.granted * 2
-        : Math.max(1, done.reduce((n, l) => n + l.granted - l.slots, 0));
-    const want = Math.min(LEASE_MAX, Math.max(demand, 1 + (this.waiting.get(key) ?? 0)));
+    // A key's first request asks for a full lease (the object still grants at most 1/LEASE_SHARE
+    // of what is left, and what is not used goes back with the key's next request). A lease spent
+    // within its lifetime: ask for twice as much. After a quiet spell: for what was used. While
+    // another request of this isolate is asking already, only for this request's own slot, so
+    // that a burst's concurrent asks do not each take a large lease.
+    const demand =
+      (this.asking.get(key) ?? 0) > 1
+        ? 1
+        : !last
+          ? LEASE_MAX
+          : live.length > 0
+            ? last.granted * 2
+            : Math.max(1, done.reduce((n, l) => n + l.granted - l.slots, 0));
+    const want = Math.min(LEASE_MAX, demand);
     // Slots of leases that can no longer be used go back (to the bucket each was counted in).
     const returned = done.filter((l) => l.slots > 0).map((l) => ({ sec: l.sec, n: l.slots }));
     this.leases.set(key, live);
