@@ -136,9 +136,11 @@ function judgeToken(creds: ClientCredentials, r: OutboundResult): { token: strin
   };
 }
 
-// Tokens per client (instance, OAuth client, API key), shared by the deliveries this isolate runs;
-// a pending request is shared too, so a burst of deliveries asks for one token.
-const tokens = new Map<string, Promise<{ token: string; expiresAt: number } | ClientFailure>>();
+// Tokens per client (instance, OAuth client, API key), shared by the deliveries this isolate runs.
+// Only tokens are kept, never a pending request: a delivery must not wait on another invocation's
+// fetch (if that invocation were cancelled, the fetch would never settle and the waiter would
+// hang), so deliveries that start together before any token is kept may each ask for one.
+const tokens = new Map<string, { token: string; expiresAt: number }>();
 
 // Every credential is part of the key: a token never answers for credentials that did not get it.
 const cacheKey = async (creds: ClientCredentials) =>
@@ -146,21 +148,13 @@ const cacheKey = async (creds: ClientCredentials) =>
 
 async function token(env: Env, creds: ClientCredentials, renew: boolean): Promise<string | ClientFailure> {
   const key = await cacheKey(creds);
-  const entry = tokens.get(key);
-  if (entry) {
-    const got = await entry;
-    if ("token" in got && got.expiresAt > Date.now() && !renew) return got.token;
-    // Renewed by another delivery while this one waited: use that token.
-    const now = tokens.get(key);
-    if (now !== entry && now !== undefined) return token(env, creds, false);
-  }
-  const pending = requestToken(env, creds);
-  tokens.set(key, pending);
-  const got = await pending;
-  if ("token" in got) return got.token;
-  // Failures are not cached: the next delivery asks again.
-  if (tokens.get(key) === pending) tokens.delete(key);
-  return got;
+  const kept = tokens.get(key);
+  if (kept && !renew && kept.expiresAt > Date.now()) return kept.token;
+  const got = await requestToken(env, creds);
+  // Failures are not kept: the next delivery asks again.
+  if (!("token" in got)) return got;
+  tokens.set(key, got);
+  return got.token;
 }
 
 /**

@@ -86,18 +86,17 @@ async function build(env: Env, base: string) {
   };
 }
 
-const cache = new Map<string, Promise<Record<string, unknown>>>();
+// Built documents, never a pending build: a request must not wait on another request's promise
+// (if that request were cancelled, the promise could stay unsettled and the waiter would hang).
+const cache = new Map<string, Record<string, unknown>>();
 
 /** The document for this deployment's public origin. */
-export function openApiDocument(env: Env): Promise<Record<string, unknown>> {
+export async function openApiDocument(env: Env): Promise<Record<string, unknown>> {
   const base = env.BASE_URL.replace(/\/+$/, "");
   const key = `${env.ENTERPRISE} ${base}`;
-  let doc = cache.get(key);
-  if (!doc) {
-    doc = build(env, base);
-    // A failed build is not kept: the next request tries again.
-    doc.catch(() => cache.delete(key));
-    cache.set(key, doc);
-  }
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const doc = await build(env, base);
+  cache.set(key, doc);
   return doc;
 }
