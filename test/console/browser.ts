@@ -1,6 +1,8 @@
 // The console's browser tests drive Debian's chromium (`apt-get install chromium`; .ci/run installs
 // it when missing) with playwright-core: no browser is downloaded at install time.
 import { mkdirSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, vi } from "vitest";
@@ -46,6 +48,14 @@ export async function newPage(browser: Browser, baseURL: string): Promise<{ page
     if (m.type() === "error" && m.text().includes("Content Security Policy")) errors.push(m.text());
   });
   return { page, errors };
+}
+
+/** Starts a stand-in server on a free loopback port (a fixed one can be taken by another run); its port. */
+export function listenLocal(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
+  });
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS_DIR, `${name}.png`), fullPage: true });

@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Enterprises, startEnterprises } from "../e2e/harness";
-import { apiGet, apiToken, launchBrowser, shot } from "./browser";
+import { apiGet, apiToken, launchBrowser, listenLocal, shot } from "./browser";
 import { choose, openProcessr, poll, signInAs } from "./processr-console";
 
 let ent: Enterprises;
@@ -15,7 +15,7 @@ let browser: Browser;
 let crm: Server;
 let agencyToken: string;
 let acmeClient: { clientId: string; clientSecret: string };
-const CRM_PORT = 18859;
+let crmPort: number;
 const AGENCY_ADMIN = ["admin@agency.test", "agency-admin-2026!"] as const;
 const AGENCY_KEY = "7e6d5c4b3a29180f7e6d5c4b3a291800"; // agency campaign 701, publisher 5
 const ACME_KEY = "5d1b0e7f2a9c4e3b8f6a1c2d3e4f5a6b"; // acme campaign 601, publisher 13 (Agency Partners)
@@ -59,7 +59,7 @@ beforeAll(async () => {
       res.end(JSON.stringify({ success: true, lead_id: `CRM-${crmCalls.length}` }));
     });
   });
-  await new Promise<void>((resolve) => crm.listen(CRM_PORT, "127.0.0.1", resolve));
+  crmPort = await listenLocal(crm);
   ent = await startEnterprises({ acme: 18857, agency: 18858, inspectorPort: 19299 });
   browser = await launchBrowser();
   agencyToken = await apiToken(ent.urls.agency, ...AGENCY_ADMIN);
@@ -211,7 +211,7 @@ describe("HTTP integration (agency campaign 701)", () => {
     expect(await dialog.getByRole("combobox", { name: /^J: Adaptor ID/ }).textContent()).toBe(`${created.id}: Vendor CRM fields`);
     await shot(page, "http-integration-adaptor");
 
-    await dialog.getByLabel("B: API URL").fill(`http://127.0.0.1:${CRM_PORT}/leads`);
+    await dialog.getByLabel("B: API URL").fill(`http://127.0.0.1:${crmPort}/leads`);
     await dialog.getByRole("button", { name: "Save HTTP Integration" }).click();
     await poll(() => dialog.getByRole("heading", { name: "Test HTTP Integration" }).count()).toBe(1);
     await poll(() => dialog.getByLabel("Lead ID").inputValue()).toBe(String(newest));

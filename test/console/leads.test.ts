@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Enterprises, startEnterprises } from "../e2e/harness";
-import { apiGet, apiToken, launchBrowser, newPage, shot } from "./browser";
+import { apiGet, apiToken, launchBrowser, listenLocal, newPage, shot } from "./browser";
 
 let ent: Enterprises;
 let browser: Browser;
@@ -16,7 +16,7 @@ let crm: Server;
 let base: string;
 let adminToken: string;
 
-const CRM_PORT = 18819;
+let crmPort: number;
 const USERS = {
   admin: ["admin@acme.test", "acme-admin-2026!"],
   northwind: ["api@northwind.test", "northwind-2026!"],
@@ -72,7 +72,7 @@ beforeAll(async () => {
       res.end(JSON.stringify({ success: true, lead_id: "CRM-1" }));
     });
   });
-  await new Promise<void>((resolve) => crm.listen(CRM_PORT, "127.0.0.1", resolve));
+  crmPort = await listenLocal(crm);
   ent = await startEnterprises({ acme: 18817, agency: 18818, inspectorPort: 19259 });
   base = ent.urls.acme;
   browser = await launchBrowser();
@@ -83,7 +83,7 @@ beforeAll(async () => {
     campaign: "/api/v4/campaigns/601",
     type: "http_integration",
     label: "Vendor CRM",
-    config: { name: "Vendor CRM", url: `http://127.0.0.1:${CRM_PORT}/leads`, responseType: "JSON", responseKey: "lead_id", adaptorId: adaptor.id },
+    config: { name: "Vendor CRM", url: `http://127.0.0.1:${crmPort}/leads`, responseType: "JSON", responseKey: "lead_id", adaptorId: adaptor.id },
   });
   // Ada's email is also on a lead of campaign 603 (the demo's): her associated campaigns.
   leads.ada = await capture("northwind", { firstName: "Ada", lastName: "Lovelace", email: "ada@example.org" });
