@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, DEMO, loginAs } from "../helpers";
-import { captureAndProcess, formBody, leadsPath } from "../publisher/support";
+import { captureAndProcess, formBody, leadsPath, testCampaignStatements } from "../publisher/support";
 import { type Doc, get, send } from "../v4/fixtures";
 
 // Job groups, black-box: groups and their jobs are set up through /api/v4, leads are captured
@@ -59,18 +59,10 @@ async function makeCampaign(): Promise<Setup> {
   ).first<{ campaign: number; form: number }>())!;
   const { campaign, form } = next;
   await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, payout_amount, api_key)
-       VALUES (?1, 'Groups ' || ?1, 319, 1, 0, 4102444800000, '10.00', 'key-' || ?1)`,
-    ).bind(campaign),
-    env.DB.prepare(`INSERT INTO campaign_statistics (campaign_id) VALUES (?1)`).bind(campaign),
-    env.DB.prepare(`INSERT INTO forms (id, campaign_id, name) VALUES (?1, ?2, 'Form')`).bind(form, campaign),
-    env.DB.prepare(
-      `INSERT INTO form_fields (form_id, name, type, required, position) VALUES
-         (?1, 'firstName', 'text', 1, 0), (?1, 'lastName', 'text', 0, 1), (?1, 'email', 'email', 1, 2),
-         (?1, 'country', 'text', 0, 3), (?1, 'phone', 'text', 0, 4), (?1, 'submit', 'submit', 0, 5)`,
-    ).bind(form),
-    env.DB.prepare(`INSERT INTO campaign_publishers (campaign_id, publisher_id, api_key) VALUES (?1, 12, 'cp-key-' || ?1)`).bind(campaign),
+    ...testCampaignStatements(campaign, form, "Groups", [
+      ["firstName", "text", true], ["lastName", "text", false], ["email", "email", true],
+      ["country", "text", false], ["phone", "text", false], ["submit", "submit", false],
+    ]),
     env.DB.prepare(
       `INSERT INTO campaign_processr_jobs (campaign_id, type, label, score, hardfail, position, config)
        SELECT ?1, type, label, score, hardfail, position, config FROM campaign_processr_jobs WHERE campaign_id = 601`,

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, DEMO, loginAs } from "../helpers";
-import { captureAndProcess, formBody, leadsPath } from "../publisher/support";
+import { captureAndProcess, formBody, leadsPath, testCampaignStatements } from "../publisher/support";
 import { type Doc, get, send } from "../v4/fixtures";
 
 // The platform lead data (emailDomain, createdDate, country, ip, userAgent) in the Processr,
@@ -37,19 +37,9 @@ beforeAll(async () => {
     `SELECT (SELECT coalesce(max(id), 0) + 1 FROM campaigns) AS campaign, (SELECT coalesce(max(id), 0) + 1 FROM forms) AS form`,
   ).first<{ campaign: number; form: number }>())!;
   ({ campaign, form } = next);
-  await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, payout_amount, api_key)
-       VALUES (?1, 'Platform values ' || ?1, 319, 1, 0, 4102444800000, '10.00', 'key-' || ?1)`,
-    ).bind(campaign),
-    env.DB.prepare(`INSERT INTO campaign_statistics (campaign_id) VALUES (?1)`).bind(campaign),
-    env.DB.prepare(`INSERT INTO forms (id, campaign_id, name) VALUES (?1, ?2, 'Form')`).bind(form, campaign),
-    env.DB.prepare(
-      `INSERT INTO form_fields (form_id, name, type, required, position) VALUES
-         (?1, 'firstName', 'text', 1, 0), (?1, 'email', 'email', 1, 1), (?1, 'phone', 'text', 0, 2), (?1, 'country', 'text', 0, 3)`,
-    ).bind(form),
-    env.DB.prepare(`INSERT INTO campaign_publishers (campaign_id, publisher_id, api_key) VALUES (?1, 12, 'cp-key-' || ?1)`).bind(campaign),
-  ]);
+  await env.DB.batch(testCampaignStatements(campaign, form, "Platform values", [
+    ["firstName", "text", true], ["email", "email", true], ["phone", "text", false], ["country", "text", false],
+  ]));
   expect((await send(v4("campaigns", campaign), "PUT", { useValueTransforms: true }, admin)).status).toBe(200);
 
   rule.market = await created("advertiser-value-transforms", {

@@ -4,7 +4,7 @@ import { createListLookup } from "../../src/lists/lookup";
 import type { ProcessrMessage } from "../../src/processr/messages";
 import { bearer, call, DEMO, loginAs } from "../helpers";
 import { deliver, PROCESSR_QUEUE, rows } from "../leads/fixtures";
-import { callWithQueue, fakeQueue, formBody, leadsPath } from "../publisher/support";
+import { callWithQueue, fakeQueue, formBody, leadsPath, testCampaignStatements } from "../publisher/support";
 import { lead, NOW, parseConfig, runJob } from "./jobs/helpers";
 import { createJobContext } from "../../src/processr/job-context";
 import { type Doc, send } from "../v4/fixtures";
@@ -39,19 +39,9 @@ let nextCampaign = 7900;
 async function makeCampaign(job: { hardfail: boolean; config: Record<string, unknown> }) {
   const id = ++nextCampaign;
   const formId = id * 10;
-  await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, payout_amount, api_key)
-       VALUES (?1, 'Lists ' || ?1, 319, 1, 0, 4102444800000, '10.00', 'key-' || ?1)`,
-    ).bind(id),
-    env.DB.prepare(`INSERT INTO campaign_statistics (campaign_id) VALUES (?1)`).bind(id),
-    env.DB.prepare(`INSERT INTO forms (id, campaign_id, name) VALUES (?1, ?2, 'Form')`).bind(formId, id),
-    env.DB.prepare(
-      `INSERT INTO form_fields (form_id, name, type, required, position) VALUES
-         (?1, 'firstName', 'text', 1, 0), (?1, 'lastName', 'text', 1, 1), (?1, 'emailAddress', 'email', 1, 2), (?1, 'telephone', 'telephone', 0, 3)`,
-    ).bind(formId),
-    env.DB.prepare(`INSERT INTO campaign_publishers (campaign_id, publisher_id, api_key) VALUES (?1, 12, 'cp-key-' || ?1)`).bind(id),
-  ]);
+  await env.DB.batch(testCampaignStatements(id, formId, "Lists", [
+    ["firstName", "text", true], ["lastName", "text", true], ["emailAddress", "email", true], ["telephone", "telephone", false],
+  ]));
   for (const [type, label, score, hardfail, config] of [
     ["validation_list_check", "Suppression lists", 10, job.hardfail, job.config],
     ["first_last_name_check", "First and last name", 90, false, {}],

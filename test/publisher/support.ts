@@ -96,3 +96,23 @@ export function runScheduled(queue: ReturnType<typeof fakeQueue>) {
   );
   return waitOnExecutionContext(ctx);
 }
+
+/**
+ * A test campaign of advertiser 319 with one form of `fields` ([name, type, required]) and
+ * publisher 12 on it (campaign key `key-{id}`, publisher key `cp-key-{id}`): the statements, to
+ * batch with whatever else a test inserts.
+ */
+export function testCampaignStatements(campaign: number, form: number, name: string, fields: [string, string, boolean][]): D1PreparedStatement[] {
+  return [
+    env.DB.prepare(
+      `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, payout_amount, api_key)
+       VALUES (?1, ?2 || ' ' || ?1, 319, 1, 0, 4102444800000, '10.00', 'key-' || ?1)`,
+    ).bind(campaign, name),
+    env.DB.prepare(`INSERT INTO campaign_statistics (campaign_id) VALUES (?1)`).bind(campaign),
+    env.DB.prepare(`INSERT INTO forms (id, campaign_id, name) VALUES (?1, ?2, 'Form')`).bind(form, campaign),
+    ...fields.map(([field, type, required], position) =>
+      env.DB.prepare(`INSERT INTO form_fields (form_id, name, type, required, position) VALUES (?1, ?2, ?3, ?4, ?5)`)
+        .bind(form, field, type, required ? 1 : 0, position)),
+    env.DB.prepare(`INSERT INTO campaign_publishers (campaign_id, publisher_id, api_key) VALUES (?1, 12, 'cp-key-' || ?1)`).bind(campaign),
+  ];
+}
