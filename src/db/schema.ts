@@ -870,6 +870,18 @@ export const archivedLeads = sqliteTable(
   ],
 );
 
+// A sync tag of an archived lead (a delivery of it that carries a sync secret): the client's
+// callbacks name the lead by its id at the client, and this row leads the receiver to its archive
+// file (src/archive/sync-tags.ts). It goes with the lead's index row.
+export const archivedSyncTags = sqliteTable(
+  "archived_sync_tags",
+  {
+    remoteLeadId: text("remote_lead_id").notNull(),
+    leadId: integer("lead_id").notNull().references(() => archivedLeads.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.remoteLeadId, t.leadId] })],
+);
+
 // ---------------------------------------------------------------- validation lists
 
 export const VALIDATION_LIST_KINDS = ["email", "domain", "phone"] as const;
