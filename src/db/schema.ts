@@ -581,6 +581,26 @@ export const jobResults = sqliteTable("job_results", jobResultColumns(), (t) => 
 // A view (migration 0025): writes go to job_results (INSERT and DELETE on it are passed on by triggers).
 export const processrJobLeads = sqliteView("processr_job_leads", jobResultColumns()).existing();
 
+// The texts compact Processr trails name by id (src/processr/trail-texts.ts, same ids; append only).
+export const trailTexts = sqliteTable("trail_texts", {
+  id: integer("id").primaryKey(),
+  text: text("text").notNull(),
+});
+
+// A job's label before a rename or delete (triggers on campaign_processr_jobs): compact trails do
+// not store labels, and a run written up to until_log_id (log_lines' sequence at the change) shows
+// the label its job had then. No foreign key: the job may be gone.
+export const campaignProcessrJobLabels = sqliteTable(
+  "campaign_processr_job_labels",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    campaignProcessrJobId: integer("campaign_processr_job_id").notNull(),
+    label: text("label").notNull(),
+    untilLogId: integer("until_log_id").notNull(),
+  },
+  (t) => [index("campaign_processr_job_labels_job_idx").on(t.campaignProcessrJobId, t.untilLogId)],
+);
+
 // Job groups (Convertr's Processr job groups): jobs of one campaign of which at most one runs on a
 // lead, the first (by member position) whose conditions the lead meets; the group's score stands
 // for its members' and counts once (src/processr/job-groups.ts).
