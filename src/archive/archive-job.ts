@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { type ArchivedLead, archiveKey, decodeLeads, encodeLeads, gunzip, gzip, LEAD_TABLES, type LeadTable, type Row, sha256Hex } from "./format";
+import { type ArchivedLead, archiveKey, decodeLeads, encodeLeads, gunzip, gzip, KEPT_IN_D1, LEAD_TABLES, type LeadTable, type Row, sha256Hex } from "./format";
 
 // The scheduled archive (issue 18): leads older than their hot window (campaigns.archive_after_days,
 // else the enterprise's ARCHIVE_AFTER_DAYS; neither set: never) move to the ARCHIVE bucket with all
@@ -72,8 +72,7 @@ async function claimUnfinished(db: D1Database, now: number): Promise<ArchiveBatc
 /**
  * The oldest leads past their window, of one campaign and month, not in an unfinished batch, as
  * a new batch held by this run: one statement, so two runs never take the same leads. Only
- * leads the Processr is done with, with no delivery under way, not deleted, and without a sync
- * tag placed on their delivery (its callbacks look the lead up by the delivery).
+ * leads the Processr is done with, with no delivery or callback under way, not deleted.
  */
 async function claimNew(db: D1Database, now: number, defaultDays: number | null, size: number): Promise<ArchiveBatch | null> {
   const row = await db.prepare(
@@ -86,8 +85,6 @@ async function claimNew(db: D1Database, now: number, defaultDays: number | null,
           AND l.processr_status IN (900, 1000)
           AND NOT EXISTS (SELECT 1 FROM integration_deliveries d WHERE d.lead_id = l.id AND d.status = 'pending')
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries w WHERE w.lead_id = l.id AND w.status = 'pending')
-          -- Sync-tag callbacks find their lead through its delivery's remote id: such leads stay.
-          AND NOT EXISTS (SELECT 1 FROM integration_deliveries t WHERE t.lead_id = l.id AND t.sync_secret IS NOT NULL)
           AND l.id NOT IN (SELECT j.value FROM archive_batches b, json_each(b.lead_ids) j WHERE b.status = 'writing')
         ORDER BY c.id, l.created_ts, l.id
         LIMIT ?3
@@ -123,13 +120,23 @@ async function readLeadRows(db: D1Database, leadIds: number[]): Promise<Archived
   return leadIds.flatMap((id) => byLead.get(id) ?? []);
 }
 
-/** Writes a batch's file (the same key on every attempt), reads it back, checks it. Returns its digest and size. */
-export async function putVerified(bucket: R2Bucket, key: string, leads: ArchivedLead[]): Promise<{ sha256: string; bytes: number }> {
+/**
+ * Writes a batch's file (the same key on every attempt), reads it back, checks it. Returns its
+ * digest and size. With `ifEtag` (a rewrite of a file read before) the write happens only if the
+ * file is still that version; null when it is not (the caller reads it again).
+ */
+export async function putVerified(bucket: R2Bucket, key: string, leads: ArchivedLead[], ifEtag?: string): Promise<{ sha256: string; bytes: number } | null> {
   const body = await gzip(encodeLeads(leads));
   const sha256 = await sha256Hex(body);
-  await bucket.put(key, body, { sha256, httpMetadata: { contentType: "application/gzip" }, customMetadata: { leads: String(leads.length) } });
-  const back = await bucket.get(key);
+  const put = await bucket.put(key, body, {
+    sha256, httpMetadata: { contentType: "application/gzip" }, customMetadata: { leads: String(leads.length) },
+    ...(ifEtag === undefined ? {} : { onlyIf: { etagMatches: ifEtag } }),
+  });
+  if (!put) return null;
+  const back = await bucket.get(key, { onlyIf: { etagMatches: put.etag } });
   if (!back) throw new Error(`Archive file ${key} is missing right after it was written.`);
+  // Already replaced by a later rewrite, which read this one and checks its own.
+  if (!("arrayBuffer" in back)) return { sha256, bytes: body.byteLength };
   const bytes = await back.arrayBuffer();
   if ((await sha256Hex(bytes)) !== sha256) throw new Error(`Archive file ${key} does not read back as written.`);
   const ids = decodeLeads(await gunzip(bytes)).map((l) => l.id);
@@ -148,12 +155,14 @@ async function writeBatch(env: ArchiveEnv, batch: ArchiveBatch, now: number): Pr
   }
   const stillHeld = await db.prepare(`SELECT 1 AS x WHERE ${held}`).bind(batch.id, batch.claimedTs).first();
   if (!stillHeld) return 0;
-  const file = await putVerified(env.ARCHIVE, key, leads);
+  // An unconditional write is never refused.
+  const file = (await putVerified(env.ARCHIVE, key, leads))!;
 
-  // One transaction: index rows for the leads exactly as read (same updated_ts), then, if that is
-  // not every lead (one changed meanwhile, or the batch was taken over), a conflicting insert
-  // aborts it all; then every row read is deleted (by rowid, children first: a row added since
-  // makes the lead's delete fail on its foreign key, which aborts it all too).
+  // One transaction: index rows for the leads exactly as read (same updated_ts) and for their sync
+  // tags, then, if that is not every lead (one changed meanwhile, or the batch was taken over), a
+  // conflicting insert aborts it all; then every row read is deleted (by rowid, children first: a
+  // row added since makes the lead's delete fail on its foreign key, which aborts it all too),
+  // except those kept in D1, which are unlinked from the lead.
   const seen = JSON.stringify(leads.map((l) => [l.id, l.rows.leads[0]!.updated_ts]));
   const rowids = await rowidsOf(db, leads);
   const statements = [
@@ -164,12 +173,23 @@ async function writeBatch(env: ArchiveEnv, batch: ArchiveBatch, now: number): Pr
         WHERE ${held}
        ON CONFLICT (id) DO UPDATE SET batch_id = excluded.batch_id`,
     ).bind(batch.id, batch.claimedTs, seen),
+    // A client's sync-tag callback names the lead by its id there (src/archive/sync-tags.ts).
+    db.prepare(
+      `INSERT INTO archived_sync_tags (remote_lead_id, lead_id)
+       SELECT d.remote_lead_id, d.lead_id FROM integration_deliveries d JOIN archived_leads a ON a.id = d.lead_id AND a.batch_id = ?1
+        WHERE d.sync_secret IS NOT NULL AND d.remote_lead_id IS NOT NULL
+       ON CONFLICT DO NOTHING`,
+    ).bind(batch.id),
     db.prepare(
       `INSERT INTO archive_batches (id, campaign_id, month, lead_ids)
        SELECT ?1, ?2, '', '[]' WHERE (SELECT count(*) FROM archived_leads WHERE batch_id = ?1) <> ?3`,
     ).bind(batch.id, batch.campaignId, leads.length),
-    ...[...LEAD_TABLES].reverse().map(([table]) =>
-      db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(rowids.get(table) ?? [])),
+    ...[...LEAD_TABLES].reverse().map(([table, column]) =>
+      db.prepare(
+        KEPT_IN_D1.has(table)
+          ? `UPDATE ${table} SET ${column} = NULL WHERE rowid IN (SELECT value FROM json_each(?1))`
+          : `DELETE FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?1))`,
+      ).bind(JSON.stringify(rowids.get(table) ?? [])),
     ),
     db.prepare(`UPDATE archive_batches SET status = 'done', done_ts = ?3, sha256 = ?4, bytes = ?5 WHERE id = ?1 AND claimed_ts = ?2`)
       .bind(batch.id, batch.claimedTs, now, file.sha256, file.bytes),

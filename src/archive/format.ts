@@ -22,6 +22,14 @@ export const LEAD_TABLES = [
 ] as const;
 
 export type LeadTable = (typeof LEAD_TABLES)[number][0];
+
+/**
+ * Tables whose rows stay in D1 when their lead is archived, unlinked from it (the lead column set
+ * to null), with their key: a capture retried with an idempotency key the archived lead was taken
+ * with still answers with that lead, never a second one. The file carries them too, and a
+ * restore links them again.
+ */
+export const KEPT_IN_D1 = new Map<LeadTable, string>([["idempotency_keys", "key"]]);
 export type Row = Record<string, unknown>;
 
 export interface ArchivedLead {

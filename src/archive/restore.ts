@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { putVerified } from "./archive-job";
-import { type ArchivedLead, archiveKey, decodeLeads, gunzip, LEAD_TABLES } from "./format";
+import { type ArchivedLead, archiveKey, decodeLeads, gunzip, KEPT_IN_D1, LEAD_TABLES } from "./format";
 
 // Reading, restoring and erasing archived leads (src/archive/archive-job.ts writes them). A write
 // to an archived lead (a validation webhook, a sync tag, a flag change) restores it to D1 first,
@@ -21,10 +21,16 @@ const INDEX_SELECT = `SELECT a.id, a.batch_id AS batchId, b.campaign_id AS campa
 
 const keyOf = (r: IndexRow) => archiveKey({ id: r.batchId, campaignId: r.campaignId, month: r.month });
 
-async function readFile(env: ArchiveEnv, key: string): Promise<ArchivedLead[]> {
+/** A file's leads and its version (etag); null when there is no such file. */
+async function readVersion(env: ArchiveEnv, key: string): Promise<{ leads: ArchivedLead[]; etag: string } | null> {
   const object = await env.ARCHIVE.get(key);
-  if (!object) throw new Error(`Archive file ${key} is missing.`);
-  return decodeLeads(await gunzip(await object.arrayBuffer()));
+  return object ? { leads: decodeLeads(await gunzip(await object.arrayBuffer())), etag: object.etag } : null;
+}
+
+async function readFile(env: ArchiveEnv, key: string): Promise<ArchivedLead[]> {
+  const file = await readVersion(env, key);
+  if (!file) throw new Error(`Archive file ${key} is missing.`);
+  return file.leads;
 }
 
 /** An archived lead as it was in D1 (its rows), or null when the lead is not archived. */
@@ -48,46 +54,80 @@ export async function archivedLeadIdByHash(db: D1Database, leadHash: string): Pr
   return (await db.prepare(`SELECT id FROM archived_leads WHERE lead_hash = ?1`).bind(leadHash).first<{ id: number }>())?.id ?? null;
 }
 
-/** Rewrites the files holding these leads without them (each read back and checked). */
-async function dropFromFiles(env: ArchiveEnv, rows: IndexRow[]): Promise<void> {
-  const byKey = new Map<string, Set<number>>();
-  for (const r of rows) byKey.set(keyOf(r), (byKey.get(keyOf(r)) ?? new Set()).add(r.id));
-  for (const [key, ids] of byKey) {
-    const kept = (await readFile(env, key)).filter((l) => !ids.has(l.id));
-    if (kept.length > 0) await putVerified(env.ARCHIVE, key, kept);
-    else await env.ARCHIVE.delete(key);
+/** Rewrites of a file that lose the race to another rewrite are tried again, at most this often. */
+const REWRITE_ATTEMPTS = 5;
+
+/**
+ * Rewrites a batch's file with only the leads still archived in it (its index rows), read back
+ * and checked; an emptied file is deleted. The file is read before the index and written only if
+ * it is still the version read, so of two restores from one file at once neither puts back the
+ * lead the other took out: the one whose write is refused reads both again.
+ */
+async function pruneFile(env: ArchiveEnv, batch: IndexRow): Promise<void> {
+  const key = keyOf(batch);
+  for (let attempt = 1; attempt <= REWRITE_ATTEMPTS; attempt++) {
+    const file = await readVersion(env, key);
+    if (!file) return;
+    const indexed = new Set(
+      (await env.DB.prepare(`SELECT id FROM archived_leads WHERE batch_id = ?1`).bind(batch.batchId).all<{ id: number }>()).results.map((r) => r.id),
+    );
+    const kept = file.leads.filter((l) => indexed.has(l.id));
+    if (kept.length === file.leads.length) return;
+    if (kept.length === 0) return env.ARCHIVE.delete(key);
+    if (await putVerified(env.ARCHIVE, key, kept, file.etag)) return;
   }
+  throw new Error(`Archive file ${key} kept changing while it was rewritten; the next restore from it rewrites it again.`);
 }
+
+/** Restores of one lead that lose to a re-archive of it are tried again, at most this often. */
+const RESTORE_ATTEMPTS = 3;
 
 /**
  * Puts an archived lead back into D1 with the same rows (ids included) and removes it from its
- * archive file. False when the lead is not archived.
+ * archive file. False when the lead is not archived (or not in `owner`'s campaign or publisher).
+ * Safe to run concurrently for one lead: one transaction brings it back, and only while its index
+ * row still names the file read; a restore that loses finds the lead in D1 and is done, or, if
+ * the lead was archived again meanwhile, reads where it is now.
  */
-export async function restoreArchivedLead(env: ArchiveEnv, leadId: number): Promise<boolean> {
-  const row = await env.DB.prepare(`${INDEX_SELECT} WHERE a.id = ?1`).bind(leadId).first<IndexRow>();
-  if (!row) return false;
-  const lead = (await readFile(env, keyOf(row))).find((l) => l.id === leadId);
-  if (!lead) throw new Error(`Archived lead ${leadId} is not in its archive file ${keyOf(row)}.`);
+export async function restoreArchivedLead(env: ArchiveEnv, leadId: number, owner: { campaignId?: number; publisherId?: number } = {}): Promise<boolean> {
   const db = env.DB;
-  try {
-    // One transaction: the index row leaves as the rows come back.
-    await db.batch([
-      db.prepare(`DELETE FROM archived_leads WHERE id = ?1`).bind(leadId),
-      ...LEAD_TABLES.flatMap(([table]) =>
-        lead.rows[table].map((r) => {
-          const columns = Object.keys(r);
-          return db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `?${i + 1}`).join(", ")})`)
-            .bind(...columns.map((c) => r[c] ?? null));
-        }),
-      ),
-    ]);
-  } catch (e) {
-    // A concurrent restore got there first (the lead's id is taken): it is restored once.
-    if (await db.prepare(`SELECT 1 AS x FROM leads WHERE id = ?1`).bind(leadId).first()) return true;
-    throw e;
+  for (let attempt = 1; ; attempt++) {
+    const row = await db
+      .prepare(`${INDEX_SELECT} WHERE a.id = ?1 AND (?2 IS NULL OR a.campaign_id = ?2) AND (?3 IS NULL OR a.publisher_id = ?3)`)
+      .bind(leadId, owner.campaignId ?? null, owner.publisherId ?? null)
+      .first<IndexRow>();
+    if (!row) return false;
+    const lead = (await readFile(env, keyOf(row))).find((l) => l.id === leadId);
+    if (!lead) throw new Error(`Archived lead ${leadId} is not in its archive file ${keyOf(row)}.`);
+    try {
+      await db.batch([
+        // Aborts it all (the batch's own id again) unless the lead is still archived in this file.
+        db.prepare(
+          `INSERT INTO archive_batches (id, campaign_id, month, lead_ids)
+           SELECT id, campaign_id, month, '[]' FROM archive_batches
+            WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM archived_leads WHERE id = ?1 AND batch_id = ?2)`,
+        ).bind(leadId, row.batchId),
+        // The index row (and its sync tags) leave as the rows come back.
+        db.prepare(`DELETE FROM archived_leads WHERE id = ?1`).bind(leadId),
+        ...LEAD_TABLES.flatMap(([table, column]) =>
+          lead.rows[table].map((r) => {
+            const columns = Object.keys(r);
+            const kept = KEPT_IN_D1.get(table);
+            return db.prepare(
+              `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `?${i + 1}`).join(", ")})` +
+                (kept ? ` ON CONFLICT (${kept}) DO UPDATE SET ${column} = excluded.${column}` : ""),
+            ).bind(...columns.map((c) => r[c] ?? null));
+          }),
+        ),
+      ]);
+    } catch (e) {
+      if (await db.prepare(`SELECT 1 AS x FROM leads WHERE id = ?1`).bind(leadId).first()) return true;
+      if (attempt < RESTORE_ATTEMPTS) continue;
+      throw e;
+    }
+    await pruneFile(env, row);
+    return true;
   }
-  await dropFromFiles(env, [row]);
-  return true;
 }
 
 /**

@@ -8,6 +8,7 @@ import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url
 import { subscribeToLead } from "../leads/client";
 import { validSecret } from "../leads/lead-object";
 import { renderWebhookError } from "./webhooks/errors";
+import { restoreArchivedLead } from "../archive/restore";
 
 // The receiving side of sync tags (Convertr's Connect help article, "Place Sync Tags"), mounted at /api/sync and
 // advertised at /.well-known/leadflare. An upstream enterprise that delivered a lead here as a
@@ -56,13 +57,14 @@ syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (
     if (e instanceof OutboundUrlError) throw new ApiError("BAD_REQUEST", `callbackUrl: ${e.message}`);
     throw e;
   }
-  // Only the leads this key delivered: same campaign, same publisher.
-  const db = c.env.DB;
-  const lead = await db.prepare(
-    "SELECT id, lead_hash FROM leads WHERE id = ? AND campaign_id = ? AND publisher_id = ? AND deleted_ts IS NULL",
-  )
-    .bind(leadId, p.campaignId, p.publisherId)
-    .first<{ id: number; lead_hash: string }>();
+  // Only the leads this key delivered: same campaign, same publisher. A subscription is a write: an
+  // archived lead of theirs is restored to D1 first (src/archive).
+  const find = () =>
+    c.env.DB.prepare("SELECT id, lead_hash FROM leads WHERE id = ? AND campaign_id = ? AND publisher_id = ? AND deleted_ts IS NULL")
+      .bind(leadId, p.campaignId, p.publisherId)
+      .first<{ id: number; lead_hash: string }>();
+  let lead = await find();
+  if (!lead && (await restoreArchivedLead(c.env, leadId, { campaignId: p.campaignId, publisherId: p.publisherId }))) lead = await find();
   if (!lead) throw notFound("Lead not found");
 
   // The lead object keeps one subscription per (lead, key, callback URL): a retried call gets the

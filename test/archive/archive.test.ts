@@ -2,18 +2,17 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { archiveOldLeads } from "../../src/archive/archive-job";
-import { decodeLeads, gunzip } from "../../src/archive/format";
 import { readArchivedLead, restoreArchivedLead } from "../../src/archive/restore";
 import { leadObject } from "../../src/leads/client";
 import { bearer, call, DEMO, loginAs } from "../helpers";
 import { send } from "../v4/fixtures";
 import { cleanData, insertLead, processLeads, rows } from "../leads/fixtures";
+import { DAY, filesOf } from "./helpers";
 
 // The archive (src/archive): leads past their hot window move to R2 with all their rows, one
 // gzip file per campaign, month and batch; D1 keeps an index row. Driven the way the cron drives
 // it, and read back through the v4 API.
 
-const DAY = 86_400_000;
 const NOW = Date.now();
 let admin: string;
 beforeAll(async () => {
@@ -47,11 +46,6 @@ async function apiView(id: number) {
 
 const stats = () => rows(`SELECT * FROM campaign_statistics WHERE campaign_id = 601`);
 const chronology = () => rows(`SELECT * FROM lead_statistics_chronologies WHERE campaign_id = 601 ORDER BY day`);
-
-async function filesOf(prefix: string) {
-  const listed = await env.ARCHIVE.list({ prefix });
-  return Promise.all(listed.objects.map(async (o) => ({ key: o.key, leads: decodeLeads(await gunzip(await (await env.ARCHIVE.get(o.key))!.arrayBuffer())) })));
-}
 
 /** env.DB whose batches fail when they would delete leads: a crash between the file and D1. */
 function failingDeletes(db: D1Database): D1Database {
@@ -276,17 +270,6 @@ describe("lead archive", () => {
     });
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await res.json()).toMatchObject({ leadFlag: { name: "Invalid" } });
-    expect(await rows(`SELECT id FROM archived_leads WHERE id = ?1`, id)).toEqual([]);
-  });
-
-  it("leads whose delivery carries a sync tag stay in D1 (the tag's callbacks find them through it)", async () => {
-    const id = await oldLead(460);
-    await env.DB.prepare(
-      `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, status, idempotency_key, sync_secret, remote_lead_id)
-       SELECT ?1, id, 'delivered', 'idem-archive-1', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'r-1' FROM campaign_processr_jobs WHERE campaign_id = 601 LIMIT 1`,
-    ).bind(id).run();
-    await archiveOldLeads(env, { now: NOW });
-    expect(await rows(`SELECT id FROM leads WHERE id = ?1`, id)).toHaveLength(1);
     expect(await rows(`SELECT id FROM archived_leads WHERE id = ?1`, id)).toEqual([]);
   });
 

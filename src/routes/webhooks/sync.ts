@@ -7,11 +7,14 @@ import { readBodyText } from "../../http/body";
 import { clientBaseUrl } from "../../integrations/convertr-client";
 import { transitionLead } from "../../leads/client";
 import { verifyWebhook } from "../../webhooks/standard-webhooks";
+import { archivedSyncDeliveries, archivedSyncTagsStatement, restoreForSyncEvent } from "../../archive/sync-tags";
 
 // POST /api/webhook/sync: the receiver of sync-tag callbacks (Convertr's Connect help article, "Place Sync Tags"). A
 // client enterprise calls it, signed the Standard Webhooks way with the secret we gave when we
 // subscribed, whenever the status of a lead we delivered to it changes. Exactly the seed's four
 // triggers: client Valid → Valid here; client Invalid, Caution or Deleted → Invalid here.
+// A lead archived here still gets its callbacks: verified against its archived delivery, then
+// restored, then applied (src/archive/sync-tags.ts).
 
 /** The signed body of a sync-tag callback: what this receiver accepts and what our lead objects send. */
 export const leadEventSchema = z.object({
@@ -28,7 +31,7 @@ type Payload = z.infer<typeof leadEventSchema>;
 
 export const syncAnswerSchema = z.object({ code: z.literal(200), message: z.string(), changed: z.boolean() });
 
-interface Candidate {
+export interface Candidate {
   id: number;
   remote_lead_id: string;
   lead_id: number;
@@ -37,6 +40,8 @@ interface Candidate {
   config: string;
   /** Set when the job's sync tags were removed ("Place Sync Tags" undone). */
   tags_removed_ts: number | null;
+  /** The lead is archived here: read from its file, restored before an event applies. */
+  archived?: true;
 }
 
 /** The local flag a client event maps to, or null for events the seed defines no trigger for (Test). */
@@ -78,6 +83,14 @@ const CANDIDATES_SQL = `SELECT d.id, d.lead_id, d.remote_lead_id, d.sync_secret,
        LEFT JOIN sync_tag_states s ON s.campaign_processr_job_id = d.campaign_processr_job_id
       WHERE d.remote_lead_id IN (SELECT value FROM json_each(?)) AND d.sync_secret IS NOT NULL`;
 
+/** The tagged deliveries of these remote lead ids, in D1 and of leads archived here, in one read. */
+async function candidatesOf(env: AppEnv["Bindings"], remoteIds: readonly string[]): Promise<Candidate[]> {
+  const ids = JSON.stringify(remoteIds);
+  const [hot, archived] = await env.DB.batch([env.DB.prepare(CANDIDATES_SQL).bind(ids), archivedSyncTagsStatement(env.DB, ids)]);
+  const tags = archived!.results as { remote_lead_id: string; lead_id: number }[];
+  return [...(hot!.results as Candidate[]), ...(tags.length > 0 ? await archivedSyncDeliveries(env, tags) : [])];
+}
+
 type VerifyFailure = "missing_headers" | "stale_timestamp" | "bad_signature";
 
 /** Remote lead ids are unique per client only: the secret that verifies tells which delivery it is. */
@@ -102,6 +115,7 @@ function verifyError(failure: VerifyFailure): ApiError {
 
 /** Applies one verified, first-seen event of a delivery; `lastEventId` is the delivery's latest applied. */
 async function applyEvent(env: AppEnv["Bindings"], delivery: Candidate, payload: Payload, lastEventId: number | null) {
+  if (delivery.archived) lastEventId = await restoreForSyncEvent(env, delivery, lastEventId);
   if (lastEventId !== null && payload.eventId <= lastEventId) {
     return ok("An event at least as recent was already applied; nothing changed.", false);
   }
@@ -149,7 +163,7 @@ syncReceiver.post("/sync", async (c) => {
   if (!parsed.success) throw new ApiError("BAD_REQUEST", "The body is not a lead event.");
   const payload = parsed.data;
 
-  const { results: candidates } = await c.env.DB.prepare(CANDIDATES_SQL).bind(JSON.stringify([String(payload.leadId)])).all<Candidate>();
+  const candidates = await candidatesOf(c.env, [String(payload.leadId)]);
   if (candidates.length === 0) throw new ApiError("NOT_FOUND", "No sync tag was placed for this lead.");
   const verified = await verifiedDelivery(candidates, (secret) => verifyWebhook(secret, c.req.raw.headers, raw));
   if ("failure" in verified) throw verifyError(verified.failure);
@@ -182,9 +196,7 @@ syncReceiver.post("/sync", async (c) => {
  */
 async function receiveBatch(env: AppEnv["Bindings"], headers: Headers, raw: string, items: BatchItem[]) {
   const db = env.DB;
-  const { results: candidates } = await db.prepare(CANDIDATES_SQL)
-    .bind(JSON.stringify([...new Set(items.map((i) => String(i.leadId)))]))
-    .all<Candidate & { remote_lead_id: string }>();
+  const candidates = await candidatesOf(env, [...new Set(items.map((i) => String(i.leadId)))]);
   const verifications = new Map<string, ReturnType<typeof verifyWebhook>>();
   const verify = (secret: string) => {
     if (!verifications.has(secret)) verifications.set(secret, verifyWebhook(secret, headers, raw));
