@@ -1,17 +1,23 @@
 import type { JobResultStatus } from "../db/schema";
+import { decodeText, encodeText, type TrailText } from "./trail-texts";
 
 // The Processr trail of one run on one lead (its job results and log lines) is written as ONE
-// row of log_lines, JSON inside (issue 18: 12 rows and 19 index entries per lead before). The
-// views `processr_job_leads` and `logs` (migration 0025) expand it back into the rows every
-// reader knows, with the same columns, so the v4 resources, the publisher lead result and SQL
-// readers are unchanged. Ids: the run's row takes the id at the END of a block of as many ids as
+// row of log_lines, JSON inside (issue 18: 12 rows and 19 index entries per lead before), and in
+// as few bytes as the views can read back exactly: no labels, fixed texts by number. The views
+// `processr_job_leads` and `logs` (through `trail_lines`, migration 0029) expand it back into the
+// rows every reader knows, with the same columns and words, so the v4 resources, the publisher
+// lead result and SQL readers are unchanged. Ids: the run's row takes the id at the END of a block of as many ids as
 // it has lines (the line i of n gets id - n + 1 + i), reserved in log_lines' AUTOINCREMENT
 // sequence by inserting the row with that explicit id; so a run's lines keep their time order
 // among other logs, and each job result takes the id of its log line (log_lines' sequence is kept
 // above every job_results id from before migration 0024, and job_results' own sequence starts at
 // 2^40, so the two never meet).
 
-/** A job's result and its log line: the job, what it gave, when (ms after the run started). */
+/**
+ * A job's result and its log line as first stored (still read, and written when a result does not
+ * fit the compact form): the job, what it gave, when (ms after the run started), level, label,
+ * message and admin detail in full.
+ */
 export type TrailJobLine = [
   kind: "j",
   jobId: number,
@@ -26,15 +32,61 @@ export type TrailJobLine = [
   message: string,
   detail: string | null,
 ];
-/** Any other log line of the run: level, when (ms after the start), message, structured context. */
-export type TrailMessageLine = [kind: "m", level: string, atMs: number, message: string, context: unknown];
+/**
+ * A job's result in compact form: the status and level as one code (JOB_CODES), the score
+ * implied (the job's score when it passed, else 0), the label not stored (the job's, read from
+ * campaign_processr_jobs, or from campaign_processr_job_labels for runs written before a rename
+ * or delete), message and detail as TrailText; a null detail is left out.
+ */
+export type TrailCompactJobLine = [jobId: number, code: number, maxScore: number, hardfail: 0 | 1, startedMs: number, finishedMs: number, message: TrailText, detail?: TrailText];
+/** Any other log line of the run: level, when (ms after the start), message, structured context (left out when null). */
+export type TrailMessageLine = [kind: "m", level: string, atMs: number, message: TrailText, context?: unknown];
+/** The run's outcome line: its message and context are rebuilt from these and the failed jobs' labels. */
+export type TrailOutcomeLine = [kind: "o", atMs: number, flag: string, score: number, maxScore: number, hardfail: 0 | 1];
 
 export interface ProcessrTrail {
   /** When the run started (Unix ms). */
   s: number;
-  l: (TrailJobLine | TrailMessageLine)[];
+  l: (TrailJobLine | TrailCompactJobLine | TrailMessageLine | TrailOutcomeLine)[];
   /** Line indexes whose job result was cleared (a reprocess); their log lines stay. */
   x?: number[];
+}
+
+// Status and level of a compact job line, by code (the views decode them the same way).
+const JOB_CODES: readonly (readonly [JobResultStatus, string])[] = [["passed", "info"], ["failed", "warning"], ["not_run", "info"], ["failed", "error"]];
+
+/** A job result of a trail as the view processr_job_leads shows it. */
+export interface TrailJobResult {
+  id: number;
+  jobId: number;
+  status: JobResultStatus;
+  score: number;
+  message: string;
+  detail: string | null;
+  startedTs: number;
+  finishedTs: number;
+}
+
+/**
+ * The job results of a run's row (its id and trail), as the view decodes them in D1, less those a
+ * reprocess cleared: for trails read outside D1 (the archive's files).
+ */
+export function trailJobResults(runId: number, trail: ProcessrTrail): TrailJobResult[] {
+  const first = runId - trail.l.length + 1;
+  return trail.l.flatMap((line, i): TrailJobResult[] => {
+    if (trail.x?.includes(i)) return [];
+    if (line[0] === "j") {
+      const [, jobId, status, score, , , started, finished, , , message, detail] = line;
+      return [{ id: first + i, jobId, status, score, message, detail, startedTs: trail.s + started, finishedTs: trail.s + finished }];
+    }
+    if (typeof line[0] !== "number") return [];
+    const [jobId, code, maxScore, , started, finished, message, detail] = line as TrailCompactJobLine;
+    const status = JOB_CODES[code]?.[0] ?? "failed";
+    return [{
+      id: first + i, jobId, status, score: code === 0 ? maxScore : 0, message: decodeText(message) ?? "", detail: decodeText(detail),
+      startedTs: trail.s + started, finishedTs: trail.s + finished,
+    }];
+  });
 }
 
 export interface TrailJob {
@@ -51,22 +103,53 @@ export interface TrailJob {
   finishedTs: number;
 }
 
-/** Collects a run's lines in order, then writes them as one statement. */
+/** The outcome line's message as the views rebuild it. */
+const outcomeMessage = (o: { flag: string; score: number; maxScore: number; hardfail: boolean }, failed: readonly string[]) =>
+  `Processr outcome: ${o.flag}. Score ${o.score}/${o.maxScore}${o.hardfail ? ", hard fail" : ""}; ${failed.length ? `failed: ${failed.join(", ")}` : "all jobs passed"}.`;
+
+/** The context of an outcome line, when it is exactly {flag, score, maxScore, hardfail} (in that order). */
+function outcomeOf(context: unknown): { flag: string; score: number; maxScore: number; hardfail: boolean } | null {
+  if (typeof context !== "object" || context === null || Object.keys(context).join() !== "flag,score,maxScore,hardfail") return null;
+  const o = context as Record<string, unknown>;
+  const ok = typeof o.flag === "string" && Number.isSafeInteger(o.score) && Number.isSafeInteger(o.maxScore) && typeof o.hardfail === "boolean";
+  return ok ? (o as { flag: string; score: number; maxScore: number; hardfail: boolean }) : null;
+}
+
+/**
+ * Collects a run's lines in order, then writes them as one statement. Each line takes the compact
+ * form only when the views give back exactly what it was given (else it is stored in full): the
+ * texts through encodeText, the outcome line when its message is the one rebuilt from its
+ * context and the failed jobs' labels.
+ */
 export class TrailBuilder {
   private readonly lines: ProcessrTrail["l"] = [];
+  private readonly failedLabels: string[] = [];
 
   constructor(private readonly startedTs: number) {}
 
   message(level: string, ts: number, message: string, context: unknown = null): this {
-    this.lines.push(["m", level, ts - this.startedTs, message, context]);
+    const at = ts - this.startedTs;
+    const o = level === "info" ? outcomeOf(context) : null;
+    if (o && message === outcomeMessage(o, this.failedLabels)) {
+      this.lines.push(["o", at, o.flag, o.score, o.maxScore, o.hardfail ? 1 : 0]);
+    } else {
+      this.lines.push(context === null ? ["m", level, at, encodeText(message)] : ["m", level, at, encodeText(message), context]);
+    }
     return this;
   }
 
   job(r: TrailJob): this {
-    this.lines.push([
-      "j", r.jobId, r.status, r.score, r.maxScore, r.hardfail ? 1 : 0, r.startedTs - this.startedTs, r.finishedTs - this.startedTs,
-      r.level, r.label, r.message, r.detail,
-    ]);
+    const started = r.startedTs - this.startedTs;
+    const finished = r.finishedTs - this.startedTs;
+    const code = JOB_CODES.findIndex(([status, level]) => status === r.status && level === r.level);
+    if (r.status === "failed") this.failedLabels.push(r.label);
+    if (code >= 0 && r.score === (r.status === "passed" ? r.maxScore : 0)) {
+      const line: TrailCompactJobLine = [r.jobId, code, r.maxScore, r.hardfail ? 1 : 0, started, finished, encodeText(r.message)];
+      if (r.detail !== null) line.push(encodeText(r.detail));
+      this.lines.push(line);
+    } else {
+      this.lines.push(["j", r.jobId, r.status, r.score, r.maxScore, r.hardfail ? 1 : 0, started, finished, r.level, r.label, r.message, r.detail]);
+    }
     return this;
   }
 
