@@ -48,6 +48,13 @@ export class LeaseClient {
    * (its client went away) the promise never settles and every request waiting on it hangs.
    */
   private readonly asking = new Map<string, number>();
+  /**
+   * Per key, the size of the last full lease: what the next full ask doubles. Kept apart from the
+   * leases because a concurrent ask's one-slot lease must not become the base of the next ask
+   * (under steady parallel load the leases then shrank to one or two slots and nearly every
+   * request asked the object).
+   */
+  private readonly sizes = new Map<string, number>();
 
   /** Decides one request under `key`: from this isolate's leases, or by asking the object. */
   async take(
@@ -95,20 +102,20 @@ export class LeaseClient {
     const list = this.leases.get(key) ?? [];
     const live = list.filter((l) => usable(l, limit, windowMs, now));
     const done = list.filter((l) => !usable(l, limit, windowMs, now));
-    const last = list[list.length - 1];
+    const size = this.sizes.get(key);
     // A key's first request asks for a full lease (the object still grants at most 1/LEASE_SHARE
     // of what is left, and what is not used goes back with the key's next request). A lease spent
-    // within its lifetime: ask for twice as much. After a quiet spell: for what was used. While
-    // another request of this isolate is asking already, only for this request's own slot, so
-    // that a burst's concurrent asks do not each take a large lease.
-    const demand =
-      (this.asking.get(key) ?? 0) > 1
-        ? 1
-        : !last
-          ? LEASE_MAX
-          : live.length > 0
-            ? last.granted * 2
-            : Math.max(1, done.reduce((n, l) => n + l.granted - l.slots, 0));
+    // within its lifetime: ask for twice the last full one. After a quiet spell: for what was
+    // used. While another request of this isolate is asking already, only for this request's own
+    // slot, so that a burst's concurrent asks do not each take a large lease.
+    const full = (this.asking.get(key) ?? 0) <= 1;
+    const demand = !full
+      ? 1
+      : size === undefined
+        ? LEASE_MAX
+        : live.length > 0
+          ? size * 2
+          : Math.max(1, done.reduce((n, l) => n + l.granted - l.slots, 0));
     const want = Math.min(LEASE_MAX, demand);
     // Slots of leases that can no longer be used go back (to the bucket each was counted in).
     const returned = done.filter((l) => l.slots > 0).map((l) => ({ sec: l.sec, n: l.slots }));
@@ -125,8 +132,13 @@ export class LeaseClient {
     };
     // Spent leases are forgotten once a newer one exists; the newest is last.
     this.leases.delete(key);
-    if (this.leases.size >= LEASE_KEYS_MAX) this.leases.delete(this.leases.keys().next().value!);
+    if (this.leases.size >= LEASE_KEYS_MAX) {
+      const oldest = this.leases.keys().next().value!;
+      this.leases.delete(oldest);
+      this.sizes.delete(oldest);
+    }
     this.leases.set(key, [...current.filter((l) => l.slots > 0), lease]);
+    if (full) this.sizes.set(key, r.lease.granted);
     const held = this.held(key, limit, windowMs, now);
     return { allowed: true, remaining: r.remaining + held, resetSeconds: r.resetSeconds, retryAfterSeconds: 0 };
   }

@@ -67,6 +67,20 @@ describe("rate-limit leases", () => {
     expect(limiters.calls).toBeLessThan(360 / 10);
   });
 
+  it("decide most requests locally under steady parallel load: concurrent one-slot asks do not shrink the next lease", async () => {
+    const limiters = countingLimiters();
+    const client = new LeaseClient();
+    const key = freshKey();
+    const now = base();
+    // Ten requests always in flight (a publisher's ten connections): every time a lease is spent,
+    // nine of them ask for their own slot while the first asks for the next lease.
+    for (let wave = 0; wave < 60; wave++) {
+      const results = await Promise.all(Array.from({ length: 10 }, () => client.take(limiters.ns, key, 1_000_000, W, now)));
+      expect(results.every((r) => r.allowed)).toBe(true);
+    }
+    expect(limiters.calls).toBeLessThan(600 / 4);
+  });
+
   it("serve a refused ask from a lease a concurrent ask of the same isolate brought back", async () => {
     const limiters = countingLimiters();
     const client = new LeaseClient();
