@@ -457,7 +457,10 @@ export const leads = sqliteTable(
     // campaign index for "earlier leads of this campaign with this email" (which scanned the campaign).
     index("leads_email_lower_idx").on(sql`lower(${t.email})`, t.createdTs).where(sql`deleted_ts IS NULL`),
     index("leads_updated_idx").on(t.updatedTs),
-    index("leads_processr_status_idx").on(t.processrStatus),
+    // The sweeper's leads not yet processed (src/processr/sweeper.ts). Partial: a lead leaves it
+    // at its final status, so the final flag writes one entry instead of two and processed leads
+    // take no room in it (issue 18). Queries must say processr_status < 500 to use it.
+    index("leads_unprocessed_idx").on(t.processrStatus).where(sql`processr_status < 500`),
     // v4 lists only live leads: partial indexes over them keep filtered counts index-only.
     index("leads_live_created_idx").on(t.createdTs).where(sql`deleted_ts IS NULL`),
     index("leads_live_campaign_created_idx").on(t.campaignId, t.createdTs).where(sql`deleted_ts IS NULL`),
