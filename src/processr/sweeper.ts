@@ -20,13 +20,18 @@ export const STUCK_AGE_MS = 60 * 60_000;
 /** Leads of each status per run (Queue.sendBatch takes at most 100 messages). */
 export const SWEEP_BATCH = 100;
 
+/**
+ * The leads of status ?1 whose `column` is before ?2, oldest first, at most ?3. Through
+ * leads_unprocessed_idx (by status and id; leads below On Hold, 500): no scan of processed leads.
+ * The literal `processr_status < 500` is the index's WHERE, which lets the planner use it.
+ */
+export const sweepSql = (column: "created_ts" | "updated_ts") =>
+  `SELECT id FROM leads WHERE processr_status = ?1 AND processr_status < 500 AND ${column} < ?2 AND deleted_ts IS NULL ORDER BY id LIMIT ?3`;
+
 export async function sweepUnqueuedLeads(env: Pick<Env, "DB" | "PROCESSR_QUEUE">, now = Date.now()): Promise<number[]> {
   const db = env.DB;
-  // leads_processr_status_idx holds the leads of each status: no scan of processed leads.
   const pick = (status: number, column: "created_ts" | "updated_ts", cutoff: number) =>
-    db.prepare(
-      `SELECT id FROM leads WHERE processr_status = ?1 AND ${column} < ?2 AND deleted_ts IS NULL ORDER BY id LIMIT ?3`,
-    ).bind(status, cutoff, SWEEP_BATCH);
+    db.prepare(sweepSql(column)).bind(status, cutoff, SWEEP_BATCH);
   const [received, stuck] = await db.batch<{ id: number }>([
     pick(PROCESSR_STATUS.RECEIVED, "created_ts", now - SWEEP_AGE_MS),
     pick(PROCESSR_STATUS.SENT_TO_PROCESSR, "updated_ts", now - STUCK_AGE_MS),
