@@ -1,3 +1,6 @@
+import type { JobResultStatus } from "../db/schema";
+import { type ProcessrTrail, type TrailJobResult, trailJobResults } from "../processr/trail";
+
 // The archive's files (docs/storage.md): leads/campaign=<id>/month=<YYYY-MM>/batch-<id>.ndjson.gz
 // in the ARCHIVE bucket, gzip, one JSON object per line and lead: a few columns to filter on
 // (Hive-style partitions make campaign and month columns too), and `rows`, every D1 row the lead
@@ -41,6 +44,20 @@ export interface ArchivedLead {
   flag: string | null;
   created_ts: number;
   rows: Record<LeadTable, Row[]>;
+}
+
+/**
+ * An archived lead's job results, as the processr_job_leads view shows a lead in D1: its rows of
+ * job_results, and the QA results of its latest run's trail less those a reprocess cleared; by id.
+ */
+export function jobResultsOf(lead: ArchivedLead): TrailJobResult[] {
+  const own = lead.rows.job_results.map((r) => ({
+    id: r.id as number, jobId: r.campaign_processr_job_id as number, status: r.status as JobResultStatus, score: r.score as number,
+    message: r.message as string, detail: r.detail as string | null, startedTs: r.started_ts as number, finishedTs: r.finished_ts as number,
+  }));
+  const latest = lead.rows.log_lines.filter((r) => r.trail !== null).reduce<Row | null>((a, r) => (a && (a.id as number) > (r.id as number) ? a : r), null);
+  const fromTrail = latest ? trailJobResults(latest.id as number, JSON.parse(latest.trail as string) as ProcessrTrail) : [];
+  return [...own, ...fromTrail].sort((a, b) => a.id - b.id);
 }
 
 export const monthOf = (ts: number) => new Date(ts).toISOString().slice(0, 7);

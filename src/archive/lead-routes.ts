@@ -7,7 +7,7 @@ import { API_PREFIX, iri, ld } from "../hydra/jsonld";
 import { paging, partialView, QueryParams } from "../hydra/query";
 import { context, type Ctx } from "../hydra/resource";
 import { leadResource } from "../routes/v4/leads";
-import type { ArchivedLead, Row } from "./format";
+import { type ArchivedLead, jobResultsOf, type Row } from "./format";
 import { readArchivedLead, readArchivedLeads, restoreArchivedLead } from "./restore";
 
 // Archived leads stay leads on /api/v4/leads/{id}: GET reads one from its archive file when it is
@@ -19,23 +19,8 @@ import { readArchivedLead, readArchivedLeads, restoreArchivedLead } from "./rest
 const LEAD_COLUMNS = Object.entries(getTableColumns(leads));
 
 /** The lead's D1 row as drizzle reads it (column modes applied). */
-const leadOf = (raw: Row): Lead =>
+export const leadOf = (raw: Row): Lead =>
   Object.fromEntries(LEAD_COLUMNS.map(([key, column]) => [key, raw[column.name] === null ? null : column.mapFromDriverValue(raw[column.name])])) as Lead;
-
-/** The ids of the lead's job results: rows of job_results, and the QA results of its latest run's trail (as the view does). */
-function jobResultIds(lead: ArchivedLead): number[] {
-  const ids = lead.rows.job_results.map((r) => r.id as number);
-  const runs = lead.rows.log_lines.filter((r) => r.trail !== null);
-  const latest = runs.reduce<Row | null>((a, r) => (a && (a.id as number) > (r.id as number) ? a : r), null);
-  if (latest) {
-    const trail = JSON.parse(latest.trail as string) as { l: unknown[][]; x?: number[] };
-    const first = (latest.id as number) - trail.l.length + 1;
-    trail.l.forEach((line, i) => {
-      if (line[0] === "j" && !trail.x?.includes(i)) ids.push(first + i);
-    });
-  }
-  return ids.sort((a, b) => a - b);
-}
 
 /** The lead as the v4 Lead resource renders it in D1, from its archived rows, marked archived. */
 async function render(ctx: Ctx, archived: ArchivedLead) {
@@ -48,7 +33,7 @@ async function render(ctx: Ctx, archived: ArchivedLead) {
   const extra = leadResource.preload!(ctx, sql`(NULL)`).build([row], [
     archived.rows.lead_datas.map((d) => ({ id: d.id, leadId: d.lead_id, name: d.name, value: d.value })),
     archived.rows.lead_notes.map((n) => ({ id: n.id, leadId: n.lead_id })),
-    jobResultIds(archived).map((id) => ({ id, leadId: row.id })),
+    jobResultsOf(archived).map((r) => ({ id: r.id, leadId: row.id })),
     rate ? [{ id: row.campaignId, rate: rate.rate }] : [],
   ]);
   const out: Record<string, unknown> = { "@id": iri("leads", row.id), "@type": "Lead" };

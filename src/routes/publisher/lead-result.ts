@@ -11,6 +11,7 @@ import { isIntegrationJobType } from "../../integrations";
 import { DELIVERY_LABEL } from "../../integrations/delivery-outcome";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../../processr/types";
 import { assertActsFor, idParam } from "./access";
+import { archivedLeadResult } from "../../archive/lead-result";
 
 // GET /api/v2.{1,4}/publisher/{publisher_id}/lead-result/{lead_id} (Convertr's publisher API documentation). Convertr never
 // published the body; ours is documented in docs/publisher-api.md ("Lead result").
@@ -43,6 +44,7 @@ export const leadResultSchema = z.object({
   jobs: z.array(jobResultSchema),
   createdTs: z.string(),
   updatedTs: z.string(),
+  archived: z.literal(true).optional().meta({ description: "Present when the lead is archived: read from the archive, as it was when archived." }),
 });
 
 
@@ -73,7 +75,9 @@ leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true 
       .where(eq(processrJobLeads.leadId, leadId))
       .orderBy(asc(campaignProcessrJobs.position), asc(campaignProcessrJobs.id)),
   ]);
-  const l = lead[0];
+  // Not in D1: an archived lead of this publisher is read from its file (src/archive).
+  const found = lead[0] ? { lead: lead[0], jobs, archived: false } : { ...(await archivedLeadResult(c.env, leadId, publisherId)), archived: true };
+  const l = found.lead;
   // Another publisher's lead, or (for an API key) a lead of another campaign, is not found.
   if (!l || (p.kind === "apiKey" && p.campaignId !== l.campaignId)) throw notFound();
 
@@ -81,7 +85,7 @@ leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true 
   const flagged = l.flag !== null;
   // An integration job's label names the client's CRM, and a result's detail quotes it: admins only.
   const admin = p.kind === "user" && p.role === "admin";
-  const results = jobs.map(({ type, detail, ...j }) =>
+  const results = found.jobs!.map(({ type, detail, ...j }) =>
     admin ? { ...j, detail } : isIntegrationJobType(type) ? { ...j, label: DELIVERY_LABEL } : j);
   const body: z.output<typeof leadResultSchema> = {
     leadId: l.id,
@@ -100,6 +104,7 @@ leadResult.get("/:publisherId/lead-result/:leadId", authenticate({ apiKey: true 
     jobs: results,
     createdTs: isoTs(l.createdTs),
     updatedTs: isoTs(l.updatedTs),
+    ...(found.archived ? { archived: true as const } : {}),
   };
   return c.json(body);
 });
