@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import type { Decision, LeadState } from "./lead-object";
 import type {
   LeadUpdateResult,
   OtherReasonRequest,
@@ -18,6 +19,14 @@ export function leadObject(env: Pick<Env, "LEAD_OBJECT">, leadId: number) {
 /** Every status change of a lead goes through here. */
 export function transitionLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionRequest): Promise<TransitionResult> {
   return leadObject(env, req.leadId).transition(req) as Promise<TransitionResult>;
+}
+
+/**
+ * A transition decided from the caller's snapshot, for the caller to commit (the Processr
+ * consumer's batch: LeadObject.decide); a write that finds the lead changed goes through transitionLead.
+ */
+export function decideLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionRequest & { snapshot: LeadState }): Promise<Decision> {
+  return leadObject(env, req.leadId).decide(req) as Promise<Decision>;
 }
 
 /** Places a sync-tag subscription; the lead object emits the current status at once if it has one. */

@@ -7,7 +7,8 @@ import { integrationJobs } from "../integrations";
 import { enqueueIntegrations } from "../integrations/dispatch";
 import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../processr/types";
-import { type AllocationState, allocationStatements, bucketDelta, statisticsStatements } from "./statistics";
+import { type AllocationState, bucketDelta, holdsAllocation, utcDay } from "./statistics";
+import { appliedLeadIds, type LeadWrite, leadWriteStatements, unchangedSql } from "./lead-writes";
 import { isoTs } from "../http/iso-time";
 import { deliverDueCallbacks, nextCallbackDueTs, type StoredEventPayload } from "./sync-callbacks";
 import { MAX_SUBSCRIPTIONS_PER_LEAD } from "./types";
@@ -24,11 +25,14 @@ import type {
 } from "./types";
 
 // One object per lead (src/leads/client.ts) owns the lead's status. The state itself lives in D1;
-// the object is the lock around it: every method runs its read-decide-write inside
-// blockConcurrencyWhile, so no two changes of one lead interleave between reading the current
-// state and writing the new one. Each change is ONE D1 batch: the lead row, a note, the statistics
-// delta, an event and one pending callback per active sync subscription. The alarm then delivers
-// the callbacks (src/leads/sync-callbacks.ts) and retries the integrations hand-off.
+// the object decides every change of it, one at a time: every method runs inside
+// blockConcurrencyWhile, so no two decisions of one lead interleave. A decision is a LeadWrite
+// (src/leads/lead-writes.ts): the lead row, a note, the statistics delta, an event and one pending
+// callback per active sync subscription, applied in ONE D1 batch only while the lead is still in
+// the state it was decided from. The object commits its own decisions (and decides again from a
+// fresh read if the lead changed meanwhile); the Processr consumer asks for decisions instead
+// (decide) and commits those of a whole queue batch in its own D1 batch. The alarm delivers the
+// callbacks (src/leads/sync-callbacks.ts) and retries the integrations hand-off.
 
 type Flag = LeadFlag | null;
 
@@ -44,6 +48,7 @@ export interface LeadRow {
   over_allocation: number;
   deleted_ts: number | null;
   created_ts: number;
+  updated_ts: number;
   payout_amount: string;
   default_publisher_rate: number;
   cp_payout: string | null;
@@ -58,14 +63,36 @@ const stateOf = (l: LeadRow): AllocationState => ({
   overAllocation: !!l.over_allocation,
 });
 
-/** A change of a lead's state: its statistics buckets and its publisher's allocation move with it. */
-function countStatements(db: D1Database, lead: LeadRow, after: AllocationState): D1PreparedStatement[] {
+/**
+ * A change of a lead from the state read as `state` to `after`: the columns set, its statistics
+ * buckets and its publisher's allocation moving with it, guarded by the state it was decided from.
+ */
+function leadWrite(
+  state: Pick<LeadState, "lead" | "subscriptions">,
+  after: AllocationState,
+  change: Pick<LeadWrite, "set" | "note" | "event" | "now">,
+): LeadWrite {
+  const { lead } = state;
   const before = stateOf(lead);
-  return [
-    ...statisticsStatements(db, lead.campaign_id, lead.created_ts, bucketDelta(before, after)),
-    ...allocationStatements(db, { campaignId: lead.campaign_id, publisherId: lead.publisher_id }, before, after),
-  ];
+  return {
+    leadId: lead.id,
+    campaignId: lead.campaign_id,
+    publisherId: lead.publisher_id,
+    day: utcDay(lead.created_ts),
+    guard: {
+      updatedTs: lead.updated_ts,
+      flag: lead.flag,
+      processrStatus: lead.processr_status,
+      maxSubscriptionId: Math.max(0, ...state.subscriptions),
+    },
+    delta: bucketDelta(before, after),
+    allocation: Number(holdsAllocation(after)) - Number(holdsAllocation(before)),
+    ...change,
+  };
 }
+
+/** Times an object decides again after finding that its lead changed before its write applied. */
+const MAX_DECISIONS = 5;
 
 /** Why a transition is impossible, or null when it is allowed (README "Processr and lead status"). */
 export function transitionError(from: Flag, to: LeadFlag | "Deleted", source: TransitionRequest["source"]): string | null {
@@ -130,6 +157,7 @@ const transitionSchema = z.object({
         over_allocation: z.number().int(),
         deleted_ts: z.number().nullable(),
         created_ts: z.number(),
+        updated_ts: z.number(),
         payout_amount: z.string(),
         default_publisher_rate: z.number(),
         cp_payout: z.string().nullable(),
@@ -160,17 +188,20 @@ export interface LeadState {
 
 /**
  * The states of several leads in one D1 batch: what an object reads under its lock, and what the
- * Processr consumer reads for a whole queue batch, to hand each object as a transition snapshot.
+ * Processr consumer reads for a whole queue batch (in loadLeads' batch), to hand each object.
  */
 export async function readLeadStates(db: D1Database, leadIds: readonly number[], withJobTypes = true): Promise<Map<number, LeadState>> {
   const ids = [...new Set(leadIds)];
-  const out = new Map<number, LeadState>();
-  if (ids.length === 0) return out;
+  return ids.length === 0 ? new Map() : leadStatesOf(await db.batch(leadStateStatements(db, ids, withJobTypes)));
+}
+
+/** readLeadStates' statements, for a caller that adds them to a batch of its own (ids distinct, at least one). */
+export function leadStateStatements(db: D1Database, ids: readonly number[], withJobTypes = true): D1PreparedStatement[] {
   const list = ids.map((_, i) => `?${i + 1}`).join(", ");
-  const [leadRes, subsRes, jobsRes] = await db.batch([
+  return [
     db.prepare(
       `SELECT l.id, l.campaign_id, l.publisher_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.advertiser_payout, l.over_allocation,
-              l.deleted_ts, l.created_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
+              l.deleted_ts, l.created_ts, l.updated_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
          FROM leads l
          JOIN campaigns c ON c.id = l.campaign_id
          LEFT JOIN campaign_publishers cp ON cp.campaign_id = l.campaign_id AND cp.publisher_id = l.publisher_id
@@ -183,11 +214,119 @@ export async function readLeadStates(db: D1Database, leadIds: readonly number[],
           WHERE l.id IN (${list})`,
       ).bind(...ids)]
       : []),
-  ]);
+  ];
+}
+
+/** The states read by leadStateStatements (their results, in order). */
+export function leadStatesOf([leadRes, subsRes, jobsRes]: readonly D1Result[]): Map<number, LeadState> {
+  const out = new Map<number, LeadState>();
   for (const lead of leadRes!.results as LeadRow[]) out.set(lead.id, { lead, subscriptions: [], jobTypes: [] });
   for (const s of subsRes!.results as { lead_id: number; id: number }[]) out.get(s.lead_id)?.subscriptions.push(s.id);
   for (const j of (jobsRes?.results ?? []) as { lead_id: number; type: string }[]) out.get(j.lead_id)?.jobTypes.push(j.type);
   return out;
+}
+
+/** A decided transition: the answer, what to write (null: nothing), and whether integrations follow. */
+export interface Decision {
+  result: TransitionResult;
+  write: LeadWrite | null;
+  /** The lead became Valid or changed flag and its campaign has integration jobs. */
+  handOff: boolean;
+}
+
+function parseTransition(input: TransitionRequest): TransitionRequest | Extract<TransitionResult, { ok: false }> {
+  const parsed = transitionSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; ");
+  return { ok: false, code: "INVALID_TRANSITION", message: `Invalid transition request: ${issues}` };
+}
+
+/** What a transition does to the lead in `state`, decided without I/O. */
+function decideTransition(
+  req: TransitionRequest,
+  state: { lead: LeadRow | null } & Omit<LeadState, "lead">,
+  now: number,
+): Decision {
+  const { lead, jobTypes } = state;
+  const done = (result: TransitionResult): Decision => ({ result, write: null, handOff: false });
+  if (!lead) return done({ ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` });
+  const from = lead.flag;
+  if (lead.deleted_ts !== null) {
+    if (req.to === "Deleted") return done({ ok: true, leadId: lead.id, from, to: "Deleted", changed: false });
+    return done({ ok: false, code: "INVALID_TRANSITION", message: `Lead ${lead.id} is deleted; its status cannot change.` });
+  }
+  if (req.onlyFrom && !req.onlyFrom.includes(from)) {
+    return done({ ok: false, code: "INVALID_TRANSITION", message: `Lead ${lead.id} is ${from ?? "Unprocessed"} now; it changed since it was read.` });
+  }
+  const error = transitionError(from, req.to, req.source);
+  if (error) return done({ ok: false, code: "INVALID_TRANSITION", message: `${from ?? "Unprocessed"} → ${req.to}: ${error}` });
+  if (req.source === "processr") {
+    if (!req.processr) throw new Error("a processr transition needs its processr detail");
+    // The outcome of a run already applied (a redelivered message): nothing to do.
+    if (lead.processr_status === PROCESSR_STATUS.COMPLETE) {
+      return done({ ok: true, leadId: lead.id, from, to: from ?? req.to, changed: false });
+    }
+  } else if (req.to === from) {
+    return done({ ok: true, leadId: lead.id, from, to: req.to, changed: false });
+  }
+
+  const deleting = req.to === "Deleted";
+  const flag: Flag = deleting ? from : (req.to as LeadFlag);
+  const changed = deleting || flag !== from;
+  const valid = !deleting && flag === "Valid";
+  const set: LeadWrite["set"] = {
+    flag,
+    // An over-allocation lead is billable to the advertiser, not to the publisher (Convertr's campaign documentation).
+    advertiser_billable: valid ? 1 : 0,
+    publisher_billable: valid && !lead.over_allocation ? 1 : 0,
+    advertiser_payout: valid ? lead.payout_amount : "0.00",
+    publisher_payout:
+      valid && !lead.over_allocation ? (lead.cp_payout ?? percentOf(lead.payout_amount, lead.default_publisher_rate)) : "0.00",
+    updated_ts: now,
+  };
+  if (deleting) set.deleted_ts = now;
+  if (req.processr) {
+    Object.assign(set, {
+      qa_result: req.processr.qaResult,
+      score: req.processr.score,
+      max_score: req.processr.maxScore,
+      hardfail: req.processr.hardfail ? 1 : 0,
+      processr_status: PROCESSR_STATUS.COMPLETE,
+    });
+  }
+  const after: AllocationState = {
+    flag,
+    processrStatus: (set.processr_status as number | undefined) ?? lead.processr_status,
+    advertiserBillable: valid,
+    advertiserPayout: set.advertiser_payout as string,
+    deleted: deleting,
+    overAllocation: !!lead.over_allocation,
+  };
+  const to = deleting ? "Deleted" : flag!;
+  const what = req.processr
+    ? `Processr outcome ${to} (score ${req.processr.score}/${req.processr.maxScore}${req.processr.hardfail ? ", hard fail" : ""})`
+    : `Status changed from ${from ?? "Unprocessed"} to ${to}`;
+  const event: StoredEventPayload = {
+    type: deleting ? "lead.deleted" : "lead.status_changed",
+    leadId: lead.id,
+    leadHash: lead.lead_hash,
+    flag: deleting ? null : flag,
+    previousFlag: from,
+    reason: req.reason ?? null,
+    occurredTs: isoTs(now),
+  };
+  const write = leadWrite(state as LeadState, after, {
+    set,
+    now,
+    // A processr outcome that keeps the flag (a lead marked by hand while queued) is recorded on the row only.
+    note: changed ? { userId: req.userId ?? null, author: req.author, note: `${what} by ${req.author}.`, fromFlag: from, toFlag: to, reason: req.reason ?? null } : null,
+    event: changed ? { type: event.type satisfies LeadEventType, payload: JSON.stringify(event) } : null,
+  });
+  // A lead that became Valid or changed flag goes to the campaign's integration jobs, if it has
+  // any (read with the lead, as enqueueIntegrations would read them just after: with none, it
+  // would queue nothing); each job's trigger decides whether it acts.
+  const handOff = changed && !deleting && jobTypes.some((t) => t in integrationJobs);
+  return { result: { ok: true, leadId: lead.id, from, to, changed }, write, handOff };
 }
 
 const INTEGRATIONS_DUE = "integrationsDueTs";
@@ -197,22 +336,39 @@ const SAFETY_ALARM_MS = 60_000;
 
 export class LeadObject extends DurableObject<Env> {
   private leadId: number | undefined;
-  /** Whether the call being served is the first this object ever got (it has changed nothing yet). */
-  private firstCall = false;
   private delivering: Promise<void> | null = null;
 
   // ------------------------------------------------------------------ RPC
 
   async transition(input: TransitionRequest): Promise<TransitionResult> {
-    const parsed = transitionSchema.safeParse(input);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; ");
-      return { ok: false, code: "INVALID_TRANSITION", message: `Invalid transition request: ${issues}` };
-    }
-    const req = parsed.data;
+    const req = parseTransition(input);
+    if ("ok" in req) return req;
     const { result, handOff } = await this.exclusive(req.leadId, () => this.applyTransition(req));
     if (handOff) await this.handOffIntegrations(req.leadId);
     return result;
+  }
+
+  /**
+   * Decides a transition from the caller's snapshot without writing it: the caller commits the
+   * write (leadWriteStatements, e.g. with the other leads of its batch), then calls handOff if
+   * asked to. A write that finds the lead changed applies nothing; the caller then asks
+   * transition() instead, which decides again from D1. Until the caller is done, the safety alarm
+   * armed here stands in for its callbacks and hand-off.
+   */
+  async decide(input: TransitionRequest & { snapshot: LeadState }): Promise<Decision> {
+    const req = parseTransition(input);
+    if ("ok" in req) return { result: req, write: null, handOff: false };
+    if (req.snapshot?.lead.id !== req.leadId) throw new Error(`decide needs a snapshot of lead ${req.leadId}`);
+    return this.exclusive(req.leadId, async () => {
+      const decision = decideTransition(req, req.snapshot!, Date.now());
+      await this.beforeWrite(decision);
+      return decision;
+    });
+  }
+
+  /** The integrations hand-off of a decision the caller committed (Decision.handOff). */
+  async handOff(leadId: number): Promise<void> {
+    await this.handOffIntegrations(leadId);
   }
 
   async subscribe(req: SubscribeRequest): Promise<SubscribeResult> {
@@ -275,7 +431,6 @@ export class LeadObject extends DurableObject<Env> {
   private async bind(leadId: number) {
     if (!Number.isSafeInteger(leadId) || leadId <= 0) throw new Error(`invalid lead id ${leadId}`);
     this.leadId ??= await this.ctx.storage.get<number>("leadId");
-    this.firstCall = this.leadId === undefined;
     if (this.leadId === undefined) {
       await this.ctx.storage.put("leadId", leadId);
       this.leadId = leadId;
@@ -291,179 +446,112 @@ export class LeadObject extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ transitions
 
-  /** The transition, and whether the lead now has to be handed to its campaign's integrations. */
-  private async applyTransition(req: TransitionRequest): Promise<{ result: TransitionResult; handOff: boolean }> {
-    // Every change of a lead's state goes through its object, so an object that has never been
-    // called has changed nothing since the caller read the snapshot: the D1 read can be skipped.
-    const { lead, subscriptions, jobTypes } = this.firstCall && req.snapshot?.lead.id === req.leadId
-      ? req.snapshot
-      : await this.readLead(req.leadId, req.to !== "Deleted");
-    const done = (result: TransitionResult) => ({ result, handOff: false });
-    if (!lead) return done({ ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` });
-    const from = lead.flag;
-    if (lead.deleted_ts !== null) {
-      if (req.to === "Deleted") return done({ ok: true, leadId: lead.id, from, to: "Deleted", changed: false });
-      return done({ ok: false, code: "INVALID_TRANSITION", message: `Lead ${lead.id} is deleted; its status cannot change.` });
-    }
-    if (req.onlyFrom && !req.onlyFrom.includes(from)) {
-      return done({ ok: false, code: "INVALID_TRANSITION", message: `Lead ${lead.id} is ${from ?? "Unprocessed"} now; it changed since it was read.` });
-    }
-    const error = transitionError(from, req.to, req.source);
-    if (error) return done({ ok: false, code: "INVALID_TRANSITION", message: `${from ?? "Unprocessed"} → ${req.to}: ${error}` });
-    if (req.source === "processr") {
-      if (!req.processr) throw new Error("a processr transition needs its processr detail");
-      // The outcome of a run already applied (a redelivered message): nothing to do.
-      if (lead.processr_status === PROCESSR_STATUS.COMPLETE) {
-        return done({ ok: true, leadId: lead.id, from, to: from ?? req.to, changed: false });
+  /** The transition, committed: decided from the snapshot or a read, again if the lead changed before the write. */
+  private async applyTransition(req: TransitionRequest): Promise<Decision> {
+    for (let n = 1; ; n++) {
+      const state = n === 1 && req.snapshot?.lead.id === req.leadId ? req.snapshot : await this.readLead(req.leadId, req.to !== "Deleted");
+      const decision = decideTransition(req, state, Date.now());
+      if (!decision.write) return decision;
+      await this.beforeWrite(decision);
+      if (appliedLeadIds(await this.env.DB.batch(leadWriteStatements(this.env.DB, [decision.write]))).has(req.leadId)) {
+        // A caller delivering the callbacks itself leaves the safety alarm armed above as the fallback.
+        if (decision.write.event && state.subscriptions.length > 0 && !req.callbacksByCaller) await this.scheduleAlarm(req.leadId);
+        return decision;
       }
-    } else if (req.to === from) {
-      return done({ ok: true, leadId: lead.id, from, to: req.to, changed: false });
+      if (n === MAX_DECISIONS) throw new Error(`lead ${req.leadId} changed under each of ${n} decisions`);
     }
-
-    const now = Date.now();
-    const db = this.env.DB;
-    const deleting = req.to === "Deleted";
-    const flag: Flag = deleting ? from : (req.to as LeadFlag);
-    const changed = deleting || flag !== from;
-    const valid = !deleting && flag === "Valid";
-    const set: Record<string, unknown> = {
-      flag,
-      // An over-allocation lead is billable to the advertiser, not to the publisher (Convertr's campaign documentation).
-      advertiser_billable: valid ? 1 : 0,
-      publisher_billable: valid && !lead.over_allocation ? 1 : 0,
-      advertiser_payout: valid ? lead.payout_amount : "0.00",
-      publisher_payout:
-        valid && !lead.over_allocation ? (lead.cp_payout ?? percentOf(lead.payout_amount, lead.default_publisher_rate)) : "0.00",
-      updated_ts: now,
-    };
-    if (deleting) set.deleted_ts = now;
-    if (req.processr) {
-      Object.assign(set, {
-        qa_result: req.processr.qaResult,
-        score: req.processr.score,
-        max_score: req.processr.maxScore,
-        hardfail: req.processr.hardfail ? 1 : 0,
-        processr_status: PROCESSR_STATUS.COMPLETE,
-      });
-    }
-    const after: AllocationState = {
-      flag,
-      processrStatus: (set.processr_status as number | undefined) ?? lead.processr_status,
-      advertiserBillable: valid,
-      advertiserPayout: set.advertiser_payout as string,
-      deleted: deleting,
-      overAllocation: !!lead.over_allocation,
-    };
-    const cols = Object.keys(set);
-    const statements = [
-      db
-        .prepare(`UPDATE leads SET ${cols.map((c, i) => `${c} = ?${i + 2}`).join(", ")} WHERE id = ?1`)
-        .bind(lead.id, ...cols.map((c) => set[c])),
-      ...countStatements(db, lead, after),
-    ];
-    let deliveries = 0;
-    if (changed) {
-      const to = deleting ? "Deleted" : flag!;
-      const what = req.processr
-        ? `Processr outcome ${to} (score ${req.processr.score}/${req.processr.maxScore}${req.processr.hardfail ? ", hard fail" : ""})`
-        : `Status changed from ${from ?? "Unprocessed"} to ${to}`;
-      statements.push(
-        db.prepare(
-          `INSERT INTO lead_notes (lead_id, user_id, author, note, from_flag, to_flag, reason, created_ts)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
-        ).bind(lead.id, req.userId ?? null, req.author, `${what} by ${req.author}.`, from, to, req.reason ?? null, now),
-      );
-      const event: StoredEventPayload = {
-        type: deleting ? "lead.deleted" : "lead.status_changed",
-        leadId: lead.id,
-        leadHash: lead.lead_hash,
-        flag: deleting ? null : flag,
-        previousFlag: from,
-        reason: req.reason ?? null,
-        occurredTs: isoTs(now),
-      };
-      statements.push(...this.eventStatements(lead.id, event, subscriptions, now));
-      deliveries = subscriptions.length;
-    }
-    // A lead that became Valid or changed flag goes to the campaign's integration jobs, if it has
-    // any (read under this lock, as enqueueIntegrations would read them just after: with none, it
-    // would queue nothing); each job's trigger decides whether it acts. The hand-off is recorded
-    // before the commit, so that it survives a crash after it.
-    const handOff = changed && !deleting && jobTypes.some((t) => t in integrationJobs);
-    if (handOff) await this.ctx.storage.put(INTEGRATIONS_DUE, now + INTEGRATIONS_RETRY_MS);
-    if (deliveries > 0 || handOff) await this.armSafetyAlarm();
-    await db.batch(statements);
-    // A caller delivering the callbacks itself leaves the safety alarm armed above as the fallback.
-    if (deliveries > 0 && !req.callbacksByCaller) await this.scheduleAlarm(lead.id);
-    return { result: { ok: true, leadId: lead.id, from, to: deleting ? "Deleted" : flag!, changed }, handOff };
   }
 
-  /** An event row and one pending delivery per subscription (the event id is the lead's latest). */
-  private eventStatements(leadId: number, event: StoredEventPayload, subscriptionIds: (number | null)[], now: number) {
-    const db = this.env.DB;
-    return [
-      db.prepare(`INSERT INTO lead_events (lead_id, type, payload, created_ts) VALUES (?1, ?2, ?3, ?4)`)
-        .bind(leadId, event.type satisfies LeadEventType, JSON.stringify(event), now),
-      ...subscriptionIds.map((subscriptionId) =>
-        db.prepare(
-          `INSERT INTO webhook_deliveries (id, event_id, subscription_id, lead_id, status, attempts, next_attempt_ts, created_ts)
-           VALUES (?1, (SELECT max(id) FROM lead_events WHERE lead_id = ?2),
-                   coalesce(?3, (SELECT max(id) FROM sync_subscriptions WHERE lead_id = ?2)), ?2, 'pending', 0, ?4, ?4)`,
-        ).bind(`msg_${crypto.randomUUID().replace(/-/g, "")}`, leadId, subscriptionId, now),
-      ),
-    ];
+  /**
+   * Before a decision's write can commit: the hand-off intent is stored and the safety alarm
+   * armed, so that both survive a crash right after the commit.
+   */
+  private async beforeWrite({ write, handOff }: Decision) {
+    if (handOff) await this.ctx.storage.put(INTEGRATIONS_DUE, write!.now + INTEGRATIONS_RETRY_MS);
+    if (handOff || (write?.event && write.guard.maxSubscriptionId > 0)) await this.armSafetyAlarm();
   }
 
   // ------------------------------------------------------------------ processr states without a flag
 
   private async applyProcessrStatus(req: ProcessrStatusRequest): Promise<LeadUpdateResult> {
-    const { lead } = await this.readLead(req.leadId);
-    if (!lead) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
-    // Only a lead still in the pipeline: never downgrade a complete, held or failed one.
-    if (lead.deleted_ts !== null || lead.processr_status >= 500 || lead.processr_status === req.status) {
-      return { ok: true, leadId: lead.id, changed: false, processrStatus: lead.processr_status };
-    }
-    const now = Date.now();
-    const db = this.env.DB;
-    await db.batch([
-      db.prepare(`UPDATE leads SET processr_status = ?2, updated_ts = ?3 WHERE id = ?1`).bind(lead.id, req.status, now),
-      db.prepare(
-        `INSERT INTO lead_notes (lead_id, author, note, reason, created_ts) VALUES (?1, ?2, ?3, ?4, ?5)`,
-      ).bind(lead.id, req.author, `Processr status: ${PROCESSR_STATUS_NAMES[req.status]}.`, req.reason, now),
-      db.prepare(
-        `INSERT INTO logs (type, lead_id, campaign_id, level, message, context, created_ts)
-         VALUES ('processr', ?1, ?2, ?3, ?4, ?5, ?6)`,
-      ).bind(
-        lead.id, lead.campaign_id, req.status === PROCESSR_STATUS.FAILED ? "error" : "warning",
-        `${PROCESSR_STATUS_NAMES[req.status]}: ${req.reason}`, req.context ? JSON.stringify(req.context) : null, now,
-      ),
-      ...countStatements(db, lead, { ...stateOf(lead), processrStatus: req.status }),
-    ]);
-    return { ok: true, leadId: lead.id, changed: true, processrStatus: req.status };
+    return this.commitGuarded(req.leadId, (state, now) => {
+      const { lead } = state;
+      // Only a lead still in the pipeline: never downgrade a complete, held or failed one.
+      if (lead.deleted_ts !== null || lead.processr_status >= 500 || lead.processr_status === req.status) {
+        return { result: { ok: true, leadId: lead.id, changed: false, processrStatus: lead.processr_status } };
+      }
+      return {
+        result: { ok: true, leadId: lead.id, changed: true, processrStatus: req.status },
+        write: leadWrite(state, { ...stateOf(lead), processrStatus: req.status }, {
+          set: { processr_status: req.status, updated_ts: now },
+          now,
+          note: { userId: null, author: req.author, note: `Processr status: ${PROCESSR_STATUS_NAMES[req.status]}.`, fromFlag: null, toFlag: null, reason: req.reason },
+          event: null,
+        }),
+        before: (guarded) => [
+          guarded(
+            `INSERT INTO logs (type, lead_id, campaign_id, level, message, context, created_ts)
+             SELECT 'processr', ?1, ?2, ?3, ?4, ?5, ?6 WHERE`,
+            lead.id, lead.campaign_id, req.status === PROCESSR_STATUS.FAILED ? "error" : "warning",
+            `${PROCESSR_STATUS_NAMES[req.status]}: ${req.reason}`, req.context ? JSON.stringify(req.context) : null, now,
+          ),
+        ],
+      };
+    });
   }
 
   private async applyReset(req: ReprocessRequest): Promise<LeadUpdateResult> {
-    const { lead } = await this.readLead(req.leadId);
-    if (!lead || lead.deleted_ts !== null) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
-    const now = Date.now();
-    const db = this.env.DB;
-    // Back to Received: the consumer moves it on as for a new lead, and if the queue send that
-    // follows is lost, the capture sweeper re-sends it like any lead stuck at Received.
-    const status = PROCESSR_STATUS.RECEIVED;
-    await db.batch([
-      db.prepare(`DELETE FROM processr_job_leads WHERE lead_id = ?1`).bind(lead.id),
-      db.prepare(
-        `UPDATE leads SET processr_status = ?2, updated_ts = ?3 WHERE id = ?1`,
-      ).bind(lead.id, status, now),
-      db.prepare(
-        `INSERT INTO lead_notes (lead_id, user_id, author, note, created_ts) VALUES (?1, ?2, ?3, ?4, ?5)`,
-      ).bind(lead.id, req.userId ?? null, req.author, `Reprocessing requested by ${req.author}.`, now),
-      db.prepare(
-        `INSERT INTO logs (type, lead_id, campaign_id, level, message, created_ts) VALUES ('processr', ?1, ?2, 'info', ?3, ?4)`,
-      ).bind(lead.id, lead.campaign_id, `Reprocessing requested by ${req.author}: job results cleared.`, now),
-      ...countStatements(db, lead, { ...stateOf(lead), processrStatus: status }),
-    ]);
-    return { ok: true, leadId: lead.id, changed: true, processrStatus: status };
+    return this.commitGuarded(req.leadId, (state, now) => {
+      const { lead } = state;
+      if (lead.deleted_ts !== null) return { result: { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` } };
+      // Back to Received: the consumer moves it on as for a new lead, and if the queue send that
+      // follows is lost, the capture sweeper re-sends it like any lead stuck at Received.
+      const status = PROCESSR_STATUS.RECEIVED;
+      return {
+        result: { ok: true, leadId: lead.id, changed: true, processrStatus: status },
+        write: leadWrite(state, { ...stateOf(lead), processrStatus: status }, {
+          set: { processr_status: status, updated_ts: now },
+          now,
+          note: { userId: req.userId ?? null, author: req.author, note: `Reprocessing requested by ${req.author}.`, fromFlag: null, toFlag: null, reason: null },
+          event: null,
+        }),
+        before: (guarded) => [
+          guarded(`DELETE FROM processr_job_leads WHERE lead_id = ?1 AND`, lead.id),
+          guarded(
+            `INSERT INTO logs (type, lead_id, campaign_id, level, message, created_ts) SELECT 'processr', ?1, ?2, 'info', ?3, ?4 WHERE`,
+            lead.id, lead.campaign_id, `Reprocessing requested by ${req.author}: job results cleared.`, now,
+          ),
+        ],
+      };
+    });
+  }
+
+  /**
+   * Read, decide, write, for a change other than a transition: `before` gives the change's own
+   * statements, made by `guarded` (which ends their SQL with the condition that the lead is still
+   * as read), to run ahead of the write's. Decided again from a fresh read if the lead changed meanwhile.
+   */
+  private async commitGuarded(
+    leadId: number,
+    decide: (state: LeadState, now: number) => {
+      result: LeadUpdateResult;
+      write?: LeadWrite;
+      before?: (guarded: (sql: string, ...binds: unknown[]) => D1PreparedStatement) => D1PreparedStatement[];
+    },
+  ): Promise<LeadUpdateResult> {
+    for (let n = 1; ; n++) {
+      const { lead, subscriptions, jobTypes } = await this.readLead(leadId);
+      if (!lead) return { ok: false, code: "NOT_FOUND", message: `Lead ${leadId} not found.` };
+      const { result, write, before } = decide({ lead, subscriptions, jobTypes }, Date.now());
+      if (!write) return result;
+      const db = this.env.DB;
+      const guarded = (sql: string, ...binds: unknown[]) =>
+        db.prepare(`${sql} EXISTS (SELECT 1 FROM leads l WHERE l.id = ?${binds.length + 1} AND ${unchangedSql("l", `?${binds.length + 2}`)})`)
+          .bind(...binds, write.leadId, JSON.stringify(write.guard));
+      const statements = [...(before?.(guarded) ?? []), ...leadWriteStatements(db, [write])];
+      if (appliedLeadIds(await db.batch(statements)).has(leadId)) return result;
+      if (n === MAX_DECISIONS) throw new Error(`lead ${leadId} changed under each of ${n} decisions`);
+    }
   }
 
   private async applyOtherReason(req: OtherReasonRequest): Promise<LeadUpdateResult> {
@@ -500,9 +588,18 @@ export class LeadObject extends DurableObject<Env> {
     if (!validSecret(req.secret)) {
       return { ok: false, code: "INVALID_CALLBACK", message: 'The secret must be "whsec_" followed by 24 to 64 base64 bytes.' };
     }
+    for (let n = 1; ; n++) {
+      const result = await this.trySubscribe(req);
+      if (result) return result;
+      if (n === MAX_DECISIONS) throw new Error(`lead ${req.leadId} changed under each of ${n} subscriptions`);
+    }
+  }
+
+  /** One read and one write; null when the lead changed in between (nothing written). */
+  private async trySubscribe(req: SubscribeRequest): Promise<SubscribeResult | null> {
     const db = this.env.DB;
     const [leadRes, cpRes, existingRes, noteRes, activeRes] = await db.batch([
-      db.prepare(`SELECT id, campaign_id, lead_hash, flag, deleted_ts FROM leads WHERE id = ?1`).bind(req.leadId),
+      db.prepare(`SELECT id, campaign_id, lead_hash, flag, deleted_ts, updated_ts FROM leads WHERE id = ?1`).bind(req.leadId),
       db.prepare(`SELECT campaign_id FROM campaign_publishers WHERE id = ?1`).bind(req.campaignPublisherId),
       db.prepare(
         `SELECT id FROM sync_subscriptions
@@ -512,7 +609,7 @@ export class LeadObject extends DurableObject<Env> {
       db.prepare(`SELECT count(*) AS n FROM sync_subscriptions WHERE lead_id = ?1 AND disabled_ts IS NULL`).bind(req.leadId),
     ]);
     const lead = leadRes!.results[0] as
-      | { id: number; campaign_id: number; lead_hash: string; flag: Flag; deleted_ts: number | null }
+      | { id: number; campaign_id: number; lead_hash: string; flag: Flag; deleted_ts: number | null; updated_ts: number }
       | undefined;
     if (!lead) return { ok: false, code: "NOT_FOUND", message: `Lead ${req.leadId} not found.` };
     const cp = cpRes!.results[0] as { campaign_id: number } | undefined;
@@ -535,11 +632,16 @@ export class LeadObject extends DurableObject<Env> {
     }
     const now = Date.now();
     const deleted = lead.deleted_ts !== null;
+    // Every statement applies only while the lead is as read: a transition committed meanwhile
+    // (by the Processr consumer, outside this object's lock) would otherwise leave the new
+    // subscriber without its event, neither in the transition's callbacks nor in the current status.
+    const asRead = (p: number) => `EXISTS (SELECT 1 FROM leads l WHERE l.id = ?1 AND l.updated_ts = ?${p} AND l.flag IS ?${p + 1} AND l.deleted_ts IS ?${p + 2})`;
+    const read = [lead.updated_ts, lead.flag, lead.deleted_ts];
     const statements = [
       db.prepare(
         `INSERT INTO sync_subscriptions (lead_id, campaign_publisher_id, callback_url, secret, created_ts)
-         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id`,
-      ).bind(lead.id, req.campaignPublisherId, req.callbackUrl, req.secret, now),
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE ${asRead(6)} RETURNING id`,
+      ).bind(lead.id, req.campaignPublisherId, req.callbackUrl, req.secret, now, ...read),
     ];
     // A subscriber placed after processing still learns the current status at once.
     const current = lead.flag !== null || deleted;
@@ -553,12 +655,22 @@ export class LeadObject extends DurableObject<Env> {
         reason: (noteRes!.results[0] as { reason: string | null } | undefined)?.reason ?? null,
         occurredTs: isoTs(now),
       };
-      statements.push(...this.eventStatements(lead.id, event, [null], now));
+      statements.push(
+        db.prepare(`INSERT INTO lead_events (lead_id, type, payload, created_ts) SELECT ?1, ?2, ?3, ?4 WHERE ${asRead(5)}`)
+          .bind(lead.id, event.type satisfies LeadEventType, JSON.stringify(event), now, ...read),
+        db.prepare(
+          `INSERT INTO webhook_deliveries (id, event_id, subscription_id, lead_id, status, attempts, next_attempt_ts, created_ts)
+           SELECT ?2, (SELECT max(id) FROM lead_events WHERE lead_id = ?1), (SELECT max(id) FROM sync_subscriptions WHERE lead_id = ?1),
+                  ?1, 'pending', 0, ?3, ?3 WHERE ${asRead(4)}`,
+        ).bind(lead.id, `msg_${crypto.randomUUID().replace(/-/g, "")}`, now, ...read),
+      );
       await this.armSafetyAlarm();
     }
     const [inserted] = await db.batch(statements);
+    const row = inserted!.results[0] as { id: number } | undefined;
+    if (!row) return null;
     if (current) await this.scheduleAlarm(lead.id);
-    return { ok: true, subscriptionId: (inserted!.results[0] as { id: number }).id };
+    return { ok: true, subscriptionId: row.id };
   }
 
   // ------------------------------------------------------------------ alarm and integrations

@@ -2,8 +2,10 @@ import type { LeadFlag } from "../db/schema";
 
 // Campaign statistics and the lead-statistics chronology are running totals. Every lead sits in a
 // set of buckets that depends only on its own row; a change of that row moves it between buckets
-// in the same D1 batch (the lead's Durable Object serialises the changes of one lead, and the
-// increments are atomic in D1), so the totals always equal a recount. The SQL predicates in
+// in the same D1 batch (the lead's Durable Object decides the changes of one lead one at a time,
+// each applied only while the lead is as it was decided from, and the increments are atomic in
+// D1; a batch of changes sums its deltas per row: src/leads/lead-writes.ts), so the totals always
+// equal a recount. The SQL predicates in
 // RECOUNT_SQL below are the same rules as bucketsOf(); a test holds them together.
 //
 // - total: every lead that is not deleted (capture adds total+1 and processing+1)
@@ -124,21 +126,6 @@ export interface AllocationState extends LeadStatState {
 
 export const holdsAllocation = (s: AllocationState): boolean =>
   !s.deleted && !s.overAllocation && (s.flag === null ? s.processrStatus < 500 : s.flag === "Valid");
-
-/** The statement moving a publisher's reserved places with a change of one of its leads (none if unchanged). */
-export function allocationStatements(
-  db: D1Database,
-  lead: { campaignId: number; publisherId: number },
-  before: AllocationState,
-  after: AllocationState,
-): D1PreparedStatement[] {
-  const delta = Number(holdsAllocation(after)) - Number(holdsAllocation(before));
-  if (delta === 0) return [];
-  return [
-    db.prepare(`UPDATE campaign_publishers SET reserved_leads = reserved_leads + ?3 WHERE campaign_id = ?1 AND publisher_id = ?2`)
-      .bind(lead.campaignId, lead.publisherId, delta),
-  ];
-}
 
 /** The same rule as holdsAllocation(), counted from the leads of campaign_publishers row `cp`. */
 export const ALLOCATION_RECOUNT_SQL = `SELECT count(*) FROM leads l

@@ -25,8 +25,9 @@ export interface TransitionRequest {
    */
   onlyFrom?: (LeadFlag | null)[];
   /**
-   * The lead's state as the caller read it (readLeadStates); the object uses it instead of its
-   * own read only when it has never been called before (src/processr/consumer.ts).
+   * The lead's state as the caller read it (readLeadStates): the object decides from it instead
+   * of its own read; its write applies only if the lead is still so, else the object reads the
+   * lead and decides again (src/leads/lead-writes.ts).
    */
   snapshot?: LeadState;
   /**

@@ -2,12 +2,13 @@ import { z } from "zod";
 import type { Env } from "../env";
 import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob } from "../integrations/dispatch";
 import { hostConcurrency } from "../integrations/host-limiter";
-import { readLeadStates } from "../leads/lead-object";
+import { decideLead, leadObject, transitionLead } from "../leads/client";
+import { appliedLeadIds, leadWriteStatements } from "../leads/lead-writes";
 import { deliverCallbackBatches } from "../leads/sync-callbacks";
 import { handleDeadLetters } from "./dead-letter";
 import type { ProcessrMessage } from "./messages";
 import { createBatchLookups } from "./job-context";
-import { applyPlan, loadLeads, planRun } from "./run";
+import { loadLeads, planRun } from "./run";
 
 // The queue handler for both queues: the Processr queue (QA runs and integration deliveries) and
 // its dead-letter queue. Each message is acked or retried on its own. A thrown error is taken as
@@ -71,33 +72,39 @@ const retry = (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) =
 
 /**
  * The Processr runs of a queue batch, with D1 round trips shared between its leads: one batch
- * reads them all (loadLeads), their duplicate and list lookups go out together (createBatchLookups), one
- * batch writes all their job results and logs; then each outcome goes through its lead object.
- * Each lead is still acked or retried on its own.
+ * reads them all with their lead objects' states (loadLeads), their duplicate and list lookups go
+ * out together (createBatchLookups), each lead object decides its lead's outcome from that state
+ * (decide: no D1 call), and ONE batch writes every job result, log, note, event, callback and
+ * lead row of the queue batch, the statistics summed per row (src/leads/lead-writes.ts).
+ *
+ * A decision applies only if its lead is still as the batch read it; one whose lead changed
+ * meanwhile (a PATCH, a webhook) applied nothing and goes through its object again, which decides
+ * from a fresh read. If the write batch fails, nothing of it applied and every message is retried;
+ * a retry of a lead whose write did apply finds it complete and changes nothing. Each lead is
+ * still acked or retried on its own.
  */
 async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: Env) {
   if (runs.size === 0) return;
   let loaded: Awaited<ReturnType<typeof loadLeads>>;
-  let states: Awaited<ReturnType<typeof readLeadStates>>;
   try {
-    // The lead objects' own reads, for the whole batch at once (each object uses its snapshot only
-    // if nothing went through it since). Concurrent with loadLeads: its only write (Received →
-    // Sent to Processr) moves no lead between statistics buckets, so either order decides the same.
-    [loaded, states] = await Promise.all([loadLeads(env.DB, [...runs.keys()]), readLeadStates(env.DB, [...runs.keys()])]);
+    loaded = await loadLeads(env.DB, [...runs.keys()]);
   } catch (err) {
     for (const [leadId, msgs] of runs) retry(msgs, leadId, err);
     return;
   }
   const shared = createBatchLookups(env);
-  const planned = await Promise.all(
+  const decided = await Promise.all(
     [...runs].map(async ([leadId, msgs]) => {
       try {
-        const lead = loaded.get(leadId);
+        const lead = loaded.leads.get(leadId);
         // "Lead created" integrations start with the lead's first run; a retried or repeated run
         // cannot make one act twice (a job acts once per lead).
         if (lead && hasTriggeredJob(lead.jobs, "leadCreated")) await enqueueIntegrations(env, leadId, ["leadCreated"]);
         const plan = await planRun(env, lead, {}, shared);
-        if (plan.kind === "write") return { leadId, msgs, plan };
+        if (plan.kind === "write") {
+          const state = loaded.states.get(leadId)!;
+          return { leadId, msgs, plan, decision: await decideLead(env, { ...plan.transition, snapshot: state, callbacksByCaller: true }) };
+        }
         for (const msg of msgs) msg.ack();
       } catch (err) {
         retry(msgs, leadId, err);
@@ -105,20 +112,29 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
       return null;
     }),
   );
-  const writes = planned.filter((p) => p !== null);
+  const writes = decided.filter((d) => d !== null);
   if (writes.length === 0) return;
+  const leadWrites = writes.flatMap((w) => (w.decision.write ? [w.decision.write] : []));
+  let applied: Set<number>;
   try {
-    await env.DB.batch(writes.flatMap((w) => w.plan.statements));
+    const results = await env.DB.batch([...writes.flatMap((w) => w.plan.statements), ...leadWriteStatements(env.DB, leadWrites)]);
+    applied = appliedLeadIds(leadWrites.length ? results : []);
   } catch (err) {
     for (const w of writes) retry(w.msgs, w.leadId, err);
     return;
   }
   const changed: number[] = [];
   await Promise.all(
-    writes.map(async ({ leadId, msgs, plan }) => {
+    writes.map(async ({ leadId, msgs, plan, decision }) => {
       try {
-        const result = await applyPlan(env, { ...plan, transition: { ...plan.transition, snapshot: states.get(leadId), callbacksByCaller: true } });
-        if (result.kind === "complete" && result.transition.ok && result.transition.changed) changed.push(leadId);
+        let result = decision.result;
+        if (decision.write && applied.has(leadId)) {
+          if (decision.handOff) await leadObject(env, leadId).handOff(leadId);
+        } else if (decision.write) {
+          // The lead changed since the batch read it: its object decides again from D1 and commits.
+          result = await transitionLead(env, { ...plan.transition, callbacksByCaller: true });
+        }
+        if (result.ok && result.changed) changed.push(leadId);
         for (const msg of msgs) msg.ack();
       } catch (err) {
         retry(msgs, leadId, err);

@@ -1,9 +1,10 @@
 import type { JobResultStatus } from "../db/schema";
 import type { Env } from "../env";
 import { integrationJobs } from "../integrations";
-import { resetLeadForReprocess, setLeadProcessrStatus, transitionLead } from "../leads/client";
+import { resetLeadForReprocess, setLeadProcessrStatus } from "../leads/client";
+import { type LeadState, leadStatesOf, leadStateStatements } from "../leads/lead-object";
 import { platformLeadData } from "../leads/platform-data";
-import type { TransitionRequest, TransitionResult } from "../leads/types";
+import type { TransitionRequest } from "../leads/types";
 import { createJobContext } from "./job-context";
 import { applyJobGroups, JOB_GROUP_COLUMNS, JOB_GROUP_JOIN, type JobGroupColumns } from "./job-groups";
 import { qaJobs } from "./jobs";
@@ -17,7 +18,7 @@ import { type JobContext, type JobLead, type JobOutcome, PROCESSR_STATUS, type Q
 // replace the previous run's), the score, and the outcome applied through the lead's Durable
 // Object. Integration jobs are not run here: they follow once the lead is Valid
 // (src/integrations/dispatch.ts). The consumer runs
-// the leads of a queue batch together (loadLeads, planRun, one write batch, applyPlan) so that
+// the leads of a queue batch together (loadLeads, planRun, the lead objects' decisions, one write batch) so that
 // they share their D1 round trips.
 //
 // Jobs that do not run on a lead are recorded as not_run (they count for neither score nor
@@ -41,8 +42,7 @@ export interface RunOptions {
 
 export type RunResult =
   | { kind: "skipped"; reason: "not_found" | "deleted" | "already_processed" }
-  | { kind: "on_hold" }
-  | { kind: "complete"; outcome: Outcome; transition: TransitionResult };
+  | { kind: "on_hold" };
 
 interface LeadRow {
   id: number;
@@ -94,19 +94,26 @@ export interface LoadedLead {
  * One D1 batch for all the leads of a queue batch: moves the Received ones to Sent to Processr
  * (the same statistics bucket, so no lead-object round trip; deleted leads stay as they are;
  * updated_ts says since when, for the sweeper) and reads the leads, their data and their
- * campaigns' jobs. Leads that do not exist are absent.
+ * campaigns' jobs, and then the states their lead objects decide from (after that move, so that
+ * the states are the rows as they now are). Leads that do not exist are absent.
  */
-export async function loadLeads(db: D1Database, leadIds: readonly number[], now = Date.now()): Promise<Map<number, LoadedLead>> {
+export async function loadLeads(
+  db: D1Database,
+  leadIds: readonly number[],
+  now = Date.now(),
+): Promise<{ leads: Map<number, LoadedLead>; states: Map<number, LeadState> }> {
   const ids = [...new Set(leadIds)];
   const out = new Map<number, LoadedLead>();
-  if (ids.length === 0) return out;
+  if (ids.length === 0) return { leads: out, states: new Map() };
   const list = ids.map((_, i) => `?${i + 1}`).join(", ");
-  const [, leadRes, dataRes, jobsRes, ...transformRes] = await db.batch([
+  const stateStatements = leadStateStatements(db, ids);
+  const [, ...results] = await db.batch([
     db.prepare(
       `UPDATE leads SET processr_status = ${PROCESSR_STATUS.SENT_TO_PROCESSR}, processing_counter = processing_counter + 1,
                         updated_ts = ?${ids.length + 1}
         WHERE id IN (${list}) AND processr_status = ${PROCESSR_STATUS.RECEIVED} AND deleted_ts IS NULL`,
     ).bind(...ids, now),
+    ...stateStatements,
     db.prepare(
       `SELECT l.id, l.campaign_id, l.publisher_id, l.ip, l.user_agent, l.country, l.created_ts, l.email, l.processr_status, l.deleted_ts,
               l.over_allocation, c.hold_publisher_over_delivery
@@ -123,6 +130,8 @@ export async function loadLeads(db: D1Database, leadIds: readonly number[], now 
     ).bind(...ids),
     ...valueTransformReads(db, ids),
   ]);
+  const states = leadStatesOf(results.slice(0, stateStatements.length));
+  const [leadRes, dataRes, jobsRes, ...transformRes] = results.slice(stateStatements.length);
   const transformsOf = valueTransformsByLead(transformRes);
   const jobsByCampaign = new Map<number, JobRow[]>();
   for (const { campaign_id, ...job } of jobsRes!.results as (JobRow & { campaign_id: number })[]) {
@@ -142,7 +151,7 @@ export async function loadLeads(db: D1Database, leadIds: readonly number[], now 
   for (const d of dataRes!.results as { lead_id: number; name: string; value: string }[]) {
     out.get(d.lead_id)!.values[d.name] = d.value;
   }
-  return out;
+  return { leads: out, states };
 }
 
 /** The part of a run that comes after the jobs: its D1 writes and the outcome for the lead object. */
@@ -152,7 +161,7 @@ export type RunPlan =
 
 /**
  * Decides a run and runs its QA jobs, without writing the results yet: the consumer writes the
- * results of a whole queue batch in one D1 batch, then applies each outcome (applyPlan).
+ * results of a whole queue batch in one D1 batch, with the outcomes its lead objects decide.
  */
 export async function planRun(
   env: Env,
@@ -242,12 +251,6 @@ export async function planRun(
     processr: { score: outcome.score, maxScore: outcome.maxScore, hardfail: outcome.hardfail, qaResult: outcome.flag },
   };
   return { kind: "write", statements, outcome, transition };
-}
-
-/** Applies a run's outcome through the lead object, once its results and logs are written. */
-export async function applyPlan(env: Env, plan: Extract<RunPlan, { kind: "write" }>): Promise<RunResult> {
-  const transition = await transitionLead(env, plan.transition);
-  return { kind: "complete", outcome: plan.outcome, transition };
 }
 
 /**

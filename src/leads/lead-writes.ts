@@ -1,0 +1,124 @@
+import type { LeadFlag } from "../db/schema";
+import { BUCKETS, CHRONOLOGY_BUCKETS, type Delta } from "./statistics";
+
+// A lead object's decision as data (LeadWrite) and the statements that apply it. The object
+// decides; these statements apply a decision only while the lead is still in the state it was
+// decided from (its guard), so a decision can be committed outside the object's lock: by the
+// object itself, or by the Processr consumer together with every other lead of its queue batch in
+// one D1 batch. A write whose lead changed meanwhile applies nothing at all (its lead row, note,
+// event, callbacks and statistics are all guarded by the same condition) and its caller decides
+// again from a fresh read; a write committed once cannot apply a second time, because every
+// transition changes the guarded state.
+//
+// The statements take the whole list of writes as one JSON parameter and apply them together:
+// the statistics and chronology deltas of a batch are summed into one upsert per campaign and per
+// (campaign, day) row, notes, events and callbacks go in one INSERT each, and the lead rows in one
+// UPDATE, which runs last (until then every statement sees the guarded rows as they were).
+
+/** What a decision was made from: the write applies only while the lead is still so. */
+export interface LeadGuard {
+  updatedTs: number;
+  flag: LeadFlag | null;
+  processrStatus: number;
+  /** The highest active sync subscription id then (0: none); a newer one would miss the event. */
+  maxSubscriptionId: number;
+}
+
+/** The lead columns a decision may set. */
+export const LEAD_WRITE_COLUMNS = [
+  "flag", "advertiser_billable", "publisher_billable", "advertiser_payout", "publisher_payout", "updated_ts",
+  "deleted_ts", "qa_result", "score", "max_score", "hardfail", "processr_status",
+] as const;
+export type LeadWriteColumn = (typeof LEAD_WRITE_COLUMNS)[number];
+
+export interface LeadWrite {
+  leadId: number;
+  campaignId: number;
+  publisherId: number;
+  /** UTC day of the lead's capture: its chronology row. */
+  day: string;
+  guard: LeadGuard;
+  set: Partial<Record<LeadWriteColumn, string | number | null>>;
+  /** Statistics buckets and totalSales (cents) moved by the change. */
+  delta: Delta;
+  /** Places in the publisher's allocation taken (+1) or given back (-1). */
+  allocation: number;
+  note: { userId: number | null; author: string; note: string; fromFlag: LeadFlag | null; toFlag: string | null; reason: string | null } | null;
+  /** The lead event (lead_events.payload, serialised); one callback per active subscription. */
+  event: { type: string; payload: string } | null;
+  /** updated_ts and every row's created_ts. */
+  now: number;
+}
+
+const at = (v: string, path: string) => `json_extract(${v}, '$.${path}')`;
+
+/** SQL: lead row `l` is still in the state guard `g` (a JSON expression) was taken from. */
+export function unchangedSql(l: string, g: string, { subscriptions = true } = {}): string {
+  return `${l}.updated_ts = ${at(g, "updatedTs")} AND ${l}.flag IS ${at(g, "flag")} AND ${l}.processr_status = ${at(g, "processrStatus")}
+    AND ${l}.deleted_ts IS NULL${subscriptions
+      ? ` AND NOT EXISTS (SELECT 1 FROM sync_subscriptions s WHERE s.lead_id = ${l}.id AND s.disabled_ts IS NULL AND s.id > ${at(g, "maxSubscriptionId")})`
+      : ""}`;
+}
+
+/** The writes (JSON in ?1) whose lead is still as guarded: `ok(v, id)`. */
+const OK = `WITH ok(v, id) AS (
+  SELECT w.value, l.id FROM json_each(?1) w JOIN leads l ON l.id = ${at("w.value", "leadId")}
+   WHERE ${unchangedSql("l", at("w.value", "guard"))})`;
+
+const column = (b: string) => `${b}_leads`;
+
+function upsert(table: string, keys: [string, string][], cols: [string, string][]): string {
+  return `${OK} INSERT INTO ${table} (${[...keys, ...cols].map(([c]) => c).join(", ")})
+    SELECT ${keys.map(([, e]) => e).join(", ")}, ${cols.map(([, e]) => `sum(${e})`).join(", ")} FROM ok WHERE true
+     GROUP BY ${keys.map(([, e]) => e).join(", ")}
+    HAVING ${cols.map(([, e]) => `sum(abs(${e}))`).join(" + ")} > 0
+    ON CONFLICT (${keys.map(([c]) => c).join(", ")}) DO UPDATE SET ${cols.map(([c]) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
+}
+
+const STATISTICS_SQL = upsert(
+  "campaign_statistics",
+  [["campaign_id", at("v", "campaignId")]],
+  [...BUCKETS.map((b): [string, string] => [column(b), at("v", `delta.${b}`)]), ["total_sales_cents", `coalesce(${at("v", "delta.salesCents")}, 0)`]],
+);
+const CHRONOLOGY_SQL = upsert(
+  "lead_statistics_chronologies",
+  [["campaign_id", at("v", "campaignId")], ["day", at("v", "day")]],
+  CHRONOLOGY_BUCKETS.map((b): [string, string] => [column(b), at("v", `delta.${b}`)]),
+);
+const ALLOCATION_SQL = `${OK} UPDATE campaign_publishers
+    SET reserved_leads = reserved_leads + (SELECT sum(${at("v", "allocation")}) FROM ok
+      WHERE ${at("v", "campaignId")} = campaign_publishers.campaign_id AND ${at("v", "publisherId")} = campaign_publishers.publisher_id)
+  WHERE EXISTS (SELECT 1 FROM ok WHERE ${at("v", "allocation")} <> 0
+      AND ${at("v", "campaignId")} = campaign_publishers.campaign_id AND ${at("v", "publisherId")} = campaign_publishers.publisher_id)`;
+const NOTES_SQL = `${OK} INSERT INTO lead_notes (lead_id, user_id, author, note, from_flag, to_flag, reason, created_ts)
+  SELECT id, ${["userId", "author", "note", "fromFlag", "toFlag", "reason"].map((k) => at("v", `note.${k}`)).join(", ")}, ${at("v", "now")}
+    FROM ok WHERE json_type(v, '$.note') = 'object' ORDER BY id`;
+const EVENTS_SQL = `${OK} INSERT INTO lead_events (lead_id, type, payload, created_ts)
+  SELECT id, ${at("v", "event.type")}, ${at("v", "event.payload")}, ${at("v", "now")} FROM ok WHERE json_type(v, '$.event') = 'object' ORDER BY id`;
+// One pending callback per active subscription, for the event just inserted (the lead's latest);
+// the delivery id has the shape of the sender's ids (msg_ and 32 hex digits).
+const DELIVERIES_SQL = `${OK} INSERT INTO webhook_deliveries (id, event_id, subscription_id, lead_id, status, attempts, next_attempt_ts, created_ts)
+  SELECT 'msg_' || lower(hex(randomblob(16))), (SELECT max(e.id) FROM lead_events e WHERE e.lead_id = ok.id), s.id, ok.id, 'pending', 0,
+         ${at("ok.v", "now")}, ${at("ok.v", "now")}
+    FROM ok JOIN sync_subscriptions s ON s.lead_id = ok.id AND s.disabled_ts IS NULL
+   WHERE json_type(ok.v, '$.event') = 'object' ORDER BY ok.id, s.id`;
+const LEADS_SQL = `UPDATE leads SET ${LEAD_WRITE_COLUMNS.map(
+  (c) => `${c} = CASE WHEN json_type(w.value, '$.set.${c}') IS NULL THEN ${c} ELSE ${at("w.value", `set.${c}`)} END`,
+).join(", ")}
+  FROM json_each(?1) w WHERE leads.id = ${at("w.value", "leadId")} AND ${unchangedSql("leads", at("w.value", "guard"))}
+  RETURNING id`;
+
+/**
+ * The statements applying these writes (at most one per lead), in this order; the last one
+ * returns the ids of the leads it changed, i.e. of the writes that applied (appliedLeadIds).
+ */
+export function leadWriteStatements(db: D1Database, writes: readonly LeadWrite[]): D1PreparedStatement[] {
+  if (writes.length === 0) return [];
+  const json = JSON.stringify(writes);
+  return [STATISTICS_SQL, CHRONOLOGY_SQL, ALLOCATION_SQL, NOTES_SQL, EVENTS_SQL, DELIVERIES_SQL, LEADS_SQL].map((sql) => db.prepare(sql).bind(json));
+}
+
+/** The leads whose writes applied, from the results of leadWriteStatements' statements (the last one). */
+export function appliedLeadIds(results: readonly D1Result[]): Set<number> {
+  return new Set((results.at(-1)?.results ?? []).map((r) => (r as { id: number }).id));
+}
