@@ -666,7 +666,12 @@ const logColumns = () => ({
 export const logLines = sqliteTable(
   "log_lines",
   { ...logColumns(), trail: text("trail", { mode: "json" }).$type<ProcessrTrail>() },
-  (t) => [index("log_lines_lead_idx").on(t.leadId, t.id), index("log_lines_type_idx").on(t.type, t.id)],
+  (t) => [
+    index("log_lines_lead_idx").on(t.leadId, t.id),
+    // Lines by type (v4 logs' type filter) among rows of their own: the view logs reads a trail's
+    // lines without it (their type is the view's constant), so trails stay out of it (issue 18).
+    index("log_lines_type_idx").on(t.type, t.id).where(sql`trail IS NULL`),
+  ],
 );
 
 // A view (migration 0025): writes go to log_lines (INSERT and DELETE on it are passed on by triggers).

@@ -1,0 +1,2 @@
+DROP INDEX `log_lines_type_idx`;--> statement-breakpoint
+CREATE INDEX `log_lines_type_idx` ON `log_lines` (`type`,`id`) WHERE trail IS NULL;
