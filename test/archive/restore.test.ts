@@ -5,6 +5,7 @@ import { recountCampaign } from "../../src/leads/statistics";
 import { bearer, call, DEMO, form, loginAs } from "../helpers";
 import { campaignStats, rows } from "../leads/fixtures";
 import { captureAndProcess, formBody, leadsPath, postForm } from "../publisher/support";
+import { send } from "../v4/fixtures";
 import { archiveNow, idsInFiles, makeOld, whereIs } from "./helpers";
 
 // Restores that race, and what still finds an archived lead without restoring it: a capture
@@ -77,20 +78,35 @@ describe("restores at the same time", () => {
   });
 });
 
+describe("writes restore an archived lead", () => {
+  it("an edit of its data by an admin (POST /api/v4/lead-datas) restores it, then applies; a refused edit leaves it archived", async () => {
+    const { id } = await captured();
+    await archiveNow([id]);
+    const edit = (token: string, name = "jobTitle") => send("/api/v4/lead-datas", "POST", { lead: `/api/v4/leads/${id}`, name, value: "CTO" }, bearer(token));
+    expect((await edit(north)).status).toBe(403);
+    expect(await whereIs(id)).toBe("archive");
+    const own = await edit(admin);
+    expect(own.status).toBe(201);
+    expect(own.body).toMatchObject({ lead: `/api/v4/leads/${id}`, name: "jobTitle", value: "CTO" });
+    expect(await whereIs(id)).toBe("d1");
+    expect(await idsInFiles()).not.toContain(id);
+  });
+});
+
 describe("an archived lead is still found", () => {
   it("a capture retried with its Idempotency-Key after the lead was archived answers with that lead, and stores no second one", async () => {
     const headers = { ...bearer(north), "Idempotency-Key": `archived-retry-${Date.now()}` };
     const { id, fields } = await captured(headers);
     await archiveNow([id]);
     expect(await whereIs(id)).toBe("archive");
-    const [key] = await rows<{ lead_id: number | null }>(`SELECT lead_id FROM idempotency_keys WHERE key LIKE '12:archived-retry-%'`);
-    expect(key).toEqual({ lead_id: null });
 
     const retry = await postForm(leadsPath(12, 35, 601), formBody(fields), headers);
     expect(retry.status).toBe(201);
     expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
     expect(((await retry.json()) as { data: number }).data).toBe(id);
     expect(await rows(`SELECT id FROM leads WHERE email = ?1`, fields.email)).toEqual([]);
+    // The key's row stayed in D1, unlinked from the archived lead.
+    expect(await rows(`SELECT lead_id FROM idempotency_keys WHERE key LIKE '12:archived-retry-%'`)).toEqual([{ lead_id: null }]);
 
     // Restored, the key names its lead again; a retry still gets the same answer.
     expect(await restoreArchivedLead(env, id)).toBe(true);

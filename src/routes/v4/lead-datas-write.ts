@@ -5,6 +5,7 @@ import { ApiError } from "../../errors";
 import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
 import type { WriteOp } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
+import { restoreArchivedLead } from "../../archive/restore";
 
 // POST /api/v4/lead-datas {lead, name, value}: adds a value to a lead or edits an existing one
 // (the Edit Data tab). One D1 batch writes the value, keeps the lead's copies of the core values
@@ -36,11 +37,11 @@ export const leadDataCreate: WriteOp<z.infer<typeof schema>> = {
   schema,
   async run(ctx, data) {
     const db = ctx.db;
-    const lead = await db
-      .select({ id: leads.id, publisherId: leads.publisherId })
-      .from(leads)
-      .where(and(eq(leads.id, data.lead), sql`${leads.deletedTs} IS NULL`))
-      .get();
+    const find = () =>
+      db.select({ id: leads.id, publisherId: leads.publisherId }).from(leads).where(and(eq(leads.id, data.lead), sql`${leads.deletedTs} IS NULL`)).get();
+    let lead = await find();
+    // An edit is a write: an archived lead (the user's own, for a publisher) is restored first (src/archive).
+    if (!lead && (await restoreArchivedLead(ctx.env, data.lead, ctx.isAdmin ? {} : { publisherId: ctx.publisherId! }))) lead = await find();
     if (!lead || (!ctx.isAdmin && lead.publisherId !== ctx.publisherId)) {
       throw unprocessable([{ propertyPath: "lead", message: `Item not found for "/api/v4/leads/${data.lead}".` }]);
     }
