@@ -109,11 +109,13 @@ const LEADS_SQL = `UPDATE leads SET ${LEAD_WRITE_COLUMNS.map(
   RETURNING id`;
 
 /**
- * The statements applying these writes (at most one per lead), in this order; the last one
- * returns the ids of the leads it changed, i.e. of the writes that applied (appliedLeadIds).
+ * The statements applying these writes, in this order; the last one returns the ids of the leads
+ * it changed, i.e. of the writes that applied (appliedLeadIds). At most one write per lead: two
+ * decided from the same state would both pass their guards until the lead row changes.
  */
 export function leadWriteStatements(db: D1Database, writes: readonly LeadWrite[]): D1PreparedStatement[] {
   if (writes.length === 0) return [];
+  if (new Set(writes.map((w) => w.leadId)).size < writes.length) throw new Error("at most one write per lead in one batch");
   const json = JSON.stringify(writes);
   return [STATISTICS_SQL, CHRONOLOGY_SQL, ALLOCATION_SQL, NOTES_SQL, EVENTS_SQL, DELIVERIES_SQL, LEADS_SQL].map((sql) => db.prepare(sql).bind(json));
 }

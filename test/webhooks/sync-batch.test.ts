@@ -124,6 +124,52 @@ describe("POST /api/webhook/sync with a batch", () => {
     expect(await flagOf(a!.leadId)).toBe("Invalid");
   });
 
+  it("decides each lead's first transition from one read and writes them together; later events follow in order", async () => {
+    const { leads } = await deliveredLeads(6);
+    const [first, ...rest] = leads;
+    const events = [
+      item(first!.remoteLeadId, "Invalid", { reason: "Bounced" }),
+      ...rest.map((l) => item(l.remoteLeadId, "Caution")),
+      item(first!.remoteLeadId, "Valid", { reason: "Re-checked" }),
+    ];
+    const answer = (await (await call("/api/webhook/sync", signedBatch(leads.map((l) => l.secret), events))).json()) as Answer;
+    expect(answer.results.map((r) => [r.status, r.changed])).toEqual(events.map(() => [200, true]));
+    expect(await flagOf(first!.leadId)).toBe("Valid");
+    for (const l of rest) expect(await flagOf(l.leadId)).toBe("Invalid");
+    const chain = await env.DB.prepare("SELECT from_flag, to_flag, reason FROM lead_notes WHERE lead_id = ? ORDER BY id").bind(first!.leadId).all();
+    expect(chain.results).toEqual([
+      { from_flag: "Valid", to_flag: "Invalid", reason: "Bounced" },
+      { from_flag: "Invalid", to_flag: "Valid", reason: "Re-checked" },
+    ]);
+  });
+
+  it("a lead tagged at two clients, both calling back in one batch, changes once", async () => {
+    const { leads: [a] } = await deliveredLeads(1);
+    const { jobId } = await deliveredLeads(0);
+    const secret = newWebhookSecret();
+    await env.DB.prepare(
+      `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, status, idempotency_key, remote_lead_id, sync_secret)
+       VALUES (?, ?, 'delivered', ?, ?, ?)`,
+    ).bind(a!.leadId, jobId, crypto.randomUUID(), String(++remote), secret).run();
+    const events = [item(a!.remoteLeadId, "Invalid"), item(remote, "Invalid")];
+    const answer = (await (await call("/api/webhook/sync", signedBatch([a!.secret, secret], events))).json()) as Answer;
+    expect(answer.results.map((r) => [r.status, r.message])).toEqual([[200, "Lead marked Invalid."], [200, "Lead already Invalid; nothing changed."]]);
+    expect(await notes(a!.leadId)).toBe(1);
+  });
+
+  it("a write of the batch's transitions that fails changes nothing and gives the receipts back; the retried batch applies", async () => {
+    const { leads: [a, b] } = await deliveredLeads(2);
+    const events = [item(a!.remoteLeadId, "Invalid"), item(b!.remoteLeadId, "Invalid"), item(a!.remoteLeadId, "Valid")];
+    await env.DB.exec(`CREATE TRIGGER fail_sync_note BEFORE INSERT ON lead_notes WHEN NEW.lead_id = ${b!.leadId} BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    const failed = (await (await call("/api/webhook/sync", signedBatch([a!.secret, b!.secret], events))).json()) as Answer;
+    await env.DB.exec(`DROP TRIGGER fail_sync_note`);
+    expect(failed.results.map((r) => r.status)).toEqual([500, 500, 424]);
+    expect([await flagOf(a!.leadId), await flagOf(b!.leadId), await notes(a!.leadId), await notes(b!.leadId)]).toEqual(["Valid", "Valid", 0, 0]);
+    const retried = (await (await call("/api/webhook/sync", signedBatch([a!.secret, b!.secret], events))).json()) as Answer;
+    expect(retried.results.map((r) => [r.status, r.changed])).toEqual([[200, true], [200, true], [200, true]]);
+    expect([await flagOf(a!.leadId), await flagOf(b!.leadId), await notes(a!.leadId), await notes(b!.leadId)]).toEqual(["Valid", "Invalid", 2, 1]);
+  });
+
   it("answers 410 for the events of removed tags, and refuses a malformed batch", async () => {
     const { jobId, leads: [a] } = await deliveredLeads(1);
     await env.DB.prepare("INSERT INTO sync_tag_states (campaign_processr_job_id, placed_ts, removed_ts, updated_ts) VALUES (?1, 1, 2, 2)").bind(jobId).run();

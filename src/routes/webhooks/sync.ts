@@ -5,7 +5,10 @@ import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { readBodyText } from "../../http/body";
 import { clientBaseUrl } from "../../integrations/convertr-client";
-import { transitionLead } from "../../leads/client";
+import { decideLead, leadObject, transitionLead } from "../../leads/client";
+import { readLeadStates } from "../../leads/lead-object";
+import { appliedLeadIds, leadWriteStatements } from "../../leads/lead-writes";
+import type { TransitionRequest, TransitionResult } from "../../leads/types";
 import { verifyWebhook } from "../../webhooks/standard-webhooks";
 import { archivedSyncDeliveries, archivedSyncTagsStatement, restoreForSyncEvent } from "../../archive/sync-tags";
 
@@ -113,27 +116,40 @@ function verifyError(failure: VerifyFailure): ApiError {
   return new ApiError("UNAUTHORIZED", "Invalid webhook signature.");
 }
 
-/** Applies one verified, first-seen event of a delivery; `lastEventId` is the delivery's latest applied. */
-async function applyEvent(env: AppEnv["Bindings"], delivery: Candidate, payload: Payload, lastEventId: number | null) {
-  if (delivery.archived) lastEventId = await restoreForSyncEvent(env, delivery, lastEventId);
+type Answer = z.output<typeof syncAnswerSchema>;
+
+/** A verified, first-seen event of a delivery: its answer if it changes nothing, else the transition it asks for. */
+function eventStep(delivery: Candidate, payload: Payload, lastEventId: number | null): { answer: Answer } | { request: TransitionRequest } {
   if (lastEventId !== null && payload.eventId <= lastEventId) {
-    return ok("An event at least as recent was already applied; nothing changed.", false);
+    return { answer: ok("An event at least as recent was already applied; nothing changed.", false) };
   }
   const to = mapClientStatus(payload);
-  if (!to) return ok(`Client status ${payload.flag ?? "none"} has no sync trigger; nothing changed.`, false);
+  if (!to) return { answer: ok(`Client status ${payload.flag ?? "none"} has no sync trigger; nothing changed.`, false) };
   const target = JSON.parse(delivery.config) as { subdomain?: string; enterpriseUrl?: string };
   const clientUrl = target.subdomain || target.enterpriseUrl ? clientBaseUrl(target) : "unknown";
   const clientStatus = payload.type === "lead.deleted" ? "Deleted" : payload.flag!;
   const reason = payload.reason ?? `${clientStatus} at the client`;
-  const result = await transitionLead(env, {
-    leadId: delivery.lead_id,
-    to,
-    source: "sync",
-    author: `sync:${clientUrl}`,
-    reason: clientStatus === to ? reason : `${reason} (client status: ${clientStatus})`,
-  });
+  return {
+    request: {
+      leadId: delivery.lead_id,
+      to,
+      source: "sync",
+      author: `sync:${clientUrl}`,
+      reason: clientStatus === to ? reason : `${reason} (client status: ${clientStatus})`,
+    },
+  };
+}
+
+function transitionAnswer(to: TransitionRequest["to"], result: TransitionResult): Answer {
   const changed = result.ok && result.changed;
   return ok(result.ok ? (changed ? `Lead marked ${to}.` : `Lead already ${to}; nothing changed.`) : `${result.message}; nothing changed.`, changed);
+}
+
+/** Applies one verified, first-seen event of a delivery; `lastEventId` is the delivery's latest applied. */
+async function applyEvent(env: AppEnv["Bindings"], delivery: Candidate, payload: Payload, lastEventId: number | null): Promise<Answer> {
+  if (delivery.archived) lastEventId = await restoreForSyncEvent(env, delivery, lastEventId);
+  const step = eventStep(delivery, payload, lastEventId);
+  return "answer" in step ? step.answer : transitionAnswer(step.request.to, await transitionLead(env, step.request));
 }
 
 const recordEventStatement = (db: D1Database, delivery: Candidate, payload: Payload) =>
@@ -191,7 +207,8 @@ syncReceiver.post("/sync", async (c) => {
 /**
  * A batch: each event is checked, deduplicated and applied as a single callback of it would be
  * (its receipt keyed by its own delivery id), with D1 round trips shared: one read of the
- * deliveries, one batch of receipts, one batch recording what was applied. Events of one lead
+ * deliveries, one batch of receipts, one read of the leads' states and one write of their first
+ * transitions (applyFirstTransitions), one batch recording what was applied. Events of one lead
  * are applied in order; after one fails, its later ones are not applied (the sender retries them).
  */
 async function receiveBatch(env: AppEnv["Bindings"], headers: Headers, raw: string, items: BatchItem[]) {
@@ -234,22 +251,33 @@ async function receiveBatch(env: AppEnv["Bindings"], headers: Headers, raw: stri
   }
   const records: D1PreparedStatement[] = [];
   const givenBack: string[] = [];
+  const groups: Group[] = [...byDelivery.values()].map((entries) => ({ entries, last: entries[0]!.delivery.last_sync_event_id, next: 0 }));
+  const answered = (g: Group, answer: Answer) => {
+    const a = g.entries[g.next]!;
+    settle(a.i, 200, answer.message, answer.changed);
+    records.push(recordEventStatement(db, a.delivery, items[a.i]!));
+    g.last = Math.max(g.last ?? 0, items[a.i]!.eventId);
+    g.next += 1;
+  };
+  const failed = (g: Group, e: unknown) => {
+    const a = g.entries[g.next]!;
+    console.error("sync batch: applying an event failed", a.receipt, e instanceof Error ? e.message : String(e));
+    settle(a.i, 500, "Applying the event failed; send it again.");
+    for (const later of g.entries.slice(g.next + 1)) settle(later.i, 424, "An earlier event of this lead failed; send it again.");
+    givenBack.push(...g.entries.slice(g.next).map((x) => x.receipt));
+    g.next = g.entries.length;
+  };
+  await applyFirstTransitions(env, items, groups, answered, failed);
+  // The rest one at a time per delivery, in order: later events of a lead, archived leads (restored
+  // first), and transitions whose lead changed after the batch's read.
   await Promise.all(
-    [...byDelivery.values()].map(async (group) => {
-      let last = group[0]!.delivery.last_sync_event_id;
-      for (const [k, a] of group.entries()) {
-        const payload = items[a.i]!;
+    groups.map(async (g) => {
+      while (g.next < g.entries.length) {
+        const a = g.entries[g.next]!;
         try {
-          const answer = await applyEvent(env, a.delivery, payload, last);
-          settle(a.i, 200, answer.message, answer.changed);
-          records.push(recordEventStatement(db, a.delivery, payload));
-          last = Math.max(last ?? 0, payload.eventId);
+          answered(g, await applyEvent(env, a.delivery, items[a.i]!, g.last));
         } catch (e) {
-          console.error("sync batch: applying an event failed", a.receipt, e instanceof Error ? e.message : String(e));
-          settle(a.i, 500, "Applying the event failed; send it again.");
-          for (const later of group.slice(k + 1)) settle(later.i, 424, "An earlier event of this lead failed; send it again.");
-          givenBack.push(...group.slice(k).map((x) => x.receipt));
-          return;
+          failed(g, e);
         }
       }
     }),
@@ -258,4 +286,71 @@ async function receiveBatch(env: AppEnv["Bindings"], headers: Headers, raw: stri
   if (records.length + forget.length) await db.batch([...records, ...forget]);
   const applied = results.filter((r) => r.status === 200).length;
   return { code: 200 as const, message: `${applied} of ${items.length} event(s) applied.`, results } satisfies z.output<typeof syncBatchAnswerSchema>;
+}
+
+/** A delivery's accepted events of a batch, in order: the next to apply and its latest applied event id. */
+interface Group {
+  entries: { i: number; delivery: Candidate; receipt: string }[];
+  last: number | null;
+  next: number;
+}
+
+/**
+ * The events of a batch that change nothing, up to each delivery's first that asks for a
+ * transition; those transitions (one per lead) are decided by their lead objects from one read of
+ * their states and committed in one D1 batch (src/leads/lead-writes.ts). A transition whose lead
+ * changed since that read applied nothing and stays next in its group, for applyEvent.
+ */
+async function applyFirstTransitions(
+  env: AppEnv["Bindings"],
+  items: BatchItem[],
+  groups: Group[],
+  answered: (g: Group, answer: Answer) => void,
+  failed: (g: Group, e: unknown) => void,
+) {
+  const firsts = new Map<number, { g: Group; request: TransitionRequest }>();
+  for (const g of groups) {
+    while (g.next < g.entries.length && !g.entries[g.next]!.delivery.archived) {
+      const a = g.entries[g.next]!;
+      const step = eventStep(a.delivery, items[a.i]!, g.last);
+      if ("answer" in step) answered(g, step.answer);
+      else {
+        // One transition per lead here (two deliveries of one lead: the second waits for applyEvent).
+        if (!firsts.has(step.request.leadId)) firsts.set(step.request.leadId, { g, request: step.request });
+        break;
+      }
+    }
+  }
+  if (firsts.size === 0) return;
+  const pending = [...firsts.values()];
+  try {
+    const states = await readLeadStates(env.DB, [...firsts.keys()]);
+    const decided = await Promise.all(
+      pending.map(async (p) => {
+        const snapshot = states.get(p.request.leadId);
+        try {
+          return { ...p, decision: snapshot ? await decideLead(env, { ...p.request, snapshot }) : null };
+        } catch (e) {
+          failed(p.g, e);
+          return null;
+        }
+      }),
+    );
+    const writes = decided.flatMap((d) => (d?.decision?.write ? [d.decision.write] : []));
+    const done = appliedLeadIds(writes.length ? await env.DB.batch(leadWriteStatements(env.DB, writes)) : []);
+    await Promise.all(
+      decided.map(async (d) => {
+        // No snapshot (the lead is gone) or a write that found its lead changed: applyEvent decides again.
+        if (!d?.decision || (d.decision.write && !done.has(d.request.leadId))) return;
+        try {
+          if (d.decision.handOff) await leadObject(env, d.request.leadId).handOff(d.request.leadId);
+          answered(d.g, transitionAnswer(d.request.to, d.decision.result));
+        } catch (e) {
+          failed(d.g, e);
+        }
+      }),
+    );
+  } catch (e) {
+    for (const p of pending) if (p.g.next < p.g.entries.length) failed(p.g, e);
+  }
 }
