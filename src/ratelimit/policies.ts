@@ -4,7 +4,7 @@ import { readBearerToken } from "../auth/authenticate";
 import { sha256Hex, timingSafeEqual } from "../auth/crypto";
 import { apiKeyGrantCaller } from "../auth/publisher-tokens";
 import { verifyAccessToken } from "../auth/tokens";
-import { isVerifiedKey } from "../auth/verified-keys";
+import { verifiedKeyDigest } from "../auth/verified-keys";
 import type { AppEnv, Env } from "../env";
 import { bodyKind, MAX_BODY_BYTES, parseMultipart } from "../http/body";
 import { readLimited } from "../http/read-limited";
@@ -45,8 +45,22 @@ const configSchema = z.object({
 // server sending for several campaigns), and a raised total (the bench profile) raises it too.
 const IP_LIMIT_PER_TOTAL = 4;
 
+// The last configuration parsed, by the vars it came from: vars change only with a deployment (or
+// a test), and parsing them with zod on every request cost more than the rest of the limiter.
+let lastConfig: { vars: string; config: RateLimitConfig } | null = null;
+
 /** The limits from the wrangler.toml vars, read per request so a deployment (or a test) can change them. */
 export function rateLimitConfig(env: Env): RateLimitConfig {
+  const vars = JSON.stringify([
+    env.RATE_LIMIT_WINDOW_SECONDS, env.RATE_LIMIT_LOGIN, env.RATE_LIMIT_LEAD_RESULT, env.RATE_LIMIT_TOTAL, env.RATE_LIMIT_IP,
+  ]);
+  if (lastConfig?.vars === vars) return lastConfig.config;
+  const config = parseRateLimitConfig(env);
+  lastConfig = { vars, config };
+  return config;
+}
+
+function parseRateLimitConfig(env: Env): RateLimitConfig {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -111,7 +125,8 @@ async function verifiedCaller(c: Context<AppEnv>): Promise<string | null> {
     // Not a valid user token: the keys, or nobody.
   }
   const apiKey = c.req.path.startsWith(CAMPAIGN_WEBHOOK_PREFIX) ? webhookKey(c) : (c.req.header("X-Api-Key") ?? null);
-  if (apiKey !== null && isVerifiedKey(apiKey)) return `apikey:${await sha256Hex(apiKey)}`;
+  const digest = apiKey === null ? null : await verifiedKeyDigest(apiKey);
+  if (digest !== null) return `apikey:${digest}`;
   const enterpriseKey = presentedWebhookKey(c);
   const expected = c.env.WEBHOOK_KEY;
   if (enterpriseKey !== undefined && expected && timingSafeEqual(enterpriseKey, expected)) return "webhook-key";
