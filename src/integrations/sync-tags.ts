@@ -20,17 +20,13 @@ export async function syncTagsWanted(env: Pick<Env, "DB">, jobId: number, config
   return row ? row.removed_ts === null : configDefault;
 }
 
-/** The subscription secret of a delivery: created once, reused by every retry. */
+/** The subscription secret of a delivery: created once, reused by every retry (one statement: set if unset, read back). */
 async function syncSecret(env: Pick<Env, "DB">, leadId: number, jobId: number): Promise<string> {
-  await env.DB.prepare(
-    "UPDATE integration_deliveries SET sync_secret = ? WHERE lead_id = ? AND campaign_processr_job_id = ? AND sync_secret IS NULL",
+  const row = await env.DB.prepare(
+    `UPDATE integration_deliveries SET sync_secret = coalesce(sync_secret, ?) WHERE lead_id = ? AND campaign_processr_job_id = ?
+     RETURNING sync_secret`,
   )
     .bind(newWebhookSecret(), leadId, jobId)
-    .run();
-  const row = await env.DB.prepare(
-    "SELECT sync_secret FROM integration_deliveries WHERE lead_id = ? AND campaign_processr_job_id = ?",
-  )
-    .bind(leadId, jobId)
     .first<{ sync_secret: string | null }>();
   if (!row?.sync_secret) throw new Error(`no integration delivery row for lead ${leadId}, job ${jobId}`);
   return row.sync_secret;
