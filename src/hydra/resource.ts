@@ -73,6 +73,11 @@ export interface ResourceDef<R = any, X = any> {
   id: SQLiteColumn | SQL;
   /** The identifier of a loaded row (default: row.id). */
   idOf?(row: R): number;
+  /**
+   * The condition that finds item `id` (default: the identifier equals it): a view whose ids are
+   * computed adds one that an index can serve, so that one item is not searched among all rows.
+   */
+  idWhere?(id: number): SQL;
   fields: Fields<R, X>;
   filters: Filter[];
   defaultOrder?: SQL[];
@@ -164,7 +169,7 @@ export async function findRow<R>(def: ResourceDef<R>, ctx: Ctx, id: number): Pro
   const row = await ctx.db
     .select()
     .from(def.table as any)
-    .where(and(sql`${def.id} = ${id}`, accessCondition(def as ResourceDef, ctx)))
+    .where(and(def.idWhere?.(id) ?? sql`${def.id} = ${id}`, accessCondition(def as ResourceDef, ctx)))
     .get();
   if (!row) throw new ApiError("NOT_FOUND", "Not Found");
   return row as R;

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { JobResultStatus } from "../db/schema";
 import { decodeText, encodeText, type TrailText } from "./trail-texts";
 
@@ -54,6 +55,14 @@ export interface ProcessrTrail {
 
 // Status and level of a compact job line, by code (the views decode them the same way).
 const JOB_CODES: readonly (readonly [JobResultStatus, string])[] = [["passed", "info"], ["failed", "warning"], ["not_run", "info"], ["failed", "error"]];
+
+/**
+ * The lead of log line `id` (SQL): the lead of the first log_lines row at or after it, since a
+ * run's lines take the ids of the block that ends at its row and no other row has an id in it.
+ * For the views logs and processr_job_leads, whose trail line ids are computed: with it, looking
+ * up one line reads that lead's rows through log_lines_lead_idx instead of every trail.
+ */
+export const logLineLead = (id: number) => sql`(SELECT lead_id FROM log_lines WHERE id >= ${id} ORDER BY id LIMIT 1)`;
 
 /** A job result of a trail as the view processr_job_leads shows it. */
 export interface TrailJobResult {

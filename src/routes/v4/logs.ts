@@ -5,6 +5,7 @@ import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { dateFilter, enumValue, exact, intValue, orderFilter, stringValue } from "../../hydra/query";
 import { defineResource, field } from "../../hydra/resource";
+import { logLineLead } from "../../processr/trail";
 import { adminsOnly, leadVisible } from "./access";
 
 // GET /api/v4/logs: Processr logs (type=processr) and provider logs (type=provider), the two log
@@ -28,6 +29,8 @@ export const logResource = defineResource<Row>({
   // A view (log_lines and the lines of each Processr run's trail, src/processr/trail.ts), read like a table.
   table: logs as unknown as SQLiteTable,
   id: logs.id,
+  // A row of its own is the first at or after its id too (IS: provider test calls have no lead).
+  idWhere: (id) => sql`${logs.id} = ${id} AND ${logs.leadId} IS ${logLineLead(id)}`,
   fields: {
     id: field("integer", (r) => r.id),
     type: field("string", (r) => r.type, { description: "processr or provider" }),

@@ -1,9 +1,11 @@
+import { sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { JOB_RESULT_STATUSES, processrJobLeads } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { enumValue, exact, intValue, orderFilter } from "../../hydra/query";
 import { defineResource, field } from "../../hydra/resource";
+import { logLineLead } from "../../processr/trail";
 import { adminsOnly, leadVisible } from "./access";
 
 // GET /api/v4/processr-job-leads: each Processr job's result on a lead (the Job Details tab). The
@@ -18,6 +20,9 @@ export const processrJobLeadResource = defineResource<Row>({
   // A view (job_results and the QA results of each run's trail, src/processr/trail.ts), read like a table.
   table: processrJobLeads as unknown as SQLiteTable,
   id: processrJobLeads.id,
+  // A trail's result through its lead (logLineLead), a row of job_results through its id.
+  idWhere: (id) =>
+    sql`${processrJobLeads.id} = ${id} AND ${processrJobLeads.leadId} IN (${logLineLead(id)}, (SELECT lead_id FROM job_results WHERE id = ${id}))`,
   fields: {
     id: field("integer", (r) => r.id),
     lead: field({ link: "Lead" }, (r) => iri("leads", r.leadId)),
