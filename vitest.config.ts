@@ -40,7 +40,10 @@ export default defineConfig(async () => {
             include: ["test/e2e/**/*.test.ts", "test/console/**/*.test.ts", "test/docs/**/*.test.ts"],
             testTimeout: 120_000,
             hookTimeout: 180_000,
+            // One after another: they share the run's test ports and CPU-heavy local servers.
             fileParallelism: false,
+            // The run's test ports and the demo state prepared once for them (test/e2e/harness.ts).
+            globalSetup: ["./test/e2e/global-setup.ts"],
           },
         },
       ],

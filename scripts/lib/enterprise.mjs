@@ -183,7 +183,7 @@ export function assertPortFree(port) {
 }
 
 /** A port the system has just handed out as free: for the inspector, which nobody types. */
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const probe = createServer();
     probe.once("error", fail);

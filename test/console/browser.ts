@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, vi } from "vitest";
 // @ts-ignore -- plain ESM module without type declarations (test/ is outside tsconfig anyway)
 import { launchChromium } from "../../scripts/lib/chromium.mjs";
-import { type Enterprises, type StartOptions, startEnterprises } from "../e2e/harness";
+import { type Enterprises, startEnterprises } from "../e2e/harness";
 
 /** Screenshots of every screen the tests visit, for a person to look at (gitignored). */
 export const SHOTS_DIR = join(process.cwd(), "test-results/console");
@@ -19,15 +19,15 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * For a test file: both demo enterprises under wrangler dev (on the file's own ports) and a browser,
+ * For a test file: both demo enterprises under wrangler dev (on the run's test ports) and a browser,
  * started before its tests and stopped after them.
  */
-export function useDemo(options: StartOptions): { ent: Enterprises; browser: Browser } {
+export function useDemo(): { ent: Enterprises; browser: Browser } {
   // A screen waits on wrangler dev, D1 and a React render on a small shared machine: polls get 15 s.
   vi.setConfig({ expect: { poll: { timeout: 15_000 } } });
   const demo = {} as { ent: Enterprises; browser: Browser };
   beforeAll(async () => {
-    demo.ent = await startEnterprises(options);
+    demo.ent = await startEnterprises();
     demo.browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { apiToken, newPage, shot, SHOTS_DIR, useDemo } from "./browser";
 
-const demo = useDemo({ acme: 18961, agency: 18962, inspectorPort: 19339 });
+const demo = useDemo();
 const ADMIN = ["admin@acme.test", "acme-admin-2026!"] as const;
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 200 });
 const base = () => demo.ent.urls.acme;

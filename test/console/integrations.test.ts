@@ -60,7 +60,7 @@ beforeAll(async () => {
     });
   });
   crmPort = await listenLocal(crm);
-  ent = await startEnterprises({ acme: 18857, agency: 18858, inspectorPort: 19299 });
+  ent = await startEnterprises();
   browser = await launchBrowser();
   agencyToken = await apiToken(ent.urls.agency, ...AGENCY_ADMIN);
   // The demo's own Connect job is switched off: the one set up on screen is the one that delivers.

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { apiGet, apiToken, shot, useDemo } from "./browser";
 import { signInAs } from "./processr-console";
 
-const demo = useDemo({ acme: 18971, agency: 18972, inspectorPort: 19349 });
+const demo = useDemo();
 const ADMIN = ["admin@acme.test", "acme-admin-2026!"] as const;
 const NORTHWIND = { id: 12, key: "0c463164f0d4fcb604d8fd9f80737476" };
 

@@ -73,7 +73,7 @@ beforeAll(async () => {
     });
   });
   crmPort = await listenLocal(crm);
-  ent = await startEnterprises({ acme: 18817, agency: 18818, inspectorPort: 19259 });
+  ent = await startEnterprises();
   base = ent.urls.acme;
   browser = await launchBrowser();
   adminToken = await apiToken(base, ...USERS.admin);

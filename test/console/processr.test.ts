@@ -34,7 +34,7 @@ const count = async (jobId: number, status?: string) =>
   (await apiGet<Collection<unknown>>(base, token, `/api/v4/processr-job-leads?campaignProcessrJob.id=${jobId}${status ? `&status=${status}` : ""}`))["hydra:totalItems"];
 
 beforeAll(async () => {
-  ent = await startEnterprises({ acme: 18847, agency: 18848, inspectorPort: 19289 });
+  ent = await startEnterprises();
   base = ent.urls.acme;
   browser = await launchBrowser();
   token = await apiToken(base, ...ADMIN);

@@ -8,7 +8,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { apiGet, apiToken, newPage, shot, useDemo } from "./browser";
 
-const demo = useDemo({ acme: 18931, agency: 18932, inspectorPort: 19309 });
+const demo = useDemo();
 const run = promisify(execFile);
 
 // Agency Partners (publisher 13) is on campaign 601 only; Northwind (12) on 601, 602 and 603.

@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { apiGet, apiToken, newPage, shot, useDemo } from "./browser";
 
-const demo = useDemo({ acme: 18807, agency: 18808, inspectorPort: 19249 });
+const demo = useDemo();
 
 const ADMINS = {
   acme: ["admin@acme.test", "acme-admin-2026!"],

@@ -5,7 +5,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { latestCode, newPage, shot, useDemo } from "./browser";
 
-const demo = useDemo({ acme: 18797, agency: 18798, inspectorPort: 19239 });
+const demo = useDemo();
 
 async function fillPassword(page: Page, username: string, password: string) {
   await page.goto("/");

@@ -6,7 +6,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { apiGet, apiToken, newPage, shot, useDemo } from "./browser";
 
-const demo = useDemo({ acme: 18941, agency: 18942, inspectorPort: 19319 });
+const demo = useDemo();
 const ADMIN = ["admin@acme.test", "acme-admin-2026!"] as const;
 const NEW_USER = "lin@acme.test";
 const FIRST_PASSWORD = "lin-first-password-2026";

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { apiGet, apiToken, SHOTS_DIR, shot, useDemo } from "./browser";
 import { signInAs } from "./processr-console";
 
-const demo = useDemo({ acme: 18981, agency: 18982, inspectorPort: 19359 });
+const demo = useDemo();
 const ADMIN = ["admin@acme.test", "acme-admin-2026!"] as const;
 const NORTHWIND = { id: 12, key: "0c463164f0d4fcb604d8fd9f80737476" };
 
@@ -127,6 +127,9 @@ describe("Validation lists (admin)", () => {
     await page.getByRole("button", { name: "Add" }).click();
     const confirm = page.getByRole("dialog", { name: "Erase this person's leads?" });
     await poll(() => confirm.textContent()).toContain("erin@example.org");
+    // The dialog and its backdrop fade in: the screenshot (docs/console.md shows it) waits until they are opaque.
+    const faded = ".MuiDialog-container, .MuiBackdrop-root";
+    await poll(() => page.evaluate((sel) => Array.from(document.querySelectorAll(sel)).every((el) => getComputedStyle(el).opacity === "1"), faded)).toBe(true);
     await shot(page, "validation-list-erasure-confirm");
     // Cancelled: nothing added, nothing erased.
     await confirm.getByRole("button", { name: "Cancel" }).click();

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { apiGet, apiToken, SHOTS_DIR, shot, useDemo } from "./browser";
 import { signInAs } from "./processr-console";
 
-const demo = useDemo({ acme: 18991, agency: 18992, inspectorPort: 19369 });
+const demo = useDemo();
 const ADMIN = ["admin@acme.test", "acme-admin-2026!"] as const;
 
 interface Collection<T> {

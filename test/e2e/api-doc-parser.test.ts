@@ -7,7 +7,7 @@ import { type Enterprises, startEnterprises } from "./harness";
 describe("@api-platform/api-doc-parser against /api/v4", () => {
   let ent: Enterprises;
   beforeAll(async () => {
-    ent = await startEnterprises({ acme: 18797, agency: 18798 });
+    ent = await startEnterprises();
   });
   afterAll(async () => {
     await ent?.stop();

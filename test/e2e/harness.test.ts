@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Enterprises, startEnterprises } from "./harness";
 
-// Smoke test of the harness itself: both enterprises come up on test ports with their own demo
-// data and fixture URLs rewritten, and one can go down and come back with its state.
+// Smoke test of the harness itself: both enterprises come up on the run's test ports with their
+// own demo data and fixture URLs rewritten, one can go down and come back with its state, and the
+// next start gets fresh state again (a copy of the state prepared once for the run).
 describe("e2e harness", () => {
   let ent: Enterprises;
   beforeAll(async () => {
@@ -20,7 +21,10 @@ describe("e2e harness", () => {
     });
 
   it("serves each enterprise with its own users", async () => {
-    expect(ent.urls).toEqual({ acme: "http://127.0.0.1:18787", agency: "http://127.0.0.1:18788" });
+    const { ports } = inject("e2eEnterprises");
+    expect(ports.acme).not.toBe(8787);
+    expect(ports.agency).not.toBe(8788);
+    expect(ent.urls).toEqual({ acme: `http://127.0.0.1:${ports.acme}`, agency: `http://127.0.0.1:${ports.agency}` });
     const acme = await login(ent.urls.acme, "admin@acme.test", "acme-admin-2026!");
     expect(acme.status).toBe(200);
     expect(((await acme.json()) as { token_type: string }).token_type).toBe("bearer");
@@ -49,5 +53,18 @@ describe("e2e harness", () => {
       body: new URLSearchParams({ grant_type: "refresh_token", refresh_token }).toString(),
     });
     expect(refreshed.status).toBe(200);
+  });
+
+  it("starts the next enterprises on the same ports with fresh state", async () => {
+    const issued = "SELECT COUNT(*) AS n FROM refresh_tokens";
+    expect((await ent.query<{ n: number }>("acme", issued))[0].n).toBeGreaterThan(0);
+    const urls = ent.urls;
+    await ent.stop();
+    ent = await startEnterprises();
+    expect(ent.urls).toEqual(urls);
+    // What the previous enterprises wrote (the refresh tokens of the logins above) is not there.
+    expect((await ent.query<{ n: number }>("acme", issued))[0].n).toBe(0);
+    const acme = await login(ent.urls.acme, "admin@acme.test", "acme-admin-2026!");
+    expect(acme.status).toBe(200);
   });
 });

@@ -2,16 +2,27 @@
 // (real D1, Durable Objects and Queues with their consumers), on test ports, with fresh state in a
 // temporary directory, migrated and loaded with the demo data whose URLs point at the test ports.
 // Plain TS run by vitest in Node: scripts/lib/enterprise.mjs does the work for dev, demo and bench too.
+// Within the e2e project every file gets the run's pair of ports (test/e2e/global-setup.ts) and a copy
+// of the state prepared once for it: preparing it (two wrangler CLI runs per enterprise) takes far
+// longer than starting the servers.
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
 // @ts-ignore -- plain ESM module without type declarations (test/e2e is outside tsconfig anyway)
 import * as lib from "../../scripts/lib/enterprise.mjs";
+import type { SharedEnterprises } from "./global-setup";
 
 export type EnterpriseName = "acme" | "agency";
 
 export interface StartOptions {
-  /** Ports to serve on; never the demo ports 8787/8788, which a developer may be using. */
+  /**
+   * Ports to serve on (by default the run's pair, or 18787/18788 outside the e2e project); never the
+   * demo ports 8787/8788, which a developer may be using. Other ports prepare their own state.
+   */
   acme?: number;
   agency?: number;
-  /** First inspector port (acme; agency gets the next), so that two harnesses can run side by side. */
+  /** First inspector port (acme; agency gets the next); by default any free one. */
   inspectorPort?: number;
   /** Extra `--var` overrides for both enterprises (e.g. raised rate limits). */
   vars?: Record<string, string>;
@@ -37,14 +48,58 @@ interface Child {
 }
 
 const NAMES: EnterpriseName[] = ["acme", "agency"];
-const INSPECTOR_BASE = 19229;
+const DEFAULT_PORTS: Record<EnterpriseName, number> = { acme: 18787, agency: 18788 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until nothing listens on `port` any more: the previous file's (or the restarted
+ * enterprise's) workerd can hold it for a moment after its process group was killed.
+ */
+async function waitForPortFree(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await lib.assertPortFree(port);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(100);
+    }
+  }
+}
+
+/**
+ * Migrates and seeds both enterprises for `urls` into `dirs`, one after the other (the wrangler CLI
+ * is CPU-bound and the machine is small).
+ */
+async function prepare(dirs: Record<EnterpriseName, string>, urls: Record<EnterpriseName, string>): Promise<void> {
+  for (const n of NAMES) await lib.prepareState({ enterprise: n, persistTo: dirs[n], urls, fresh: true });
+}
+
+/**
+ * The run's prepared state (`<templateRoot>/ready/<enterprise>`), prepared by the first caller: it
+ * is built beside and renamed into place, so a half-prepared one is never used.
+ */
+async function template(shared: SharedEnterprises, urls: Record<EnterpriseName, string>): Promise<string> {
+  const ready = join(shared.templateRoot, "ready");
+  if (existsSync(ready)) return ready;
+  const work = mkdtempSync(join(shared.templateRoot, "preparing-"));
+  try {
+    await prepare({ acme: join(work, "acme"), agency: join(work, "agency") }, urls);
+    renameSync(work, ready);
+  } catch (e) {
+    // Another file prepared it meanwhile (the rename onto it failed): use theirs.
+    if (!existsSync(ready)) throw e;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return ready;
+}
 
 export async function startEnterprises(options: StartOptions = {}): Promise<Enterprises> {
-  const { mkdtempSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-
-  const ports: Record<EnterpriseName, number> = { acme: options.acme ?? 18787, agency: options.agency ?? 18788 };
+  // Outside vitest (scripts/screenshots.mjs, the bench) there is nothing to inject.
+  const shared = process.env.VITEST ? (inject("e2eEnterprises") as SharedEnterprises | undefined) : undefined;
+  const defaults = shared?.ports ?? DEFAULT_PORTS;
+  const ports: Record<EnterpriseName, number> = { acme: options.acme ?? defaults.acme, agency: options.agency ?? defaults.agency };
   for (const n of NAMES) {
     if (ports[n] === 8787 || ports[n] === 8788) throw new Error("e2e: use test ports, not the demo ports 8787/8788");
   }
@@ -54,10 +109,12 @@ export async function startEnterprises(options: StartOptions = {}): Promise<Ente
   const children: Partial<Record<EnterpriseName, Child>> = {};
 
   const start = async (name: EnterpriseName) => {
+    await waitForPortFree(ports[name]);
     const child = lib.startWrangler({
       enterprise: name,
       port: ports[name],
-      inspectorPort: (options.inspectorPort ?? INSPECTOR_BASE) + NAMES.indexOf(name),
+      // Nobody connects to it: any free port, so that it never collides with another run's.
+      inspectorPort: options.inspectorPort === undefined ? await lib.freePort() : options.inspectorPort + NAMES.indexOf(name),
       persistTo: stateDirs[name],
       name: `leadflare-e2e-${name}`,
       output: "pipe",
@@ -76,8 +133,12 @@ export async function startEnterprises(options: StartOptions = {}): Promise<Ente
   };
 
   try {
-    // Sequential preparation: the wrangler CLI is CPU-bound and the machine is small.
-    for (const n of NAMES) await lib.prepareState({ enterprise: n, persistTo: stateDirs[n], urls, fresh: true });
+    if (shared && ports.acme === shared.ports.acme && ports.agency === shared.ports.agency) {
+      const ready = await template(shared, urls);
+      for (const n of NAMES) cpSync(join(ready, n), stateDirs[n], { recursive: true });
+    } else {
+      await prepare(stateDirs, urls);
+    }
     await Promise.all(NAMES.map(start));
   } catch (e) {
     await stop();

@@ -13,8 +13,7 @@ const ADMIN = { username: "admin@acme.test", password: "acme-admin-2026!" };
 describe("simple-oauth2 against /oauth/v2/token", () => {
   let ent: Enterprises;
   beforeAll(async () => {
-    // Ports of their own, so that another e2e run on the default test ports does not collide.
-    ent = await startEnterprises({ acme: 18891, agency: 18892 });
+    ent = await startEnterprises();
   });
   afterAll(async () => {
     await ent?.stop();

@@ -82,7 +82,7 @@ function check(schema: unknown, body: unknown) {
 const rebase = (schema: unknown) => JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, `"${DOC_ID}#/components/`));
 
 beforeAll(async () => {
-  ent = await startEnterprises({ acme: 18921, agency: 18922, inspectorPort: 19269 });
+  ent = await startEnterprises();
   doc = (await (await fetch(`${ent.urls.acme}/api/openapi.json`)).json()) as Doc;
   ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   ajv.addSchema({ $id: DOC_ID, components: doc.components });
