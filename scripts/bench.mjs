@@ -11,7 +11,9 @@
 //              scripts/lib/bench-storage.mjs), transforms
 //              (processing again with value transforms on, scripts/lib/bench-transforms.mjs), lists
 //              (validation lists: CSV import and export of 100,000 entries, processing again with
-//              validation_list_check on, scripts/lib/bench-lists.mjs)
+//              validation_list_check on, scripts/lib/bench-lists.mjs), floor (capture's CPU per
+//              request next to one D1 insert, insert + queue send, the 404, with and without the
+//              local assets router: scripts/lib/bench-capture-floor.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,6 +31,7 @@ import { consoleReport, measureConsole } from "./bench-console.mjs";
 import { measureArchive, measureStorage, storageReport } from "./lib/bench-storage.mjs";
 import { configureValueTransforms, transformedLeads } from "./lib/bench-transforms.mjs";
 import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
+import { captureFloorReport, measureCaptureFloor } from "./lib/bench-capture-floor.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -57,7 +60,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -496,6 +499,7 @@ function report(r) {
   if (r.parsers) L.push("## 5. Integration response parsers on hostile 1 MiB bodies (`scripts/bench-parsers.mjs`)", "", parsersReport(r.parsers), "");
   if (r.console) L.push("## 6. Console: first load and time to interactive (`scripts/bench-console.mjs`)", "", consoleReport(r.console), "");
   if (r.storage) L.push("## 7. Storage: D1 bytes and rows written per lead (`scripts/lib/bench-storage.mjs`)", "", storageReport(r.storage, fmt), "");
+  if (r.captureFloor) L.push("## 8. Lead capture's floor: CPU per request (`scripts/lib/bench-capture-floor.mjs`)", "", captureFloorReport(r.captureFloor, fmt), "");
   return L.join("\n");
 }
 
@@ -522,6 +526,15 @@ async function main() {
   if (runs("transforms")) {
     log("direct: D1 round trips and CPU per lead with value transforms on (counting bundle)");
     r.direct = { ...r.direct, perLeadTransforms: await perLeadPhase(await bundleCounting(), configureValueTransforms) };
+  }
+  if (runs("floor")) {
+    r.captureFloor = await measureCaptureFloor({
+      script, baselineScript, persistTo: join(STATE, "capture-floor"), vars: BENCH_VARS, log,
+      ports: { leadflare: PORTS.floor, baseline: PORTS.floorBaseline, floor: PORTS.floorWorker },
+      prepare: (mf, base) => loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }),
+      capture: { ...CAPTURE, makeBody: captureBody("floor") },
+      duration: DURATION / 2,
+    });
   }
   if (runs("reads")) {
     log("direct: v4 reads");

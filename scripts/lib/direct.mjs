@@ -40,14 +40,18 @@ export function bundle(config, outdir, entry) {
  * same layout `wrangler dev --persist-to` uses, so scripts/lib/enterprise.mjs can prepare it.
  * `environment` picks wrangler.toml's bindings and vars: [env.dev] by default, "" the top level.
  * `onLog({ level, message })` receives the Worker's console output instead of stderr.
+ * `extraWorkers`: more Miniflare worker options served by the same workerd.
  */
-export async function startDirect({ script, persistTo, port, vars = {}, environment = DEV_ENV, baselineScript, baselinePort, noConsumers = false, onLog }) {
+export async function startDirect({ script, persistTo, port, vars = {}, environment = DEV_ENV, baselineScript, baselinePort, noConsumers = false, onLog, assets = true, extraWorkers = [] }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), environment);
   // The bundle is one self-contained module: no module rules or source root to resolve.
   delete workerOptions.modulesRules;
   delete workerOptions.rootPath;
   // Capture measured without the Processr competing for the CPU (messages simply wait).
   if (noConsumers) delete workerOptions.queueConsumers;
+  // assets: false serves requests straight to the Worker, without Miniflare's local assets router
+  // (scripts/lib/bench-capture-floor.mjs measures what that router costs).
+  if (!assets) delete workerOptions.assets;
   const workers = [
     {
       ...workerOptions,
@@ -69,6 +73,7 @@ export async function startDirect({ script, persistTo, port, vars = {}, environm
       unsafeDirectSockets: [{ host: "127.0.0.1", port: baselinePort }],
     });
   }
+  workers.push(...extraWorkers);
   // Wrangler hands Miniflare options in the v4 shape too (and converts them the same way).
   const mf = new Miniflare(
     convertV4MiniflareOptions({
