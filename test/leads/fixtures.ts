@@ -61,6 +61,21 @@ export async function insertLead(input: LeadInput = {}): Promise<number> {
   return id;
 }
 
+/** A campaign of a test's own (advertiser 319), with its statistics row and these jobs in this order. */
+export async function insertTestCampaign(id: number, jobs: { id: number; type: string; label: string; score: number }[], payout = "0.00") {
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, api_key, payout_amount)
+       VALUES (?1, ?2, 319, 1, 0, 4102444800000, ?3, ?4)`,
+    ).bind(id, `Test campaign ${id}`, `test-campaign-key-${id}`, payout),
+    env.DB.prepare(`INSERT INTO campaign_statistics (campaign_id) VALUES (?1)`).bind(id),
+    ...jobs.map((j, position) =>
+      env.DB.prepare(`INSERT INTO campaign_processr_jobs (id, campaign_id, type, label, score, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`)
+        .bind(j.id, id, j.type, j.label, j.score, position),
+    ),
+  ]);
+}
+
 let msgSeq = 0;
 
 /** Delivers messages to the Worker's queue handler as the Queues runtime would, and reports acks/retries. */

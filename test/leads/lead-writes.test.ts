@@ -8,7 +8,7 @@ import { ALLOCATION_RECOUNT_SQL, recountCampaign, recountChronology } from "../.
 import type { TransitionRequest } from "../../src/leads/types";
 import { qaJobs } from "../../src/processr/jobs";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
-import { CAMPAIGN, campaignStats, deliver, insertLead, leadRow, PROCESSR_QUEUE, processLeads, rows } from "./fixtures";
+import { CAMPAIGN, campaignStats, deliver, insertLead, insertTestCampaign, leadRow, PROCESSR_QUEUE, processLeads, rows } from "./fixtures";
 
 // The lead objects decide, the Processr consumer commits the decisions of its whole queue batch
 // in one D1 batch (src/leads/lead-writes.ts), each applying only while its lead is as the batch
@@ -64,16 +64,7 @@ beforeAll(async () => {
       return { passed: true, message: "ok" };
     },
   };
-  await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, api_key, payout_amount)
-       VALUES (?1, 'Meanwhile campaign', 319, 1, 0, 4102444800000, 'meanwhile-campaign-key', '10.00')`,
-    ).bind(MEANWHILE),
-    env.DB.prepare(`INSERT INTO campaign_statistics (campaign_id) VALUES (?1)`).bind(MEANWHILE),
-    env.DB.prepare(
-      `INSERT INTO campaign_processr_jobs (id, campaign_id, type, label, score, position) VALUES (6951, ?1, 'meanwhile_for_test', 'Meanwhile', 10, 0)`,
-    ).bind(MEANWHILE),
-  ]);
+  await insertTestCampaign(MEANWHILE, [{ id: 6951, type: "meanwhile_for_test", label: "Meanwhile", score: 10 }], "10.00");
 });
 afterAll(() => {
   delete qaJobs.meanwhile_for_test;

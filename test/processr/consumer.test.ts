@@ -5,7 +5,7 @@ import { qaJobs } from "../../src/processr/jobs";
 import { retryDelaySeconds } from "../../src/processr/consumer";
 import { z } from "zod";
 import {
-  campaignStats, deliver, insertLead, leadRow, PROCESSR_DLQ, PROCESSR_QUEUE, processLeads, rows,
+  campaignStats, deliver, insertLead, insertTestCampaign, leadRow, PROCESSR_DLQ, PROCESSR_QUEUE, processLeads, rows,
 } from "../leads/fixtures";
 
 // The queue handler: at-least-once delivery, transient failures, dead letters, malformed bodies.
@@ -29,16 +29,7 @@ beforeAll(async () => {
       return { passed: true, message: "ok" };
     },
   };
-  await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO campaigns (id, name, advertiser_id, currency_id, start_ts, end_ts, api_key)
-       VALUES (?1, 'Flaky campaign', 319, 1, 0, 4102444800000, 'flaky-campaign-key')`,
-    ).bind(FLAKY),
-    env.DB.prepare(`INSERT INTO campaign_statistics (campaign_id) VALUES (?1)`).bind(FLAKY),
-    env.DB.prepare(
-      `INSERT INTO campaign_processr_jobs (id, campaign_id, type, label, score, position) VALUES (6901, ?1, 'flaky_for_test', 'Flaky', 10, 0)`,
-    ).bind(FLAKY),
-  ]);
+  await insertTestCampaign(FLAKY, [{ id: 6901, type: "flaky_for_test", label: "Flaky", score: 10 }]);
 });
 afterAll(() => {
   delete qaJobs.flaky_for_test;
