@@ -7,8 +7,8 @@ import type { TransitionRequest } from "../../src/leads/types";
 import { CAMPAIGN, campaignStats, insertLead, leadRow, processLeads, rows } from "./fixtures";
 
 // The Processr consumer reads its queue batch's lead states in one D1 batch and hands each lead
-// object its snapshot; an object uses it only if it has never been called (nothing can have
-// changed the lead's state since), and reads D1 itself otherwise.
+// object its snapshot; the object decides from it, and its write applies only while the lead is
+// still as the snapshot says: otherwise the object reads D1 and decides again.
 
 const processr = (leadId: number, snapshot: TransitionRequest["snapshot"]): TransitionRequest => ({
   leadId, to: "Valid", source: "processr", author: "processr", reason: "Score 100/100; all jobs passed.",
