@@ -604,6 +604,19 @@ export const campaignProcessrJobLabels = sqliteTable(
   (t) => [index("campaign_processr_job_labels_job_idx").on(t.campaignProcessrJobId, t.untilLogId)],
 );
 
+// Every campaign a Processr job has been on (triggers on campaign_processr_jobs, migration 0032):
+// a job's results and logs are on leads of these campaigns only, so reading them by job goes
+// through those campaigns' leads (leads_campaign_idx, then log_lines_lead_idx) instead of
+// expanding every Processr trail in the database. Kept after a move or delete: the results stay.
+export const campaignProcessrJobCampaigns = sqliteTable(
+  "campaign_processr_job_campaigns",
+  {
+    campaignProcessrJobId: integer("campaign_processr_job_id").notNull(),
+    campaignId: integer("campaign_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignProcessrJobId, t.campaignId] })],
+);
+
 // Job groups (Convertr's Processr job groups): jobs of one campaign of which at most one runs on a
 // lead, the first (by member position) whose conditions the lead meets; the group's score stands
 // for its members' and counts once (src/processr/job-groups.ts).
