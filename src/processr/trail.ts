@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { JobResultStatus } from "../db/schema";
 import { decodeText, encodeText, type TrailText } from "./trail-texts";
 
@@ -62,7 +62,7 @@ const JOB_CODES: readonly (readonly [JobResultStatus, string])[] = [["passed", "
  * For the views logs and processr_job_leads, whose trail line ids are computed: with it, looking
  * up one line reads that lead's rows through log_lines_lead_idx instead of every trail.
  */
-export const logLineLead = (id: number) => sql`(SELECT lead_id FROM log_lines WHERE id >= ${id} ORDER BY id LIMIT 1)`;
+export const logLineLead = (id: number | SQL) => sql`(SELECT lead_id FROM log_lines WHERE id >= ${id} ORDER BY id LIMIT 1)`;
 
 /** A job result of a trail as the view processr_job_leads shows it. */
 export interface TrailJobResult {

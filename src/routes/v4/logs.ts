@@ -1,12 +1,12 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { LOG_TYPES, type LogType, logs } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { dateFilter, enumValue, exact, intValue, orderFilter, stringValue } from "../../hydra/query";
 import { defineResource, field } from "../../hydra/resource";
-import { logLineLead } from "../../processr/trail";
 import { adminsOnly, leadVisible } from "./access";
+import { jobsLeads, linesLeads } from "./processr-job-leads";
 
 // GET /api/v4/logs: Processr logs (type=processr) and provider logs (type=provider), the two log
 // tabs of the Lead Data dialog. Provider logs hold the client's CRM URLs, credentials and answers,
@@ -21,6 +21,12 @@ function providerResult(r: Row): string | null {
   return typeof body === "string" ? body : null;
 }
 
+// A row of its own may have no lead (a provider test call): the conditions on the lead let those through.
+/** Lines by id: a trail's through its lead; a row of its own is the first at or after its id too. */
+const byIds = (ids: SQL) => sql`${logs.id} IN ${ids} AND (${logs.leadId} IN (${linesLeads(ids)}) OR ${logs.leadId} IS NULL)`;
+/** The lines of jobs, among the leads of the jobs' campaigns. */
+const byJobs = (jobs: SQL) => sql`${logs.campaignProcessrJobId} IN ${jobs} AND (${logs.leadId} IN ${jobsLeads(jobs)} OR ${logs.leadId} IS NULL)`;
+
 export const logResource = defineResource<Row>({
   type: "Log",
   path: "logs",
@@ -29,8 +35,7 @@ export const logResource = defineResource<Row>({
   // A view (log_lines and the lines of each Processr run's trail, src/processr/trail.ts), read like a table.
   table: logs as unknown as SQLiteTable,
   id: logs.id,
-  // A row of its own is the first at or after its id too (IS: provider test calls have no lead).
-  idWhere: (id) => sql`${logs.id} = ${id} AND ${logs.leadId} IS ${logLineLead(id)}`,
+  idWhere: (id) => byIds(sql`(SELECT ${id} AS value)`),
   fields: {
     id: field("integer", (r) => r.id),
     type: field("string", (r) => r.type, { description: "processr or provider" }),
@@ -46,13 +51,13 @@ export const logResource = defineResource<Row>({
     createdTs: field("dateTime", (r) => isoTs(r.createdTs)),
   },
   filters: [
-    exact("id", logs.id, intValue),
+    exact("id", byIds, intValue),
     exact("type", logs.type, enumValue(LOG_TYPES)),
     exact("lead.id", logs.leadId, intValue),
     exact("campaign.id", logs.campaignId, intValue),
     // An integration's Logs tab: the calls of one job.
-    exact("campaignProcessrJob.id", logs.campaignProcessrJobId, intValue),
-    exact("campaignProcessrJob", logs.campaignProcessrJobId, intValue),
+    exact("campaignProcessrJob.id", byJobs, intValue),
+    exact("campaignProcessrJob", byJobs, intValue),
     exact("level", logs.level, stringValue),
     orderFilter({ id: logs.id, createdTs: logs.createdTs }),
     dateFilter("createdTs", logs.createdTs),
