@@ -13,7 +13,8 @@
 //              (validation lists: CSV import and export of 100,000 entries, processing again with
 //              validation_list_check on, scripts/lib/bench-lists.mjs), floor (capture's CPU per
 //              request next to one D1 insert, insert + queue send, the 404, with and without the
-//              local assets router: scripts/lib/bench-capture-floor.mjs)
+//              local assets router: scripts/lib/bench-capture-floor.mjs), jobresults (a job's
+//              results and logs counted at 100,000 leads with trails: scripts/lib/bench-job-results.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,6 +33,7 @@ import { measureArchive, measureStorage, storageReport } from "./lib/bench-stora
 import { configureValueTransforms, transformedLeads } from "./lib/bench-transforms.mjs";
 import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 import { captureFloorReport, measureCaptureFloor } from "./lib/bench-capture-floor.mjs";
+import { jobResultsReport, measureJobResults } from "./lib/bench-job-results.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -500,6 +502,7 @@ function report(r) {
   if (r.console) L.push("## 6. Console: first load and time to interactive (`scripts/bench-console.mjs`)", "", consoleReport(r.console), "");
   if (r.storage) L.push("## 7. Storage: D1 bytes and rows written per lead (`scripts/lib/bench-storage.mjs`)", "", storageReport(r.storage, fmt), "");
   if (r.captureFloor) L.push("## 8. Lead capture's floor: CPU per request (`scripts/lib/bench-capture-floor.mjs`)", "", captureFloorReport(r.captureFloor, fmt), "");
+  if (r.jobResults) L.push("## 9. A job's results and logs by job at scale (`scripts/lib/bench-job-results.mjs`)", "", jobResultsReport(r.jobResults, fmt), "");
   return L.join("\n");
 }
 
@@ -534,6 +537,14 @@ async function main() {
       prepare: (mf, base) => loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }),
       capture: { ...CAPTURE, makeBody: captureBody("floor") },
       duration: DURATION / 2,
+    });
+  }
+  if (runs("jobresults")) {
+    log("direct: job results by job");
+    r.jobResults = await measureJobResults({
+      script, persistTo: join(STATE, "job-results"), port: PORTS.direct, vars: BENCH_VARS, sizes: READ_SIZES, log,
+      prepare: (mf, base) => loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }),
+      login: (base) => login(base, "admin@acme.test", "acme-admin-2026!"),
     });
   }
   if (runs("reads")) {
