@@ -48,19 +48,24 @@ export async function handleQueue(batch: MessageBatch<ProcessrMessage>, env: Env
       integrations.push({ msg, body: parsed.data });
     }
   }
-  await Promise.all([processLeads(runs, env), integrateInWaves(integrations, env)]);
+  await Promise.all([processLeads(runs, env), integrateWithLimit(integrations, env)]);
 }
 
 /**
  * Integration deliveries, at most as many at once as one receiver host takes (its limiter's
  * concurrency): a batch of 50 would otherwise start 50 calls, most of which find no slot and
- * are sent back to the queue with a delay.
+ * are sent back to the queue with a delay. Each delivery that ends starts the next, so one slow
+ * call does not hold back the others.
  */
-async function integrateInWaves(items: Integration[], env: Env) {
-  const size = hostConcurrency(env);
-  for (let i = 0; i < items.length; i += size) {
-    await Promise.all(items.slice(i, i + size).map(({ msg, body }) => handleIntegrate(msg, body, env)));
-  }
+async function integrateWithLimit(items: Integration[], env: Env) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const { msg, body } = items[next++]!;
+      await handleIntegrate(msg, body, env);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(hostConcurrency(env), items.length) }, worker));
 }
 
 const retry = (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) => {

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hostConcurrency } from "../../src/integrations/host-limiter";
+import { integrationJobs } from "../../src/integrations";
 import { recountCampaign } from "../../src/leads/statistics";
 import { qaJobs } from "../../src/processr/jobs";
 import { retryDelaySeconds } from "../../src/processr/consumer";
@@ -172,6 +174,40 @@ describe("Processr queue consumer", () => {
     expect(results[1]!.message).toMatch(/^Invalid job configuration: fields/);
     expect(results[3]!.message).toBe("The job is disabled.");
     expect(await leadRow(id)).toMatchObject({ flag: "Invalid", score: 10, max_score: 30 });
+  });
+
+  it("delivers a batch's integrations at most the host's concurrency at a time, none sent back for want of a slot", async () => {
+    const POOL = 697;
+    let inFlight = 0;
+    let most = 0;
+    integrationJobs.pool_for_test = {
+      kind: "integration",
+      type: "pool_for_test",
+      catalogueId: null,
+      name: "Pool probe",
+      configSchema: z.object({}),
+      destination: () => "https://pool.example/leads",
+      isActive: () => true,
+      async deliver() {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 30)));
+        inFlight -= 1;
+        return { status: "delivered", message: "ok" };
+      },
+    };
+    try {
+      await insertTestCampaign(POOL, [{ id: 6971, type: "pool_for_test", label: "Pool", score: 0 }]);
+      const ids = await Promise.all(Array.from({ length: 25 }, () => insertLead({ campaignId: POOL })));
+      await env.DB.prepare(`UPDATE leads SET flag = 'Valid', processr_status = 1000 WHERE id IN (${ids.join(",")})`).run();
+      const result = await deliver(PROCESSR_QUEUE, ids.map((leadId) => ({ type: "integrate", leadId, jobId: 6971 })));
+      expect(result.retryMessages).toEqual([]);
+      expect(result.explicitAcks).toHaveLength(25);
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(hostConcurrency(env));
+      expect(await rows(`SELECT 1 FROM integration_deliveries WHERE campaign_processr_job_id = 6971 AND status = 'delivered'`)).toHaveLength(25);
+    } finally {
+      delete integrationJobs.pool_for_test;
+    }
   });
 
   it("runs a batch of leads together, each with its own outcome, ack or retry", async () => {
