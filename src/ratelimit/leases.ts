@@ -20,6 +20,8 @@ export const LEASE_TTL_MS = 1_000;
 export const LEASE_MAX = 64;
 /** Keys whose leases an isolate remembers; the least recently asked leave first (their slots count as used). */
 export const LEASE_KEYS_MAX = 10_000;
+/** An ask still unanswered after this long counts as gone (its request was cancelled). */
+export const ASK_STALE_MS = 1_000;
 
 interface Lease {
   limit: number;
@@ -43,11 +45,13 @@ export class LeaseClient {
   /** Per key, the leases this isolate holds, oldest first (concurrent asks may get several). */
   private readonly leases = new Map<string, Lease[]>();
   /**
-   * Per key, how many requests of this isolate are asking the object now. A count, never a shared
+   * Per key, the requests of this isolate asking the object now (when each began). Never a shared
    * promise: a request must not await another request's I/O, because if that request is cancelled
-   * (its client went away) the promise never settles and every request waiting on it hangs.
+   * (its client went away) the promise never settles and every request waiting on it hangs. For
+   * the same reason an ask counts as in flight for ASK_STALE_MS at most: a cancelled ask never
+   * removes itself, and counted for ever it made every later ask of the key a one-slot ask.
    */
-  private readonly asking = new Map<string, number>();
+  private readonly asking = new Map<string, Set<{ since: number }>>();
   /**
    * Per key, the size of the last full lease: what the next full ask doubles. Kept apart from the
    * leases because a concurrent ask's one-slot lease must not become the base of the next ask
@@ -62,14 +66,19 @@ export class LeaseClient {
   ): Promise<HitResult> {
     const local = this.fromLease(key, limit, windowMs, now);
     if (local) return local;
-    this.asking.set(key, (this.asking.get(key) ?? 0) + 1);
+    const asks = this.asking.get(key) ?? new Set();
+    for (const a of asks) if (now - a.since >= ASK_STALE_MS) asks.delete(a);
+    const mine = { since: now };
+    asks.add(mine);
+    this.asking.delete(key);
+    if (this.asking.size >= LEASE_KEYS_MAX) this.asking.delete(this.asking.keys().next().value!);
+    this.asking.set(key, asks);
     let answer: HitResult;
     try {
-      answer = await this.ask(limiters, key, limit, windowMs, now);
+      answer = await this.ask(limiters, key, limit, windowMs, now, asks.size === 1);
     } finally {
-      const still = this.asking.get(key)! - 1;
-      if (still > 0) this.asking.set(key, still);
-      else this.asking.delete(key);
+      asks.delete(mine);
+      if (asks.size === 0 && this.asking.get(key) === asks) this.asking.delete(key);
     }
     // Refused, but a concurrent ask of this isolate may have brought back a lease meanwhile: the
     // object had counted those slots for this isolate, so serving this request from them is exact.
@@ -96,8 +105,9 @@ export class LeaseClient {
     };
   }
 
+  /** `full`: no other ask of this isolate for `key` is in flight, so this one may take a full lease. */
   private async ask(
-    limiters: DurableObjectNamespace<RateLimiter>, key: string, limit: number, windowMs: number, now: number,
+    limiters: DurableObjectNamespace<RateLimiter>, key: string, limit: number, windowMs: number, now: number, full: boolean,
   ): Promise<HitResult> {
     const list = this.leases.get(key) ?? [];
     const live = list.filter((l) => usable(l, limit, windowMs, now));
@@ -108,7 +118,6 @@ export class LeaseClient {
     // within its lifetime: ask for twice the last full one. After a quiet spell: for what was
     // used. While another request of this isolate is asking already, only for this request's own
     // slot, so that a burst's concurrent asks do not each take a large lease.
-    const full = (this.asking.get(key) ?? 0) <= 1;
     const demand = !full
       ? 1
       : size === undefined

@@ -81,6 +81,20 @@ describe("rate-limit leases", () => {
     expect(limiters.calls).toBeLessThan(600 / 4);
   });
 
+  it("ask for full leases again after an ask that never settles (its request was cancelled)", async () => {
+    const limiters = countingLimiters();
+    const client = new LeaseClient();
+    const key = freshKey();
+    const now = base();
+    // A request cancelled mid-ask: its call to the object never answers, its promise never settles.
+    const hung = { getByName: () => ({ hit: () => new Promise<never>(() => {}) }) } as unknown as DurableObjectNamespace<RateLimiter>;
+    void client.take(hung, key, 1_000_000, W, now);
+    // Requests arriving one after another a little later are still served from full leases.
+    const later = now + 2 * LEASE_TTL_MS;
+    for (let i = 0; i < 100; i++) expect((await client.take(limiters.ns, key, 1_000_000, W, later + i)).allowed).toBe(true);
+    expect(limiters.calls).toBeLessThan(100 / 10);
+  });
+
   it("serve a refused ask from a lease a concurrent ask of the same isolate brought back", async () => {
     const limiters = countingLimiters();
     const client = new LeaseClient();
