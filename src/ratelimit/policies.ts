@@ -79,7 +79,8 @@ function parseRateLimitConfig(env: Env): RateLimitConfig {
 // Endpoints that take a password or a one-time code: limited like login, per IP and per username.
 const CREDENTIAL_PATH = /^\/(api\/(login|password-reset(\/confirm)?)|oauth\/v2\/token)\/?$/;
 const TOKEN_PATH = /^\/oauth\/v2\/token\/?$/;
-const LEAD_RESULT_PATH = /^\/api\/v2\.\d+\/publisher\/[^/]+\/lead-result\/[^/]+\/?$/;
+// Every version spelling the publisher API's routes serve (src/routes/publisher: v2 and v2.x).
+const LEAD_RESULT_PATH = /^\/api\/v2(?:\.\d+)?\/publisher\/[^/]+\/lead-result\/[^/]+\/?$/;
 
 export const isCredentialPath = (path: string) => CREDENTIAL_PATH.test(path);
 

@@ -187,6 +187,13 @@ describe("the lead-result limit", () => {
     // Other routes of the same caller still answer.
     expect((await fetchWith(vars, "/api/v2.4/publisher/links/601", { headers: ip(addr) })).status).not.toBe(429);
   });
+
+  it("applies to /api/v2/publisher/… too, the version spelling without a minor that the route also serves", async () => {
+    const res = await fetchWith(small({ leadResult: 2 }), "/api/v2/publisher/12/lead-result/1", { headers: ip(freshIp()) });
+    // The lead-result handler ran (it asks for credentials), and the request counted under its limit.
+    expect(res.status).toBe(401);
+    expect(res.headers.get("RateLimit-Policy")).toBe('"lead-result";q=2;w=300, "total";q=3000;w=300');
+  });
 });
 
 describe("robustness", () => {
