@@ -1,9 +1,13 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
+import { z } from "zod";
 import worker from "../../src/index";
 import { CAPTURED, bucketsOf, statisticsStatements } from "../../src/leads/statistics";
 import type { ProcessrMessage } from "../../src/processr/messages";
+import { integrationJobs } from "../../src/integrations";
+import { qaJobs } from "../../src/processr/jobs";
+import type { IntegrationOutcome, JobLead, JobOutcome } from "../../src/processr/types";
 
 // Leads inserted straight into D1 the way capture stores them (processr_status 0, statistics
 // total+1 / processing+1, a place in the publisher's allocation), so that these tests do not
@@ -74,6 +78,21 @@ export async function insertTestCampaign(id: number, jobs: { id: number; type: s
         .bind(j.id, id, j.type, j.label, j.score, position),
     ),
   ]);
+}
+
+/** Registers a QA job type with no settings for a test; the returned function removes it. */
+export function registerQaJob(type: string, run: (lead: JobLead) => JobOutcome | Promise<JobOutcome>): () => void {
+  qaJobs[type] = { kind: "qa", type, catalogueId: null, name: type, configSchema: z.object({}), run };
+  return () => delete qaJobs[type];
+}
+
+/** Registers an integration job type with no settings, delivering to `destination`; the returned function removes it. */
+export function registerIntegrationJob(type: string, destination: string, deliver: () => Promise<IntegrationOutcome>): () => void {
+  integrationJobs[type] = {
+    kind: "integration", type, catalogueId: null, name: type, configSchema: z.object({}),
+    destination: () => destination, isActive: () => true, deliver,
+  };
+  return () => delete integrationJobs[type];
 }
 
 let msgSeq = 0;

@@ -1,14 +1,12 @@
 import { env } from "cloudflare:workers";
-import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decideLead, setLeadProcessrStatus, subscribeToLead, transitionLead } from "../../src/leads/client";
 import { readLeadStates } from "../../src/leads/lead-object";
 import { appliedLeadIds, leadWriteStatements } from "../../src/leads/lead-writes";
 import { ALLOCATION_RECOUNT_SQL, recountCampaign, recountChronology } from "../../src/leads/statistics";
 import type { TransitionRequest } from "../../src/leads/types";
-import { qaJobs } from "../../src/processr/jobs";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
-import { CAMPAIGN, campaignStats, deliver, insertLead, insertTestCampaign, leadRow, PROCESSR_QUEUE, processLeads, rows } from "./fixtures";
+import { CAMPAIGN, campaignStats, deliver, insertLead, insertTestCampaign, leadRow, PROCESSR_QUEUE, processLeads, registerQaJob, rows } from "./fixtures";
 
 // The lead objects decide, the Processr consumer commits the decisions of its whole queue batch
 // in one D1 batch (src/leads/lead-writes.ts), each applying only while its lead is as the batch
@@ -51,24 +49,16 @@ const trail = async (leadId: number) => ({
 /** What a QA job does to its lead while the batch runs (as a PATCH or a webhook would meanwhile). */
 let meanwhile: ((leadId: number) => Promise<unknown>) | null = null;
 const MEANWHILE = 695;
+let removeMeanwhile: () => void;
 
 beforeAll(async () => {
-  qaJobs.meanwhile_for_test = {
-    kind: "qa",
-    type: "meanwhile_for_test",
-    catalogueId: null,
-    name: "Meanwhile",
-    configSchema: z.object({}),
-    async run(lead) {
-      await meanwhile?.(lead.id);
-      return { passed: true, message: "ok" };
-    },
-  };
+  removeMeanwhile = registerQaJob("meanwhile_for_test", async (lead) => {
+    await meanwhile?.(lead.id);
+    return { passed: true, message: "ok" };
+  });
   await insertTestCampaign(MEANWHILE, [{ id: 6951, type: "meanwhile_for_test", label: "Meanwhile", score: 10 }], "10.00");
 });
-afterAll(() => {
-  delete qaJobs.meanwhile_for_test;
-});
+afterAll(() => removeMeanwhile());
 
 describe("decisions committed by the caller", () => {
   it("a decision committed twice applies once (a retried message after a batch that did apply)", async () => {

@@ -1,41 +1,31 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostConcurrency } from "../../src/integrations/host-limiter";
-import { integrationJobs } from "../../src/integrations";
 import { recountCampaign } from "../../src/leads/statistics";
-import { qaJobs } from "../../src/processr/jobs";
 import { retryDelaySeconds } from "../../src/processr/consumer";
-import { z } from "zod";
 import {
-  campaignStats, deliver, insertLead, insertTestCampaign, leadRow, PROCESSR_DLQ, PROCESSR_QUEUE, processLeads, rows,
+  campaignStats, deliver, insertLead, insertTestCampaign, leadRow, PROCESSR_DLQ, PROCESSR_QUEUE, processLeads, registerIntegrationJob,
+  registerQaJob, rows,
 } from "../leads/fixtures";
 
 // The queue handler: at-least-once delivery, transient failures, dead letters, malformed bodies.
 
 const FLAKY = 690;
 let failuresLeft = 0;
+let removeFlaky: () => void;
 
 beforeAll(async () => {
   // A job type that fails transiently (as a D1 or lookup error would) while failuresLeft > 0.
-  qaJobs.flaky_for_test = {
-    kind: "qa",
-    type: "flaky_for_test",
-    catalogueId: null,
-    name: "Flaky",
-    configSchema: z.object({}),
-    run() {
-      if (failuresLeft > 0) {
-        failuresLeft -= 1;
-        throw new Error("lookup unavailable");
-      }
-      return { passed: true, message: "ok" };
-    },
-  };
+  removeFlaky = registerQaJob("flaky_for_test", () => {
+    if (failuresLeft > 0) {
+      failuresLeft -= 1;
+      throw new Error("lookup unavailable");
+    }
+    return { passed: true, message: "ok" };
+  });
   await insertTestCampaign(FLAKY, [{ id: 6901, type: "flaky_for_test", label: "Flaky", score: 10 }]);
 });
-afterAll(() => {
-  delete qaJobs.flaky_for_test;
-});
+afterAll(() => removeFlaky());
 
 const counts = async (leadId: number) => ({
   notes: (await rows(`SELECT id FROM lead_notes WHERE lead_id = ?1`, leadId)).length,
@@ -180,21 +170,12 @@ describe("Processr queue consumer", () => {
     const POOL = 697;
     let inFlight = 0;
     let most = 0;
-    integrationJobs.pool_for_test = {
-      kind: "integration",
-      type: "pool_for_test",
-      catalogueId: null,
-      name: "Pool probe",
-      configSchema: z.object({}),
-      destination: () => "https://pool.example/leads",
-      isActive: () => true,
-      async deliver() {
-        most = Math.max(most, ++inFlight);
-        await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 30)));
-        inFlight -= 1;
-        return { status: "delivered", message: "ok" };
-      },
-    };
+    const removePool = registerIntegrationJob("pool_for_test", "https://pool.example/leads", async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 30)));
+      inFlight -= 1;
+      return { status: "delivered", message: "ok" };
+    });
     try {
       await insertTestCampaign(POOL, [{ id: 6971, type: "pool_for_test", label: "Pool", score: 0 }]);
       const ids = await Promise.all(Array.from({ length: 25 }, () => insertLead({ campaignId: POOL })));
@@ -206,7 +187,7 @@ describe("Processr queue consumer", () => {
       expect(most).toBeLessThanOrEqual(hostConcurrency(env));
       expect(await rows(`SELECT 1 FROM integration_deliveries WHERE campaign_processr_job_id = 6971 AND status = 'delivered'`)).toHaveLength(25);
     } finally {
-      delete integrationJobs.pool_for_test;
+      removePool();
     }
   });
 
