@@ -34,6 +34,9 @@ function countingLimiters() {
   return counter;
 }
 
+/** One isolate's lease client on a fresh key, with the calls reaching the objects counted. */
+const oneIsolate = () => ({ limiters: countingLimiters(), client: new LeaseClient(), key: freshKey(), now: base() });
+
 describe("rate-limit leases", () => {
   it("never let two isolates together past the limit under parallel load", async () => {
     const limiters = countingLimiters();
@@ -68,10 +71,7 @@ describe("rate-limit leases", () => {
   });
 
   it("decide most requests locally under steady parallel load: concurrent one-slot asks do not shrink the next lease", async () => {
-    const limiters = countingLimiters();
-    const client = new LeaseClient();
-    const key = freshKey();
-    const now = base();
+    const { limiters, client, key, now } = oneIsolate();
     // Ten requests always in flight (a publisher's ten connections): every time a lease is spent,
     // nine of them ask for their own slot while the first asks for the next lease.
     for (let wave = 0; wave < 60; wave++) {
@@ -82,10 +82,7 @@ describe("rate-limit leases", () => {
   });
 
   it("ask for full leases again after an ask that never settles (its request was cancelled)", async () => {
-    const limiters = countingLimiters();
-    const client = new LeaseClient();
-    const key = freshKey();
-    const now = base();
+    const { limiters, client, key, now } = oneIsolate();
     // A request cancelled mid-ask: its call to the object never answers, its promise never settles.
     const hung = { getByName: () => ({ hit: () => new Promise<never>(() => {}) }) } as unknown as DurableObjectNamespace<RateLimiter>;
     void client.take(hung, key, 1_000_000, W, now);
