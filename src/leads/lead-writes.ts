@@ -53,11 +53,10 @@ export interface LeadWrite {
 const at = (v: string, path: string) => `json_extract(${v}, '$.${path}')`;
 
 /** SQL: lead row `l` is still in the state guard `g` (a JSON expression) was taken from. */
-export function unchangedSql(l: string, g: string, { subscriptions = true } = {}): string {
+export function unchangedSql(l: string, g: string): string {
   return `${l}.updated_ts = ${at(g, "updatedTs")} AND ${l}.flag IS ${at(g, "flag")} AND ${l}.processr_status = ${at(g, "processrStatus")}
-    AND ${l}.deleted_ts IS NULL${subscriptions
-      ? ` AND NOT EXISTS (SELECT 1 FROM sync_subscriptions s WHERE s.lead_id = ${l}.id AND s.disabled_ts IS NULL AND s.id > ${at(g, "maxSubscriptionId")})`
-      : ""}`;
+    AND ${l}.deleted_ts IS NULL
+    AND NOT EXISTS (SELECT 1 FROM sync_subscriptions s WHERE s.lead_id = ${l}.id AND s.disabled_ts IS NULL AND s.id > ${at(g, "maxSubscriptionId")})`;
 }
 
 /** The writes (JSON in ?1) whose lead is still as guarded: `ok(v, id)`. */

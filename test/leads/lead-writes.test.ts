@@ -111,6 +111,20 @@ describe("decisions committed by the caller", () => {
 });
 
 describe("the consumer's write batch", () => {
+  // The guard compares updated_ts exactly, after a trip through JSON: a value that did not come back
+  // bit for bit would make every write of the lead apply nothing.
+  it("applies to a lead whose updated_ts holds a fraction of a millisecond (a row inserted with the column's default)", async () => {
+    const ids = await Promise.all([1, 2, 3].map(() => insertLead()));
+    // At Sent to Processr already (a swept lead sent again), so that the run does not set updated_ts first.
+    await env.DB.prepare(
+      `UPDATE leads SET processr_status = 100, updated_ts = unixepoch('subsec') * 1000 + 0.123456789 WHERE id IN (${ids.join(",")})`,
+    ).run();
+    const result = await processLeads(...ids);
+    expect(result.retryMessages).toEqual([]);
+    for (const id of ids) expect(await leadRow(id)).toMatchObject({ flag: "Valid", processr_status: 1000 });
+    await expectTotalsEqualRecount();
+  });
+
   it("fails as a whole: nothing of it applies, every message is retried, and the retry applies each lead once", async () => {
     const days = [Date.parse("2026-05-01T12:00:00Z"), Date.parse("2026-05-02T12:00:00Z")];
     const ids = await Promise.all([0, 1, 2, 3].map((i) => insertLead({ createdTs: days[i % 2], overAllocation: i === 3 })));
