@@ -57,6 +57,16 @@ async function createList(page: Page, name: string, kind: string, erasure: boole
 }
 
 const entryRows = (page: Page) => page.locator("tbody tr td.column-value").allTextContents();
+/** The entries' paging range ("1-2 of 2"), or null when the screen shows none. */
+async function pagingRange(page: Page): Promise<string | null> {
+  const range = page.locator(".MuiTablePagination-displayedRows");
+  return (await range.count()) ? range.textContent() : null;
+}
+/** An empty list shows its empty text and no paging (the API answers hydra:totalItems 0). */
+async function expectNoEntries(page: Page) {
+  await poll(() => page.getByText("The list has no entries yet.").isVisible()).toBe(true);
+  expect(await pagingRange(page)).toBeNull();
+}
 
 function csvFile(name: string, text: string): string {
   const path = join(SHOTS_DIR, name);
@@ -70,10 +80,12 @@ describe("Validation lists (admin)", () => {
     await page.getByRole("menuitem", { name: "Validation lists" }).click();
     await createList(page, "Rival domains", "Email domains", false);
     const list = (await listNamed("Rival domains"))!;
+    await expectNoEntries(page);
 
     await page.getByLabel("New entry").fill("Rival.example");
     await page.getByRole("button", { name: "Add" }).click();
     await poll(() => entryRows(page)).toEqual(["rival.example"]);
+    await poll(() => pagingRange(page)).toBe("1-1 of 1");
     // A value that is not a domain: the API's message, and nothing added.
     await page.getByLabel("New entry").fill("not a domain");
     await page.getByRole("button", { name: "Add" }).click();
@@ -89,12 +101,14 @@ describe("Validation lists (admin)", () => {
 
     await page.getByLabel("CSV file to import").setInputFiles(csvFile("domains.csv", "domain\nother.example\nRIVAL.example\nthird.example\n"));
     await poll(() => entryRows(page)).toHaveLength(3);
+    await poll(() => pagingRange(page)).toBe("1-3 of 3");
     expect(await entries(list.id)).toEqual(["other.example", "rival.example", "third.example"]);
 
     const row = page.locator("tbody tr", { has: page.locator("td.column-value", { hasText: /^third\.example$/ }) });
     await row.getByRole("button", { name: "Remove" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
     await poll(() => entryRows(page)).toHaveLength(2);
+    await poll(() => pagingRange(page)).toBe("1-2 of 2");
     expect(await entries(list.id)).toEqual(["other.example", "rival.example"]);
     await shot(page, "validation-list");
 
@@ -123,6 +137,7 @@ describe("Validation lists (admin)", () => {
     const { page, errors } = await signIn();
     await createList(page, "GDPR erasure requests", "Emails", true);
     await poll(() => page.getByText("This is the GDPR erasure list").isVisible()).toBe(true);
+    await expectNoEntries(page);
     await page.getByLabel("New entry").fill("erin@example.org");
     await page.getByRole("button", { name: "Add" }).click();
     const confirm = page.getByRole("dialog", { name: "Erase this person's leads?" });
@@ -141,6 +156,7 @@ describe("Validation lists (admin)", () => {
     await page.getByRole("button", { name: "Add" }).click();
     await confirm.getByRole("button", { name: "Add and erase" }).click();
     await poll(() => entryRows(page)).toEqual(["erin@example.org"]);
+    await poll(() => pagingRange(page)).toBe("1-1 of 1");
     await vi.waitFor(async () => {
       const lead = await apiGet<{ email: string; firstName: string }>(base, token, `/api/v4/leads/${leadId}`);
       expect(lead.email).not.toBe("erin@example.org");

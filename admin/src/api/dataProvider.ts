@@ -5,11 +5,18 @@ import { authHeaders, currentAuthHeaders } from "./session";
 /** The v4 API on the console's own origin (the Worker serves both). */
 export const ENTRYPOINT = `${window.location.origin}/api/v4`;
 
-/** fetchHydra with the session's bearer header (refreshed before expiry) merged into every request. */
+/**
+ * fetchHydra with the session's bearer header (refreshed before expiry) merged into every request.
+ * An empty collection's total is also given unprefixed: API Platform Admin takes a `hydra:` key only
+ * when its value is truthy, so it dropped `hydra:totalItems: 0` and react-admin, left without a
+ * total, paged an empty list as "1-25 of 25". The unprefixed `totalItems` it reads whatever its value.
+ */
 export const httpClient: typeof fetchHydra = async (url, options = {}) => {
   const headers = await authHeaders();
   new Headers(options.headers as HeadersInit | undefined).forEach((v, k) => headers.set(k, v));
-  return fetchHydra(url, { ...options, headers });
+  const response = await fetchHydra(url, { ...options, headers });
+  const { json } = response;
+  return json?.["hydra:totalItems"] === 0 ? { ...response, json: { ...json, totalItems: 0 } } : response;
 };
 
 /**
