@@ -16,7 +16,7 @@ import {
 } from "./convertr-client";
 import { leadFieldValue } from "./lead-values";
 import { isSafeHeaderValue } from "./outbound-fetch";
-import { placeSyncTag, syncTagsWanted } from "./sync-tags";
+import { placeSyncTag, syncTagSecret } from "./sync-tags";
 import type { OutboundIntegrationJob } from "./types";
 
 // Convertr Connect (Convertr's Connect help article): forwards a Valid lead into a client's Convertr-compatible instance
@@ -164,15 +164,17 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
 
   async deliver(lead, config, { env, jobId, idempotencyKey }) {
     const creds = connectCredentials(config);
-    const { log, failedCall } = callLog(env, lead, jobId);
+    const { log, logStatement, failedCall } = callLog(env, lead, jobId);
 
     const path = `/api/v2.4/publisher/${config.publisherId}/forms/${config.formId}/campaign/${config.campaignId}/leads`;
     const leadUrl = clientUrl(env, creds, path);
     if (!(leadUrl instanceof URL)) return failureOutcome(leadUrl);
     if (config.linkId) leadUrl.searchParams.set("linkId", String(config.linkId));
 
-    // Asked before the lead goes out, so that a failure here never repeats a delivered lead.
-    const extensions = (await syncTagsWanted(env, jobId, config.syncTags)) ? await clientExtensions(env, creds) : null;
+    // Asked before the lead goes out, so that a failure here never repeats a delivered lead. The
+    // secret (null: the job places no tags) is kept on the delivery by the same statement.
+    const secret = await syncTagSecret(env, lead.id, jobId, config.syncTags);
+    const extensions = secret !== null ? await clientExtensions(env, creds) : null;
     if (extensions && !("syncSubscriptions" in extensions)) return failedCall(extensions);
 
     // 1. The lead, url-encoded as a publisher posts it. A leadflare client also honours the
@@ -192,23 +194,28 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
       (created
         ? { status: "delivered", message: `Client lead ${created.remoteLeadId} created${noSync}`, remoteLeadId: created.remoteLeadId }
         : { status: "rejected", message: `The client answered ${posted.result.status} without a lead id: ${clientMessage(posted.result.body)}` });
-    await log("Convertr Connect lead", leadUrl, body, posted.result, leadOutcome);
-    if (leadOutcome.status !== "delivered" || !created) return leadOutcome;
+    const logged = ["Convertr Connect lead", leadUrl, body, posted.result, leadOutcome] as const;
+    if (leadOutcome.status !== "delivered" || !created) {
+      await log(...logged);
+      return leadOutcome;
+    }
 
-    // Stored before subscribing: the client may call back with the current status at once.
-    await env.DB.prepare(
-      `UPDATE integration_deliveries SET remote_lead_id = ?, remote_lead_hash = coalesce(?, remote_lead_hash)
-       WHERE lead_id = ? AND campaign_processr_job_id = ?`,
-    )
-      .bind(created.remoteLeadId, created.remoteLeadHash, lead.id, jobId)
-      .run();
+    // Stored before subscribing (the client may call back with the current status at once), in
+    // one batch with the call's log line.
+    await env.DB.batch([
+      logStatement(...logged),
+      env.DB.prepare(
+        `UPDATE integration_deliveries SET remote_lead_id = ?, remote_lead_hash = coalesce(?, remote_lead_hash)
+         WHERE lead_id = ? AND campaign_processr_job_id = ?`,
+      ).bind(created.remoteLeadId, created.remoteLeadHash, lead.id, jobId),
+    ]);
     const subscribeUrl = extensions?.syncSubscriptions;
     if (!subscribeUrl) return leadOutcome;
 
     // 2. The sync tag (leadflare's extension, src/integrations/sync-tags.ts). Retrying is safe: a
     // client with the extension honours the lead's Idempotency-Key and keeps one subscription per
     // callback. The tag stores the client's lead hash on the delivery.
-    const tag = await placeSyncTag(env, creds, subscribeUrl, { leadId: lead.id, campaignId: lead.campaignId, jobId, remoteLeadId: created.remoteLeadId });
+    const tag = await placeSyncTag(env, creds, subscribeUrl, { leadId: lead.id, campaignId: lead.campaignId, jobId, remoteLeadId: created.remoteLeadId, secret: secret! });
     if (tag?.status === "retry") return tag;
     if (tag) return { ...leadOutcome, message: `${leadOutcome.message}; sync tags not placed: ${tag.message}` };
     return { ...leadOutcome, message: `${leadOutcome.message}; sync tags placed` };

@@ -4,7 +4,7 @@ import type { IntegrationOutcome } from "../processr/types";
 import { deliveryNote, enrichmentNote } from "./delivery-outcome";
 import { withHostSlot } from "./host-limiter";
 import { integrationJobs } from "./index";
-import { loadIntegrationLead } from "./lead-values";
+import { integrationLeadOf, integrationLeadStatements } from "./lead-values";
 import { truncate } from "./provider-log";
 import { DEFAULT_TRIGGER, type IntegrationTrigger, type TriggerEvent, triggerHolds } from "./triggers";
 
@@ -35,6 +35,9 @@ export function backoffSeconds(attempt: number, retryAfterMs?: number): number {
   const honoured = retryAfterMs === undefined ? 0 : Math.ceil(retryAfterMs / 1000);
   return Math.min(MAX_DELAY_SECONDS, Math.max(1, jittered, honoured));
 }
+
+/** The integration job types, as the JSON array the delivery row's insert checks a job's type against. */
+const INTEGRATION_TYPES = JSON.stringify(Object.keys(integrationJobs));
 
 interface JobRow {
   id: number;
@@ -77,16 +80,20 @@ const triggerOf = (c: NonNullable<ReturnType<typeof parseConfig>>): IntegrationT
  * message per integration job whose trigger is one of them and holds for the lead now.
  */
 export async function enqueueIntegrations(env: Env, leadId: number, events: readonly TriggerEvent[]): Promise<void> {
-  const row = await env.DB.prepare("SELECT campaign_id, flag, deleted_ts, first_delivered_ts FROM leads WHERE id = ?")
-    .bind(leadId)
-    .first<{ campaign_id: number; flag: string | null; deleted_ts: number | null; first_delivered_ts: number | null }>();
+  // The lead and its campaign's jobs in one round trip.
+  const [leadRead, jobsRead] = await env.DB.batch([
+    env.DB.prepare("SELECT campaign_id, flag, deleted_ts, first_delivered_ts FROM leads WHERE id = ?").bind(leadId),
+    env.DB.prepare(
+      `SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs
+        WHERE campaign_id = (SELECT campaign_id FROM leads WHERE id = ?) AND enabled = 1 ORDER BY position, id`,
+    ).bind(leadId),
+  ]);
+  const row = leadRead!.results[0] as
+    | { campaign_id: number; flag: string | null; deleted_ts: number | null; first_delivered_ts: number | null }
+    | undefined;
   if (!row || row.deleted_ts !== null) return;
   const lead = { flag: row.flag, deletedTs: row.deleted_ts, firstDeliveredTs: row.first_delivered_ts };
-  const { results: jobs } = await env.DB.prepare(
-    "SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs WHERE campaign_id = ? AND enabled = 1 ORDER BY position, id",
-  )
-    .bind(row.campaign_id)
-    .all<JobRow>();
+  const jobs = jobsRead!.results as JobRow[];
   const wanted = jobs.filter((j) => {
     const c = parseConfig(j);
     if (c === null) return false;
@@ -134,21 +141,25 @@ export async function handleIntegrateMessage(
   env: Env,
   msg: Extract<ProcessrMessage, { type: "integrate" }>,
 ): Promise<Verdict> {
-  const job = await env.DB.prepare("SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs WHERE id = ?")
-    .bind(msg.jobId)
-    .first<JobRow>();
-  const lead = await loadIntegrationLead(env, msg.leadId);
+  // One round trip: the job, the lead and the delivery row, which the insert creates only for an
+  // integration job of the lead's campaign (what the checks below ask before going on).
+  const [jobRead, leadRead, datasRead] = await env.DB.batch([
+    env.DB.prepare("SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs WHERE id = ?").bind(msg.jobId),
+    ...integrationLeadStatements(env, msg.leadId),
+    env.DB.prepare(
+      `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key)
+       SELECT l.id, j.id, ?3 FROM leads l JOIN campaign_processr_jobs j ON j.campaign_id = l.campaign_id
+        WHERE l.id = ?1 AND j.id = ?2 AND j.type IN (SELECT value FROM json_each(?4))
+       ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
+    ).bind(msg.leadId, msg.jobId, `leadflare-${crypto.randomUUID()}`, INTEGRATION_TYPES),
+  ]);
+  const job = jobRead!.results[0] as JobRow | undefined;
+  const lead = integrationLeadOf(leadRead!, datasRead!);
   if (!job || !lead || job.campaign_id !== lead.campaignId) return "ack";
   const c = parseConfig(job);
   if (!c) return "ack";
 
   const key = [msg.leadId, msg.jobId] as const;
-  await env.DB.prepare(
-    `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key) VALUES (?, ?, ?)
-     ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
-  )
-    .bind(...key, `leadflare-${crypto.randomUUID()}`)
-    .run();
   if (!c.parsed.success) {
     const why = c.parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
     await finish(env, job, lead.id, { status: "rejected", message: `Invalid job configuration: ${why}` }, false);

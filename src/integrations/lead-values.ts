@@ -15,15 +15,25 @@ export type IntegrationLead = JobLead & {
 };
 
 export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number): Promise<IntegrationLead | null> {
-  const [lead, datas] = await env.DB.batch([
+  const [lead, datas] = await env.DB.batch(integrationLeadStatements(env, leadId));
+  return integrationLeadOf(lead!, datas!);
+}
+
+/** The two reads of loadIntegrationLead, for a caller that batches them with its own. */
+export function integrationLeadStatements(env: Pick<Env, "DB">, leadId: number): [D1PreparedStatement, D1PreparedStatement] {
+  return [
     env.DB.prepare(
       `SELECT id, campaign_id, publisher_id, lead_hash, ip, user_agent, created_ts, email, flag, deleted_ts, country,
               first_delivered_ts
        FROM leads WHERE id = ?`,
     ).bind(leadId),
     env.DB.prepare("SELECT name, value FROM lead_datas WHERE lead_id = ? ORDER BY id").bind(leadId),
-  ]);
-  const row = lead!.results[0] as
+  ];
+}
+
+/** The lead from the results of integrationLeadStatements; null when there is no such lead. */
+export function integrationLeadOf(lead: D1Result, datas: D1Result): IntegrationLead | null {
+  const row = lead.results[0] as
     | { id: number; campaign_id: number; publisher_id: number; lead_hash: string; ip: string | null;
         user_agent: string | null; created_ts: number; email: string | null; flag: string | null; deleted_ts: number | null;
         country: string | null; first_delivered_ts: number | null }
@@ -31,7 +41,7 @@ export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number):
   if (!row) return null;
   // Null prototype: captured names are the publisher's ("constructor", "__proto__" included).
   const values: Record<string, string> = Object.create(null);
-  for (const d of datas!.results as { name: string; value: string }[]) values[d.name] = d.value;
+  for (const d of datas.results as { name: string; value: string }[]) values[d.name] = d.value;
   return {
     id: row.id,
     campaignId: row.campaign_id,

@@ -20,6 +20,22 @@ export async function syncTagsWanted(env: Pick<Env, "DB">, jobId: number, config
   return row ? row.removed_ts === null : configDefault;
 }
 
+/**
+ * For a delivery about to go out: null when its job does not place tags (as syncTagsWanted says),
+ * else its subscription secret, set as syncSecret sets it. One statement: the delivery path asks
+ * both before the lead goes out, in one D1 round trip instead of two.
+ */
+export async function syncTagSecret(env: Pick<Env, "DB">, leadId: number, jobId: number, configDefault: boolean): Promise<string | null> {
+  const row = await env.DB.prepare(
+    `UPDATE integration_deliveries SET sync_secret = coalesce(sync_secret, ?1) WHERE lead_id = ?2 AND campaign_processr_job_id = ?3
+       AND coalesce((SELECT removed_ts IS NULL FROM sync_tag_states WHERE campaign_processr_job_id = ?3), ?4)
+     RETURNING sync_secret`,
+  )
+    .bind(newWebhookSecret(), leadId, jobId, configDefault ? 1 : 0)
+    .first<{ sync_secret: string | null }>();
+  return row?.sync_secret ?? null;
+}
+
 /** The subscription secret of a delivery: created once, reused by every retry (one statement: set if unset, read back). */
 async function syncSecret(env: Pick<Env, "DB">, leadId: number, jobId: number): Promise<string> {
   const row = await env.DB.prepare(
@@ -49,10 +65,11 @@ export async function placeSyncTag(
   env: Env,
   creds: ClientCredentials,
   subscribeUrl: URL,
-  d: { leadId: number; campaignId: number; jobId: number; remoteLeadId: string },
+  d: { leadId: number; campaignId: number; jobId: number; remoteLeadId: string; secret?: string },
 ): Promise<IntegrationOutcome | null> {
-  const { log, failedCall } = callLog(env, { id: d.leadId, campaignId: d.campaignId }, d.jobId);
-  const secret = await syncSecret(env, d.leadId, d.jobId);
+  const { log, logStatement, failedCall } = callLog(env, { id: d.leadId, campaignId: d.campaignId }, d.jobId);
+  // A delivery brings the secret it read with syncTagSecret; the back-fill reads it here.
+  const secret = d.secret ?? (await syncSecret(env, d.leadId, d.jobId));
   const body = JSON.stringify({ leadId: Number(d.remoteLeadId), callbackUrl: `${env.BASE_URL.replace(/\/+$/, "")}${SYNC_CALLBACK_PATH}`, secret });
   const sub = await authorizedFetch(env, creds, subscribeUrl, {
     method: "POST",
@@ -61,16 +78,21 @@ export async function placeSyncTag(
   });
   if (!sub.ok) return failedCall(sub.failure);
   const failure = answerOutcome(sub.result);
-  await log("Convertr Connect sync tags", subscribeUrl, body.replace(secret, "whsec_***"), sub.result, failure ?? { status: "delivered", message: "Sync tags placed" });
-  if (failure) return failure;
-  // Tags removed while this call was out: the lead stays untagged (the client's callback gets 410).
-  await env.DB.prepare(
-    `UPDATE integration_deliveries SET sync_placed_ts = ?1, remote_lead_hash = coalesce(?2, remote_lead_hash)
-     WHERE lead_id = ?3 AND campaign_processr_job_id = ?4
-       AND NOT EXISTS (SELECT 1 FROM sync_tag_states WHERE campaign_processr_job_id = ?4 AND removed_ts IS NOT NULL)`,
-  )
-    .bind(Date.now(), readSubscriptionHash(sub.result.body), d.leadId, d.jobId)
-    .run();
+  const logged = [body.replace(secret, "whsec_***"), sub.result] as const;
+  if (failure) {
+    await log("Convertr Connect sync tags", subscribeUrl, ...logged, failure);
+    return failure;
+  }
+  // The log line and the tag in one batch. Tags removed while this call was out: the lead stays
+  // untagged (the client's callback gets 410).
+  await env.DB.batch([
+    logStatement("Convertr Connect sync tags", subscribeUrl, ...logged, { status: "delivered", message: "Sync tags placed" }),
+    env.DB.prepare(
+      `UPDATE integration_deliveries SET sync_placed_ts = ?1, remote_lead_hash = coalesce(?2, remote_lead_hash)
+       WHERE lead_id = ?3 AND campaign_processr_job_id = ?4
+         AND NOT EXISTS (SELECT 1 FROM sync_tag_states WHERE campaign_processr_job_id = ?4 AND removed_ts IS NOT NULL)`,
+    ).bind(Date.now(), readSubscriptionHash(sub.result.body), d.leadId, d.jobId),
+  ]);
   return null;
 }
 

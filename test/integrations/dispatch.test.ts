@@ -207,4 +207,16 @@ describe("integration dispatch", () => {
     expect((await delivery(priv.leadId, priv.jobId))!.last_error).toContain("private, loopback or link-local");
     expect(calls).toHaveLength(0);
   });
+
+  it("writes no delivery row and calls nobody for a message naming a QA job or another campaign's integration job", async () => {
+    respond(() => created(1));
+    const lead = await insertLead(602, 12, 36, { firstName: "Grace", surname: "Hopper", emailAddress: "grace@example.org" });
+    const qa = await insertJob(602, "field_not_empty", { fields: ["email"] });
+    const elsewhere = await insertJob(601, "convertr_connect", config);
+    for (const jobId of [qa, elsewhere]) {
+      expect(await handleIntegrateMessage(env, { type: "integrate", leadId: lead.id, jobId })).toBe("ack");
+      expect(await delivery(lead.id, jobId)).toBeNull();
+    }
+    expect(calls).toHaveLength(0);
+  });
 });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
+import { removeSyncTags, syncTagSecret } from "../../src/integrations/sync-tags";
 import { BACKFILL_BATCH, continueSyncTagsBackfill } from "../../src/integrations/sync-tags-backfill";
 import { bearer, call, DEMO, form, json, loginAs } from "../helpers";
 import { ACME_CLIENT, delivery, type FetchHandler, insertJob, insertLead, SELF_ORIGIN, stubFetch, toSelf } from "./helpers";
@@ -165,4 +166,27 @@ describe("Place Sync Tags on a Convertr Connect job", () => {
       handler.current = toSelf;
     }
   }, 120_000);
+
+  it("a delivery's secret is read with whether its job places tags: set once, kept by retries, none once the tags are removed", async () => {
+    const placing = await insertJob(602, "convertr_connect", { ...config, syncTags: true });
+    const notPlacing = await insertJob(602, "convertr_connect", config);
+    const lead = await insertLead(602, 12, 36, { firstName: "Evelyn", surname: "Secret", emailAddress: "evelyn.secret@example.org" });
+    for (const jobId of [placing, notPlacing]) {
+      await env.DB.prepare("INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key) VALUES (?, ?, ?)")
+        .bind(lead.id, jobId, `leadflare-${crypto.randomUUID()}`)
+        .run();
+    }
+    const secretOf = async (jobId: number) => (await delivery(lead.id, jobId) as { sync_secret: string | null } | null)!.sync_secret;
+    const first = await syncTagSecret(env, lead.id, placing, true);
+    expect(first).toMatch(/^whsec_/);
+    expect(await syncTagSecret(env, lead.id, placing, true)).toBe(first);
+    expect(await secretOf(placing)).toBe(first);
+    expect(await syncTagSecret(env, lead.id, notPlacing, false)).toBeNull();
+    expect(await secretOf(notPlacing)).toBeNull();
+    await removeSyncTags(env, placing);
+    expect(await syncTagSecret(env, lead.id, placing, true)).toBeNull();
+    // A job whose tags were placed by the action (its state says so) wants them whatever its config says.
+    await env.DB.prepare("INSERT INTO sync_tag_states (campaign_processr_job_id, placed_ts, updated_ts) VALUES (?1, 1, 1)").bind(notPlacing).run();
+    expect(await syncTagSecret(env, lead.id, notPlacing, false)).toMatch(/^whsec_/);
+  });
 });
