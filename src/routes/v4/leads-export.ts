@@ -6,7 +6,7 @@ import { csvDownload, csvExportRoute } from "../../hydra/csv-export";
 import { badFilter, type QueryParams } from "../../hydra/query";
 import { type Ctx, type ResourceDef } from "../../hydra/resource";
 import { PLATFORM_DATA_NAMES, type PlatformDataName, platformLeadData } from "../../leads/platform-data";
-import { leadResource } from "./leads";
+import { baseCurrency, leadResource } from "./leads";
 
 // GET /api/v4/leads with `Accept: text/csv`: every lead the same request would list (the v4
 // filters and the caller's scope, all pages), streamed as one CSV file. A first query collects
@@ -112,11 +112,11 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
     ...META.map(([name]) => name),
     ...dataNames.map((n) => (taken.has(n) ? `leadData.${n}` : n)),
   ];
-  const extra: Extra = { data: new Map(), notes: new Map(), jobs: new Map(), rate: new Map(rates.map((r) => [r.id, r.rate])) };
-
   let cursor: number | null = null;
   return csvDownload("leads.csv", header, EXPORT_PAGE_SIZE, async () => {
     const rows = (await page(ctx, where, descending, cursor)) as ExportRow[];
+    // Per export page, so that its memo of converted amounts never grows with the export.
+    const extra: Extra = { data: new Map(), notes: new Map(), jobs: new Map(), base: baseCurrency(rates) };
     cursor = rows.at(-1)?.lead.id ?? cursor;
     return rows.map((r) => {
       // A Map: the names are captured data, never looked up on a plain object.
