@@ -31,4 +31,20 @@ app.get("/rows", async (c) => {
   return c.json(results);
 });
 
+// The same read answered with a body as large as the v4 page's (scripts/lib/bench-page-gap.mjs
+// posts that page once): the floor of "100 indexed rows + JSON of that size", without our code.
+let pageBody: unknown = [];
+
+app.post("/page-body", async (c) => {
+  pageBody = await c.req.json();
+  return c.body(null, 204);
+});
+
+app.get("/rows-page-body", async (c) => {
+  await c.env.BASE_DB.prepare("SELECT * FROM rows WHERE campaign_id = ?1 ORDER BY id DESC LIMIT 100")
+    .bind(Number(c.req.query("campaign") ?? 601))
+    .all();
+  return new Response(JSON.stringify(pageBody), { headers: { "Content-Type": "application/json" } });
+});
+
 export default app;

@@ -34,6 +34,7 @@ import { configureValueTransforms, transformedLeads } from "./lib/bench-transfor
 import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 import { captureFloorReport, measureCaptureFloor } from "./lib/bench-capture-floor.mjs";
 import { jobResultsReport, measureJobResults } from "./lib/bench-job-results.mjs";
+import { measurePageGap, pageGapReport } from "./lib/bench-page-gap.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -303,13 +304,15 @@ async function readsPhase(script, baselineScript) {
         });
         queries.push({ ...q, status: res.status, items: body["hydra:member"]?.length, total: body["hydra:totalItems"], ...r });
       }
+      log(`reads: where the page's time goes (${fmt(size)} leads)`);
+      const gap = await measurePageGap({ base, baselineBase: `http://127.0.0.1:${PORTS.directBaseline}`, headers, duration: DURATION });
       if (!out.bulkFlag) {
         log(`bulk flag of ${fmt(BULK_FLAG_LEADS)} leads`);
         out.bulkFlag = await measureBulkFlag(base, headers, db, { count: BULK_FLAG_LEADS });
       }
       log(`reads: CSV export of campaign 601 (${fmt(size)}+ leads)`);
       const exported = await measureExport(`${base}/api/v4/leads?campaign.id=601`, headers);
-      out.sizes.push({ size, loadSeconds, json, rows, queries, exported });
+      out.sizes.push({ size, loadSeconds, json, rows, queries, gap, exported });
     }
     out.plans = [];
     for (const [name, sql] of PLAN_SQL(afterMs)) {
@@ -475,6 +478,8 @@ function report(r) {
       const q = s.queries[0];
       L.push(`| ${fmt(s.size)} | ${fmt(q.rps)} req/s · p99 ${fmt(q.p99)} ms | ${fmt(s.rows.rps)} req/s · p99 ${fmt(s.rows.p99)} ms${failures(s.rows)} | **${ratio(q.rps, s.rows.rps)}** |`);
     }
+    L.push("");
+    for (const s of r.reads.sizes) if (s.gap) L.push(...pageGapReport(s.size, s.gap));
     L.push("", "CSV export (`GET /api/v4/leads?campaign.id=601` with `Accept: text/csv`, every lead of the campaign in one streamed response, read to the end by one client); memory is the resident set of the workerd process serving it, sampled every 50 ms:", "");
     L.push("| leads in the campaign | records | size | first byte | seconds | rows/s | workerd RSS before → peak |");
     L.push("|---:|---:|---:|---:|---:|---:|---|");

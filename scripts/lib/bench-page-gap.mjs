@@ -1,0 +1,52 @@
+// Issue 17's v4 page gap, decomposed in the same run: the v4 campaign page of 100 against its floor
+// (the baseline worker's 100 indexed rows), with steps in between, each with the workerd CPU ms it
+// costs per request (leadflare and the baseline share that workerd; runs are sequential).
+//   floor                       100 indexed rows, answered as JSON (bench/baseline.ts GET /rows)
+//   floor + the page's body     the same read, answering the v4 page's own JSON (posted once)
+//   leadflare 404               middleware only, no route (no authentication, no D1)
+//   authenticated item 404      middleware + authentication + one indexed D1 read (a campaign)
+//   v4 page of 10 / of 100      the campaign page, newest first
+import { workerdCpuMs } from "./bench-roundtrips.mjs";
+import { load } from "./load.mjs";
+
+async function step(name, opts) {
+  const cpu = workerdCpuMs();
+  const r = await load({ connections: 10, ...opts });
+  const done = r.ok + r.failed;
+  return { name, ...r, cpuMsPerRequest: done ? (workerdCpuMs() - cpu) / done : null };
+}
+
+/** `base`: leadflare; `baselineBase`: the baseline worker; `headers`: an admin's bearer token. */
+export async function measurePageGap({ base, baselineBase, headers, duration }) {
+  const page = `${base}/api/v4/leads?campaign.id=601&order[id]=desc`;
+  const body = await (await fetch(`${page}&itemsPerPage=100`, { headers })).text();
+  const posted = await fetch(`${baselineBase}/page-body`, { method: "POST", body, headers: { "Content-Type": "application/json" } });
+  if (!posted.ok) return { pending: `the baseline worker refused the page body: ${posted.status}` };
+  return {
+    pageBytes: body.length,
+    steps: [
+      await step("floor: 100 indexed rows as JSON", { url: `${baselineBase}/rows?campaign=601`, duration }),
+      await step("floor + the v4 page's body (same read, JSON.stringify of the page)", { url: `${baselineBase}/rows-page-body?campaign=601`, duration }),
+      await step("leadflare v4 404 (middleware only)", { url: `${base}/api/v4/bench-floor`, duration, expect404: true }),
+      await step("authenticated v4 item 404 (auth + one indexed read)", { url: `${base}/api/v4/campaigns/999999999`, headers, duration, expect404: true }),
+      await step("v4 page of 10", { url: `${page}&itemsPerPage=10`, headers, duration }),
+      await step("v4 page of 100", { url: `${page}&itemsPerPage=100`, headers, duration }),
+    ],
+  };
+}
+
+const fmt = (n, d = 0) => (n === null || n === undefined ? "–" : n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }));
+
+/** The decomposition table (markdown lines) for one table size. */
+export function pageGapReport(size, g) {
+  if (g.pending) return [`Page gap at ${fmt(size)} leads: pending: ${g.pending}`, ""];
+  const L = [
+    `Where the v4 page's time goes at ${fmt(size)} leads (page body ${fmt(g.pageBytes / 1024)} KiB; CPU ms: every workerd process, leadflare, its D1 and the baseline together, per answered request):`,
+    "",
+    "| step | req/s | p99 | CPU ms / request |",
+    "|---|---:|---:|---:|",
+  ];
+  for (const s of g.steps) L.push(`| ${s.name} | ${fmt(s.rps)}${s.failed ? ` (${fmt(s.failed)} failed)` : ""} | ${fmt(s.p99)} ms | ${fmt(s.cpuMsPerRequest, 2)} |`);
+  L.push("");
+  return L;
+}
