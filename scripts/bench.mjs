@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { bulkLoadLeads } from "./lib/bulk.mjs";
 import { measureBulkFlag } from "./lib/bulk-flag.mjs";
 import { loadRowsBaseline } from "./lib/bench-rows-baseline.mjs";
-import { bundleCounting, measurePerLead } from "./lib/bench-roundtrips.mjs";
+import { bundleCounting, diffTrips, measurePerLead, roundTrips, workerdCpuMs } from "./lib/bench-roundtrips.mjs";
 import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
 import { measureExport } from "./lib/export.mjs";
@@ -349,15 +349,17 @@ async function devPhase(script, baselineScript) {
 }
 
 // ---------------------------------------------------------------------------------------------
-async function fanoutPhase(script) {
+async function fanoutPhase() {
   // The demo pair on workerd directly: leads captured by agency go to acme by Convertr Connect
   // with sync tags; acme's QA flags each one and calls agency back (Standard Webhooks).
   const urls = { acme: `http://127.0.0.1:${PORTS.pairAcme}`, agency: `http://127.0.0.1:${PORTS.pairAgency}` };
+  // The counting bundle (scripts/lib/bench-roundtrips.mjs): agency's D1 round trips per lead, by invocation.
+  const script = await bundleCounting(".bench/counting-fanout");
   const acme = await startDirect({ script, persistTo: join(STATE, "pair-acme"), port: PORTS.pairAcme, vars: { ...BENCH_VARS, BASE_URL: urls.acme } });
   const agency = await startDirect({ script, persistTo: join(STATE, "pair-agency"), port: PORTS.pairAgency, vars: { ...BENCH_VARS, ENTERPRISE: "agency", BASE_URL: urls.agency } });
   try {
     const acmeDb = await loadBenchState(acme, "acme", urls);
-    await loadBenchState(agency, "agency", urls);
+    const agencyDb = await loadBenchState(agency, "agency", urls);
     const p = await probe(urls.agency + AGENCY_CAPTURE.path, { method: "POST", headers: AGENCY_CAPTURE.headers, body: agencyBody("probe")() });
     if (!p.ok) return { pending: `agency capture answered ${p.status}: ${p.text}` };
     const delivered = async () => (await first(acmeDb, "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered'")).n;
@@ -369,11 +371,25 @@ async function fanoutPhase(script) {
     }
     log(`fan-out: ${FANOUT_LEADS} leads through agency`);
     const startDelivered = probeTrip.n;
+    const trips0 = await roundTrips(urls.agency);
+    const cpu0 = workerdCpuMs();
     const t0 = Date.now();
     const cap = await load({ url: urls.agency + AGENCY_CAPTURE.path, method: "POST", headers: AGENCY_CAPTURE.headers, makeBody: agencyBody("fan"), connections: 10, amount: FANOUT_LEADS });
     const end = await waitFor(delivered, startDelivered + cap.ok, t0);
     const span = await first(acmeDb, `SELECT MIN(created_ts) AS a, MAX(delivered_ts) AS b, COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered' AND created_ts >= ?`, t0);
+    const trips = diffTrips(await roundTrips(urls.agency), trips0);
+    const cpuMs = workerdCpuMs() - cpu0;
+    // Where a lead's trip spends its time: at agency, capture → delivered to acme (the delivery's
+    // job result); at acme, callback created → delivered to agency (means over the run's leads).
+    const stages = await first(agencyDb, `SELECT AVG(r.finished_ts - l.created_ts) AS delivered, MAX(r.finished_ts - l.created_ts) AS slowest,
+        AVG(d.attempts) AS attempts, COUNT(*) AS n FROM integration_deliveries d JOIN leads l ON l.id = d.lead_id
+        JOIN job_results r ON r.lead_id = d.lead_id AND r.campaign_processr_job_id = d.campaign_processr_job_id
+       WHERE d.status = 'delivered' AND l.created_ts >= ?`, t0);
+    const callbackLag = await first(acmeDb, `SELECT AVG(delivered_ts - created_ts) AS lag, MAX(delivered_ts - created_ts) AS slowest,
+        MAX(created_ts) - MIN(created_ts) AS createdSpan FROM webhook_deliveries WHERE status = 'delivered' AND created_ts >= ?`, t0);
     return {
+      agencyTripsPerLead: Object.fromEntries(Object.entries(trips).map(([k, v]) => [k, v / cap.ok])), cpuMsPerLead: cpuMs / cap.ok,
+      stages: { ...stages, callbackLag: callbackLag.lag, callbackSlowest: callbackLag.slowest, callbacksCreatedOver: callbackLag.createdSpan },
       leads: cap.ok, callbacks: end.n - startDelivered, seconds: (end.at - t0) / 1000,
       callbacksPerSecond: span.n / ((span.b - span.a) / 1000), complete: end.n >= startDelivered + cap.ok,
       forwarded: (await forwarded()) - 1,
@@ -502,6 +518,10 @@ function report(r) {
   else if (r.fanout) {
     const f = r.fanout;
     L.push(`${fmt(f.leads)} leads captured by agency (10 connections) → Convertr Connect to acme (${fmt(f.forwarded)} arrived) → acme's QA → ${fmt(f.callbacks)} signed callbacks delivered to agency in ${fmt(f.seconds, 1)} s${f.complete ? "" : " (**incomplete at the limit**)"}: **${fmt(f.callbacksPerSecond, 1)} callbacks/s** (first delivery created → last delivered). Same-run baseline: processing alone ${fmt(d.processing ? d.processing.processed / d.processing.seconds : null, 1)} leads/s.`, "");
+    if (f.agencyTripsPerLead) {
+      const s = f.stages;
+      L.push(`Agency's D1 round trips per lead (counting bundle): ${Object.entries(f.agencyTripsPerLead).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}; CPU of both workerds ${fmt(f.cpuMsPerLead, 2)} ms per lead. Capture at agency → delivered to acme: mean ${fmt(s.delivered / 1000, 1)} s, slowest ${fmt(s.slowest / 1000, 1)} s (${fmt(s.attempts, 2)} attempts per delivery); acme's callbacks created over ${fmt(s.callbacksCreatedOver / 1000, 1)} s, each created → delivered in ${fmt(s.callbackLag / 1000, 2)} s on average (slowest ${fmt(s.callbackSlowest / 1000, 1)} s).`, "");
+    }
   }
   if (r.parsers) L.push("## 5. Integration response parsers on hostile 1 MiB bodies (`scripts/bench-parsers.mjs`)", "", parsersReport(r.parsers), "");
   if (r.console) L.push("## 6. Console: first load and time to interactive (`scripts/bench-console.mjs`)", "", consoleReport(r.console), "");
@@ -565,7 +585,7 @@ async function main() {
   }
   if (runs("fanout")) {
     log("demo pair: sync-tag fan-out");
-    r.fanout = await fanoutPhase(script);
+    r.fanout = await fanoutPhase();
   }
   if (runs("parsers")) {
     log("response parsers on hostile bodies");
