@@ -142,8 +142,9 @@ export async function handleIntegrateMessage(
   msg: Extract<ProcessrMessage, { type: "integrate" }>,
 ): Promise<Verdict> {
   // One round trip: the job, the lead and the delivery row, which the insert creates only for an
-  // integration job of the lead's campaign (what the checks below ask before going on).
-  const [jobRead, leadRead, datasRead] = await env.DB.batch([
+  // integration job of the lead's campaign (what the checks below ask before going on), and the
+  // campaign's enabled jobs, which say whether a delivery has anything to hand off to.
+  const [jobRead, leadRead, datasRead, , campaignJobsRead] = await env.DB.batch([
     env.DB.prepare("SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs WHERE id = ?").bind(msg.jobId),
     ...integrationLeadStatements(env, msg.leadId),
     env.DB.prepare(
@@ -152,6 +153,9 @@ export async function handleIntegrateMessage(
         WHERE l.id = ?1 AND j.id = ?2 AND j.type IN (SELECT value FROM json_each(?4))
        ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
     ).bind(msg.leadId, msg.jobId, `leadflare-${crypto.randomUUID()}`, INTEGRATION_TYPES),
+    env.DB.prepare(
+      "SELECT type, enabled, config FROM campaign_processr_jobs WHERE campaign_id = (SELECT campaign_id FROM leads WHERE id = ?) AND enabled = 1",
+    ).bind(msg.leadId),
   ]);
   const job = jobRead!.results[0] as JobRow | undefined;
   const lead = integrationLeadOf(leadRead!, datasRead!);
@@ -232,7 +236,9 @@ export async function handleIntegrateMessage(
     outcome.status === "retry" ? { status: "rejected", message: `Gave up after ${claim.attempts} attempts: ${outcome.message}` } : outcome,
     enriches,
   );
-  if (outcome.status === "delivered" && !enriches) await enqueueIntegrations(env, lead.id, ["leadDelivered"]);
+  // The hand-off reads D1 only when a job of the campaign (as read above) acts on leadDelivered.
+  const handOff = outcome.status === "delivered" && !enriches && hasTriggeredJob(campaignJobsRead!.results as JobRow[], "leadDelivered");
+  if (handOff) await enqueueIntegrations(env, lead.id, ["leadDelivered"]);
   return "ack";
 }
 
