@@ -12,18 +12,10 @@ import { answerOutcome, authorizedFetch, callLog, type ClientCredentials } from 
 // drop its subscriptions (src/routes/webhooks/sync.ts). The back-fill itself runs in
 // src/integrations/sync-tags-backfill.ts.
 
-/** Whether the job places tags: its state once the action was used, else its config.syncTags. */
-export async function syncTagsWanted(env: Pick<Env, "DB">, jobId: number, configDefault: boolean): Promise<boolean> {
-  const row = await env.DB.prepare("SELECT removed_ts FROM sync_tag_states WHERE campaign_processr_job_id = ?")
-    .bind(jobId)
-    .first<{ removed_ts: number | null }>();
-  return row ? row.removed_ts === null : configDefault;
-}
-
 /**
- * For a delivery about to go out: null when its job does not place tags (as syncTagsWanted says),
- * else its subscription secret, set as syncSecret sets it. One statement: the delivery path asks
- * both before the lead goes out, in one D1 round trip instead of two.
+ * For a delivery about to go out: null when its job does not place tags (its state once the action
+ * was used, else its config.syncTags), else its subscription secret, set as syncSecret sets it. One
+ * statement: the delivery path asks both before the lead goes out, in one D1 round trip.
  */
 export async function syncTagSecret(env: Pick<Env, "DB">, leadId: number, jobId: number, configDefault: boolean): Promise<string | null> {
   const row = await env.DB.prepare(
