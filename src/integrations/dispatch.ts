@@ -36,8 +36,11 @@ export function backoffSeconds(attempt: number, retryAfterMs?: number): number {
   return Math.min(MAX_DELAY_SECONDS, Math.max(1, jittered, honoured));
 }
 
-/** The integration job types, as the JSON array the delivery row's insert checks a job's type against. */
-const INTEGRATION_TYPES = JSON.stringify(Object.keys(integrationJobs));
+/**
+ * The integration job types, as the JSON array the delivery row's insert checks a job's type against. Read per
+ * message, not once per isolate: the registry can gain types after this module loads (tests register their own).
+ */
+const integrationTypes = () => JSON.stringify(Object.keys(integrationJobs));
 
 interface JobRow {
   id: number;
@@ -152,7 +155,7 @@ export async function handleIntegrateMessage(
        SELECT l.id, j.id, ?3 FROM leads l JOIN campaign_processr_jobs j ON j.campaign_id = l.campaign_id
         WHERE l.id = ?1 AND j.id = ?2 AND j.type IN (SELECT value FROM json_each(?4))
        ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
-    ).bind(msg.leadId, msg.jobId, `leadflare-${crypto.randomUUID()}`, INTEGRATION_TYPES),
+    ).bind(msg.leadId, msg.jobId, `leadflare-${crypto.randomUUID()}`, integrationTypes()),
     env.DB.prepare(
       "SELECT type, enabled, config FROM campaign_processr_jobs WHERE campaign_id = (SELECT campaign_id FROM leads WHERE id = ?) AND enabled = 1",
     ).bind(msg.leadId),
