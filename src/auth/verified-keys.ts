@@ -25,23 +25,17 @@ export function rememberVerifiedKey(key: string, now = Date.now()): void {
   verified.set(key, { expires: now + VERIFIED_KEY_TTL_MS, digest });
 }
 
-function liveEntry(key: string, now: number) {
+/**
+ * The SHA-256 (hex) of `key` when a route of this isolate verified it within the last
+ * VERIFIED_KEY_TTL_MS, else null.
+ */
+export async function verifiedKeyDigest(key: string, now = Date.now()): Promise<string | null> {
   const entry = verified.get(key);
   if (entry === undefined) return null;
-  if (entry.expires > now) return entry;
-  verified.delete(key);
-  return null;
-}
-
-/** Whether `key` was verified by a route of this isolate within the last VERIFIED_KEY_TTL_MS. */
-export function isVerifiedKey(key: string, now = Date.now()): boolean {
-  return liveEntry(key, now) !== null;
-}
-
-/** The SHA-256 (hex) of `key` when it is verified (as isVerifiedKey), else null. */
-export async function verifiedKeyDigest(key: string, now = Date.now()): Promise<string | null> {
-  const entry = liveEntry(key, now);
-  if (entry === null) return null;
+  if (entry.expires <= now) {
+    verified.delete(key);
+    return null;
+  }
   entry.digest ??= await sha256Hex(key);
   return entry.digest;
 }
