@@ -27,10 +27,11 @@ async function readVersion(env: ArchiveEnv, key: string): Promise<{ leads: Archi
   return object ? { leads: decodeLeads(await gunzip(await object.arrayBuffer())), etag: object.etag } : null;
 }
 
-async function readFile(env: ArchiveEnv, key: string): Promise<ArchivedLead[]> {
+/** A file's leads and its version (etag), which must exist. */
+async function readFile(env: ArchiveEnv, key: string): Promise<{ leads: ArchivedLead[]; etag: string }> {
   const file = await readVersion(env, key);
   if (!file) throw new Error(`Archive file ${key} is missing.`);
-  return file.leads;
+  return file;
 }
 
 /** An archived lead as it was in D1 (its rows), or null when the lead is not archived. */
@@ -44,7 +45,7 @@ export async function readArchivedLeads(env: ArchiveEnv, leadIds: number[]): Pro
     await env.DB.prepare(`${INDEX_SELECT} WHERE a.id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(leadIds)).all<IndexRow>()
   ).results;
   const byId = new Map<number, ArchivedLead>();
-  for (const key of new Set(rows.map(keyOf))) for (const l of await readFile(env, key)) byId.set(l.id, l);
+  for (const key of new Set(rows.map(keyOf))) for (const l of (await readFile(env, key)).leads) byId.set(l.id, l);
   const indexed = new Set(rows.map((r) => r.id));
   return leadIds.flatMap((id) => (indexed.has(id) && byId.has(id) ? [byId.get(id)!] : []));
 }
@@ -61,12 +62,14 @@ const REWRITE_ATTEMPTS = 5;
  * Rewrites a batch's file with only the leads still archived in it (its index rows), read back
  * and checked; an emptied file is deleted. The file is read before the index and written only if
  * it is still the version read, so of two restores from one file at once neither puts back the
- * lead the other took out: the one whose write is refused reads both again.
+ * lead the other took out: the one whose write is refused reads both again. `read` is the version
+ * the restore read before it took its lead out of the index, so the first attempt reads no file.
  */
-async function pruneFile(env: ArchiveEnv, batch: IndexRow): Promise<void> {
+async function pruneFile(env: ArchiveEnv, batch: IndexRow, read: { leads: ArchivedLead[]; etag: string }): Promise<void> {
   const key = keyOf(batch);
+  let file: typeof read | null = read;
   for (let attempt = 1; attempt <= REWRITE_ATTEMPTS; attempt++) {
-    const file = await readVersion(env, key);
+    if (attempt > 1) file = await readVersion(env, key);
     if (!file) return;
     const indexed = new Set(
       (await env.DB.prepare(`SELECT id FROM archived_leads WHERE batch_id = ?1`).bind(batch.batchId).all<{ id: number }>()).results.map((r) => r.id),
@@ -97,7 +100,8 @@ export async function restoreArchivedLead(env: ArchiveEnv, leadId: number, owner
       .bind(leadId, owner.campaignId ?? null, owner.publisherId ?? null)
       .first<IndexRow>();
     if (!row) return false;
-    const lead = (await readFile(env, keyOf(row))).find((l) => l.id === leadId);
+    const file = await readFile(env, keyOf(row));
+    const lead = file.leads.find((l) => l.id === leadId);
     if (!lead) throw new Error(`Archived lead ${leadId} is not in its archive file ${keyOf(row)}.`);
     try {
       await db.batch([
@@ -125,7 +129,7 @@ export async function restoreArchivedLead(env: ArchiveEnv, leadId: number, owner
       if (attempt < RESTORE_ATTEMPTS) continue;
       throw e;
     }
-    await pruneFile(env, row);
+    await pruneFile(env, row, file);
     return true;
   }
 }
