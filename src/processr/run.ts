@@ -8,7 +8,7 @@ import type { TransitionRequest } from "../leads/types";
 import { createJobContext } from "./job-context";
 import { applyJobGroups, JOB_GROUP_COLUMNS, JOB_GROUP_JOIN, type JobGroupColumns } from "./job-groups";
 import { qaJobs } from "./jobs";
-import { type Outcome, scoreOutcome } from "./outcome";
+import { scoreOutcome } from "./outcome";
 import { TrailBuilder } from "./trail";
 import { applyValueTransforms, type LeadValueTransforms, valueTransformReads, valueTransformsByLead } from "./value-transforms";
 import { type JobContext, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
@@ -154,10 +154,10 @@ export async function loadLeads(
   return { leads: out, states };
 }
 
-/** The part of a run that comes after the jobs: its D1 writes and the outcome for the lead object. */
+/** The part of a run that comes after the jobs: its D1 writes and the transition for the lead object. */
 export type RunPlan =
   | { kind: "done"; result: RunResult }
-  | { kind: "write"; statements: D1PreparedStatement[]; outcome: Outcome; transition: TransitionRequest };
+  | { kind: "write"; statements: D1PreparedStatement[]; transition: TransitionRequest };
 
 /**
  * Decides a run and runs its QA jobs, without writing the results yet: the consumer writes the
@@ -250,7 +250,7 @@ export async function planRun(
     reason: summary,
     processr: { score: outcome.score, maxScore: outcome.maxScore, hardfail: outcome.hardfail, qaResult: outcome.flag },
   };
-  return { kind: "write", statements, outcome, transition };
+  return { kind: "write", statements, transition };
 }
 
 /**
