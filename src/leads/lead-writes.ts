@@ -1,5 +1,5 @@
 import type { LeadFlag } from "../db/schema";
-import { BUCKETS, CHRONOLOGY_BUCKETS, type Delta } from "./statistics";
+import { BUCKETS, bucketColumn, CHRONOLOGY_BUCKETS, type Delta } from "./statistics";
 
 // A lead object's decision as data (LeadWrite) and the statements that apply it. The object
 // decides; these statements apply a decision only while the lead is still in the state it was
@@ -64,8 +64,6 @@ const OK = `WITH ok(v, id) AS (
   SELECT w.value, l.id FROM json_each(?1) w JOIN leads l ON l.id = ${at("w.value", "leadId")}
    WHERE ${unchangedSql("l", at("w.value", "guard"))})`;
 
-const column = (b: string) => `${b}_leads`;
-
 function upsert(table: string, keys: [string, string][], cols: [string, string][]): string {
   return `${OK} INSERT INTO ${table} (${[...keys, ...cols].map(([c]) => c).join(", ")})
     SELECT ${keys.map(([, e]) => e).join(", ")}, ${cols.map(([, e]) => `sum(${e})`).join(", ")} FROM ok WHERE true
@@ -77,12 +75,12 @@ function upsert(table: string, keys: [string, string][], cols: [string, string][
 const STATISTICS_SQL = upsert(
   "campaign_statistics",
   [["campaign_id", at("v", "campaignId")]],
-  [...BUCKETS.map((b): [string, string] => [column(b), at("v", `delta.${b}`)]), ["total_sales_cents", `coalesce(${at("v", "delta.salesCents")}, 0)`]],
+  [...BUCKETS.map((b): [string, string] => [bucketColumn(b), at("v", `delta.${b}`)]), ["total_sales_cents", `coalesce(${at("v", "delta.salesCents")}, 0)`]],
 );
 const CHRONOLOGY_SQL = upsert(
   "lead_statistics_chronologies",
   [["campaign_id", at("v", "campaignId")], ["day", at("v", "day")]],
-  CHRONOLOGY_BUCKETS.map((b): [string, string] => [column(b), at("v", `delta.${b}`)]),
+  CHRONOLOGY_BUCKETS.map((b): [string, string] => [bucketColumn(b), at("v", `delta.${b}`)]),
 );
 const ALLOCATION_SQL = `${OK} UPDATE campaign_publishers
     SET reserved_leads = reserved_leads + (SELECT sum(${at("v", "allocation")}) FROM ok

@@ -75,7 +75,8 @@ export function bucketDelta(before: LeadStatState, after: LeadStatState): Delta 
   return { ...delta, salesCents: salesCentsOf(after) - salesCentsOf(before) };
 }
 
-const column = (b: Bucket) => `${b}_leads`;
+/** The statistics column counting bucket `b`. */
+export const bucketColumn = (b: Bucket) => `${b}_leads`;
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Statements applying a delta to the campaign totals and to the chronology day of the lead's capture. */
@@ -86,7 +87,7 @@ export function statisticsStatements(
   delta: Delta,
 ): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
-  const changed: [string, number][] = BUCKETS.filter((b) => delta[b] !== 0).map((b) => [column(b), delta[b]]);
+  const changed: [string, number][] = BUCKETS.filter((b) => delta[b] !== 0).map((b) => [bucketColumn(b), delta[b]]);
   if (delta.salesCents) changed.push(["total_sales_cents", delta.salesCents]);
   if (changed.length > 0) {
     out.push(
@@ -105,10 +106,10 @@ export function statisticsStatements(
     out.push(
       db
         .prepare(
-          `INSERT INTO lead_statistics_chronologies (campaign_id, day, ${chrono.map(column).join(", ")})
+          `INSERT INTO lead_statistics_chronologies (campaign_id, day, ${chrono.map(bucketColumn).join(", ")})
            VALUES (?1, ?2, ${chrono.map((_, i) => `?${i + 3}`).join(", ")})
            ON CONFLICT (campaign_id, day) DO UPDATE SET
-           ${chrono.map((b) => `${column(b)} = ${column(b)} + excluded.${column(b)}`).join(", ")}`,
+           ${chrono.map((b) => `${bucketColumn(b)} = ${bucketColumn(b)} + excluded.${bucketColumn(b)}`).join(", ")}`,
         )
         .bind(campaignId, utcDay(leadCreatedTs), ...chrono.map((b) => delta[b])),
     );
