@@ -43,6 +43,7 @@ export interface LeadRow {
   lead_hash: string;
   flag: Flag;
   processr_status: number;
+  processing_counter: number;
   advertiser_billable: number;
   advertiser_payout: string;
   over_allocation: number;
@@ -90,6 +91,14 @@ function leadWrite(
     ...change,
   };
 }
+
+/**
+ * A lead leaving Received for the Processr's doing counts a run (processing_counter): a run that
+ * finishes at once goes from Received to its outcome in one write, with no Sent to Processr
+ * (src/processr/run.ts sentToProcessr counts the others when it moves them).
+ */
+const runCounted = (lead: LeadRow): Pick<LeadWrite["set"], "processing_counter"> =>
+  lead.processr_status === PROCESSR_STATUS.RECEIVED ? { processing_counter: lead.processing_counter + 1 } : {};
 
 /** Times an object decides again after finding that its lead changed before its write applied. */
 const MAX_DECISIONS = 5;
@@ -152,6 +161,7 @@ const transitionSchema = z.object({
         lead_hash: z.string(),
         flag: flagSchema.nullable(),
         processr_status: z.number().int(),
+        processing_counter: z.number().int(),
         advertiser_billable: z.number().int(),
         advertiser_payout: z.string(),
         over_allocation: z.number().int(),
@@ -200,8 +210,8 @@ export function leadStateStatements(db: D1Database, ids: readonly number[], with
   const list = ids.map((_, i) => `?${i + 1}`).join(", ");
   return [
     db.prepare(
-      `SELECT l.id, l.campaign_id, l.publisher_id, l.lead_hash, l.flag, l.processr_status, l.advertiser_billable, l.advertiser_payout, l.over_allocation,
-              l.deleted_ts, l.created_ts, l.updated_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
+      `SELECT l.id, l.campaign_id, l.publisher_id, l.lead_hash, l.flag, l.processr_status, l.processing_counter, l.advertiser_billable,
+              l.advertiser_payout, l.over_allocation, l.deleted_ts, l.created_ts, l.updated_ts, c.payout_amount, c.default_publisher_rate, cp.payout_amount AS cp_payout
          FROM leads l
          JOIN campaigns c ON c.id = l.campaign_id
          LEFT JOIN campaign_publishers cp ON cp.campaign_id = l.campaign_id AND cp.publisher_id = l.publisher_id
@@ -292,6 +302,7 @@ function decideTransition(
       max_score: req.processr.maxScore,
       hardfail: req.processr.hardfail ? 1 : 0,
       processr_status: PROCESSR_STATUS.COMPLETE,
+      ...runCounted(lead),
     });
   }
   const after: AllocationState = {
@@ -483,7 +494,7 @@ export class LeadObject extends DurableObject<Env> {
       return {
         result: { ok: true, leadId: lead.id, changed: true, processrStatus: req.status },
         write: leadWrite(state, { ...stateOf(lead), processrStatus: req.status }, {
-          set: { processr_status: req.status, updated_ts: now },
+          set: { processr_status: req.status, updated_ts: now, ...runCounted(lead) },
           now,
           note: { userId: null, author: req.author, note: `Processr status: ${PROCESSR_STATUS_NAMES[req.status]}.`, fromFlag: null, toFlag: null, reason: req.reason },
           event: null,

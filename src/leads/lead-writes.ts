@@ -27,7 +27,7 @@ export interface LeadGuard {
 /** The lead columns a decision may set. */
 export const LEAD_WRITE_COLUMNS = [
   "flag", "advertiser_billable", "publisher_billable", "advertiser_payout", "publisher_payout", "updated_ts",
-  "deleted_ts", "qa_result", "score", "max_score", "hardfail", "processr_status",
+  "deleted_ts", "qa_result", "score", "max_score", "hardfail", "processr_status", "processing_counter",
 ] as const;
 export type LeadWriteColumn = (typeof LEAD_WRITE_COLUMNS)[number];
 

@@ -8,7 +8,7 @@ import { deliverCallbackBatches } from "../leads/sync-callbacks";
 import { handleDeadLetters } from "./dead-letter";
 import type { ProcessrMessage } from "./messages";
 import { createBatchLookups } from "./job-context";
-import { loadLeads, planRun } from "./run";
+import { loadLeads, planRun, sentToProcessr } from "./run";
 
 // The queue handler for both queues: the Processr queue (QA runs and integration deliveries) and
 // its dead-letter queue. Each message is acked or retried on its own. A thrown error is taken as
@@ -91,12 +91,46 @@ const retry = (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) =
 async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: Env) {
   if (runs.size === 0) return;
   let loaded: Awaited<ReturnType<typeof loadLeads>>;
+  const redelivered = [...runs].filter(([, msgs]) => msgs.some((m) => m.attempts > 1)).map(([leadId]) => leadId);
   try {
-    loaded = await loadLeads(env.DB, [...runs.keys()]);
+    loaded = await loadLeads(env.DB, [...runs.keys()], redelivered);
   } catch (err) {
     for (const [leadId, msgs] of runs) retry(msgs, leadId, err);
     return;
   }
+  // The leads whose run fails here are moved to Sent to Processr once the batch is done.
+  const failed: number[] = [];
+  try {
+    await runLoaded(runs, loaded, env, (msgs, leadId, err) => {
+      retry(msgs, leadId, err);
+      failed.push(leadId);
+    });
+  } finally {
+    await markUnfinished(env, failed);
+  }
+}
+
+/**
+ * A run that failed leaves its lead at Sent to Processr (100) while its message waits for its
+ * retry, so that the sweeper does not take it for a lead never enqueued (docs/processr.md). Best
+ * effort: if D1 refuses this too, the lead stays Received and is moved on its message's retry
+ * (loadLeads' redelivered), or re-sent by the sweeper a minute after capture, which is harmless.
+ */
+async function markUnfinished(env: Env, leadIds: number[]) {
+  if (leadIds.length === 0) return;
+  try {
+    await sentToProcessr(env.DB, leadIds, Date.now()).run();
+  } catch (err) {
+    console.error("processr: could not mark failed runs Sent to Processr", leadIds.join(","), err instanceof Error ? err.message : String(err));
+  }
+}
+
+async function runLoaded(
+  runs: Map<number, Message<ProcessrMessage>[]>,
+  loaded: Awaited<ReturnType<typeof loadLeads>>,
+  env: Env,
+  fail: (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) => void,
+) {
   const shared = createBatchLookups(env);
   const decided = await Promise.all(
     [...runs].map(async ([leadId, msgs]) => {
@@ -112,7 +146,7 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
         }
         for (const msg of msgs) msg.ack();
       } catch (err) {
-        retry(msgs, leadId, err);
+        fail(msgs, leadId, err);
       }
       return null;
     }),
@@ -125,7 +159,7 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
     const results = await env.DB.batch([...writes.flatMap((w) => w.plan.statements), ...leadWriteStatements(env.DB, leadWrites)]);
     applied = appliedLeadIds(leadWrites.length ? results : []);
   } catch (err) {
-    for (const w of writes) retry(w.msgs, w.leadId, err);
+    for (const w of writes) fail(w.msgs, w.leadId, err);
     return;
   }
   const changed: number[] = [];
@@ -142,7 +176,7 @@ async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: 
         if (result.ok && result.changed) changed.push(leadId);
         for (const msg of msgs) msg.ack();
       } catch (err) {
-        retry(msgs, leadId, err);
+        fail(msgs, leadId, err);
       }
     }),
   );

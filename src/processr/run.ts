@@ -91,15 +91,31 @@ export interface LoadedLead {
 }
 
 /**
- * One D1 batch for all the leads of a queue batch: moves the Received ones to Sent to Processr
- * (the same statistics bucket, so no lead-object round trip; deleted leads stay as they are;
- * updated_ts says since when, for the sweeper) and reads the leads, their data and their
- * campaigns' jobs, and then the states their lead objects decide from (after that move, so that
- * the states are the rows as they now are). Leads that do not exist are absent.
+ * Moves Received leads to Sent to Processr (100): done only for a lead whose run did not finish
+ * in one go (it failed and will be retried, or its message is a redelivery), never on the way of
+ * a run that does. A run that finishes takes its lead from Received to its outcome in the outcome's
+ * one write, which also counts the run (processing_counter); this counts it here instead. Only
+ * while the lead is still Received and not deleted (the same statistics bucket, so no lead-object
+ * round trip); updated_ts says since when, for the sweeper (src/processr/sweeper.ts, docs/processr.md).
+ */
+export function sentToProcessr(db: D1Database, leadIds: readonly number[], now: number): D1PreparedStatement {
+  return db.prepare(
+    `UPDATE leads SET processr_status = ${PROCESSR_STATUS.SENT_TO_PROCESSR}, processing_counter = processing_counter + 1, updated_ts = ?1
+      WHERE id IN (SELECT value FROM json_each(?2)) AND processr_status = ${PROCESSR_STATUS.RECEIVED} AND deleted_ts IS NULL`,
+  ).bind(now, JSON.stringify(leadIds));
+}
+
+/**
+ * One D1 batch for all the leads of a queue batch: reads the leads, their data and their
+ * campaigns' jobs, and the states their lead objects decide from. Leads in `redelivered` (their
+ * message came back: an earlier attempt failed or its invocation died) are first moved to Sent
+ * to Processr (sentToProcessr), so that the states are the rows as they now are. Leads that do
+ * not exist are absent.
  */
 export async function loadLeads(
   db: D1Database,
   leadIds: readonly number[],
+  redelivered: readonly number[] = [],
   now = Date.now(),
 ): Promise<{ leads: Map<number, LoadedLead>; states: Map<number, LeadState> }> {
   const ids = [...new Set(leadIds)];
@@ -107,12 +123,9 @@ export async function loadLeads(
   if (ids.length === 0) return { leads: out, states: new Map() };
   const list = ids.map((_, i) => `?${i + 1}`).join(", ");
   const stateStatements = leadStateStatements(db, ids);
-  const [, ...results] = await db.batch([
-    db.prepare(
-      `UPDATE leads SET processr_status = ${PROCESSR_STATUS.SENT_TO_PROCESSR}, processing_counter = processing_counter + 1,
-                        updated_ts = ?${ids.length + 1}
-        WHERE id IN (${list}) AND processr_status = ${PROCESSR_STATUS.RECEIVED} AND deleted_ts IS NULL`,
-    ).bind(...ids, now),
+  const mark = redelivered.length > 0 ? [sentToProcessr(db, redelivered, now)] : [];
+  const results = (await db.batch([
+    ...mark,
     ...stateStatements,
     db.prepare(
       `SELECT l.id, l.campaign_id, l.publisher_id, l.ip, l.user_agent, l.country, l.created_ts, l.email, l.processr_status, l.deleted_ts,
@@ -129,7 +142,7 @@ export async function loadLeads(
         ORDER BY j.campaign_id, j.position, j.id`,
     ).bind(...ids),
     ...valueTransformReads(db, ids),
-  ]);
+  ])).slice(mark.length);
   const states = leadStatesOf(results.slice(0, stateStatements.length));
   const [leadRes, dataRes, jobsRes, ...transformRes] = results.slice(stateStatements.length);
   const transformsOf = valueTransformsByLead(transformRes);

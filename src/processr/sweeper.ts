@@ -3,12 +3,15 @@ import { PROCESSR_STATUS } from "./types";
 
 // Every minute (cron) this re-enqueues leads that no Processr run is going to finish:
 // - Received (0) for a minute: capture enqueues each lead once, after its write batch; if that send
-//   failed (or the Worker died in between) the lead sits at 0.
-// - Sent to Processr (100) for STUCK_AGE_MS: the consumer moves a lead to 100 when a run starts; a
-//   run that neither finished nor reached the dead-letter record (that write failed too, or the
-//   dead letter was dropped) would leave it there for ever. Once sent, the sweep touches its
+//   failed (or the Worker died in between) the lead sits at 0. A run that finishes takes its lead
+//   from 0 to its outcome in one write (no Sent to Processr on the way), so a lead still
+//   in the queue's backlog, or in a run, after a minute is re-sent too: the consumer is idempotent,
+//   so the second message finds it processed, or runs with the first and one outcome applies.
+// - Sent to Processr (100) for STUCK_AGE_MS: the consumer moves a lead to 100 when a run of it
+//   failed and waits for its retry (or its message came back, an invocation having died); a run
+//   that neither finished nor reached the dead-letter record (that write failed too, or the dead
+//   letter was dropped) would leave it there for ever. Once sent, the sweep touches its
 //   updated_ts, so such a lead is sent again at most once per STUCK_AGE_MS.
-// The consumer is idempotent, so a lead that was in fact enqueued and is just slow is harmless.
 
 /** A lead this old still at Received is presumed not enqueued. */
 export const SWEEP_AGE_MS = 60_000;
