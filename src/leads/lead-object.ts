@@ -631,7 +631,7 @@ export class LeadObject extends DurableObject<Env> {
     if (existing) {
       // The same subscriber asking again (a retried call): keep one subscription, take the new secret.
       await db.prepare(`UPDATE sync_subscriptions SET secret = ?2 WHERE id = ?1`).bind(existing.id, req.secret).run();
-      return { ok: true, subscriptionId: existing.id };
+      return { ok: true, subscriptionId: existing.id, leadHash: lead.lead_hash };
     }
     // Each subscription is a callback per event: a bound on them bounds the calls one lead causes.
     if ((activeRes!.results[0] as { n: number }).n >= MAX_SUBSCRIPTIONS_PER_LEAD) {
@@ -681,7 +681,7 @@ export class LeadObject extends DurableObject<Env> {
     const row = inserted!.results[0] as { id: number } | undefined;
     if (!row) return null;
     if (current) await this.scheduleAlarm(lead.id);
-    return { ok: true, subscriptionId: row.id };
+    return { ok: true, subscriptionId: row.id, leadHash: lead.lead_hash };
   }
 
   // ------------------------------------------------------------------ alarm and integrations

@@ -57,7 +57,8 @@ export interface SubscribeRequest {
 export const MAX_SUBSCRIPTIONS_PER_LEAD = 5;
 
 export type SubscribeResult =
-  | { ok: true; subscriptionId: number }
+  /** leadHash: the subscribed lead's, for a caller that did not read the lead itself. */
+  | { ok: true; subscriptionId: number; leadHash: string }
   /**
    * INVALID_CALLBACK: the callback URL or the secret is not acceptable (outbound URL policy).
    * TOO_MANY_SUBSCRIPTIONS: the lead has MAX_SUBSCRIPTIONS_PER_LEAD active ones already.
