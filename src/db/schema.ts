@@ -456,7 +456,11 @@ export const leads = sqliteTable(
     // adds the exact comparison on top) all search lower(email). With created_ts it outranks the
     // campaign index for "earlier leads of this campaign with this email" (which scanned the campaign).
     index("leads_email_lower_idx").on(sql`lower(${t.email})`, t.createdTs).where(sql`deleted_ts IS NULL`),
-    index("leads_updated_idx").on(t.updatedTs),
+    // v4's updatedTs filters, over the leads the Processr is done with (its outcome, a hold or a
+    // failure); leads_unprocessed_idx finds the others, so a range is searched in both halves
+    // (src/routes/v4/leads.ts updatedTsFilter). Partial: capture's insert writes no entry, and the
+    // outcome one (not two) (issue 18).
+    index("leads_processed_updated_idx").on(t.updatedTs).where(sql`processr_status >= 500`),
     // The sweeper's leads not yet processed (src/processr/sweeper.ts). Partial: a lead leaves it
     // at its final status, so the final flag writes one entry instead of two and processed leads
     // take no room in it (issue 18). Queries must say processr_status < 500 to use it.
@@ -468,9 +472,8 @@ export const leads = sqliteTable(
     // Rapid Post / Unique IP checks (live leads of an IP in a time window). Partial like the
     // campaign index, so that the planner prefers it for ip + campaign + window lookups.
     index("leads_ip_created_idx").on(t.ip, t.createdTs).where(sql`deleted_ts IS NULL`),
-    // A publisher's live billable leads in a campaign (over-allocation at capture, counted from
-    // the index alone). Partial: capture inserts non-billable leads, so it costs nothing there.
-    index("leads_publisher_billable_idx").on(t.campaignId, t.publisherId).where(sql`${t.publisherBillable} = 1 AND deleted_ts IS NULL`),
+    // No index on publisher_billable: capture counts a publisher's allocation from
+    // campaign_publishers.reserved_leads, and no query filters on it (issue 18 dropped one).
   ],
 );
 
