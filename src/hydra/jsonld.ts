@@ -18,12 +18,7 @@ export const iri = (path: string, id: number | string) => `${API_PREFIX}/${path}
 
 /** A JSON-LD response in API Platform's content type. */
 export function ld(c: Context, body: unknown, status: 200 | 201 = 200, headers: Record<string, string> = {}) {
-  return ldText(plainJson(body, c.env), status, headers);
-}
-
-/** The same, for a body already written as JSON text (a collection page). */
-export function ldText(json: string, status: 200 | 201 = 200, headers: Record<string, string> = {}) {
-  return new Response(json, { status, headers: { "Content-Type": LD_JSON, ...headers } });
+  return new Response(plainJson(body, c.env), { status, headers: { "Content-Type": LD_JSON, ...headers } });
 }
 
 /**

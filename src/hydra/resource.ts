@@ -7,8 +7,7 @@ import { authenticate } from "../auth/authenticate";
 import { type Db, getDb } from "../db/client";
 import type { AppEnv, Env, Principal } from "../env";
 import { ApiError } from "../errors";
-import { plainJson } from "../http/plain-json";
-import { API_PREFIX, iri, ld, ldText } from "./jsonld";
+import { API_PREFIX, iri, ld } from "./jsonld";
 import { type Filter, QueryParams, orderBy, paging, partialView, searchTemplate } from "./query";
 import { readJsonObject, validate } from "./write";
 
@@ -150,14 +149,12 @@ async function extraOf<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[]): Promi
   return p.build(rows, p.statements.length ? await ctx.db.batch(p.statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]) : []);
 }
 
-/** The fields this caller sees, once per page rather than once per row. */
-const visibleFields = <R, X>(def: ResourceDef<R, X>, ctx: Ctx) => Object.entries(def.fields).filter(([, f]) => ctx.isAdmin || !f.adminOnly);
-
 /** The JSON-LD items of rows; `extra` when the caller already read it (a collection's preload). */
 export async function serialize<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[], extra?: X): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
   const x = extra ?? (await extraOf(def, ctx, rows));
-  const fields = visibleFields(def, ctx);
+  // The fields this caller sees, once per page rather than once per row.
+  const fields = Object.entries(def.fields).filter(([, f]) => ctx.isAdmin || !f.adminOnly);
   return rows.map((row) => {
     const out: Record<string, unknown> = { "@id": iri(def.path, idOf(def, row)), "@type": def.type };
     for (const [name, f] of fields) out[name] = f.get(row, x, ctx);
@@ -165,46 +162,12 @@ export async function serialize<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[
   });
 }
 
-/** One value of a member as JSON: primitives directly, anything else through the plain-data check. */
-function valueJson(value: unknown, env: object): string {
-  switch (typeof value) {
-    case "string":
-    case "number":
-      return JSON.stringify(value);
-    case "boolean":
-      return value ? "true" : "false";
-    default:
-      return value === null ? "null" : plainJson(value, env);
-  }
-}
-
-/**
- * The JSON text of serialize()'s items, written as text: the same keys in the same order and each
- * value through JSON.stringify (plainJson for objects), so the bytes are what JSON.stringify of
- * serialize()'s objects gives, without building a page of member objects and walking them again.
- * An undefined value leaves its key out, as JSON.stringify does.
- */
-function membersJson<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[], x: X): string {
-  const fields = visibleFields(def, ctx).map(([name, f]) => [`,${JSON.stringify(name)}:`, f] as const);
-  const type = `,"@type":${JSON.stringify(def.type)}`;
-  const members: string[] = [];
-  for (const row of rows) {
-    let member = `{"@id":${JSON.stringify(iri(def.path, idOf(def, row)))}${type}`;
-    for (const [key, f] of fields) {
-      const value = f.get(row, x, ctx);
-      if (value !== undefined) member += key + valueJson(value, ctx.env);
-    }
-    members.push(`${member}}`);
-  }
-  return `[${members.join(",")}]`;
-}
-
 /**
  * A collection's rows, each read as one JSON array of its columns (SQLite's json_array) and decoded
  * as drizzle decodes a row (each column's mapFromDriverValue, null kept). The D1 client turns every
- * result row of a batch into an object keyed by column name, and drizzle then maps those back to
- * arrays and into its own objects: for a page of wide rows (40 lead columns) that conversion was
- * the largest part of the page's CPU; one text column per row leaves little to convert.
+ * result row of a batch into an object keyed by column name, and drizzle maps those back to arrays
+ * and then into its own objects: for a page of wide rows (100 leads of 40 columns) that was the
+ * largest single part of the page's CPU; one text column per row leaves little to convert.
  */
 interface RowReader {
   select: SQL<string>;
@@ -273,12 +236,15 @@ async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
   const total = (counted as { n: number }[])[0]?.n ?? 0;
   const path = `${API_PREFIX}/${def.path}`;
   const view = partialView(path, q, page, itemsPerPage, total);
-  const members = rows.length === 0 ? "[]" : membersJson(def, ctx, rows, preload ? preload.build(rows, related) : await extraOf(def, ctx, rows));
-  // The body JSON.stringify would give for { @context, @id, @type, hydra:member, hydra:totalItems,
-  // hydra:view?, hydra:search }, with the members spliced in as text.
-  const head = plainJson({ "@context": `${API_PREFIX}/contexts/${def.type}`, "@id": path, "@type": "hydra:Collection" }, c.env);
-  const tail = plainJson({ "hydra:totalItems": total, ...(view ? { "hydra:view": view } : {}), "hydra:search": searchTemplate(path, def.filters) }, c.env);
-  return ldText(`${head.slice(0, -1)},"hydra:member":${members},${tail.slice(1)}`);
+  return ld(c, {
+    "@context": `${API_PREFIX}/contexts/${def.type}`,
+    "@id": path,
+    "@type": "hydra:Collection",
+    "hydra:member": await serialize(def, ctx, rows, preload?.build(rows, related)),
+    "hydra:totalItems": total,
+    ...(view ? { "hydra:view": view } : {}),
+    "hydra:search": searchTemplate(path, def.filters),
+  });
 }
 
 export const itemBody = async (def: ResourceDef, ctx: Ctx, id: number) => ({

@@ -7,10 +7,10 @@ import { bearer, call, DEMO, loginAs } from "../helpers";
 import { cleanData, insertLead, processLeads } from "../leads/fixtures";
 import { addLeads } from "./fixtures";
 
-// A collection page is written as JSON text (src/hydra/resource.ts membersJson), while an item is
-// serialised as objects. Both must give the same bytes: every member of a page is, byte for byte,
-// its item's body without "@context", and the page is exactly what JSON.stringify gives for its
-// own structure (key order, escaping, numbers).
+// A collection reads its rows as one JSON array per row (src/hydra/resource.ts rowReader), while an
+// item is read by drizzle as usual. Both must give the same bytes: every member of a page is, byte
+// for byte, its item's body without "@context", and the page is exactly what JSON.stringify gives
+// for its own structure (key order, escaping, numbers).
 
 const NOW = Date.now();
 const ARCHIVED_EMAIL = `archived.${NOW}@example.org`;
