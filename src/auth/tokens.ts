@@ -62,11 +62,41 @@ export interface VerifiedToken {
   tokenVersion: number;
 }
 
+// Access tokens this isolate verified, by token. A token's verification is a function of the
+// token, the key and the issuer, and of the clock only through its exp; every authenticated
+// request verified its token twice (the rate limiter, then the route), an HMAC each time. An entry
+// is kept only for a token whose signature verified (one we signed: no not-before time), is used
+// only with the same key and issuer, and never at or past the token's exp (the token is then
+// refused as expired, as before). Bound: at most VERIFIED_TOKEN_MAX entries per isolate, the
+// oldest leaving first. Revocation is unchanged: it is not the signature's business but
+// src/auth/sessions.ts's, which checks the user's session on every request (its bound:
+// SESSION_CACHE_MS).
+export const VERIFIED_TOKEN_MAX = 1_000;
+const verifiedTokens = new Map<string, { scope: string; exp: number; verified: VerifiedToken }>();
+
+/** A copy, so that no request can change what another is given. */
+const copyOf = (v: VerifiedToken): VerifiedToken => ({ ...v, principal: { ...v.principal } });
+
 /**
  * Checks a user access token's signature and claims, without any I/O (the rate limiter relies on
  * that). Whether the user's sessions were revoked since is src/auth/sessions.ts's question.
  */
-export async function verifyAccessToken(env: Env, token: string): Promise<VerifiedToken> {
+export async function verifyAccessToken(env: Env, token: string, now = Date.now()): Promise<VerifiedToken> {
+  const scope = `${env.ENVIRONMENT}\n${env.JWT_SECRET ?? ""}\n${issuer(env)}`;
+  const hit = verifiedTokens.get(token);
+  if (hit !== undefined && hit.scope === scope) {
+    // jose's rule: expired once exp <= the current second.
+    if (hit.exp > Math.floor(now / 1000)) return copyOf(hit.verified);
+    verifiedTokens.delete(token);
+    throw tokenExpired();
+  }
+  const { verified, exp } = await verifySignature(env, token);
+  if (verifiedTokens.size >= VERIFIED_TOKEN_MAX) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+  verifiedTokens.set(token, { scope, exp, verified });
+  return copyOf(verified);
+}
+
+async function verifySignature(env: Env, token: string): Promise<{ verified: VerifiedToken; exp: number }> {
   try {
     const { payload } = await jwtVerify(token, jwtKey(env), {
       algorithms: ["HS256"],
@@ -78,7 +108,7 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Verifi
     const role = payload.role;
     if (!Number.isInteger(userId) || (role !== "admin" && role !== "publisher")) throw tokenInvalid();
     const pub = payload.pub;
-    return {
+    const verified: VerifiedToken = {
       principal: {
         kind: "user",
         userId,
@@ -89,6 +119,7 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Verifi
       passwordExpired: payload.pwx === true,
       tokenVersion: typeof payload.ver === "number" ? payload.ver : 0,
     };
+    return { verified, exp: payload.exp! };
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw tokenExpired();
     throw tokenInvalid();
