@@ -14,6 +14,17 @@ import { logProviderCall, type ProviderCall, providerCallStatement, truncate } f
 /** The grant type Convertr's documentation gives; leadflare accepts any host in it. */
 export const API_KEY_GRANT_TYPE = "https://convertr.cvtr.io/grants/api_key";
 export const EXTENSIONS_PATH = "/.well-known/leadflare";
+/**
+ * leadflare's lead POST with its sync subscription (advertised as extensions.syncWithLead, naming
+ * `callback`): the request's callback URL and secret, as the subscription body would carry them; the
+ * answer's subscription id and the lead's hash when the subscription was made (src/routes/sync-subscriptions.ts).
+ */
+export const SYNC_WITH_LEAD = {
+  callback: "Leadflare-Sync-Callback",
+  secret: "Leadflare-Sync-Secret",
+  subscription: "Leadflare-Sync-Subscription",
+  leadHash: "Leadflare-Lead-Hash",
+} as const;
 /** Renew a cached token this long before it expires. */
 const RENEW_BEFORE_MS = 60_000;
 const EXTENSIONS_TTL_MS = 5 * 60_000;
@@ -176,9 +187,13 @@ export async function authorizedFetch(env: Env, creds: ClientCredentials, url: U
 export interface Extensions {
   /** Absolute URL of leadflare's sync subscriptions (Standard Webhooks callbacks), or null. */
   syncSubscriptions: URL | null;
+  /** The lead POST also takes the lead's subscription (SYNC_WITH_LEAD's headers). */
+  syncWithLead: boolean;
 }
 
-const extensionsDoc = z.object({ extensions: z.object({ syncSubscriptions: z.string().startsWith("/").optional() }) });
+const extensionsDoc = z.object({
+  extensions: z.object({ syncSubscriptions: z.string().startsWith("/").optional(), syncWithLead: z.string().optional() }),
+});
 const extensionCache = new Map<string, { at: number; value: Extensions }>();
 
 /**
@@ -193,13 +208,15 @@ export async function clientExtensions(env: Env, creds: ClientCredentials): Prom
   const r = await fetchOutbound(url, { headers: { Accept: "application/json" } });
   if (!r.ok) return withCall(unreachable(creds, r), url, "GET", r);
   if (isTransientStatus(r.status)) return withCall(httpFailure(r, null, "The client's extension document failed"), url, "GET", r);
-  let value: Extensions = { syncSubscriptions: null };
+  let value: Extensions = { syncSubscriptions: null, syncWithLead: false };
   if (r.status === 200) {
     try {
       const doc = extensionsDoc.safeParse(JSON.parse(r.body));
       const path = doc.success ? doc.data.extensions.syncSubscriptions : undefined;
       const sub = path === undefined ? null : clientUrl(env, creds, path);
-      value = { syncSubscriptions: sub instanceof URL ? sub : null };
+      // Only with the subscriptions themselves: the headers make the same subscription.
+      const withLead = sub instanceof URL && doc.data?.extensions.syncWithLead === SYNC_WITH_LEAD.callback;
+      value = { syncSubscriptions: sub instanceof URL ? sub : null, syncWithLead: withLead };
     } catch {
       // not JSON: no extensions
     }

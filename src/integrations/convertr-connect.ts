@@ -13,10 +13,11 @@ import {
   clientMessage,
   clientUrl,
   failureOutcome,
+  SYNC_WITH_LEAD,
 } from "./convertr-client";
 import { leadFieldValue } from "./lead-values";
 import { isSafeHeaderValue } from "./outbound-fetch";
-import { placeSyncTag, syncTagSecret } from "./sync-tags";
+import { placeSyncTag, syncCallbackUrl, syncTagSecret, tagPlacedStatement } from "./sync-tags";
 import type { OutboundIntegrationJob } from "./types";
 
 // Convertr Connect (Convertr's Connect help article): forwards a Valid lead into a client's Convertr-compatible instance
@@ -25,6 +26,9 @@ import type { OutboundIntegrationJob } from "./types";
 // leadflare's sync extension, "Place Sync Tags" subscribes to the lead's status there so that the
 // client's verdict comes back (src/routes/webhooks/sync.ts); a Convertr instance without it still
 // gets the lead, and the delivery says that sync tags are not available there.
+// A client that also advertises syncWithLead (leadflare) takes the subscription with the lead POST,
+// in headers: one request instead of two. Any other client gets the documented two calls, and so
+// does a leadflare client whose answer does not say the subscription was made.
 
 const id = z.number().int().positive();
 // A client form field as the fields endpoint lists it ("form[lookup][postcode]") or as captured ("lookup[postcode]").
@@ -104,6 +108,13 @@ export function connectPayload(lead: JobLead & { leadHash: string }, config: Con
   return body;
 }
 
+/** The subscription a leadflare client made with the lead (SYNC_WITH_LEAD's answer headers), or null. */
+function readSubscribedWithLead(headers: Headers): { leadHash: string } | null {
+  const id = headers.get(SYNC_WITH_LEAD.subscription);
+  const leadHash = headers.get(SYNC_WITH_LEAD.leadHash);
+  return id !== null && /^\d+$/.test(id) && leadHash ? { leadHash } : null;
+}
+
 /** The created lead of the documented 201 body `{"data": <leadId>, "message", "status": 201}`. */
 function readCreated(body: string): { remoteLeadId: string; remoteLeadHash: string | null } | null {
   try {
@@ -178,11 +189,14 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     if (extensions && !("syncSubscriptions" in extensions)) return failedCall(extensions);
 
     // 1. The lead, url-encoded as a publisher posts it. A leadflare client also honours the
-    // Idempotency-Key, so that a repeat (after a lost response) returns the first answer.
+    // Idempotency-Key, so that a repeat (after a lost response) returns the first answer, and takes
+    // the sync subscription in headers when it advertises syncWithLead (never in the body: the
+    // secret stays out of the provider log).
     const body = connectPayload(lead, config).toString();
+    const withLead = secret !== null && extensions?.syncWithLead ? { [SYNC_WITH_LEAD.callback]: syncCallbackUrl(env), [SYNC_WITH_LEAD.secret]: secret } : null;
     const posted = await authorizedFetch(env, creds, leadUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json", "Idempotency-Key": idempotencyKey },
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json", "Idempotency-Key": idempotencyKey, ...withLead },
       body,
     });
     if (!posted.ok) return failedCall(posted.failure);
@@ -194,21 +208,25 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
       (created
         ? { status: "delivered", message: `Client lead ${created.remoteLeadId} created${noSync}`, remoteLeadId: created.remoteLeadId }
         : { status: "rejected", message: `The client answered ${posted.result.status} without a lead id: ${clientMessage(posted.result.body)}` });
-    const logged = ["Convertr Connect lead", leadUrl, body, posted.result, leadOutcome] as const;
     if (leadOutcome.status !== "delivered" || !created) {
-      await log(...logged);
+      await log("Convertr Connect lead", leadUrl, body, posted.result, leadOutcome);
       return leadOutcome;
     }
+    const subscribed = withLead ? readSubscribedWithLead(posted.result.headers) : null;
+    const outcome = subscribed ? { ...leadOutcome, message: `${leadOutcome.message}; sync tags placed with the lead` } : leadOutcome;
+    const remoteLeadHash = created.remoteLeadHash ?? subscribed?.leadHash ?? null;
 
     // Stored before subscribing (the client may call back with the current status at once), in
-    // one batch with the call's log line.
+    // one batch with the call's log line (and, when the tag came with the lead, the tag).
     await env.DB.batch([
-      logStatement(...logged),
+      logStatement("Convertr Connect lead", leadUrl, body, posted.result, outcome),
       env.DB.prepare(
         `UPDATE integration_deliveries SET remote_lead_id = ?, remote_lead_hash = coalesce(?, remote_lead_hash)
          WHERE lead_id = ? AND campaign_processr_job_id = ?`,
-      ).bind(created.remoteLeadId, created.remoteLeadHash, lead.id, jobId),
+      ).bind(created.remoteLeadId, remoteLeadHash, lead.id, jobId),
+      ...(subscribed ? [tagPlacedStatement(env, lead.id, jobId, remoteLeadHash)] : []),
     ]);
+    if (subscribed) return outcome;
     const subscribeUrl = extensions?.syncSubscriptions;
     if (!subscribeUrl) return leadOutcome;
 

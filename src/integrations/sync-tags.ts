@@ -62,7 +62,7 @@ export async function placeSyncTag(
   const { log, logStatement, failedCall } = callLog(env, { id: d.leadId, campaignId: d.campaignId }, d.jobId);
   // A delivery brings the secret it read with syncTagSecret; the back-fill reads it here.
   const secret = d.secret ?? (await syncSecret(env, d.leadId, d.jobId));
-  const body = JSON.stringify({ leadId: Number(d.remoteLeadId), callbackUrl: `${env.BASE_URL.replace(/\/+$/, "")}${SYNC_CALLBACK_PATH}`, secret });
+  const body = JSON.stringify({ leadId: Number(d.remoteLeadId), callbackUrl: syncCallbackUrl(env), secret });
   const sub = await authorizedFetch(env, creds, subscribeUrl, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -75,17 +75,27 @@ export async function placeSyncTag(
     await log("Convertr Connect sync tags", subscribeUrl, ...logged, failure);
     return failure;
   }
-  // The log line and the tag in one batch. Tags removed while this call was out: the lead stays
-  // untagged (the client's callback gets 410).
+  // The log line and the tag in one batch.
   await env.DB.batch([
     logStatement("Convertr Connect sync tags", subscribeUrl, ...logged, { status: "delivered", message: "Sync tags placed" }),
-    env.DB.prepare(
-      `UPDATE integration_deliveries SET sync_placed_ts = ?1, remote_lead_hash = coalesce(?2, remote_lead_hash)
-       WHERE lead_id = ?3 AND campaign_processr_job_id = ?4
-         AND NOT EXISTS (SELECT 1 FROM sync_tag_states WHERE campaign_processr_job_id = ?4 AND removed_ts IS NOT NULL)`,
-    ).bind(Date.now(), readSubscriptionHash(sub.result.body), d.leadId, d.jobId),
+    tagPlacedStatement(env, d.leadId, d.jobId, readSubscriptionHash(sub.result.body)),
   ]);
   return null;
+}
+
+/** Where this instance receives the client's callbacks: the callbackUrl of every subscription it places. */
+export const syncCallbackUrl = (env: Pick<Env, "BASE_URL">) => `${env.BASE_URL.replace(/\/+$/, "")}${SYNC_CALLBACK_PATH}`;
+
+/**
+ * Marks a delivery tagged, with the client's lead hash. Tags removed while the call was out: the
+ * lead stays untagged (the client's callback gets 410).
+ */
+export function tagPlacedStatement(env: Pick<Env, "DB">, leadId: number, jobId: number, remoteLeadHash: string | null) {
+  return env.DB.prepare(
+    `UPDATE integration_deliveries SET sync_placed_ts = ?1, remote_lead_hash = coalesce(?2, remote_lead_hash)
+     WHERE lead_id = ?3 AND campaign_processr_job_id = ?4
+       AND NOT EXISTS (SELECT 1 FROM sync_tag_states WHERE campaign_processr_job_id = ?4 AND removed_ts IS NOT NULL)`,
+  ).bind(Date.now(), remoteLeadHash, leadId, jobId);
 }
 
 export interface SyncTagStatus {

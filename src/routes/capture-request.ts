@@ -12,6 +12,8 @@ export async function captureFromRequest(
   c: Context<AppEnv>,
   input: Omit<CaptureInput, "ip" | "userAgent" | "country">,
   policy: CapturePolicy,
+  /** Headers a surface adds to a created (or replayed) lead's answer, once the lead exists. */
+  created?: (leadId: number) => Promise<Record<string, string>>,
 ): Promise<Response> {
   const result = await captureLead(
     c.env,
@@ -27,5 +29,6 @@ export async function captureFromRequest(
   return c.body(result.body, result.status as 201, {
     "Content-Type": "application/json",
     ...(result.replayed ? { "Idempotent-Replayed": "true" } : {}),
+    ...(created && result.status === 201 && result.leadId > 0 ? await created(result.leadId) : {}),
   });
 }

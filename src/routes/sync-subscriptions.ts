@@ -1,9 +1,11 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { authenticate } from "../auth/authenticate";
+import { apiKeyOwner } from "../auth/publisher-tokens";
 import type { AppEnv, Principal } from "../env";
 import { ApiError, notFound } from "../errors";
 import { readFlatFields } from "../http/body";
+import { SYNC_WITH_LEAD } from "../integrations/convertr-client";
 import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { subscribeToLead } from "../leads/client";
 import { validSecret } from "../leads/lead-object";
@@ -18,6 +20,8 @@ import { restoreArchivedLead } from "../archive/restore";
 //   POST /api/sync/subscriptions {leadId, callbackUrl, secret} → 201 {subscriptionId, leadId, leadHash};
 //     409 once the lead has MAX_SUBSCRIPTIONS_PER_LEAD (5) active subscriptions
 //   GET  /api/sync/credentials → the campaign and publisher of the credentials
+// The publisher API's lead POST also takes a new lead's subscription in SYNC_WITH_LEAD's headers
+// (subscribeWithLead below), so that a leadflare sender needs one request instead of two.
 
 export const subscriptionSchema = z.object({
   leadId: z.coerce.number().int().positive(),
@@ -79,3 +83,31 @@ syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (
   const body: z.output<typeof subscriptionCreatedSchema> = { subscriptionId: result.subscriptionId, leadId: lead.id, leadHash: lead.lead_hash };
   return c.json(body, 201);
 });
+
+/**
+ * The subscription a publisher API lead POST asks for in SYNC_WITH_LEAD's headers (callback URL and
+ * secret, as the subscription body would carry them), made once the lead exists, with the request's
+ * campaign-publisher credentials: the answer's headers that say it was made (its id and the lead's
+ * hash). None when the request asks for none or it cannot be made here (a user's token, a callback or
+ * secret the subscription route refuses, the lead object failing): the lead stands either way, and
+ * the sender then subscribes with POST /api/sync/subscriptions, whose answer says what is wrong.
+ */
+export async function subscribeWithLead(c: Context<AppEnv>, leadId: number, apiKey: string | null): Promise<Record<string, string>> {
+  const callbackUrl = c.req.header(SYNC_WITH_LEAD.callback);
+  if (callbackUrl === undefined) return {};
+  const parsed = subscriptionSchema.safeParse({ leadId, callbackUrl, secret: c.req.header(SYNC_WITH_LEAD.secret) });
+  if (!parsed.success) return {};
+  try {
+    // An X-Api-Key was checked by capture's read, which does not name its campaign publisher; a token names it.
+    const principal = c.get("principal") as Principal | undefined;
+    const campaignPublisherId =
+      apiKey !== null ? (await apiKeyOwner(c.env, apiKey))?.id : principal?.kind === "apiKey" ? principal.campaignPublisherId : undefined;
+    if (campaignPublisherId === undefined) return {};
+    const result = await subscribeToLead(c.env, { ...parsed.data, campaignPublisherId });
+    if (!result.ok) return {};
+    return { [SYNC_WITH_LEAD.subscription]: String(result.subscriptionId), [SYNC_WITH_LEAD.leadHash]: result.leadHash };
+  } catch (e) {
+    console.error("sync subscription with the lead failed; the sender subscribes on its own", leadId, String(e));
+    return {};
+  }
+}

@@ -9,6 +9,7 @@ import { DEMO } from "../demo";
 import type { DemoCredentials, Example, OperationSpec, Param, ResponseSpec, Security } from "../operation";
 import { captureContent, captureRequests, idempotencyKeyParam } from "./capture";
 import type { Surface } from "./surface";
+import { SYNC_WITH_LEAD } from "../../integrations/convertr-client";
 
 // The publisher API v2.x, with every error body of Convertr's published error table rendered by
 // the publisher API's own error renderer.
@@ -111,13 +112,25 @@ const postLead: OperationSpec = {
     campaignParam,
     { name: "linkId", in: "query", description: "Optional: the link the lead came through (from the links endpoint).", example: DEMO.linkId },
     idempotencyKeyParam,
+    {
+      name: SYNC_WITH_LEAD.callback,
+      in: "header",
+      description:
+        `Optional, leadflare's sync extension (\`syncWithLead\` in \`/.well-known/leadflare\`): with \`${SYNC_WITH_LEAD.secret}\`, the new lead's sync subscription, as \`POST /api/sync/subscriptions\` would make it ` +
+        `for these campaign-publisher credentials. When it cannot be made the lead is still created, without the \`${SYNC_WITH_LEAD.subscription}\` answer header; subscribe with that call then.`,
+    },
+    { name: SYNC_WITH_LEAD.secret, in: "header", description: `The subscription's Standard Webhooks secret (\`whsec_…\`), with \`${SYNC_WITH_LEAD.callback}\`.` },
   ],
   body: { description: "The form's fields.", content: captureContent },
   responses: {
     "201": {
       description: "Created: `data` is the lead id.",
       schema: "PublisherLeadCreated",
-      headers: { "Idempotent-Replayed": { description: "`true` on a replay of an Idempotency-Key.", schema: { type: "string" } } },
+      headers: {
+        "Idempotent-Replayed": { description: "`true` on a replay of an Idempotency-Key.", schema: { type: "string" } },
+        [SYNC_WITH_LEAD.subscription]: { description: `The sync subscription's id, when \`${SYNC_WITH_LEAD.callback}\` asked for one and it was made.`, schema: { type: "string" } },
+        [SYNC_WITH_LEAD.leadHash]: { description: `The lead's hash, with \`${SYNC_WITH_LEAD.subscription}\`.`, schema: { type: "string" } },
+      },
       examples: { created: { summary: "Created", value: { data: 367086, message: "Lead was created successfully", status: 201 } } },
     },
     "400": {

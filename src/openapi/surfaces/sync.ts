@@ -119,7 +119,7 @@ export function syncSurface(keys: DemoKeys): Surface {
       "200": {
         description: "The extensions.",
         schema: "Extensions",
-        examples: { acme: { summary: "acme", value: { name: "leadflare", enterprise: "acme", extensions: { syncSubscriptions: "/api/sync/subscriptions", syncCallbackBatches: "/api/webhook/sync" } } } },
+        examples: { acme: { summary: "acme", value: { name: "leadflare", enterprise: "acme", extensions: { syncSubscriptions: "/api/sync/subscriptions", syncCallbackBatches: "/api/webhook/sync", syncWithLead: "Leadflare-Sync-Callback" } } } },
       },
     },
   };

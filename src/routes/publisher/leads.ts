@@ -8,6 +8,7 @@ import { ApiError, forbidden, notFound, tokenInvalid } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
 import { type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
 import { captureFromRequest } from "../capture-request";
+import { subscribeWithLead } from "../sync-subscriptions";
 import { assertActsFor, idParam } from "./access";
 
 // POST /api/v2.4/publisher/{publisher_id}/forms/{form_id}/campaign/{campaign_id}/leads?linkId= (Convertr's publisher API documentation).
@@ -76,5 +77,7 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
       createdBody: CREATED_BODY,
     },
     policy,
+    // leadflare's sync extension: the lead's subscription in the same request (syncWithLead in /.well-known/leadflare).
+    (leadId) => subscribeWithLead(c, leadId, apiKey),
   );
 });
