@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { bulkLoadLeads } from "./lib/bulk.mjs";
 import { measureBulkFlag } from "./lib/bulk-flag.mjs";
 import { loadRowsBaseline } from "./lib/bench-rows-baseline.mjs";
-import { bundleCounting, diffTrips, measurePerLead, roundTrips, workerdCpuMs } from "./lib/bench-roundtrips.mjs";
+import { bundleCounting, diffTimings, diffTrips, measurePerLead, roundTrips, timings, workerdCpuMs, workerdPids } from "./lib/bench-roundtrips.mjs";
 import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
 import { measureExport } from "./lib/export.mjs";
@@ -355,8 +355,12 @@ async function fanoutPhase() {
   const urls = { acme: `http://127.0.0.1:${PORTS.pairAcme}`, agency: `http://127.0.0.1:${PORTS.pairAgency}` };
   // The counting bundle (scripts/lib/bench-roundtrips.mjs): agency's D1 round trips per lead, by invocation.
   const script = await bundleCounting(".bench/counting-fanout");
+  const running = workerdPids();
   const acme = await startDirect({ script, persistTo: join(STATE, "pair-acme"), port: PORTS.pairAcme, vars: { ...BENCH_VARS, BASE_URL: urls.acme } });
+  // Each side's own workerd, so that its CPU per lead is told apart.
+  const acmePids = new Set([...workerdPids()].filter((p) => !running.has(p)));
   const agency = await startDirect({ script, persistTo: join(STATE, "pair-agency"), port: PORTS.pairAgency, vars: { ...BENCH_VARS, ENTERPRISE: "agency", BASE_URL: urls.agency } });
+  const agencyPids = new Set([...workerdPids()].filter((p) => !running.has(p) && !acmePids.has(p)));
   try {
     const acmeDb = await loadBenchState(acme, "acme", urls);
     const agencyDb = await loadBenchState(agency, "agency", urls);
@@ -372,13 +376,19 @@ async function fanoutPhase() {
     log(`fan-out: ${FANOUT_LEADS} leads through agency`);
     const startDelivered = probeTrip.n;
     const trips0 = await roundTrips(urls.agency);
+    const acmeTrips0 = await roundTrips(urls.acme);
+    const timed0 = { acme: await timings(urls.acme), agency: await timings(urls.agency) };
     const cpu0 = workerdCpuMs();
+    const sideCpu0 = { acme: workerdCpuMs(undefined, acmePids), agency: workerdCpuMs(undefined, agencyPids) };
     const t0 = Date.now();
     const cap = await load({ url: urls.agency + AGENCY_CAPTURE.path, method: "POST", headers: AGENCY_CAPTURE.headers, makeBody: agencyBody("fan"), connections: 10, amount: FANOUT_LEADS });
     const end = await waitFor(delivered, startDelivered + cap.ok, t0);
     const span = await first(acmeDb, `SELECT MIN(created_ts) AS a, MAX(delivered_ts) AS b, COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered' AND created_ts >= ?`, t0);
     const trips = diffTrips(await roundTrips(urls.agency), trips0);
+    const acmeTrips = diffTrips(await roundTrips(urls.acme), acmeTrips0);
     const cpuMs = workerdCpuMs() - cpu0;
+    const sideCpuMs = { acme: workerdCpuMs(undefined, acmePids) - sideCpu0.acme, agency: workerdCpuMs(undefined, agencyPids) - sideCpu0.agency };
+    const timed = { acme: diffTimings(await timings(urls.acme), timed0.acme), agency: diffTimings(await timings(urls.agency), timed0.agency) };
     // Where a lead's trip spends its time: at agency, capture → delivered to acme (the delivery's
     // job result); at acme, callback created → delivered to agency (means over the run's leads).
     const stages = await first(agencyDb, `SELECT AVG(r.finished_ts - l.created_ts) AS delivered, MAX(r.finished_ts - l.created_ts) AS slowest,
@@ -388,7 +398,9 @@ async function fanoutPhase() {
     const callbackLag = await first(acmeDb, `SELECT AVG(delivered_ts - created_ts) AS lag, MAX(delivered_ts - created_ts) AS slowest,
         MAX(created_ts) - MIN(created_ts) AS createdSpan FROM webhook_deliveries WHERE status = 'delivered' AND created_ts >= ?`, t0);
     return {
-      agencyTripsPerLead: Object.fromEntries(Object.entries(trips).map(([k, v]) => [k, v / cap.ok])), cpuMsPerLead: cpuMs / cap.ok,
+      agencyTripsPerLead: Object.fromEntries(Object.entries(trips).map(([k, v]) => [k, v / cap.ok])), cpuMsPerLead: cpuMs / cap.ok, timed,
+      sideCpuMsPerLead: { acme: sideCpuMs.acme / cap.ok, agency: sideCpuMs.agency / cap.ok },
+      acmeTripsPerLead: Object.fromEntries(Object.entries(acmeTrips).map(([k, v]) => [k, v / cap.ok])),
       stages: { ...stages, callbackLag: callbackLag.lag, callbackSlowest: callbackLag.slowest, callbacksCreatedOver: callbackLag.createdSpan },
       leads: cap.ok, callbacks: end.n - startDelivered, seconds: (end.at - t0) / 1000,
       callbacksPerSecond: span.n / ((span.b - span.a) / 1000), complete: end.n >= startDelivered + cap.ok,
@@ -520,7 +532,19 @@ function report(r) {
     L.push(`${fmt(f.leads)} leads captured by agency (10 connections) → Convertr Connect to acme (${fmt(f.forwarded)} arrived) → acme's QA → ${fmt(f.callbacks)} signed callbacks delivered to agency in ${fmt(f.seconds, 1)} s${f.complete ? "" : " (**incomplete at the limit**)"}: **${fmt(f.callbacksPerSecond, 1)} callbacks/s** (first delivery created → last delivered). Same-run baseline: processing alone ${fmt(d.processing ? d.processing.processed / d.processing.seconds : null, 1)} leads/s.`, "");
     if (f.agencyTripsPerLead) {
       const s = f.stages;
-      L.push(`Agency's D1 round trips per lead (counting bundle): ${Object.entries(f.agencyTripsPerLead).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}; CPU of both workerds ${fmt(f.cpuMsPerLead, 2)} ms per lead. Capture at agency → delivered to acme: mean ${fmt(s.delivered / 1000, 1)} s, slowest ${fmt(s.slowest / 1000, 1)} s (${fmt(s.attempts, 2)} attempts per delivery); acme's callbacks created over ${fmt(s.callbacksCreatedOver / 1000, 1)} s, each created → delivered in ${fmt(s.callbackLag / 1000, 2)} s on average (slowest ${fmt(s.callbackSlowest / 1000, 1)} s).`, "");
+      L.push(`Agency's D1 round trips per lead (counting bundle): ${Object.entries(f.agencyTripsPerLead).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}; CPU of both workerds ${fmt(f.cpuMsPerLead, 2)} ms per lead${f.sideCpuMsPerLead ? ` (acme ${fmt(f.sideCpuMsPerLead.acme, 2)}, agency ${fmt(f.sideCpuMsPerLead.agency, 2)})` : ""}. Capture at agency → delivered to acme: mean ${fmt(s.delivered / 1000, 1)} s, slowest ${fmt(s.slowest / 1000, 1)} s (${fmt(s.attempts, 2)} attempts per delivery); acme's callbacks created over ${fmt(s.callbacksCreatedOver / 1000, 1)} s, each created → delivered in ${fmt(s.callbackLag / 1000, 2)} s on average (slowest ${fmt(s.callbackSlowest / 1000, 1)} s).`, "");
+    }
+    if (f.acmeTripsPerLead) L.push(`Acme's D1 round trips per lead: ${Object.entries(f.acmeTripsPerLead).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}.`, "");
+    if (f.timed) {
+      // Wall time by what waited (counting bundle's timings): a request or batch, then its waits on D1, objects, fetches.
+      L.push("Where the time goes (wall ms, mean per occurrence; `A · B` is B's wait inside A; \"already in flight\" is a mean count):", "");
+      L.push("| worker | what | n | mean |", "|---|---|---:|---:|");
+      for (const [who, t] of Object.entries(f.timed)) {
+        for (const [k, v] of Object.entries(t).sort(([a], [b]) => a.localeCompare(b))) {
+          if (v.n >= 10 && !k.startsWith("GET /__dev")) L.push(`| ${who} | ${k} | ${fmt(v.n)} | ${fmt(v.meanMs, 1)} |`);
+        }
+      }
+      L.push("");
     }
   }
   if (r.parsers) L.push("## 5. Integration response parsers on hostile 1 MiB bodies (`scripts/bench-parsers.mjs`)", "", parsersReport(r.parsers), "");

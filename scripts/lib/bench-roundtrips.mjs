@@ -71,8 +71,8 @@ function stat(pid) {
   }
 }
 
-/** CPU milliseconds used so far by the workerd processes descending from this Node process. */
-export function workerdCpuMs(root = process.pid) {
+/** CPU milliseconds used so far by the workerd processes descending from this Node process (or only those of `pids`). */
+export function workerdCpuMs(root = process.pid, pids = null) {
   const procs = new Map();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -84,8 +84,19 @@ export function workerdCpuMs(root = process.pid) {
     return false;
   };
   let ticks = 0;
-  for (const [pid, s] of procs) if (s.comm.startsWith("workerd") && descends(pid)) ticks += s.ticks;
+  for (const [pid, s] of procs) if (s.comm.startsWith("workerd") && descends(pid) && (!pids || pids.has(pid))) ticks += s.ticks;
   return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** The workerd processes descending from this Node process now (to tell two Miniflares' CPU apart: read before and after starting one). */
+export function workerdPids(root = process.pid) {
+  const out = new Set();
+  for (const name of readdirSync("/proc")) {
+    const s = /^\d+$/.test(name) ? stat(name) : null;
+    if (!s?.comm.startsWith("workerd")) continue;
+    for (let p = s.ppid, n = 0; p && n < 50; p = stat(p)?.ppid, n++) if (p === root) out.add(Number(name));
+  }
+  return out;
 }
 
 /**
@@ -149,4 +160,22 @@ export async function measurePerLead({ start, capture, processed, leads, waitLim
     /** Run A's rate: capture alone, the Processr not running (the counting wrapper included). */
     captureOnlyPerSecond: captureOnly.leads / captureOnly.seconds,
   };
+}
+
+/** Wall-time totals so far, { label: { n, ms } }, as the counting entry reports them (its header says what is timed). */
+export async function timings(base) {
+  const res = await fetch(`${base}/__dev/bench-timings`);
+  if (!res.ok) throw new Error(`timings: ${res.status} (is the counting bundle running?)`);
+  const { inFlight: _, ...t } = await res.json();
+  return t;
+}
+
+/** What was timed between two readings: { label: { n, meanMs } }, labels with at least one sample. */
+export function diffTimings(after, before) {
+  const out = {};
+  for (const [k, v] of Object.entries(after)) {
+    const n = v.n - (before[k]?.n ?? 0);
+    if (n > 0) out[k] = { n, meanMs: (v.ms - (before[k]?.ms ?? 0)) / n };
+  }
+  return out;
 }
