@@ -143,8 +143,11 @@ const DATE_OPERATORS = [
   ["strictly_after", ">"],
 ] as const;
 
-/** DateFilter: `prop[before|strictly_before|after|strictly_after]=date` (before/after include the date). */
-export function dateFilter(property: string, column: SQLiteColumn): Filter {
+/**
+ * DateFilter: `prop[before|strictly_before|after|strictly_after]=date` (before/after include the date).
+ * `search` turns the conditions into the SQL that finds them (for a column indexed in parts).
+ */
+export function dateFilter(property: string, column: SQLiteColumn, search: (conds: SQL) => SQL = (conds) => conds): Filter {
   return {
     mappings: DATE_OPERATORS.map(([op]) => ({ variable: `${property}[${op}]`, property })),
     where(q) {
@@ -155,7 +158,7 @@ export function dateFilter(property: string, column: SQLiteColumn): Filter {
         if (raw === undefined) continue;
         conds.push(sql`${column} ${sql.raw(cmp)} ${parseDate(raw, variable)}`);
       }
-      return conds.length ? sql.join(conds, sql` AND `) : undefined;
+      return conds.length ? search(sql.join(conds, sql` AND `)) : undefined;
     },
   };
 }

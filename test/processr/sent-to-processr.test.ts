@@ -72,6 +72,8 @@ async function captured(campaignId: number, formId?: number) {
   return { id, sent: [{ type: "process" as const, leadId: id }] };
 }
 
+const times = async (leadId: number) =>
+  (await rows<{ created_ts: number; updated_ts: number }>(`SELECT created_ts, updated_ts FROM leads WHERE id = ?1`, leadId))[0]!;
 const sweep = (now: number) => sweepUnqueuedLeads({ DB: env.DB, PROCESSR_QUEUE: fakeQueue() as never }, now);
 
 describe("Sent to Processr, only for runs that do not finish in one go", () => {
@@ -99,8 +101,7 @@ describe("Sent to Processr, only for runs that do not finish in one go", () => {
     expect(failed.retryMessages).toHaveLength(1);
     expect(await shown(id)).toEqual([100, 100, "Sent to Processr", false]);
     // Waiting for its retry: not a lead that was never enqueued.
-    const row = await leadRow(id);
-    expect(await sweep(row!.created_ts + SWEEP_AGE_MS + 1)).not.toContain(id);
+    expect(await sweep((await times(id)).created_ts + SWEEP_AGE_MS + 1)).not.toContain(id);
 
     const ok = await deliver(PROCESSR_QUEUE, sent, 2);
     expect(ok.explicitAcks).toHaveLength(1);
@@ -114,7 +115,7 @@ describe("failure paths: each lead is picked up, and processed once", () => {
   it("a crash between capture's insert and its queue send: the sweeper sends the lead once it is a minute old, then never again", async () => {
     const { id, sent } = await capture(true);
     expect(sent).toEqual([]);
-    const created = (await leadRow(id))!.created_ts;
+    const created = (await times(id)).created_ts;
     expect(await sweep(created + 30_000)).not.toContain(id);
     const q = fakeQueue();
     expect(await sweepUnqueuedLeads({ DB: env.DB, PROCESSR_QUEUE: q as never }, created + SWEEP_AGE_MS + 1)).toContain(id);
@@ -129,7 +130,7 @@ describe("failure paths: each lead is picked up, and processed once", () => {
     const { id, sent } = await capture();
     // The invocation died before its write batch: nothing of the run reached D1.
     expect(await writesOf(id)).toEqual([]);
-    const created = (await leadRow(id))!.created_ts;
+    const created = (await times(id)).created_ts;
     const q = fakeQueue();
     expect(await sweepUnqueuedLeads({ DB: env.DB, PROCESSR_QUEUE: q as never }, created + SWEEP_AGE_MS + 1)).toContain(id);
     // The queue's redelivery and the sweeper's message arrive in one batch, then the sweeper's again alone.
@@ -150,7 +151,7 @@ describe("failure paths: each lead is picked up, and processed once", () => {
     failuresLeft = 1;
     await deliver(PROCESSR_QUEUE, sent);
     // Its retries and dead letter all lost: nothing more arrives for it.
-    const at = (await leadRow(id))!.updated_ts;
+    const at = (await times(id)).updated_ts;
     expect(await sweep(at + STUCK_AGE_MS - 1)).not.toContain(id);
     const q = fakeQueue();
     expect(await sweepUnqueuedLeads({ DB: env.DB, PROCESSR_QUEUE: q as never }, at + STUCK_AGE_MS + 1)).toContain(id);
