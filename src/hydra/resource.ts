@@ -1,6 +1,6 @@
 import { type SQL, and, getTableColumns, getViewSelectedFields, is, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { type SQLiteColumn, SQLiteTable, type SQLiteView } from "drizzle-orm/sqlite-core";
+import { SQLiteAsyncDialect, type SQLiteColumn, SQLiteTable, type SQLiteView } from "drizzle-orm/sqlite-core";
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
 import { authenticate } from "../auth/authenticate";
@@ -155,8 +155,14 @@ export async function serialize<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[
   const x = extra ?? (await extraOf(def, ctx, rows));
   // The fields this caller sees, once per page rather than once per row.
   const fields = Object.entries(def.fields).filter(([, f]) => ctx.isAdmin || !f.adminOnly);
+  // Each item starts as a parse of the page's empty item (every key, in order, set to null): V8
+  // gives parsed objects all their properties in the object itself, and JSON.stringify of a page of
+  // such items ran about three times faster in workerd than of items grown key by key.
+  const empty = JSON.stringify(Object.fromEntries([["@id", null], ["@type", null], ...fields.map(([name]) => [name, null])]));
   return rows.map((row) => {
-    const out: Record<string, unknown> = { "@id": iri(def.path, idOf(def, row)), "@type": def.type };
+    const out = JSON.parse(empty) as Record<string, unknown>;
+    out["@id"] = iri(def.path, idOf(def, row));
+    out["@type"] = def.type;
     for (const [name, f] of fields) out[name] = f.get(row, x, ctx);
     return out;
   });
@@ -179,8 +185,10 @@ function rowReader(table: SQLiteTable | SQLiteView): RowReader {
   let reader = rowReaders.get(table);
   if (reader) return reader;
   const columns = Object.entries(is(table, SQLiteTable) ? getTableColumns(table) : getViewSelectedFields(table)) as [string, SQLiteColumn][];
+  // Rendered once: drizzle would otherwise render the column list again for every page.
+  const list = new SQLiteAsyncDialect().sqlToQuery(sql`json_array(${sql.join(columns.map(([, c]) => c), sql`, `)})`);
   reader = {
-    select: sql<string>`json_array(${sql.join(columns.map(([, c]) => c), sql`, `)})`,
+    select: sql.raw(list.sql) as SQL<string>,
     read(json) {
       const values = JSON.parse(json) as unknown[];
       const row: Record<string, unknown> = {};
