@@ -100,14 +100,15 @@ async function claimNew(db: D1Database, now: number, defaultDays: number | null,
 /** Every D1 row of these leads, table by table, in the order of LEAD_TABLES. */
 async function readLeadRows(db: D1Database, leadIds: number[]): Promise<ArchivedLead[]> {
   const ids = JSON.stringify(leadIds);
-  const results = await db.batch(
-    LEAD_TABLES.map(([table, column]) =>
+  const results = await db.batch([
+    ...LEAD_TABLES.map(([table, column]) =>
       db.prepare(`SELECT * FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?1)) ORDER BY rowid`).bind(ids),
     ),
-  );
+    db.prepare(`SELECT * FROM lead_datas WHERE lead_id IN (SELECT value FROM json_each(?1)) ORDER BY id`).bind(ids),
+  ]);
   const byLead = new Map<number, ArchivedLead>();
   for (const lead of results[0]!.results as Row[]) {
-    const rows = Object.fromEntries(LEAD_TABLES.map(([t]) => [t, []])) as unknown as Record<LeadTable, Row[]>;
+    const rows = Object.fromEntries([...LEAD_TABLES.map(([t]) => t), "lead_datas"].map((t) => [t, []])) as unknown as ArchivedLead["rows"];
     byLead.set(lead.id as number, {
       id: lead.id as number, lead_hash: lead.lead_hash as string, email: lead.email as string | null,
       campaign_id: lead.campaign_id as number, publisher_id: lead.publisher_id as number, flag: lead.flag as string | null,
@@ -117,6 +118,7 @@ async function readLeadRows(db: D1Database, leadIds: number[]): Promise<Archived
   LEAD_TABLES.forEach(([table, column], i) => {
     for (const row of results[i]!.results as Row[]) byLead.get(row[column] as number)?.rows[table].push(row);
   });
+  for (const row of results[LEAD_TABLES.length]!.results as Row[]) byLead.get(row.lead_id as number)?.rows.lead_datas.push(row);
   return leadIds.flatMap((id) => byLead.get(id) ?? []);
 }
 

@@ -12,7 +12,8 @@ import { type ProcessrTrail, type TrailJobResult, trailJobResults } from "../pro
  */
 export const LEAD_TABLES = [
   ["leads", "id"],
-  ["lead_datas", "lead_id"],
+  // The ids of values added after capture (the values themselves are on the lead's row, leads.data).
+  ["lead_data_ids", "lead_id"],
   ["lead_notes", "lead_id"],
   ["lead_events", "lead_id"],
   ["sync_subscriptions", "lead_id"],
@@ -43,8 +44,20 @@ export interface ArchivedLead {
   publisher_id: number;
   flag: string | null;
   created_ts: number;
-  rows: Record<LeadTable, Row[]>;
+  /**
+   * Every D1 row the lead had, by table, and `lead_datas`: every value of the lead as the view
+   * lead_datas shows it, for readers of the file. A file written before values moved onto the
+   * lead's row has no `lead_data_ids`: its `lead_datas` are the rows of the table of that name.
+   */
+  rows: Record<LeadTable, Row[]> & { lead_datas: Row[] };
 }
+
+/**
+ * What a restore inserts for `table`: the file's rows of it; for a file written before values
+ * moved onto the lead's row, its lead_datas rows through the view (each value keeps its id).
+ */
+export const restoreRows = (lead: ArchivedLead, table: LeadTable): { into: string; rows: Row[] } =>
+  table === "lead_data_ids" && !lead.rows.lead_data_ids ? { into: "lead_datas", rows: lead.rows.lead_datas } : { into: table, rows: lead.rows[table] };
 
 /**
  * An archived lead's job results, as the processr_job_leads view shows a lead in D1: its rows of

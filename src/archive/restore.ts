@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { putVerified } from "./archive-job";
-import { type ArchivedLead, archiveKey, decodeLeads, gunzip, KEPT_IN_D1, LEAD_TABLES } from "./format";
+import { type ArchivedLead, archiveKey, decodeLeads, gunzip, KEPT_IN_D1, LEAD_TABLES, restoreRows } from "./format";
 
 // Reading, restoring and erasing archived leads (src/archive/archive-job.ts writes them). A write
 // to an archived lead (a validation webhook, a sync tag, a flag change) restores it to D1 first,
@@ -113,16 +113,17 @@ export async function restoreArchivedLead(env: ArchiveEnv, leadId: number, owner
         ).bind(leadId, row.batchId),
         // The index row (and its sync tags) leave as the rows come back.
         db.prepare(`DELETE FROM archived_leads WHERE id = ?1`).bind(leadId),
-        ...LEAD_TABLES.flatMap(([table, column]) =>
-          lead.rows[table].map((r) => {
+        ...LEAD_TABLES.flatMap(([table, column]) => {
+          const { into, rows } = restoreRows(lead, table);
+          return rows.map((r) => {
             const columns = Object.keys(r);
             const kept = KEPT_IN_D1.get(table);
             return db.prepare(
-              `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `?${i + 1}`).join(", ")})` +
+              `INSERT INTO ${into} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `?${i + 1}`).join(", ")})` +
                 (kept ? ` ON CONFLICT (${kept}) DO UPDATE SET ${column} = excluded.${column}` : ""),
             ).bind(...columns.map((c) => r[c] ?? null));
-          }),
-        ),
+          });
+        }),
       ]);
     } catch (e) {
       if (await db.prepare(`SELECT 1 AS x FROM leads WHERE id = ?1`).bind(leadId).first()) return true;

@@ -435,6 +435,10 @@ export const leads = sqliteTable(
     // The visitor's country (ISO 3166-1 alpha-2) from Cloudflare at capture; shown as the
     // platform lead data "country" when the form captured none (src/leads/platform-data.ts).
     country: text("country"),
+    // The lead's values, compact (src/leads/lead-data-block.ts): a JSON array of entries, those
+    // captured with the lead numbered on from data_id; the view lead_datas shows one row per value.
+    dataId: integer("data_id"),
+    data: text("data"),
     processingCounter: integer("processing_counter").notNull().default(0),
     firstDeliveredTs: ts("first_delivered_ts"),
     // Convertr's "Mark as Other" (Replacement or Other, with a comment), set through the lead object.
@@ -474,23 +478,35 @@ export const leads = sqliteTable(
     index("leads_ip_created_idx").on(t.ip, t.createdTs).where(sql`deleted_ts IS NULL`),
     // No index on publisher_billable: capture counts a publisher's allocation from
     // campaign_publishers.reserved_leads, and no query filters on it (issue 18 dropped one).
+    // A value's lead by its id (v4 lead-datas by id): the block with the last data_id at or before it.
+    index("leads_data_id_idx").on(t.dataId).where(sql`data_id IS NOT NULL`),
   ],
 );
 
-export const leadDatas = sqliteTable(
-  "lead_datas",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    leadId: integer("lead_id").notNull().references(() => leads.id),
-    name: text("name").notNull(),
-    value: text("value").notNull(),
-    // "core.data" for captured values, "system" for values the platform sets (leadHash, ...).
-    type: text("type").notNull().default("core.data"),
-    createdTs: createdTs(),
-    updatedTs: updatedTs(),
-  },
-  (t) => [uniqueIndex("lead_datas_lead_name_uq").on(t.leadId, t.name)],
-);
+// A lead's values are kept on its row (leads.data, src/leads/lead-data-block.ts); the view
+// lead_datas shows them one row per value, with these columns.
+const leadDataColumns = () => ({
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  leadId: integer("lead_id").notNull().references(() => leads.id),
+  name: text("name").notNull(),
+  value: text("value").notNull(),
+  // "core.data" for captured values, "system" for values the platform sets (leadHash, ...).
+  type: text("type").notNull().default("core.data"),
+  createdTs: createdTs(),
+  updatedTs: updatedTs(),
+});
+
+// The ids of values added to a lead after capture (an edit's new name, lead append, value
+// transforms, an enrichment), whose entries carry their id: a value's lead by its id. Its
+// sequence numbers every value, captured blocks included (capture moves it on by a block's length).
+export const leadDataIds = sqliteTable("lead_data_ids", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  leadId: integer("lead_id").notNull().references(() => leads.id),
+}, (t) => [index("lead_data_ids_lead_idx").on(t.leadId)]);
+
+// A view: writes through it are passed on by triggers (an upsert cannot go
+// through a view: src/leads/lead-data-block.ts has the statements that set a value by name).
+export const leadDatas = sqliteView("lead_datas", leadDataColumns()).existing();
 
 export const leadNotes = sqliteTable(
   "lead_notes",

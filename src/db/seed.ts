@@ -3,6 +3,7 @@
 // `.ts` import and no other dependencies.
 import { hashPassword } from "../auth/password.ts";
 import { emailFieldName, normaliseEmail } from "../leads/email.ts";
+import { leadDataBlock, NEXT_BLOCK_ID_SQL, RESERVE_BLOCK_SQL } from "../leads/lead-data-block.ts";
 import { ALLOCATION_RECOUNT_SQL, salesRecountSql } from "../leads/statistics.ts";
 
 interface FixtureField { name: string; required?: boolean; type?: string; hidden?: boolean }
@@ -150,12 +151,10 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
         qa_result: l.flag, flag: l.flag, processr_status: 1000, advertiser_billable: valid, publisher_billable: valid,
         advertiser_payout: valid ? c.payoutAmount : "0.00",
         email: normaliseEmail(l.data[emailFieldName(formFieldsOf(c, l.formId))]), first_name: l.data.firstName ?? null, last_name: l.data.lastName ?? null,
-        created_ts: created, updated_ts: created,
+        data: leadDataBlock(Object.entries(l.data)), created_ts: created, updated_ts: created,
       }));
-      for (const [name, value] of Object.entries(l.data)) {
-        out.push(insert("lead_datas", { lead_id: l.id, name, value, created_ts: created, updated_ts: created }));
-      }
-      out.push(insert("lead_datas", { lead_id: l.id, name: "leadHash", value: hash, type: "system", created_ts: created, updated_ts: created }));
+      // The values as capture stores them: the lead's block, its ids reserved as capture does.
+      out.push(`UPDATE leads SET data_id = ${NEXT_BLOCK_ID_SQL} WHERE id = ${l.id};`, `${RESERVE_BLOCK_SQL.replaceAll("?1", lit(hash))};`);
     }
     out.push(`UPDATE campaign_publishers AS cp SET reserved_leads = (${ALLOCATION_RECOUNT_SQL}) WHERE cp.campaign_id = ${c.id};`);
     out.push(`UPDATE campaign_statistics SET total_sales_cents = (${salesRecountSql(c.id)}) WHERE campaign_id = ${c.id};`);

@@ -312,7 +312,7 @@ async function finish(
     stmts.push(
       env.DB.prepare(
         `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts) SELECT ?1, ?3, ?4, 'core.data', ?5, ?5 WHERE ${pending}
-         ON CONFLICT (lead_id, name) DO NOTHING`,
+           AND NOT EXISTS (SELECT 1 FROM lead_datas WHERE lead_id = ?1 AND name = ?3)`,
       ).bind(leadId, job.id, leadData.name, leadData.value, now),
     );
   }

@@ -10,6 +10,7 @@ import {
   forgetCaptureConfig, rememberCaptureConfig,
 } from "./capture-cache";
 import { emailFieldName, normaliseEmail } from "./email";
+import { leadDataBlock, NEXT_BLOCK_ID_SQL, RESERVE_BLOCK_SQL } from "./lead-data-block";
 import { type FormFieldDef, validateCapture } from "./capture-validate";
 
 // Lead capture, shared by the publisher API and the campaign webhook. One D1 batch of reads
@@ -242,27 +243,27 @@ async function captureFromConfig(
 }
 
 /**
- * SQL (bindings from ?20; ?18 is now) that holds only while every cached fact still does: what
+ * SQL (bindings from ?21; ?18 is now, ?20 the block) that holds only while every cached fact still does: what
  * the read batch and the checks after it would find for this request.
  */
 function guardOf(input: CaptureInput, config: CaptureConfig): { sql: string; binds: unknown[] } {
   const owner = config.ctx.apiKeyOwner;
   return {
     sql: `EXISTS (SELECT 1 FROM campaigns c
-                   WHERE c.id = ?1 AND c.deleted_ts IS NULL AND c.api_key = ?20 AND c.contract_signed = 1
+                   WHERE c.id = ?1 AND c.deleted_ts IS NULL AND c.api_key = ?21 AND c.contract_signed = 1
                      AND c.paused = 0 AND c.start_ts <= ?18 AND c.end_ts >= ?18)
           AND EXISTS (SELECT 1 FROM forms WHERE id = ?3 AND campaign_id = ?1)
-          AND (SELECT count(*) FROM form_fields WHERE form_id = ?3) = ?21
-          AND (SELECT count(*) FROM json_each(?22) j JOIN form_fields ff
+          AND (SELECT count(*) FROM form_fields WHERE form_id = ?3) = ?22
+          AND (SELECT count(*) FROM json_each(?23) j JOIN form_fields ff
                  ON ff.id = json_extract(j.value, '$[0]') AND ff.form_id = ?3
                 AND ff.name IS json_extract(j.value, '$[1]') AND ff.type IS json_extract(j.value, '$[2]')
-                AND ff.required IS json_extract(j.value, '$[3]') AND ff.position IS json_extract(j.value, '$[4]')) = ?21
+                AND ff.required IS json_extract(j.value, '$[3]') AND ff.position IS json_extract(j.value, '$[4]')) = ?22
           AND EXISTS (SELECT 1 FROM campaign_publishers cp
                        WHERE cp.id = ?6 AND cp.campaign_id = ?1 AND cp.publisher_id = ?2 AND cp.signed = 1)
-          AND (?23 IS NOT NULL OR (SELECT count(*) FROM campaign_publishers WHERE campaign_id = ?1) = 1)
+          AND (?24 IS NOT NULL OR (SELECT count(*) FROM campaign_publishers WHERE campaign_id = ?1) = 1)
           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM links WHERE id = ?4 AND campaign_id = ?1 AND enabled = 1))
-          AND (?24 IS NULL OR EXISTS (SELECT 1 FROM campaign_publishers k JOIN campaigns kc ON kc.id = k.campaign_id
-                                       WHERE k.api_key = ?24 AND k.campaign_id = ?25 AND k.publisher_id = ?26
+          AND (?25 IS NULL OR EXISTS (SELECT 1 FROM campaign_publishers k JOIN campaigns kc ON kc.id = k.campaign_id
+                                       WHERE k.api_key = ?25 AND k.campaign_id = ?26 AND k.publisher_id = ?27
                                          AND kc.deleted_ts IS NULL))`,
     binds: [
       config.ctx.campaign!.apiKey, config.fieldRows.length, JSON.stringify(config.fieldRows), input.publisherId,
@@ -370,10 +371,10 @@ async function writeLead(
       `INSERT INTO leads (campaign_id, publisher_id, form_id, link_id, lead_hash, processr_status, over_allocation,
                           email, first_name, last_name, telephone, postcode,
                           address_line1, address_line2, address_line3, address_line4,
-                          ip, user_agent, country, created_ts, updated_ts)
+                          ip, user_agent, country, data_id, data, created_ts, updated_ts)
        SELECT ?1, ?2, ?3, ?4, ?5, 0,
               coalesce((SELECT cp.cap IS NOT NULL AND cp.reserved_leads >= cp.cap FROM campaign_publishers cp WHERE cp.id = ?6), 0),
-              ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ?18, ?18
+              ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ${NEXT_BLOCK_ID_SQL}, ?20, ?18, ?18
         WHERE NOT EXISTS (
           SELECT 1 FROM campaigns c JOIN campaign_statistics s ON s.campaign_id = c.id
            WHERE c.id = ?1 AND c.uncapped = 0 AND c.leads_required > 0
@@ -387,19 +388,12 @@ async function writeLead(
       pick(v, "lookup[addressLine1]", "addressLine1"), pick(v, "lookup[addressLine2]", "addressLine2"),
       pick(v, "lookup[addressLine3]", "addressLine3"), pick(v, "lookup[addressLine4]", "addressLine4"),
       input.ip, input.userAgent?.slice(0, USER_AGENT_MAX) ?? null, now, input.country,
+      // The values, as the lead's block (src/leads/lead-data-block.ts): one column, not a row each.
+      leadDataBlock(values),
       ...(guard?.binds ?? []),
     ),
-    // One statement for every value, whatever their number (D1 binds at most 100 parameters).
-    db.prepare(
-      `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts)
-       SELECT l.id, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), ?1, ?1
-         FROM leads l, json_each(?2) j
-        WHERE l.lead_hash = ?3`,
-    ).bind(
-      now,
-      JSON.stringify([...values.map(([n, val]) => [n, val, "core.data"]), ["leadHash", leadHash, "system"]]),
-      leadHash,
-    ),
+    // The block's ids, reserved only when the lead was inserted.
+    db.prepare(RESERVE_BLOCK_SQL).bind(leadHash),
     // The statements below write only when the lead was inserted (a full campaign inserts none).
     db.prepare(
       `UPDATE campaign_publishers SET reserved_leads = reserved_leads + 1

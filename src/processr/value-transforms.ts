@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PLATFORM_DATA_NAMES } from "../leads/platform-data";
+import { setLeadData } from "../leads/lead-data-block";
 import { MAX_REGEX_INPUT, unsafeRegexReason } from "./safe-regex";
 
 // Advertiser value transforms (Convertr's AdvertiserValueTransformField), applied by the Processr
@@ -263,13 +264,9 @@ export async function applyValueTransforms(
       readable[name] = out.value;
       if (before === out.value) continue;
       statements.push(
-        // The WHERE keeps a value of that name written meanwhile by someone else (a captured or
-        // edited value) as it is.
-        db.prepare(
-          `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts) VALUES (?1, ?2, ?3, '${VALUE_TRANSFORM_DATA_TYPE}', ?4, ?4)
-           ON CONFLICT (lead_id, name) DO UPDATE SET value = excluded.value, updated_ts = excluded.updated_ts
-           WHERE lead_datas.type = '${VALUE_TRANSFORM_DATA_TYPE}'`,
-        ).bind(leadId, name, out.value, now),
+        // Only a value of the transform's own type is overwritten: one of that name written
+        // meanwhile by someone else (a captured or edited value) stays as it is.
+        ...setLeadData(db, { leadId, name, value: out.value, type: VALUE_TRANSFORM_DATA_TYPE, now }),
         note(
           before === undefined
             ? `${said} set "${name}" to "${out.value}" from "${rule.original_field_name}".`

@@ -1,14 +1,15 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { leadDatas, leadNotes, leads } from "../../db/schema";
+import { leadDatas, leads } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
+import { setLeadData } from "../../leads/lead-data-block";
 import type { WriteOp } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
 import { restoreArchivedLead } from "../../archive/restore";
 
 // POST /api/v4/lead-datas {lead, name, value}: adds a value to a lead or edits an existing one
-// (the Edit Data tab). One D1 batch writes the value, keeps the lead's copies of the core values
+// (the Edit Data tab). One D1 batch (a transaction) writes the value, keeps the lead's copies of the core values
 // in step, and records a lead note with the old and the new value.
 
 /** Values the platform sets: never editable, whether or not the lead has them yet. */
@@ -54,17 +55,17 @@ export const leadDataCreate: WriteOp<z.infer<typeof schema>> = {
       ? `Lead data "${data.name}" changed from "${existing.value}" to "${data.value}".`
       : `Lead data "${data.name}" added with value "${data.value}".`;
     const core = CORE_COLUMNS.get(data.name);
-    const [written] = await db.batch([
-      db.insert(leadDatas)
-        .values({ leadId: lead.id, name: data.name, value: data.value, type: "core.data", createdTs: ctx.now, updatedTs: ctx.now })
-        .onConflictDoUpdate({ target: [leadDatas.leadId, leadDatas.name], set: { value: data.value, updatedTs: ctx.now } })
-        .returning({ id: leadDatas.id }),
-      db.update(leads)
-        .set({ ...(core ? { [core]: data.value } : {}), email: sql.raw(EMAIL_FROM_LEAD_DATA_SQL), updatedTs: ctx.now })
-        .where(eq(leads.id, lead.id)),
-      db.insert(leadNotes).values({ leadId: lead.id, userId: ctx.principal.userId, author: ctx.principal.username, note, createdTs: ctx.now }),
+    const d1 = ctx.env.DB;
+    const written = await d1.batch([
+      // The value in its block or its row (src/leads/lead-data-block.ts), then its id, in one transaction.
+      ...setLeadData(d1, { leadId: lead.id, name: data.name, value: data.value, type: "core.data", now: ctx.now }),
+      d1.prepare(`SELECT id FROM lead_datas WHERE lead_id = ?1 AND name = ?2`).bind(lead.id, data.name),
+      d1.prepare(`UPDATE leads SET ${core ? `${leads[core].name} = ?3, ` : ""}email = ${EMAIL_FROM_LEAD_DATA_SQL}, updated_ts = ?2 WHERE id = ?1`)
+        .bind(lead.id, ctx.now, ...(core ? [data.value] : [])),
+      d1.prepare(`INSERT INTO lead_notes (lead_id, user_id, author, note, created_ts) VALUES (?1, ?2, ?3, ?4, ?5)`)
+        .bind(lead.id, ctx.principal.userId, ctx.principal.username, note, ctx.now),
     ]);
-    const id = written[0]?.id;
+    const id = (written[2]!.results[0] as { id: number } | undefined)?.id;
     if (id === undefined) throw new ApiError("INTERNAL", "Internal Server Error");
     return id;
   },

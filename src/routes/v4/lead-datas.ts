@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { leadDatas } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
@@ -10,6 +11,16 @@ import { leadDataCreate } from "./lead-datas-write";
 // GET /api/v4/lead-datas (the Lead Data dialog's profile tab), POST to add or edit a value.
 
 type Row = typeof leadDatas.$inferSelect;
+
+// lead_datas is a view (the entries of each lead's leads.data, src/leads/lead-data-block.ts) whose
+// ids a condition on id alone would compute for every lead: values by id are looked for on the
+// leads they can be on. A value added after capture, its lead by its id (lead_data_ids); one of a
+// block, the lead with the last data_id at or before the id (leads_data_id_idx; blocks never overlap).
+const valuesLeads = (ids: SQL) =>
+  sql`SELECT lead_id FROM lead_data_ids WHERE id IN ${ids}
+      UNION ALL SELECT (SELECT l.id FROM leads l WHERE l.data_id <= i.value ORDER BY l.data_id DESC LIMIT 1) FROM ${ids} i`;
+const byIds = (ids: SQL) => sql`${leadDatas.id} IN ${ids} AND ${leadDatas.leadId} IN (${valuesLeads(ids)})`;
+const idWhere = (id: number) => byIds(sql`(SELECT ${id} AS value)`);
 
 const fields = {
   id: field<Row>("integer", (d) => d.id),
@@ -26,11 +37,12 @@ export const leadDataResource: ResourceDef<Row> = defineResource<Row>({
   path: "lead-datas",
   title: "LeadData",
   description: "A value captured with a lead (or added later), by field name.",
-  table: leadDatas,
+  table: leadDatas as unknown as SQLiteTable,
   id: leadDatas.id,
+  idWhere,
   fields,
   filters: [
-    exact("id", leadDatas.id, intValue),
+    exact("id", byIds, intValue),
     exact("lead.id", leadDatas.leadId, intValue),
     exact("name", leadDatas.name, stringValue),
     orderFilter({ id: leadDatas.id, name: leadDatas.name }),
@@ -46,8 +58,9 @@ export const leadEditableFieldResource: ResourceDef<Row> = defineResource<Row>({
   path: "lead-editable-fields",
   title: "LeadEditableField",
   description: "A captured value of a lead that may be edited through POST /api/v4/lead-datas (system values such as leadHash may not).",
-  table: leadDatas,
+  table: leadDatas as unknown as SQLiteTable,
   id: leadDatas.id,
+  idWhere,
   fields: {
     id: fields.id,
     lead: field<Row>({ link: "Lead" }, (d) => iri("leads", d.leadId)),

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env";
 import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
+import { setLeadData } from "../../leads/lead-data-block";
 import { ApiError } from "../../errors";
 import { leadByHash, readWebhookFields, requireWebhookCredentials } from "./common";
 
@@ -65,12 +66,7 @@ leadAppend.post("/lead-append/:leadHash", async (c) => {
   const merged = new Map([...results.map((r) => [r.name, r.value] as const), ...changes]);
   const core = CORE_COLUMNS.map(([column, names]) => [column, names.map((n) => merged.get(n)).find((v) => v) ?? null] as const);
   await db.batch([
-    ...changes.map(([name, value]) =>
-      db.prepare(
-        `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts) VALUES (?1, ?2, ?3, 'core.data', ?4, ?4)
-         ON CONFLICT (lead_id, name) DO UPDATE SET value = excluded.value, updated_ts = excluded.updated_ts`,
-      ).bind(lead.id, name, value, now),
-    ),
+    ...changes.flatMap(([name, value]) => setLeadData(db, { leadId: lead.id, name, value, type: "core.data", now })),
     ...changes.map(([name, value]) => {
       const before = current.get(name);
       const note = before

@@ -1,0 +1,49 @@
+// A lead's values, compact (issue 18, docs/storage.md): a JSON array on the lead's row,
+// leads.data, instead of a row each. Capture's insert of the lead writes the values captured with
+// it as its block, whose entries have the ids data_id, data_id + 1, … (reserved in lead_data_ids'
+// sequence in the same transaction). An entry is [name, value, type, updated, created, id], its
+// trailing parts left out when they are what the view lead_datas derives (type "core.data",
+// times the lead's created_ts, id from its place in the block); [name] alone is the lead's hash
+// (type "system"). A value added later is an entry with its id, also kept in lead_data_ids (a
+// value's lead by its id). The view lead_datas shows one row per value with the columns the
+// table had; INSERT, UPDATE and DELETE through it go by triggers (migrations), an upsert by the
+// statements below.
+
+/** The block capture writes: the values in the order given, then the lead's hash. */
+export const leadDataBlock = (values: [string, string][]): string => JSON.stringify([...values, ["leadHash"]]);
+
+/** SQL for the first id of a new block, inserted with the lead. */
+export const NEXT_BLOCK_ID_SQL = `(SELECT seq + 1 FROM sqlite_sequence WHERE name = 'lead_data_ids')`;
+
+/**
+ * SQL moving lead_data_rows' sequence past the block of the lead whose hash is ?1 (nothing if
+ * that lead was not inserted), in the lead's transaction: blocks and rows never share an id.
+ */
+export const RESERVE_BLOCK_SQL = `UPDATE sqlite_sequence
+   SET seq = (SELECT data_id + json_array_length(data) - 1 FROM leads WHERE lead_hash = ?1 AND data_id IS NOT NULL)
+ WHERE name = 'lead_data_ids' AND EXISTS (SELECT 1 FROM leads WHERE lead_hash = ?1 AND data_id IS NOT NULL)`;
+
+export interface LeadDataWrite {
+  leadId: number;
+  name: string;
+  value: string;
+  type: string;
+  now: number;
+}
+
+/**
+ * Sets a lead's value by name (an upsert, which cannot go through the view): a value of that name
+ * and type is updated in place, and a name the lead does not have is added. A value of that name
+ * with another type is left as it is. Both statements belong in one batch (a transaction); each
+ * reads and rewrites the lead's values in one statement, so concurrent writes never lose one.
+ */
+export function setLeadData(db: D1Database, w: LeadDataWrite): D1PreparedStatement[] {
+  return [
+    db.prepare(`UPDATE lead_datas SET value = ?3, updated_ts = ?5 WHERE lead_id = ?1 AND name = ?2 AND type = ?4`)
+      .bind(w.leadId, w.name, w.value, w.type, w.now),
+    db.prepare(
+      `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts) SELECT ?1, ?2, ?3, ?4, ?5, ?5
+        WHERE NOT EXISTS (SELECT 1 FROM lead_datas WHERE lead_id = ?1 AND name = ?2)`,
+    ).bind(w.leadId, w.name, w.value, w.type, w.now),
+  ];
+}
