@@ -6,12 +6,17 @@ import { OUTBOUND_TIMEOUT_MS } from "./outbound-fetch";
 // (requests in flight) and a sliding-window rate limiter (requests started in the last minute).
 // A caller holds a lease while it talks to the host; leases expire on their own, so a crashed
 // caller cannot hold a slot for ever. A caller refused for either reason is retried later through
-// the queue, and the refusal is not a delivery attempt.
+// the queue, and the refusal is not a delivery attempt. A caller refused for concurrency asks again
+// after BUSY_RETRY_MS: a slot comes back when its holder releases it, normally within one request,
+// while the lease's end is only the bound for a holder that crashed (waiting for it held a refused
+// sync callback or delivery back ~45 s behind a request that took a fraction of a second).
 
 /** Longer than one delivery (two requests of at most OUTBOUND_TIMEOUT_MS each) plus slack. */
 export const LEASE_MS = 2 * OUTBOUND_TIMEOUT_MS + 15_000;
 /** The rate window: OUTBOUND_HOST_RATE_PER_MINUTE counts requests started within it. */
 export const RATE_WINDOW_MS = 60_000;
+/** How soon a caller refused for concurrency asks again (the lease's end, if that comes sooner). */
+export const BUSY_RETRY_MS = 2_000;
 const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_RATE_PER_MINUTE = 600;
 
@@ -36,7 +41,7 @@ export class OutboundHostLimiter extends DurableObject<Env> {
 
   /**
    * Takes one of `limit` slots for `leaseMs` and `cost` requests of the rate window, or says when
-   * to ask again: when the earliest lease runs out, or when enough of the window has passed.
+   * to ask again: after BUSY_RETRY_MS (or the earliest lease's end, if sooner), or when enough of the window has passed.
    */
   acquire(limit: number, opts: AcquireOptions = {}): AcquireResult {
     const now = Date.now();
@@ -44,7 +49,9 @@ export class OutboundHostLimiter extends DurableObject<Env> {
     sql.exec("DELETE FROM leases WHERE expires_ts <= ?", now);
     sql.exec("DELETE FROM starts WHERE ts <= ?", now - RATE_WINDOW_MS);
     const held = sql.exec<{ n: number; soonest: number | null }>("SELECT count(*) AS n, min(expires_ts) AS soonest FROM leases").one();
-    if (held.n >= limit) return { ok: false, reason: "concurrency", retryAfterMs: Math.max(1000, (held.soonest ?? now) - now) };
+    if (held.n >= limit) {
+      return { ok: false, reason: "concurrency", retryAfterMs: Math.min(BUSY_RETRY_MS, Math.max(1000, (held.soonest ?? now) - now)) };
+    }
     const rate = opts.ratePerMinute;
     // A lease dearer than the whole rate could never be granted: it takes the whole window instead.
     const cost = rate === undefined ? 0 : Math.min(Math.max(1, opts.cost ?? 1), rate);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
-import { hostLimiter, hostRatePerMinute, type OutboundHostLimiter, RATE_WINDOW_MS } from "../../src/integrations/host-limiter";
+import { BUSY_RETRY_MS, hostLimiter, hostRatePerMinute, LEASE_MS, type OutboundHostLimiter, RATE_WINDOW_MS } from "../../src/integrations/host-limiter";
 import { delivery, type FetchHandler, insertJob, insertLead, recordingEnv, stubFetch, withAdaptor } from "./helpers";
 
 // The per-host request rate (OUTBOUND_HOST_RATE_PER_MINUTE) of the outbound limiter, next to its
@@ -59,6 +59,27 @@ describe("OutboundHostLimiter rate", () => {
     await age("rate-b.example.test", RATE_WINDOW_MS);
     expect((await limiter.acquire(10, { ratePerMinute: 3, cost: 5 })).ok).toBe(true);
     expect(await limiter.started()).toBe(3);
+  });
+
+  it("asks a caller refused for concurrency to come back within seconds, not when the held leases would expire", async () => {
+    const limiter = hostLimiter(env, "busy-a.example.test");
+    const held = await limiter.acquire(1);
+    if (!held.ok) throw new Error("expected a free slot");
+    const refused = await limiter.acquire(1);
+    expect(refused).toMatchObject({ ok: false, reason: "concurrency" });
+    // The lease runs for LEASE_MS (the bound for a crashed holder); the holder normally releases long before.
+    if (!refused.ok) expect(refused.retryAfterMs).toBeLessThanOrEqual(BUSY_RETRY_MS);
+    expect(BUSY_RETRY_MS).toBeLessThan(LEASE_MS / 10);
+    // A lease about to end is waited for, not BUSY_RETRY_MS, with a floor of one second.
+    const short = await limiter.acquire(2, { leaseMs: 1_200 });
+    if (!short.ok) throw new Error("expected a free slot");
+    const soon = await limiter.acquire(2);
+    if (soon.ok) throw new Error("expected a refusal");
+    expect(soon.retryAfterMs).toBeGreaterThanOrEqual(1_000);
+    expect(soon.retryAfterMs).toBeLessThanOrEqual(1_200);
+    await limiter.release(held.token);
+    await limiter.release(short.token);
+    expect((await limiter.acquire(1)).ok).toBe(true);
   });
 
   it("reports concurrency before rate, and reads the rate from the environment with a default of 600", async () => {
