@@ -29,13 +29,14 @@ export async function bulkLoadLeads(db, { from, count, now, days = 365 }) {
            ?3 + CAST(n * ?4 AS INTEGER), ?3 + CAST(n * ?4 AS INTEGER)
          FROM seq`,
       ).bind(start, end, now - span, step),
+      // The values as capture stores them: each lead's block on its row, ids reserved in
+      // lead_data_ids' sequence (src/leads/lead-data-block.ts).
       db.prepare(
-        `INSERT INTO lead_datas (lead_id, name, value, created_ts, updated_ts)
-         SELECT l.id, f.name, CASE f.name WHEN 'firstName' THEN l.first_name WHEN 'lastName' THEN l.last_name ELSE l.email END,
-           l.created_ts, l.created_ts
-         FROM leads l CROSS JOIN (SELECT 'firstName' AS name UNION ALL SELECT 'lastName' UNION ALL SELECT 'email') f
-         WHERE l.id >= ?1`,
+        `UPDATE leads SET data_id = (SELECT seq FROM sqlite_sequence WHERE name = 'lead_data_ids') + 1 + (id - ?1) * 3,
+           data = json_array(json_array('firstName', first_name), json_array('lastName', last_name), json_array('email', email))
+         WHERE id >= ?1`,
       ).bind(firstId),
+      db.prepare(`UPDATE sqlite_sequence SET seq = seq + 3 * (SELECT count(*) FROM leads WHERE id >= ?1) WHERE name = 'lead_data_ids'`).bind(firstId),
       // The running totals move with the rows, as capture and the Processr keep them: v4 reads
       // hydra:totalItems of a campaign from them (src/routes/v4/leads.ts).
       db.prepare(
