@@ -17,7 +17,7 @@ import {
 } from "./convertr-client";
 import { leadFieldValue } from "./lead-values";
 import { isSafeHeaderValue } from "./outbound-fetch";
-import { placeSyncTag, syncCallbackUrl, syncTagSecret, tagPlacedStatement } from "./sync-tags";
+import { placeSyncTag, secretOf, syncCallbackUrl, syncTagSecret, syncTagSecretStatement, tagPlacedStatement } from "./sync-tags";
 import type { OutboundIntegrationJob } from "./types";
 
 // Convertr Connect (Convertr's Connect help article): forwards a Valid lead into a client's Convertr-compatible instance
@@ -170,10 +170,12 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
   // The lead POST, then the sync-tag subscription on the same host (tokens and the extension
   // document are cached, so they rarely add a request).
   requestsPerDelivery: (config) => (config.syncTags ? 2 : 1),
+  // Whether the job places tags and the delivery's secret, asked with the claim (before the lead goes out).
+  withClaim: (env, leadId, jobId, config) => syncTagSecretStatement(env, leadId, jobId, config.syncTags),
   isActive: () => true,
   checkConfig: checkConnectConfig,
 
-  async deliver(lead, config, { env, jobId, idempotencyKey }) {
+  async deliver(lead, config, { env, jobId, idempotencyKey, claimed }) {
     const creds = connectCredentials(config);
     const { log, logStatement, failedCall } = callLog(env, lead, jobId);
 
@@ -182,9 +184,9 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     if (!(leadUrl instanceof URL)) return failureOutcome(leadUrl);
     if (config.linkId) leadUrl.searchParams.set("linkId", String(config.linkId));
 
-    // Asked before the lead goes out, so that a failure here never repeats a delivered lead. The
-    // secret (null: the job places no tags) is kept on the delivery by the same statement.
-    const secret = await syncTagSecret(env, lead.id, jobId, config.syncTags);
+    // Asked before the lead goes out (with the claim), so that a failure here never repeats a
+    // delivered lead. The secret (null: the job places no tags) is kept on the delivery by the same statement.
+    const secret = claimed ? secretOf(claimed) : await syncTagSecret(env, lead.id, jobId, config.syncTags);
     const extensions = secret !== null ? await clientExtensions(env, creds) : null;
     if (extensions && !("syncSubscriptions" in extensions)) return failedCall(extensions);
 
@@ -216,17 +218,18 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     const outcome = subscribed ? { ...leadOutcome, message: `${leadOutcome.message}; sync tags placed with the lead` } : leadOutcome;
     const remoteLeadHash = created.remoteLeadHash ?? subscribed?.leadHash ?? null;
 
-    // Stored before subscribing (the client may call back with the current status at once), in
-    // one batch with the call's log line (and, when the tag came with the lead, the tag).
-    await env.DB.batch([
+    const writes = [
       logStatement("Convertr Connect lead", leadUrl, body, posted.result, outcome),
       env.DB.prepare(
         `UPDATE integration_deliveries SET remote_lead_id = ?, remote_lead_hash = coalesce(?, remote_lead_hash)
          WHERE lead_id = ? AND campaign_processr_job_id = ?`,
       ).bind(created.remoteLeadId, remoteLeadHash, lead.id, jobId),
-      ...(subscribed ? [tagPlacedStatement(env, lead.id, jobId, remoteLeadHash)] : []),
-    ]);
-    if (subscribed) return outcome;
+    ];
+    // The tag came with the lead: the call's log line, the client's lead id and the tag are written
+    // with the outcome, in its batch (the subscription exists already, so nothing is gained by writing sooner).
+    if (subscribed) return { ...outcome, writes: [...writes, tagPlacedStatement(env, lead.id, jobId, remoteLeadHash)] };
+    // Else they are stored before subscribing (the client may call back with the current status at once).
+    await env.DB.batch(writes);
     const subscribeUrl = extensions?.syncSubscriptions;
     if (!subscribeUrl) return leadOutcome;
 

@@ -105,21 +105,18 @@ export async function enqueueIntegrations(env: Env, leadId: number, events: read
     return events.includes(trigger.event) && triggerHolds(trigger, lead) && (!c.parsed.success || c.def.isActive(c.parsed.data));
   });
   if (wanted.length === 0) return;
-  await env.DB.batch(
-    wanted.map((j) =>
+  // The rows, and which of them are still pending, in one round trip: delivered or finally rejected
+  // deliveries are never sent again (a lead re-validated later included).
+  const written = await env.DB.batch([
+    ...wanted.map((j) =>
       env.DB.prepare(
         `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key) VALUES (?, ?, ?)
          ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
       ).bind(leadId, j.id, `leadflare-${crypto.randomUUID()}`),
     ),
-  );
-  // Delivered or finally rejected deliveries are never sent again (a lead re-validated later included).
-  const { results: pending } = await env.DB.prepare(
-    "SELECT campaign_processr_job_id AS job_id FROM integration_deliveries WHERE lead_id = ? AND status = 'pending'",
-  )
-    .bind(leadId)
-    .all<{ job_id: number }>();
-  const pendingIds = new Set(pending.map((p) => p.job_id));
+    env.DB.prepare("SELECT campaign_processr_job_id AS job_id FROM integration_deliveries WHERE lead_id = ? AND status = 'pending'").bind(leadId),
+  ]);
+  const pendingIds = new Set((written.at(-1)!.results as { job_id: number }[]).map((p) => p.job_id));
   const messages = wanted
     .filter((j) => pendingIds.has(j.id))
     .map((j) => ({ body: { type: "integrate" as const, leadId, jobId: j.id } }));
@@ -177,13 +174,17 @@ export async function handleIntegrateMessage(
   if (!triggerHolds(triggerOf(c), lead) || !job.enabled || !c.def.isActive(c.parsed.data)) return "ack";
 
   const now = Date.now();
-  const claim = await env.DB.prepare(
-    `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?, updated_ts = ?
-     WHERE lead_id = ? AND campaign_processr_job_id = ? AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?)
-     RETURNING attempts, idempotency_key`,
-  )
-    .bind(now + CLAIM_MS, now, ...key, now)
-    .first<{ attempts: number; idempotency_key: string }>();
+  // The claim, and in the same batch what the job stores before it calls out (withClaim).
+  const withClaim = c.def.withClaim?.(env, ...key, c.parsed.data);
+  const [claimRead, claimedRead] = await env.DB.batch([
+    env.DB.prepare(
+      `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?, updated_ts = ?
+       WHERE lead_id = ? AND campaign_processr_job_id = ? AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?)
+       RETURNING attempts, idempotency_key`,
+    ).bind(now + CLAIM_MS, now, ...key, now),
+    ...(withClaim ? [withClaim] : []),
+  ]);
+  const claim = claimRead!.results[0] as { attempts: number; idempotency_key: string } | undefined;
   if (!claim) {
     const row = await env.DB.prepare(
       "SELECT status, lease_until_ts FROM integration_deliveries WHERE lead_id = ? AND campaign_processr_job_id = ?",
@@ -208,7 +209,11 @@ export async function handleIntegrateMessage(
     slot = await withHostSlot(
       env,
       host,
-      () => c.def.deliver(lead, c.parsed.data, { env, jobId: job.id, idempotencyKey: claim.idempotency_key, attempt: claim.attempts }),
+      () =>
+        c.def.deliver(lead, c.parsed.data, {
+          env, jobId: job.id, idempotencyKey: claim.idempotency_key, attempt: claim.attempts,
+          claimed: claimedRead?.results as Record<string, unknown>[] | undefined,
+        }),
       c.def.requestsPerDelivery?.(c.parsed.data) ?? 1,
     );
   } catch (e) {
@@ -291,6 +296,7 @@ async function finish(
   const note = enriches ? enrichmentNote(job.type, leadData, job.label, message) : deliveryNote(job.type, delivered, job.label, message);
   const pending = `EXISTS (SELECT 1 FROM integration_deliveries WHERE lead_id = ?1 AND campaign_processr_job_id = ?2 AND status = 'pending')`;
   const stmts = [
+    ...(outcome.status === "delivered" ? (outcome.writes ?? []) : []),
     // The CRM's answer is the admin-only detail; the message and the note are the generic line.
     // The table, not the view processr_job_leads: an upsert cannot go through a view.
     env.DB.prepare(

@@ -18,15 +18,19 @@ import { answerOutcome, authorizedFetch, callLog, type ClientCredentials } from 
  * statement: the delivery path asks both before the lead goes out, in one D1 round trip.
  */
 export async function syncTagSecret(env: Pick<Env, "DB">, leadId: number, jobId: number, configDefault: boolean): Promise<string | null> {
-  const row = await env.DB.prepare(
+  return secretOf((await syncTagSecretStatement(env, leadId, jobId, configDefault).all()).results);
+}
+
+/** syncTagSecret's statement, for a caller that runs it in a batch of its own (the delivery's claim); secretOf reads its rows. */
+export function syncTagSecretStatement(env: Pick<Env, "DB">, leadId: number, jobId: number, configDefault: boolean) {
+  return env.DB.prepare(
     `UPDATE integration_deliveries SET sync_secret = coalesce(sync_secret, ?1) WHERE lead_id = ?2 AND campaign_processr_job_id = ?3
        AND coalesce((SELECT removed_ts IS NULL FROM sync_tag_states WHERE campaign_processr_job_id = ?3), ?4)
      RETURNING sync_secret`,
-  )
-    .bind(newWebhookSecret(), leadId, jobId, configDefault ? 1 : 0)
-    .first<{ sync_secret: string | null }>();
-  return row?.sync_secret ?? null;
+  ).bind(newWebhookSecret(), leadId, jobId, configDefault ? 1 : 0);
 }
+
+export const secretOf = (rows: readonly Record<string, unknown>[]): string | null => (rows[0]?.sync_secret as string | null | undefined) ?? null;
 
 /** The subscription secret of a delivery: created once, reused by every retry (one statement: set if unset, read back). */
 async function syncSecret(env: Pick<Env, "DB">, leadId: number, jobId: number): Promise<string> {

@@ -13,6 +13,12 @@ export interface OutboundIntegrationJob<C> extends IntegrationJobDefinition<C> {
   trigger?(config: C): IntegrationTrigger;
   /** True when the job brings data into the lead from the destination rather than delivering the lead to it. */
   isEnrichment?(config: C): boolean;
+  /**
+   * A statement run in one D1 batch with the delivery's claim, a round trip saved (what the delivery
+   * must store before it calls out); its rows reach deliver as ctx.claimed. It also runs when the
+   * claim is refused, so it must leave a delivery it does not go on with as good as untouched.
+   */
+  withClaim?(env: Env, leadId: number, jobId: number, config: C): D1PreparedStatement;
   /** Requests one delivery makes to the destination, counted against its per-minute rate (default 1). */
   requestsPerDelivery?(config: C): number;
   /**

@@ -114,6 +114,8 @@ export type IntegrationOutcome =
       /** A value brought in from the vendor (an enrichment pull), added to the lead under a new name. */
       leadData?: { name: string; value: string };
       message: string;
+      /** The delivery's own writes (its call's log line, …), in one D1 batch with the outcome's. */
+      writes?: D1PreparedStatement[];
     }
   /** Final failure (e.g. the client's 4xx validation error): not retried. */
   | { status: "rejected"; message: string }
@@ -130,6 +132,7 @@ export interface IntegrationJobDefinition<C = unknown> {
   deliver(
     lead: JobLead & { leadHash: string },
     config: C,
-    ctx: { env: Env; jobId: number; idempotencyKey: string; attempt: number },
+    /** claimed: the rows of the job's withClaim statement (src/integrations/types.ts), run with the claim. */
+    ctx: { env: Env; jobId: number; idempotencyKey: string; attempt: number; claimed?: Record<string, unknown>[] },
   ): Promise<IntegrationOutcome>;
 }
