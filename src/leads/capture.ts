@@ -19,9 +19,10 @@ import { type FormFieldDef, validateCapture } from "./capture-validate";
 // lead stays at processr_status 0 and the sweeper (src/processr/sweeper.ts) re-enqueues it.
 //
 // Happy path in one round trip: once a request shape has been captured, this isolate keeps what
-// the read batch found (src/leads/capture-cache.ts) and the next capture of that shape (without an
-// Idempotency-Key) sends only a guarded write batch, whose insert re-checks every fact the read
-// batch would have checked. When the guard refuses, or anything else is off (a validation error,
+// the read batch found (src/leads/capture-cache.ts) and the next capture of that shape sends only a
+// guarded write batch, whose insert re-checks every fact the read batch would have checked. With an
+// Idempotency-Key the batch also inserts the key's record; a key used before fails the whole batch
+// (nothing is written), and the first answer is replayed as after the read batch. When the guard refuses, or anything else is off (a validation error,
 // an unauthorised caller), capture runs the read batch as above, which explains the refusal in
 // the documented order, or captures the lead when the refusal came from a stale entry.
 //
@@ -166,6 +167,8 @@ async function read(env: Env, input: CaptureInput, idemKey: string | null): Prom
   };
 }
 
+const idempotencyRecordKey = (idem: NonNullable<CaptureInput["idempotency"]>) => `${idem.scope}:${idem.key}`;
+
 function requestHash(input: CaptureInput, body: CaptureBody): Promise<string> {
   return sha256Hex(
     JSON.stringify([input.campaignId, input.formId, input.linkId, input.publisherId, [...body.fields], body.foreign]),
@@ -220,8 +223,8 @@ export async function captureLead(
  */
 async function captureFromConfig(
   env: Env, input: CaptureInput, policy: CapturePolicy, configKey: string, now: number,
-): Promise<number | null> {
-  if (input.idempotency !== null || input.body instanceof ApiError) return null;
+): Promise<number | CaptureResult | null> {
+  if (input.body instanceof ApiError) return null;
   const config = cachedCaptureConfig(configKey, now);
   if (config === null || (input.apiKey !== null && config.ctx.apiKeyOwner === null)) return null;
   let values: [string, string][];
@@ -232,7 +235,11 @@ async function captureFromConfig(
     if (e instanceof ApiError) return null;
     throw e;
   }
-  const leadId = await writeLead(env, input, config, values, now, null, guardOf(input, config));
+  // With an Idempotency-Key the batch also inserts its record: a key already used fails the whole
+  // batch, which writeLead answers as the read path would (the first answer, or 422 for another request).
+  const idem = input.idempotency && { key: idempotencyRecordKey(input.idempotency), hash: await requestHash(input, input.body) };
+  const leadId = await writeLead(env, input, config, values, now, idem, guardOf(input, config));
+  if (leadId !== null && typeof leadId !== "number") return leadId;
   if (typeof leadId !== "number") {
     forgetCaptureConfig(configKey);
     return null;
@@ -276,7 +283,7 @@ function guardOf(input: CaptureInput, config: CaptureConfig): { sql: string; bin
 async function captureWithReads(
   env: Env, input: CaptureInput, policy: CapturePolicy, configKey: string, now: number,
 ): Promise<number | CaptureResult> {
-  const idemKey = input.idempotency ? `${input.idempotency.scope}:${input.idempotency.key}` : null;
+  const idemKey = input.idempotency ? idempotencyRecordKey(input.idempotency) : null;
   const r = await read(env, input, idemKey);
 
   const status = r.campaign
@@ -339,7 +346,7 @@ async function captureWithReads(
   const written = await writeLead(env, input, config, values, now, idemKey === null ? null : { key: idemKey, hash }, null);
   // Another capture took the campaign's last place between the read batch and this one.
   if (written === null) throw policy.campaignUnavailable("fulfilled");
-  if (typeof written === "number" && idemKey === null) rememberCaptureConfig(configKey, config, now);
+  if (typeof written === "number") rememberCaptureConfig(configKey, config, now);
   return written;
 }
 

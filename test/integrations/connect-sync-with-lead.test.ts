@@ -4,6 +4,7 @@ import { SYNC_WITH_LEAD } from "../../src/integrations/convertr-client";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
 import { bearer, call, DEMO, form, loginAs } from "../helpers";
+import { roundTripCounter } from "../publisher/support";
 import { ACME_CLIENT, delivery, type FetchHandler, insertJob, insertLead, providerLogs, stubFetch, toSelf } from "./helpers";
 
 // leadflare's lead POST with its sync subscription (extensions.syncWithLead): a leadflare client
@@ -41,36 +42,6 @@ const requestsTo = (origin: string) => seen.filter((r) => r.url.startsWith(origi
 const subscriptionsOf = async (remoteLeadId: string | null) =>
   (await env.DB.prepare("SELECT id, callback_url, secret FROM sync_subscriptions WHERE lead_id = ?").bind(Number(remoteLeadId)).all()).results;
 
-/** This file's env with its D1 calls counted (a batch is one round trip, as is a statement's first/run/all/raw). */
-function countingEnv() {
-  let n = 0;
-  const real = new WeakMap<object, D1PreparedStatement>();
-  const statement = (stmt: D1PreparedStatement): D1PreparedStatement => {
-    const proxy = new Proxy(stmt, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target) as unknown;
-        if (typeof value !== "function") return value;
-        if (prop === "bind") return (...args: unknown[]) => statement(Reflect.apply(value, target, args) as D1PreparedStatement);
-        return (...args: unknown[]) => {
-          if (prop === "first" || prop === "run" || prop === "all" || prop === "raw") n += 1;
-          return Reflect.apply(value, target, args);
-        };
-      },
-    });
-    real.set(proxy, stmt);
-    return proxy;
-  };
-  const db = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "prepare") return (sql: string) => statement(target.prepare(sql));
-      if (prop === "batch") return (stmts: D1PreparedStatement[]) => ((n += 1), target.batch(stmts.map((x) => real.get(x) ?? x)));
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { env: { ...env, DB: db } as typeof env, roundTrips: () => n };
-}
-
 async function deliverTo(origin: string, name: string) {
   const jobId = await insertJob(602, "convertr_connect", configFor(origin), `Convertr Connect: ${origin}`);
   const source = await insertLead(602, 12, 36, { firstName: name, surname: "Hopper", emailAddress: `${name.toLowerCase()}@navy.example` });
@@ -107,10 +78,10 @@ describe("Convertr Connect to a client that takes the sync tag with the lead", (
     await deliverTo(origin, "Warm"); // token and extension document cached, as for every later delivery
     const jobId = await insertJob(602, "convertr_connect", configFor(origin), "Convertr Connect: counted");
     const source = await insertLead(602, 12, 36, { firstName: "Frances", surname: "Allen", emailAddress: "frances@ibm.example" });
-    const counted = countingEnv();
-    expect(await handleIntegrateMessage(counted.env, { type: "integrate", leadId: source.id, jobId })).toBe("ack");
+    const d1 = roundTripCounter();
+    expect(await handleIntegrateMessage({ ...env, DB: d1.db }, { type: "integrate", leadId: source.id, jobId })).toBe("ack");
     expect((await delivery(source.id, jobId))!.status).toBe("delivered");
-    expect(counted.roundTrips()).toBe(3);
+    expect(d1.trips).toBe(3);
   });
 
   it("sends a client that does not advertise syncWithLead the documented two calls, without the headers", async () => {

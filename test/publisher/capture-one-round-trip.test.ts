@@ -3,58 +3,21 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { BASE } from "../helpers";
-import { count, formBody, KEYS, leadsPath } from "./support";
+import { count, formBody, KEYS, leadsPath, roundTripCounter } from "./support";
 
 // Capture's happy path in one D1 round trip (src/leads/capture-cache.ts): once a request shape has
 // been captured, the next capture sends only a guarded write batch, and every fact it did not read
 // again is re-checked inside that transaction.
 
-/** The test D1 binding, counting round trips: a batch, or a statement's first/run/all/raw. */
-function roundTripCounter() {
-  const counter = { trips: 0, db: env.DB };
-  const real = new WeakMap<object, D1PreparedStatement>();
-  const statement = (s: D1PreparedStatement): D1PreparedStatement => {
-    const proxy = new Proxy(s, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target);
-        if (prop === "bind") return (...args: unknown[]) => statement(value.apply(target, args));
-        if (prop === "first" || prop === "run" || prop === "all" || prop === "raw") {
-          return (...args: unknown[]) => {
-            counter.trips += 1;
-            return value.apply(target, args);
-          };
-        }
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    real.set(proxy, s);
-    return proxy;
-  };
-  counter.db = new Proxy(env.DB, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (prop === "prepare") return (sql: string) => statement(target.prepare(sql));
-      if (prop === "batch") {
-        return (stmts: D1PreparedStatement[]) => {
-          counter.trips += 1;
-          return target.batch(stmts.map((s) => real.get(s) ?? s));
-        };
-      }
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return counter;
-}
-
 let n = 0;
-async function capture(db: D1Database = env.DB, query = "?linkId=25"): Promise<Response> {
+async function capture(db: D1Database = env.DB, query = "?linkId=25", headers: Record<string, string> = {}, email?: string): Promise<Response> {
   n += 1;
   const ctx = createExecutionContext();
   const res = await app.fetch(
     new Request(new URL(leadsPath(12, 35, 601, query), BASE), {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Api-Key": KEYS.northwind601, "CF-Connecting-IP": `198.51.100.${n % 250}` },
-      body: formBody({ firstName: "Ada", lastName: "Lovelace", email: `ada.${n}@example.com` }),
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Api-Key": KEYS.northwind601, "CF-Connecting-IP": `198.51.100.${n % 250}`, ...headers },
+      body: formBody({ firstName: "Ada", lastName: "Lovelace", email: email ?? `ada.${n}@example.com` }),
     }),
     { ...env, DB: db },
     ctx,
@@ -83,6 +46,24 @@ describe("lead capture in one D1 round trip", () => {
     const after = await env.DB.prepare("SELECT total_leads, processing_leads FROM campaign_statistics WHERE campaign_id = 601")
       .first<{ total_leads: number; processing_leads: number }>();
     expect(after).toEqual({ total_leads: before!.total_leads + 1, processing_leads: before!.processing_leads + 1 });
+  });
+
+  it("takes the same one write batch with an Idempotency-Key; a retry replays the first answer and another request with that key gets 422, writing nothing", async () => {
+    expect((await capture()).status).toBe(201);
+    const key = { "Idempotency-Key": `one-trip-${crypto.randomUUID()}` };
+    const d1 = roundTripCounter();
+    const res = await capture(d1.db, "?linkId=25", key, "grace@example.com");
+    expect(res.status).toBe(201);
+    expect(d1.trips).toBe(1);
+    const first = await res.text();
+    const total = await leads601();
+    const retry = await capture(env.DB, "?linkId=25", key, "grace@example.com");
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await retry.text()).toBe(first);
+    const other = await capture(env.DB, "?linkId=25", key, "someone.else@example.com");
+    expect(other.status).toBe(422);
+    expect(await leads601()).toBe(total);
   });
 
   it("a burst on a new request shape reads it (no capture waits on another's read), and the next burst only writes", async () => {

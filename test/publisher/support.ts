@@ -116,3 +116,40 @@ export function testCampaignStatements(campaign: number, form: number, name: str
     env.DB.prepare(`INSERT INTO campaign_publishers (campaign_id, publisher_id, api_key) VALUES (?1, 12, 'cp-key-' || ?1)`).bind(campaign),
   ];
 }
+
+/** The test D1 binding, counting round trips: a batch, or a statement's first/run/all/raw. */
+export function roundTripCounter() {
+  const counter = { trips: 0, db: env.DB };
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const statement = (s: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(s, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop === "bind") return (...args: unknown[]) => statement(value.apply(target, args));
+        if (prop === "first" || prop === "run" || prop === "all" || prop === "raw") {
+          return (...args: unknown[]) => {
+            counter.trips += 1;
+            return value.apply(target, args);
+          };
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    real.set(proxy, s);
+    return proxy;
+  };
+  counter.db = new Proxy(env.DB, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop === "prepare") return (sql: string) => statement(target.prepare(sql));
+      if (prop === "batch") {
+        return (stmts: D1PreparedStatement[]) => {
+          counter.trips += 1;
+          return target.batch(stmts.map((s) => real.get(s) ?? s));
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return counter;
+}
