@@ -174,6 +174,8 @@ export async function serialize<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[
  * result row of a batch into an object keyed by column name, and drizzle maps those back to arrays
  * and then into its own objects: for a page of wide rows (100 leads of 40 columns) that was the
  * largest single part of the page's CPU; one text column per row leaves little to convert.
+ * SQLite writes REAL values with round-trip precision, so numbers decode as D1 would give them;
+ * a BLOB column cannot go into json_array (no table served by a resource has one).
  */
 interface RowReader {
   select: SQL<string>;
