@@ -55,6 +55,12 @@ export interface CaptureInput {
   country: string | null;
   /** JSON of the surface's 201 body, with LEAD_ID_PLACEHOLDER (as a string) where the id goes. */
   createdBody: string;
+  /**
+   * leadflare's sync extension: a sync subscription written with the lead, in its write batch, for
+   * the campaign publisher the lead is captured for (the caller checked the callback URL, the secret
+   * and that the credentials are that campaign publisher's). A replay creates none.
+   */
+  subscription?: { callbackUrl: string; secret: string } | null;
 }
 
 export interface CaptureContext {
@@ -86,7 +92,19 @@ export interface CaptureResult {
   leadId: number;
   /** True when an Idempotency-Key replay returned the first response. */
   replayed: boolean;
+  /** The subscription written with the lead (CaptureInput.subscription) and the lead's hash. */
+  subscribed?: { subscriptionId: number; leadHash: string };
 }
+
+/** A lead the write batch created, with its subscription when one was asked for. */
+interface Written {
+  leadId: number;
+  subscribed?: { subscriptionId: number; leadHash: string };
+  /** Tells it from a CaptureResult (a replay), which always says. */
+  replayed?: undefined;
+}
+
+const isResult = (w: Written | CaptureResult): w is CaptureResult => w.replayed !== undefined;
 
 const USER_AGENT_MAX = 512;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -196,8 +214,8 @@ export async function captureLead(
   // that request were cancelled, its promise would never settle and the waiters would hang).
   const fast = await captureFromConfig(env, input, policy, configKey, now);
   const outcome = fast ?? (await captureWithReads(env, input, policy, configKey, now));
-  if (typeof outcome !== "number") return outcome;
-  const leadId = outcome;
+  if (isResult(outcome)) return outcome;
+  const { leadId, subscribed } = outcome;
 
   const enqueued = env.PROCESSR_QUEUE.send({ type: "process", leadId }).then(
     () => undefined,
@@ -213,6 +231,7 @@ export async function captureLead(
     body: input.createdBody.replace(PLACEHOLDER_JSON, String(leadId)),
     leadId,
     replayed: false,
+    ...(subscribed ? { subscribed } : {}),
   };
 }
 
@@ -223,7 +242,7 @@ export async function captureLead(
  */
 async function captureFromConfig(
   env: Env, input: CaptureInput, policy: CapturePolicy, configKey: string, now: number,
-): Promise<number | CaptureResult | null> {
+): Promise<Written | CaptureResult | null> {
   if (input.body instanceof ApiError) return null;
   const config = cachedCaptureConfig(configKey, now);
   if (config === null || (input.apiKey !== null && config.ctx.apiKeyOwner === null)) return null;
@@ -238,15 +257,15 @@ async function captureFromConfig(
   // With an Idempotency-Key the batch also inserts its record: a key already used fails the whole
   // batch, which writeLead answers as the read path would (the first answer, or 422 for another request).
   const idem = input.idempotency && { key: idempotencyRecordKey(input.idempotency), hash: await requestHash(input, input.body) };
-  const leadId = await writeLead(env, input, config, values, now, idem, guardOf(input, config));
-  if (leadId !== null && typeof leadId !== "number") return leadId;
-  if (typeof leadId !== "number") {
+  const written = await writeLead(env, input, config, values, now, idem, guardOf(input, config));
+  if (written === null) {
     forgetCaptureConfig(configKey);
     return null;
   }
+  if (isResult(written)) return written;
   // The guard found the key's owner as kept, in the same transaction: the key is live.
   rememberLiveKey(policy, config.ctx);
-  return leadId;
+  return written;
 }
 
 /**
@@ -282,7 +301,7 @@ function guardOf(input: CaptureInput, config: CaptureConfig): { sql: string; bin
 /** The read batch, the checks in their documented order, then the write; remembers the shape. */
 async function captureWithReads(
   env: Env, input: CaptureInput, policy: CapturePolicy, configKey: string, now: number,
-): Promise<number | CaptureResult> {
+): Promise<Written | CaptureResult> {
   const idemKey = input.idempotency ? idempotencyRecordKey(input.idempotency) : null;
   const r = await read(env, input, idemKey);
 
@@ -346,7 +365,7 @@ async function captureWithReads(
   const written = await writeLead(env, input, config, values, now, idemKey === null ? null : { key: idemKey, hash }, null);
   // Another capture took the campaign's last place between the read batch and this one.
   if (written === null) throw policy.campaignUnavailable("fulfilled");
-  if (typeof written === "number") rememberCaptureConfig(configKey, config, now);
+  if (!isResult(written)) rememberCaptureConfig(configKey, config, now);
   return written;
 }
 
@@ -364,7 +383,7 @@ async function writeLead(
   now: number,
   idem: { key: string; hash: string } | null,
   guard: { sql: string; binds: unknown[] } | null,
-): Promise<number | null | CaptureResult> {
+): Promise<Written | null | CaptureResult> {
   const cp = config.campaignPublisher;
   const formFields = config.formFields;
   const leadHash = randomHex();
@@ -427,9 +446,22 @@ async function writeLead(
     );
   }
 
+  const sub = input.subscription;
+  if (sub) {
+    statements.push(
+      db.prepare(
+        `INSERT INTO sync_subscriptions (lead_id, campaign_publisher_id, callback_url, secret, created_ts)
+         SELECT id, ?2, ?3, ?4, ?5 FROM leads WHERE lead_hash = ?1 RETURNING id`,
+      ).bind(leadHash, cp.id, sub.callbackUrl, sub.secret, now),
+    );
+  }
+
   try {
     const results = await db.batch(statements);
-    return (results[0]!.results[0] as { id: number } | undefined)?.id ?? null;
+    const leadId = (results[0]!.results[0] as { id: number } | undefined)?.id;
+    if (leadId === undefined) return null;
+    const subscriptionId = sub ? (results.at(-1)!.results[0] as { id: number }).id : null;
+    return subscriptionId === null ? { leadId } : { leadId, subscribed: { subscriptionId, leadHash } };
   } catch (err) {
     if (idem && /UNIQUE constraint failed: idempotency_keys/i.test(String(err))) {
       // Lost the race to a concurrent request with the same key: answer as a retry would be.

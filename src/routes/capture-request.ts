@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { type CaptureInput, type CapturePolicy, captureLead } from "../leads/capture";
+import { type CaptureInput, type CapturePolicy, type CaptureResult, captureLead } from "../leads/capture";
 import { requestCountry } from "../leads/platform-data";
 
 /**
@@ -13,7 +13,7 @@ export async function captureFromRequest(
   input: Omit<CaptureInput, "ip" | "userAgent" | "country">,
   policy: CapturePolicy,
   /** Headers a surface adds to a created (or replayed) lead's answer, once the lead exists. */
-  created?: (leadId: number) => Promise<Record<string, string>>,
+  created?: (result: CaptureResult) => Promise<Record<string, string>>,
 ): Promise<Response> {
   const result = await captureLead(
     c.env,
@@ -29,6 +29,6 @@ export async function captureFromRequest(
   return c.body(result.body, result.status as 201, {
     "Content-Type": "application/json",
     ...(result.replayed ? { "Idempotent-Replayed": "true" } : {}),
-    ...(created && result.status === 201 && result.leadId > 0 ? await created(result.leadId) : {}),
+    ...(created && result.status === 201 && result.leadId > 0 ? await created(result) : {}),
   });
 }

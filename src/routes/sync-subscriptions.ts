@@ -11,6 +11,7 @@ import { subscribeToLead } from "../leads/client";
 import { validSecret } from "../leads/lead-object";
 import { renderWebhookError } from "./webhooks/errors";
 import { restoreArchivedLead } from "../archive/restore";
+import type { CaptureResult } from "../leads/capture";
 
 // The receiving side of sync tags (Convertr's Connect help article, "Place Sync Tags"), mounted at /api/sync and
 // advertised at /.well-known/leadflare. An upstream enterprise that delivered a lead here as a
@@ -21,7 +22,7 @@ import { restoreArchivedLead } from "../archive/restore";
 //     409 once the lead has MAX_SUBSCRIPTIONS_PER_LEAD (5) active subscriptions
 //   GET  /api/sync/credentials → the campaign and publisher of the credentials
 // The publisher API's lead POST also takes a new lead's subscription in SYNC_WITH_LEAD's headers
-// (subscribeWithLead below), so that a leadflare sender needs one request instead of two.
+// (syncWithLead below), so that a leadflare sender needs one request instead of two.
 
 export const subscriptionSchema = z.object({
   leadId: z.coerce.number().int().positive(),
@@ -84,30 +85,58 @@ syncSubscriptions.post("/subscriptions", authenticate({ apiKey: true }), async (
   return c.json(body, 201);
 });
 
+/** What a lead POST's SYNC_WITH_LEAD headers ask for, once checked (syncWithLead). */
+export interface SyncWithLead {
+  callbackUrl: string;
+  secret: string;
+  /** The token's campaign publisher; null for an X-Api-Key (capture finds it). */
+  campaignPublisherId: number | null;
+}
+
 /**
  * The subscription a publisher API lead POST asks for in SYNC_WITH_LEAD's headers (callback URL and
- * secret, as the subscription body would carry them), made once the lead exists, with the request's
- * campaign-publisher credentials: the answer's headers that say it was made (its id and the lead's
- * hash). None when the request asks for none or it cannot be made here (a user's token, a callback or
- * secret the subscription route refuses, the lead object failing): the lead stands either way, and
- * the sender then subscribes with POST /api/sync/subscriptions, whose answer says what is wrong.
+ * secret, as the subscription body would carry them), when this request may have it: the campaign
+ * publisher's credentials (its API-key grant token or X-Api-Key), a secret and a callback URL the
+ * subscription route would take. Capture then writes it with the lead (CaptureInput.subscription).
+ * Null when the request asks for none or it cannot be made here: the lead is captured without it,
+ * and the sender subscribes with POST /api/sync/subscriptions, whose answer says what is wrong.
  */
-export async function subscribeWithLead(c: Context<AppEnv>, leadId: number, apiKey: string | null): Promise<Record<string, string>> {
+export function syncWithLead(c: Context<AppEnv>, apiKey: string | null): SyncWithLead | null {
   const callbackUrl = c.req.header(SYNC_WITH_LEAD.callback);
-  if (callbackUrl === undefined) return {};
-  const parsed = subscriptionSchema.safeParse({ leadId, callbackUrl, secret: c.req.header(SYNC_WITH_LEAD.secret) });
-  if (!parsed.success) return {};
+  if (callbackUrl === undefined) return null;
+  const parsed = subscriptionSchema.omit({ leadId: true }).safeParse({ callbackUrl, secret: c.req.header(SYNC_WITH_LEAD.secret) });
+  if (!parsed.success) return null;
   try {
-    // An X-Api-Key was checked by capture's read, which does not name its campaign publisher; a token names it.
-    const principal = c.get("principal") as Principal | undefined;
-    const campaignPublisherId =
-      apiKey !== null ? (await apiKeyOwner(c.env, apiKey))?.id : principal?.kind === "apiKey" ? principal.campaignPublisherId : undefined;
-    if (campaignPublisherId === undefined) return {};
-    const result = await subscribeToLead(c.env, { ...parsed.data, campaignPublisherId });
-    if (!result.ok) return {};
-    return { [SYNC_WITH_LEAD.subscription]: String(result.subscriptionId), [SYNC_WITH_LEAD.leadHash]: result.leadHash };
+    checkOutboundUrl(c.env, parsed.data.callbackUrl);
   } catch (e) {
-    console.error("sync subscription with the lead failed; the sender subscribes on its own", leadId, String(e));
+    if (e instanceof OutboundUrlError) return null;
+    throw e;
+  }
+  const principal = c.get("principal") as Principal | undefined;
+  if (apiKey === null && principal?.kind !== "apiKey") return null;
+  return { ...parsed.data, campaignPublisherId: principal?.kind === "apiKey" ? principal.campaignPublisherId : null };
+}
+
+/**
+ * The answer's headers for what syncWithLead asked: the subscription written with the lead, or
+ * for a replay (which writes nothing) the one the first capture wrote, found again through the
+ * lead object as the subscription route finds it (the same lead, credentials and callback URL).
+ */
+export async function syncWithLeadHeaders(
+  c: Context<AppEnv>, asked: SyncWithLead | null, result: CaptureResult, apiKey: string | null,
+): Promise<Record<string, string>> {
+  if (asked === null) return {};
+  const headers = (s: { subscriptionId: number; leadHash: string }) => ({
+    [SYNC_WITH_LEAD.subscription]: String(s.subscriptionId), [SYNC_WITH_LEAD.leadHash]: s.leadHash,
+  });
+  if (result.subscribed) return headers(result.subscribed);
+  try {
+    const campaignPublisherId = asked.campaignPublisherId ?? (await apiKeyOwner(c.env, apiKey!))?.id;
+    if (campaignPublisherId === undefined) return {};
+    const sub = await subscribeToLead(c.env, { leadId: result.leadId, callbackUrl: asked.callbackUrl, secret: asked.secret, campaignPublisherId });
+    return sub.ok ? headers(sub) : {};
+  } catch (e) {
+    console.error("sync subscription with a replayed lead failed; the sender subscribes on its own", result.leadId, String(e));
     return {};
   }
 }

@@ -1,9 +1,11 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it } from "vitest";
 import { SYNC_WITH_LEAD } from "../../src/integrations/convertr-client";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
-import { bearer, call, DEMO, form, loginAs } from "../helpers";
+import { app } from "../../src/app";
+import { BASE, bearer, call, DEMO, form, loginAs } from "../helpers";
 import { roundTripCounter } from "../publisher/support";
 import { ACME_CLIENT, delivery, type FetchHandler, insertJob, insertLead, providerLogs, stubFetch, toSelf } from "./helpers";
 
@@ -159,6 +161,26 @@ describe("POST …/leads with the Leadflare-Sync headers (the client's side)", (
     expect(await leadIdOf(replay)).toBe(leadId);
     expect(replay.headers.get(SYNC_WITH_LEAD.subscription)).toBe(res.headers.get(SYNC_WITH_LEAD.subscription));
     expect(await subscriptionsOf(String(leadId))).toHaveLength(1);
+  });
+
+  it("writes the subscription in the lead's own write batch: one D1 round trip once the request shape is known", async () => {
+    const capture = async (db: D1Database, email: string) => {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(
+        new Request(new URL(`${LEAD_PATH}?linkId=25`, BASE), form(fields(email), { "X-Api-Key": API_KEY, ...sync(newWebhookSecret()) })),
+        { ...env, DB: db },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    expect((await capture(env.DB, "joan.warm@bletchley.example")).status).toBe(201);
+    const d1 = roundTripCounter();
+    const res = await capture(d1.db, "joan.counted@bletchley.example");
+    expect(res.status).toBe(201);
+    expect(d1.trips).toBe(1);
+    const subs = await subscriptionsOf(String(await leadIdOf(res)));
+    expect(res.headers.get(SYNC_WITH_LEAD.subscription)).toBe(String((subs[0] as { id: number }).id));
   });
 
   it("subscribes with the campaign publisher's X-Api-Key too", async () => {

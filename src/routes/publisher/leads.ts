@@ -8,7 +8,7 @@ import { ApiError, forbidden, notFound, tokenInvalid } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
 import { type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
 import { captureFromRequest } from "../capture-request";
-import { subscribeWithLead } from "../sync-subscriptions";
+import { syncWithLead, syncWithLeadHeaders } from "../sync-subscriptions";
 import { assertActsFor, idParam } from "./access";
 
 // POST /api/v2.4/publisher/{publisher_id}/forms/{form_id}/campaign/{campaign_id}/leads?linkId= (Convertr's publisher API documentation).
@@ -48,6 +48,8 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
 
   const idempotencyKey = await deferred(() => parseIdempotencyKey(c.req.header("Idempotency-Key")));
   const body = await deferred(() => readCaptureBody(c));
+  // leadflare's sync extension: the lead's subscription written with it (syncWithLead in /.well-known/leadflare).
+  const sync = syncWithLead(c, apiKey);
   const policy: CapturePolicy = {
     authorize(ctx) {
       if (principal) {
@@ -75,9 +77,9 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
       idempotency: typeof idempotencyKey === "string" ? { scope: String(publisherId), key: idempotencyKey } : null,
       body,
       createdBody: CREATED_BODY,
+      subscription: sync,
     },
     policy,
-    // leadflare's sync extension: the lead's subscription in the same request (syncWithLead in /.well-known/leadflare).
-    (leadId) => subscribeWithLead(c, leadId, apiKey),
+    (result) => syncWithLeadHeaders(c, sync, result, apiKey),
   );
 });
