@@ -395,12 +395,18 @@ async function fanoutPhase() {
         AVG(d.attempts) AS attempts, COUNT(*) AS n FROM integration_deliveries d JOIN leads l ON l.id = d.lead_id
         JOIN job_results r ON r.lead_id = d.lead_id AND r.campaign_processr_job_id = d.campaign_processr_job_id
        WHERE d.status = 'delivered' AND l.created_ts >= ?`, t0);
+    // Callback attempts that did not deliver (what sends a callback to the lead object's alarm, up to a minute later).
+    const { results: callbackFailures } = await acmeDb
+      .prepare(`SELECT substr(message, instr(message, '→'), 90) AS what, count(*) AS n FROM log_lines
+                 WHERE type = 'provider' AND message LIKE 'Sync callback%' AND message NOT LIKE '%(delivered)%' GROUP BY what ORDER BY n DESC LIMIT 5`)
+      .all();
     const callbackLag = await first(acmeDb, `SELECT AVG(delivered_ts - created_ts) AS lag, MAX(delivered_ts - created_ts) AS slowest,
         MAX(created_ts) - MIN(created_ts) AS createdSpan FROM webhook_deliveries WHERE status = 'delivered' AND created_ts >= ?`, t0);
     return {
       agencyTripsPerLead: Object.fromEntries(Object.entries(trips).map(([k, v]) => [k, v / cap.ok])), cpuMsPerLead: cpuMs / cap.ok, timed,
       sideCpuMsPerLead: { acme: sideCpuMs.acme / cap.ok, agency: sideCpuMs.agency / cap.ok },
       acmeTripsPerLead: Object.fromEntries(Object.entries(acmeTrips).map(([k, v]) => [k, v / cap.ok])),
+      callbackFailures,
       stages: { ...stages, callbackLag: callbackLag.lag, callbackSlowest: callbackLag.slowest, callbacksCreatedOver: callbackLag.createdSpan },
       leads: cap.ok, callbacks: end.n - startDelivered, seconds: (end.at - t0) / 1000,
       callbacksPerSecond: span.n / ((span.b - span.a) / 1000), complete: end.n >= startDelivered + cap.ok,
@@ -534,6 +540,7 @@ function report(r) {
       const s = f.stages;
       L.push(`Agency's D1 round trips per lead (counting bundle): ${Object.entries(f.agencyTripsPerLead).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}; CPU of both workerds ${fmt(f.cpuMsPerLead, 2)} ms per lead${f.sideCpuMsPerLead ? ` (acme ${fmt(f.sideCpuMsPerLead.acme, 2)}, agency ${fmt(f.sideCpuMsPerLead.agency, 2)})` : ""}. Capture at agency → delivered to acme: mean ${fmt(s.delivered / 1000, 1)} s, slowest ${fmt(s.slowest / 1000, 1)} s (${fmt(s.attempts, 2)} attempts per delivery); acme's callbacks created over ${fmt(s.callbacksCreatedOver / 1000, 1)} s, each created → delivered in ${fmt(s.callbackLag / 1000, 2)} s on average (slowest ${fmt(s.callbackSlowest / 1000, 1)} s).`, "");
     }
+    if (f.callbackFailures?.length) L.push(`Acme's callback attempts not delivered: ${f.callbackFailures.map((x) => `${x.n} × "${x.what}"`).join("; ")}.`, "");
     if (f.acmeTripsPerLead) L.push(`Acme's D1 round trips per lead: ${Object.entries(f.acmeTripsPerLead).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}.`, "");
     if (f.timed) {
       // Wall time by what waited (counting bundle's timings): a request or batch, then its waits on D1, objects, fetches.
