@@ -3,7 +3,7 @@
 // `.ts` import and no other dependencies.
 import { hashPassword } from "../auth/password.ts";
 import { emailFieldName, normaliseEmail } from "../leads/email.ts";
-import { leadDataBlock, NEXT_BLOCK_ID_SQL, RESERVE_BLOCK_SQL } from "../leads/lead-data-block.ts";
+import { leadDataBlock, NEXT_VALUE_ID_SQL, RESERVE_BLOCK_SQL } from "../leads/lead-data-block.ts";
 import { ALLOCATION_RECOUNT_SQL, salesRecountSql } from "../leads/statistics.ts";
 
 interface FixtureField { name: string; required?: boolean; type?: string; hidden?: boolean }
@@ -154,7 +154,7 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
         data: leadDataBlock(Object.entries(l.data)), created_ts: created, updated_ts: created,
       }));
       // The values as capture stores them: the lead's block, its ids reserved as capture does.
-      out.push(`UPDATE leads SET data_id = ${NEXT_BLOCK_ID_SQL} WHERE id = ${l.id};`, `${RESERVE_BLOCK_SQL.replaceAll("?1", lit(hash))};`);
+      out.push(`UPDATE leads SET data_id = ${NEXT_VALUE_ID_SQL} WHERE id = ${l.id};`, `${RESERVE_BLOCK_SQL.replaceAll("?1", lit(hash))};`);
     }
     out.push(`UPDATE campaign_publishers AS cp SET reserved_leads = (${ALLOCATION_RECOUNT_SQL}) WHERE cp.campaign_id = ${c.id};`);
     out.push(`UPDATE campaign_statistics SET total_sales_cents = (${salesRecountSql(c.id)}) WHERE campaign_id = ${c.id};`);

@@ -10,7 +10,7 @@ import {
   forgetCaptureConfig, rememberCaptureConfig,
 } from "./capture-cache";
 import { emailFieldName, normaliseEmail } from "./email";
-import { leadDataBlock, NEXT_BLOCK_ID_SQL, RESERVE_BLOCK_SQL } from "./lead-data-block";
+import { leadDataBlock, NEXT_VALUE_ID_SQL, RESERVE_BLOCK_SQL } from "./lead-data-block";
 import { type FormFieldDef, validateCapture } from "./capture-validate";
 
 // Lead capture, shared by the publisher API and the campaign webhook. One D1 batch of reads
@@ -400,7 +400,7 @@ async function writeLead(
                           ip, user_agent, country, data_id, data, created_ts, updated_ts)
        SELECT ?1, ?2, ?3, ?4, ?5, 0,
               coalesce((SELECT cp.cap IS NOT NULL AND cp.reserved_leads >= cp.cap FROM campaign_publishers cp WHERE cp.id = ?6), 0),
-              ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ${NEXT_BLOCK_ID_SQL}, ?20, ?18, ?18
+              ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ${NEXT_VALUE_ID_SQL}, ?20, ?18, ?18
         WHERE NOT EXISTS (
           SELECT 1 FROM campaigns c JOIN campaign_statistics s ON s.campaign_id = c.id
            WHERE c.id = ?1 AND c.uncapped = 0 AND c.leads_required > 0

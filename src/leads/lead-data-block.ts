@@ -12,12 +12,18 @@
 /** The block capture writes: the values in the order given, then the lead's hash. */
 export const leadDataBlock = (values: [string, string][]): string => JSON.stringify([...values, ["leadHash"]]);
 
-/** SQL for the first id of a new block, inserted with the lead. */
-export const NEXT_BLOCK_ID_SQL = `(SELECT seq + 1 FROM sqlite_sequence WHERE name = 'lead_data_ids')`;
+/**
+ * SQL for the next value id: past lead_data_ids' sequence and past the last block, so that a
+ * sequence behind the blocks (a database imported without sqlite_sequence) never gives an id twice.
+ * The view's insert trigger uses the same expression (migrations).
+ */
+export const NEXT_VALUE_ID_SQL = `(max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'lead_data_ids'), 0),
+  coalesce((SELECT data_id + json_array_length(data) - 1 FROM leads WHERE data_id IS NOT NULL ORDER BY data_id DESC LIMIT 1), 0)) + 1)`;
 
 /**
- * SQL moving lead_data_rows' sequence past the block of the lead whose hash is ?1 (nothing if
- * that lead was not inserted), in the lead's transaction: blocks and rows never share an id.
+ * SQL moving lead_data_ids' sequence past the block of the lead whose hash is ?1 (nothing if
+ * that lead was not inserted), in the lead's transaction: ids are never given twice, even once
+ * the lead with the last block is archived or deleted.
  */
 export const RESERVE_BLOCK_SQL = `UPDATE sqlite_sequence
    SET seq = (SELECT data_id + json_array_length(data) - 1 FROM leads WHERE lead_hash = ?1 AND data_id IS NOT NULL)

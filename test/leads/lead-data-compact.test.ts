@@ -114,6 +114,23 @@ describe("captured values", () => {
   });
 });
 
+describe("ids without sqlite_sequence", () => {
+  it("go on past every block when the sequence has no entry (a database imported without it)", async () => {
+    const a = await capture({ firstName: "Hedy", lastName: "Lamarr", email: "hedy.compact@example.org" });
+    await env.DB.prepare(`DELETE FROM sqlite_sequence WHERE name = 'lead_data_ids'`).run();
+    const b = await capture({ firstName: "Frances", lastName: "Allen", email: "frances.compact@example.org" });
+    const blockB = (await leadRow(b))!.data_id;
+    expect(blockB).toBe((await leadRow(a))!.data_id + 4);
+    const added = await send("/api/v4/lead-datas", "POST", { lead: a, name: "jobTitle", value: "Inventor" }, admin);
+    expect(added.body.id).toBe(blockB + 4);
+    const c = await capture({ firstName: "Radia", lastName: "Perlman", email: "radia.compact@example.org" });
+    expect((await leadRow(c))!.data_id).toBe(added.body.id + 1);
+    const ids = [a, b, c].map(async (id) => (await values(id)).map((d) => d.id));
+    const all = (await Promise.all(ids)).flat();
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
+
 describe("migration of lead_datas rows", () => {
   it("moves each lead's rows onto its row, ids, values, types and times kept; later ids go on from the old sequence", async () => {
     const lead = 53001;
@@ -148,8 +165,8 @@ describe("migration of lead_datas rows", () => {
     await env.DB.prepare(`UPDATE sqlite_sequence SET seq = 110 WHERE name = 'lead_datas'`).run();
     const tableRows = (await env.DB.prepare(`SELECT * FROM lead_datas ORDER BY id`).all()).results;
 
-    const migrations = env.TEST_MIGRATIONS.filter((m) => /_lead_data_on_leads\.sql$|_lead_datas_view\.sql$/.test(m.name));
-    expect(migrations).toHaveLength(2);
+    const migrations = env.TEST_MIGRATIONS.filter((m) => /_lead_data_on_leads\.sql$|_lead_datas_view\.sql$|_lead_value_ids_past_blocks\.sql$/.test(m.name));
+    expect(migrations).toHaveLength(3);
     for (const m of migrations) for (const q of m.queries) await env.DB.prepare(q).run();
 
     expect((await env.DB.prepare(`SELECT * FROM lead_datas ORDER BY id`).all()).results).toEqual(tableRows);
