@@ -226,7 +226,9 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
       ).bind(created.remoteLeadId, remoteLeadHash, lead.id, jobId),
     ];
     // The tag came with the lead: the call's log line, the client's lead id and the tag are written
-    // with the outcome, in its batch (the subscription exists already, so nothing is gained by writing sooner).
+    // with the outcome, in its batch (a round trip saved; the subscription exists at the client
+    // already, so a batch of their own right now would shorten the wait of an early callback by that
+    // round trip only; such a callback gets 404 and the client retries it).
     if (subscribed) return { ...outcome, writes: [...writes, tagPlacedStatement(env, lead.id, jobId, remoteLeadHash)] };
     // Else they are stored before subscribing (the client may call back with the current status at once).
     await env.DB.batch(writes);
