@@ -13,11 +13,13 @@
 export const leadDataBlock = (values: [string, string][]): string => JSON.stringify([...values, ["leadHash"]]);
 
 /**
- * SQL for the next value id: past lead_data_ids' sequence and past the last block, so that a
- * sequence behind the blocks (a database imported without sqlite_sequence) never gives an id twice.
- * The view's insert trigger uses the same expression (migrations).
+ * SQL for the next value id: past lead_data_ids' sequence, its largest id (SQLite moves the
+ * sequence on only at the end of a statement, so rows inserted by one statement see each other
+ * there) and the last block, so that a sequence behind the blocks (a database imported without
+ * sqlite_sequence) never gives an id twice. The view's insert trigger uses the same expression.
  */
 export const NEXT_VALUE_ID_SQL = `(max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'lead_data_ids'), 0),
+  coalesce((SELECT max(id) FROM lead_data_ids), 0),
   coalesce((SELECT data_id + json_array_length(data) - 1 FROM leads WHERE data_id IS NOT NULL ORDER BY data_id DESC LIMIT 1), 0)) + 1)`;
 
 /**

@@ -92,6 +92,10 @@ describe("captured values", () => {
     const a = await capture({ firstName: "Edsger", lastName: "Dijkstra", email: "edsger.compact@example.org" });
     await expect(env.DB.prepare(`INSERT INTO lead_datas (lead_id, name, value) VALUES (?1, 'firstName', 'x')`).bind(a).run()).rejects.toThrow(/UNIQUE/);
     expect((await values(a)).find((d) => d.name === "firstName")!.value).toBe("Edsger");
+    // Rows inserted by one statement take ids one after another.
+    await env.DB.prepare(`INSERT INTO lead_datas (lead_id, name, value) VALUES (?1, 'x1', '1'), (?1, 'x2', '2')`).bind(a).run();
+    const [x1, x2] = (await values(a)).filter((d) => String(d.name).startsWith("x")).map((d) => d.id as number);
+    expect(x2).toBe(x1! + 1);
   });
 
   it("concurrent writes to one lead's values all land", async () => {
@@ -165,8 +169,8 @@ describe("migration of lead_datas rows", () => {
     await env.DB.prepare(`UPDATE sqlite_sequence SET seq = 110 WHERE name = 'lead_datas'`).run();
     const tableRows = (await env.DB.prepare(`SELECT * FROM lead_datas ORDER BY id`).all()).results;
 
-    const migrations = env.TEST_MIGRATIONS.filter((m) => /_lead_data_on_leads\.sql$|_lead_datas_view\.sql$|_lead_value_ids_past_blocks\.sql$/.test(m.name));
-    expect(migrations).toHaveLength(3);
+    const migrations = env.TEST_MIGRATIONS.filter((m) => /_lead_data_on_leads\.sql$|_lead_datas_view\.sql$|_lead_value_ids_/.test(m.name));
+    expect(migrations).toHaveLength(4);
     for (const m of migrations) for (const q of m.queries) await env.DB.prepare(q).run();
 
     expect((await env.DB.prepare(`SELECT * FROM lead_datas ORDER BY id`).all()).results).toEqual(tableRows);
