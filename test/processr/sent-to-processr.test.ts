@@ -69,6 +69,8 @@ async function capture(failSend = false) {
 /** A lead of a test campaign of publisher 12, inserted as capture would, and its queue message. */
 async function captured(campaignId: number, formId?: number) {
   const id = await insertLead({ campaignId, formId });
+  // Only the Processr's writes: the fixture may write the new row more than once.
+  await env.DB.prepare(`DELETE FROM test_lead_writes WHERE lead_id = ?1`).bind(id).run();
   return { id, sent: [{ type: "process" as const, leadId: id }] };
 }
 
