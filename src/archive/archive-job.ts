@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { type ArchivedLead, archiveKey, decodeLeads, encodeLeads, gunzip, gzip, KEPT_IN_D1, LEAD_TABLES, type LeadTable, type Row, sha256Hex } from "./format";
+import { type ArchivedLead, archiveKey, decodeLeads, encodeLeads, gunzip, gzip, KEPT_IN_D1, LEAD_TABLES, type LeadTable, type Row, rowKey, sha256Hex } from "./format";
 
 // The scheduled archive (issue 18): leads older than their hot window (campaigns.archive_after_days,
 // else the enterprise's ARCHIVE_AFTER_DAYS; neither set: never) move to the ARCHIVE bucket with all
@@ -102,7 +102,7 @@ async function readLeadRows(db: D1Database, leadIds: number[]): Promise<Archived
   const ids = JSON.stringify(leadIds);
   const results = await db.batch([
     ...LEAD_TABLES.map(([table, column]) =>
-      db.prepare(`SELECT * FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?1)) ORDER BY rowid`).bind(ids),
+      db.prepare(`SELECT * FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?1)) ORDER BY ${rowKey(table)}`).bind(ids),
     ),
     db.prepare(`SELECT * FROM lead_datas WHERE lead_id IN (SELECT value FROM json_each(?1)) ORDER BY id`).bind(ids),
   ]);
@@ -190,7 +190,7 @@ async function writeBatch(env: ArchiveEnv, batch: ArchiveBatch, now: number): Pr
       db.prepare(
         KEPT_IN_D1.has(table)
           ? `UPDATE ${table} SET ${column} = NULL WHERE rowid IN (SELECT value FROM json_each(?1))`
-          : `DELETE FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?1))`,
+          : `DELETE FROM ${table} WHERE ${rowKey(table)} IN (SELECT value FROM json_each(?1))`,
       ).bind(JSON.stringify(rowids.get(table) ?? [])),
     ),
     db.prepare(`UPDATE archive_batches SET status = 'done', done_ts = ?3, sha256 = ?4, bytes = ?5 WHERE id = ?1 AND claimed_ts = ?2`)
@@ -205,7 +205,7 @@ async function rowidsOf(db: D1Database, leads: ArchivedLead[]): Promise<Map<Lead
   const ids = JSON.stringify(leads.map((l) => l.id));
   const results = await db.batch(
     LEAD_TABLES.map(([table, column]) =>
-      db.prepare(`SELECT rowid AS r FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?1)) ORDER BY rowid`).bind(ids),
+      db.prepare(`SELECT ${rowKey(table)} AS r FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?1)) ORDER BY ${rowKey(table)}`).bind(ids),
     ),
   );
   const counted = new Map(LEAD_TABLES.map(([t], i) => [t, (results[i]!.results as { r: number }[]).map((x) => x.r)]));

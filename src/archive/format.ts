@@ -27,6 +27,9 @@ export const LEAD_TABLES = [
 
 export type LeadTable = (typeof LEAD_TABLES)[number][0];
 
+/** What a table's rows are read in order of and deleted by: the rowid, or the id of lead_notes, a view (over lead_note_rows) that has none. */
+export const rowKey = (table: LeadTable): string => (table === "lead_notes" ? "id" : "rowid");
+
 /**
  * Tables whose rows stay in D1 when their lead is archived, unlinked from it (the lead column set
  * to null), with their key: a capture retried with an idempotency key the archived lead was taken

@@ -508,21 +508,39 @@ export const leadDataIds = sqliteTable("lead_data_ids", {
 // through a view: src/leads/lead-data-block.ts has the statements that set a value by name).
 export const leadDatas = sqliteView("lead_datas", leadDataColumns()).existing();
 
-export const leadNotes = sqliteTable(
-  "lead_notes",
+// A view over lead_note_rows (below) with the columns the table had; writes through it are
+// passed on by triggers, which store a note the view can rebuild without its words.
+export const leadNotes = sqliteView("lead_notes", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  leadId: integer("lead_id").notNull().references(() => leads.id),
+  userId: integer("user_id").references(() => users.id),
+  // Who made the change when it was not a user: "processr", "sync:<enterprise url>", ...
+  author: text("author").notNull(),
+  note: text("note").notNull(),
+  fromFlag: text("from_flag"),
+  toFlag: text("to_flag"),
+  reason: text("reason"),
+  createdTs: createdTs(),
+}).existing();
+
+// The rows behind the view lead_notes (docs/storage.md). A note the view can rebuild is
+// stored without its words: note is null and note_text names the trail text (trail_texts) that
+// the row's own to_flag, reason and author fill in, as the Processr's outcome note is.
+export const leadNoteRows = sqliteTable(
+  "lead_note_rows",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     leadId: integer("lead_id").notNull().references(() => leads.id),
     userId: integer("user_id").references(() => users.id),
-    // Who made the change when it was not a user: "processr", "sync:<enterprise url>", ...
     author: text("author").notNull(),
-    note: text("note").notNull(),
+    note: text("note"),
     fromFlag: text("from_flag"),
     toFlag: text("to_flag"),
     reason: text("reason"),
     createdTs: createdTs(),
+    noteText: integer("note_text"),
   },
-  (t) => [index("lead_notes_lead_idx").on(t.leadId, t.id)],
+  (t) => [index("lead_note_rows_lead_idx").on(t.leadId, t.id)],
 );
 
 // Contract changes of a campaign's publishers (signed, unsigned, allocation), as Convertr's notes

@@ -47,6 +47,8 @@ export const TRAIL_TEXTS: readonly string[] = [
   "Failed validation list check",
   "Every value matched its value transform",
   "%s is within the period",
+  // 39: the Processr's outcome note (view lead_notes), filled in from the note's own columns.
+  "Processr outcome %s (%s) by %s.",
 ];
 
 /** A stored message: a text's id, [id, ...values] for a text with %s, or the message itself. */

@@ -129,7 +129,7 @@ describe("the consumer's write batch", () => {
     const days = [Date.parse("2026-05-01T12:00:00Z"), Date.parse("2026-05-02T12:00:00Z")];
     const ids = await Promise.all([0, 1, 2, 3].map((i) => insertLead({ createdTs: days[i % 2], overAllocation: i === 3 })));
     // Injected: the batch's notes insert fails because of one lead (as a D1 error midway would).
-    await env.DB.exec(`CREATE TRIGGER fail_one_note BEFORE INSERT ON lead_notes WHEN NEW.lead_id = ${ids[1]} BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    await env.DB.exec(`CREATE TRIGGER fail_one_note BEFORE INSERT ON lead_note_rows WHEN NEW.lead_id = ${ids[1]} BEGIN SELECT RAISE(ABORT, 'injected'); END`);
     const failed = await processLeads(...ids);
     await env.DB.exec(`DROP TRIGGER fail_one_note`);
     expect(failed.retryMessages).toHaveLength(4);

@@ -546,7 +546,7 @@ beforeAll(async () => {
   ids.hashA = (await one<{ h: string }>("SELECT lead_hash AS h FROM leads WHERE id = ?", ids.leadA))!.h;
   ids.hashB = (await one<{ h: string }>("SELECT lead_hash AS h FROM leads WHERE id = ?", ids.leadB))!.h;
   ids.dataB = (await one<{ id: number }>("SELECT id FROM lead_datas WHERE lead_id = ? LIMIT 1", ids.leadB))!.id;
-  ids.noteB = (await one<{ id: number }>("INSERT INTO lead_notes (lead_id, author, note) VALUES (?, 'test', 'B only') RETURNING id", ids.leadB))!.id;
+  ids.noteB = (await one<{ id: number }>("INSERT INTO lead_note_rows (lead_id, author, note) VALUES (?, 'test', 'B only') RETURNING id", ids.leadB))!.id;
   ids.logB = (await one<{ id: number }>("INSERT INTO log_lines (type, lead_id, campaign_id, message) VALUES ('processr', ?, 601, 'B only') RETURNING id", ids.leadB))!.id;
   ids.providerLogB = (await one<{ id: number }>("INSERT INTO log_lines (type, lead_id, campaign_id, message) VALUES ('provider', ?, 601, 'CRM call') RETURNING id", ids.leadB))!.id;
   ids.cpB = (await one<{ id: number }>("SELECT id FROM campaign_publishers WHERE campaign_id = 601 AND publisher_id = 13"))!.id;

@@ -160,7 +160,7 @@ describe("POST /api/webhook/sync with a batch", () => {
   it("a write of the batch's transitions that fails changes nothing and gives the receipts back; the retried batch applies", async () => {
     const { leads: [a, b] } = await deliveredLeads(2);
     const events = [item(a!.remoteLeadId, "Invalid"), item(b!.remoteLeadId, "Invalid"), item(a!.remoteLeadId, "Valid")];
-    await env.DB.exec(`CREATE TRIGGER fail_sync_note BEFORE INSERT ON lead_notes WHEN NEW.lead_id = ${b!.leadId} BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    await env.DB.exec(`CREATE TRIGGER fail_sync_note BEFORE INSERT ON lead_note_rows WHEN NEW.lead_id = ${b!.leadId} BEGIN SELECT RAISE(ABORT, 'injected'); END`);
     const failed = (await (await call("/api/webhook/sync", signedBatch([a!.secret, b!.secret], events))).json()) as Answer;
     await env.DB.exec(`DROP TRIGGER fail_sync_note`);
     expect(failed.results.map((r) => r.status)).toEqual([500, 500, 424]);

@@ -1,3 +1,4 @@
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { leadNotes } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
@@ -16,7 +17,8 @@ export const leadNoteResource = defineResource<Row>({
   path: "lead-notes",
   title: "LeadNote",
   description: "A change recorded on a lead: status, delivery, data edits.",
-  table: leadNotes,
+  // A view (over lead_note_rows, docs/storage.md): read like the table it replaced.
+  table: leadNotes as unknown as SQLiteTable,
   id: leadNotes.id,
   fields: {
     id: field("integer", (n) => n.id),
