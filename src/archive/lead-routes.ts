@@ -30,12 +30,17 @@ async function render(ctx: Ctx, archived: ArchivedLead) {
     .from(campaigns).innerJoin(currencies, sql`${currencies.id} = ${campaigns.currencyId}`)
     .where(sql`${campaigns.id} = ${row.campaignId}`)
     .get();
-  const extra = leadResource.preload!(ctx, sql`(NULL)`).build([row], [
-    archived.rows.lead_datas.map((d) => ({ id: d.id, leadId: d.lead_id, name: d.name, value: d.value })),
-    archived.rows.lead_notes.map((n) => ({ id: n.id, leadId: n.lead_id })),
-    jobResultsOf(archived).map((r) => ({ id: r.id, leadId: row.id })),
-    rate ? [{ id: row.campaignId, rate: rate.rate }] : [],
-  ]);
+  // The values as the file holds them: a file written before values moved onto the lead's row
+  // has them only as lead_datas rows (its leads row has no data).
+  const values = archived.rows.lead_datas.map((d) => ({ id: d.id as number, name: d.name as string, value: d.value as string }));
+  const extra = {
+    ...leadResource.preload!(ctx, sql`(NULL)`).build([row], [
+      archived.rows.lead_notes.map((n) => ({ id: n.id, leadId: n.lead_id })),
+      jobResultsOf(archived).map((r) => ({ id: r.id, leadId: row.id })),
+      rate ? [{ id: row.campaignId, rate: rate.rate }] : [],
+    ]),
+    values: () => values,
+  };
   const out: Record<string, unknown> = { "@id": iri("leads", row.id), "@type": "Lead" };
   for (const [name, f] of Object.entries(leadResource.fields)) {
     if (f.adminOnly && !ctx.isAdmin) continue;

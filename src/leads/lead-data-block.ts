@@ -12,6 +12,48 @@
 /** The block capture writes: the values in the order given, then the lead's hash. */
 export const leadDataBlock = (values: [string, string][]): string => JSON.stringify([...values, ["leadHash"]]);
 
+/** An entry of leads.data: [name, value, type, updated, created, id], trailing parts left out. */
+type Entry = [name: string, value?: string | null, type?: string | null, updated?: number | null, created?: number | null, id?: number | null];
+
+/** A lead's value as the view lead_datas shows it (without its lead_id). */
+export interface LeadValue {
+  id: number;
+  name: string;
+  value: string;
+  type: string;
+  createdTs: number;
+  updatedTs: number;
+}
+
+/**
+ * A lead's values decoded from its row, in id order, as the view lead_datas derives them (its SQL
+ * in migrations/0035_lead_datas_view.sql, the source for SQL readers): code that has read the row
+ * needs no second read of the view. A deleted entry of the block (null) is skipped, its place kept.
+ * An entry without an id is one of the block, whose lead always has data_id (written together).
+ */
+export function leadValues(lead: { data: string | null; dataId: number | null; leadHash: string; createdTs: number }): LeadValue[] {
+  if (lead.data === null) return [];
+  const entries = JSON.parse(lead.data) as (Entry | null)[];
+  const out: LeadValue[] = [];
+  let ordered = true;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (!Array.isArray(e)) continue;
+    const createdTs = e[4] ?? lead.createdTs;
+    const id = e[5] ?? lead.dataId! + i;
+    if (out.length > 0 && out[out.length - 1]!.id > id) ordered = false;
+    out.push({
+      id,
+      name: e[0],
+      value: e[1] ?? lead.leadHash,
+      type: e.length === 1 ? "system" : (e[2] ?? "core.data"),
+      createdTs,
+      updatedTs: e[3] ?? createdTs,
+    });
+  }
+  return ordered ? out : out.sort((a, b) => a.id - b.id);
+}
+
 /**
  * SQL for the next value id: past lead_data_ids' sequence, its largest id (SQLite moves the
  * sequence on only at the end of a statement, so rows inserted by one statement see each other

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
-import { campaignStatistics, currencies, campaigns, type Lead, leadDatas, leadNotes, leads, processrJobLeads } from "../../db/schema";
+import { campaignStatistics, currencies, campaigns, type Lead, leadNotes, leads, processrJobLeads } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { isoTs, toBase } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
@@ -9,6 +9,7 @@ import { type Ctx, defineResource, field, type Preload } from "../../hydra/resou
 import { relation, unprocessable } from "../../hydra/write";
 import { transitionLead } from "../../leads/client";
 import { leadEmailLower } from "../../processr/job-context";
+import { leadValues } from "../../leads/lead-data-block";
 import { platformLeadData } from "../../leads/platform-data";
 import type { TransitionRequest } from "../../leads/types";
 import { commercialTerms, FLAG_IDS } from "./access";
@@ -17,7 +18,8 @@ import { commercialTerms, FLAG_IDS } from "./access";
 // Status changes go through the lead's Durable Object only (transitionLead).
 
 interface Extra {
-  data: Map<number, { id: number; name: string; value: string }[]>;
+  /** A lead's stored values in id order: decoded from its row's leads.data (an archived lead: its file's). */
+  values(l: Lead): { id: number; name: string; value: string }[];
   notes: Map<number, number[]>;
   jobs: Map<number, number[]>;
   /** An amount of a lead of the campaign in the enterprise's base currency. */
@@ -51,14 +53,13 @@ export function baseCurrency(rates: { id: number; rate: string }[]): Extra["base
 }
 
 /**
- * The page's lead data, notes, Processr results and currency rates, from the leads' ids as a
- * subquery: a collection runs these in the page's own batch (one D1 round trip per page).
+ * The page's notes, Processr results and currency rates, from the leads' ids as a subquery: a
+ * collection runs these in the page's own batch (one D1 round trip per page). The lead data is
+ * not read: each lead's values are on the row already read (leads.data), decoded by leadValues.
  */
 function preload(ctx: Ctx, ids: SQL): Preload<Lead, Extra> {
   const db = ctx.db;
   const statements = [
-    db.select({ id: leadDatas.id, leadId: leadDatas.leadId, name: leadDatas.name, value: leadDatas.value })
-      .from(leadDatas).where(sql`${leadDatas.leadId} IN ${ids}`).orderBy(leadDatas.id),
     db.select({ id: leadNotes.id, leadId: leadNotes.leadId }).from(leadNotes).where(sql`${leadNotes.leadId} IN ${ids}`).orderBy(leadNotes.id),
     db.select({ id: processrJobLeads.id, leadId: processrJobLeads.leadId })
       .from(processrJobLeads).where(sql`${processrJobLeads.leadId} IN ${ids}`).orderBy(processrJobLeads.id),
@@ -69,14 +70,13 @@ function preload(ctx: Ctx, ids: SQL): Preload<Lead, Extra> {
   return {
     statements: [...statements],
     build(_rows, results) {
-      const [data, notes, jobs, rates] = results as [
-        { id: number; leadId: number; name: string; value: string }[],
+      const [notes, jobs, rates] = results as [
         { id: number; leadId: number }[],
         { id: number; leadId: number }[],
         { id: number; rate: string }[],
       ];
       return {
-        data: group(data, (r) => ({ id: r.id, name: r.name, value: r.value })),
+        values: leadValues,
         notes: group(notes, (r) => r.id),
         jobs: group(jobs, (r) => r.id),
         base: baseCurrency(rates),
@@ -203,7 +203,7 @@ export const leadResource = defineResource<Lead, Extra>({
     advertiserPayout: money((l) => l.advertiserPayout, commercialTerms),
     advertiserBillable: field("boolean", (l) => l.advertiserBillable, commercialTerms),
     publisherBillable: bool((l) => l.publisherBillable),
-    leadData: field({ embedMany: "LeadData" }, (l, x) => leadData(l, x.data.get(l.id) ?? []), {
+    leadData: field({ embedMany: "LeadData" }, (l, x) => leadData(l, x.values(l)), {
       description: "emailDomain, createdDate, country, ip and userAgent (computed, no @id) unless captured, then the stored values.",
     }),
     leadNotes: field({ links: "LeadNote" }, (l, x) => (x.notes.get(l.id) ?? []).map((n) => iri("lead-notes", n))),
