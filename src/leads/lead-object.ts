@@ -9,7 +9,7 @@ import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../processr/types";
 import { type AllocationState, bucketDelta, holdsAllocation, utcDay } from "./statistics";
 import { appliedLeadIds, type LeadWrite, leadWriteStatements, unchangedSql } from "./lead-writes";
-import { deliverDueCallbacks, nextCallbackDueTs, type StoredEventPayload } from "./sync-callbacks";
+import { deliverDueCallbacks, nextCallbackDueTs, storedEventPayload } from "./sync-callbacks";
 import { MAX_SUBSCRIPTIONS_PER_LEAD } from "./types";
 import type {
   LeadEventType,
@@ -317,13 +317,13 @@ function decideTransition(
     ? `Processr outcome ${to} (score ${req.processr.score}/${req.processr.maxScore}${req.processr.hardfail ? ", hard fail" : ""})`
     : `Status changed from ${from ?? "Unprocessed"} to ${to}`;
   const type: LeadEventType = deleting ? "lead.deleted" : "lead.status_changed";
-  const event: StoredEventPayload = { leadId: lead.id, flag: deleting ? null : flag, previousFlag: from, reason: req.reason ?? null };
+  const event = storedEventPayload({ flag: deleting ? null : flag, previousFlag: from, reason: req.reason ?? null });
   const write = leadWrite(state as LeadState, after, {
     set,
     now,
     // A processr outcome that keeps the flag (a lead marked by hand while queued) is recorded on the row only.
     note: changed ? { userId: req.userId ?? null, author: req.author, note: `${what} by ${req.author}.`, fromFlag: from, toFlag: to, reason: req.reason ?? null } : null,
-    event: changed ? { type, payload: JSON.stringify(event) } : null,
+    event: changed ? { type, payload: event } : null,
   });
   // A lead that became Valid or changed flag goes to the campaign's integration jobs, if it has
   // any (read with the lead, as enqueueIntegrations would read them just after: with none, it
@@ -650,15 +650,14 @@ export class LeadObject extends DurableObject<Env> {
     const current = lead.flag !== null || deleted;
     if (current) {
       const type: LeadEventType = deleted ? "lead.deleted" : "lead.status_changed";
-      const event: StoredEventPayload = {
-        leadId: lead.id,
+      const event = storedEventPayload({
         flag: deleted ? null : lead.flag,
         previousFlag: deleted ? lead.flag : null,
         reason: (noteRes!.results[0] as { reason: string | null } | undefined)?.reason ?? null,
-      };
+      });
       statements.push(
         db.prepare(`INSERT INTO lead_events (lead_id, type, payload, created_ts) SELECT ?1, ?2, ?3, ?4 WHERE ${asRead(5)}`)
-          .bind(lead.id, type, JSON.stringify(event), now, ...read),
+          .bind(lead.id, type, event, now, ...read),
         db.prepare(
           `INSERT INTO webhook_deliveries (id, event_id, subscription_id, lead_id, status, attempts, next_attempt_ts, created_ts)
            SELECT ?2, (SELECT max(id) FROM lead_events WHERE lead_id = ?1), (SELECT max(id) FROM sync_subscriptions WHERE lead_id = ?1),

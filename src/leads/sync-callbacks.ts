@@ -46,13 +46,19 @@ export function nextAttemptDelay(attemptsMade: number, retryAfter: number | null
 
 
 /**
- * What lead_events.payload holds: what the event alone says. The rest of a callback's body is read
- * with it (issue 18: 250 bytes an event before, about 90 now): its type and time are the row's
- * (type, created_ts), the lead's hash is the lead's, and the event id is the row's id, known only
- * after the insert. Events stored before hold the whole body but the event id, and read the same.
+ * What lead_events.payload holds: what the event alone says, its flags and reason, each left out
+ * when null. The rest of a callback's body is read with it (issue 18: 250 bytes an event before,
+ * about 60 now): its type and time are the row's (type, created_ts), the lead's id and hash the
+ * lead's, and the event id is the row's id, known only after the insert. Events stored before
+ * hold the lead's id and their nulls (and the oldest the whole body but the event id), and read the same.
  */
-export type StoredEventPayload = Pick<LeadEventPayload, "leadId" | "flag" | "previousFlag" | "reason"> &
-  Partial<Pick<LeadEventPayload, "type" | "leadHash" | "occurredTs">>;
+export type StoredEventPayload = Partial<Pick<LeadEventPayload, "type" | "leadId" | "leadHash" | "flag" | "previousFlag" | "reason" | "occurredTs">>;
+
+/** lead_events.payload for an event with these facts. */
+export function storedEventPayload(facts: Pick<LeadEventPayload, "flag" | "previousFlag" | "reason">): string {
+  const { flag, previousFlag, reason } = facts;
+  return JSON.stringify({ flag: flag ?? undefined, previousFlag: previousFlag ?? undefined, reason: reason ?? undefined });
+}
 
 /** A delivery's callback event, from its event row and its lead. */
 function callbackEvent(row: PendingRow): LeadEventPayload {
@@ -60,11 +66,11 @@ function callbackEvent(row: PendingRow): LeadEventPayload {
   return {
     type: p.type ?? row.event_type,
     eventId: row.event_id,
-    leadId: p.leadId,
+    leadId: p.leadId ?? row.lead_id,
     leadHash: p.leadHash ?? row.lead_hash,
-    flag: p.flag,
-    previousFlag: p.previousFlag,
-    reason: p.reason,
+    flag: p.flag ?? null,
+    previousFlag: p.previousFlag ?? null,
+    reason: p.reason ?? null,
     occurredTs: p.occurredTs ?? isoTs(row.event_ts),
   };
 }

@@ -1,14 +1,15 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { leadObject, subscribeToLead } from "../../src/leads/client";
+import { leadObject, subscribeToLead, transitionLead } from "../../src/leads/client";
 import { deliverDueCallbacks } from "../../src/leads/sync-callbacks";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
 import { insertLead, processLeads, rows } from "./fixtures";
 
-// lead_events.payload keeps only what the event alone says (issue 18): its type, time and the
-// lead's hash are read from the row and the lead when a callback is sent, whose body is the same
-// as when the payload held all of it. Events stored in the full form read the same.
+// lead_events.payload keeps only what the event alone says (issue 18), its null facts left out: its
+// type, time and the lead's id and hash are read from the row and the lead when a callback is
+// sent, whose body is the same as when the payload held all of it. Events stored in an earlier
+// form (the full body, or with the lead's id and nulls) read the same.
 
 const CALLBACK = "https://compact.example/api/webhook/sync";
 let cpId: number;
@@ -46,7 +47,7 @@ describe("lead events stored compactly", () => {
     const [event] = await rows<{ id: number; type: string; payload: string; created_ts: number }>(
       `SELECT id, type, payload, created_ts FROM lead_events WHERE lead_id = ?1`, id,
     );
-    expect(event!.payload).toBe(JSON.stringify({ leadId: id, flag: "Valid", previousFlag: null, reason: "Score 100/100; all jobs passed." }));
+    expect(event!.payload).toBe(JSON.stringify({ flag: "Valid", reason: "Score 100/100; all jobs passed." }));
     const hash = (await env.DB.prepare(`SELECT lead_hash FROM leads WHERE id = ?1`).bind(id).first<{ lead_hash: string }>())!.lead_hash;
     expect(bodies).toEqual([JSON.stringify({
       type: "lead.status_changed", eventId: event!.id, leadId: id, leadHash: hash, flag: "Valid", previousFlag: null,
@@ -54,24 +55,57 @@ describe("lead events stored compactly", () => {
     })]);
   });
 
+  it("a deletion stores only its previous flag, and its callback says flag and reason null", async () => {
+    const { id } = await subscribed();
+    await processLeads(id);
+    await runDurableObjectAlarm(leadObject(env, id));
+    bodies = [];
+    const del = await transitionLead(env, { leadId: id, to: "Deleted", source: "delete", userId: 167, author: "admin@acme.test" });
+    expect(del).toMatchObject({ ok: true, changed: true });
+    await runDurableObjectAlarm(leadObject(env, id));
+    const [event] = await rows<{ id: number; payload: string; created_ts: number }>(
+      `SELECT id, payload, created_ts FROM lead_events WHERE lead_id = ?1 AND type = 'lead.deleted'`, id,
+    );
+    expect(event!.payload).toBe(JSON.stringify({ previousFlag: "Valid" }));
+    const hash = (await env.DB.prepare(`SELECT lead_hash FROM leads WHERE id = ?1`).bind(id).first<{ lead_hash: string }>())!.lead_hash;
+    expect(bodies).toEqual([JSON.stringify({
+      type: "lead.deleted", eventId: event!.id, leadId: id, leadHash: hash, flag: null, previousFlag: "Valid", reason: null,
+      occurredTs: iso(event!.created_ts),
+    })]);
+  });
+
+  /** Stores `payload` as a lead.status_changed event of the lead, pending for its subscription; sends it. */
+  async function sendStored(id: number, subscriptionId: number, payload: object) {
+    const now = Date.now();
+    const [event] = await env.DB.batch([
+      env.DB.prepare(`INSERT INTO lead_events (lead_id, type, payload, created_ts) VALUES (?1, 'lead.status_changed', ?2, ?3) RETURNING id`)
+        .bind(id, JSON.stringify(payload), now),
+      env.DB.prepare(
+        `INSERT INTO webhook_deliveries (id, event_id, subscription_id, lead_id, status, attempts, next_attempt_ts, created_ts)
+         VALUES ('msg_' || lower(hex(randomblob(16))), (SELECT max(id) FROM lead_events WHERE lead_id = ?1), ?2, ?1, 'pending', 0, 0, ?3)`,
+      ).bind(id, subscriptionId, now),
+    ]);
+    await deliverDueCallbacks(env, id);
+    return { eventId: (event!.results[0] as { id: number }).id, now };
+  }
+
   it("an event stored in the full form is sent as stored", async () => {
     const { id, subscriptionId } = await subscribed();
     const stored = {
       type: "lead.status_changed", leadId: id, leadHash: "stored-hash", flag: "Invalid", previousFlag: "Valid",
       reason: "Fake company", occurredTs: "2026-01-02T03:04:05+00:00",
     };
-    const now = Date.now();
-    const [event] = await env.DB.batch([
-      env.DB.prepare(`INSERT INTO lead_events (lead_id, type, payload, created_ts) VALUES (?1, 'lead.status_changed', ?2, ?3) RETURNING id`)
-        .bind(id, JSON.stringify(stored), now),
-      env.DB.prepare(
-        `INSERT INTO webhook_deliveries (id, event_id, subscription_id, lead_id, status, attempts, next_attempt_ts, created_ts)
-         VALUES ('msg_fullform', (SELECT max(id) FROM lead_events WHERE lead_id = ?1), ?2, ?1, 'pending', 0, 0, ?3)`,
-      ).bind(id, subscriptionId, now),
-    ]);
-    const eventId = (event!.results[0] as { id: number }).id;
-    await deliverDueCallbacks(env, id);
+    const { eventId } = await sendStored(id, subscriptionId, stored);
     const { type, ...rest } = stored;
     expect(bodies).toEqual([JSON.stringify({ type, eventId, ...rest })]);
+  });
+
+  it("an event stored with the lead's id and its nulls is sent as stored", async () => {
+    const { id, subscriptionId } = await subscribed();
+    const hash = (await env.DB.prepare(`SELECT lead_hash FROM leads WHERE id = ?1`).bind(id).first<{ lead_hash: string }>())!.lead_hash;
+    const { eventId, now } = await sendStored(id, subscriptionId, { leadId: id, flag: "Invalid", previousFlag: null, reason: null });
+    expect(bodies).toEqual([JSON.stringify({
+      type: "lead.status_changed", eventId, leadId: id, leadHash: hash, flag: "Invalid", previousFlag: null, reason: null, occurredTs: iso(now),
+    })]);
   });
 });

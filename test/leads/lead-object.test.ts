@@ -38,7 +38,7 @@ describe("LeadObject.transition", () => {
     });
     const events = await rows<{ type: string; payload: string }>(`SELECT type, payload FROM lead_events WHERE lead_id = ?1 ORDER BY id`, id);
     expect(events.at(-1)!.type).toBe("lead.status_changed");
-    expect(JSON.parse(events.at(-1)!.payload)).toMatchObject({ flag: "Invalid", previousFlag: "Valid", reason: "Fake company", leadId: id });
+    expect(JSON.parse(events.at(-1)!.payload)).toMatchObject({ flag: "Invalid", previousFlag: "Valid", reason: "Fake company" });
     expect(await campaignStats()).toEqual({
       ...before, valid: before.valid! - 1, invalid: before.invalid! + 1, billable: before.billable! - 1, delivered: before.delivered! - 1,
     });
