@@ -249,7 +249,7 @@ const READ_QUERIES = (after, email) => [
 ];
 
 // The SQL of src/hydra/resource.ts getCollection for these filters (admin: no publisher scope):
-// a count for hydra:totalItems, the page and the page's lead datas etc., in one batch.
+// a count for hydra:totalItems, the page and the page's notes, job results and rates, in one batch.
 const PLAN_SQL = (afterMs) => [
   // An admin's campaign-only filter takes hydra:totalItems from the campaign's running total.
   ["count (campaign)", "SELECT coalesce(sum(total_leads), 0) FROM campaign_statistics WHERE campaign_id = 601"],
@@ -258,8 +258,12 @@ const PLAN_SQL = (afterMs) => [
   ["page (+createdTs)", `SELECT * FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 AND created_ts >= ${afterMs} ORDER BY id DESC, id ASC LIMIT 100`],
   ["count (email)", "SELECT count(*) FROM leads WHERE deleted_ts IS NULL AND lower(email) = lower('bulk42@northwind-leads.co.uk') AND email = 'bulk42@northwind-leads.co.uk'"],
   ["page (email)", "SELECT * FROM leads WHERE deleted_ts IS NULL AND lower(email) = lower('bulk42@northwind-leads.co.uk') AND email = 'bulk42@northwind-leads.co.uk' ORDER BY id ASC LIMIT 30"],
-  // The page's relations run in the page's own batch, from the page's query as a subquery (src/routes/v4/leads.ts preload).
-  ["lead datas of a page", "SELECT id, lead_id, name, value FROM lead_datas WHERE lead_id IN (SELECT id FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 ORDER BY id DESC, id ASC LIMIT 100) ORDER BY id"],
+  // The page's relations in one statement of the page's own batch, from the page's query
+  // materialized once (src/routes/v4/leads.ts preload); its lead data comes from the rows.
+  ["notes, job results and rates of a page", `SELECT k, id, ref FROM (WITH page(id) AS MATERIALIZED (SELECT * FROM (SELECT id FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 ORDER BY id DESC, id ASC LIMIT 100))
+     SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN page
+     UNION ALL SELECT 1, id, lead_id FROM processr_job_leads WHERE lead_id IN page
+     UNION ALL SELECT 2, c.id, r.rate_to_base FROM campaigns c JOIN currencies r ON r.id = c.currency_id WHERE c.id IN (SELECT campaign_id FROM leads WHERE id IN page)) ORDER BY k, id`],
 ];
 
 async function readsPhase(script, baselineScript) {
