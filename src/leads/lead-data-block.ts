@@ -73,6 +73,49 @@ export const RESERVE_BLOCK_SQL = `UPDATE sqlite_sequence
    SET seq = (SELECT data_id + json_array_length(data) - 1 FROM leads WHERE lead_hash = ?1 AND data_id IS NOT NULL)
  WHERE name = 'lead_data_ids' AND EXISTS (SELECT 1 FROM leads WHERE lead_hash = ?1 AND data_id IS NOT NULL)`;
 
+/**
+ * Sets values of one type on a lead by name (an upsert, which cannot go through the view), all in
+ * one rewrite of the lead's row: a value of that name and type is updated in place, as the view's
+ * update trigger does, and a name the lead does not have is appended with the next ids, one after
+ * another in the order given, as the view's insert trigger would give them (NEXT_VALUE_ID_SQL). A
+ * value of that name with another type is left as it is. ?2 is [[name, value], ...] with distinct
+ * names. The two statements belong in one batch (a transaction): the row's rewrite reads and
+ * writes the lead's values in one statement, so concurrent writes never lose one, and the second
+ * keeps each new value's id in lead_data_ids.
+ */
+export function setLeadValues(db: D1Database, leadId: number, values: [string, string][], type: string, now: number): D1PreparedStatement[] {
+  const named = JSON.stringify(values);
+  return [
+    db.prepare(
+      `UPDATE leads SET data = (
+         SELECT json_group_array(json(v)) FROM (
+           SELECT e.key AS k,
+                  CASE WHEN n.value IS NULL THEN e.value
+                       WHEN e.value ->> 5 IS NOT NULL THEN json_array(e.value ->> 0, n.value ->> 1, ?3, ?4, coalesce(e.value ->> 4, leads.created_ts), e.value ->> 5)
+                       WHEN e.value ->> 4 IS NOT leads.created_ts AND e.value ->> 4 IS NOT NULL THEN json_array(e.value ->> 0, n.value ->> 1, ?3, ?4, e.value ->> 4)
+                       WHEN ?4 IS NOT leads.created_ts THEN json_array(e.value ->> 0, n.value ->> 1, ?3, ?4)
+                       ELSE json_array(e.value ->> 0, n.value ->> 1, ?3)
+                  END AS v
+             FROM json_each(coalesce(leads.data, '[]')) e
+             LEFT JOIN json_each(?2) n
+               ON e.type = 'array' AND n.value ->> 0 = e.value ->> 0 AND json_array_length(e.value) > 1 AND coalesce(e.value ->> 2, 'core.data') = ?3
+           UNION ALL
+           SELECT json_array_length(coalesce(leads.data, '[]')) + row_number() OVER (ORDER BY n.key),
+                  json_array(n.value ->> 0, n.value ->> 1, ?3, ?4, ?4, ${NEXT_VALUE_ID_SQL} + row_number() OVER (ORDER BY n.key) - 1)
+             FROM json_each(?2) n
+            WHERE NOT EXISTS (SELECT 1 FROM json_each(leads.data) e WHERE e.type = 'array' AND e.value ->> 0 = n.value ->> 0)
+           ORDER BY k))
+        WHERE id = ?1`,
+    ).bind(leadId, named, type, now),
+    db.prepare(
+      `INSERT INTO lead_data_ids (id, lead_id)
+       SELECT e.value ->> 5, l.id FROM leads l, json_each(l.data) e
+        WHERE l.id = ?1 AND e.type = 'array' AND e.value ->> 5 IS NOT NULL AND e.value ->> 0 IN (SELECT value ->> 0 FROM json_each(?2))
+          AND NOT EXISTS (SELECT 1 FROM lead_data_ids i WHERE i.id = e.value ->> 5)`,
+    ).bind(leadId, named),
+  ];
+}
+
 export interface LeadDataWrite {
   leadId: number;
   name: string;

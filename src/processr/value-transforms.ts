@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PLATFORM_DATA_NAMES } from "../leads/platform-data";
-import { setLeadData } from "../leads/lead-data-block";
+import { setLeadValues } from "../leads/lead-data-block";
 import { MAX_REGEX_INPUT, unsafeRegexReason } from "./safe-regex";
 
 // Advertiser value transforms (Convertr's AdvertiserValueTransformField), applied by the Processr
@@ -244,6 +244,7 @@ export async function applyValueTransforms(
   Object.assign(readable, values);
   const statements: D1PreparedStatement[] = [];
   const warnings: string[] = [];
+  const written: [string, string][] = [];
   const note = (text: string) =>
     db.prepare(`INSERT INTO lead_notes (lead_id, author, note, created_ts) VALUES (?1, 'processr', ?2, ?3)`).bind(leadId, text, now);
   for (const rule of t.rules) {
@@ -263,10 +264,8 @@ export async function applyValueTransforms(
       values[name] = out.value;
       readable[name] = out.value;
       if (before === out.value) continue;
+      written.push([name, out.value]);
       statements.push(
-        // Only a value of the transform's own type is overwritten: one of that name written
-        // meanwhile by someone else (a captured or edited value) stays as it is.
-        ...setLeadData(db, { leadId, name, value: out.value, type: VALUE_TRANSFORM_DATA_TYPE, now }),
         note(
           before === undefined
             ? `${said} set "${name}" to "${out.value}" from "${rule.original_field_name}".`
@@ -282,6 +281,10 @@ export async function applyValueTransforms(
       warnings.push(`${said} wrote nothing: ${out.skip}.`);
     }
   }
+  // The new and changed values in one rewrite of the lead's row. Only a value of the
+  // transform's own type is overwritten: one of that name written meanwhile by someone else (a
+  // captured or edited value) stays as it is.
+  if (written.length > 0) statements.unshift(...setLeadValues(db, leadId, written, VALUE_TRANSFORM_DATA_TYPE, now));
   return { values, transforms, statements, warnings };
 }
 
