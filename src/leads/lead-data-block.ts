@@ -91,17 +91,17 @@ export function setLeadValues(db: D1Database, leadId: number, values: [string, s
          SELECT json_group_array(json(v)) FROM (
            SELECT e.key AS k,
                   CASE WHEN n.value IS NULL THEN e.value
-                       WHEN e.value ->> 5 IS NOT NULL THEN json_array(e.value ->> 0, n.value ->> 1, ?3, ?4, coalesce(e.value ->> 4, leads.created_ts), e.value ->> 5)
-                       WHEN e.value ->> 4 IS NOT leads.created_ts AND e.value ->> 4 IS NOT NULL THEN json_array(e.value ->> 0, n.value ->> 1, ?3, ?4, e.value ->> 4)
-                       WHEN ?4 IS NOT leads.created_ts THEN json_array(e.value ->> 0, n.value ->> 1, ?3, ?4)
-                       ELSE json_array(e.value ->> 0, n.value ->> 1, ?3)
+                       WHEN e.value ->> 5 IS NOT NULL THEN json_array(e.value ->> 0, n.value ->> 1, nullif(?3, 'core.data'), ?4, coalesce(e.value ->> 4, leads.created_ts), e.value ->> 5)
+                       WHEN e.value ->> 4 IS NOT leads.created_ts AND e.value ->> 4 IS NOT NULL THEN json_array(e.value ->> 0, n.value ->> 1, nullif(?3, 'core.data'), ?4, e.value ->> 4)
+                       WHEN ?4 IS NOT leads.created_ts THEN json_array(e.value ->> 0, n.value ->> 1, nullif(?3, 'core.data'), ?4)
+                       ELSE json_array(e.value ->> 0, n.value ->> 1, nullif(?3, 'core.data'))
                   END AS v
              FROM json_each(coalesce(leads.data, '[]')) e
              LEFT JOIN json_each(?2) n
                ON e.type = 'array' AND n.value ->> 0 = e.value ->> 0 AND json_array_length(e.value) > 1 AND coalesce(e.value ->> 2, 'core.data') = ?3
            UNION ALL
            SELECT json_array_length(coalesce(leads.data, '[]')) + row_number() OVER (ORDER BY n.key),
-                  json_array(n.value ->> 0, n.value ->> 1, ?3, ?4, ?4, ${NEXT_VALUE_ID_SQL} + row_number() OVER (ORDER BY n.key) - 1)
+                  json_array(n.value ->> 0, n.value ->> 1, nullif(?3, 'core.data'), ?4, ?4, ${NEXT_VALUE_ID_SQL} + row_number() OVER (ORDER BY n.key) - 1)
              FROM json_each(?2) n
             WHERE NOT EXISTS (SELECT 1 FROM json_each(leads.data) e WHERE e.type = 'array' AND e.value ->> 0 = n.value ->> 0)
            ORDER BY k))
@@ -116,27 +116,3 @@ export function setLeadValues(db: D1Database, leadId: number, values: [string, s
   ];
 }
 
-export interface LeadDataWrite {
-  leadId: number;
-  name: string;
-  value: string;
-  type: string;
-  now: number;
-}
-
-/**
- * Sets a lead's value by name (an upsert, which cannot go through the view): a value of that name
- * and type is updated in place, and a name the lead does not have is added. A value of that name
- * with another type is left as it is. Both statements belong in one batch (a transaction); each
- * reads and rewrites the lead's values in one statement, so concurrent writes never lose one.
- */
-export function setLeadData(db: D1Database, w: LeadDataWrite): D1PreparedStatement[] {
-  return [
-    db.prepare(`UPDATE lead_datas SET value = ?3, updated_ts = ?5 WHERE lead_id = ?1 AND name = ?2 AND type = ?4`)
-      .bind(w.leadId, w.name, w.value, w.type, w.now),
-    db.prepare(
-      `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts) SELECT ?1, ?2, ?3, ?4, ?5, ?5
-        WHERE NOT EXISTS (SELECT 1 FROM lead_datas WHERE lead_id = ?1 AND name = ?2)`,
-    ).bind(w.leadId, w.name, w.value, w.type, w.now),
-  ];
-}

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { setLeadData, setLeadValues } from "../../src/leads/lead-data-block";
+import { setLeadValues } from "../../src/leads/lead-data-block";
 import { VALUE_TRANSFORM_DATA_TYPE } from "../../src/processr/value-transforms";
 import { bearer, DEMO, loginAs } from "../helpers";
 import { formBody, leadsPath, postForm } from "../publisher/support";
@@ -18,6 +18,17 @@ beforeAll(async () => {
 });
 
 const T = VALUE_TRANSFORM_DATA_TYPE;
+
+interface ViewWrite { leadId: number; name: string; value: string; type: string; now: number }
+/** The reference: one value set through the view lead_datas, so by its triggers (an update, then an insert if the name is new). */
+const setLeadData = (db: D1Database, w: ViewWrite): D1PreparedStatement[] => [
+  db.prepare(`UPDATE lead_datas SET value = ?3, updated_ts = ?5 WHERE lead_id = ?1 AND name = ?2 AND type = ?4`)
+    .bind(w.leadId, w.name, w.value, w.type, w.now),
+  db.prepare(
+    `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts) SELECT ?1, ?2, ?3, ?4, ?5, ?5
+      WHERE NOT EXISTS (SELECT 1 FROM lead_datas WHERE lead_id = ?1 AND name = ?2)`,
+  ).bind(w.leadId, w.name, w.value, w.type, w.now),
+];
 
 async function newLead(email: string): Promise<number> {
   const res = await postForm(leadsPath(12, 35, 601), formBody({ firstName: "Ada", lastName: "Lovelace", email }), publisher);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { leadDatas, leads } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
-import { setLeadData } from "../../leads/lead-data-block";
+import { setLeadValues } from "../../leads/lead-data-block";
 import type { WriteOp } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
 import { restoreArchivedLead } from "../../archive/restore";
@@ -58,7 +58,7 @@ export const leadDataCreate: WriteOp<z.infer<typeof schema>> = {
     const d1 = ctx.env.DB;
     const written = await d1.batch([
       // The value in its block or its row (src/leads/lead-data-block.ts), then its id, in one transaction.
-      ...setLeadData(d1, { leadId: lead.id, name: data.name, value: data.value, type: "core.data", now: ctx.now }),
+      ...setLeadValues(d1, lead.id, [[data.name, data.value]], "core.data", ctx.now),
       d1.prepare(`SELECT id FROM lead_datas WHERE lead_id = ?1 AND name = ?2`).bind(lead.id, data.name),
       d1.prepare(`UPDATE leads SET ${core ? `${leads[core].name} = ?3, ` : ""}email = ${EMAIL_FROM_LEAD_DATA_SQL}, updated_ts = ?2 WHERE id = ?1`)
         .bind(lead.id, ctx.now, ...(core ? [data.value] : [])),

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env";
 import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
-import { setLeadData } from "../../leads/lead-data-block";
+import { setLeadValues } from "../../leads/lead-data-block";
 import { ApiError } from "../../errors";
 import { leadByHash, readWebhookFields, requireWebhookCredentials } from "./common";
 
@@ -66,7 +66,7 @@ leadAppend.post("/lead-append/:leadHash", async (c) => {
   const merged = new Map([...results.map((r) => [r.name, r.value] as const), ...changes]);
   const core = CORE_COLUMNS.map(([column, names]) => [column, names.map((n) => merged.get(n)).find((v) => v) ?? null] as const);
   await db.batch([
-    ...changes.flatMap(([name, value]) => setLeadData(db, { leadId: lead.id, name, value, type: "core.data", now })),
+    ...setLeadValues(db, lead.id, changes, "core.data", now),
     ...changes.map(([name, value]) => {
       const before = current.get(name);
       const note = before
