@@ -2,7 +2,8 @@ import type { Env } from "../env";
 import { PROCESSR_STATUS } from "./types";
 
 // Every minute (cron) this re-enqueues leads that no Processr run is going to finish:
-// - Received (0) for a minute: capture enqueues each lead once, after its write batch; if that send
+// - Received (0) for a minute (since its last write: capture's, or a reprocess request's reset back
+//   to Received): capture enqueues each lead once, after its write batch; if that send
 //   failed (or the Worker died in between) the lead sits at 0. A run that finishes takes its lead
 //   from 0 to its outcome in one write (no Sent to Processr on the way), so a lead still
 //   in the queue's backlog, or in a run, after a minute is re-sent too: the consumer is idempotent,
@@ -24,20 +25,19 @@ export const STUCK_AGE_MS = 60 * 60_000;
 export const SWEEP_BATCH = 100;
 
 /**
- * The leads of status ?1 whose `column` is before ?2, oldest first, at most ?3. Through
+ * The leads of status ?1 last written before ?2, oldest first, at most ?3. Through
  * leads_unprocessed_idx (by status and id; leads below On Hold, 500): no scan of processed leads.
  * The literal `processr_status < 500` is the index's WHERE, which lets the planner use it.
  */
-export const sweepSql = (column: "created_ts" | "updated_ts") =>
-  `SELECT id FROM leads WHERE processr_status = ?1 AND processr_status < 500 AND ${column} < ?2 AND deleted_ts IS NULL ORDER BY id LIMIT ?3`;
+export const SWEEP_SQL =
+  `SELECT id FROM leads WHERE processr_status = ?1 AND processr_status < 500 AND updated_ts < ?2 AND deleted_ts IS NULL ORDER BY id LIMIT ?3`;
 
 export async function sweepUnqueuedLeads(env: Pick<Env, "DB" | "PROCESSR_QUEUE">, now = Date.now()): Promise<number[]> {
   const db = env.DB;
-  const pick = (status: number, column: "created_ts" | "updated_ts", cutoff: number) =>
-    db.prepare(sweepSql(column)).bind(status, cutoff, SWEEP_BATCH);
+  const pick = (status: number, cutoff: number) => db.prepare(SWEEP_SQL).bind(status, cutoff, SWEEP_BATCH);
   const [received, stuck] = await db.batch<{ id: number }>([
-    pick(PROCESSR_STATUS.RECEIVED, "created_ts", now - SWEEP_AGE_MS),
-    pick(PROCESSR_STATUS.SENT_TO_PROCESSR, "updated_ts", now - STUCK_AGE_MS),
+    pick(PROCESSR_STATUS.RECEIVED, now - SWEEP_AGE_MS),
+    pick(PROCESSR_STATUS.SENT_TO_PROCESSR, now - STUCK_AGE_MS),
   ]);
   const stuckIds = stuck!.results.map((r) => r.id);
   const ids = [...received!.results.map((r) => r.id), ...stuckIds];

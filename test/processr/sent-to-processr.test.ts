@@ -128,6 +128,17 @@ describe("failure paths: each lead is picked up, and processed once", () => {
     expect(await sweep(created + STUCK_AGE_MS + SWEEP_AGE_MS)).not.toContain(id);
   });
 
+  it("a lead reprocessed long after its capture is a minute's wait from its reset, not from its capture", async () => {
+    const { id, sent } = await capture();
+    await deliver(PROCESSR_QUEUE, sent);
+    const created = (await times(id)).created_ts;
+    const resetAt = created + STUCK_AGE_MS;
+    // Its reset back to Received (the reprocess request's write), an hour after capture; its queue send follows.
+    await env.DB.prepare(`UPDATE leads SET processr_status = 0, updated_ts = ?2 WHERE id = ?1`).bind(id, resetAt).run();
+    expect(await sweep(resetAt + 30_000)).not.toContain(id);
+    expect(await sweep(resetAt + SWEEP_AGE_MS + 1)).toContain(id);
+  });
+
   it("a consumer crash mid-run leaves the lead Received; its redelivery and a sweeper's message process it once", async () => {
     const { id, sent } = await capture();
     // The invocation died before its write batch: nothing of the run reached D1.

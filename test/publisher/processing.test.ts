@@ -38,7 +38,7 @@ describe("enqueueing", () => {
     expect(await sweepUnqueuedLeads({ DB: env.DB, PROCESSR_QUEUE: early as never }, lead!.created_ts + 30_000)).not.toContain(id);
 
     // A minute later, through the Worker's own cron handler.
-    await env.DB.prepare("UPDATE leads SET created_ts = created_ts - 61000 WHERE id = ?").bind(id).run();
+    await env.DB.prepare("UPDATE leads SET created_ts = created_ts - 61000, updated_ts = updated_ts - 61000 WHERE id = ?").bind(id).run();
     const q = fakeQueue();
     await runScheduled(q);
     expect(q.sent).toContainEqual({ type: "process", leadId: id });
