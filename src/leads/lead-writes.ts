@@ -90,8 +90,17 @@ const ALLOCATION_SQL = `${OK} UPDATE campaign_publishers
 const NOTES_SQL = `${OK} INSERT INTO lead_notes (lead_id, user_id, author, note, from_flag, to_flag, reason, created_ts)
   SELECT id, ${["userId", "author", "note", "fromFlag", "toFlag", "reason"].map((k) => at("v", `note.${k}`)).join(", ")}, ${at("v", "now")}
     FROM ok WHERE json_type(v, '$.note') = 'object' ORDER BY id`;
+// An event whose flag, previous flag and reason are those of the note this write just inserted
+// (its lead's latest, created now) stores that note's id instead of them (sync-callbacks.ts
+// StoredEventPayload): a status change's reason was stored twice (issue 18).
 const EVENTS_SQL = `${OK} INSERT INTO lead_events (lead_id, type, payload, created_ts)
-  SELECT id, ${at("v", "event.type")}, ${at("v", "event.payload")}, ${at("v", "now")} FROM ok WHERE json_type(v, '$.event') = 'object' ORDER BY id`;
+  SELECT id, ${at("v", "event.type")},
+         coalesce((SELECT json_object('n', n.id) FROM lead_note_rows n
+                    WHERE n.id = (SELECT max(m.id) FROM lead_note_rows m WHERE m.lead_id = ok.id) AND n.created_ts = ${at("v", "now")}
+                      AND n.to_flag IS (${at("v", "event.payload")} ->> '$.flag') AND n.from_flag IS (${at("v", "event.payload")} ->> '$.previousFlag')
+                      AND n.reason IS (${at("v", "event.payload")} ->> '$.reason')),
+                  ${at("v", "event.payload")}),
+         ${at("v", "now")} FROM ok WHERE json_type(v, '$.event') = 'object' ORDER BY id`;
 // One pending callback per active subscription, for the event just inserted (the lead's latest);
 // the delivery id has the shape of the sender's ids (msg_ and 32 hex digits).
 const DELIVERIES_SQL = `${OK} INSERT INTO webhook_deliveries (id, event_id, subscription_id, lead_id, status, attempts, next_attempt_ts, created_ts)

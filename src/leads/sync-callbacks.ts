@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { LeadFlag } from "../db/schema";
 import type { Env } from "../env";
 import { isoTs } from "../http/iso-time";
 import { EXTENSIONS_PATH } from "../integrations/convertr-client";
@@ -48,11 +49,14 @@ export function nextAttemptDelay(attemptsMade: number, retryAfter: number | null
 /**
  * What lead_events.payload holds: what the event alone says, its flags and reason, each left out
  * when null. The rest of a callback's body is read with it (issue 18: 250 bytes an event before,
- * about 60 now): its type and time are the row's (type, created_ts), the lead's id and hash the
- * lead's, and the event id is the row's id, known only after the insert. Events stored before
+ * about 60, now about 12): its type and time are the row's (type, created_ts), the lead's id and hash the
+ * lead's, and the event id is the row's id, known only after the insert. An event whose facts are
+ * those of the note written with it (a status change: its flag, previous flag and reason are the
+ * note's to_flag, from_flag and reason) holds only that note's id, `{"n":id}` (lead-writes.ts
+ * EVENTS_SQL checks they are the same before it stores it so). Events stored before
  * hold the lead's id and their nulls (and the oldest the whole body but the event id), and read the same.
  */
-export type StoredEventPayload = Partial<Pick<LeadEventPayload, "type" | "leadId" | "leadHash" | "flag" | "previousFlag" | "reason" | "occurredTs">>;
+export type StoredEventPayload = Partial<Pick<LeadEventPayload, "type" | "leadId" | "leadHash" | "flag" | "previousFlag" | "reason" | "occurredTs">> & { n?: number };
 
 /** lead_events.payload for an event with these facts. */
 export function storedEventPayload(facts: Pick<LeadEventPayload, "flag" | "previousFlag" | "reason">): string {
@@ -62,7 +66,8 @@ export function storedEventPayload(facts: Pick<LeadEventPayload, "flag" | "previ
 
 /** A delivery's callback event, from its event row and its lead. */
 function callbackEvent(row: PendingRow): LeadEventPayload {
-  const p = JSON.parse(row.payload) as StoredEventPayload;
+  const stored = JSON.parse(row.payload) as StoredEventPayload;
+  const p: StoredEventPayload = stored.n === undefined ? stored : { flag: row.note_flag, previousFlag: row.note_previous_flag, reason: row.note_reason };
   return {
     type: p.type ?? row.event_type,
     eventId: row.event_id,
@@ -86,6 +91,10 @@ interface PendingRow {
   secret: string;
   disabled_ts: number | null;
   payload: string;
+  /** The facts of the note an event payload `{"n":id}` names (else null). */
+  note_flag: LeadFlag | null;
+  note_previous_flag: LeadFlag | null;
+  note_reason: string | null;
   event_type: LeadEventType;
   event_ts: number;
   lead_hash: string;
@@ -95,11 +104,13 @@ interface PendingRow {
 type AttemptResult = "delivered" | "gone" | "gave_up" | "retry";
 
 const PENDING_SQL = `SELECT d.id, d.lead_id, d.event_id, d.subscription_id, d.attempts, d.next_attempt_ts,
-            s.callback_url, s.secret, s.disabled_ts, e.payload, e.type AS event_type, e.created_ts AS event_ts, l.lead_hash, l.campaign_id
+            s.callback_url, s.secret, s.disabled_ts, e.payload, e.type AS event_type, e.created_ts AS event_ts, l.lead_hash, l.campaign_id,
+            n.to_flag AS note_flag, n.from_flag AS note_previous_flag, n.reason AS note_reason
        FROM webhook_deliveries d
        JOIN sync_subscriptions s ON s.id = d.subscription_id
        JOIN lead_events e ON e.id = d.event_id
-       JOIN leads l ON l.id = d.lead_id`;
+       JOIN leads l ON l.id = d.lead_id
+       LEFT JOIN lead_note_rows n ON n.id = e.payload ->> '$.n' AND n.lead_id = e.lead_id`;
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
   const out = new Map<K, T[]>();

@@ -147,6 +147,18 @@ export async function rows<T>(sql: string, ...binds: unknown[]): Promise<T[]> {
   return (await env.DB.prepare(sql).bind(...binds).all<T>()).results;
 }
 
+/**
+ * A lead's events (type and payload) by id, a payload that names its note (`{"n":id}`, issue 18)
+ * with that note's facts in its place, as a sync callback reads them.
+ */
+export const leadEvents = (leadId: number) =>
+  rows<{ type: string; payload: string }>(
+    `SELECT e.type, iif(n.id IS NULL, e.payload, json_object('flag', n.to_flag, 'previousFlag', n.from_flag, 'reason', n.reason)) AS payload
+       FROM lead_events e LEFT JOIN lead_note_rows n ON n.id = e.payload ->> '$.n' AND n.lead_id = e.lead_id
+      WHERE e.lead_id = ?1 ORDER BY e.id`,
+    leadId,
+  );
+
 export async function campaignStats(campaignId = CAMPAIGN) {
   const row = await env.DB.prepare(
     `SELECT total_leads AS total, valid_leads AS valid, caution_leads AS caution, invalid_leads AS invalid,

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { leadObject, subscribeToLead, transitionLead } from "../../src/leads/client";
 import { deliverDueCallbacks } from "../../src/leads/sync-callbacks";
+import { ERASED, eraseLeadsInD1 } from "../../src/lists/erasure";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
 import { insertLead, processLeads, rows } from "./fixtures";
 
@@ -47,7 +48,9 @@ describe("lead events stored compactly", () => {
     const [event] = await rows<{ id: number; type: string; payload: string; created_ts: number }>(
       `SELECT id, type, payload, created_ts FROM lead_events WHERE lead_id = ?1`, id,
     );
-    expect(event!.payload).toBe(JSON.stringify({ flag: "Valid", reason: "Score 100/100; all jobs passed." }));
+    // The Processr's note says the same (to_flag, from_flag, reason): the event holds only its id.
+    const [note] = await rows<{ id: number }>(`SELECT id FROM lead_note_rows WHERE lead_id = ?1`, id);
+    expect(event!.payload).toBe(JSON.stringify({ n: note!.id }));
     const hash = (await env.DB.prepare(`SELECT lead_hash FROM leads WHERE id = ?1`).bind(id).first<{ lead_hash: string }>())!.lead_hash;
     expect(bodies).toEqual([JSON.stringify({
       type: "lead.status_changed", eventId: event!.id, leadId: id, leadHash: hash, flag: "Valid", previousFlag: null,
@@ -71,6 +74,31 @@ describe("lead events stored compactly", () => {
     expect(bodies).toEqual([JSON.stringify({
       type: "lead.deleted", eventId: event!.id, leadId: id, leadHash: hash, flag: null, previousFlag: "Valid", reason: null,
       occurredTs: iso(event!.created_ts),
+    })]);
+  });
+
+  it("an event stored as its note's id takes that note's reason as erasure left it", async () => {
+    const { id } = await subscribed();
+    await processLeads(id);
+    await runDurableObjectAlarm(leadObject(env, id));
+    bodies = [];
+    const email = (await env.DB.prepare(`SELECT email FROM leads WHERE id = ?1`).bind(id).first<{ email: string }>())!.email;
+    const reason = `Bounced: ${email} does not exist`;
+    const changed = await transitionLead(env, { leadId: id, to: "Invalid", source: "manual", userId: 167, author: "admin@acme.test", reason });
+    expect(changed).toMatchObject({ ok: true, changed: true });
+    const [event] = await rows<{ id: number; payload: string; created_ts: number }>(
+      `SELECT id, payload, created_ts FROM lead_events WHERE lead_id = ?1 ORDER BY id DESC LIMIT 1`, id,
+    );
+    const [note] = await rows<{ id: number }>(`SELECT id FROM lead_note_rows WHERE lead_id = ?1 AND reason = ?2`, id, reason);
+    expect(event!.payload).toBe(JSON.stringify({ n: note!.id }));
+    // Erased before its callback goes out: the callback quotes the note's reason as erased, as it
+    // quoted the event's own reason, erased the same way, when the event held it.
+    await eraseLeadsInD1(env, { type: "erasure", listId: 1, emails: [email], userId: null, author: "admin@acme.test" });
+    await runDurableObjectAlarm(leadObject(env, id));
+    const hash = (await env.DB.prepare(`SELECT lead_hash FROM leads WHERE id = ?1`).bind(id).first<{ lead_hash: string }>())!.lead_hash;
+    expect(bodies).toEqual([JSON.stringify({
+      type: "lead.status_changed", eventId: event!.id, leadId: id, leadHash: hash, flag: "Invalid", previousFlag: "Valid",
+      reason: `Bounced: ${ERASED} does not exist`, occurredTs: iso(event!.created_ts),
     })]);
   });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { leadObject, transitionLead } from "../../src/leads/client";
 import { recountCampaign } from "../../src/leads/statistics";
 import type { TransitionRequest } from "../../src/leads/types";
-import { campaignStats, insertLead, leadRow, processLeads, rows } from "./fixtures";
+import { campaignStats, insertLead, leadEvents, leadRow, processLeads, rows } from "./fixtures";
 
 // The per-lead Durable Object: which transitions it allows, what one transition writes, and that
 // concurrent transitions of one lead are applied one at a time.
@@ -36,7 +36,7 @@ describe("LeadObject.transition", () => {
       user_id: 167, author: "admin@acme.test", from_flag: "Valid", to_flag: "Invalid", reason: "Fake company",
       note: "Status changed from Valid to Invalid by admin@acme.test.",
     });
-    const events = await rows<{ type: string; payload: string }>(`SELECT type, payload FROM lead_events WHERE lead_id = ?1 ORDER BY id`, id);
+    const events = await leadEvents(id);
     expect(events.at(-1)!.type).toBe("lead.status_changed");
     expect(JSON.parse(events.at(-1)!.payload)).toMatchObject({ flag: "Invalid", previousFlag: "Valid", reason: "Fake company" });
     expect(await campaignStats()).toEqual({

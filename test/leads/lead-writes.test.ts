@@ -6,7 +6,7 @@ import { appliedLeadIds, leadWriteStatements } from "../../src/leads/lead-writes
 import { ALLOCATION_RECOUNT_SQL, recountCampaign, recountChronology } from "../../src/leads/statistics";
 import type { TransitionRequest } from "../../src/leads/types";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
-import { CAMPAIGN, campaignStats, deliver, insertLead, insertTestCampaign, leadRow, PROCESSR_QUEUE, processLeads, registerQaJob, rows } from "./fixtures";
+import { CAMPAIGN, campaignStats, deliver, insertLead, insertTestCampaign, leadEvents, leadRow, PROCESSR_QUEUE, processLeads, registerQaJob, rows } from "./fixtures";
 
 // The lead objects decide, the Processr consumer commits the decisions of its whole queue batch
 // in one D1 batch (src/leads/lead-writes.ts), each applying only while its lead is as the batch
@@ -42,7 +42,7 @@ async function expectTotalsEqualRecount(campaignId = CAMPAIGN) {
 
 const trail = async (leadId: number) => ({
   notes: await rows<{ from_flag: string | null; to_flag: string | null }>(`SELECT from_flag, to_flag FROM lead_notes WHERE lead_id = ?1 ORDER BY id`, leadId),
-  events: (await rows<{ payload: string }>(`SELECT payload FROM lead_events WHERE lead_id = ?1 ORDER BY id`, leadId))
+  events: (await leadEvents(leadId))
     // A null fact is left out of the stored payload (issue 18).
     .map((e) => ({ flag: null, previousFlag: null, ...(JSON.parse(e.payload) as { flag?: string; previousFlag?: string }) })),
 });
