@@ -4,6 +4,7 @@
 //   --million  also reads with 1,000,000 leads (the bulk load adds a few minutes)
 //   --write    replaces the results section of BENCHMARKS.md with this run
 //   --disk     keeps the local D1/DO state on disk (.bench/state) instead of tmpfs (/dev/shm)
+//   --cpu-profile  the fan-out run also CPU-profiles both workerds (scripts/lib/bench-cpu-profile.mjs)
 //   --only=a,b runs only these sections: direct (capture, processing, round trips and CPU per
 //              lead), roundtrips (only the per-lead figures), reads (v4 reads, export,
 //              bulk flag), dev (capture through wrangler dev), fanout, parsers, console, storage
@@ -21,7 +22,7 @@ import { join } from "node:path";
 import { bulkLoadLeads } from "./lib/bulk.mjs";
 import { measureBulkFlag } from "./lib/bulk-flag.mjs";
 import { loadRowsBaseline } from "./lib/bench-rows-baseline.mjs";
-import { bundleCounting, diffTimings, diffTrips, measurePerLead, roundTrips, timings, workerdCpuMs, workerdPids } from "./lib/bench-roundtrips.mjs";
+import { bundleCounting, d1Statements, diffTimings, diffTrips, measurePerLead, roundTrips, timings, workerdCpuMs, workerdPids } from "./lib/bench-roundtrips.mjs";
 import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
 import { measureExport } from "./lib/export.mjs";
@@ -35,6 +36,7 @@ import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 import { captureFloorReport, measureCaptureFloor } from "./lib/bench-capture-floor.mjs";
 import { jobResultsReport, measureJobResults } from "./lib/bench-job-results.mjs";
 import { measurePageGap, pageGapReport } from "./lib/bench-page-gap.mjs";
+import { profileReport, startCpuProfiles, summarizeProfiles, writeProfiles } from "./lib/bench-cpu-profile.mjs";
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -44,6 +46,8 @@ const DURATION = QUICK ? 3 : 10; // seconds per load run
 const CONNECTIONS = [10, 50];
 const PROCESSING_LEADS = QUICK ? 200 : 1000;
 const FANOUT_LEADS = QUICK ? 50 : 200;
+// --cpu-profile: the fan-out run also profiles both workerds (.bench/cpu-profiles/*.cpuprofile, summed up in the output).
+const CPU_PROFILE = args.has("--cpu-profile");
 const READ_SIZES = args.has("--million") ? [100_000, 1_000_000] : [100_000];
 const BULK_FLAG_LEADS = QUICK ? 1000 : 10_000;
 const WAIT_LIMIT_MS = 180_000; // for queues to drain; past it the bench reports what it saw
@@ -63,7 +67,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -360,10 +364,11 @@ async function fanoutPhase() {
   // The counting bundle (scripts/lib/bench-roundtrips.mjs): agency's D1 round trips per lead, by invocation.
   const script = await bundleCounting(".bench/counting-fanout");
   const running = workerdPids();
-  const acme = await startDirect({ script, persistTo: join(STATE, "pair-acme"), port: PORTS.pairAcme, vars: { ...BENCH_VARS, BASE_URL: urls.acme } });
+  const inspector = (side) => (CPU_PROFILE ? { inspectorPort: side === "acme" ? PORTS.pairAcmeInspector : PORTS.pairAgencyInspector } : {});
+  const acme = await startDirect({ script, persistTo: join(STATE, "pair-acme"), port: PORTS.pairAcme, vars: { ...BENCH_VARS, BASE_URL: urls.acme }, ...inspector("acme") });
   // Each side's own workerd, so that its CPU per lead is told apart.
   const acmePids = new Set([...workerdPids()].filter((p) => !running.has(p)));
-  const agency = await startDirect({ script, persistTo: join(STATE, "pair-agency"), port: PORTS.pairAgency, vars: { ...BENCH_VARS, ENTERPRISE: "agency", BASE_URL: urls.agency } });
+  const agency = await startDirect({ script, persistTo: join(STATE, "pair-agency"), port: PORTS.pairAgency, vars: { ...BENCH_VARS, ENTERPRISE: "agency", BASE_URL: urls.agency }, ...inspector("agency") });
   const agencyPids = new Set([...workerdPids()].filter((p) => !running.has(p) && !acmePids.has(p)));
   try {
     const acmeDb = await loadBenchState(acme, "acme", urls);
@@ -381,17 +386,34 @@ async function fanoutPhase() {
     const startDelivered = probeTrip.n;
     const trips0 = await roundTrips(urls.agency);
     const acmeTrips0 = await roundTrips(urls.acme);
+    const statements0 = { acme: await d1Statements(urls.acme), agency: await d1Statements(urls.agency) };
     const timed0 = { acme: await timings(urls.acme), agency: await timings(urls.agency) };
     const cpu0 = workerdCpuMs();
     const sideCpu0 = { acme: workerdCpuMs(undefined, acmePids), agency: workerdCpuMs(undefined, agencyPids) };
+    const profiling = CPU_PROFILE ? { acme: await startCpuProfiles(PORTS.pairAcmeInspector), agency: await startCpuProfiles(PORTS.pairAgencyInspector) } : null;
     const t0 = Date.now();
     const cap = await load({ url: urls.agency + AGENCY_CAPTURE.path, method: "POST", headers: AGENCY_CAPTURE.headers, makeBody: agencyBody("fan"), connections: 10, amount: FANOUT_LEADS });
     const end = await waitFor(delivered, startDelivered + cap.ok, t0);
     const span = await first(acmeDb, `SELECT MIN(created_ts) AS a, MAX(delivered_ts) AS b, COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered' AND created_ts >= ?`, t0);
-    const trips = diffTrips(await roundTrips(urls.agency), trips0);
-    const acmeTrips = diffTrips(await roundTrips(urls.acme), acmeTrips0);
+    // Read before the profiles are stopped: workerd builds them with its own CPU.
     const cpuMs = workerdCpuMs() - cpu0;
     const sideCpuMs = { acme: workerdCpuMs(undefined, acmePids) - sideCpu0.acme, agency: workerdCpuMs(undefined, agencyPids) - sideCpu0.agency };
+    let profiles = null;
+    if (profiling) {
+      profiles = {};
+      for (const side of ["agency", "acme"]) {
+        const got = await profiling[side]();
+        writeProfiles(join(ROOT, ".bench/cpu-profiles"), side, got);
+        profiles[side] = summarizeProfiles(got, script, cap.ok);
+      }
+    }
+    const trips = diffTrips(await roundTrips(urls.agency), trips0);
+    const acmeTrips = diffTrips(await roundTrips(urls.acme), acmeTrips0);
+    const perLead = (counts) => Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v / cap.ok]));
+    const statementsPerLead = {
+      agency: perLead(diffTrips(await d1Statements(urls.agency), statements0.agency)),
+      acme: perLead(diffTrips(await d1Statements(urls.acme), statements0.acme)),
+    };
     const timed = { acme: diffTimings(await timings(urls.acme), timed0.acme), agency: diffTimings(await timings(urls.agency), timed0.agency) };
     // Where a lead's trip spends its time: at agency, capture → delivered to acme (the delivery's
     // job result); at acme, callback created → delivered to agency (means over the run's leads).
@@ -415,6 +437,8 @@ async function fanoutPhase() {
       leads: cap.ok, callbacks: end.n - startDelivered, seconds: (end.at - t0) / 1000,
       callbacksPerSecond: span.n / ((span.b - span.a) / 1000), complete: end.n >= startDelivered + cap.ok,
       forwarded: (await forwarded()) - 1,
+      profiles,
+      statementsPerLead,
     };
   } finally {
     await Promise.all([acme.dispose(), agency.dispose()]);
@@ -546,6 +570,12 @@ function report(r) {
     }
     if (f.callbackFailures?.length) L.push(`Acme's callback attempts not delivered: ${f.callbackFailures.map((x) => `${x.n} × "${x.what}"`).join("; ")}.`, "");
     if (f.acmeTripsPerLead) L.push(`Acme's D1 round trips per lead: ${Object.entries(f.acmeTripsPerLead).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}.`, "");
+    if (f.statementsPerLead) {
+      for (const [side, s] of Object.entries(f.statementsPerLead)) {
+        const total = Object.values(s).reduce((a, b) => a + b, 0);
+        L.push(`D1 statements per lead at ${side} (a batch's each): ${fmt(total, 2)} (${Object.entries(s).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}).`, "");
+      }
+    }
     if (f.timed) {
       // Wall time by what waited (counting bundle's timings): a request or batch, then its waits on D1, objects, fetches.
       L.push("Where the time goes (wall ms, mean per occurrence; `A · B` is B's wait inside A; \"already in flight\" is a mean count):", "");
@@ -556,6 +586,10 @@ function report(r) {
         }
       }
       L.push("");
+    }
+    if (f.profiles) {
+      L.push("CPU profiles of both workerds during the run (`--cpu-profile`; sampled every 1 ms, which costs CPU itself; files in `.bench/cpu-profiles/`):", "");
+      for (const [side, summary] of Object.entries(f.profiles)) L.push(...profileReport(side, summary, fmt));
     }
   }
   if (r.parsers) L.push("## 5. Integration response parsers on hostile 1 MiB bodies (`scripts/bench-parsers.mjs`)", "", parsersReport(r.parsers), "");

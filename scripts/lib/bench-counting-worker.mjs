@@ -8,7 +8,8 @@
 // raw, a batch (however many statements), an exec. Each is counted under the invocation that made
 // it: "fetch", "queue:<queue name>", "scheduled", or "<DurableObjectClass>.<method>" (the entry
 // method of an RPC call or an alarm). GET /__dev/bench-d1-round-trips (a path wrangler.toml's assets
-// hand to the Worker first) answers the counts so far
+// hand to the Worker first) answers the counts so far, GET /__dev/bench-d1-statements the statements
+// they carried (a batch's each)
 // (module memory: on workerd a Worker and its Durable Objects share one isolate locally).
 //
 // Wall time, for the fan-out section (where a delivery's time goes): each request is timed by route
@@ -22,9 +23,12 @@ import product, * as exported from "../../src/index.ts";
 
 const invocation = new AsyncLocalStorage();
 const counts = new Map();
-const count = () => {
+// Statements (a batch's each), by the same labels: what D1 itself executes per lead.
+const statements = new Map();
+const count = (n = 1) => {
   const label = invocation.getStore() ?? "other";
   counts.set(label, (counts.get(label) ?? 0) + 1);
+  statements.set(label, (statements.get(label) ?? 0) + n);
 };
 
 // The timed unit a wait belongs to: a request's route, a queue, an object's entry method.
@@ -106,7 +110,7 @@ function countedD1(db) {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
       if (prop === "prepare") return (sql) => countedStatement(value.call(target, sql));
-      if (prop === "batch") return (stmts) => (count(), timed("D1", () => value.call(target, stmts.map((s) => realStatement.get(s) ?? s))));
+      if (prop === "batch") return (stmts) => (count(stmts.length), timed("D1", () => value.call(target, stmts.map((s) => realStatement.get(s) ?? s))));
       if (prop === "exec") return (sql) => (count(), timed("D1", () => value.call(target, sql)));
       if (prop === "withSession") return (...args) => countedD1(value.apply(target, args));
       return typeof value === "function" ? value.bind(target) : value;
@@ -164,6 +168,7 @@ export default {
   fetch(request, env, ctx) {
     const path = new URL(request.url).pathname;
     if (path === "/__dev/bench-d1-round-trips") return Response.json(Object.fromEntries(counts));
+    if (path === "/__dev/bench-d1-statements") return Response.json(Object.fromEntries(statements));
     if (path === "/__dev/bench-timings") return Response.json({ ...Object.fromEntries(timings), inFlight });
     const label = `${request.method} ${route(request.url)}`;
     // How many requests were already being served when this one arrived (their mean, as ms/n).

@@ -37,6 +37,13 @@ export async function roundTrips(base) {
   return res.json();
 }
 
+/** D1 statements so far (a batch's each), by the same labels. */
+export async function d1Statements(base) {
+  const res = await fetch(`${base}/__dev/bench-d1-statements`);
+  if (!res.ok) throw new Error(`statement counts: ${res.status} (is the counting bundle running?)`);
+  return res.json();
+}
+
 export function diffTrips(after, before) {
   const out = {};
   for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0)) out[k] = v - (before[k] ?? 0);

@@ -41,8 +41,9 @@ export function bundle(config, outdir, entry) {
  * `environment` picks wrangler.toml's bindings and vars: [env.dev] by default, "" the top level.
  * `onLog({ level, message })` receives the Worker's console output instead of stderr.
  * `extraWorkers`: more Miniflare worker options served by the same workerd.
+ * `inspectorPort`: workerd's inspector listens there (CPU profiles: scripts/lib/bench-cpu-profile.mjs).
  */
-export async function startDirect({ script, persistTo, port, vars = {}, environment = DEV_ENV, baselineScript, baselinePort, noConsumers = false, onLog, assets = true, extraWorkers = [] }) {
+export async function startDirect({ script, persistTo, port, vars = {}, environment = DEV_ENV, baselineScript, baselinePort, noConsumers = false, onLog, assets = true, extraWorkers = [], inspectorPort }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), environment);
   // The bundle is one self-contained module: no module rules or source root to resolve.
   delete workerOptions.modulesRules;
@@ -78,6 +79,7 @@ export async function startDirect({ script, persistTo, port, vars = {}, environm
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1", port: 0, resourcePersistencePath: join(persistTo, "v3"), workers,
+      ...(inspectorPort ? { inspectorPort } : {}),
       ...(onLog ? { handleStructuredLogs: onLog } : {}),
     }),
   );
