@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import type { Decision, LeadState } from "./lead-object";
+import { type Decision, decisionWithoutWrite, type LeadState } from "./lead-object";
 import type {
   LeadUpdateResult,
   OtherReasonRequest,
@@ -24,9 +24,11 @@ export function transitionLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionReq
 /**
  * A transition decided from the caller's snapshot, for the caller to commit (the Processr
  * consumer's batch: LeadObject.decide); a write that finds the lead changed goes through transitionLead.
+ * A decision that writes nothing (a sync callback confirming the lead's flag) is made here, without
+ * the object's round trip: the object would decide it from the same snapshot and store nothing.
  */
-export function decideLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionRequest & { snapshot: LeadState }): Promise<Decision> {
-  return leadObject(env, req.leadId).decide(req) as Promise<Decision>;
+export async function decideLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionRequest & { snapshot: LeadState }): Promise<Decision> {
+  return decisionWithoutWrite(req) ?? ((await leadObject(env, req.leadId).decide(req)) as Decision);
 }
 
 /** Places a sync-tag subscription; the lead object emits the current status at once if it has one. */

@@ -250,6 +250,19 @@ function parseTransition(input: TransitionRequest): TransitionRequest | Extract<
   return { ok: false, code: "INVALID_TRANSITION", message: `Invalid transition request: ${issues}` };
 }
 
+/**
+ * A decision from the caller's snapshot that writes nothing (the lead is already as asked, or the
+ * transition is refused), or null when it writes. The object decides from the same snapshot and
+ * stores nothing for such a decision, so its caller needs no call to the object for it.
+ */
+export function decisionWithoutWrite(input: TransitionRequest & { snapshot: LeadState }): Decision | null {
+  const req = parseTransition(input);
+  if ("ok" in req) return { result: req, write: null, handOff: false };
+  if (req.snapshot?.lead.id !== req.leadId) return null;
+  const decision = decideTransition(req, req.snapshot, Date.now());
+  return decision.write === null ? decision : null;
+}
+
 /** What a transition does to the lead in `state`, decided without I/O. */
 function decideTransition(
   req: TransitionRequest,

@@ -1,6 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { leadObject } from "../../src/leads/client";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
 import { call } from "../helpers";
 import { insertJob, insertLead } from "../integrations/helpers";
@@ -168,6 +170,21 @@ describe("POST /api/webhook/sync with a batch", () => {
     const retried = (await (await call("/api/webhook/sync", signedBatch([a!.secret, b!.secret], events))).json()) as Answer;
     expect(retried.results.map((r) => [r.status, r.changed])).toEqual([[200, true], [200, true], [200, true]]);
     expect([await flagOf(a!.leadId), await flagOf(b!.leadId), await notes(a!.leadId), await notes(b!.leadId)]).toEqual(["Valid", "Invalid", 2, 1]);
+  });
+
+  it("confirms a lead already at the client's verdict without calling its lead object", async () => {
+    const { leads: [a, b] } = await deliveredLeads(2);
+    const events = [item(a!.remoteLeadId, "Valid"), item(b!.remoteLeadId, "Invalid")];
+    const answer = (await (await call("/api/webhook/sync", signedBatch([a!.secret, b!.secret], events))).json()) as Answer;
+    expect(answer.results.map(({ status, message, changed }) => ({ status, message, changed }))).toEqual([
+      { status: 200, message: "Lead already Valid; nothing changed.", changed: false },
+      { status: 200, message: "Lead marked Invalid.", changed: true },
+    ]);
+    expect([await flagOf(a!.leadId), await flagOf(b!.leadId)]).toEqual(["Valid", "Invalid"]);
+    expect([await notes(a!.leadId), await notes(b!.leadId)]).toEqual([0, 1]);
+    // An object binds itself to its lead on its first call: a's was never called, b's was.
+    const bound = (leadId: number) => runInDurableObject(leadObject(env, leadId), (_object, state) => state.storage.get<number>("leadId"));
+    expect([await bound(a!.leadId), await bound(b!.leadId)]).toEqual([undefined, b!.leadId]);
   });
 
   it("answers 410 for the events of removed tags, and refuses a malformed batch", async () => {
