@@ -138,7 +138,9 @@ const PLATFORM_NAMES_SQL = PLATFORM_DATA_NAMES.map((n) => `'${n}'`).join(", ");
 /**
  * The four reads loadLeads adds to its batch (leads `?1`…`?n`): the rules of the leads' campaigns
  * that use value transforms, the value-table rows matching the leads' captured values (through
- * the table's unique index on the trimmed, lower-cased original value), the earlier results, and
+ * the table's unique index on the trimmed, lower-cased original value: CROSS JOIN makes SQLite
+ * read the lead's value first, since the planner otherwise puts the view's json_each of the lead's
+ * row last and reads every row of the value table per lead), the earlier results, and
  * the whole value tables of Transforms keyed on a platform value (matched in the run; their
  * size is what such a table costs each queue batch). On campaigns without value transforms
  * they find nothing.
@@ -159,7 +161,7 @@ export function valueTransformReads(db: D1Database, ids: readonly number[]): D1P
          JOIN campaigns c ON c.id = l.campaign_id AND c.use_value_transforms = 1
          JOIN advertiser_value_transforms t ON t.advertiser_id = c.advertiser_id AND t.enabled = 1 AND t.type = 'Transform'
          JOIN lead_datas d ON d.lead_id = l.id AND d.name = t.original_field_name AND d.type = 'core.data'
-         JOIN advertiser_value_transform_values v
+         CROSS JOIN advertiser_value_transform_values v
            ON v.advertiser_value_transform_id = t.id AND lower(trim(v.original_value)) = lower(trim(d.value))
         WHERE l.id IN (${list})`,
     ).bind(...ids),
