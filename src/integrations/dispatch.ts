@@ -77,50 +77,70 @@ export function hasTriggeredJob(jobs: readonly Pick<JobRow, "type" | "enabled" |
 const triggerOf = (c: NonNullable<ReturnType<typeof parseConfig>>): IntegrationTrigger =>
   c.parsed.success ? (c.def.trigger?.(c.parsed.data) ?? DEFAULT_TRIGGER) : DEFAULT_TRIGGER;
 
+/** What a lead's decision hands to the integrations when it became Valid or changed flag (the lead object's hand-off). */
+export const HANDOFF_EVENTS: readonly TriggerEvent[] = ["leadProcessed", "flagChanged"];
+/** Queue.sendBatch takes at most 100 messages. */
+const SEND_BATCH = 100;
+
 /**
- * Called when one of `events` happened to a lead (it became Valid or changed flag: the lead
- * object; it was created: the Processr; it was delivered: finish below): queues one "integrate"
- * message per integration job whose trigger is one of them and holds for the lead now.
+ * Called when one of `events` happened to a lead or leads (they became Valid or changed flag: the lead
+ * objects' hand-off, for a whole queue batch or callback batch at once; one was created: the
+ * Processr; it was delivered: finish below): queues one "integrate" message per integration job
+ * whose trigger is one of them and holds for the lead now. Two D1 round trips however many leads.
  */
-export async function enqueueIntegrations(env: Env, leadId: number, events: readonly TriggerEvent[]): Promise<void> {
-  // The lead and its campaign's jobs in one round trip.
-  const [leadRead, jobsRead] = await env.DB.batch([
-    env.DB.prepare("SELECT campaign_id, flag, deleted_ts, first_delivered_ts FROM leads WHERE id = ?").bind(leadId),
+export async function enqueueIntegrations(
+  env: Pick<Env, "DB" | "PROCESSR_QUEUE">,
+  leadIds: number | readonly number[],
+  events: readonly TriggerEvent[],
+): Promise<void> {
+  const distinct = [...new Set(typeof leadIds === "number" ? [leadIds] : leadIds)];
+  if (distinct.length === 0) return;
+  const ids = JSON.stringify(distinct);
+  // The leads and their campaigns' jobs in one round trip.
+  const [leadsRead, jobsRead] = await env.DB.batch([
+    env.DB.prepare("SELECT id, campaign_id, flag, deleted_ts, first_delivered_ts FROM leads WHERE id IN (SELECT value FROM json_each(?))").bind(ids),
     env.DB.prepare(
       `SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs
-        WHERE campaign_id = (SELECT campaign_id FROM leads WHERE id = ?) AND enabled = 1 ORDER BY position, id`,
-    ).bind(leadId),
+        WHERE campaign_id IN (SELECT campaign_id FROM leads WHERE id IN (SELECT value FROM json_each(?))) AND enabled = 1 ORDER BY position, id`,
+    ).bind(ids),
   ]);
-  const row = leadRead!.results[0] as
-    | { campaign_id: number; flag: string | null; deleted_ts: number | null; first_delivered_ts: number | null }
-    | undefined;
-  if (!row || row.deleted_ts !== null) return;
-  const lead = { flag: row.flag, deletedTs: row.deleted_ts, firstDeliveredTs: row.first_delivered_ts };
-  const jobs = jobsRead!.results as JobRow[];
-  const wanted = jobs.filter((j) => {
-    const c = parseConfig(j);
-    if (c === null) return false;
-    // An invalid configuration is still queued (on the default trigger), so that the failure is recorded on the lead.
-    const trigger = triggerOf(c);
-    return events.includes(trigger.event) && triggerHolds(trigger, lead) && (!c.parsed.success || c.def.isActive(c.parsed.data));
-  });
+  // Each job's configuration parsed once, however many of the leads are of its campaign.
+  const jobsByCampaign = new Map<number, { job: JobRow; c: NonNullable<ReturnType<typeof parseConfig>> }[]>();
+  for (const job of jobsRead!.results as JobRow[]) {
+    const c = parseConfig(job);
+    if (c !== null) jobsByCampaign.set(job.campaign_id, [...(jobsByCampaign.get(job.campaign_id) ?? []), { job, c }]);
+  }
+  const wanted: [leadId: number, jobId: number, idempotencyKey: string][] = [];
+  type LeadRead = { id: number; campaign_id: number; flag: string | null; deleted_ts: number | null; first_delivered_ts: number | null };
+  for (const row of leadsRead!.results as LeadRead[]) {
+    if (row.deleted_ts !== null) continue;
+    const lead = { flag: row.flag, deletedTs: row.deleted_ts, firstDeliveredTs: row.first_delivered_ts };
+    for (const { job, c } of jobsByCampaign.get(row.campaign_id) ?? []) {
+      // An invalid configuration is still queued (on the default trigger), so that the failure is recorded on the lead.
+      const trigger = triggerOf(c);
+      if (events.includes(trigger.event) && triggerHolds(trigger, lead) && (!c.parsed.success || c.def.isActive(c.parsed.data))) {
+        wanted.push([row.id, job.id, `leadflare-${crypto.randomUUID()}`]);
+      }
+    }
+  }
   if (wanted.length === 0) return;
   // The rows, and which of them are still pending, in one round trip: delivered or finally rejected
   // deliveries are never sent again (a lead re-validated later included).
-  const written = await env.DB.batch([
-    ...wanted.map((j) =>
-      env.DB.prepare(
-        `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key) VALUES (?, ?, ?)
-         ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
-      ).bind(leadId, j.id, `leadflare-${crypto.randomUUID()}`),
-    ),
-    env.DB.prepare("SELECT campaign_processr_job_id AS job_id FROM integration_deliveries WHERE lead_id = ? AND status = 'pending'").bind(leadId),
+  const [, pendingRead] = await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key)
+       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?) WHERE true
+       ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
+    ).bind(JSON.stringify(wanted)),
+    env.DB.prepare(
+      "SELECT lead_id, campaign_processr_job_id AS job_id FROM integration_deliveries WHERE lead_id IN (SELECT value FROM json_each(?)) AND status = 'pending'",
+    ).bind(JSON.stringify([...new Set(wanted.map(([leadId]) => leadId))])),
   ]);
-  const pendingIds = new Set((written.at(-1)!.results as { job_id: number }[]).map((p) => p.job_id));
+  const pending = new Set((pendingRead!.results as { lead_id: number; job_id: number }[]).map((p) => `${p.lead_id}:${p.job_id}`));
   const messages = wanted
-    .filter((j) => pendingIds.has(j.id))
-    .map((j) => ({ body: { type: "integrate" as const, leadId, jobId: j.id } }));
-  if (messages.length) await env.PROCESSR_QUEUE.sendBatch(messages);
+    .filter(([leadId, jobId]) => pending.has(`${leadId}:${jobId}`))
+    .map(([leadId, jobId]) => ({ body: { type: "integrate" as const, leadId, jobId } }));
+  for (let i = 0; i < messages.length; i += SEND_BATCH) await env.PROCESSR_QUEUE.sendBatch(messages.slice(i, i + SEND_BATCH));
 }
 
 type Verdict = "ack" | { retryAfterSeconds: number };

@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { enqueueIntegrations, HANDOFF_EVENTS } from "../integrations/dispatch";
 import { type Decision, decisionWithoutWrite, type LeadState } from "./lead-object";
 import type {
   LeadUpdateResult,
@@ -29,6 +30,29 @@ export function transitionLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionReq
  */
 export async function decideLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionRequest & { snapshot: LeadState }): Promise<Decision> {
   return decisionWithoutWrite(req) ?? ((await leadObject(env, req.leadId).decide(req)) as Decision);
+}
+
+/**
+ * The integrations hand-off of decisions their caller committed (Decision.handOff), for a whole
+ * batch of leads: their deliveries queued in two D1 round trips, then each lead object told, which
+ * clears the intent it stored before the write. Until then that intent stands: if this fails, the
+ * objects' alarms hand the leads off instead (a hand-off repeated is harmless: a job acts once per lead).
+ */
+export async function handOffCommitted(env: Pick<Env, "DB" | "LEAD_OBJECT" | "PROCESSR_QUEUE">, leadIds: readonly number[]): Promise<void> {
+  if (leadIds.length === 0) return;
+  try {
+    await enqueueIntegrations(env, leadIds, HANDOFF_EVENTS);
+  } catch (e) {
+    console.error("integrations hand-off failed; the lead objects retry from their alarms", leadIds.join(","), String(e));
+    return;
+  }
+  await Promise.all(
+    leadIds.map((leadId) =>
+      leadObject(env, leadId)
+        .handedOff(leadId)
+        .catch((e: unknown) => console.error("lead object not told of its hand-off; its alarm hands it off again", leadId, String(e))),
+    ),
+  );
 }
 
 /** Places a sync-tag subscription; the lead object emits the current status at once if it has one. */

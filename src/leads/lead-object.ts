@@ -4,7 +4,7 @@ import { base64ToBytes } from "../auth/crypto";
 import { LEAD_FLAGS, type LeadFlag } from "../db/schema";
 import type { Env } from "../env";
 import { integrationJobs } from "../integrations";
-import { enqueueIntegrations } from "../integrations/dispatch";
+import { enqueueIntegrations, HANDOFF_EVENTS } from "../integrations/dispatch";
 import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../processr/types";
 import { type AllocationState, bucketDelta, holdsAllocation, utcDay } from "./statistics";
@@ -366,9 +366,9 @@ export class LeadObject extends DurableObject<Env> {
 
   /**
    * Decides a transition from the caller's snapshot without writing it: the caller commits the
-   * write (leadWriteStatements, e.g. with the other leads of its batch), then calls handOff if
-   * asked to. A write that finds the lead changed applies nothing; the caller then asks
-   * transition() instead, which decides again from D1. Until the caller is done, the safety alarm
+   * write (leadWriteStatements, e.g. with the other leads of its batch), then hands the lead off if
+   * asked to (handOffCommitted, src/leads/client.ts). A write that finds the lead changed applies
+   * nothing; the caller then asks transition() instead, which decides again from D1. Until the caller is done, the safety alarm
    * armed here stands in for its callbacks and hand-off.
    */
   async decide(input: TransitionRequest & { snapshot: LeadState }): Promise<Decision> {
@@ -382,9 +382,13 @@ export class LeadObject extends DurableObject<Env> {
     });
   }
 
-  /** The integrations hand-off of a decision the caller committed (Decision.handOff). */
-  async handOff(leadId: number): Promise<void> {
-    await this.handOffIntegrations(leadId);
+  /**
+   * The caller committed a decision of this object and handed its lead to the integrations
+   * (Decision.handOff: handOffCommitted, for a whole batch of leads at once): the intent stored
+   * before the write is done, and the alarm armed for it is set back to what is still due.
+   */
+  async handedOff(leadId: number): Promise<void> {
+    await this.exclusive(leadId, () => this.handOffDone(leadId));
   }
 
   async subscribe(req: SubscribeRequest): Promise<SubscribeResult> {
@@ -711,12 +715,17 @@ export class LeadObject extends DurableObject<Env> {
   private async handOffIntegrations(leadId: number) {
     try {
       // enqueueIntegrations re-reads the lead: only jobs whose trigger still holds are queued.
-      await enqueueIntegrations(this.env, leadId, ["leadProcessed", "flagChanged"]);
-      await this.ctx.storage.delete(INTEGRATIONS_DUE);
+      await enqueueIntegrations(this.env, leadId, HANDOFF_EVENTS);
     } catch (e) {
       console.error("integrations hand-off failed; the lead object retries from its alarm", leadId, String(e));
       await this.ctx.storage.put(INTEGRATIONS_DUE, Date.now() + INTEGRATIONS_RETRY_MS);
+      return this.exclusive(leadId, () => this.scheduleAlarm(leadId));
     }
-    await this.exclusive(leadId, () => this.scheduleAlarm(leadId));
+    await this.exclusive(leadId, () => this.handOffDone(leadId));
+  }
+
+  private async handOffDone(leadId: number) {
+    await this.ctx.storage.delete(INTEGRATIONS_DUE);
+    await this.scheduleAlarm(leadId);
   }
 }

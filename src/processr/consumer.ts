@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Env } from "../env";
 import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob } from "../integrations/dispatch";
 import { hostConcurrency } from "../integrations/host-limiter";
-import { decideLead, leadObject, transitionLead } from "../leads/client";
+import { decideLead, handOffCommitted, transitionLead } from "../leads/client";
 import { appliedLeadIds, leadWriteStatements } from "../leads/lead-writes";
 import { deliverCallbackBatches } from "../leads/sync-callbacks";
 import { handleDeadLetters } from "./dead-letter";
@@ -163,12 +163,13 @@ async function runLoaded(
     return;
   }
   const changed: number[] = [];
+  const handOffs: number[] = [];
   await Promise.all(
     writes.map(async ({ leadId, msgs, plan, decision }) => {
       try {
         let result = decision.result;
         if (decision.write && applied.has(leadId)) {
-          if (decision.handOff) await leadObject(env, leadId).handOff(leadId);
+          if (decision.handOff) handOffs.push(leadId);
         } else if (decision.write) {
           // The lead changed since the batch read it: its object decides again from D1 and commits.
           result = await transitionLead(env, { ...plan.transition, callbacksByCaller: true });
@@ -180,6 +181,8 @@ async function runLoaded(
       }
     }),
   );
+  // The batch's hand-offs together; what fails here the lead objects' alarms hand off.
+  await handOffCommitted(env, handOffs);
   // The batch's sync callbacks, per receiver in one request each; what fails here is retried by
   // the lead objects' alarms.
   try {

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../env";
 import { ApiError } from "../../errors";
 import { readBodyText } from "../../http/body";
 import { clientBaseUrl } from "../../integrations/convertr-client";
-import { decideLead, leadObject, transitionLead } from "../../leads/client";
+import { decideLead, handOffCommitted, transitionLead } from "../../leads/client";
 import { readLeadStates } from "../../leads/lead-object";
 import { appliedLeadIds, leadWriteStatements } from "../../leads/lead-writes";
 import type { TransitionRequest, TransitionResult } from "../../leads/types";
@@ -338,18 +338,15 @@ async function applyFirstTransitions(
     );
     const writes = decided.flatMap((d) => (d?.decision?.write ? [d.decision.write] : []));
     const done = appliedLeadIds(writes.length ? await env.DB.batch(leadWriteStatements(env.DB, writes)) : []);
-    await Promise.all(
-      decided.map(async (d) => {
-        // No snapshot (the lead is gone) or a write that found its lead changed: applyEvent decides again.
-        if (!d?.decision || (d.decision.write && !done.has(d.request.leadId))) return;
-        try {
-          if (d.decision.handOff) await leadObject(env, d.request.leadId).handOff(d.request.leadId);
-          answered(d.g, transitionAnswer(d.request.to, d.decision.result));
-        } catch (e) {
-          failed(d.g, e);
-        }
-      }),
-    );
+    const handOffs: number[] = [];
+    for (const d of decided) {
+      // No snapshot (the lead is gone) or a write that found its lead changed: applyEvent decides again.
+      if (!d?.decision || (d.decision.write && !done.has(d.request.leadId))) continue;
+      if (d.decision.handOff) handOffs.push(d.request.leadId);
+      answered(d.g, transitionAnswer(d.request.to, d.decision.result));
+    }
+    // Committed: the hand-offs together; what fails here the lead objects' alarms hand off.
+    await handOffCommitted(env, handOffs);
   } catch (e) {
     for (const p of pending) if (p.g.next < p.g.entries.length) failed(p.g, e);
   }
