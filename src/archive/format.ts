@@ -72,7 +72,7 @@ export function jobResultsOf(lead: ArchivedLead): TrailJobResult[] {
     message: r.message as string, detail: r.detail as string | null, startedTs: r.started_ts as number, finishedTs: r.finished_ts as number,
   }));
   const latest = lead.rows.log_lines.filter((r) => r.trail !== null).reduce<Row | null>((a, r) => (a && (a.id as number) > (r.id as number) ? a : r), null);
-  const fromTrail = latest ? trailJobResults(latest.id as number, JSON.parse(latest.trail as string) as ProcessrTrail) : [];
+  const fromTrail = latest ? trailJobResults(latest.id as number, latest.created_ts as number, JSON.parse(latest.trail as string) as ProcessrTrail) : [];
   return [...own, ...fromTrail].sort((a, b) => a.id - b.id);
 }
 

@@ -51,8 +51,15 @@ export const TRAIL_TEXTS: readonly string[] = [
   "Processr outcome %s (%s) by %s.",
 ];
 
-/** A stored message: a text's id, [id, ...values] for a text with %s, or the message itself. */
-export type TrailText = number | [number, ...string[]] | string;
+/**
+ * A stored message: a text's id, [id, ...values] for a text with %s, or the message itself. A
+ * value that is a short whole number (up to five digits, written as String(n) writes it) is stored
+ * as that number (printf gives the same digits back); longer digit strings stay strings, since
+ * erasure redacts strings only and leaves numbers of up to five digits in texts anyway.
+ */
+export type TrailText = number | [number, ...(string | number)[]] | string;
+
+const SHORT_NUMBER = /^(?:0|[1-9]\d{0,4})$/;
 
 // printf in the views passes at most this many values.
 export const MAX_TEXT_VALUES = 4;
@@ -74,7 +81,7 @@ export function encodeText(message: string): TrailText {
   if (fixed !== undefined) return fixed;
   for (const m of MATCHERS) {
     const values = m.re?.exec(message)?.slice(1);
-    if (values && values.length <= MAX_TEXT_VALUES) return [m.id, ...values];
+    if (values && values.length <= MAX_TEXT_VALUES) return [m.id, ...values.map((v) => (SHORT_NUMBER.test(v) ? Number(v) : v))];
   }
   return message;
 }
@@ -85,5 +92,5 @@ export function decodeText(t: TrailText | null | undefined): string | null {
   if (typeof t === "number") return TRAIL_TEXTS[t - 1] ?? null;
   const [id, ...values] = t;
   let i = 0;
-  return TRAIL_TEXTS[id - 1]?.replace(/%s/g, () => values[i++] ?? "") ?? null;
+  return TRAIL_TEXTS[id - 1]?.replace(/%s/g, () => String(values[i++] ?? "")) ?? null;
 }

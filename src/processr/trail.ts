@@ -42,16 +42,33 @@ export type TrailJobLine = [
 export type TrailCompactJobLine = [jobId: number, code: number, maxScore: number, hardfail: 0 | 1, startedMs: number, finishedMs: number, message: TrailText, detail?: TrailText];
 /** Any other log line of the run: level, when (ms after the start), message, structured context (left out when null). */
 export type TrailMessageLine = [kind: "m", level: string, atMs: number, message: TrailText, context?: unknown];
-/** The run's outcome line: its message and context are rebuilt from these and the failed jobs' labels. */
-export type TrailOutcomeLine = [kind: "o", atMs: number, flag: string, score: number, maxScore: number, hardfail: 0 | 1];
+/**
+ * The run's first line, "Processr run started: n QA job(s)." (info, at the start, no context), as
+ * the number n alone.
+ */
+export type TrailStartLine = number;
+/**
+ * The run's outcome line: its message and context are rebuilt from these and the failed jobs'
+ * labels. Score, maxScore and hardfail are left out when they are what the job lines before it
+ * add up to (scoreOutcome's sums: the passed jobs' scores, the scores of the jobs that ran, a
+ * failed hardfail job), as they are for every run the Processr writes.
+ */
+export type TrailOutcomeLine = [kind: "o", atMs: number, flag: string, score?: number, maxScore?: number, hardfail?: 0 | 1];
 
-export interface ProcessrTrail {
-  /** When the run started (Unix ms). */
-  s: number;
-  l: (TrailJobLine | TrailCompactJobLine | TrailMessageLine | TrailOutcomeLine)[];
+export type TrailLine = TrailJobLine | TrailCompactJobLine | TrailMessageLine | TrailOutcomeLine | TrailStartLine;
+
+/**
+ * A run's trail. Written now: its lines alone, a JSON array, times in ms after the row's
+ * created_ts (when the run started); after a reprocess cleared some of its results, {l, x}. Trails
+ * written before (issue 18's first compact form) are {s, l, x?} with the start in s, and read the same.
+ */
+export type ProcessrTrail = TrailLine[] | {
+  /** When the run started (Unix ms); absent: the row's created_ts. */
+  s?: number;
+  l: TrailLine[];
   /** Line indexes whose job result was cleared (a reprocess); their log lines stay. */
   x?: number[];
-}
+};
 
 // Status and level of a compact job line, by code (the views decode them the same way).
 const JOB_CODES: readonly (readonly [JobResultStatus, string])[] = [["passed", "info"], ["failed", "warning"], ["not_run", "info"], ["failed", "error"]];
@@ -77,23 +94,24 @@ export interface TrailJobResult {
 }
 
 /**
- * The job results of a run's row (its id and trail), as the view decodes them in D1, less those a
- * reprocess cleared: for trails read outside D1 (the archive's files).
+ * The job results of a run's row (its id, created_ts and trail), as the view decodes them in D1,
+ * less those a reprocess cleared: for trails read outside D1 (the archive's files).
  */
-export function trailJobResults(runId: number, trail: ProcessrTrail): TrailJobResult[] {
-  const first = runId - trail.l.length + 1;
-  return trail.l.flatMap((line, i): TrailJobResult[] => {
-    if (trail.x?.includes(i)) return [];
+export function trailJobResults(runId: number, createdTs: number, trail: ProcessrTrail): TrailJobResult[] {
+  const { l: lines, s = createdTs, x } = Array.isArray(trail) ? { l: trail } : trail;
+  const first = runId - lines.length + 1;
+  return lines.flatMap((line, i): TrailJobResult[] => {
+    if (x?.includes(i) || !Array.isArray(line)) return [];
     if (line[0] === "j") {
       const [, jobId, status, score, , , started, finished, , , message, detail] = line;
-      return [{ id: first + i, jobId, status, score, message, detail, startedTs: trail.s + started, finishedTs: trail.s + finished }];
+      return [{ id: first + i, jobId, status, score, message, detail, startedTs: s + started, finishedTs: s + finished }];
     }
     if (typeof line[0] !== "number") return [];
     const [jobId, code, maxScore, , started, finished, message, detail] = line as TrailCompactJobLine;
     const status = JOB_CODES[code]?.[0] ?? "failed";
     return [{
       id: first + i, jobId, status, score: code === 0 ? maxScore : 0, message: decodeText(message) ?? "", detail: decodeText(detail),
-      startedTs: trail.s + started, finishedTs: trail.s + finished,
+      startedTs: s + started, finishedTs: s + finished,
     }];
   });
 }
@@ -131,18 +149,24 @@ function outcomeOf(context: unknown): { flag: string; score: number; maxScore: n
  * context and the failed jobs' labels.
  */
 export class TrailBuilder {
-  private readonly lines: ProcessrTrail["l"] = [];
+  private readonly lines: TrailLine[] = [];
   private readonly failedLabels: string[] = [];
+  // What the job lines so far add up to, as the views add them up for a short outcome line.
+  private readonly sums = { score: 0, maxScore: 0, hardfail: false };
 
   constructor(private readonly startedTs: number) {}
 
   message(level: string, ts: number, message: string, context: unknown = null): this {
     const at = ts - this.startedTs;
     const o = level === "info" ? outcomeOf(context) : null;
+    const text = encodeText(message);
     if (o && message === outcomeMessage(o, this.failedLabels)) {
-      this.lines.push(["o", at, o.flag, o.score, o.maxScore, o.hardfail ? 1 : 0]);
+      const summed = o.score === this.sums.score && o.maxScore === this.sums.maxScore && o.hardfail === this.sums.hardfail;
+      this.lines.push(summed ? ["o", at, o.flag] : ["o", at, o.flag, o.score, o.maxScore, o.hardfail ? 1 : 0]);
+    } else if (level === "info" && at === 0 && context === null && Array.isArray(text) && text.length === 2 && text[0] === 1 && typeof text[1] === "number") {
+      this.lines.push(text[1]);
     } else {
-      this.lines.push(context === null ? ["m", level, at, encodeText(message)] : ["m", level, at, encodeText(message), context]);
+      this.lines.push(context === null ? ["m", level, at, text] : ["m", level, at, text, context]);
     }
     return this;
   }
@@ -152,6 +176,9 @@ export class TrailBuilder {
     const finished = r.finishedTs - this.startedTs;
     const code = JOB_CODES.findIndex(([status, level]) => status === r.status && level === r.level);
     if (r.status === "failed") this.failedLabels.push(r.label);
+    if (r.status !== "not_run") this.sums.maxScore += r.maxScore;
+    if (r.status === "passed") this.sums.score += r.maxScore;
+    if (r.status === "failed" && r.hardfail) this.sums.hardfail = true;
     if (code >= 0 && r.score === (r.status === "passed" ? r.maxScore : 0)) {
       const line: TrailCompactJobLine = [r.jobId, code, r.maxScore, r.hardfail ? 1 : 0, started, finished, encodeText(r.message)];
       if (r.detail !== null) line.push(encodeText(r.detail));
@@ -162,9 +189,9 @@ export class TrailBuilder {
     return this;
   }
 
-  /** The INSERT of the run's row, its id at the end of a block of ids reserved for its lines. */
+  /** The INSERT of the run's row, its id at the end of a block of ids reserved for its lines, its created_ts the run's start. */
   statement(db: D1Database, lead: { id: number; campaignId: number }): D1PreparedStatement {
-    const trail: ProcessrTrail = { s: this.startedTs, l: this.lines };
+    const trail: ProcessrTrail = this.lines;
     return db.prepare(
       `INSERT INTO log_lines (id, type, lead_id, campaign_id, level, message, created_ts, trail)
        VALUES (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'log_lines'), 0) + ?1, 'processr', ?2, ?3, 'info', '', ?4, ?5)`,

@@ -21,7 +21,9 @@ const list = async (path: string) => {
   return ((await res.json()) as { "hydra:member": Member[] })["hydra:member"];
 };
 const trailOf = async (leadId: number) =>
-  (await rows<{ id: number; trail: string }>(`SELECT id, trail FROM log_lines WHERE lead_id = ?1 AND trail IS NOT NULL ORDER BY id DESC LIMIT 1`, leadId))[0]!;
+  (await rows<{ id: number; trail: string; created_ts: number }>(
+    `SELECT id, trail, created_ts FROM log_lines WHERE lead_id = ?1 AND trail IS NOT NULL ORDER BY id DESC LIMIT 1`, leadId,
+  ))[0]!;
 const iso = (ts: number) => new Date(ts).toISOString().replace(/\.\d{3}Z$/, "+00:00");
 
 // Campaign 601's jobs in the demo data.
@@ -49,7 +51,12 @@ describe("compact Processr trail", () => {
     // No label and no fixed text is stored; the captured value the messages quote is.
     expect(run.trail).not.toMatch(/Check|passed|failed|Processr/);
     expect(run.trail).toContain(email);
-    const trail = JSON.parse(run.trail) as { s: number; l: unknown[][] };
+    // The run's lines alone, times after the row's created_ts: the start line is its number of
+    // jobs, the outcome line its flag (its scores are what the job lines add up to).
+    const lines = JSON.parse(run.trail) as unknown[][];
+    const trail = { s: run.created_ts, l: lines };
+    expect(lines[0]).toBe(5);
+    expect(lines[6]).toEqual(["o", expect.any(Number), "Caution"]);
     const first = run.id - trail.l.length + 1;
 
     const jobMessages = [
@@ -97,7 +104,7 @@ describe("compact Processr trail", () => {
     });
     const outcome = trail.l[6]!;
     expect(logs).toEqual([
-      line(0, null, "info", "Processr run started: 5 QA job(s).", null, trail.l[0]![2] as number),
+      line(0, null, "info", "Processr run started: 5 QA job(s).", null, 0),
       ...JOBS.map(([job, label, score, hardfail], i) => {
         const [status, message] = jobMessages[i]!;
         const [, , , , started, finished] = trail.l[i + 1] as number[];
@@ -131,8 +138,12 @@ describe("compact Processr trail", () => {
     trail.message("info", s + 9, "Processr outcome: Invalid. Score 40/95; failed: Duplicate Email Check, Test Data Check.", { flag: "Invalid", score: 40, maxScore: 95, hardfail: false });
     await trail.statement(env.DB, { id, campaignId: 601 }).run();
 
-    const stored = JSON.parse((await trailOf(id)).trail) as { l: unknown[][] };
-    expect(stored.l.map((l) => (typeof l[0] === "number" ? "compact" : l[0]))).toEqual(["m", "m", "compact", "compact", "compact", "compact", "j", "m", "o"]);
+    const stored = JSON.parse((await trailOf(id)).trail) as (number | unknown[])[];
+    expect(stored.map((l) => (typeof l === "number" ? "start" : typeof l[0] === "number" ? "compact" : l[0]))).toEqual(["start", "m", "compact", "compact", "compact", "compact", "j", "m", "o"]);
+    // Text values of up to five digits are numbers; an outcome whose scores are not what its job
+    // lines add up to (45/90) keeps them.
+    expect(stored[2]).toEqual([9001, 0, 40, 1, 0, 2, [5, 12]]);
+    expect(stored[8]).toEqual(["o", 9, "Invalid", 40, 95, 0]);
 
     const logs = await rows<Record<string, unknown>>(
       `SELECT campaign_processr_job_id AS job, level, message, context, created_ts FROM logs WHERE lead_id = ?1 ORDER BY id`, id);
@@ -156,9 +167,77 @@ describe("compact Processr trail", () => {
     })));
     // The archive decodes a trail outside D1 the same way.
     const run = await trailOf(id);
-    expect(trailJobResults(run.id, JSON.parse(run.trail)).map(({ id: _, jobId, startedTs, finishedTs, ...r }) => ({
+    expect(trailJobResults(run.id, run.created_ts, JSON.parse(run.trail)).map(({ id: _, jobId, startedTs, finishedTs, ...r }) => ({
       job: jobId, ...r, started_ts: startedTs, finished_ts: finishedTs,
     }))).toEqual(results);
+  });
+
+  it("an outcome line is stored without its scores only when they are its job lines' sums, a hard fail included", async () => {
+    const id = await insertLead();
+    const s = Date.now();
+    const trail = new TrailBuilder(s).message("info", s, "Processr run started: 4 QA job(s).");
+    const jobs = [
+      { jobId: 9001, status: "failed", level: "warning", message: "Required value missing: email", detail: null },
+      { jobId: 9002, status: "passed", level: "info", message: "Passed duplicate check", detail: "Email \"12345\" is unique in this campaign" },
+      { jobId: 9003, status: "not_run", level: "info", message: "Not run: the hardfail job \"Required Value Check\" failed.", detail: null },
+      // In full (a passed job at warning level): added up all the same.
+      { jobId: 9004, status: "passed", level: "warning", message: "Odd but passed", detail: null },
+    ] as const;
+    jobs.forEach((j, i) => {
+      const [, label, score, hardfail] = JOBS[i]!;
+      trail.job({ ...j, score: j.status === "passed" ? score : 0, maxScore: score, hardfail, label, startedTs: s + i, finishedTs: s + i + 1 });
+    });
+    const outcome = { flag: "Invalid", score: 40, maxScore: 80, hardfail: true };
+    const message = "Processr outcome: Invalid. Score 40/80, hard fail; failed: Required Value Check.";
+    trail.message("info", s + 7, message, outcome);
+    await trail.statement(env.DB, { id, campaignId: 601 }).run();
+
+    const stored = JSON.parse((await trailOf(id)).trail) as unknown[];
+    expect(stored[0]).toBe(4);
+    expect(stored[2]).toEqual([9002, 0, 30, 0, 1, 2, 7, [9, "\"12345\""]]);
+    expect(stored.at(-1)).toEqual(["o", 7, "Invalid"]);
+    const logs = await rows<Record<string, unknown>>(`SELECT level, message, context, created_ts FROM logs WHERE lead_id = ?1 ORDER BY id`, id);
+    expect(logs[0]).toEqual({ level: "info", message: "Processr run started: 4 QA job(s).", context: null, created_ts: s });
+    expect(logs.at(-1)).toEqual({ level: "info", message, context: JSON.stringify(outcome), created_ts: s + 7 });
+    expect(await rows(`SELECT detail FROM processr_job_leads WHERE lead_id = ?1 AND campaign_processr_job_id = 9002`, id)).toEqual([
+      { detail: "Email \"12345\" is unique in this campaign" },
+    ]);
+  });
+
+  it("a trail of the first compact form ({s, l}, full start and outcome lines, values as strings) reads as it did", async () => {
+    const id = await insertLead();
+    const s = 1_764_468_000_123;
+    const trail = {
+      s,
+      l: [
+        ["m", "info", 0, [1, "5"]],
+        [9001, 0, 40, 1, 0, 0, [5, "3"]],
+        [9002, 0, 30, 0, 0, 1, 7, [9, "\"ada.lovelace@example.org\""]],
+        [9003, 0, 15, 0, 1, 1, 13],
+        [9004, 0, 10, 0, 1, 1, [14, "3"]],
+        [9005, 0, 5, 0, 1, 1, 15],
+        ["o", 1, "Valid", 100, 100, 0],
+      ],
+    };
+    // Its row's created_ts is not the run's start: the trail's s is.
+    await env.DB.prepare(
+      `INSERT INTO log_lines (id, type, lead_id, campaign_id, level, message, created_ts, trail)
+       VALUES ((SELECT seq FROM sqlite_sequence WHERE name = 'log_lines') + 7, 'processr', ?1, 601, 'info', '', ?2, ?3)`,
+    ).bind(id, s + 5_000, JSON.stringify(trail)).run();
+    const job = (label: string, message: string, score: number, hardfail: boolean, at: number, duration: number) =>
+      ({ level: "info", message: `${label}: passed — ${message}`, context: JSON.stringify({ status: "passed", score, maxScore: score, hardfail, durationMs: duration }), created_ts: s + at });
+    expect(await rows(`SELECT level, message, context, created_ts FROM logs WHERE lead_id = ?1 ORDER BY id`, id)).toEqual([
+      { level: "info", message: "Processr run started: 5 QA job(s).", context: null, created_ts: s },
+      job("Required Value Check", "All 3 required fields have a value", 40, true, 0, 0),
+      job("Duplicate Email Check", "Passed duplicate check", 30, false, 1, 1),
+      job("Test Data Check", "No test data found", 15, false, 1, 0),
+      job("Repeated Character Check", "No character repeated 3 or more times in a row", 10, false, 1, 0),
+      job("First and Last Name Check", "First and last name differ", 5, false, 1, 0),
+      { level: "info", message: "Processr outcome: Valid. Score 100/100; all jobs passed.", context: `{"flag":"Valid","score":100,"maxScore":100,"hardfail":false}`, created_ts: s + 1 },
+    ]);
+    expect(await rows(`SELECT detail, started_ts FROM processr_job_leads WHERE lead_id = ?1 AND campaign_processr_job_id = 9002`, id)).toEqual([
+      { detail: `Email "ada.lovelace@example.org" is unique in this campaign`, started_ts: s },
+    ]);
   });
 
   it("a run keeps the label its job had when it was written, after a rename and after the job is deleted", async () => {

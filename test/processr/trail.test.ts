@@ -26,7 +26,7 @@ describe("Processr trail", () => {
 
     const stored = await rows<{ id: number; trail: string | null }>(`SELECT id, trail FROM log_lines WHERE lead_id = ?1`, id);
     expect(stored).toHaveLength(1);
-    expect(JSON.parse(stored[0]!.trail!).l).toHaveLength(7);
+    expect(JSON.parse(stored[0]!.trail!)).toHaveLength(7);
     expect(await rows(`SELECT id FROM job_results WHERE lead_id = ?1`, id)).toEqual([]);
 
     const logs = await list(`/api/v4/logs?lead.id=${id}&order[id]=asc`);
