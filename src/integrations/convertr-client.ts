@@ -196,13 +196,19 @@ const extensionsDoc = z.object({
 });
 const extensionCache = new Map<string, { at: number; value: Extensions }>();
 
+/** The instance's extensions if this isolate has them cached, else null (no request made). */
+export function knownExtensions(creds: Pick<ClientCredentials, "baseUrl">): Extensions | null {
+  const hit = extensionCache.get(creds.baseUrl);
+  return hit && Date.now() - hit.at < EXTENSIONS_TTL_MS ? hit.value : null;
+}
+
 /**
  * The extensions the instance advertises at /.well-known/leadflare (cached for a few minutes).
  * A missing or unreadable document means none; only a transient failure is reported as such.
  */
 export async function clientExtensions(env: Env, creds: ClientCredentials): Promise<Extensions | ClientFailure> {
-  const hit = extensionCache.get(creds.baseUrl);
-  if (hit && Date.now() - hit.at < EXTENSIONS_TTL_MS) return hit.value;
+  const hit = knownExtensions(creds);
+  if (hit) return hit;
   const url = clientUrl(env, creds, EXTENSIONS_PATH);
   if (!(url instanceof URL)) return url;
   const r = await fetchOutbound(url, { headers: { Accept: "application/json" } });

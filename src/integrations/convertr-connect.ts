@@ -11,10 +11,12 @@ import {
   clientBaseUrl,
   clientExtensions,
   clientMessage,
+  knownExtensions,
   clientUrl,
   failureOutcome,
   SYNC_WITH_LEAD,
 } from "./convertr-client";
+import { hostBusyMessage } from "./host-limiter";
 import { leadFieldValue } from "./lead-values";
 import { isSafeHeaderValue } from "./outbound-fetch";
 import { placeSyncTag, secretOf, syncCallbackUrl, syncTagSecret, syncTagSecretStatement, tagPlacedStatement } from "./sync-tags";
@@ -167,15 +169,19 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
   name: "Convertr Connect",
   configSchema: convertrConnectConfig as unknown as z.ZodType<ConvertrConnectConfig>,
   destination: (config) => clientBaseUrl(config),
-  // The lead POST, then the sync-tag subscription on the same host (tokens and the extension
-  // document are cached, so they rarely add a request).
-  requestsPerDelivery: (config) => (config.syncTags ? 2 : 1),
+  // The lead POST, and with sync tags the subscription on the same host, unless the client is known
+  // (its cached extension document) to take it with the lead or to have no sync tags. Tokens and
+  // the extension document are cached, so they rarely add a request.
+  requestsPerDelivery: (config) => {
+    const known = config.syncTags ? knownExtensions(connectCredentials(config)) : null;
+    return config.syncTags && (!known || (known.syncSubscriptions && !known.syncWithLead)) ? 2 : 1;
+  },
   // Whether the job places tags and the delivery's secret, asked with the claim (before the lead goes out).
   withClaim: (env, leadId, jobId, config) => syncTagSecretStatement(env, leadId, jobId, config.syncTags),
   isActive: () => true,
   checkConfig: checkConnectConfig,
 
-  async deliver(lead, config, { env, jobId, idempotencyKey, claimed }) {
+  async deliver(lead, config, { env, jobId, idempotencyKey, claimed, requests, moreRequests }) {
     const creds = connectCredentials(config);
     const { log, logStatement, failedCall } = callLog(env, lead, jobId);
 
@@ -218,26 +224,34 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     const outcome = subscribed ? { ...leadOutcome, message: `${leadOutcome.message}; sync tags placed with the lead` } : leadOutcome;
     const remoteLeadHash = created.remoteLeadHash ?? subscribed?.leadHash ?? null;
 
-    const writes = [
-      logStatement("Convertr Connect lead", leadUrl, body, posted.result, outcome),
+    const logLine = logStatement("Convertr Connect lead", leadUrl, body, posted.result, outcome);
+    // The tag came with the lead: the call's log line and the tag are written with the outcome, in
+    // its batch, whose delivery row update stores the client's lead id and hash (a round trip saved;
+    // the subscription exists at the client already, so a batch of their own right now would shorten
+    // the wait of an early callback by that round trip only; such a callback gets 404 and the client retries it).
+    if (subscribed) {
+      const remote = remoteLeadHash === null ? {} : { remoteLeadHash };
+      return { ...outcome, ...remote, writes: [logLine, tagPlacedStatement(env, lead.id, jobId, remoteLeadHash)] };
+    }
+    // Else they are stored before subscribing (the client may call back with the current status at once).
+    await env.DB.batch([
+      logLine,
       env.DB.prepare(
         `UPDATE integration_deliveries SET remote_lead_id = ?, remote_lead_hash = coalesce(?, remote_lead_hash)
          WHERE lead_id = ? AND campaign_processr_job_id = ?`,
       ).bind(created.remoteLeadId, remoteLeadHash, lead.id, jobId),
-    ];
-    // The tag came with the lead: the call's log line, the client's lead id and the tag are written
-    // with the outcome, in its batch (a round trip saved; the subscription exists at the client
-    // already, so a batch of their own right now would shorten the wait of an early callback by that
-    // round trip only; such a callback gets 404 and the client retries it).
-    if (subscribed) return { ...outcome, writes: [...writes, tagPlacedStatement(env, lead.id, jobId, remoteLeadHash)] };
-    // Else they are stored before subscribing (the client may call back with the current status at once).
-    await env.DB.batch(writes);
+    ]);
     const subscribeUrl = extensions?.syncSubscriptions;
     if (!subscribeUrl) return leadOutcome;
 
     // 2. The sync tag (leadflare's extension, src/integrations/sync-tags.ts). Retrying is safe: a
     // client with the extension honours the lead's Idempotency-Key and keeps one subscription per
-    // callback. The tag stores the client's lead hash on the delivery.
+    // callback. The tag stores the client's lead hash on the delivery. A second request not counted
+    // before the delivery started is counted now; over the host's rate, the delivery is retried.
+    if (moreRequests && (requests ?? 1) < 2) {
+      const room = await moreRequests(1);
+      if (!room.ok) return { status: "retry", message: `${hostBusyMessage(new URL(creds.baseUrl).host, "rate")}; sync tags not placed yet`, retryAfterMs: room.retryAfterMs };
+    }
     const tag = await placeSyncTag(env, creds, subscribeUrl, { leadId: lead.id, campaignId: lead.campaignId, jobId, remoteLeadId: created.remoteLeadId, secret: secret! });
     if (tag?.status === "retry") return tag;
     if (tag) return { ...leadOutcome, message: `${leadOutcome.message}; sync tags not placed: ${tag.message}` };

@@ -225,16 +225,17 @@ export async function handleIntegrateMessage(
     host = "invalid";
   }
   let slot: Awaited<ReturnType<typeof withHostSlot<IntegrationOutcome>>>;
+  const requests = c.def.requestsPerDelivery?.(c.parsed.data) ?? 1;
   try {
     slot = await withHostSlot(
       env,
       host,
-      () =>
+      (moreRequests) =>
         c.def.deliver(lead, c.parsed.data, {
           env, jobId: job.id, idempotencyKey: claim.idempotency_key, attempt: claim.attempts,
-          claimed: claimedRead?.results as Record<string, unknown>[] | undefined,
+          claimed: claimedRead?.results as Record<string, unknown>[] | undefined, requests, moreRequests,
         }),
-      c.def.requestsPerDelivery?.(c.parsed.data) ?? 1,
+      requests,
     );
   } catch (e) {
     slot = { ok: true, value: { status: "retry", message: `Delivery error: ${e instanceof Error ? e.message : String(e)}` } };

@@ -27,7 +27,7 @@ export type AcquireResult =
 export interface AcquireOptions {
   /** Requests per RATE_WINDOW_MS; unlimited when absent. */
   ratePerMinute?: number;
-  /** Requests this lease will make (a Convertr Connect delivery with sync tags makes two). */
+  /** Requests this lease will make (a Convertr Connect delivery with sync tags to a client that takes them separately makes two). */
   cost?: number;
   leaseMs?: number;
 }
@@ -52,6 +52,26 @@ export class OutboundHostLimiter extends DurableObject<Env> {
     if (held.n >= limit) {
       return { ok: false, reason: "concurrency", retryAfterMs: Math.min(BUSY_RETRY_MS, Math.max(1000, (held.soonest ?? now) - now)) };
     }
+    const started = this.start(now, opts);
+    if (!started.ok) return started;
+    const token = crypto.randomUUID();
+    sql.exec("INSERT INTO leases (token, expires_ts) VALUES (?, ?)", token, now + (opts.leaseMs ?? LEASE_MS));
+    return { ok: true, token };
+  }
+
+  /**
+   * Counts `opts.cost` more requests of a caller holding a lease (a delivery that turned out to need
+   * another request) against the rate, or says when the window will have room for them.
+   */
+  more(opts: Pick<AcquireOptions, "ratePerMinute" | "cost">): { ok: true } | Extract<AcquireResult, { ok: false }> {
+    const now = Date.now();
+    this.ctx.storage.sql.exec("DELETE FROM starts WHERE ts <= ?", now - RATE_WINDOW_MS);
+    return this.start(now, opts);
+  }
+
+  /** Records `opts.cost` requests starting now, if the rate has room for them (the starts older than the window removed). */
+  private start(now: number, opts: Pick<AcquireOptions, "ratePerMinute" | "cost">): { ok: true } | Extract<AcquireResult, { ok: false }> {
+    const sql = this.ctx.storage.sql;
     const rate = opts.ratePerMinute;
     // A lease dearer than the whole rate could never be granted: it takes the whole window instead.
     const cost = rate === undefined ? 0 : Math.min(Math.max(1, opts.cost ?? 1), rate);
@@ -65,10 +85,8 @@ export class OutboundHostLimiter extends DurableObject<Env> {
         }
       }
     }
-    const token = crypto.randomUUID();
-    sql.exec("INSERT INTO leases (token, expires_ts) VALUES (?, ?)", token, now + (opts.leaseMs ?? LEASE_MS));
     if (cost > 0) sql.exec("INSERT INTO starts (ts, cost) VALUES (?, ?)", now, cost);
-    return { ok: true, token };
+    return { ok: true };
   }
 
   release(token: string): void {
@@ -107,21 +125,27 @@ export function hostRatePerMinute(env: Pick<Env, "OUTBOUND_HOST_RATE_PER_MINUTE"
 
 export type HostSlotEnv = Pick<Env, "OUTBOUND_LIMITER" | "OUTBOUND_HOST_CONCURRENCY" | "OUTBOUND_HOST_RATE_PER_MINUTE">;
 
+/** Counts `requests` more of the slot held against the host's rate, or says when there is room for them. */
+export type MoreRequests = (requests: number) => Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
+
 /**
  * Runs `fn` holding a slot for `host` that counts `requests` against the host's rate; without a
- * free slot, returns why and how long to wait instead. The slot is released however `fn` ends.
+ * free slot, returns why and how long to wait instead. `fn` is given `more`, for requests it finds
+ * it needs beyond those. The slot is released however `fn` ends.
  */
 export async function withHostSlot<T>(
   env: HostSlotEnv,
   host: string,
-  fn: () => Promise<T>,
+  fn: (more: MoreRequests) => Promise<T>,
   requests = 1,
 ): Promise<{ ok: true; value: T } | { ok: false; reason: "concurrency" | "rate"; retryAfterMs: number }> {
   const limiter = hostLimiter(env, host);
-  const slot = (await limiter.acquire(hostConcurrency(env), { ratePerMinute: hostRatePerMinute(env), cost: requests })) as AcquireResult;
+  const ratePerMinute = hostRatePerMinute(env);
+  const slot = (await limiter.acquire(hostConcurrency(env), { ratePerMinute, cost: requests })) as AcquireResult;
   if (!slot.ok) return slot;
+  const more: MoreRequests = async (cost) => (await limiter.more({ ratePerMinute, cost })) as Awaited<ReturnType<MoreRequests>>;
   try {
-    return { ok: true, value: await fn() };
+    return { ok: true, value: await fn(more) };
   } finally {
     await limiter.release(slot.token);
   }

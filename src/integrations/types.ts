@@ -19,7 +19,10 @@ export interface OutboundIntegrationJob<C> extends IntegrationJobDefinition<C> {
    * claim is refused, so it must leave a delivery it does not go on with as good as untouched.
    */
   withClaim?(env: Env, leadId: number, jobId: number, config: C): D1PreparedStatement;
-  /** Requests one delivery makes to the destination, counted against its per-minute rate (default 1). */
+  /**
+   * Requests one delivery makes to the destination, counted against its per-minute rate before it
+   * starts (default 1); a delivery that finds it needs more counts them (deliver's ctx.moreRequests).
+   */
   requestsPerDelivery?(config: C): number;
   /**
    * Checks a parsed config against the destination when it is saved (e.g. the field mapping

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Env } from "../env";
 import type { LeadFlag } from "../db/schema";
 import type { Violation } from "../errors";
+import type { MoreRequests } from "../integrations/host-limiter";
 import type { PlatformDataName } from "../leads/platform-data";
 import type { ListLookup } from "../lists/lookup";
 import type { TransformMatch } from "./value-transforms";
@@ -132,7 +133,14 @@ export interface IntegrationJobDefinition<C = unknown> {
   deliver(
     lead: JobLead & { leadHash: string },
     config: C,
-    /** claimed: the rows of the job's withClaim statement (src/integrations/types.ts), run with the claim. */
-    ctx: { env: Env; jobId: number; idempotencyKey: string; attempt: number; claimed?: Record<string, unknown>[] },
+    /**
+     * claimed: the rows of the job's withClaim statement (src/integrations/types.ts), run with the claim.
+     * requests: the requests counted against the host's rate for this delivery (its requestsPerDelivery);
+     * moreRequests counts more, for a delivery that finds it needs them (src/integrations/host-limiter.ts).
+     */
+    ctx: {
+      env: Env; jobId: number; idempotencyKey: string; attempt: number; claimed?: Record<string, unknown>[];
+      requests?: number; moreRequests?: MoreRequests;
+    },
   ): Promise<IntegrationOutcome>;
 }

@@ -1,13 +1,14 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it } from "vitest";
 import { SYNC_WITH_LEAD } from "../../src/integrations/convertr-client";
 import { handleIntegrateMessage } from "../../src/integrations/dispatch";
+import { hostLimiter, type OutboundHostLimiter } from "../../src/integrations/host-limiter";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
 import { app } from "../../src/app";
 import { BASE, bearer, call, DEMO, form, loginAs } from "../helpers";
 import { roundTripCounter } from "../publisher/support";
-import { ACME_CLIENT, delivery, type FetchHandler, insertJob, insertLead, providerLogs, stubFetch, toSelf } from "./helpers";
+import { ACME_CLIENT, delivery, type FetchHandler, insertJob, insertLead, providerLogs, recordingEnv, stubFetch, toSelf } from "./helpers";
 
 // leadflare's lead POST with its sync subscription (extensions.syncWithLead): a leadflare client
 // takes the tag in the lead POST's headers, one request instead of two; any client that does not
@@ -125,6 +126,64 @@ describe("Convertr Connect to a client that takes the sync tag with the lead", (
       expect(await subscriptionsOf(d.remote_lead_id)).toEqual([expect.objectContaining({ callback_url: CALLBACK, secret: d.sync_secret })]);
       expect(placed).toBe(true);
       expect((await providerLogs(source.id)).map((l) => l.context.outcome)).toEqual(["delivered", "delivered"]);
+    } finally {
+      rewrite = (_req, res) => res;
+    }
+  });
+});
+
+describe("the requests a Convertr Connect delivery counts against its host's rate", () => {
+  const started = (origin: string) => hostLimiter(env, new URL(origin).host).started() as Promise<number>;
+  const noSubscriptionInAnswer = (req: Request, res: Response) => {
+    if (new URL(req.url).pathname !== LEAD_PATH) return res;
+    const headers = new Headers(res.headers);
+    headers.delete(SYNC_WITH_LEAD.subscription);
+    return new Response(res.body, { status: res.status, headers });
+  };
+
+  it("counts one when the client is known to take the tag with the lead", async () => {
+    const origin = "http://127.0.0.1:8795";
+    await deliverTo(origin, "Warm"); // the extension document cached: what the next delivery knows before it starts
+    const before = await started(origin);
+    const { d } = await deliverTo(origin, "Barbara");
+    expect(d.status).toBe("delivered");
+    expect(await started(origin)).toBe(before + 1);
+  });
+
+  it("counts the documented subscription call when it turns out to be needed", async () => {
+    const origin = "http://127.0.0.1:8796";
+    await deliverTo(origin, "Warm");
+    rewrite = noSubscriptionInAnswer;
+    try {
+      const before = await started(origin);
+      const { d, placed } = await deliverTo(origin, "Karen");
+      expect([d.status, placed]).toEqual(["delivered", true]);
+      expect(requestsTo(origin).filter((r) => r.endsWith("/api/sync/subscriptions"))).toHaveLength(1);
+      expect(await started(origin)).toBe(before + 2);
+    } finally {
+      rewrite = (_req, res) => res;
+    }
+  });
+
+  it("over the rate, makes no subscription call and retries the delivery later", async () => {
+    const origin = "http://127.0.0.1:8797";
+    await deliverTo(origin, "Warm");
+    await runInDurableObject(hostLimiter(env, new URL(origin).host), (_: OutboundHostLimiter, state) => {
+      state.storage.sql.exec("DELETE FROM starts");
+    });
+    rewrite = noSubscriptionInAnswer;
+    try {
+      const jobId = await insertJob(602, "convertr_connect", configFor(origin), "Convertr Connect: one a minute");
+      const source = await insertLead(602, 12, 36, { firstName: "Radia", surname: "Perlman", emailAddress: "radia@dec.example" });
+      const { env: e, sent } = recordingEnv({ OUTBOUND_HOST_RATE_PER_MINUTE: "1" });
+      expect(await handleIntegrateMessage(e, { type: "integrate", leadId: source.id, jobId })).toBe("ack");
+      // The lead POST took the minute's one request; the subscription waits for the window.
+      expect(requestsTo(origin).filter((r) => r.endsWith("/api/sync/subscriptions"))).toHaveLength(0);
+      expect(await started(origin)).toBe(1);
+      expect(await delivery(source.id, jobId)).toMatchObject({ status: "pending", attempts: 1, lease_until_ts: null });
+      expect((await delivery(source.id, jobId))!.last_error).toContain("has reached its rate of outbound requests per minute");
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.delaySeconds).toBeGreaterThanOrEqual(55);
     } finally {
       rewrite = (_req, res) => res;
     }
