@@ -7,6 +7,7 @@ import { integrationJobs } from "./index";
 import { integrationLeadOf, integrationLeadStatements } from "./lead-values";
 import { truncate } from "./provider-log";
 import { DEFAULT_TRIGGER, type IntegrationTrigger, type TriggerEvent, triggerHolds } from "./triggers";
+import type { OutboundIntegrationJob } from "./types";
 
 // Outbound delivery of Valid leads through the campaign's integration jobs.
 //
@@ -51,16 +52,31 @@ interface JobRow {
   config: string;
 }
 
+type ParsedConfig = ReturnType<OutboundIntegrationJob<unknown>["configSchema"]["safeParse"]>;
+/**
+ * Parsed configurations per job type and stored text, kept per isolate: every delivery and hand-off
+ * of a job parses the same text (a delivery's config is read, never changed). Bounded: emptied when full.
+ */
+const parsedConfigs = new WeakMap<OutboundIntegrationJob<unknown>, Map<string, ParsedConfig>>();
+const PARSED_CONFIGS_PER_TYPE = 500;
+
 function parseConfig(job: Pick<JobRow, "type" | "config">) {
   const def = integrationJobs[job.type];
   if (!def) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(job.config);
-  } catch {
-    raw = undefined;
+  const cache = parsedConfigs.get(def) ?? new Map<string, ParsedConfig>();
+  parsedConfigs.set(def, cache);
+  let parsed = cache.get(job.config);
+  if (!parsed) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(job.config);
+    } catch {
+      raw = undefined;
+    }
+    parsed = def.configSchema.safeParse(raw);
+    if (cache.size >= PARSED_CONFIGS_PER_TYPE) cache.clear();
+    cache.set(job.config, parsed);
   }
-  const parsed = def.configSchema.safeParse(raw);
   return { def, parsed };
 }
 

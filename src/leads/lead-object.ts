@@ -256,10 +256,16 @@ function parseTransition(input: TransitionRequest): TransitionRequest | Extract<
  * stores nothing for such a decision, so its caller needs no call to the object for it.
  */
 export function decisionWithoutWrite(input: TransitionRequest & { snapshot: LeadState }): Decision | null {
+  // Most decisions write (the Processr's): seen on the request as given, before validating it for
+  // the rare one that does not; one the unchecked request cannot make is the object's to make.
+  try {
+    if (input.snapshot?.lead.id !== input.leadId || decideTransition(input, input.snapshot, Date.now()).write !== null) return null;
+  } catch {
+    return null;
+  }
   const req = parseTransition(input);
   if ("ok" in req) return { result: req, write: null, handOff: false };
-  if (req.snapshot?.lead.id !== req.leadId) return null;
-  const decision = decideTransition(req, req.snapshot, Date.now());
+  const decision = decideTransition(req, req.snapshot!, Date.now());
   return decision.write === null ? decision : null;
 }
 
