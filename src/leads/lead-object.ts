@@ -359,6 +359,12 @@ const SAFETY_ALARM_MS = 60_000;
 export class LeadObject extends DurableObject<Env> {
   private leadId: number | undefined;
   private delivering: Promise<void> | null = null;
+  /**
+   * The alarm as it was before a decision armed it for its hand-off alone (a write with no callbacks),
+   * while nothing else has moved it since: once the lead is handed off it is set back without a D1
+   * read. In memory only: unknown (undefined) after a restart or any other change of the alarm.
+   */
+  private alarmBeforeHandOff: number | null | undefined;
 
   // ------------------------------------------------------------------ RPC
 
@@ -494,7 +500,10 @@ export class LeadObject extends DurableObject<Env> {
    */
   private async beforeWrite({ write, handOff }: Decision) {
     if (handOff) await this.ctx.storage.put(INTEGRATIONS_DUE, write!.now + INTEGRATIONS_RETRY_MS);
-    if (handOff || (write?.event && write.guard.maxSubscriptionId > 0)) await this.armSafetyAlarm();
+    const callbacks = !!write?.event && write.guard.maxSubscriptionId > 0;
+    if (!handOff && !callbacks) return;
+    const before = await this.armSafetyAlarm();
+    if (!callbacks) this.alarmBeforeHandOff = before;
   }
 
   // ------------------------------------------------------------------ processr states without a flag
@@ -698,14 +707,18 @@ export class LeadObject extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ alarm and integrations
 
-  private async armSafetyAlarm() {
+  /** Arms the alarm within SAFETY_ALARM_MS; answers the alarm it found. */
+  private async armSafetyAlarm(): Promise<number | null> {
+    this.alarmBeforeHandOff = undefined;
     const at = Date.now() + SAFETY_ALARM_MS;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    return current;
   }
 
   /** Arms the alarm for the earliest due callback or integrations retry, or clears it. */
   private async scheduleAlarm(leadId: number) {
+    this.alarmBeforeHandOff = undefined;
     const callbacks = await nextCallbackDueTs(this.env.DB, leadId);
     const integrations = (await this.ctx.storage.get<number>(INTEGRATIONS_DUE)) ?? null;
     const due = [callbacks, integrations].filter((t): t is number => t !== null);
@@ -732,6 +745,10 @@ export class LeadObject extends DurableObject<Env> {
 
   private async handOffDone(leadId: number) {
     await this.ctx.storage.delete(INTEGRATIONS_DUE);
-    await this.scheduleAlarm(leadId);
+    const before = this.alarmBeforeHandOff;
+    if (before === undefined) return this.scheduleAlarm(leadId);
+    this.alarmBeforeHandOff = undefined;
+    if (before === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(before);
   }
 }
