@@ -12,7 +12,10 @@ const CHUNK = 25_000;
 const OTHER_LEADS = 1_000;
 const CALLS = 5;
 
-/** One trail per lead of `campaignId` with id >= fromLeadId: a start line, a compact line per job (every fourth fails), the outcome. */
+/**
+ * One trail per lead of `campaignId` with id >= fromLeadId, in the form the Processr writes: a start
+ * line, a compact line per job (every fourth fails), the outcome (its scores added up by the views).
+ */
 async function writeTrails(db, { campaignId, jobs, fromLeadId }) {
   const n = jobs.length + 2;
   const { results: [range] } = await db.prepare("SELECT min(id) AS lo, max(id) AS hi FROM leads WHERE campaign_id = ? AND id >= ?").bind(campaignId, fromLeadId).all();
@@ -24,8 +27,7 @@ async function writeTrails(db, { campaignId, jobs, fromLeadId }) {
     await db.prepare(
       `INSERT INTO log_lines (id, type, lead_id, campaign_id, level, message, created_ts, trail)
        SELECT ?1 + (l.id - ?2) * ${n} + ${n}, 'processr', l.id, l.campaign_id, 'info', '', l.created_ts,
-              json_object('s', l.created_ts, 'l', json_array(json_array('m', 'info', 0, json_array(1, ${jobs.length})), ${jobLines},
-                                                             json_array('o', 3, 'Valid', 5, 5, 0)))
+              json_array(${jobs.length}, ${jobLines}, json_array('o', 3, 'Valid'))
          FROM leads l WHERE l.campaign_id = ?3 AND l.id BETWEEN ?2 AND ?4`,
     ).bind(seq, lo, campaignId, hi).run();
   }
