@@ -4,6 +4,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { leadObject, subscribeToLead, transitionLead } from "../../src/leads/client";
 import { deliverDueCallbacks } from "../../src/leads/sync-callbacks";
 import { ERASED, eraseLeadsInD1 } from "../../src/lists/erasure";
+import { restoreArchivedLead } from "../../src/archive/restore";
+import { archiveNow, whereIs } from "../archive/helpers";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
 import { insertLead, processLeads, rows } from "./fixtures";
 
@@ -100,6 +102,23 @@ describe("lead events stored compactly", () => {
       type: "lead.status_changed", eventId: event!.id, leadId: id, leadHash: hash, flag: "Invalid", previousFlag: "Valid",
       reason: `Bounced: ${ERASED} does not exist`, occurredTs: iso(event!.created_ts),
     })]);
+  });
+
+  it("an event stored as its note's id is sent the same after its lead was archived and restored", async () => {
+    const { id } = await subscribed();
+    await processLeads(id);
+    await runDurableObjectAlarm(leadObject(env, id));
+    expect(bodies).toHaveLength(1);
+    await archiveNow([id]);
+    expect(await whereIs(id)).toBe("archive");
+    expect(await restoreArchivedLead(env, id)).toBe(true);
+    const [event] = await rows<{ id: number; payload: string }>(`SELECT id, payload FROM lead_events WHERE lead_id = ?1`, id);
+    expect(JSON.parse(event!.payload)).toEqual({ n: expect.any(Number) });
+    // The same delivery sent again: the same body, read through the restored note.
+    await env.DB.prepare(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_ts = 0 WHERE event_id = ?1`).bind(event!.id).run();
+    await deliverDueCallbacks(env, id);
+    expect(bodies).toHaveLength(2);
+    expect(bodies[1]).toBe(bodies[0]);
   });
 
   /** Stores `payload` as a lead.status_changed event of the lead, pending for its subscription; sends it. */
