@@ -5,7 +5,7 @@ import { decodeText, encodeText, type TrailText } from "./trail-texts";
 // The Processr trail of one run on one lead (its job results and log lines) is written as ONE
 // row of log_lines, JSON inside (issue 18: 12 rows and 19 index entries per lead before), and in
 // as few bytes as the views can read back exactly: no labels, fixed texts by number. The views
-// `processr_job_leads` and `logs` (through `trail_lines`, migration 0029) expand it back into the
+// `processr_job_leads` and `logs` (through `trail_lines`, migrations 0029 and 0040) expand it back into the
 // rows every reader knows, with the same columns and words, so the v4 resources, the publisher
 // lead result and SQL readers are unchanged. Ids: the run's row takes the id at the END of a block of as many ids as
 // it has lines (the line i of n gets id - n + 1 + i), reserved in log_lines' AUTOINCREMENT
