@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import type { ProcessrMessage } from "../processr/messages";
 import type { IntegrationOutcome } from "../processr/types";
 import { deliveryNote, enrichmentNote } from "./delivery-outcome";
-import { withHostSlot } from "./host-limiter";
+import { type hostSlots, type MoreRequests, withHostSlot } from "./host-limiter";
 import { integrationJobs } from "./index";
 import { integrationLeadOf, integrationLeadStatements } from "./lead-values";
 import { truncate } from "./provider-log";
@@ -172,10 +172,14 @@ async function later(env: Env, msg: Extract<ProcessrMessage, { type: "integrate"
   }
 }
 
-/** Handles one "integrate" queue message. */
+/**
+ * Handles one "integrate" queue message; `slots`: the caller's host slot, kept from one message to
+ * the next (hostSlots), else one taken and released for this message.
+ */
 export async function handleIntegrateMessage(
   env: Env,
   msg: Extract<ProcessrMessage, { type: "integrate" }>,
+  slots?: ReturnType<typeof hostSlots>,
 ): Promise<Verdict> {
   // One round trip: the job, the lead and the delivery row, which the insert creates only for an
   // integration job of the lead's campaign (what the checks below ask before going on), and the
@@ -242,17 +246,13 @@ export async function handleIntegrateMessage(
   }
   let slot: Awaited<ReturnType<typeof withHostSlot<IntegrationOutcome>>>;
   const requests = c.def.requestsPerDelivery?.(c.parsed.data) ?? 1;
+  const deliver = (moreRequests: MoreRequests) =>
+    c.def.deliver(lead, c.parsed.data, {
+      env, jobId: job.id, idempotencyKey: claim.idempotency_key, attempt: claim.attempts,
+      claimed: claimedRead?.results as Record<string, unknown>[] | undefined, requests, moreRequests,
+    });
   try {
-    slot = await withHostSlot(
-      env,
-      host,
-      (moreRequests) =>
-        c.def.deliver(lead, c.parsed.data, {
-          env, jobId: job.id, idempotencyKey: claim.idempotency_key, attempt: claim.attempts,
-          claimed: claimedRead?.results as Record<string, unknown>[] | undefined, requests, moreRequests,
-        }),
-      requests,
-    );
+    slot = slots ? await slots.run(host, deliver, requests) : await withHostSlot(env, host, deliver, requests);
   } catch (e) {
     slot = { ok: true, value: { status: "retry", message: `Delivery error: ${e instanceof Error ? e.message : String(e)}` } };
   }

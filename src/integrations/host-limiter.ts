@@ -60,12 +60,17 @@ export class OutboundHostLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Counts `opts.cost` more requests of a caller holding a lease (a delivery that turned out to need
-   * another request) against the rate, or says when the window will have room for them.
+   * Counts `opts.cost` more requests of a lease still held against the rate, and holds it `leaseMs`
+   * from now: a delivery that turned out to need another request, or the holder's next delivery to
+   * the same host (a queue batch's worker keeps its slot). Without room, says when to ask again; a
+   * lease no longer held (it expired) is "expired", and its holder acquires anew.
    */
-  more(opts: Pick<AcquireOptions, "ratePerMinute" | "cost">): { ok: true } | Extract<AcquireResult, { ok: false }> {
+  more(token: string, opts: Omit<AcquireOptions, "cost"> & { cost: number }): { ok: true } | Extract<AcquireResult, { ok: false }> | { ok: false; reason: "expired" } {
     const now = Date.now();
-    this.ctx.storage.sql.exec("DELETE FROM starts WHERE ts <= ?", now - RATE_WINDOW_MS);
+    const sql = this.ctx.storage.sql;
+    sql.exec("DELETE FROM starts WHERE ts <= ?", now - RATE_WINDOW_MS);
+    const held = sql.exec("UPDATE leases SET expires_ts = ? WHERE token = ? AND expires_ts > ? RETURNING token", now + (opts.leaseMs ?? LEASE_MS), token, now);
+    if (held.toArray().length === 0) return { ok: false, reason: "expired" };
     return this.start(now, opts);
   }
 
@@ -128,26 +133,70 @@ export type HostSlotEnv = Pick<Env, "OUTBOUND_LIMITER" | "OUTBOUND_HOST_CONCURRE
 /** Counts `requests` more of the slot held against the host's rate, or says when there is room for them. */
 export type MoreRequests = (requests: number) => Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
 
+export type SlotResult<T> = { ok: true; value: T } | { ok: false; reason: "concurrency" | "rate"; retryAfterMs: number };
+type MoreResult = Awaited<ReturnType<OutboundHostLimiter["more"]>>;
+
+/**
+ * The slot of a caller that calls hosts one request or delivery after another (a queue batch's
+ * worker): run(host, fn, requests) runs `fn` holding a slot for `host` that counts `requests`
+ * against the host's rate, or returns why and how long to wait instead. The slot is kept for the
+ * caller's next run to the same host (one limiter call then instead of an acquire and a release:
+ * it counts that run's requests and holds the slot on), and released when the caller moves on to
+ * another host, is refused, fails, or calls release(). `fn` is given `more`, for requests it finds
+ * it needs beyond `requests`.
+ */
+export function hostSlots(env: HostSlotEnv) {
+  let held: { host: string; token: string } | null = null;
+  const release = async () => {
+    const h = held;
+    held = null;
+    if (h) await hostLimiter(env, h.host).release(h.token);
+  };
+  const run = async <T>(host: string, fn: (more: MoreRequests) => Promise<T>, requests = 1): Promise<SlotResult<T>> => {
+    const limiter = hostLimiter(env, host);
+    const ratePerMinute = hostRatePerMinute(env);
+    if (held && held.host !== host) await release();
+    if (held) {
+      const kept = (await limiter.more(held.token, { ratePerMinute, cost: requests })) as MoreResult;
+      if (!kept.ok) {
+        if (kept.reason === "expired") held = null;
+        else {
+          await release();
+          return kept;
+        }
+      }
+    }
+    if (!held) {
+      const slot = (await limiter.acquire(hostConcurrency(env), { ratePerMinute, cost: requests })) as AcquireResult;
+      if (!slot.ok) return slot;
+      held = { host, token: slot.token };
+    }
+    const token = held.token;
+    const more: MoreRequests = async (cost) => {
+      const r = (await limiter.more(token, { ratePerMinute, cost })) as MoreResult;
+      return r.ok ? r : { ok: false, retryAfterMs: "retryAfterMs" in r ? r.retryAfterMs : 0 };
+    };
+    try {
+      return { ok: true, value: await fn(more) };
+    } catch (e) {
+      await release();
+      throw e;
+    }
+  };
+  return { run, release };
+}
+
 /**
  * Runs `fn` holding a slot for `host` that counts `requests` against the host's rate; without a
  * free slot, returns why and how long to wait instead. `fn` is given `more`, for requests it finds
  * it needs beyond those. The slot is released however `fn` ends.
  */
-export async function withHostSlot<T>(
-  env: HostSlotEnv,
-  host: string,
-  fn: (more: MoreRequests) => Promise<T>,
-  requests = 1,
-): Promise<{ ok: true; value: T } | { ok: false; reason: "concurrency" | "rate"; retryAfterMs: number }> {
-  const limiter = hostLimiter(env, host);
-  const ratePerMinute = hostRatePerMinute(env);
-  const slot = (await limiter.acquire(hostConcurrency(env), { ratePerMinute, cost: requests })) as AcquireResult;
-  if (!slot.ok) return slot;
-  const more: MoreRequests = async (cost) => (await limiter.more({ ratePerMinute, cost })) as Awaited<ReturnType<MoreRequests>>;
+export async function withHostSlot<T>(env: HostSlotEnv, host: string, fn: (more: MoreRequests) => Promise<T>, requests = 1): Promise<SlotResult<T>> {
+  const slots = hostSlots(env);
   try {
-    return { ok: true, value: await fn(more) };
+    return await slots.run(host, fn, requests);
   } finally {
-    await limiter.release(slot.token);
+    await slots.release();
   }
 }
 
