@@ -155,12 +155,13 @@ export async function serialize<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[
   const x = extra ?? (await extraOf(def, ctx, rows));
   // The fields this caller sees, once per page rather than once per row.
   const fields = Object.entries(def.fields).filter(([, f]) => ctx.isAdmin || !f.adminOnly);
-  // Each item starts as a parse of the page's empty item (every key, in order, set to null): V8
-  // gives parsed objects all their properties in the object itself, and JSON.stringify of a page of
-  // such items ran about three times faster in workerd than of items grown key by key.
-  const empty = JSON.stringify(Object.fromEntries([["@id", null], ["@type", null], ...fields.map(([name]) => [name, null])]));
+  // Each item starts as a copy of the page's empty item (every key, in order, set to null), parsed
+  // once: V8 gives a parsed object all its properties in the object itself and a spread copy keeps
+  // that layout, and JSON.stringify of a page of such items ran about three times faster in workerd
+  // than of items grown key by key. Copying is cheaper than parsing the empty item for each row.
+  const empty = JSON.parse(JSON.stringify(Object.fromEntries([["@id", null], ["@type", null], ...fields.map(([name]) => [name, null])]))) as Record<string, unknown>;
   return rows.map((row) => {
-    const out = JSON.parse(empty) as Record<string, unknown>;
+    const out = { ...empty };
     out["@id"] = iri(def.path, idOf(def, row));
     out["@type"] = def.type;
     for (const [name, f] of fields) out[name] = f.get(row, x, ctx);

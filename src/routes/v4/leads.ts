@@ -10,7 +10,7 @@ import { relation, unprocessable } from "../../hydra/write";
 import { transitionLead } from "../../leads/client";
 import { leadEmailLower } from "../../processr/job-context";
 import { leadValues } from "../../leads/lead-data-block";
-import { platformLeadData } from "../../leads/platform-data";
+import { PLATFORM_DATA_NAMES, platformLeadData } from "../../leads/platform-data";
 import type { TransitionRequest } from "../../leads/types";
 import { commercialTerms, FLAG_IDS } from "./access";
 
@@ -136,13 +136,14 @@ const core = (get: (l: Lead) => string | null) => field<Lead, Extra>("string", (
  * lead-datas rows) that the form did not capture under the same name, then the stored values.
  */
 function leadData(l: Lead, stored: { id: number; name: string; value: string }[]) {
-  const captured = new Set(stored.map((d) => d.name));
-  return [
-    ...Object.entries(platformLeadData(l))
-      .filter(([name]) => !captured.has(name))
-      .map(([name, value]) => ({ "@type": "LeadData", name, value })),
-    ...stored.map((d) => ({ "@id": iri("lead-datas", d.id), "@type": "LeadData", name: d.name, value: d.value })),
-  ];
+  // Plain loops: this runs for every lead of a page (a lead has few values, so a scan finds a name).
+  const platform = platformLeadData(l);
+  const out: Record<string, unknown>[] = [];
+  for (const name of PLATFORM_DATA_NAMES) {
+    if (!stored.some((d) => d.name === name)) out.push({ "@type": "LeadData", name, value: platform[name] });
+  }
+  for (const d of stored) out.push({ "@id": iri("lead-datas", d.id), "@type": "LeadData", name: d.name, value: d.value });
+  return out;
 }
 const bool = (get: (l: Lead) => boolean, description?: string) => field<Lead, Extra>("boolean", (l) => get(l), { description });
 const int = (get: (l: Lead) => number, description?: string) => field<Lead, Extra>("integer", (l) => get(l), { description });
