@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
+import { setResponseHeaders } from "./response-headers.ts";
 
 // Headers every response carries. The Worker serves JSON only, so the policy forbids everything a
 // browser could do with a response (framing, scripts, sniffing it as another type).
@@ -29,11 +30,10 @@ export const secureHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   // A page the Worker renders (the API reference at /docs) sets its own policy; nothing else does.
   const ownPolicy = c.res.headers.has("Content-Security-Policy");
-  for (const [name, value] of Object.entries(ALWAYS)) {
-    if (!(ownPolicy && name === "Content-Security-Policy")) c.header(name, value);
-  }
+  const headers = Object.entries(ALWAYS).filter(([name]) => !(ownPolicy && name === "Content-Security-Policy"));
   // Locally the Worker is served over plain http; HSTS there would only confuse browsers.
-  if (c.env.ENVIRONMENT !== "local") c.header("Strict-Transport-Security", HSTS);
+  if (c.env.ENVIRONMENT !== "local") headers.push(["Strict-Transport-Security", HSTS]);
   // API responses are never cached by default; an answer to a credentialed request never at all.
-  if (hasCredentials(c) || !c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+  if (hasCredentials(c) || !c.res.headers.has("Cache-Control")) headers.push(["Cache-Control", "no-store"]);
+  setResponseHeaders(c, headers);
 };

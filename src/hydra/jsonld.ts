@@ -35,5 +35,8 @@ export const hydraHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (res.body !== null && res.status !== 204 && !download) headers.set("Content-Type", LD_JSON);
   // No statusText: an explicit "" (what a Response made without one reports) would go out as an
   // empty reason phrase ("HTTP/1.1 200 "); left out, the runtime sends the standard one.
+  // Unset first: assigned over a response, Hono copies the new one again to merge the old one's
+  // headers in, and these headers are a copy of them already.
+  c.res = undefined;
   c.res = new Response(res.body, { status: res.status, headers });
 };

@@ -250,10 +250,12 @@ export function searchTemplate(path: string, filters: Filter[]) {
 export function partialView(path: string, q: QueryParams, page: number, itemsPerPage: number, total: number) {
   const lastPage = Math.max(1, Math.ceil(total / itemsPerPage));
   const others = q.entries.filter(([k]) => k !== "page");
-  const url = (p: number) => `${path}?${new URLSearchParams([...others, ["page", String(p)]]).toString()}`;
+  // The other parameters encoded once; `page` and its digits need no encoding.
+  const query = new URLSearchParams(others).toString();
+  const url = (p: number) => `${path}?${query === "" ? "" : `${query}&`}page=${p}`;
   if (lastPage === 1 && page === 1) {
     if (others.length === 0) return undefined;
-    return { "@id": `${path}?${new URLSearchParams(others).toString()}`, "@type": "hydra:PartialCollectionView" };
+    return { "@id": `${path}?${query}`, "@type": "hydra:PartialCollectionView" };
   }
   return {
     "@id": url(page),

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { signInUnavailable } from "../auth/codes";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { setResponseHeaders } from "../http/response-headers";
 import { renderOAuthError } from "../routes/oauth-errors";
 import { renderPublisherError } from "../routes/publisher/errors";
 import { renderHydraError } from "../routes/v4/hydra-errors";
@@ -57,5 +58,5 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
     return renderRateLimited(c, err);
   }
   await next();
-  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  setResponseHeaders(c, Object.entries(headers));
 };
