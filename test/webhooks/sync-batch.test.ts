@@ -172,6 +172,23 @@ describe("POST /api/webhook/sync with a batch", () => {
     expect([await flagOf(a!.leadId), await flagOf(b!.leadId), await notes(a!.leadId), await notes(b!.leadId)]).toEqual(["Valid", "Invalid", 2, 1]);
   });
 
+  it("takes an event listed twice in one batch once, records each lead's latest event and hash in one write", async () => {
+    const { jobId, leads: [a, b] } = await deliveredLeads(2);
+    const first = item(a!.remoteLeadId, "Invalid", { leadHash: "1".repeat(32) });
+    const later = item(a!.remoteLeadId, "Valid", { leadHash: "2".repeat(32) });
+    const other = item(b!.remoteLeadId, "Invalid", { leadHash: "3".repeat(32) });
+    const answer = (await (await call("/api/webhook/sync", signedBatch([a!.secret, b!.secret], [first, first, later, other]))).json()) as Answer;
+    expect(answer.results.map((r) => r.status)).toEqual([200, 409, 200, 200]);
+    expect([await flagOf(a!.leadId), await flagOf(b!.leadId)]).toEqual(["Valid", "Invalid"]);
+    const recorded = await env.DB.prepare(
+      "SELECT lead_id, last_sync_event_id, remote_lead_hash FROM integration_deliveries WHERE campaign_processr_job_id = ? ORDER BY lead_id",
+    ).bind(jobId).all();
+    expect(recorded.results).toEqual([
+      { lead_id: a!.leadId, last_sync_event_id: later.eventId, remote_lead_hash: "1".repeat(32) },
+      { lead_id: b!.leadId, last_sync_event_id: other.eventId, remote_lead_hash: "3".repeat(32) },
+    ]);
+  });
+
   it("confirms a lead already at the client's verdict without calling its lead object", async () => {
     const { leads: [a, b] } = await deliveredLeads(2);
     const events = [item(a!.remoteLeadId, "Valid"), item(b!.remoteLeadId, "Invalid")];

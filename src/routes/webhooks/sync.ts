@@ -152,13 +152,28 @@ async function applyEvent(env: AppEnv["Bindings"], delivery: Candidate, payload:
   return "answer" in step ? step.answer : transitionAnswer(step.request.to, await transitionLead(env, step.request));
 }
 
-const recordEventStatement = (db: D1Database, delivery: Candidate, payload: Payload) =>
+/**
+ * What applied events record on their deliveries, in one statement however many: each delivery's
+ * latest applied event id, and the client's lead hash if it had none (its first event's, in order).
+ */
+const recordEventsStatement = (db: D1Database, applied: readonly { delivery: Candidate; payload: Payload }[]) =>
   db.prepare(
-    "UPDATE integration_deliveries SET last_sync_event_id = max(coalesce(last_sync_event_id, 0), ?), remote_lead_hash = coalesce(remote_lead_hash, ?) WHERE id = ?",
-  ).bind(payload.eventId, payload.leadHash, delivery.id);
+    `UPDATE integration_deliveries SET
+       last_sync_event_id = max(coalesce(last_sync_event_id, 0),
+         (SELECT max(json_extract(value, '$[1]')) FROM json_each(?1) WHERE json_extract(value, '$[0]') = integration_deliveries.id)),
+       remote_lead_hash = coalesce(remote_lead_hash,
+         (SELECT json_extract(value, '$[2]') FROM json_each(?1) WHERE json_extract(value, '$[0]') = integration_deliveries.id ORDER BY key LIMIT 1))
+     WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?1))`,
+  ).bind(JSON.stringify(applied.map((a) => [a.delivery.id, a.payload.eventId, a.payload.leadHash])));
 
-const receiptStatement = (db: D1Database, receipt: string) =>
-  db.prepare("INSERT INTO webhook_receipts (id) VALUES (?) ON CONFLICT (id) DO NOTHING RETURNING id").bind(receipt);
+/** Receipts of webhook ids, accepted once each (insert-or-fail), in one statement: its rows are the ids new here. */
+const receiptsStatement = (db: D1Database, receipts: readonly string[]) =>
+  db.prepare("INSERT INTO webhook_receipts (id) SELECT value FROM json_each(?) WHERE true ON CONFLICT (id) DO NOTHING RETURNING id")
+    .bind(JSON.stringify(receipts));
+
+/** Gives receipts back (their events failed to apply; the sender sends them again). */
+const forgetReceiptsStatement = (db: D1Database, receipts: readonly string[]) =>
+  db.prepare("DELETE FROM webhook_receipts WHERE id IN (SELECT value FROM json_each(?))").bind(JSON.stringify(receipts));
 
 export const syncReceiver = new Hono<AppEnv>();
 
@@ -191,15 +206,15 @@ syncReceiver.post("/sync", async (c) => {
 
   // A webhook id is accepted once (insert-or-fail); the receipt is given back if applying fails.
   const receipt = `sync:${delivery.id}:${c.req.header("webhook-id")}`;
-  const fresh = await receiptStatement(c.env.DB, receipt).first();
+  const fresh = await receiptsStatement(c.env.DB, [receipt]).first();
   if (!fresh) throw new ApiError("CONFLICT", "This webhook-id has already been received.");
 
   try {
     const answer = await applyEvent(c.env, delivery, payload, delivery.last_sync_event_id);
-    await recordEventStatement(c.env.DB, delivery, payload).run();
+    await recordEventsStatement(c.env.DB, [{ delivery, payload }]).run();
     return c.json(answer);
   } catch (e) {
-    await c.env.DB.prepare("DELETE FROM webhook_receipts WHERE id = ?").bind(receipt).run();
+    await forgetReceiptsStatement(c.env.DB, [receipt]).run();
     throw e;
   }
 });
@@ -207,8 +222,8 @@ syncReceiver.post("/sync", async (c) => {
 /**
  * A batch: each event is checked, deduplicated and applied as a single callback of it would be
  * (its receipt keyed by its own delivery id), with D1 round trips shared: one read of the
- * deliveries, one batch of receipts, one read of the leads' states and one write of their first
- * transitions (applyFirstTransitions), one batch recording what was applied. Events of one lead
+ * deliveries, one statement of receipts, one read of the leads' states and one write of their first
+ * transitions (applyFirstTransitions), one statement recording what was applied. Events of one lead
  * are applied in order; after one fails, its later ones are not applied (the sender retries them).
  */
 async function receiveBatch(env: AppEnv["Bindings"], headers: Headers, raw: string, items: BatchItem[]) {
@@ -243,19 +258,20 @@ async function receiveBatch(env: AppEnv["Bindings"], headers: Headers, raw: stri
   // Nothing in the batch verifies: the request itself is refused, as a single callback would be.
   if (failure && accepted.length === 0 && results.every((r) => r.status !== 410)) throw verifyError(failure);
 
-  const fresh = accepted.length ? await db.batch(accepted.map((a) => receiptStatement(db, a.receipt))) : [];
+  // Each receipt is new once: a webhook id received before, or twice in this batch, is a repeat.
+  const fresh = new Set(accepted.length ? (await receiptsStatement(db, accepted.map((a) => a.receipt)).all<{ id: string }>()).results.map((r) => r.id) : []);
   const byDelivery = new Map<number, typeof accepted>();
-  for (const [k, a] of accepted.entries()) {
-    if (fresh[k]!.results.length === 0) settle(a.i, 409, "This webhook-id has already been received.");
+  for (const a of accepted) {
+    if (!fresh.delete(a.receipt)) settle(a.i, 409, "This webhook-id has already been received.");
     else byDelivery.set(a.delivery.id, [...(byDelivery.get(a.delivery.id) ?? []), a]);
   }
-  const records: D1PreparedStatement[] = [];
+  const records: { delivery: Candidate; payload: Payload }[] = [];
   const givenBack: string[] = [];
   const groups: Group[] = [...byDelivery.values()].map((entries) => ({ entries, last: entries[0]!.delivery.last_sync_event_id, next: 0 }));
   const answered = (g: Group, answer: Answer) => {
     const a = g.entries[g.next]!;
     settle(a.i, 200, answer.message, answer.changed);
-    records.push(recordEventStatement(db, a.delivery, items[a.i]!));
+    records.push({ delivery: a.delivery, payload: items[a.i]! });
     g.last = Math.max(g.last ?? 0, items[a.i]!.eventId);
     g.next += 1;
   };
@@ -282,8 +298,8 @@ async function receiveBatch(env: AppEnv["Bindings"], headers: Headers, raw: stri
       }
     }),
   );
-  const forget = givenBack.map((r) => db.prepare("DELETE FROM webhook_receipts WHERE id = ?").bind(r));
-  if (records.length + forget.length) await db.batch([...records, ...forget]);
+  const writes = [...(records.length ? [recordEventsStatement(db, records)] : []), ...(givenBack.length ? [forgetReceiptsStatement(db, givenBack)] : [])];
+  if (writes.length) await db.batch(writes);
   const applied = results.filter((r) => r.status === 200).length;
   return { code: 200 as const, message: `${applied} of ${items.length} event(s) applied.`, results } satisfies z.output<typeof syncBatchAnswerSchema>;
 }
