@@ -19,7 +19,7 @@ import {
 import { hostBusyMessage } from "./host-limiter";
 import { leadFieldValue } from "./lead-values";
 import { isSafeHeaderValue } from "./outbound-fetch";
-import { placeSyncTag, secretOf, syncCallbackUrl, syncTagSecret, syncTagSecretStatement, tagPlacedStatement } from "./sync-tags";
+import { placeSyncTag, secretOf, syncCallbackUrl, syncTagSecret, syncTagSecretStatement } from "./sync-tags";
 import type { OutboundIntegrationJob } from "./types";
 
 // Convertr Connect (Convertr's Connect help article): forwards a Valid lead into a client's Convertr-compatible instance
@@ -225,13 +225,14 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     const remoteLeadHash = created.remoteLeadHash ?? subscribed?.leadHash ?? null;
 
     const logLine = logStatement("Convertr Connect lead", leadUrl, body, posted.result, outcome);
-    // The tag came with the lead: the call's log line and the tag are written with the outcome, in
-    // its batch, whose delivery row update stores the client's lead id and hash (a round trip saved;
-    // the subscription exists at the client already, so a batch of their own right now would shorten
-    // the wait of an early callback by that round trip only; such a callback gets 404 and the client retries it).
+    // The tag came with the lead: the call's log line is written with the outcome, in its batch,
+    // whose delivery row update stores the client's lead id and hash and marks the tag (a round
+    // trip saved; the subscription exists at the client already, so a batch of their own right now
+    // would shorten the wait of an early callback by that round trip only; such a callback gets 404
+    // and the client retries it).
     if (subscribed) {
       const remote = remoteLeadHash === null ? {} : { remoteLeadHash };
-      return { ...outcome, ...remote, writes: [logLine, tagPlacedStatement(env, lead.id, jobId, remoteLeadHash)] };
+      return { ...outcome, ...remote, syncTagPlaced: true, writes: [logLine] };
     }
     // Else they are stored before subscribing (the client may call back with the current status at once).
     await env.DB.batch([

@@ -6,6 +6,7 @@ import { type hostSlots, type MoreRequests, withHostSlot } from "./host-limiter"
 import { integrationJobs } from "./index";
 import { integrationLeadOf, integrationLeadStatements } from "./lead-values";
 import { truncate } from "./provider-log";
+import { tagsKept } from "./sync-tags";
 import { DEFAULT_TRIGGER, type IntegrationTrigger, type TriggerEvent, triggerHolds } from "./triggers";
 import type { OutboundIntegrationJob } from "./types";
 
@@ -368,10 +369,13 @@ async function finish(
     delivered
       ? env.DB.prepare(
           `UPDATE integration_deliveries SET status = 'delivered', lease_until_ts = NULL, last_error = NULL,
-             remote_lead_id = coalesce(?, remote_lead_id), remote_lead_hash = coalesce(?, remote_lead_hash),
-             response_value = ?, updated_ts = ?
-           WHERE lead_id = ? AND campaign_processr_job_id = ? AND status = 'pending'`,
-        ).bind(outcome.remoteLeadId ?? null, outcome.remoteLeadHash ?? null, outcome.responseValue ?? null, now, leadId, job.id)
+             remote_lead_id = coalesce(?1, remote_lead_id), remote_lead_hash = coalesce(?2, remote_lead_hash),
+             response_value = ?3, updated_ts = ?4, sync_placed_ts = CASE WHEN ?7 AND ${tagsKept("?6")} THEN ?4 ELSE sync_placed_ts END
+           WHERE lead_id = ?5 AND campaign_processr_job_id = ?6 AND status = 'pending'`,
+        ).bind(
+          outcome.remoteLeadId ?? null, outcome.remoteLeadHash ?? null, outcome.responseValue ?? null, now, leadId, job.id,
+          outcome.status === "delivered" && outcome.syncTagPlaced ? 1 : 0,
+        )
       : env.DB.prepare(
           `UPDATE integration_deliveries SET status = 'failed', lease_until_ts = NULL, last_error = ?, updated_ts = ?
            WHERE lead_id = ? AND campaign_processr_job_id = ? AND status = 'pending'`,

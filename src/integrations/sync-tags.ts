@@ -97,10 +97,13 @@ export const syncCallbackUrl = (env: Pick<Env, "BASE_URL">) => `${env.BASE_URL.r
 export function tagPlacedStatement(env: Pick<Env, "DB">, leadId: number, jobId: number, remoteLeadHash: string | null) {
   return env.DB.prepare(
     `UPDATE integration_deliveries SET sync_placed_ts = ?1, remote_lead_hash = coalesce(?2, remote_lead_hash)
-     WHERE lead_id = ?3 AND campaign_processr_job_id = ?4
-       AND NOT EXISTS (SELECT 1 FROM sync_tag_states WHERE campaign_processr_job_id = ?4 AND removed_ts IS NOT NULL)`,
+     WHERE lead_id = ?3 AND campaign_processr_job_id = ?4 AND ${tagsKept("?4")}`,
   ).bind(Date.now(), remoteLeadHash, leadId, jobId);
 }
+
+/** SQL: the job (its id the parameter `jobParam`) still places tags (they were not removed meanwhile). */
+export const tagsKept = (jobParam: string) =>
+  `NOT EXISTS (SELECT 1 FROM sync_tag_states WHERE campaign_processr_job_id = ${jobParam} AND removed_ts IS NOT NULL)`;
 
 export interface SyncTagStatus {
   placed: boolean;

@@ -111,6 +111,8 @@ export type IntegrationOutcome =
       status: "delivered";
       remoteLeadId?: string;
       remoteLeadHash?: string;
+      /** The client took the lead's sync tag with the lead: the delivery is marked tagged with the outcome. */
+      syncTagPlaced?: boolean;
       responseValue?: string;
       /** A value brought in from the vendor (an enrichment pull), added to the lead under a new name. */
       leadData?: { name: string; value: string };
