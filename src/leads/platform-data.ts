@@ -6,6 +6,8 @@
 // set at capture), and five more rows per lead would add ten rows written (row + unique index
 // entry) to every capture. A value the form itself captured under the same name wins.
 
+import { isoTs } from "../http/iso-time";
+
 /** The lead columns the platform values are computed from. */
 export interface PlatformSource {
   email: string | null;
@@ -44,7 +46,7 @@ export function platformLeadData(lead: PlatformSource): Record<PlatformDataName,
   const at = lead.email ? lead.email.lastIndexOf("@") : -1;
   return {
     emailDomain: at >= 0 ? lead.email!.slice(at) : "",
-    createdDate: new Date(lead.createdTs).toISOString().slice(0, 10),
+    createdDate: isoTs(lead.createdTs).slice(0, 10),
     country: lead.country ? countryName(lead.country) : "",
     ip: lead.ip ?? "",
     userAgent: lead.userAgent ?? "",
