@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { enqueueIntegrations, HANDOFF_EVENTS } from "../integrations/dispatch";
-import { type Decision, decisionWithoutWrite, type LeadState } from "./lead-object";
+import { type Decision, decisionWithoutObject, type LeadState } from "./lead-object";
 import type {
   LeadUpdateResult,
   OtherReasonRequest,
@@ -25,11 +25,13 @@ export function transitionLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionReq
 /**
  * A transition decided from the caller's snapshot, for the caller to commit (the Processr
  * consumer's batch: LeadObject.decide); a write that finds the lead changed goes through transitionLead.
- * A decision that writes nothing (a sync callback confirming the lead's flag) is made here, without
- * the object's round trip: the object would decide it from the same snapshot and store nothing.
+ * A decision for which the object would store nothing (one that writes nothing, such as a sync
+ * callback confirming the lead's flag, or a write with no hand-off and no callbacks) is made here,
+ * without the object's round trip: the object would decide it from the same snapshot
+ * (decisionWithoutObject).
  */
 export async function decideLead(env: Pick<Env, "LEAD_OBJECT">, req: TransitionRequest & { snapshot: LeadState }): Promise<Decision> {
-  return decisionWithoutWrite(req) ?? ((await leadObject(env, req.leadId).decide(req)) as Decision);
+  return decisionWithoutObject(req) ?? ((await leadObject(env, req.leadId).decide(req)) as Decision);
 }
 
 /**

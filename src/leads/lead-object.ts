@@ -251,22 +251,34 @@ function parseTransition(input: TransitionRequest): TransitionRequest | Extract<
 }
 
 /**
- * A decision from the caller's snapshot that writes nothing (the lead is already as asked, or the
- * transition is refused), or null when it writes. The object decides from the same snapshot and
- * stores nothing for such a decision, so its caller needs no call to the object for it.
+ * Whether the object must store something before the decision's write can commit: the hand-off
+ * intent, or the safety alarm that stands in for the write's callbacks (LeadObject.beforeWrite).
  */
-export function decisionWithoutWrite(input: TransitionRequest & { snapshot: LeadState }): Decision | null {
-  // Most decisions write (the Processr's): seen on the request as given, before validating it for
-  // the rare one that does not; one the unchecked request cannot make is the object's to make.
+const storesBeforeWrite = ({ write, handOff }: Decision) => handOff || hasCallbacks(write);
+/** The write sends callbacks: it has an event and its lead active subscriptions. */
+const hasCallbacks = (write: LeadWrite | null) => !!write?.event && write.guard.maxSubscriptionId > 0;
+
+/**
+ * A decision from the caller's snapshot for which the object would store nothing (no write: the
+ * lead is already as asked, or the transition is refused; or a write with no hand-off and no
+ * callbacks, e.g. a Processr outcome on a lead without subscriptions or integrations), or null
+ * when only the object can make it. The object would decide it from the same snapshot, and its
+ * lock adds nothing to a write the caller commits after it: the write applies only while the
+ * lead is as the snapshot has it (src/leads/lead-writes.ts). So its caller needs no call to the
+ * object (nor the object's creation and storage, for a lead nothing else has touched).
+ */
+export function decisionWithoutObject(input: TransitionRequest & { snapshot: LeadState }): Decision | null {
+  // Seen on the request as given before validating it, so that one the object makes (which
+  // validates it) is not validated twice; one the unchecked request cannot make is the object's.
   try {
-    if (input.snapshot?.lead.id !== input.leadId || decideTransition(input, input.snapshot, Date.now()).write !== null) return null;
+    if (input.snapshot?.lead.id !== input.leadId || storesBeforeWrite(decideTransition(input, input.snapshot, Date.now()))) return null;
   } catch {
     return null;
   }
   const req = parseTransition(input);
   if ("ok" in req) return { result: req, write: null, handOff: false };
   const decision = decideTransition(req, req.snapshot!, Date.now());
-  return decision.write === null ? decision : null;
+  return storesBeforeWrite(decision) ? null : decision;
 }
 
 /** What a transition does to the lead in `state`, decided without I/O. */
@@ -498,12 +510,12 @@ export class LeadObject extends DurableObject<Env> {
    * Before a decision's write can commit: the hand-off intent is stored and the safety alarm
    * armed, so that both survive a crash right after the commit.
    */
-  private async beforeWrite({ write, handOff }: Decision) {
+  private async beforeWrite(decision: Decision) {
+    if (!storesBeforeWrite(decision)) return;
+    const { write, handOff } = decision;
     if (handOff) await this.ctx.storage.put(INTEGRATIONS_DUE, write!.now + INTEGRATIONS_RETRY_MS);
-    const callbacks = !!write?.event && write.guard.maxSubscriptionId > 0;
-    if (!handOff && !callbacks) return;
     const before = await this.armSafetyAlarm();
-    if (!callbacks) this.alarmBeforeHandOff = before;
+    if (!hasCallbacks(write)) this.alarmBeforeHandOff = before;
   }
 
   // ------------------------------------------------------------------ processr states without a flag
