@@ -4,7 +4,8 @@
 //   --million  also reads with 1,000,000 leads (the bulk load adds a few minutes)
 //   --write    replaces the results section of BENCHMARKS.md with this run
 //   --disk     keeps the local D1/DO state on disk (.bench/state) instead of tmpfs (/dev/shm)
-//   --cpu-profile  the fan-out run also CPU-profiles both workerds (scripts/lib/bench-cpu-profile.mjs)
+//   --cpu-profile  the fan-out run also CPU-profiles both workerds, and the floor section a capture
+//              run of its own (scripts/lib/bench-cpu-profile.mjs)
 //   --only=a,b runs only these sections: direct (capture, processing, round trips and CPU per
 //              lead), roundtrips (only the per-lead figures), reads (v4 reads, export,
 //              bulk flag), dev (capture through wrangler dev), fanout, parsers, console, storage
@@ -67,7 +68,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -596,6 +597,7 @@ function report(r) {
   if (r.console) L.push("## 6. Console: first load and time to interactive (`scripts/bench-console.mjs`)", "", consoleReport(r.console), "");
   if (r.storage) L.push("## 7. Storage: D1 bytes and rows written per lead (`scripts/lib/bench-storage.mjs`)", "", storageReport(r.storage, fmt), "");
   if (r.captureFloor) L.push("## 8. Lead capture's floor: CPU per request (`scripts/lib/bench-capture-floor.mjs`)", "", captureFloorReport(r.captureFloor, fmt), "");
+  if (r.captureFloor?.profile) L.push("CPU profile of a capture run of its own, straight to the Worker (`--cpu-profile`; sampled every 1 ms, which costs CPU itself; files in `.bench/cpu-profiles/`), per capture:", "", ...profileReport("capture", r.captureFloor.profile, fmt));
   if (r.jobResults) L.push("## 9. A job's results and logs by job at scale (`scripts/lib/bench-job-results.mjs`)", "", jobResultsReport(r.jobResults, fmt), "");
   return L.join("\n");
 }
@@ -627,7 +629,8 @@ async function main() {
   if (runs("floor")) {
     r.captureFloor = await measureCaptureFloor({
       script, baselineScript, persistTo: join(STATE, "capture-floor"), vars: BENCH_VARS, log,
-      ports: { leadflare: PORTS.floor, baseline: PORTS.floorBaseline, floor: PORTS.floorWorker },
+      ports: { leadflare: PORTS.floor, baseline: PORTS.floorBaseline, floor: PORTS.floorWorker, inspector: PORTS.floorInspector },
+      ...(CPU_PROFILE ? { profileDir: join(ROOT, ".bench/cpu-profiles") } : {}),
       prepare: (mf, base) => loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }),
       capture: { ...CAPTURE, makeBody: captureBody("floor") },
       duration: DURATION / 2,

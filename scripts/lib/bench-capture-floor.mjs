@@ -12,6 +12,7 @@
 import { load } from "./load.mjs";
 import { workerdCpuMs } from "./bench-roundtrips.mjs";
 import { startDirect } from "./direct.mjs";
+import { startCpuProfiles, summarizeProfiles, writeProfiles } from "./bench-cpu-profile.mjs";
 
 // One insert and one queue send per request, the send after the answer as capture does it.
 const FLOOR_WORKER = `
@@ -39,10 +40,24 @@ async function perRequest(opts, duration) {
 }
 
 /**
- * `prepare(mf, base)` loads leadflare's bench state; `capture` is { path, headers, makeBody };
- * ports: { leadflare, baseline, floor }; `duration`: seconds per measured run.
+ * A capture run of its own, every isolate CPU-profiled (`--cpu-profile`): where a capture's CPU
+ * goes, per request. Sampling costs CPU itself, so this run's figures are not the section's.
  */
-export async function measureCaptureFloor({ script, baselineScript, ports, persistTo, vars, prepare, capture, duration, log }) {
+async function profiled(opts, duration, { inspectorPort, script, dir }) {
+  await load({ ...opts, connections: 10, amount: 200 });
+  const stop = await startCpuProfiles(inspectorPort);
+  const r = await load({ ...opts, connections: 10, duration });
+  const profiles = await stop();
+  writeProfiles(dir, "capture-floor", profiles);
+  return summarizeProfiles(profiles, script, r.ok + r.failed);
+}
+
+/**
+ * `prepare(mf, base)` loads leadflare's bench state; `capture` is { path, headers, makeBody };
+ * ports: { leadflare, baseline, floor, inspector }; `duration`: seconds per measured run;
+ * `profileDir`: also a profiled capture run straight to the Worker, its profiles written there.
+ */
+export async function measureCaptureFloor({ script, baselineScript, ports, persistTo, vars, prepare, capture, duration, log, profileDir }) {
   const base = `http://127.0.0.1:${ports.leadflare}`;
   const out = {};
   let seq = 0;
@@ -50,6 +65,7 @@ export async function measureCaptureFloor({ script, baselineScript, ports, persi
     const mf = await startDirect({
       script, persistTo: `${persistTo}-${assets ? "assets" : "straight"}`, port: ports.leadflare, vars: { ...vars, BASE_URL: base },
       noConsumers: true, assets, baselineScript, baselinePort: ports.baseline,
+      ...(profileDir && !assets ? { inspectorPort: ports.inspector } : {}),
       extraWorkers: [{
         name: "capture-floor", modules: true, script: FLOOR_WORKER, compatibilityDate: "2026-10-20",
         d1Databases: { FLOOR_DB: "bench-capture-floor" }, queueProducers: { FLOOR_QUEUE: { queueName: "bench-capture-floor" } },
@@ -69,6 +85,13 @@ export async function measureCaptureFloor({ script, baselineScript, ports, persi
         floor: await perRequest({ url: `${base}/api/v2.4/publisher/12/bench-floor`, method: "POST", headers: capture.headers, body: "", expect404: true }, duration),
         capture: await perRequest({ url: base + capture.path, method: "POST", headers: capture.headers, makeBody: capture.makeBody }, duration),
       };
+      if (profileDir && !assets) {
+        log("capture floor (straight): a profiled capture run");
+        out.profile = await profiled(
+          { url: base + capture.path, method: "POST", headers: capture.headers, makeBody: capture.makeBody }, duration,
+          { inspectorPort: ports.inspector, script, dir: profileDir },
+        );
+      }
     } finally {
       await mf.dispose();
     }

@@ -1,4 +1,3 @@
-import type { FieldType } from "../db/schema";
 import type { CaptureContext } from "./capture";
 import type { FormFieldDef } from "./capture-validate";
 
@@ -18,15 +17,23 @@ import type { FormFieldDef } from "./capture-validate";
 export const CAPTURE_CONFIG_TTL_MS = 60_000;
 export const CAPTURE_CONFIG_MAX = 1_000;
 
-/** A form field row as stored: the write batch compares each with the table. */
-export type FieldRow = [id: number, name: string | null, type: FieldType | null, required: number | null, position: number | null];
+/**
+ * SQL for the signature of form ?N's fields as stored (every field's id, name, type, required and
+ * position, in id order; NULL for a form without fields), with `?N` for the form's id. The read
+ * batch reads it and the write batch's guard compares it with the table in one string comparison,
+ * so that any change to the form's fields refuses the cached write.
+ */
+export const fieldsSignatureSql = (formParam: string): string =>
+  `(SELECT group_concat(quote(id) || ',' || quote(name) || ',' || quote(type) || ',' || quote(required) || ',' || quote(position), ';')
+      FROM (SELECT id, name, type, required, position FROM form_fields WHERE form_id = ${formParam} ORDER BY id))`;
 
 export interface CaptureConfig {
   /** What the capture policy authorises against (re-checked by the write's guard). */
   ctx: CaptureContext;
   campaignPublisher: { id: number; publisherId: number };
   formFields: FormFieldDef[];
-  fieldRows: FieldRow[];
+  /** The form's fields as the read batch found them (fieldsSignatureSql). */
+  fieldsSignature: string | null;
   expires: number;
 }
 

@@ -6,9 +6,10 @@ import type { Env } from "../env";
 import { ApiError } from "../errors";
 import type { CaptureBody } from "./capture-body";
 import {
-  cachedCaptureConfig, type CaptureConfig, captureConfigKey, type FieldRow,
+  cachedCaptureConfig, type CaptureConfig, captureConfigKey, fieldsSignatureSql,
   forgetCaptureConfig, rememberCaptureConfig,
 } from "./capture-cache";
+import { enqueueSoon } from "./capture-enqueue";
 import { emailFieldName, normaliseEmail } from "./email";
 import { leadDataBlock, NEXT_VALUE_ID_SQL, RESERVE_BLOCK_SQL } from "./lead-data-block";
 import { type FormFieldDef, validateCapture } from "./capture-validate";
@@ -137,9 +138,8 @@ interface Reads {
     /** Places taken in the campaign's allocation: billable leads and leads still being processed. */
     reserved_leads: number;
   } | null;
-  fields: {
-    form_id: number; field_id: number | null; name: string | null; type: FieldType | null; required: number | null; position: number | null;
-  }[];
+  fields: { form_id: number; field_id: number | null; name: string | null; type: FieldType | null; required: number | null }[];
+  fieldsSignature: string | null;
   publishers: { id: number; publisher_id: number; cap: number | null; signed: number }[];
   link: boolean;
   apiKeyOwner: { campaign_id: number; publisher_id: number; api_key: string } | null;
@@ -148,7 +148,7 @@ interface Reads {
 
 async function read(env: Env, input: CaptureInput, idemKey: string | null): Promise<Reads> {
   const db = env.DB;
-  const [campaign, fields, publishers, link, owner, idem] = await db.batch([
+  const [campaign, fields, signature, publishers, link, owner, idem] = await db.batch([
     db.prepare(
       `SELECT c.id, c.start_ts, c.end_ts, c.paused, c.contract_signed, c.leads_required, c.uncapped, c.api_key,
               coalesce(s.billable_leads, 0) + coalesce(s.processing_leads, 0) AS reserved_leads
@@ -156,11 +156,12 @@ async function read(env: Env, input: CaptureInput, idemKey: string | null): Prom
         WHERE c.id = ?1 AND c.deleted_ts IS NULL`,
     ).bind(input.campaignId),
     db.prepare(
-      `SELECT f.id AS form_id, ff.id AS field_id, ff.name, ff.type, ff.required, ff.position
+      `SELECT f.id AS form_id, ff.id AS field_id, ff.name, ff.type, ff.required
          FROM forms f LEFT JOIN form_fields ff ON ff.form_id = f.id
         WHERE f.id = ?1 AND f.campaign_id = ?2
         ORDER BY ff.position, ff.id`,
     ).bind(input.formId, input.campaignId),
+    db.prepare(`SELECT ${fieldsSignatureSql("?1")} AS signature`).bind(input.formId),
     db.prepare(
       `SELECT cp.id, cp.publisher_id, cp.cap, cp.signed
          FROM campaign_publishers cp
@@ -178,6 +179,7 @@ async function read(env: Env, input: CaptureInput, idemKey: string | null): Prom
   return {
     campaign: (campaign!.results[0] as Reads["campaign"]) ?? null,
     fields: fields!.results as Reads["fields"],
+    fieldsSignature: (signature!.results[0] as { signature: string | null }).signature,
     publishers: publishers!.results as Reads["publishers"],
     link: link!.results.length > 0,
     apiKeyOwner: (owner!.results[0] as Reads["apiKeyOwner"]) ?? null,
@@ -217,13 +219,8 @@ export async function captureLead(
   if (isResult(outcome)) return outcome;
   const { leadId, subscribed } = outcome;
 
-  const enqueued = env.PROCESSR_QUEUE.send({ type: "process", leadId }).then(
-    () => undefined,
-    (err: unknown) => {
-      // The lead is stored at processr_status 0; the sweeper sends it again within minutes.
-      console.error("processr enqueue failed; the sweeper will retry", leadId, String(err));
-    },
-  );
+  // With waitUntil, the message leaves with other captures' (src/leads/capture-enqueue.ts).
+  const enqueued = waitUntil ? enqueueSoon(env.PROCESSR_QUEUE, leadId) : sendNow(env, leadId);
   if (waitUntil) waitUntil(enqueued);
   else await enqueued;
   return {
@@ -279,20 +276,16 @@ function guardOf(input: CaptureInput, config: CaptureConfig): { sql: string; bin
                    WHERE c.id = ?1 AND c.deleted_ts IS NULL AND c.api_key = ?21 AND c.contract_signed = 1
                      AND c.paused = 0 AND c.start_ts <= ?18 AND c.end_ts >= ?18)
           AND EXISTS (SELECT 1 FROM forms WHERE id = ?3 AND campaign_id = ?1)
-          AND (SELECT count(*) FROM form_fields WHERE form_id = ?3) = ?22
-          AND (SELECT count(*) FROM json_each(?23) j JOIN form_fields ff
-                 ON ff.id = json_extract(j.value, '$[0]') AND ff.form_id = ?3
-                AND ff.name IS json_extract(j.value, '$[1]') AND ff.type IS json_extract(j.value, '$[2]')
-                AND ff.required IS json_extract(j.value, '$[3]') AND ff.position IS json_extract(j.value, '$[4]')) = ?22
+          AND ${fieldsSignatureSql("?3")} IS ?22
           AND EXISTS (SELECT 1 FROM campaign_publishers cp
                        WHERE cp.id = ?6 AND cp.campaign_id = ?1 AND cp.publisher_id = ?2 AND cp.signed = 1)
-          AND (?24 IS NOT NULL OR (SELECT count(*) FROM campaign_publishers WHERE campaign_id = ?1) = 1)
+          AND (?23 IS NOT NULL OR (SELECT count(*) FROM campaign_publishers WHERE campaign_id = ?1) = 1)
           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM links WHERE id = ?4 AND campaign_id = ?1 AND enabled = 1))
-          AND (?25 IS NULL OR EXISTS (SELECT 1 FROM campaign_publishers k JOIN campaigns kc ON kc.id = k.campaign_id
-                                       WHERE k.api_key = ?25 AND k.campaign_id = ?26 AND k.publisher_id = ?27
+          AND (?24 IS NULL OR EXISTS (SELECT 1 FROM campaign_publishers k JOIN campaigns kc ON kc.id = k.campaign_id
+                                       WHERE k.api_key = ?24 AND k.campaign_id = ?25 AND k.publisher_id = ?26
                                          AND kc.deleted_ts IS NULL))`,
     binds: [
-      config.ctx.campaign!.apiKey, config.fieldRows.length, JSON.stringify(config.fieldRows), input.publisherId,
+      config.ctx.campaign!.apiKey, config.fieldsSignature, input.publisherId,
       input.apiKey, owner?.campaignId ?? null, owner?.publisherId ?? null,
     ],
   };
@@ -358,9 +351,7 @@ async function captureWithReads(
     ctx,
     campaignPublisher: { id: cp.id, publisherId: cp.publisherId },
     formFields,
-    fieldRows: r.fields
-      .filter((f) => f.field_id !== null)
-      .map((f): FieldRow => [f.field_id!, f.name, f.type, f.required, f.position]),
+    fieldsSignature: r.fieldsSignature,
   };
   const written = await writeLead(env, input, config, values, now, idemKey === null ? null : { key: idemKey, hash }, null);
   // Another capture took the campaign's last place between the read batch and this one.
@@ -475,6 +466,16 @@ async function writeLead(
     }
     throw err;
   }
+}
+
+function sendNow(env: Env, leadId: number): Promise<void> {
+  return env.PROCESSR_QUEUE.send({ type: "process", leadId }).then(
+    () => undefined,
+    (err: unknown) => {
+      // The lead is stored at processr_status 0; the sweeper sends it again within minutes.
+      console.error("processr enqueue failed; the sweeper will retry", leadId, String(err));
+    },
+  );
 }
 
 function rememberLiveKey(policy: CapturePolicy, ctx: CaptureContext): void {

@@ -92,6 +92,14 @@ describe("lead capture in one D1 round trip", () => {
       ["key rotated", () => run("UPDATE campaign_publishers SET api_key = 'rotated-away' WHERE api_key = ?1", KEYS.northwind601), () => run("UPDATE campaign_publishers SET api_key = ?1 WHERE api_key = 'rotated-away'", KEYS.northwind601), 401],
       ["new required field", () => run("INSERT INTO form_fields (form_id, name, type, required, position) VALUES (35, 'companyName', 'text', 1, 99)"), () => run("DELETE FROM form_fields WHERE form_id = 35 AND name = 'companyName'"), 400],
       ["field became a number", () => run("UPDATE form_fields SET type = 'number' WHERE form_id = 35 AND name = 'lastName'"), () => run("UPDATE form_fields SET type = 'text' WHERE form_id = 35 AND name = 'lastName'"), 400],
+      ["field renamed", () => run("UPDATE form_fields SET name = 'surname' WHERE form_id = 35 AND name = 'lastName'"), () => run("UPDATE form_fields SET name = 'lastName' WHERE form_id = 35 AND name = 'surname'"), 400],
+      ["field removed", async () => {
+        await run("CREATE TABLE removed_field AS SELECT * FROM form_fields WHERE form_id = 35 AND name = 'lastName'");
+        await run("DELETE FROM form_fields WHERE form_id = 35 AND name = 'lastName'");
+      }, async () => {
+        await run("INSERT INTO form_fields SELECT * FROM removed_field");
+        await run("DROP TABLE removed_field");
+      }, 400],
       ["fulfilled", () => run("UPDATE campaigns SET uncapped = 0, leads_required = (SELECT billable_leads + processing_leads FROM campaign_statistics WHERE campaign_id = 601) WHERE id = 601"), () => run("UPDATE campaigns SET leads_required = 1000000 WHERE id = 601"), 403, "Campaign is fulfilled"],
     ];
     for (const [change, set, undo, status, message] of cases) {
