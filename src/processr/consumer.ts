@@ -8,7 +8,7 @@ import { deliverCallbackBatches } from "../leads/sync-callbacks";
 import { handleDeadLetters } from "./dead-letter";
 import type { ProcessrMessage } from "./messages";
 import { createBatchLookups } from "./job-context";
-import { loadLeads, planRun, sentToProcessr } from "./run";
+import { loadLeads, planRun, runStatements, sentToProcessr } from "./run";
 
 // The queue handler for both queues: the Processr queue (QA runs and integration deliveries) and
 // its dead-letter queue. Each message is acked or retried on its own. A thrown error is taken as
@@ -163,7 +163,7 @@ async function runLoaded(
   const leadWrites = writes.flatMap((w) => (w.decision.write ? [w.decision.write] : []));
   let applied: Set<number>;
   try {
-    const results = await env.DB.batch([...writes.flatMap((w) => w.plan.statements), ...leadWriteStatements(env.DB, leadWrites)]);
+    const results = await env.DB.batch([...runStatements(env.DB, writes.map((w) => w.plan)), ...leadWriteStatements(env.DB, leadWrites)]);
     applied = appliedLeadIds(leadWrites.length ? results : []);
   } catch (err) {
     for (const w of writes) fail(w.msgs, w.leadId, err);
@@ -175,13 +175,17 @@ async function runLoaded(
     writes.map(async ({ leadId, msgs, plan, decision }) => {
       try {
         let result = decision.result;
+        // A write that applied as decided queued a callback per subscription active then, and none
+        // without: such a lead has nothing for this batch to send (no D1 read for it).
+        let callbacks = true;
         if (decision.write && applied.has(leadId)) {
           if (decision.handOff) handOffs.push(leadId);
+          callbacks = decision.write.guard.maxSubscriptionId > 0;
         } else if (decision.write) {
           // The lead changed since the batch read it: its object decides again from D1 and commits.
           result = await transitionLead(env, { ...plan.transition, callbacksByCaller: true });
         }
-        if (result.ok && result.changed) changed.push(leadId);
+        if (result.ok && result.changed && callbacks) changed.push(leadId);
         for (const msg of msgs) msg.ack();
       } catch (err) {
         fail(msgs, leadId, err);

@@ -9,7 +9,7 @@ import { createJobContext } from "./job-context";
 import { applyJobGroups, JOB_GROUP_COLUMNS, JOB_GROUP_JOIN, type JobGroupColumns } from "./job-groups";
 import { qaJobs } from "./jobs";
 import { scoreOutcome } from "./outcome";
-import { TrailBuilder } from "./trail";
+import { TrailBuilder, type TrailRow, trailsStatement } from "./trail";
 import { applyValueTransforms, type LeadValueTransforms, valueTransformReads, valueTransformsByLead } from "./value-transforms";
 import { type JobContext, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
 
@@ -167,10 +167,46 @@ export async function loadLeads(
   return { leads: out, states };
 }
 
-/** The part of a run that comes after the jobs: its D1 writes and the transition for the lead object. */
+/**
+ * The part of a run that comes after the jobs: its D1 writes (its trail's row, then its own
+ * statements: runStatements) and the transition for the lead object.
+ */
 export type RunPlan =
   | { kind: "done"; result: RunResult }
-  | { kind: "write"; statements: D1PreparedStatement[]; transition: TransitionRequest };
+  | { kind: "write"; trail: TrailRow; statements: D1PreparedStatement[]; transition: TransitionRequest };
+
+/**
+ * The trails one statement inserts at most, in characters: at most 1.5 MB once encoded (UTF-8, or
+ * escaped again as JSON), under the 2 MB that D1 takes as one bound value.
+ */
+const TRAIL_STATEMENT_CHARS = 512 * 1024;
+
+/**
+ * The writes of runs, in order: each run's trail row, then its own statements (value transforms).
+ * Consecutive trail rows go in one statement (trailsStatement), so a batch whose runs have no
+ * statements of their own inserts all its trails at once; the rows and their ids are those of one
+ * insert per run.
+ */
+export function runStatements(db: D1Database, plans: readonly Extract<RunPlan, { kind: "write" }>[]): D1PreparedStatement[] {
+  const out: D1PreparedStatement[] = [];
+  let trails: TrailRow[] = [];
+  let chars = 0;
+  const flush = () => {
+    if (trails.length > 0) out.push(trailsStatement(db, trails));
+    trails = [];
+    chars = 0;
+  };
+  for (const plan of plans) {
+    if (chars + plan.trail.trail.length > TRAIL_STATEMENT_CHARS) flush();
+    trails.push(plan.trail);
+    chars += plan.trail.trail.length;
+    if (plan.statements.length === 0) continue;
+    flush();
+    out.push(...plan.statements);
+  }
+  flush();
+  return out;
+}
 
 /**
  * Decides a run and runs its QA jobs, without writing the results yet: the consumer writes the
@@ -254,7 +290,6 @@ export async function planRun(
     });
   }
   trail.message("info", finishedTs, `Processr outcome: ${outcome.flag}. ${summary}`, outcome);
-  const statements = [trail.statement(db, { id: lead.id, campaignId: lead.campaign_id }), ...transformed.statements];
   const transition: TransitionRequest = {
     leadId: lead.id,
     to: outcome.flag,
@@ -263,7 +298,7 @@ export async function planRun(
     reason: summary,
     processr: { score: outcome.score, maxScore: outcome.maxScore, hardfail: outcome.hardfail, qaResult: outcome.flag },
   };
-  return { kind: "write", statements, transition };
+  return { kind: "write", trail: trail.row({ id: lead.id, campaignId: lead.campaign_id }), statements: transformed.statements, transition };
 }
 
 /**

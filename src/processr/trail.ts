@@ -189,12 +189,40 @@ export class TrailBuilder {
     return this;
   }
 
+  /** The run's row, for trailsStatement; its created_ts the run's start. */
+  row(lead: { id: number; campaignId: number }): TrailRow {
+    const trail: ProcessrTrail = this.lines;
+    return { leadId: lead.id, campaignId: lead.campaignId, startedTs: this.startedTs, lines: this.lines.length, trail: JSON.stringify(trail) };
+  }
+
   /** The INSERT of the run's row, its id at the end of a block of ids reserved for its lines, its created_ts the run's start. */
   statement(db: D1Database, lead: { id: number; campaignId: number }): D1PreparedStatement {
-    const trail: ProcessrTrail = this.lines;
-    return db.prepare(
-      `INSERT INTO log_lines (id, type, lead_id, campaign_id, level, message, created_ts, trail)
-       VALUES (coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'log_lines'), 0) + ?1, 'processr', ?2, ?3, 'info', '', ?4, ?5)`,
-    ).bind(this.lines.length, lead.id, lead.campaignId, this.startedTs, JSON.stringify(trail));
+    return trailsStatement(db, [this.row(lead)]);
   }
+}
+
+/** A run's row of log_lines (TrailBuilder.row): its lead, start, number of lines and trail. */
+export interface TrailRow {
+  leadId: number;
+  campaignId: number;
+  startedTs: number;
+  lines: number;
+  trail: string;
+}
+
+/**
+ * The INSERT of several runs' rows, in order, as ONE statement (a queue batch's runs: one
+ * statement instead of one per lead): each row's id at the end of a block of as many ids as it
+ * has lines, the blocks one after the other above the sequence, as the rows inserted one by one
+ * would take them. The sequence is read once: SQLite writes it back at the end of the statement.
+ */
+export function trailsStatement(db: D1Database, rows: readonly TrailRow[]): D1PreparedStatement {
+  let end = 0;
+  const values = rows.map((r) => [(end += r.lines), r.leadId, r.campaignId, r.startedTs, r.trail]);
+  return db.prepare(
+    `INSERT INTO log_lines (id, type, lead_id, campaign_id, level, message, created_ts, trail)
+     SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'log_lines'), 0) + (r.value ->> 0), 'processr', r.value ->> 1,
+            r.value ->> 2, 'info', '', r.value ->> 3, r.value ->> 4
+       FROM json_each(?1) r ORDER BY r.key`,
+  ).bind(JSON.stringify(values));
 }
