@@ -52,17 +52,21 @@ export interface LeadWrite {
 
 const at = (v: string, path: string) => `json_extract(${v}, '$.${path}')`;
 
-/** SQL: lead row `l` is still in the state guard `g` (a JSON expression) was taken from. */
-export function unchangedSql(l: string, g: string): string {
-  return `${l}.updated_ts = ${at(g, "updatedTs")} AND ${l}.flag IS ${at(g, "flag")} AND ${l}.processr_status = ${at(g, "processrStatus")}
+/**
+ * SQL: lead row `l` is still in the state a guard was taken from: the JSON expression `v`, or its
+ * member `path` (each field read by its full path, without extracting the guard first).
+ */
+export function unchangedSql(l: string, v: string, path?: string): string {
+  const g = (key: string) => at(v, path ? `${path}.${key}` : key);
+  return `${l}.updated_ts = ${g("updatedTs")} AND ${l}.flag IS ${g("flag")} AND ${l}.processr_status = ${g("processrStatus")}
     AND ${l}.deleted_ts IS NULL
-    AND NOT EXISTS (SELECT 1 FROM sync_subscriptions s WHERE s.lead_id = ${l}.id AND s.disabled_ts IS NULL AND s.id > ${at(g, "maxSubscriptionId")})`;
+    AND NOT EXISTS (SELECT 1 FROM sync_subscriptions s WHERE s.lead_id = ${l}.id AND s.disabled_ts IS NULL AND s.id > ${g("maxSubscriptionId")})`;
 }
 
 /** The writes (JSON in ?1) whose lead is still as guarded: `ok(v, id)`. */
 const OK = `WITH ok(v, id) AS (
   SELECT w.value, l.id FROM json_each(?1) w JOIN leads l ON l.id = ${at("w.value", "leadId")}
-   WHERE ${unchangedSql("l", at("w.value", "guard"))})`;
+   WHERE ${unchangedSql("l", "w.value", "guard")})`;
 
 function upsert(table: string, keys: [string, string][], cols: [string, string][]): string {
   return `${OK} INSERT INTO ${table} (${[...keys, ...cols].map(([c]) => c).join(", ")})
@@ -111,19 +115,37 @@ const DELIVERIES_SQL = `${OK} INSERT INTO webhook_deliveries (id, event_id, subs
 const LEADS_SQL = `UPDATE leads SET ${LEAD_WRITE_COLUMNS.map(
   (c) => `${c} = CASE WHEN json_type(w.value, '$.set.${c}') IS NULL THEN ${c} ELSE ${at("w.value", `set.${c}`)} END`,
 ).join(", ")}
-  FROM json_each(?1) w WHERE leads.id = ${at("w.value", "leadId")} AND ${unchangedSql("leads", at("w.value", "guard"))}
+  FROM json_each(?1) w WHERE leads.id = ${at("w.value", "leadId")} AND ${unchangedSql("leads", "w.value", "guard")}
   RETURNING id`;
 
+const moves = (w: LeadWrite, buckets: readonly (keyof LeadWrite["delta"])[]) => buckets.some((b) => (w.delta[b] ?? 0) !== 0);
+
 /**
- * The statements applying these writes, in this order; the last one returns the ids of the leads
- * it changed, i.e. of the writes that applied (appliedLeadIds). At most one write per lead: two
- * decided from the same state would both pass their guards until the lead row changes.
+ * Each statement with the writes it has something to do for (it does nothing for the others): a
+ * statement none of the writes needs is left out of the batch.
+ */
+const STATEMENTS: readonly [sql: string, needed: (w: LeadWrite) => boolean][] = [
+  [STATISTICS_SQL, (w) => moves(w, [...BUCKETS, "salesCents"])],
+  [CHRONOLOGY_SQL, (w) => moves(w, CHRONOLOGY_BUCKETS)],
+  [ALLOCATION_SQL, (w) => w.allocation !== 0],
+  [NOTES_SQL, (w) => w.note !== null],
+  [EVENTS_SQL, (w) => w.event !== null],
+  // No active subscription when decided, and none newer when applied (the guard): no callback.
+  [DELIVERIES_SQL, (w) => w.event !== null && w.guard.maxSubscriptionId > 0],
+];
+
+/**
+ * The statements applying these writes, in this order, those that none of them needs left out;
+ * the last one (always there) returns the ids of the leads it changed, i.e. of the writes that
+ * applied (appliedLeadIds). At most one write per lead: two decided from the same state would
+ * both pass their guards until the lead row changes.
  */
 export function leadWriteStatements(db: D1Database, writes: readonly LeadWrite[]): D1PreparedStatement[] {
   if (writes.length === 0) return [];
   if (new Set(writes.map((w) => w.leadId)).size < writes.length) throw new Error("at most one write per lead in one batch");
   const json = JSON.stringify(writes);
-  return [STATISTICS_SQL, CHRONOLOGY_SQL, ALLOCATION_SQL, NOTES_SQL, EVENTS_SQL, DELIVERIES_SQL, LEADS_SQL].map((sql) => db.prepare(sql).bind(json));
+  const sqls = STATEMENTS.filter(([, needed]) => writes.some(needed)).map(([sql]) => sql);
+  return [...sqls, LEADS_SQL].map((sql) => db.prepare(sql).bind(json));
 }
 
 /** The leads whose writes applied, from the results of leadWriteStatements' statements (the last one). */

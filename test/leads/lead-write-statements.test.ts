@@ -1,0 +1,69 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { decideLead, subscribeToLead } from "../../src/leads/client";
+import { readLeadStates } from "../../src/leads/lead-object";
+import { appliedLeadIds, leadWriteStatements } from "../../src/leads/lead-writes";
+import { ALLOCATION_RECOUNT_SQL, recountCampaign } from "../../src/leads/statistics";
+import type { TransitionRequest } from "../../src/leads/types";
+import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
+import { CAMPAIGN, campaignStats, insertLead, leadRow, rows } from "./fixtures";
+
+// leadWriteStatements leaves out the statements none of its writes needs (an allocation that does
+// not move, callbacks without subscriptions, …); what the writes apply is the same.
+
+const outcome = (leadId: number, flag: "Valid" | "Invalid"): TransitionRequest => ({
+  leadId, to: flag, source: "processr", author: "processr", reason: `Processr says ${flag}.`,
+  processr: flag === "Valid" ? { score: 100, maxScore: 100, hardfail: false, qaResult: "Valid" } : { score: 0, maxScore: 100, hardfail: true, qaResult: "Invalid" },
+});
+
+async function decided(leadId: number, flag: "Valid" | "Invalid") {
+  const snapshot = (await readLeadStates(env.DB, [leadId])).get(leadId)!;
+  return (await decideLead(env, { ...outcome(leadId, flag), snapshot, callbacksByCaller: true })).write!;
+}
+
+/** Which tables a batch's statements write, in order. */
+const tables = (statements: D1PreparedStatement[]) =>
+  statements.map((s) => /(?:INSERT INTO|UPDATE) (\w+)/.exec((s as unknown as { statement: string }).statement)![1]);
+
+async function expectCountsEqualRecount() {
+  const { total, valid, caution, invalid, test, billable, delivered, held, processing } = await campaignStats();
+  expect({ total, valid, caution, invalid, test, billable, delivered, held, processing }).toEqual(await recountCampaign(env.DB, CAMPAIGN));
+  const places = await rows<{ kept: number; counted: number }>(
+    `SELECT cp.reserved_leads AS kept, (${ALLOCATION_RECOUNT_SQL}) AS counted FROM campaign_publishers cp WHERE cp.campaign_id = ?1`, CAMPAIGN,
+  );
+  for (const p of places) expect(p.kept).toBe(p.counted);
+}
+
+describe("leadWriteStatements", () => {
+  it("a Valid outcome without subscriptions: no allocation or callback statement, the rest applied as before", async () => {
+    const id = await insertLead();
+    const statements = leadWriteStatements(env.DB, [await decided(id, "Valid")]);
+    expect(tables(statements)).toEqual(["campaign_statistics", "lead_statistics_chronologies", "lead_notes", "lead_events", "leads"]);
+    expect(appliedLeadIds(await env.DB.batch(statements))).toEqual(new Set([id]));
+    expect(await leadRow(id)).toMatchObject({ flag: "Valid", processr_status: 1000, advertiser_billable: 1 });
+    expect(await rows(`SELECT to_flag FROM lead_notes WHERE lead_id = ?1`, id)).toEqual([{ to_flag: "Valid" }]);
+    expect(await rows(`SELECT type FROM lead_events WHERE lead_id = ?1`, id)).toEqual([{ type: "lead.status_changed" }]);
+    await expectCountsEqualRecount();
+  });
+
+  it("an Invalid outcome gives its publisher's place back: the allocation statement is there", async () => {
+    const id = await insertLead();
+    const statements = leadWriteStatements(env.DB, [await decided(id, "Invalid")]);
+    expect(tables(statements)).toContain("campaign_publishers");
+    expect(appliedLeadIds(await env.DB.batch(statements))).toEqual(new Set([id]));
+    await expectCountsEqualRecount();
+  });
+
+  it("a batch takes a statement when one of its writes needs it: the callbacks of the lead with a subscription", async () => {
+    const [plain, subscribed] = await Promise.all([insertLead(), insertLead()]);
+    const cp = await env.DB.prepare(`SELECT id FROM campaign_publishers WHERE campaign_id = ?1 AND publisher_id = 12`).bind(CAMPAIGN).first<{ id: number }>();
+    const sub = await subscribeToLead(env, { leadId: subscribed!, campaignPublisherId: cp!.id, callbackUrl: "https://receiver.example/api/webhook/sync", secret: newWebhookSecret() });
+    expect(sub.ok).toBe(true);
+    const writes = [await decided(plain!, "Valid"), await decided(subscribed!, "Invalid")];
+    const statements = leadWriteStatements(env.DB, writes);
+    expect(tables(statements)).toEqual(["campaign_statistics", "lead_statistics_chronologies", "campaign_publishers", "lead_notes", "lead_events", "webhook_deliveries", "leads"]);
+    expect(appliedLeadIds(await env.DB.batch(statements))).toEqual(new Set([plain, subscribed]));
+    expect(await rows(`SELECT lead_id FROM webhook_deliveries WHERE lead_id IN (?1, ?2)`, plain, subscribed)).toEqual([{ lead_id: subscribed }]);
+    await expectCountsEqualRecount();
+  });
+});
