@@ -55,6 +55,9 @@ export interface Related {
  * a subquery, materialized once: a collection runs it in the page's own batch (one D1 round trip
  * per page, and its query run once more instead of once per relation). The lead data is not
  * read: each lead's values are on the row already read (leads.data), decoded by leadValues.
+ * Results from the view processr_job_lead_ids (ids alone): the local D1 compiles every statement
+ * anew, and processr_job_leads' score, label and text expressions over each trail were most of
+ * this statement's cost (migration 0041).
  */
 function preload(ctx: Ctx, ids: SQL): Preload<Lead, Extra> {
   // A select from the compound as a subquery: drizzle's D1 batch cannot bind a raw statement's parameters.
@@ -62,7 +65,7 @@ function preload(ctx: Ctx, ids: SQL): Preload<Lead, Extra> {
     .select({ k: sql<Related["k"]>`k`, id: sql<number>`id`, ref: sql<Related["ref"]>`ref` })
     .from(sql`(WITH page(id) AS MATERIALIZED (SELECT * FROM ${ids})
       SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN page
-      UNION ALL SELECT 1, id, lead_id FROM processr_job_leads WHERE lead_id IN page
+      UNION ALL SELECT 1, id, lead_id FROM processr_job_lead_ids WHERE lead_id IN page
       UNION ALL SELECT 2, c.id, r.rate_to_base FROM campaigns c JOIN currencies r ON r.id = c.currency_id
                  WHERE c.id IN (SELECT campaign_id FROM leads WHERE id IN page))`)
     .orderBy(sql`k, id`);
