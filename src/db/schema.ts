@@ -561,15 +561,22 @@ export const campaignNotes = sqliteTable(
 );
 
 // Submitted Idempotency-Key values of lead capture, with the first response.
-export const idempotencyKeys = sqliteTable("idempotency_keys", {
-  // "<publisherId>:<key>"
-  key: text("key").primaryKey(),
-  requestHash: text("request_hash").notNull(),
-  leadId: integer("lead_id").references(() => leads.id),
-  responseStatus: integer("response_status").notNull(),
-  responseBody: text("response_body").notNull(),
-  createdTs: createdTs(),
-});
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    // "<publisherId>:<key>"
+    key: text("key").primaryKey(),
+    requestHash: text("request_hash").notNull(),
+    leadId: integer("lead_id").references(() => leads.id),
+    responseStatus: integer("response_status").notNull(),
+    responseBody: text("response_body").notNull(),
+    createdTs: createdTs(),
+  },
+  // The archive finds, unlinks and restores a lead's keys by lead, and deleting an archived lead
+  // checks its foreign key here: without it each is a scan of every key ever taken. Partial: an
+  // archived lead's unlinked keys (lead_id null) need no entry.
+  (t) => [index("idempotency_keys_lead_idx").on(t.leadId).where(sql`${t.leadId} IS NOT NULL`)],
+);
 
 // ---------------------------------------------------------------- processr
 

@@ -1,0 +1,1 @@
+CREATE INDEX `idempotency_keys_lead_idx` ON `idempotency_keys` (`lead_id`) WHERE "idempotency_keys"."lead_id" IS NOT NULL;
