@@ -16,14 +16,26 @@ import type { JobContext, JobHistory } from "./types";
 export const leadEmailLower = sql`lower(${leads.email})`;
 
 type CountQuery = Parameters<JobHistory["countOtherLeads"]>[0];
+type CountKey = "id" | "campaignId" | "publisherId" | "email" | "ip" | "sinceTs";
+type CountValues = Partial<Record<CountKey, number | string>>;
 
-/** The count query of countOtherLeads (exported so that tests can check its query plan). */
-export function otherLeadsQuery(db: Db, q: CountQuery) {
-  const { lead } = q;
+/** What a count compares with, by name (the email normalised as stored); the keys a count has not are absent. */
+function countValues(q: CountQuery): CountValues {
+  const values: CountValues = { id: q.lead.id };
+  if (q.campaignId !== undefined) values.campaignId = q.campaignId;
+  if (q.publisherId !== undefined) values.publisherId = q.publisherId;
+  if (q.email !== undefined) values.email = normaliseEmail(q.email) ?? "";
+  if (q.ip !== undefined) values.ip = q.ip;
+  if (q.sinceTs !== undefined) values.sinceTs = q.sinceTs;
+  return values;
+}
+
+/** The conditions of a count, each value given by `value` (a bound value, or a column of the batch's row). */
+function otherLeadsWhere(q: CountQuery, value: (key: CountKey) => SQL): SQL | undefined {
   const where: (SQL | undefined)[] = [
     // Earlier by id, the order of capture's inserts: two leads never count each other, and the
     // later of two leads captured in the same millisecond is the one that counts the other.
-    lt(leads.id, lead.id),
+    lt(leads.id, value("id")),
     isNull(leads.deletedTs),
   ];
   // With an email or an IP, the campaign and publisher terms are written `+column` (no index term),
@@ -31,11 +43,11 @@ export function otherLeadsQuery(db: Db, q: CountQuery) {
   // down from this lead's id.
   const narrow = q.email !== undefined || q.ip !== undefined;
   const term = (c: typeof leads.campaignId | typeof leads.publisherId) => (narrow ? sql`+${c}` : c);
-  if (q.campaignId !== undefined) where.push(sql`${term(leads.campaignId)} = ${q.campaignId}`);
-  if (q.publisherId !== undefined) where.push(sql`${term(leads.publisherId)} = ${q.publisherId}`);
-  if (q.email !== undefined) where.push(eq(leadEmailLower, normaliseEmail(q.email) ?? ""));
-  if (q.ip !== undefined) where.push(eq(leads.ip, q.ip));
-  if (q.sinceTs !== undefined) where.push(gte(leads.createdTs, q.sinceTs));
+  if (q.campaignId !== undefined) where.push(sql`${term(leads.campaignId)} = ${value("campaignId")}`);
+  if (q.publisherId !== undefined) where.push(sql`${term(leads.publisherId)} = ${value("publisherId")}`);
+  if (q.email !== undefined) where.push(eq(leadEmailLower, value("email")));
+  if (q.ip !== undefined) where.push(eq(leads.ip, value("ip")));
+  if (q.sinceTs !== undefined) where.push(gte(leads.createdTs, value("sinceTs")));
   if (q.flags) {
     where.push(
       or(
@@ -47,7 +59,27 @@ export function otherLeadsQuery(db: Db, q: CountQuery) {
       ),
     );
   }
-  return db.select({ n: count() }).from(leads).where(and(...where));
+  return and(...where);
+}
+
+/** The count query of countOtherLeads (exported so that tests can check its query plan). */
+export function otherLeadsQuery(db: Db, q: CountQuery) {
+  const values = countValues(q);
+  return db.select({ n: count() }).from(leads).where(otherLeadsWhere(q, (key) => sql`${values[key]!}`));
+}
+
+/** Counts with the same conditions (countShape) but their own values. */
+const countShape = (q: CountQuery) => JSON.stringify([Object.keys(countValues(q)), q.flags ?? null]);
+
+/**
+ * Counts of one shape (countShape) as ONE statement, one row per count in order: the count query
+ * run for each row of a JSON array of their values (exported so that tests can check its plan; a
+ * value read from the row is a constant of the count, so it searches the same indexes).
+ */
+export function otherLeadsCountsQuery(db: Db, qs: readonly CountQuery[]) {
+  const rows = JSON.stringify(qs.map(countValues));
+  const inner = db.select({ n: count() }).from(leads).where(otherLeadsWhere(qs[0]!, (key) => sql.raw(`(q.value ->> '$.${key}')`)));
+  return db.select({ n: sql<number>`(${inner})` }).from(sql`json_each(${rows}) q`).orderBy(sql`q.key`);
 }
 
 export function createJobContext(env: Pick<Env, "DB">, now: number, shared = createBatchLookups(env)): JobContext {
@@ -71,10 +103,17 @@ export function createJobHistory(env: Pick<Env, "DB">): JobHistory {
   const flush = async () => {
     const todo = pending;
     pending = [];
+    // One statement per shape of count: a lone count as itself, several as otherLeadsCountsQuery.
+    const shapes = new Map<string, Pending[]>();
+    for (const p of todo) {
+      const key = countShape(p.q);
+      shapes.set(key, [...(shapes.get(key) ?? []), p]);
+    }
+    const groups = [...shapes.values()];
     try {
-      const [first, ...rest] = todo.map((p) => otherLeadsQuery(db, p.q));
+      const [first, ...rest] = groups.map((g) => (g.length === 1 ? otherLeadsQuery(db, g[0]!.q) : otherLeadsCountsQuery(db, g.map((p) => p.q))));
       const results = await db.batch([first!, ...rest]);
-      todo.forEach((p, i) => p.resolve(results[i]![0]?.n ?? 0));
+      groups.forEach((g, i) => g.forEach((p, j) => p.resolve(results[i]![j]?.n ?? 0)));
     } catch (e) {
       for (const p of todo) p.reject(e);
     }
