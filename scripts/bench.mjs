@@ -267,7 +267,7 @@ const PLAN_SQL = (afterMs) => [
   // materialized once (src/routes/v4/leads.ts preload); its lead data comes from the rows.
   ["notes, job results and rates of a page", `SELECT k, id, ref FROM (WITH page(id) AS MATERIALIZED (SELECT * FROM (SELECT id FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 ORDER BY id DESC, id ASC LIMIT 100))
      SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN page
-     UNION ALL SELECT 1, id, lead_id FROM processr_job_leads WHERE lead_id IN page
+     UNION ALL SELECT 1, id, lead_id FROM processr_job_lead_ids WHERE lead_id IN page
      UNION ALL SELECT 2, c.id, r.rate_to_base FROM campaigns c JOIN currencies r ON r.id = c.currency_id WHERE c.id IN (SELECT campaign_id FROM leads WHERE id IN page)) ORDER BY k, id`],
 ];
 
