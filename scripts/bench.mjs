@@ -141,11 +141,11 @@ async function captureRounds(base, baselineBase, tag) {
   return rows;
 }
 
-/** Waits until `done()` reaches `target` (or the wait limit); returns when and how many. */
+/** Waits until `done()` reaches `target` (or the wait limit), looking every 50 ms; returns when and how many. */
 async function waitFor(done, target, startedAt, limitMs = WAIT_LIMIT_MS) {
   let n = await done();
   while (n < target && Date.now() - startedAt < limitMs) {
-    await sleep(200);
+    await sleep(50);
     n = await done();
   }
   return { n, at: Date.now() };
@@ -156,7 +156,7 @@ async function measureProcessing(db, base, tag) {
   const before = (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE campaign_id = 601")).n;
   const t0 = Date.now();
   const cap = await load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody(tag), connections: 10, amount: PROCESSING_LEADS });
-  const tCaptured = Date.now();
+  const tCaptured = cap.endedAt;
   const finalCount = async () =>
     (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE campaign_id = 601 AND processr_status IN (900, 1000) AND flag IS NOT NULL")).n;
   const backlog = before + cap.ok - (await finalCount());
@@ -241,7 +241,7 @@ async function perLeadPhase(countingScript, configure = async () => {}) {
         throw e;
       }
     },
-    capture: async (n) => (await load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody("rt"), connections: 10, amount: n })).ok,
+    capture: (n) => load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody("rt"), connections: 10, amount: n }),
     processed: async (db) => (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE processr_status IN (900, 1000) AND flag IS NOT NULL")).n,
   });
 }

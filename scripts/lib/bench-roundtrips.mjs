@@ -108,8 +108,8 @@ export function workerdPids(root = process.pid) {
 
 /**
  * Runs A and B above. `start({ noConsumers })` starts a Miniflare on the counting bundle with
- * fresh state and returns { mf, base, db }; `capture(n)` sends n leads and returns how many were
- * accepted; `processed()` counts leads at their final flag.
+ * fresh state and returns { mf, base, db }; `capture(n)` sends n leads and returns load()'s
+ * summary (`ok`: how many were accepted, `endedAt`: when the last answer came); `processed()` counts leads at their final flag.
  */
 export async function measurePerLead({ start, capture, processed, leads, waitLimitMs = 180_000 }) {
   const a = await start({ noConsumers: true });
@@ -119,8 +119,8 @@ export async function measurePerLead({ start, capture, processed, leads, waitLim
     const trips0 = await roundTrips(a.base);
     const cpu0 = workerdCpuMs();
     const t0 = Date.now();
-    const ok = await capture(leads);
-    const seconds = (Date.now() - t0) / 1000;
+    const { ok, endedAt } = await capture(leads);
+    const seconds = (endedAt - t0) / 1000;
     captureOnly = { leads: ok, seconds, cpuMs: workerdCpuMs() - cpu0, trips: diffTrips(await roundTrips(a.base), trips0) };
   } finally {
     await a.mf.dispose();
@@ -135,7 +135,7 @@ export async function measurePerLead({ start, capture, processed, leads, waitLim
     const trips0 = await roundTrips(b.base);
     const cpu0 = workerdCpuMs();
     const t0 = Date.now();
-    const ok = await capture(leads);
+    const { ok } = await capture(leads);
     let done = await processed(b.db);
     while (done < done0 + ok && Date.now() - t0 < waitLimitMs) {
       await new Promise((r) => setTimeout(r, 200));

@@ -19,16 +19,27 @@ export async function load({ url, method = "GET", headers = {}, body, makeBody, 
     ];
   }
   else if (body !== undefined) opts.body = body;
-  const r = await autocannon(opts);
+  const startedAt = Date.now();
+  const run = autocannon(opts);
+  // A run of `amount` requests ends only on autocannon's next whole second: its time is taken up
+  // to its last answer instead, so rates of such runs are not rounded to whole seconds.
+  let endedAt = startedAt;
+  run.on("response", () => {
+    endedAt = Date.now();
+  });
+  const r = await run;
+  const seconds = amount ? Math.max(endedAt - startedAt, 1) / 1000 : r.duration;
   // expect404: the answer that run is about is a 404 (leadflare's floor without a route).
   const ok = expect404 ? (r.statusCodeStats["404"]?.count ?? 0) : r["2xx"];
   return {
-    rps: ok / r.duration, // successful requests per second only
+    rps: ok / seconds, // successful requests per second only
     p50: r.latency.p50,
     p99: r.latency.p99,
     ok,
     failed: (expect404 ? r.requests.total - ok : r.non2xx) + r.errors + r.timeouts,
-    seconds: r.duration,
+    seconds,
+    /** When the last answer arrived (Date.now()). */
+    endedAt,
     // Answers by status code, and transport errors, for reporting failures.
     statuses: {
       ...Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, v]) => [code, v.count])),
