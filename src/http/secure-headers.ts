@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { setResponseHeaders } from "./response-headers.ts";
+import { setResponseHeaders } from "./response-headers";
 
 // Headers every response carries. The Worker serves JSON only, so the policy forbids everything a
 // browser could do with a response (framing, scripts, sniffing it as another type).

@@ -195,11 +195,6 @@ export class TrailBuilder {
     const trail: ProcessrTrail = this.lines;
     return { leadId: lead.id, campaignId: lead.campaignId, startedTs: this.startedTs, lines: this.lines.length, trail: JSON.stringify(trail) };
   }
-
-  /** The INSERT of the run's row, its id at the end of a block of ids reserved for its lines, its created_ts the run's start. */
-  statement(db: D1Database, lead: { id: number; campaignId: number }): D1PreparedStatement {
-    return trailsStatement(db, [this.row(lead)]);
-  }
 }
 
 /** A run's row of log_lines (TrailBuilder.row): its lead, start, number of lines and trail. */
