@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { groupBy } from "../lib/group-by";
 import type { ProcessrMessage } from "../processr/messages";
 import type { IntegrationOutcome } from "../processr/types";
 import { deliveryNote, enrichmentNote } from "./delivery-outcome";
@@ -122,11 +123,11 @@ export async function enqueueIntegrations(
     ).bind(ids),
   ]);
   // Each job's configuration parsed once, however many of the leads are of its campaign.
-  const jobsByCampaign = new Map<number, { job: JobRow; c: NonNullable<ReturnType<typeof parseConfig>> }[]>();
-  for (const job of jobsRead!.results as JobRow[]) {
+  const parsedJobs = (jobsRead!.results as JobRow[]).flatMap((job) => {
     const c = parseConfig(job);
-    if (c !== null) jobsByCampaign.set(job.campaign_id, [...(jobsByCampaign.get(job.campaign_id) ?? []), { job, c }]);
-  }
+    return c === null ? [] : [{ job, c }];
+  });
+  const jobsByCampaign = groupBy(parsedJobs, ({ job }) => job.campaign_id);
   const wanted: [leadId: number, jobId: number, idempotencyKey: string][] = [];
   type LeadRead = { id: number; campaign_id: number; flag: string | null; deleted_ts: number | null; first_delivered_ts: number | null };
   for (const row of leadsRead!.results as LeadRead[]) {

@@ -3,6 +3,7 @@ import type { LeadFlag } from "../db/schema";
 import type { Env } from "../env";
 import { isoTs } from "../http/iso-time";
 import { EXTENSIONS_PATH } from "../integrations/convertr-client";
+import { groupBy } from "../lib/group-by";
 import { checkOutboundUrl, OutboundUrlError, redactUrl } from "../integrations/outbound-url";
 import { withHostSlot } from "../integrations/host-limiter";
 import { fetchOutbound, type OutboundResult, retryAfterMs } from "../integrations/outbound-fetch";
@@ -111,12 +112,6 @@ const PENDING_SQL = `SELECT d.id, d.lead_id, d.event_id, d.subscription_id, d.at
        JOIN lead_events e ON e.id = d.event_id
        JOIN leads l ON l.id = d.lead_id
        LEFT JOIN lead_note_rows n ON n.id = e.payload ->> '$.n' AND n.lead_id = e.lead_id`;
-
-function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const t of items) out.set(key(t), [...(out.get(key(t)) ?? []), t]);
-  return out;
-}
 
 /** Attempts every due delivery of a lead, in event order per subscription. */
 export async function deliverDueCallbacks(env: Env, leadId: number, now = Date.now()): Promise<void> {

@@ -4,6 +4,7 @@ import { leads } from "../db/schema";
 import type { Env } from "../env";
 import { normaliseEmail } from "../leads/email";
 import { createListLookup } from "../lists/lookup";
+import { groupBy } from "../lib/group-by";
 import type { JobContext, JobHistory } from "./types";
 
 // D1 implementation of the history queries the duplicate, rate and activity jobs use.
@@ -104,12 +105,7 @@ export function createJobHistory(env: Pick<Env, "DB">): JobHistory {
     const todo = pending;
     pending = [];
     // One statement per shape of count: a lone count as itself, several as otherLeadsCountsQuery.
-    const shapes = new Map<string, Pending[]>();
-    for (const p of todo) {
-      const key = countShape(p.q);
-      shapes.set(key, [...(shapes.get(key) ?? []), p]);
-    }
-    const groups = [...shapes.values()];
+    const groups = [...groupBy(todo, (p) => countShape(p.q)).values()];
     try {
       const [first, ...rest] = groups.map((g) => (g.length === 1 ? otherLeadsQuery(db, g[0]!.q) : otherLeadsCountsQuery(db, g.map((p) => p.q))));
       const results = await db.batch([first!, ...rest]);
