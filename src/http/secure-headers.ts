@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { setResponseHeaders } from "./response-headers";
+// With its extension: scripts/dev.mjs loads this file in Node, which resolves no extensionless import.
+import { setResponseHeaders } from "./response-headers.ts";
 
 // Headers every response carries. The Worker serves JSON only, so the policy forbids everything a
 // browser could do with a response (framing, scripts, sniffing it as another type).
