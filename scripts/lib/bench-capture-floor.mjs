@@ -3,6 +3,10 @@
 //   - one D1 insert: bench/baseline.ts's /insert, the goal's baseline;
 //   - one D1 insert + one queue send: the floor worker below (a capture must also enqueue the lead
 //     for the Processr);
+//   - capture's lead row + one queue send: the same worker inserting a copy of a lead capture wrote
+//     into floor_leads, a table made from the leads table's own DDL in leadflare's D1 (its columns,
+//     foreign keys and every index), and into a copy without its indexes: what the row and the
+//     indexes the documented reads need cost, apart from capture's code;
 //   - leadflare's 404: HTTP, routing, the global middleware and the rate limiter, no route;
 //   - lead capture.
 // leadflare is served twice: through Miniflare's local assets router, as wrangler.toml configures it
@@ -13,20 +17,67 @@ import { load } from "./load.mjs";
 import { workerdCpuMs } from "./bench-roundtrips.mjs";
 import { startDirect } from "./direct.mjs";
 import { startCpuProfiles, summarizeProfiles, writeProfiles } from "./bench-cpu-profile.mjs";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { DEV_ENV, ROOT } from "./enterprise.mjs";
+import { join } from "node:path";
 
-// One insert and one queue send per request, the send after the answer as capture does it.
+// leadflare's D1 as wrangler.toml declares it for DB: Miniflare keeps one database per id, shared
+// by every worker that binds it.
+const leadflareD1 = () => unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), DEV_ENV).workerOptions.d1Databases.DB;
+
+// One insert and one queue send per request, the send after the answer as capture does it. POST /
+// inserts the body into an unindexed table; POST /leads (/leads-unindexed) a lead row into
+// floor_leads (floor_leads_unindexed): the row captured in floorLeadTables, with its own hash,
+// email, value ids and times, as capture's insert gives each lead.
 const FLOOR_WORKER = `
-let table;
+let table, row, insertRow, seq = 0;
+const hex = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+async function insertLead(db, into, body) {
+  row ??= await db.prepare("SELECT * FROM floor_lead_row").first();
+  const cols = Object.keys(row).filter((c) => c !== "id");
+  insertRow ??= (t) => "INSERT INTO " + t + " (" + cols.join(", ") + ") VALUES (" + cols.map((_, i) => "?" + (i + 1)).join(", ") + ")";
+  const n = ++seq, now = Date.now();
+  const own = { lead_hash: hex(), email: n + "." + body.length + "." + row.email, data_id: row.data_id === null ? null : row.data_id + 16 * n, created_ts: now, updated_ts: now };
+  return db.prepare(insertRow(into)).bind(...cols.map((c) => (Object.hasOwn(own, c) ? own[c] : row[c]))).run();
+}
 export default {
   async fetch(request, env, ctx) {
-    table ??= env.FLOOR_DB.exec("CREATE TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY, body TEXT, created_ts INTEGER)");
-    await table;
+    const path = new URL(request.url).pathname;
     const body = await request.text();
-    const { meta } = await env.FLOOR_DB.prepare("INSERT INTO hits (body, created_ts) VALUES (?, ?)").bind(body, Date.now()).run();
+    let meta;
+    if (path === "/leads" || path === "/leads-unindexed") {
+      ({ meta } = await insertLead(env.LEADS_DB, path === "/leads" ? "floor_leads" : "floor_leads_unindexed", body));
+    } else {
+      table ??= env.FLOOR_DB.exec("CREATE TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY, body TEXT, created_ts INTEGER)");
+      await table;
+      ({ meta } = await env.FLOOR_DB.prepare("INSERT INTO hits (body, created_ts) VALUES (?, ?)").bind(body, Date.now()).run());
+    }
     ctx.waitUntil(env.FLOOR_QUEUE.send({ type: "process", leadId: meta.last_row_id }));
     return Response.json({ data: meta.last_row_id, status: 201 }, { status: 201 });
   },
 };`;
+
+/**
+ * In leadflare's D1 (`db`): floor_leads, the leads table's DDL as the migrations left it (columns,
+ * foreign keys, every index, renamed), floor_leads_unindexed (the table alone), and floor_lead_row,
+ * a copy of the lead one real capture (`captureOne`, resolving to its lead id) wrote. Returns the
+ * names of the indexes copied.
+ */
+async function floorLeadTables(db, captureOne) {
+  const ddl = (await db.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'leads' AND sql IS NOT NULL").all()).results;
+  // drizzle-kit's DDL quotes every name: `leads`, `leads_..._idx`.
+  const renamed = (sql, table) => sql.replaceAll("`leads`", `\`${table}\``).replace(/`(leads_\w+)`/g, "`floor_$1`");
+  const create = ddl.find((d) => d.type === "table").sql;
+  const indexes = ddl.filter((d) => d.type === "index");
+  const leadId = await captureOne();
+  await db.batch([
+    db.prepare(renamed(create, "floor_leads")),
+    db.prepare(renamed(create, "floor_leads_unindexed")),
+    ...indexes.map((d) => db.prepare(renamed(d.sql, "floor_leads"))),
+    db.prepare(`CREATE TABLE floor_lead_row AS SELECT * FROM leads WHERE id = ${Number(leadId)}`),
+  ]);
+  return indexes.map((d) => d.name);
+}
 
 /**
  * CPU ms per request and req/s at 10 connections for `duration` seconds, after a warm-up (a fixed
@@ -68,7 +119,8 @@ export async function measureCaptureFloor({ script, baselineScript, ports, persi
       ...(profileDir && !assets ? { inspectorPort: ports.inspector } : {}),
       extraWorkers: [{
         name: "capture-floor", modules: true, script: FLOOR_WORKER, compatibilityDate: "2026-10-20",
-        d1Databases: { FLOOR_DB: "bench-capture-floor" }, queueProducers: { FLOOR_QUEUE: { queueName: "bench-capture-floor" } },
+        // LEADS_DB: leadflare's own D1 (the id wrangler.toml gives DB), for floor_leads.
+        d1Databases: { FLOOR_DB: "bench-capture-floor", LEADS_DB: leadflareD1() }, queueProducers: { FLOOR_QUEUE: { queueName: "bench-capture-floor" } },
         unsafeDirectSockets: [{ host: "127.0.0.1", port: ports.floor }],
       }],
     });
@@ -80,6 +132,14 @@ export async function measureCaptureFloor({ script, baselineScript, ports, persi
       if (!assets) {
         out.insert = await perRequest(post(`http://127.0.0.1:${ports.baseline}/insert`, () => `hit ${++seq}`), duration);
         out.insertSend = await perRequest(post(`http://127.0.0.1:${ports.floor}/`, () => `hit ${++seq}`), duration);
+        const db = await mf.getD1Database("DB", "leadflare");
+        out.leadIndexes = await floorLeadTables(db, async () => {
+          const res = await fetch(base + capture.path, { method: "POST", headers: capture.headers, body: capture.makeBody() });
+          if (res.status !== 201) throw new Error(`capture floor: a capture answered ${res.status}: ${await res.text()}`);
+          return (await db.prepare("SELECT max(id) AS id FROM leads").first()).id;
+        });
+        out.leadRowUnindexed = await perRequest(post(`http://127.0.0.1:${ports.floor}/leads-unindexed`, () => `hit ${++seq}`), duration);
+        out.leadRow = await perRequest(post(`http://127.0.0.1:${ports.floor}/leads`, () => `hit ${++seq}`), duration);
       }
       out[side] = {
         floor: await perRequest({ url: `${base}/api/v2.4/publisher/12/bench-floor`, method: "POST", headers: capture.headers, body: "", expect404: true }, duration),
@@ -109,6 +169,8 @@ export function captureFloorReport(f, fmt) {
     "|---|---|---|",
     `| one D1 insert (\`bench/baseline.ts\`) | – | ${cell(f.insert)} |`,
     `| one D1 insert + one queue send | – | ${cell(f.insertSend)} |`,
+    `| capture's lead row, the leads table without indexes + one queue send | – | ${cell(f.leadRowUnindexed)} |`,
+    `| capture's lead row, the leads table with its ${f.leadIndexes?.length ?? "–"} indexes + one queue send | – | ${cell(f.leadRow)} |`,
     `| leadflare 404 (middleware and rate limiter only) | ${cell(f.assets?.floor)} | ${cell(f.straight?.floor)} |`,
     `| lead capture | ${cell(f.assets?.capture)} | ${cell(f.straight?.capture)} |`,
   ].join("\n");
