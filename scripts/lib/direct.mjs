@@ -42,8 +42,11 @@ export function bundle(config, outdir, entry) {
  * `onLog({ level, message })` receives the Worker's console output instead of stderr.
  * `extraWorkers`: more Miniflare worker options served by the same workerd.
  * `inspectorPort`: workerd's inspector listens there (CPU profiles: scripts/lib/bench-cpu-profile.mjs).
+ * `straightPort`: the same Worker (same state, same isolates) is also served there straight, without
+ * the local assets router that `port` goes through: on Cloudflare that routing is done by the
+ * platform before the Worker runs, so the bench's goal rows are measured here (scripts/bench.mjs).
  */
-export async function startDirect({ script, persistTo, port, vars = {}, environment = DEV_ENV, baselineScript, baselinePort, noConsumers = false, onLog, assets = true, extraWorkers = [], inspectorPort }) {
+export async function startDirect({ script, persistTo, port, vars = {}, environment = DEV_ENV, baselineScript, baselinePort, noConsumers = false, onLog, assets = true, extraWorkers = [], inspectorPort, straightPort }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), environment);
   // The bundle is one self-contained module: no module rules or source root to resolve.
   delete workerOptions.modulesRules;
@@ -72,6 +75,18 @@ export async function startDirect({ script, persistTo, port, vars = {}, environm
       compatibilityFlags: workerOptions.compatibilityFlags,
       d1Databases: { BASE_DB: "bench-baseline" },
       unsafeDirectSockets: [{ host: "127.0.0.1", port: baselinePort }],
+    });
+  }
+  if (straightPort) {
+    // A socket names one worker's service; Miniflare puts the assets router in front of a worker with
+    // assets, but not in front of a socket that another worker (this one, never itself called) points
+    // at "leadflare" by name.
+    workers.push({
+      name: "leadflare-straight",
+      modules: true,
+      script: "export default { fetch: () => new Response(null, { status: 500 }) };",
+      compatibilityDate: workerOptions.compatibilityDate,
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: straightPort, serviceName: "leadflare" }],
     });
   }
   workers.push(...extraWorkers);
