@@ -22,7 +22,9 @@
 //              validation_list_check on, scripts/lib/bench-lists.mjs), floor (capture's CPU per
 //              request next to one D1 insert, insert + queue send, the 404, with and without the
 //              local assets router: scripts/lib/bench-capture-floor.mjs), jobresults (a job's
-//              results and logs counted at 100,000 leads with trails: scripts/lib/bench-job-results.mjs)
+//              results and logs counted at 100,000 leads with trails: scripts/lib/bench-job-results.mjs),
+//              steady (capture at 50 % and 80 % of capture alone with the Processr running, the
+//              backlog sampled: scripts/lib/bench-steady.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -43,6 +45,7 @@ import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 import { captureFloorReport, measureCaptureFloor } from "./lib/bench-capture-floor.mjs";
 import { jobResultsReport, measureJobResults } from "./lib/bench-job-results.mjs";
 import { measurePageGap, pageGapReport } from "./lib/bench-page-gap.mjs";
+import { measureSteady, steadyReport } from "./lib/bench-steady.mjs";
 import { profileReport, startCpuProfiles, summarizeProfiles, writeProfiles } from "./lib/bench-cpu-profile.mjs";
 
 const args = new Set(process.argv.slice(2));
@@ -74,7 +77,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -265,6 +268,24 @@ async function perLeadPhase(countingScript, configure = async () => {}) {
     capture: (n) => load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody("rt"), connections: 10, amount: n }),
     processed: async (db) => (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE processr_status IN (900, 1000) AND flag IS NOT NULL")).n,
   });
+}
+
+/** Capture at fixed fractions of capture alone (the per-lead phase's rate), the Processr running: is the backlog bounded? */
+async function steadyPhase(script, captureAlone) {
+  const base = `http://127.0.0.1:${PORTS.steady}`;
+  const mf = await startDirect({ script, persistTo: join(STATE, "steady"), port: PORTS.steady, vars: { ...BENCH_VARS, BASE_URL: base }, assets: false });
+  try {
+    const db = await loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` });
+    // Warm-up: compiled code and open D1 files, the leads processed before the first run.
+    await load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody("steady-warm"), connections: 10, amount: 100 });
+    await waitFor(async () => -(await first(db, "SELECT COUNT(*) AS n FROM leads WHERE processr_status < 900")).n, 0, Date.now());
+    return await measureSteady({
+      db, base, capture: { ...CAPTURE, makeBody: captureBody("steady") }, campaignId: 601, captureAlone,
+      fractions: [0.5, 0.8], seconds: DURATION, waitFor, log,
+    });
+  } finally {
+    await mf.dispose();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,7 +557,7 @@ function report(r) {
     }
     L.push("", `By invocation (end-to-end run): ${Object.entries(d.perLead.labels.endToEnd).map(([k, v]) => `${k} ${fmt(v / d.perLead.leads, 2)}`).join(", ")}. Capture alone (the Processr not running): ${fmt(d.perLead.captureOnlyPerSecond)} leads/s at 10 connections.`, "");
   }
-  if (d.capture) L.push("## 2. Processing", "");
+  if (d.capture || r.steady) L.push("## 2. Processing", "");
   if (d.processing) {
     const p = d.processing;
     L.push("| leads | capture (10 conns) | capture → final flag | processing rate | backlog when capture ended | queue lag at the end |");
@@ -552,6 +573,7 @@ function report(r) {
     if (vl) L.push("", `Validation lists through v4: CSV import of ${fmt(vl.entries)} emails (${fmt(vl.csvBytes / 1e6, 1)} MB) ${fmt(vl.importSeconds, 1)} s, their CSV export ${fmt(vl.exportSeconds, 1)} s.`);
     L.push("", `Campaign 601's five QA jobs per lead (${fmt(p.jobResults)} job results written). Outcome: ${p.flags.map((f) => `${f.flag ?? "no flag"}/${f.status}: ${f.n}`).join(", ")}. Same-run baselines: one D1 insert at 10 connections ${fmt(d.capture?.[0]?.insert.rps)} req/s, capture alone ${fmt(d.capture?.[0]?.capture.rps)} req/s.`, "");
   } else if (d.capture) L.push("Pending: capture is not available, so nothing reaches the Processr.", "");
+  if (r.steady) L.push("### Steady load (`scripts/lib/bench-steady.mjs`)", "", steadyReport(r.steady, fmt), "");
 
   if (r.reads) L.push("## 3. v4 reads", "");
   if (r.reads?.pending) L.push(`Pending: ${r.reads.pending}`, "");
@@ -650,13 +672,17 @@ async function main() {
     log("direct: processing and capture");
     r.direct = await directPhase(script, baselineScript);
   }
-  if ((runs("direct") && !r.direct.capturePending) || runs("roundtrips") || runs("transforms")) {
+  if ((runs("direct") && !r.direct.capturePending) || runs("roundtrips") || runs("transforms") || runs("steady")) {
     log("direct: D1 round trips and CPU per lead (counting bundle)");
     r.direct = { ...r.direct, perLead: await perLeadPhase(await bundleCounting()) };
   }
   if (runs("transforms")) {
     log("direct: D1 round trips and CPU per lead with value transforms on (counting bundle)");
     r.direct = { ...r.direct, perLeadTransforms: await perLeadPhase(await bundleCounting(), configureValueTransforms) };
+  }
+  if (runs("steady")) {
+    log("steady load: capture at fixed rates with the Processr running");
+    r.steady = await steadyPhase(script, r.direct.perLead.captureOnlyPerSecond);
   }
   if (runs("floor")) {
     r.captureFloor = await measureCaptureFloor({

@@ -2,6 +2,7 @@
 // baseline, the ratio and whether the goal is met. Rows whose sections did not run are left out.
 // leadflare's figures are served straight to the Worker, like the baselines; the same runs through
 // Miniflare's local assets router are shown beside them ("router": see scripts/bench.mjs's header).
+import { backlogBounded } from "./bench-steady.mjs";
 
 /** @param {any} r the bench run's results; @param {(n: number, d?: number) => string} fmt */
 export function goalsReport(r, fmt) {
@@ -24,6 +25,11 @@ export function goalsReport(r, fmt) {
   const captureAlone = d.perLead?.captureOnlyPerSecond ?? null;
   if (processing !== null && captureAlone !== null) {
     add("capture → final flag (5 jobs)", `${fmt(processing, 1)} leads/s${router(processingRouter, "leads/s")}`, `capture alone ${fmt(captureAlone)} leads/s`, processing, captureAlone, 100);
+  }
+  // Steady load (scripts/lib/bench-steady.mjs): the goal's "no backlog at steady load", measured.
+  for (const s of r.steady?.runs ?? []) {
+    const bounded = backlogBounded(s);
+    rows.push(`| capture at a steady ${fmt(s.offered)} leads/s (${fmt(s.fraction * 100)} % of capture alone), Processr running | final flags ${fmt(s.finalRps)} leads/s while capturing ${fmt(s.captureRps)}; backlog max ${fmt(Math.max(s.firstHalfMax, s.secondHalfMax))} (first half ${fmt(s.firstHalfMax)}, second ${fmt(s.secondHalfMax)}), ${fmt(s.backlogAtEnd)} at the end; capture → final flag p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms | capture alone ${fmt(r.steady.captureAlone)} leads/s | ${fmt(pct(s.finalRps, s.captureRps))} % | backlog stays bounded | ${bounded ? "met" : "**not met**"} |`);
   }
   const insert10 = d.capture?.find((c) => c.c === 10)?.insert.rps ?? null;
   if (processing !== null && insert10 !== null) {
