@@ -28,25 +28,30 @@ const leadflareD1 = () => unstable_getMiniflareWorkerOptions(join(ROOT, "wrangle
 // One insert and one queue send per request, the send after the answer as capture does it. POST /
 // inserts the body into an unindexed table; POST /leads (/leads-unindexed) a lead row into
 // floor_leads (floor_leads_unindexed): the row captured in floorLeadTables, with its own hash,
-// email, value ids and times, as capture's insert gives each lead.
+// email, value ids and times, as capture's insert gives each lead; POST /leads-batch the same insert
+// in a D1 batch of five statements, as many as capture's write batch (D1's cost per statement).
 const FLOOR_WORKER = `
 let table, row, insertRow, seq = 0;
 const hex = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
-async function insertLead(db, into, body) {
+async function insertLead(db, into, body, batched) {
   row ??= await db.prepare("SELECT * FROM floor_lead_row").first();
   const cols = Object.keys(row).filter((c) => c !== "id");
   insertRow ??= (t) => "INSERT INTO " + t + " (" + cols.join(", ") + ") VALUES (" + cols.map((_, i) => "?" + (i + 1)).join(", ") + ")";
   const n = ++seq, now = Date.now();
   const own = { lead_hash: hex(), email: n + "." + body.length + "." + row.email, data_id: row.data_id === null ? null : row.data_id + 16 * n, created_ts: now, updated_ts: now };
-  return db.prepare(insertRow(into)).bind(...cols.map((c) => (Object.hasOwn(own, c) ? own[c] : row[c]))).run();
+  const insert = db.prepare(insertRow(into)).bind(...cols.map((c) => (Object.hasOwn(own, c) ? own[c] : row[c])));
+  if (!batched) return insert.run();
+  // As many statements as capture's write batch, the four after the insert doing no work.
+  const [first] = await db.batch([insert, ...Array.from({ length: 4 }, () => db.prepare("SELECT 1"))]);
+  return first;
 }
 export default {
   async fetch(request, env, ctx) {
     const path = new URL(request.url).pathname;
     const body = await request.text();
     let meta;
-    if (path === "/leads" || path === "/leads-unindexed") {
-      ({ meta } = await insertLead(env.LEADS_DB, path === "/leads" ? "floor_leads" : "floor_leads_unindexed", body));
+    if (path.startsWith("/leads")) {
+      ({ meta } = await insertLead(env.LEADS_DB, path === "/leads-unindexed" ? "floor_leads_unindexed" : "floor_leads", body, path === "/leads-batch"));
     } else {
       table ??= env.FLOOR_DB.exec("CREATE TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY, body TEXT, created_ts INTEGER)");
       await table;
@@ -140,6 +145,7 @@ export async function measureCaptureFloor({ script, baselineScript, ports, persi
         });
         out.leadRowUnindexed = await perRequest(post(`http://127.0.0.1:${ports.floor}/leads-unindexed`, () => `hit ${++seq}`), duration);
         out.leadRow = await perRequest(post(`http://127.0.0.1:${ports.floor}/leads`, () => `hit ${++seq}`), duration);
+        out.leadRowBatch = await perRequest(post(`http://127.0.0.1:${ports.floor}/leads-batch`, () => `hit ${++seq}`), duration);
       }
       out[side] = {
         floor: await perRequest({ url: `${base}/api/v2.4/publisher/12/bench-floor`, method: "POST", headers: capture.headers, body: "", expect404: true }, duration),
@@ -171,6 +177,7 @@ export function captureFloorReport(f, fmt) {
     `| one D1 insert + one queue send | – | ${cell(f.insertSend)} |`,
     `| capture's lead row, the leads table without indexes + one queue send | – | ${cell(f.leadRowUnindexed)} |`,
     `| capture's lead row, the leads table with its ${f.leadIndexes?.length ?? "–"} indexes + one queue send | – | ${cell(f.leadRow)} |`,
+    `| the same insert in a batch of five statements (four \`SELECT 1\`), as capture's write batch has five, + one queue send | – | ${cell(f.leadRowBatch)} |`,
     `| leadflare 404 (middleware and rate limiter only) | ${cell(f.assets?.floor)} | ${cell(f.straight?.floor)} |`,
     `| lead capture | ${cell(f.assets?.capture)} | ${cell(f.straight?.capture)} |`,
   ].join("\n");
