@@ -5,7 +5,7 @@ import type { IntegrationOutcome } from "../processr/types";
 import { deliveryNote, enrichmentNote } from "./delivery-outcome";
 import { type hostSlots, type MoreRequests, withHostSlot } from "./host-limiter";
 import { integrationJobs } from "./index";
-import { integrationLeadOf, integrationLeadStatements } from "./lead-values";
+import { type IntegrationLead, integrationLeadsOf, integrationLeadStatements } from "./lead-values";
 import { truncate } from "./provider-log";
 import { tagsKept } from "./sync-tags";
 import { DEFAULT_TRIGGER, type IntegrationTrigger, type TriggerEvent, triggerHolds } from "./triggers";
@@ -174,56 +174,113 @@ async function later(env: Env, msg: Extract<ProcessrMessage, { type: "integrate"
   }
 }
 
+/** What a message's handling reads before its claim (readIntegrations). */
+interface IntegrateRead {
+  job: JobRow | undefined;
+  /** The lead, with its row's data as read (the claim of a shared read compares it). */
+  lead: { lead: IntegrationLead; data: string | null } | undefined;
+  /** The enabled jobs of the lead's campaign: whether a delivery has anything to hand off to. */
+  campaignJobs: JobRow[];
+}
+
+/**
+ * One round trip for any number of "integrate" messages: their jobs, leads and values, the
+ * delivery rows, which the insert creates only for an integration job of the lead's campaign
+ * (what the checks of integrate ask before going on), and the leads' campaigns' enabled jobs.
+ */
+async function readIntegrations(env: Env, msgs: readonly IntegrateMessage[]): Promise<(msg: IntegrateMessage) => IntegrateRead> {
+  const leadIds = [...new Set(msgs.map((m) => m.leadId))];
+  const jobColumns = "id, campaign_id, type, label, enabled, config";
+  const [jobsRead, leadsRead, datasRead, , campaignJobsRead] = await env.DB.batch([
+    env.DB.prepare(`SELECT ${jobColumns} FROM campaign_processr_jobs WHERE id IN (SELECT value FROM json_each(?))`).bind(
+      JSON.stringify([...new Set(msgs.map((m) => m.jobId))]),
+    ),
+    ...integrationLeadStatements(env, leadIds),
+    env.DB.prepare(
+      `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key)
+       SELECT l.id, j.id, m.value ->> 2 FROM json_each(?1) m JOIN leads l ON l.id = m.value ->> 0 JOIN campaign_processr_jobs j ON j.id = m.value ->> 1
+        WHERE j.campaign_id = l.campaign_id AND j.type IN (SELECT value FROM json_each(?2))
+       ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
+    ).bind(JSON.stringify(msgs.map((m) => [m.leadId, m.jobId, `leadflare-${crypto.randomUUID()}`])), integrationTypes()),
+    env.DB.prepare(
+      `SELECT ${jobColumns} FROM campaign_processr_jobs
+        WHERE campaign_id IN (SELECT campaign_id FROM leads WHERE id IN (SELECT value FROM json_each(?))) AND enabled = 1`,
+    ).bind(JSON.stringify(leadIds)),
+  ]);
+  const jobs = new Map((jobsRead!.results as JobRow[]).map((j) => [j.id, j]));
+  const leads = integrationLeadsOf(leadsRead!, datasRead!);
+  const campaignJobs = groupBy(campaignJobsRead!.results as JobRow[], (j) => j.campaign_id);
+  return (msg) => {
+    const lead = leads.get(msg.leadId);
+    return { job: jobs.get(msg.jobId), lead, campaignJobs: (lead && campaignJobs.get(lead.lead.campaignId)) ?? [] };
+  };
+}
+
+type IntegrateMessage = Extract<ProcessrMessage, { type: "integrate" }>;
+
 /**
  * Handles one "integrate" queue message; `slots`: the caller's host slot, kept from one message to
  * the next (hostSlots), else one taken and released for this message.
  */
-export async function handleIntegrateMessage(
+export async function handleIntegrateMessage(env: Env, msg: IntegrateMessage, slots?: ReturnType<typeof hostSlots>): Promise<Verdict> {
+  return integrate(env, msg, (await readIntegrations(env, [msg]))(msg), slots);
+}
+
+/**
+ * The "integrate" messages of a queue batch: one read for all of them (readIntegrations), then each
+ * message handled when the caller runs it, as handleIntegrateMessage would. The shared read may be
+ * older than the message's turn, so it decides only the way to a delivery: the claim applies only
+ * if the lead (flag, deletion, first delivery, values) and the job (enabled, configuration) are
+ * still as read, and a message that does not go that way (its claim refused so, or anything read
+ * that would end it without a delivery) is handled from a fresh read of its own.
+ */
+export async function integrationBatch(env: Env, msgs: readonly IntegrateMessage[]) {
+  const read = await readIntegrations(env, msgs);
+  return (msg: IntegrateMessage, slots?: ReturnType<typeof hostSlots>): Promise<Verdict> =>
+    integrate(env, msg, read(msg), slots, () => handleIntegrateMessage(env, msg, slots));
+}
+
+/** A message from what was read for it; `fresh`: for a shared read, the message handled from a read of its own. */
+async function integrate(
   env: Env,
-  msg: Extract<ProcessrMessage, { type: "integrate" }>,
+  msg: IntegrateMessage,
+  read: IntegrateRead,
   slots?: ReturnType<typeof hostSlots>,
+  fresh?: () => Promise<Verdict>,
 ): Promise<Verdict> {
-  // One round trip: the job, the lead and the delivery row, which the insert creates only for an
-  // integration job of the lead's campaign (what the checks below ask before going on), and the
-  // campaign's enabled jobs, which say whether a delivery has anything to hand off to.
-  const [jobRead, leadRead, datasRead, , campaignJobsRead] = await env.DB.batch([
-    env.DB.prepare("SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs WHERE id = ?").bind(msg.jobId),
-    ...integrationLeadStatements(env, msg.leadId),
-    env.DB.prepare(
-      `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key)
-       SELECT l.id, j.id, ?3 FROM leads l JOIN campaign_processr_jobs j ON j.campaign_id = l.campaign_id
-        WHERE l.id = ?1 AND j.id = ?2 AND j.type IN (SELECT value FROM json_each(?4))
-       ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
-    ).bind(msg.leadId, msg.jobId, `leadflare-${crypto.randomUUID()}`, integrationTypes()),
-    env.DB.prepare(
-      "SELECT type, enabled, config FROM campaign_processr_jobs WHERE campaign_id = (SELECT campaign_id FROM leads WHERE id = ?) AND enabled = 1",
-    ).bind(msg.leadId),
-  ]);
-  const job = jobRead!.results[0] as JobRow | undefined;
-  const lead = integrationLeadOf(leadRead!, datasRead!);
-  if (!job || !lead || job.campaign_id !== lead.campaignId) return "ack";
+  const { job, campaignJobs } = read;
+  const lead = read.lead?.lead;
+  // A shared read ends no message: that is for the message's own read to decide.
+  const end = (): Promise<Verdict> | "ack" => fresh?.() ?? "ack";
+  if (!job || !lead || job.campaign_id !== lead.campaignId) return end();
   const c = parseConfig(job);
-  if (!c) return "ack";
+  if (!c) return end();
 
   const key = [msg.leadId, msg.jobId] as const;
   if (!c.parsed.success) {
+    if (fresh) return fresh();
     const why = c.parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
     await finish(env, job, lead.id, { status: "rejected", message: `Invalid job configuration: ${why}` }, false);
     return "ack";
   }
   const enriches = c.def.isEnrichment?.(c.parsed.data) ?? false;
   // Only when the job's trigger holds (by default: Valid, live leads); a pending row is picked up again when it does later.
-  if (!triggerHolds(triggerOf(c), lead) || !job.enabled || !c.def.isActive(c.parsed.data)) return "ack";
+  if (!triggerHolds(triggerOf(c), lead) || !job.enabled || !c.def.isActive(c.parsed.data)) return end();
 
   const now = Date.now();
   // The claim, and in the same batch what the job stores before it calls out (withClaim).
   const withClaim = c.def.withClaim?.(env, ...key, c.parsed.data);
+  // A shared read's claim applies only if the lead and the job are still as read (see integrationBatch).
+  const asRead = fresh
+    ? `AND EXISTS (SELECT 1 FROM leads WHERE id = ?3 AND flag IS ?6 AND deleted_ts IS ?7 AND first_delivered_ts IS ?8 AND data IS ?9)
+       AND EXISTS (SELECT 1 FROM campaign_processr_jobs WHERE id = ?4 AND enabled = 1 AND config = ?10)`
+    : "";
   const [claimRead, claimedRead] = await env.DB.batch([
     env.DB.prepare(
-      `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?, updated_ts = ?
-       WHERE lead_id = ? AND campaign_processr_job_id = ? AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?)
+      `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?1, updated_ts = ?2
+       WHERE lead_id = ?3 AND campaign_processr_job_id = ?4 AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?5) ${asRead}
        RETURNING attempts, idempotency_key`,
-    ).bind(now + CLAIM_MS, now, ...key, now),
+    ).bind(now + CLAIM_MS, now, ...key, now, ...(fresh ? [lead.flag, lead.deletedTs, lead.firstDeliveredTs, read.lead!.data, job.config] : [])),
     ...(withClaim ? [withClaim] : []),
   ]);
   const claim = claimRead!.results[0] as { attempts: number; idempotency_key: string } | undefined;
@@ -233,6 +290,8 @@ export async function handleIntegrateMessage(
     )
       .bind(...key)
       .first<{ status: string; lease_until_ts: number | null }>();
+    // Pending and held by nobody: a shared read's claim found the lead or the job changed since.
+    if (fresh && row?.status === "pending" && !(row.lease_until_ts !== null && row.lease_until_ts > now)) return fresh();
     // Someone else is calling out right now: look again once their lease has run out.
     if (row?.status === "pending" && row.lease_until_ts) return later(env, msg, (row.lease_until_ts - now) / 1000 + 1);
     // A retried message of a delivery whose "delivered" hand-off failed: hand off again (jobs act once per lead).
@@ -284,7 +343,7 @@ export async function handleIntegrateMessage(
     enriches,
   );
   // The hand-off reads D1 only when a job of the campaign (as read above) acts on leadDelivered.
-  const handOff = outcome.status === "delivered" && !enriches && hasTriggeredJob(campaignJobsRead!.results as JobRow[], "leadDelivered");
+  const handOff = outcome.status === "delivered" && !enriches && hasTriggeredJob(campaignJobs, "leadDelivered");
   if (handOff) await enqueueIntegrations(env, lead.id, ["leadDelivered"]);
   return "ack";
 }

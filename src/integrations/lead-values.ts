@@ -15,48 +15,59 @@ export type IntegrationLead = JobLead & {
 };
 
 export async function loadIntegrationLead(env: Pick<Env, "DB">, leadId: number): Promise<IntegrationLead | null> {
-  const [lead, datas] = await env.DB.batch(integrationLeadStatements(env, leadId));
-  return integrationLeadOf(lead!, datas!);
+  const [leads, datas] = await env.DB.batch(integrationLeadStatements(env, [leadId]));
+  return integrationLeadsOf(leads!, datas!).get(leadId)?.lead ?? null;
 }
 
-/** The two reads of loadIntegrationLead, for a caller that batches them with its own. */
-export function integrationLeadStatements(env: Pick<Env, "DB">, leadId: number): [D1PreparedStatement, D1PreparedStatement] {
+/** The two reads of loadIntegrationLead for any number of leads, for a caller that batches them with its own. */
+export function integrationLeadStatements(env: Pick<Env, "DB">, leadIds: readonly number[]): [D1PreparedStatement, D1PreparedStatement] {
+  const ids = JSON.stringify(leadIds);
   return [
     env.DB.prepare(
       `SELECT id, campaign_id, publisher_id, lead_hash, ip, user_agent, created_ts, email, flag, deleted_ts, country,
-              first_delivered_ts
-       FROM leads WHERE id = ?`,
-    ).bind(leadId),
-    env.DB.prepare("SELECT name, value FROM lead_datas WHERE lead_id = ? ORDER BY id").bind(leadId),
+              first_delivered_ts, data
+       FROM leads WHERE id IN (SELECT value FROM json_each(?))`,
+    ).bind(ids),
+    env.DB.prepare("SELECT lead_id, name, value FROM lead_datas WHERE lead_id IN (SELECT value FROM json_each(?)) ORDER BY lead_id, id").bind(ids),
   ];
 }
 
-/** The lead from the results of integrationLeadStatements; null when there is no such lead. */
-export function integrationLeadOf(lead: D1Result, datas: D1Result): IntegrationLead | null {
-  const row = lead.results[0] as
-    | { id: number; campaign_id: number; publisher_id: number; lead_hash: string; ip: string | null;
-        user_agent: string | null; created_ts: number; email: string | null; flag: string | null; deleted_ts: number | null;
-        country: string | null; first_delivered_ts: number | null }
-    | undefined;
-  if (!row) return null;
+/**
+ * The leads from the results of integrationLeadStatements, by id (a lead that does not exist is
+ * absent), each with its row's `data` as read: what a later statement compares to tell that the
+ * lead's values have not changed since.
+ */
+export function integrationLeadsOf(leads: D1Result, datas: D1Result): Map<number, { lead: IntegrationLead; data: string | null }> {
   // Null prototype: captured names are the publisher's ("constructor", "__proto__" included).
-  const values: Record<string, string> = Object.create(null);
-  for (const d of datas.results as { name: string; value: string }[]) values[d.name] = d.value;
-  return {
-    id: row.id,
-    campaignId: row.campaign_id,
-    publisherId: row.publisher_id,
-    leadHash: row.lead_hash,
-    ip: row.ip,
-    userAgent: row.user_agent,
-    createdTs: row.created_ts,
-    email: row.email,
-    flag: row.flag,
-    deletedTs: row.deleted_ts,
-    firstDeliveredTs: row.first_delivered_ts,
-    country: row.country,
-    values,
-  };
+  const values = new Map<number, Record<string, string>>();
+  for (const d of datas.results as { lead_id: number; name: string; value: string }[]) {
+    let own = values.get(d.lead_id);
+    if (!own) values.set(d.lead_id, (own = Object.create(null) as Record<string, string>));
+    own[d.name] = d.value;
+  }
+  type Row = { id: number; campaign_id: number; publisher_id: number; lead_hash: string; ip: string | null; user_agent: string | null;
+    created_ts: number; email: string | null; flag: string | null; deleted_ts: number | null; country: string | null;
+    first_delivered_ts: number | null; data: string | null };
+  const out = new Map<number, { lead: IntegrationLead; data: string | null }>();
+  for (const row of leads.results as Row[]) {
+    const lead: IntegrationLead = {
+      id: row.id,
+      campaignId: row.campaign_id,
+      publisherId: row.publisher_id,
+      leadHash: row.lead_hash,
+      ip: row.ip,
+      userAgent: row.user_agent,
+      createdTs: row.created_ts,
+      email: row.email,
+      flag: row.flag,
+      deletedTs: row.deleted_ts,
+      firstDeliveredTs: row.first_delivered_ts,
+      country: row.country,
+      values: values.get(row.id) ?? (Object.create(null) as Record<string, string>),
+    };
+    out.set(row.id, { lead, data: row.data });
+  }
+  return out;
 }
 
 type MappedLead = JobLead & { leadHash: string; country?: string | null };

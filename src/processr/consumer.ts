@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Env } from "../env";
-import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob } from "../integrations/dispatch";
+import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob, integrationBatch } from "../integrations/dispatch";
 import { hostConcurrency, hostSlots } from "../integrations/host-limiter";
 import { decideLead, handOffCommitted, transitionLead } from "../leads/client";
 import { appliedLeadIds, leadWriteStatements } from "../leads/lead-writes";
@@ -57,15 +57,24 @@ export async function handleQueue(batch: MessageBatch<ProcessrMessage>, env: Env
  * are sent back to the queue with a delay. Each delivery that ends starts the next, so one slow
  * call does not hold back the others; a worker keeps its host slot from one delivery to the next
  * to the same host (one limiter call per delivery instead of two), and lets it go when it is done.
+ * What the deliveries read before their claims is one read for the batch (integrationBatch); if
+ * that read fails, each message reads on its own.
  */
 async function integrateWithLimit(items: Integration[], env: Env) {
+  if (items.length === 0) return;
+  let handle: Handle = (body, slots) => handleIntegrateMessage(env, body, slots);
+  try {
+    handle = await integrationBatch(env, items.map((i) => i.body));
+  } catch (err) {
+    console.error("processr: the batch's integration read failed; each message reads on its own", err instanceof Error ? err.message : String(err));
+  }
   let next = 0;
   const worker = async () => {
     const slots = hostSlots(env);
     try {
       while (next < items.length) {
         const { msg, body } = items[next++]!;
-        await handleIntegrate(msg, body, env, slots);
+        await handleIntegrate(msg, body, slots, handle);
       }
     } finally {
       // If the limiter cannot be told, the lease runs out on its own (LEASE_MS).
@@ -203,9 +212,11 @@ async function runLoaded(
   }
 }
 
-async function handleIntegrate(msg: Message<ProcessrMessage>, body: IntegrateBody, env: Env, slots: ReturnType<typeof hostSlots>) {
+type Handle = (body: IntegrateBody, slots: ReturnType<typeof hostSlots>) => ReturnType<typeof handleIntegrateMessage>;
+
+async function handleIntegrate(msg: Message<ProcessrMessage>, body: IntegrateBody, slots: ReturnType<typeof hostSlots>, handle: Handle) {
   try {
-    const result = await handleIntegrateMessage(env, body, slots);
+    const result = await handle(body, slots);
     if (result === "ack") msg.ack();
     else msg.retry({ delaySeconds: Math.max(0, Math.ceil(result.retryAfterSeconds)) });
   } catch (err) {
