@@ -35,6 +35,23 @@ export async function logProviderCall(env: Pick<Env, "DB">, call: ProviderCall):
 
 /** The insert of logProviderCall, for a caller that writes several in one batch. */
 export function providerCallStatement(env: Pick<Env, "DB">, call: ProviderCall): D1PreparedStatement {
+  // The table, not the view logs: RETURNING gives no id through a view's trigger.
+  return env.DB.prepare(
+    `INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
+     VALUES ('provider', ?, ?, ?, ?, ?, ?) RETURNING id`,
+  ).bind(...providerCallRow(call));
+}
+
+/** Many calls' lines in one statement (no ids returned), in the order given. */
+export function providerCallsStatement(env: Pick<Env, "DB">, calls: readonly ProviderCall[]): D1PreparedStatement {
+  return env.DB.prepare(
+    `INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
+     SELECT 'provider', value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?) ORDER BY key`,
+  ).bind(JSON.stringify(calls.map(providerCallRow)));
+}
+
+/** A call's log line: lead, campaign and job ids, level, message, context (JSON). */
+function providerCallRow(call: ProviderCall) {
   const r = call.result;
   const context = {
     request: { method: call.method, url: call.url, body: call.requestBody === undefined ? null : truncate(call.requestBody) },
@@ -46,17 +63,12 @@ export function providerCallStatement(env: Pick<Env, "DB">, call: ProviderCall):
     ...(call.test ? { test: true } : {}),
   };
   const status = r.ok ? String(r.status) : r.error;
-  // The table, not the view logs: RETURNING gives no id through a view's trigger.
-  return env.DB.prepare(
-    `INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
-     VALUES ('provider', ?, ?, ?, ?, ?, ?) RETURNING id`,
-  )
-    .bind(
-      call.leadId,
-      call.campaignId,
-      call.jobId,
-      LEVEL[call.outcome],
-      `${call.test ? "Test: " : ""}${call.label} ${call.method} ${call.url} → ${status} (${call.outcome}): ${truncate(call.message, 500)}`,
-      JSON.stringify(context),
-    );
+  return [
+    call.leadId,
+    call.campaignId,
+    call.jobId,
+    LEVEL[call.outcome],
+    `${call.test ? "Test: " : ""}${call.label} ${call.method} ${call.url} → ${status} (${call.outcome}): ${truncate(call.message, 500)}`,
+    JSON.stringify(context),
+  ] as const;
 }

@@ -7,7 +7,7 @@ import { groupBy } from "../lib/group-by";
 import { checkOutboundUrl, OutboundUrlError, redactUrl } from "../integrations/outbound-url";
 import { withHostSlot } from "../integrations/host-limiter";
 import { fetchOutbound, type OutboundResult, retryAfterMs } from "../integrations/outbound-fetch";
-import { providerCallStatement } from "../integrations/provider-log";
+import { type ProviderCall, providerCallStatement, providerCallsStatement } from "../integrations/provider-log";
 import { MAX_BATCH_EVENTS, syncBatchAnswerSchema } from "../routes/webhooks/sync";
 import { webhookHeaders } from "../webhooks/standard-webhooks";
 import type { LeadEventPayload, LeadEventType } from "./types";
@@ -202,8 +202,8 @@ async function attempt(env: Env, row: PendingRow, now: number): Promise<AttemptR
     if (!(e instanceof OutboundUrlError)) throw e;
     // The policy may have changed since the subscription was placed: final, nothing to retry.
     await env.DB.batch([
-      finishStatement(env, row, "failed", null, e.message, now),
-      logStatement(env, row, row.callback_url, body, attemptNo, { ok: false, error: "network", message: e.message, durationMs: 0 }, "rejected", e.message),
+      finishStatement(env, [{ id: row.id, attempts: row.attempts, code: null }], "failed", e.message, now),
+      providerCallStatement(env, logCall(row, row.callback_url, body, attemptNo, { ok: false, error: "network", message: e.message, durationMs: 0 }, "rejected", e.message)),
     ]);
     return "gave_up";
   }
@@ -220,28 +220,34 @@ async function attempt(env: Env, row: PendingRow, now: number): Promise<AttemptR
   const result = slot.value;
   const settled = settle(env, row, attemptNo, result.ok ? result.status : null, result.ok ? `HTTP ${result.status}` : result.message, result, now);
   await env.DB.batch([
-    ...settled.statements,
-    logStatement(env, row, redactUrl(url), body, attemptNo, result, settled.log, settled.message),
+    ...settledStatements(env, [settled], now),
+    providerCallStatement(env, logCall(row, redactUrl(url), body, attemptNo, result, settled.log, settled.message)),
   ]);
   return settled.outcome;
+}
+
+/** A delivery settled for good: its attempts and the answer's status code. */
+interface Finished {
+  id: string;
+  attempts: number;
+  code: number | null;
 }
 
 /**
  * What an attempt's answer does to its delivery: 2xx delivered, 410 Gone disables the
  * subscription, anything else is retried on the schedule (the receiver's Retry-After honoured)
- * until the attempts run out. The statements, the outcome and the log line's outcome and message.
+ * until the attempts run out. Its writes (settledStatements), the outcome and the log line's outcome and message.
  */
 function settle(env: Env, row: PendingRow, attemptNo: number, status: number | null, reason: string, result: OutboundResult, now: number) {
+  const finished = (to: "delivered" | "failed", error: string | null) => ({ status: to, error, item: { id: row.id, attempts: attemptNo, code: status } });
   if (status !== null && status >= 200 && status < 300) {
-    return { statements: [finishStatement(env, row, "delivered", status, null, now, attemptNo)], outcome: "delivered" as const, log: "delivered" as const, message: "Delivered." };
+    return { finish: finished("delivered", null), statements: [], outcome: "delivered" as const, log: "delivered" as const, message: "Delivered." };
   }
   if (status === 410) {
     const message = "The receiver answered 410 Gone: subscription disabled.";
     return {
-      statements: [
-        env.DB.prepare(`UPDATE sync_subscriptions SET disabled_ts = ?2 WHERE id = ?1 AND disabled_ts IS NULL`).bind(row.subscription_id, now),
-        finishStatement(env, row, "failed", status, message, now, attemptNo),
-      ],
+      finish: finished("failed", message),
+      statements: [env.DB.prepare(`UPDATE sync_subscriptions SET disabled_ts = ?2 WHERE id = ?1 AND disabled_ts IS NULL`).bind(row.subscription_id, now)],
       outcome: "gone" as const,
       log: "rejected" as const,
       message,
@@ -249,10 +255,11 @@ function settle(env: Env, row: PendingRow, attemptNo: number, status: number | n
   }
   if (attemptNo >= MAX_ATTEMPTS) {
     const message = `${reason}; gave up after ${attemptNo} attempts.`;
-    return { statements: [finishStatement(env, row, "failed", status, message, now, attemptNo)], outcome: "gave_up" as const, log: "rejected" as const, message };
+    return { finish: finished("failed", message), statements: [], outcome: "gave_up" as const, log: "rejected" as const, message };
   }
   const next = now + nextAttemptDelay(attemptNo, result.ok ? retryAfterMs(result.headers, now) : null);
   return {
+    finish: null,
     statements: [
       env.DB.prepare(
         `UPDATE webhook_deliveries SET attempts = ?2, next_attempt_ts = ?3, last_status_code = ?4, last_error = ?5
@@ -265,31 +272,36 @@ function settle(env: Env, row: PendingRow, attemptNo: number, status: number | n
   };
 }
 
-function finishStatement(
-  env: Env,
-  row: PendingRow,
-  status: "delivered" | "failed",
-  code: number | null,
-  error: string | null,
-  now: number,
-  attempts = row.attempts,
-) {
+/** The writes of settled attempts: each one's own statements, then one statement per kind of finish (all the delivered ones together). */
+function settledStatements(env: Env, settled: readonly ReturnType<typeof settle>[], now: number): D1PreparedStatement[] {
+  const finishes = groupBy(
+    settled.flatMap((x) => (x.finish ? [x.finish] : [])),
+    (f) => JSON.stringify([f.status, f.error]),
+  );
+  return [
+    ...settled.flatMap((x) => x.statements),
+    ...[...finishes.values()].map((group) => finishStatement(env, group.map((f) => f.item), group[0]!.status, group[0]!.error, now)),
+  ];
+}
+
+/** Settles deliveries for good, in one statement: each its attempts, and its answer's status code when it has one. */
+function finishStatement(env: Env, items: readonly Finished[], status: "delivered" | "failed", error: string | null, now: number) {
   return env.DB.prepare(
     `UPDATE webhook_deliveries
-        SET status = ?2, attempts = ?3, last_status_code = coalesce(?4, last_status_code), last_error = ?5,
-            delivered_ts = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_ts END, next_attempt_ts = NULL
-      WHERE id = ?1 AND status = 'pending'`,
-  ).bind(row.id, status, attempts, code, error, now);
+        SET status = ?2, attempts = f.attempts, last_status_code = coalesce(f.code, last_status_code), last_error = ?3,
+            delivered_ts = CASE WHEN ?2 = 'delivered' THEN ?4 ELSE delivered_ts END, next_attempt_ts = NULL
+       FROM (SELECT value ->> 0 AS id, value ->> 1 AS attempts, value ->> 2 AS code FROM json_each(?1)) f
+      WHERE webhook_deliveries.id = f.id AND status = 'pending'`,
+  ).bind(JSON.stringify(items.map((i) => [i.id, i.attempts, i.code])), status, error, now);
 }
 
 async function giveUp(env: Env, rows: PendingRow[], message: string) {
   if (rows.length === 0) return;
-  const now = Date.now();
-  await env.DB.batch(rows.map((r) => finishStatement(env, r, "failed", null, message, now)));
+  await finishStatement(env, rows.map((r) => ({ id: r.id, attempts: r.attempts, code: null })), "failed", message, Date.now()).run();
 }
 
-function logStatement(
-  env: Env,
+/** An attempt's provider log line (never the secret). */
+function logCall(
   row: PendingRow,
   url: string,
   body: string,
@@ -297,8 +309,8 @@ function logStatement(
   result: OutboundResult,
   outcome: "delivered" | "rejected" | "retry",
   message: string,
-) {
-  return providerCallStatement(env, {
+): ProviderCall {
+  return {
     leadId: row.lead_id,
     campaignId: row.campaign_id,
     jobId: null,
@@ -309,7 +321,7 @@ function logStatement(
     result,
     outcome,
     message: `delivery ${row.id}, attempt ${attemptNo}/${MAX_ATTEMPTS}: ${message}`,
-  });
+  };
 }
 
 // ------------------------------------------------------------------ batches
@@ -407,7 +419,9 @@ async function sendBatch(env: Env, url: URL, rows: PendingRow[], now: number): P
       // an unreadable answer: no event counts as delivered
     }
   }
-  const statements: D1PreparedStatement[] = [];
+  // Every event's writes and log line in a few statements: those of its own (retries, a 410), then one per kind of finish and one of log lines.
+  const settled: ReturnType<typeof settle>[] = [];
+  const calls: ProviderCall[] = [];
   const failed: number[] = [];
   for (const [i, row] of rows.entries()) {
     const answer = answers.get(row.id);
@@ -415,14 +429,12 @@ async function sendBatch(env: Env, url: URL, rows: PendingRow[], now: number): P
     // event's answer is not a delivery. 409: the receiver had this delivery id already.
     const status = answer ? (answer.status === 409 ? 200 : answer.status) : result.ok && !(result.status >= 200 && result.status < 300) ? result.status : null;
     const reason = answer ? `HTTP ${answer.status}: ${answer.message}` : result.ok ? `HTTP ${result.status}${status === null ? ", no answer for this event" : ""}` : result.message;
-    const settled = settle(env, row, row.attempts + 1, status, reason, result, now);
-    if (settled.outcome !== "delivered") failed.push(row.subscription_id);
-    statements.push(
-      ...settled.statements,
-      logStatement(env, row, redactUrl(url), JSON.stringify(events[i]), row.attempts + 1, result, settled.log, `batch ${batchId} (${rows.length} events): ${settled.message}`),
-    );
+    const one = settle(env, row, row.attempts + 1, status, reason, result, now);
+    if (one.outcome !== "delivered") failed.push(row.subscription_id);
+    settled.push(one);
+    calls.push(logCall(row, redactUrl(url), JSON.stringify(events[i]), row.attempts + 1, result, one.log, `batch ${batchId} (${rows.length} events): ${one.message}`));
   }
-  await env.DB.batch(statements);
+  await env.DB.batch([...settledStatements(env, settled, now), providerCallsStatement(env, calls)]);
   return failed;
 }
 

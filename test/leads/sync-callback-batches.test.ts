@@ -151,6 +151,42 @@ describe("batched sync callbacks", () => {
     expect((await deliveriesOf([a.id])).map((d) => [d.status, d.attempts])).toEqual([["delivered", 1]]);
   });
 
+  it("writes a batch's answers in a few statements however many events: its retries, the delivered ones together, the log lines together", async () => {
+    const leads = [];
+    for (let i = 0; i < 5; i++) leads.push(await subscribedLead(BATCHING));
+    for (const l of leads) await transitionLead(env, byCaller(l.id, "Test"));
+    const refused = (await deliveriesOf([leads[4]!.id]))[0]!;
+    itemStatus.set(refused.id, 503);
+    const batches: number[] = [];
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop === "batch") return (stmts: D1PreparedStatement[]) => (batches.push(stmts.length), target.batch(stmts));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await deliverCallbackBatches({ ...env, DB }, leads.map((l) => l.id));
+
+    expect(posts(BATCHING)).toHaveLength(1);
+    // The refused event's retry, one statement for the four delivered, one for the five log lines.
+    expect(batches).toEqual([3]);
+    const deliveries = await deliveriesOf(leads.map((l) => l.id));
+    expect(deliveries.map((d) => [d.lead_id, d.status, d.attempts, d.last_status_code])).toEqual(
+      leads.map((l, i) => [l.id, i < 4 ? "delivered" : "pending", 1, i < 4 ? 200 : 503]),
+    );
+    const logs = await rows<{ lead_id: number; message: string; context: string }>(
+      `SELECT lead_id, message, context FROM logs WHERE type = 'provider' AND lead_id IN (${leads.map((l) => l.id).join(",")}) ORDER BY id`,
+    );
+    expect(logs.map((l) => l.lead_id).sort()).toEqual(leads.map((l) => l.id).sort());
+    for (const log of logs) {
+      const d = deliveries.find((x) => x.lead_id === log.lead_id)!;
+      expect(log.message).toContain(`delivery ${d.id}, attempt 1/`);
+      expect(log.message).toContain(d.status === "delivered" ? "→ 200 (delivered)" : "→ 200 (retry)");
+      // Each line's request body is its own event.
+      expect(JSON.parse(JSON.parse(log.context).request.body)).toMatchObject({ webhookId: d.id, leadId: d.lead_id, flag: "Test" });
+    }
+  });
+
   it("an event the receiver refuses is retried on its own with the same id, and the subscription's later event waits for it", async () => {
     const [a, b] = [await subscribedLead(BATCHING), await subscribedLead(BATCHING)];
     await transitionLead(env, byCaller(a.id, "Test"));
