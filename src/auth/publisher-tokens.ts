@@ -6,7 +6,7 @@ import type { Env, Principal } from "../env";
 import { tokenExpired, tokenInvalid } from "../errors";
 import { oauthError } from "../routes/oauth-errors";
 import { sha256Hex, timingSafeEqual } from "./crypto";
-import { ACCESS_TOKEN_TTL_SECONDS, jwtKey, REFRESH_TOKEN_TTL_SECONDS } from "./tokens";
+import { ACCESS_TOKEN_TTL_SECONDS, isVerifiedUserToken, jwtKey, REFRESH_TOKEN_TTL_SECONDS } from "./tokens";
 
 // Tokens of the API-key grant (grant_type ".../grants/api_key"): the bearer form of a
 // campaign-publisher API key. They carry their own audience, so the user-token check
@@ -124,7 +124,12 @@ function audienceOf(token: string): string | null {
   }
 }
 
-export const isApiKeyGrantToken = (token: string) => audienceOf(token) === ACCESS_AUDIENCE;
+/**
+ * Whether a bearer token claims the API-key grant's audience. A user access token this isolate
+ * already verified claims the user audience (that is part of what verified), so it is not decoded
+ * again: the rate limiter and authenticate() ask this for every request with a token.
+ */
+export const isApiKeyGrantToken = (token: string) => !isVerifiedUserToken(token) && audienceOf(token) === ACCESS_AUDIENCE;
 
 /**
  * The campaign publisher an API-key grant token names, by its signature alone (no database read):

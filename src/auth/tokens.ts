@@ -74,6 +74,12 @@ export interface VerifiedToken {
 export const VERIFIED_TOKEN_MAX = 1_000;
 const verifiedTokens = new Map<string, { scope: string; exp: number; verified: VerifiedToken }>();
 
+/**
+ * Whether this isolate verified the token as a user access token (under some key and issuer):
+ * its signature then covered its claims, the user audience among them, whatever the token's scope.
+ */
+export const isVerifiedUserToken = (token: string) => verifiedTokens.has(token);
+
 /** A copy, so that no request can change what another is given. */
 const copyOf = (v: VerifiedToken): VerifiedToken => ({ ...v, principal: { ...v.principal } });
 

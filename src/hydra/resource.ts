@@ -1,4 +1,4 @@
-import { type SQL, and, getTableColumns, getViewSelectedFields, is, sql } from "drizzle-orm";
+import { type SQL, and, Column, getTableColumns, getViewSelectedFields, is, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { SQLiteAsyncDialect, type SQLiteColumn, SQLiteTable, type SQLiteView } from "drizzle-orm/sqlite-core";
 import type { Context, Hono } from "hono";
@@ -93,11 +93,17 @@ export interface ResourceDef<R = any, X = any> {
   /** Batch-loads what the fields need beyond the row (relations of a whole page at once). */
   load?(ctx: Ctx, rows: R[]): Promise<X>;
   /**
-   * Instead of load: the same reads as statements over the ids of the rows, given as a subquery.
+   * Instead of load: the same reads as statements over the ids of the rows (then pageColumns), given as a subquery.
    * A collection passes the page's own query as that subquery and runs them in the page's batch,
    * so that a page is one D1 round trip (count, rows and relations together).
    */
   preload?(ctx: Ctx, ids: SQL): Preload<R, X>;
+  /**
+   * Columns of the rows that the subquery given to preload selects after the id, in this order:
+   * a preload that needs them (a lead's campaign) reads them there instead of looking each row up
+   * again by id. A page's subquery reads them from the rows it finds; loaded rows pass their own.
+   */
+  pageColumns?: SQLiteColumn[];
   create?: WriteOp<any>;
   /** PUT: a full or partial update (API Platform's PUT with our partial semantics, documented). */
   update?: WriteOp<any>;
@@ -141,11 +147,27 @@ function accessCondition(def: ResourceDef, ctx: Ctx): SQL | undefined {
 
 const idOf = <R>(def: ResourceDef<R>, row: R) => (def.idOf ? def.idOf(row) : (row as { id: number }).id);
 
+/** The subquery of loaded rows' ids (and pageColumns) that preload reads, from one JSON parameter. */
+function loadedRows<R>(def: ResourceDef<R>, rows: R[]): SQL {
+  const columns = def.pageColumns ?? [];
+  if (columns.length === 0) return sql`(SELECT value FROM json_each(${JSON.stringify(rows.map((r) => idOf(def, r)))}))`;
+  const keys = columns.map((c) => columnKey(def.table, c));
+  const values = rows.map((r) => [idOf(def, r), ...keys.map((k) => (r as Record<string, unknown>)[k])]);
+  const select = sql.raw(["$[0]", ...keys.map((_, i) => `$[${i + 1}]`)].map((path) => `json_extract(value, '${path}')`).join(", "));
+  return sql`(SELECT ${select} FROM json_each(${JSON.stringify(values)}))`;
+}
+
+/** The key of a table's column in its rows (drizzle's property name). */
+function columnKey(table: SQLiteTable, column: SQLiteColumn): string {
+  const found = Object.entries(getTableColumns(table)).find(([, c]) => c === column);
+  if (!found) throw new Error(`column ${column.name} is not a column of the resource's table`);
+  return found[0];
+}
+
 async function extraOf<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[]): Promise<X> {
   if (def.load) return def.load(ctx, rows);
   if (!def.preload) return undefined as X;
-  const ids = sql`(SELECT value FROM json_each(${JSON.stringify(rows.map((r) => idOf(def, r)))}))`;
-  const p = def.preload(ctx, ids);
+  const p = def.preload(ctx, loadedRows(def, rows));
   return p.build(rows, p.statements.length ? await ctx.db.batch(p.statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]) : []);
 }
 
@@ -188,6 +210,10 @@ function rowReader(table: SQLiteTable | SQLiteView): RowReader {
   let reader = rowReaders.get(table);
   if (reader) return reader;
   const columns = Object.entries(is(table, SQLiteTable) ? getTableColumns(table) : getViewSelectedFields(table)) as [string, SQLiteColumn][];
+  const keys = columns.map(([key]) => key);
+  // Most columns keep the driver's value (drizzle's default mapping): only the others are called,
+  // instead of 40 calls a row through one call site that sees every column type.
+  const decoders = columns.map(([, c]) => (c.mapFromDriverValue === Column.prototype.mapFromDriverValue ? null : c));
   // Rendered once: drizzle would otherwise render the column list again for every page.
   const list = new SQLiteAsyncDialect().sqlToQuery(sql`json_array(${sql.join(columns.map(([, c]) => c), sql`, `)})`);
   reader = {
@@ -196,9 +222,9 @@ function rowReader(table: SQLiteTable | SQLiteView): RowReader {
       const values = JSON.parse(json) as unknown[];
       const row: Record<string, unknown> = {};
       for (let i = 0; i < columns.length; i++) {
-        const [key, column] = columns[i]!;
         const value = values[i];
-        row[key] = value === null ? null : column.mapFromDriverValue(value);
+        const decoder = decoders[i];
+        row[keys[i]!] = value === null || decoder === null ? value : decoder.mapFromDriverValue(value);
       }
       return row;
     },
@@ -235,7 +261,8 @@ async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
   const active = def.filters.filter((_, i) => conditions[i] !== undefined);
   const offset = (page - 1) * itemsPerPage;
   // The relations of the page read in the same batch, from the page's own query as a subquery.
-  const pageIds = ctx.db.select({ id: sql`${def.id}` }).from(def.table as any).where(where).orderBy(...order).limit(itemsPerPage).offset(offset);
+  const pageColumns = Object.fromEntries((def.pageColumns ?? []).map((c, i) => [`c${i}`, c]));
+  const pageIds = ctx.db.select({ id: sql`${def.id}`, ...pageColumns }).from(def.table as any).where(where).orderBy(...order).limit(itemsPerPage).offset(offset);
   const preload = def.preload?.(ctx, sql`(${pageIds})`);
   const reader = rowReader(def.table as SQLiteTable | SQLiteView);
   const [counted, read, ...related] = await ctx.db.batch([

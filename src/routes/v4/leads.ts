@@ -51,23 +51,24 @@ export interface Related {
 }
 
 /**
- * The page's notes, Processr results and currency rates in one statement, from the leads' ids as
- * a subquery, materialized once: a collection runs it in the page's own batch (one D1 round trip
+ * The page's notes, Processr results and currency rates in one statement, from the leads' ids and
+ * campaigns as a subquery, materialized once: a collection runs it in the page's own batch (one D1 round trip
  * per page, and its query run once more instead of once per relation). The lead data is not
  * read: each lead's values are on the row already read (leads.data), decoded by leadValues.
  * Results from the view processr_job_lead_ids (ids alone): the local D1 compiles every statement
  * anew, and processr_job_leads' score, label and text expressions over each trail were most of
  * this statement's cost (migration 0041).
  */
-function preload(ctx: Ctx, ids: SQL): Preload<Lead, Extra> {
+function preload(ctx: Ctx, page: SQL): Preload<Lead, Extra> {
   // A select from the compound as a subquery: drizzle's D1 batch cannot bind a raw statement's parameters.
+  // The page brings each lead's campaign (pageColumns): the rates read no lead again by id.
   const related = ctx.db
     .select({ k: sql<Related["k"]>`k`, id: sql<number>`id`, ref: sql<Related["ref"]>`ref` })
-    .from(sql`(WITH page(id) AS MATERIALIZED (SELECT * FROM ${ids})
-      SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN page
-      UNION ALL SELECT 1, id, lead_id FROM processr_job_lead_ids WHERE lead_id IN page
+    .from(sql`(WITH page(id, campaign_id) AS MATERIALIZED (SELECT * FROM ${page})
+      SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN (SELECT id FROM page)
+      UNION ALL SELECT 1, id, lead_id FROM processr_job_lead_ids WHERE lead_id IN (SELECT id FROM page)
       UNION ALL SELECT 2, c.id, r.rate_to_base FROM campaigns c JOIN currencies r ON r.id = c.currency_id
-                 WHERE c.id IN (SELECT campaign_id FROM leads WHERE id IN page))`)
+                 WHERE c.id IN (SELECT campaign_id FROM page))`)
     .orderBy(sql`k, id`);
   return {
     statements: [related],
@@ -242,6 +243,7 @@ export const leadResource = defineResource<Lead, Extra>({
   scope: (ctx) => sql`${leads.publisherId} = ${ctx.publisherId}`,
   total: campaignTotal,
   preload,
+  pageColumns: [leads.campaignId],
   patch: {
     schema: patchSchema,
     async run(ctx, data: z.infer<typeof patchSchema>, id) {
