@@ -77,7 +77,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -307,17 +307,17 @@ const PLAN_SQL = (afterMs) => [
   ["page (email)", "SELECT * FROM leads WHERE deleted_ts IS NULL AND lower(email) = lower('bulk42@northwind-leads.co.uk') AND email = 'bulk42@northwind-leads.co.uk' ORDER BY id ASC LIMIT 30"],
   // The page's relations in one statement of the page's own batch, from the page's query
   // materialized once (src/routes/v4/leads.ts preload); its lead data comes from the rows.
-  ["notes, job results and rates of a page", `SELECT k, id, ref FROM (WITH page(id) AS MATERIALIZED (SELECT * FROM (SELECT id FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 ORDER BY id DESC, id ASC LIMIT 100))
-     SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN page
-     UNION ALL SELECT 1, id, lead_id FROM processr_job_lead_ids WHERE lead_id IN page
-     UNION ALL SELECT 2, c.id, r.rate_to_base FROM campaigns c JOIN currencies r ON r.id = c.currency_id WHERE c.id IN (SELECT campaign_id FROM leads WHERE id IN page)) ORDER BY k, id`],
+  ["notes, job results and rates of a page", `SELECT k, id, ref FROM (WITH page(id, campaign_id) AS MATERIALIZED (SELECT * FROM (SELECT id, campaign_id FROM leads WHERE deleted_ts IS NULL AND campaign_id = 601 ORDER BY id DESC, id ASC LIMIT 100))
+     SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN (SELECT id FROM page)
+     UNION ALL SELECT 1, id, lead_id FROM processr_job_lead_ids WHERE lead_id IN (SELECT id FROM page)
+     UNION ALL SELECT 2, c.id, r.rate_to_base FROM campaigns c JOIN currencies r ON r.id = c.currency_id WHERE c.id IN (SELECT campaign_id FROM page)) ORDER BY k, id`],
 ];
 
 async function readsPhase(script, baselineScript) {
   const persistTo = join(STATE, "reads");
   const base = `http://127.0.0.1:${PORTS.directStraight}`;
   const routerBase = `http://127.0.0.1:${PORTS.direct}`;
-  const mf = await startDirect({ script, persistTo, port: PORTS.direct, straightPort: PORTS.directStraight, vars: BENCH_VARS, baselineScript, baselinePort: PORTS.directBaseline });
+  const mf = await startDirect({ script, persistTo, port: PORTS.direct, straightPort: PORTS.directStraight, vars: BENCH_VARS, baselineScript, baselinePort: PORTS.directBaseline, ...(CPU_PROFILE ? { inspectorPort: PORTS.readsInspector } : {}) });
   const out = { sizes: [] };
   try {
     const db = await loadBenchState(mf, "acme", { acme: base, agency: "http://127.0.0.1:8788" });
@@ -359,7 +359,9 @@ async function readsPhase(script, baselineScript) {
       // The goal row's page once more, through the local assets router (printed beside it).
       const pageRouter = await load({ url: `${routerBase}/api/v4/leads?${READ_QUERIES(after, "")[0].qs}`, headers, connections: 10, duration: DURATION });
       log(`reads: where the page's time goes (${fmt(size)} leads)`);
-      const gap = await measurePageGap({ base, baselineBase: `http://127.0.0.1:${PORTS.directBaseline}`, headers, duration: DURATION });
+      // --cpu-profile: the page of 100 once more, every isolate profiled (scripts/lib/bench-page-gap.mjs).
+      const profile = CPU_PROFILE ? { inspectorPort: PORTS.readsInspector, script, dir: join(ROOT, ".bench/cpu-profiles") } : undefined;
+      const gap = await measurePageGap({ base, baselineBase: `http://127.0.0.1:${PORTS.directBaseline}`, headers, duration: DURATION, profile });
       if (!out.bulkFlag) {
         log(`bulk flag of ${fmt(BULK_FLAG_LEADS)} leads`);
         out.bulkFlag = await measureBulkFlag(base, headers, db, { count: BULK_FLAG_LEADS });
@@ -597,6 +599,7 @@ function report(r) {
     }
     L.push("");
     for (const s of r.reads.sizes) if (s.gap) L.push(...pageGapReport(s.size, s.gap));
+    for (const s of r.reads.sizes) if (s.gap?.profile) L.push(`CPU profile of the v4 page of 100 at ${fmt(s.size)} leads, a run of its own (\`--cpu-profile\`; sampled every 1 ms, which costs CPU itself; files in \`.bench/cpu-profiles/\`), per page:`, "", ...profileReport("v4 page", s.gap.profile, fmt));
     L.push("", "CSV export (`GET /api/v4/leads?campaign.id=601` with `Accept: text/csv`, every lead of the campaign in one streamed response, read to the end by one client); memory is the resident set of the workerd process serving it, sampled every 50 ms:", "");
     L.push("| leads in the campaign | records | size | first byte | seconds | rows/s | workerd RSS before → peak |");
     L.push("|---:|---:|---:|---:|---:|---:|---|");

@@ -6,6 +6,7 @@
 //   leadflare 404               middleware only, no route (no authentication, no D1)
 //   authenticated item 404      middleware + authentication + one indexed D1 read (a campaign)
 //   v4 page of 10 / of 100      the campaign page, newest first
+import { startCpuProfiles, summarizeProfiles, writeProfiles } from "./bench-cpu-profile.mjs";
 import { workerdCpuMs } from "./bench-roundtrips.mjs";
 import { load } from "./load.mjs";
 
@@ -16,8 +17,21 @@ async function step(name, opts) {
   return { name, ...r, cpuMsPerRequest: done ? (workerdCpuMs() - cpu) / done : null };
 }
 
+/**
+ * The page of 100 in a run of its own with every isolate of the workerd CPU-profiled (`--cpu-profile`:
+ * `profile` = { inspectorPort, script, dir }): where a page's CPU goes, per request, in leadflare, its
+ * D1 and the local assets router. Sampling costs CPU itself, so this run's figures are not the steps'.
+ */
+async function profiled(url, headers, duration, { inspectorPort, script, dir }) {
+  const stop = await startCpuProfiles(inspectorPort);
+  const r = await load({ url, headers, connections: 10, duration });
+  const profiles = await stop();
+  writeProfiles(dir, "v4-page", profiles);
+  return summarizeProfiles(profiles, script, r.ok + r.failed);
+}
+
 /** `base`: leadflare; `baselineBase`: the baseline worker; `headers`: an admin's bearer token. */
-export async function measurePageGap({ base, baselineBase, headers, duration }) {
+export async function measurePageGap({ base, baselineBase, headers, duration, profile }) {
   const page = `${base}/api/v4/leads?campaign.id=601&order[id]=desc`;
   const body = await (await fetch(`${page}&itemsPerPage=100`, { headers })).text();
   const posted = await fetch(`${baselineBase}/page-body`, { method: "POST", body, headers: { "Content-Type": "application/json" } });
@@ -32,6 +46,7 @@ export async function measurePageGap({ base, baselineBase, headers, duration }) 
       await step("v4 page of 10", { url: `${page}&itemsPerPage=10`, headers, duration }),
       await step("v4 page of 100", { url: `${page}&itemsPerPage=100`, headers, duration }),
     ],
+    ...(profile ? { profile: await profiled(`${page}&itemsPerPage=100`, headers, duration, profile) } : {}),
   };
 }
 
