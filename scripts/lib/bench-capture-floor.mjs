@@ -7,6 +7,8 @@
 //     into floor_leads, a table made from the leads table's own DDL in leadflare's D1 (its columns,
 //     foreign keys and every index), and into a copy without its indexes: what the row and the
 //     indexes the documented reads need cost, apart from capture's code;
+//   - the indexed insert in a D1 batch of five statements, as capture's write batch has, with and
+//     without its queue send (capture shares one send among a few milliseconds' captures);
 //   - leadflare's 404: HTTP, routing, the global middleware and the rate limiter, no route;
 //   - lead capture.
 // leadflare is served twice: through Miniflare's local assets router, as wrangler.toml configures it
