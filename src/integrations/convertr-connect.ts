@@ -19,7 +19,7 @@ import {
 import { hostBusyMessage } from "./host-limiter";
 import { leadFieldValue } from "./lead-values";
 import { isSafeHeaderValue } from "./outbound-fetch";
-import { placeSyncTag, secretOf, syncCallbackUrl, syncTagSecret, syncTagSecretStatement } from "./sync-tags";
+import { placeSyncTag, syncCallbackUrl, syncTagSecret } from "./sync-tags";
 import type { OutboundIntegrationJob } from "./types";
 
 // Convertr Connect (Convertr's Connect help article): forwards a Valid lead into a client's Convertr-compatible instance
@@ -177,11 +177,11 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     return config.syncTags && (!known || (known.syncSubscriptions && !known.syncWithLead)) ? 2 : 1;
   },
   // Whether the job places tags and the delivery's secret, asked with the claim (before the lead goes out).
-  withClaim: (env, leadId, jobId, config) => syncTagSecretStatement(env, leadId, jobId, config.syncTags),
+  syncSecretWithClaim: (config) => config.syncTags,
   isActive: () => true,
   checkConfig: checkConnectConfig,
 
-  async deliver(lead, config, { env, jobId, idempotencyKey, claimed, requests, moreRequests }) {
+  async deliver(lead, config, { env, jobId, idempotencyKey, syncSecret, requests, moreRequests }) {
     const creds = connectCredentials(config);
     const { log, logStatement, failedCall } = callLog(env, lead, jobId);
 
@@ -192,7 +192,7 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
 
     // Asked before the lead goes out (with the claim), so that a failure here never repeats a
     // delivered lead. The secret (null: the job places no tags) is kept on the delivery by the same statement.
-    const secret = claimed ? secretOf(claimed) : await syncTagSecret(env, lead.id, jobId, config.syncTags);
+    const secret = syncSecret !== undefined ? syncSecret : await syncTagSecret(env, lead.id, jobId, config.syncTags);
     const extensions = secret !== null ? await clientExtensions(env, creds) : null;
     if (extensions && !("syncSubscriptions" in extensions)) return failedCall(extensions);
 

@@ -7,7 +7,8 @@ import { type hostSlots, type MoreRequests, withHostSlot } from "./host-limiter"
 import { integrationJobs } from "./index";
 import { type IntegrationLead, integrationLeadsOf, integrationLeadStatements } from "./lead-values";
 import { truncate } from "./provider-log";
-import { tagsKept } from "./sync-tags";
+import { newWebhookSecret } from "../webhooks/standard-webhooks";
+import { syncSecretTerms, tagsKept } from "./sync-tags";
 import { DEFAULT_TRIGGER, type IntegrationTrigger, type TriggerEvent, triggerHolds } from "./triggers";
 import type { OutboundIntegrationJob } from "./types";
 
@@ -268,22 +269,24 @@ async function integrate(
   if (!triggerHolds(triggerOf(c), lead) || !job.enabled || !c.def.isActive(c.parsed.data)) return end();
 
   const now = Date.now();
-  // The claim, and in the same batch what the job stores before it calls out (withClaim).
-  const withClaim = c.def.withClaim?.(env, ...key, c.parsed.data);
+  // The claim, which also sets what the job keeps before it calls out (its sync secret), in one statement.
+  const binds: unknown[] = [now + CLAIM_MS, now, ...key, now];
+  const param = (value: unknown) => `?${binds.push(value)}`;
+  const keepsSecret = c.def.syncSecretWithClaim?.(c.parsed.data);
+  const secret = keepsSecret === undefined ? null : syncSecretTerms("?4", param(keepsSecret ? 1 : 0), param(newWebhookSecret()));
   // A shared read's claim applies only if the lead and the job are still as read (see integrationBatch).
   const asRead = fresh
-    ? `AND EXISTS (SELECT 1 FROM leads WHERE id = ?3 AND flag IS ?6 AND deleted_ts IS ?7 AND first_delivered_ts IS ?8 AND data IS ?9)
-       AND EXISTS (SELECT 1 FROM campaign_processr_jobs WHERE id = ?4 AND enabled = 1 AND config = ?10)`
+    ? `AND EXISTS (SELECT 1 FROM leads WHERE id = ?3 AND flag IS ${param(lead.flag)} AND deleted_ts IS ${param(lead.deletedTs)}
+                     AND first_delivered_ts IS ${param(lead.firstDeliveredTs)} AND data IS ${param(read.lead!.data)})
+       AND EXISTS (SELECT 1 FROM campaign_processr_jobs WHERE id = ?4 AND enabled = 1 AND config = ${param(job.config)})`
     : "";
-  const [claimRead, claimedRead] = await env.DB.batch([
-    env.DB.prepare(
-      `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?1, updated_ts = ?2
-       WHERE lead_id = ?3 AND campaign_processr_job_id = ?4 AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?5) ${asRead}
-       RETURNING attempts, idempotency_key`,
-    ).bind(now + CLAIM_MS, now, ...key, now, ...(fresh ? [lead.flag, lead.deletedTs, lead.firstDeliveredTs, read.lead!.data, job.config] : [])),
-    ...(withClaim ? [withClaim] : []),
-  ]);
-  const claim = claimRead!.results[0] as { attempts: number; idempotency_key: string } | undefined;
+  const claim = await env.DB.prepare(
+    `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?1, updated_ts = ?2${secret ? `, ${secret.set}` : ""}
+     WHERE lead_id = ?3 AND campaign_processr_job_id = ?4 AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?5) ${asRead}
+     RETURNING attempts, idempotency_key${secret ? `, ${secret.returning}` : ""}`,
+  )
+    .bind(...binds)
+    .first<{ attempts: number; idempotency_key: string; sync_secret?: string | null }>();
   if (!claim) {
     const row = await env.DB.prepare(
       "SELECT status, lease_until_ts FROM integration_deliveries WHERE lead_id = ? AND campaign_processr_job_id = ?",
@@ -310,7 +313,7 @@ async function integrate(
   const deliver = (moreRequests: MoreRequests) =>
     c.def.deliver(lead, c.parsed.data, {
       env, jobId: job.id, idempotencyKey: claim.idempotency_key, attempt: claim.attempts,
-      claimed: claimedRead?.results as Record<string, unknown>[] | undefined, requests, moreRequests,
+      ...(secret ? { syncSecret: claim.sync_secret ?? null } : {}), requests, moreRequests,
     });
   try {
     slot = slots ? await slots.run(host, deliver, requests) : await withHostSlot(env, host, deliver, requests);

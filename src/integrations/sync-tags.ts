@@ -15,22 +15,34 @@ import { answerOutcome, authorizedFetch, callLog, type ClientCredentials } from 
 /**
  * For a delivery about to go out: null when its job does not place tags (its state once the action
  * was used, else its config.syncTags), else its subscription secret, set as syncSecret sets it. One
- * statement: the delivery path asks both before the lead goes out, in one D1 round trip.
+ * statement; the delivery path asks it with its claim instead (syncSecretTerms).
  */
 export async function syncTagSecret(env: Pick<Env, "DB">, leadId: number, jobId: number, configDefault: boolean): Promise<string | null> {
-  return secretOf((await syncTagSecretStatement(env, leadId, jobId, configDefault).all()).results);
-}
-
-/** syncTagSecret's statement, for a caller that runs it in a batch of its own (the delivery's claim); secretOf reads its rows. */
-export function syncTagSecretStatement(env: Pick<Env, "DB">, leadId: number, jobId: number, configDefault: boolean) {
-  return env.DB.prepare(
-    `UPDATE integration_deliveries SET sync_secret = coalesce(sync_secret, ?1) WHERE lead_id = ?2 AND campaign_processr_job_id = ?3
-       AND coalesce((SELECT removed_ts IS NULL FROM sync_tag_states WHERE campaign_processr_job_id = ?3), ?4)
+  const row = await env.DB.prepare(
+    `UPDATE integration_deliveries SET sync_secret = coalesce(sync_secret, ?1) WHERE lead_id = ?2 AND campaign_processr_job_id = ?3 AND ${tagsPlaced("?3", "?4")}
      RETURNING sync_secret`,
-  ).bind(newWebhookSecret(), leadId, jobId, configDefault ? 1 : 0);
+  )
+    .bind(newWebhookSecret(), leadId, jobId, configDefault ? 1 : 0)
+    .first<{ sync_secret: string | null }>();
+  return row?.sync_secret ?? null;
 }
 
-export const secretOf = (rows: readonly Record<string, unknown>[]): string | null => (rows[0]?.sync_secret as string | null | undefined) ?? null;
+/**
+ * syncTagSecret as terms of the delivery's claim (an UPDATE of its row, RETURNING it): the SET term
+ * and the RETURNING term `sync_secret`, null when the job does not place tags. The caller names the
+ * parameters: the job's id, config.syncTags (1 or 0), a new secret (newWebhookSecret).
+ */
+export function syncSecretTerms(jobParam: string, configDefaultParam: string, newSecretParam: string) {
+  const placed = tagsPlaced(jobParam, configDefaultParam);
+  return {
+    set: `sync_secret = CASE WHEN ${placed} THEN coalesce(sync_secret, ${newSecretParam}) ELSE sync_secret END`,
+    returning: `CASE WHEN ${placed} THEN sync_secret END AS sync_secret`,
+  };
+}
+
+/** SQL: the job places tags: its state once "Place Sync Tags" was used, else the configuration's default. */
+const tagsPlaced = (jobParam: string, configDefaultParam: string) =>
+  `coalesce((SELECT removed_ts IS NULL FROM sync_tag_states WHERE campaign_processr_job_id = ${jobParam}), ${configDefaultParam})`;
 
 /** The subscription secret of a delivery: created once, reused by every retry (one statement: set if unset, read back). */
 async function syncSecret(env: Pick<Env, "DB">, leadId: number, jobId: number): Promise<string> {

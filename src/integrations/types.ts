@@ -14,11 +14,11 @@ export interface OutboundIntegrationJob<C> extends IntegrationJobDefinition<C> {
   /** True when the job brings data into the lead from the destination rather than delivering the lead to it. */
   isEnrichment?(config: C): boolean;
   /**
-   * A statement run in one D1 batch with the delivery's claim, a round trip saved (what the delivery
-   * must store before it calls out); its rows reach deliver as ctx.claimed. It also runs when the
-   * claim is refused, so it must leave a delivery it does not go on with as good as untouched.
+   * Whether the delivery keeps a sync-tag secret (config.syncTags: the default until the job's tags
+   * are placed or removed): set by the claim's own statement before the lead goes out (syncSecretTerms,
+   * a statement saved) and handed to deliver as ctx.syncSecret, null when the job places no tags.
    */
-  withClaim?(env: Env, leadId: number, jobId: number, config: C): D1PreparedStatement;
+  syncSecretWithClaim?(config: C): boolean;
   /**
    * Requests one delivery makes to the destination, counted against its per-minute rate before it
    * starts (default 1); a delivery that finds it needs more counts them (deliver's ctx.moreRequests).

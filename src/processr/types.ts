@@ -136,12 +136,13 @@ export interface IntegrationJobDefinition<C = unknown> {
     lead: JobLead & { leadHash: string },
     config: C,
     /**
-     * claimed: the rows of the job's withClaim statement (src/integrations/types.ts), run with the claim.
+     * syncSecret: the delivery's sync-tag secret set with the claim (null: no tags placed), for a
+     * job that asks for it (syncSecretWithClaim, src/integrations/types.ts); absent otherwise.
      * requests: the requests counted against the host's rate for this delivery (its requestsPerDelivery);
      * moreRequests counts more, for a delivery that finds it needs them (src/integrations/host-limiter.ts).
      */
     ctx: {
-      env: Env; jobId: number; idempotencyKey: string; attempt: number; claimed?: Record<string, unknown>[];
+      env: Env; jobId: number; idempotencyKey: string; attempt: number; syncSecret?: string | null;
       requests?: number; moreRequests?: MoreRequests;
     },
   ): Promise<IntegrationOutcome>;

@@ -87,6 +87,28 @@ describe("Convertr Connect to a client that takes the sync tag with the lead", (
     expect(d1.trips).toBe(3);
   });
 
+  it("claims the delivery and sets its sync secret in one statement, the secret the lead POST carries", async () => {
+    const origin = "http://127.0.0.1:8794";
+    const jobId = await insertJob(602, "convertr_connect", configFor(origin), "Convertr Connect: one claim statement");
+    const source = await insertLead(602, 12, 36, { firstName: "Barbara", surname: "Liskov", emailAddress: "barbara@mit.example" });
+    const claims: string[] = [];
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop === "prepare") return (sql: string) => (sql.includes("integration_deliveries") && sql.includes("sync_secret") && claims.push(sql), target.prepare(sql));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    expect(await handleIntegrateMessage({ ...env, DB }, { type: "integrate", leadId: source.id, jobId })).toBe("ack");
+    // The one statement that writes the secret is the claim (attempts counted, lease taken).
+    expect(claims.filter((sql) => /SET\s+sync_secret|sync_secret\s*=/.test(sql))).toEqual([expect.stringContaining("attempts = attempts + 1")]);
+    const d = (await delivery(source.id, jobId))!;
+    expect(d).toMatchObject({ status: "delivered", attempts: 1 });
+    expect(d.sync_secret).toMatch(/^whsec_/);
+    const leadPost = seen.filter((r) => r.url.startsWith(origin) && new URL(r.url).pathname === LEAD_PATH).at(-1)!;
+    expect(leadPost.headers.get(SYNC_WITH_LEAD.secret)).toBe(d.sync_secret);
+  });
+
   it("sends a client that does not advertise syncWithLead the documented two calls, without the headers", async () => {
     const origin = "http://127.0.0.1:8792";
     rewrite = async (req, res) => {
