@@ -371,6 +371,8 @@ const SAFETY_ALARM_MS = 60_000;
 export class LeadObject extends DurableObject<Env> {
   private leadId: number | undefined;
   private delivering: Promise<void> | null = null;
+  /** When this object last armed its safety alarm for a decision or a subscription; in memory only (unknown after a restart). */
+  private lastArmedTs: number | undefined;
   /**
    * The alarm as it was before a decision armed it for its hand-off alone (a write with no callbacks),
    * while nothing else has moved it since: once the lead is handed off it is set back without a D1
@@ -445,10 +447,17 @@ export class LeadObject extends DurableObject<Env> {
   private async deliver() {
     const leadId = await this.ctx.storage.get<number>("leadId");
     if (leadId === undefined) return;
-    await deliverDueCallbacks(this.env, leadId);
+    const pending = await deliverDueCallbacks(this.env, leadId);
     const integrationsDue = await this.ctx.storage.get<number>(INTEGRATIONS_DUE);
     if (integrationsDue !== undefined && integrationsDue <= Date.now()) await this.handOffIntegrations(leadId);
-    await this.exclusive(leadId, () => this.scheduleAlarm(leadId));
+    // No callback was pending, and no write this object decided can still be on its way to D1 (the
+    // last was armed for a safety interval ago, which bounds its caller's commit, as the alarm itself
+    // assumes): none is due, so the alarm is set without reading them again (the safety alarm of
+    // every lead whose callbacks its batch delivered ends here, one D1 read instead of two).
+    await this.exclusive(leadId, () => {
+      const quiet = this.lastArmedTs !== undefined && Date.now() - this.lastArmedTs >= SAFETY_ALARM_MS;
+      return this.scheduleAlarm(leadId, pending === 0 && quiet ? null : undefined);
+    });
   }
 
   // ------------------------------------------------------------------ serialisation
@@ -722,16 +731,17 @@ export class LeadObject extends DurableObject<Env> {
   /** Arms the alarm within SAFETY_ALARM_MS; answers the alarm it found. */
   private async armSafetyAlarm(): Promise<number | null> {
     this.alarmBeforeHandOff = undefined;
+    this.lastArmedTs = Date.now();
     const at = Date.now() + SAFETY_ALARM_MS;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
     return current;
   }
 
-  /** Arms the alarm for the earliest due callback or integrations retry, or clears it. */
-  private async scheduleAlarm(leadId: number) {
+  /** Arms the alarm for the earliest due callback (read from D1 unless the caller knows it) or integrations retry, or clears it. */
+  private async scheduleAlarm(leadId: number, callbacksDue?: number | null) {
     this.alarmBeforeHandOff = undefined;
-    const callbacks = await nextCallbackDueTs(this.env.DB, leadId);
+    const callbacks = callbacksDue !== undefined ? callbacksDue : await nextCallbackDueTs(this.env.DB, leadId);
     const integrations = (await this.ctx.storage.get<number>(INTEGRATIONS_DUE)) ?? null;
     const due = [callbacks, integrations].filter((t): t is number => t !== null);
     if (due.length === 0) await this.ctx.storage.deleteAlarm();

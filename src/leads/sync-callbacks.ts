@@ -113,8 +113,8 @@ const PENDING_SQL = `SELECT d.id, d.lead_id, d.event_id, d.subscription_id, d.at
        JOIN leads l ON l.id = d.lead_id
        LEFT JOIN lead_note_rows n ON n.id = e.payload ->> '$.n' AND n.lead_id = e.lead_id`;
 
-/** Attempts every due delivery of a lead, in event order per subscription. */
-export async function deliverDueCallbacks(env: Env, leadId: number, now = Date.now()): Promise<void> {
+/** Attempts every due delivery of a lead, in event order per subscription; answers how many were pending (due or not). */
+export async function deliverDueCallbacks(env: Env, leadId: number, now = Date.now()): Promise<number> {
   const { results } = await env.DB.prepare(
     `${PENDING_SQL} WHERE d.lead_id = ?1 AND d.status = 'pending' ORDER BY d.subscription_id, d.event_id`,
   )
@@ -123,6 +123,7 @@ export async function deliverDueCallbacks(env: Env, leadId: number, now = Date.n
   await giveUp(env, results.filter((r) => r.disabled_ts !== null), "The subscription is disabled.");
   const claimed = await claimHeads(env, results, now);
   await claimed.release(await deliverInOrder(env, claimed.rows, now));
+  return results.length;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -185,6 +185,36 @@ describe("batched sync callbacks", () => {
       // Each line's request body is its own event.
       expect(JSON.parse(JSON.parse(log.context).request.body)).toMatchObject({ webhookId: d.id, leadId: d.lead_id, flag: "Test" });
     }
+  });
+
+  it("the safety alarm of a lead whose callbacks its batch delivered reads D1 once a minute later and clears itself; sooner it reads twice, as before", async () => {
+    const [late, soon] = [await subscribedLead(BATCHING), await subscribedLead(BATCHING)];
+    await processLeads(late.id, soon.id);
+    expect((await deliveriesOf([late.id, soon.id])).map((d) => d.status)).toEqual(["delivered", "delivered"]);
+    const statementsRun = async (leadId: number, minutesAgo: number) => {
+      const prepared: string[] = [];
+      const stub = leadObject(env, leadId);
+      await runInDurableObject(stub, (instance) => {
+        const object = instance as unknown as { lastArmedTs: number; env: typeof env };
+        object.lastArmedTs -= minutesAgo * 60_000;
+        const DB = new Proxy(env.DB, {
+          get(target, prop) {
+            const value = Reflect.get(target, prop, target);
+            if (prop === "prepare") return (sql: string) => (prepared.push(sql), target.prepare(sql));
+            return typeof value === "function" ? value.bind(target) : value;
+          },
+        });
+        object.env = { ...object.env, DB };
+      });
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
+      return prepared.length;
+    };
+    // The decision was armed a minute ago: nothing pending, nothing on its way, nothing read again.
+    expect(await statementsRun(late.id, 1)).toBe(1);
+    // A decision armed just now may still be committing: the alarm reads what is due again.
+    expect(await statementsRun(soon.id, 0)).toBe(2);
+    expect(posts(BATCHING)).toHaveLength(1);
   });
 
   it("an event the receiver refuses is retried on its own with the same id, and the subscription's later event waits for it", async () => {
