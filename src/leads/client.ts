@@ -57,6 +57,21 @@ export async function handOffCommitted(env: Pick<Env, "DB" | "LEAD_OBJECT" | "PR
   );
 }
 
+/**
+ * The leads a batch of callbacks left some pending for (deliverCallbackBatches): each object sets
+ * its alarm for the earliest due retry, instead of its safety alarm a minute on. If this fails, the
+ * safety alarm still takes them over.
+ */
+export async function callbacksLeft(env: Pick<Env, "LEAD_OBJECT">, leadIds: readonly number[]): Promise<void> {
+  await Promise.all(
+    leadIds.map((leadId) =>
+      leadObject(env, leadId)
+        .callbacksLeft(leadId)
+        .catch((e: unknown) => console.error("lead object not told of its pending callbacks; its safety alarm retries them", leadId, String(e))),
+    ),
+  );
+}
+
 /** Places a sync-tag subscription; the lead object emits the current status at once if it has one. */
 export function subscribeToLead(env: Pick<Env, "LEAD_OBJECT">, req: SubscribeRequest): Promise<SubscribeResult> {
   return leadObject(env, req.leadId).subscribe(req) as Promise<SubscribeResult>;

@@ -417,6 +417,22 @@ export class LeadObject extends DurableObject<Env> {
     await this.exclusive(leadId, () => this.handOffDone(leadId));
   }
 
+  /**
+   * The caller's batch left callbacks of this lead pending (a refused event waits for its retry):
+   * the alarm is set for the earliest due, when that is sooner than it was, instead of the safety
+   * alarm a minute on. Never later and never cleared, so a decision still on its way keeps its alarm.
+   */
+  async callbacksLeft(leadId: number): Promise<void> {
+    await this.exclusive(leadId, async () => {
+      const due = await nextCallbackDueTs(this.env.DB, leadId);
+      const current = await this.ctx.storage.getAlarm();
+      if (due === null || (current !== null && current <= due)) return;
+      // The alarm moved: a hand-off's "set it back" would undo this (handOffDone then reads D1).
+      this.alarmBeforeHandOff = undefined;
+      await this.ctx.storage.setAlarm(Math.max(due, Date.now()));
+    });
+  }
+
   async subscribe(req: SubscribeRequest): Promise<SubscribeResult> {
     return this.exclusive(req.leadId, () => this.applySubscribe(req));
   }

@@ -130,11 +130,12 @@ export async function deliverDueCallbacks(env: Env, leadId: number, now = Date.n
  * Per subscription, its claimed deliveries one at a time in event order, until one fails.
  * Returns those not attempted (after a failure), for the caller to release.
  */
-async function deliverInOrder(env: Env, rows: PendingRow[], now: number): Promise<PendingRow[]> {
+async function deliverInOrder(env: Env, rows: PendingRow[], now: number, delivered?: Set<string>): Promise<PendingRow[]> {
   const unsent = await Promise.all(
     [...groupBy(rows, (r) => r.subscription_id).values()].map(async (rows) => {
       for (const [i, row] of rows.entries()) {
         const outcome = await attempt(env, row, now);
+        if (outcome === "delivered") delivered?.add(row.id);
         if (outcome === "gone") {
           await giveUp(env, rows.slice(i + 1), "The subscription was disabled (410 Gone).");
           return [];
@@ -359,24 +360,27 @@ async function takesBatches(env: Env, url: URL): Promise<boolean> {
  * them: one read, one claim, one request per receiver (up to MAX_BATCH_EVENTS events), one write
  * of all their outcomes. Per subscription only the due head of its queue goes (as one at a time
  * would), and a subscription whose event failed sends nothing more in this run. What is not
- * delivered here stays pending for the lead object's alarm.
+ * delivered here stays pending for the lead object's alarm; answers the leads it was taken for
+ * that still have some (their objects' alarms are to be set for them: callbacksLeft).
  */
-export async function deliverCallbackBatches(env: Env, leadIds: readonly number[], now = Date.now()): Promise<void> {
-  if (leadIds.length === 0) return;
+export async function deliverCallbackBatches(env: Env, leadIds: readonly number[], now = Date.now()): Promise<number[]> {
+  if (leadIds.length === 0) return [];
   const { results } = await env.DB.prepare(
     `${PENDING_SQL} WHERE d.lead_id IN (SELECT value FROM json_each(?1)) AND d.status = 'pending' ORDER BY d.subscription_id, d.event_id`,
   )
     .bind(JSON.stringify(leadIds))
     .all<PendingRow>();
   const claimed = await claimHeads(env, results, now);
+  const delivered = new Set<string>();
   const unsent = await Promise.all(
-    [...groupBy(claimed.rows, (r) => r.callback_url)].map(([callbackUrl, rows]) => deliverToReceiver(env, callbackUrl, rows, now)),
+    [...groupBy(claimed.rows, (r) => r.callback_url)].map(([callbackUrl, rows]) => deliverToReceiver(env, callbackUrl, rows, now, delivered)),
   );
   await claimed.release(unsent.flat());
+  return [...new Set(claimed.rows.filter((r) => !delivered.has(r.id)).map((r) => r.lead_id))];
 }
 
 /** Returns the deliveries not attempted. */
-async function deliverToReceiver(env: Env, callbackUrl: string, rows: PendingRow[], now: number): Promise<PendingRow[]> {
+async function deliverToReceiver(env: Env, callbackUrl: string, rows: PendingRow[], now: number, delivered: Set<string>): Promise<PendingRow[]> {
   let url: URL | null = null;
   try {
     url = checkOutboundUrl(env, callbackUrl);
@@ -384,21 +388,21 @@ async function deliverToReceiver(env: Env, callbackUrl: string, rows: PendingRow
     if (!(e instanceof OutboundUrlError)) throw e;
   }
   // A refused URL goes the single way too, which records why; so does a lone event (nothing to share).
-  if (!url || rows.length < 2 || !(await takesBatches(env, url))) return deliverInOrder(env, rows, now);
+  if (!url || rows.length < 2 || !(await takesBatches(env, url))) return deliverInOrder(env, rows, now, delivered);
   const blocked = new Set<number>();
   const unsent: PendingRow[] = [];
   let rest = rows;
   while (rest.length > 0) {
     unsent.push(...rest.filter((r) => blocked.has(r.subscription_id)));
     const open = rest.filter((r) => !blocked.has(r.subscription_id));
-    for (const sub of await sendBatch(env, url, open.slice(0, MAX_BATCH_EVENTS), now)) blocked.add(sub);
+    for (const sub of await sendBatch(env, url, open.slice(0, MAX_BATCH_EVENTS), now, delivered)) blocked.add(sub);
     rest = open.slice(MAX_BATCH_EVENTS);
   }
   return unsent;
 }
 
 /** One batched request; returns the subscriptions whose event was not delivered. */
-async function sendBatch(env: Env, url: URL, rows: PendingRow[], now: number): Promise<number[]> {
+async function sendBatch(env: Env, url: URL, rows: PendingRow[], now: number, delivered: Set<string>): Promise<number[]> {
   const events = rows.map((r) => ({ ...callbackEvent(r), webhookId: r.id }));
   const body = JSON.stringify({ type: "lead.events", events });
   const batchId = `batch_${crypto.randomUUID().replace(/-/g, "")}`;
@@ -432,6 +436,7 @@ async function sendBatch(env: Env, url: URL, rows: PendingRow[], now: number): P
     const reason = answer ? `HTTP ${answer.status}: ${answer.message}` : result.ok ? `HTTP ${result.status}${status === null ? ", no answer for this event" : ""}` : result.message;
     const one = settle(env, row, row.attempts + 1, status, reason, result, now);
     if (one.outcome !== "delivered") failed.push(row.subscription_id);
+    else delivered.add(row.id);
     settled.push(one);
     calls.push(logCall(row, redactUrl(url), JSON.stringify(events[i]), row.attempts + 1, result, one.log, `batch ${batchId} (${rows.length} events): ${one.message}`));
   }

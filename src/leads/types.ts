@@ -32,7 +32,8 @@ export interface TransitionRequest {
   snapshot?: LeadState;
   /**
    * The caller delivers the change's sync callbacks itself, batched with other leads'
-   * (deliverCallbackBatches); the object's alarm only takes over what is still pending a minute later.
+   * (deliverCallbackBatches); the object's alarm takes over what is still pending, at its retry's time
+   * (callbacksLeft), else a minute later.
    */
   callbacksByCaller?: boolean;
 }

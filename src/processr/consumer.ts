@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Env } from "../env";
 import { enqueueIntegrations, handleIntegrateMessage, hasTriggeredJob, integrationBatch } from "../integrations/dispatch";
 import { hostConcurrency, hostSlots } from "../integrations/host-limiter";
-import { decideLead, handOffCommitted, transitionLead } from "../leads/client";
+import { callbacksLeft, decideLead, handOffCommitted, transitionLead } from "../leads/client";
 import { appliedLeadIds, leadWriteStatements } from "../leads/lead-writes";
 import { deliverCallbackBatches } from "../leads/sync-callbacks";
 import { handleDeadLetters } from "./dead-letter";
@@ -204,9 +204,9 @@ async function runLoaded(
   // The batch's hand-offs together; what fails here the lead objects' alarms hand off.
   await handOffCommitted(env, handOffs);
   // The batch's sync callbacks, per receiver in one request each; what fails here is retried by
-  // the lead objects' alarms.
+  // the lead objects' alarms, set for the retry's time.
   try {
-    await deliverCallbackBatches(env, changed);
+    await callbacksLeft(env, await deliverCallbackBatches(env, changed));
   } catch (err) {
     console.error("processr: batched sync callbacks failed; the lead objects' alarms retry them", err instanceof Error ? err.message : String(err));
   }

@@ -21,6 +21,8 @@ interface Sent { url: string; method: string; headers: Record<string, string>; b
 let sent: Sent[] = [];
 /** The receiver's answer to one event of a batch (200 unless set here by delivery id). */
 let itemStatus = new Map<string, number>();
+/** Leads whose events the receiver refuses (503), whatever their delivery id. */
+const refusedLeads = new Set<number>();
 
 beforeAll(async () => {
   const row = await env.DB.prepare(`SELECT id FROM campaign_publishers WHERE campaign_id = 601 AND publisher_id = 13`).first<{ id: number }>();
@@ -30,6 +32,7 @@ beforeAll(async () => {
 beforeEach(() => {
   sent = [];
   itemStatus = new Map();
+  refusedLeads.clear();
   const realFetch = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const req = new Request(input, init);
@@ -46,7 +49,7 @@ beforeEach(() => {
     // As leadflare's receiver does: after a lead's event fails, its later ones are not applied (424).
     const failed = new Set<number>();
     const results = body.events!.map((e) => {
-      const status = failed.has(e.leadId) ? 424 : (itemStatus.get(e.webhookId) ?? 200);
+      const status = failed.has(e.leadId) ? 424 : refusedLeads.has(e.leadId) ? 503 : (itemStatus.get(e.webhookId) ?? 200);
       if (status !== 200) failed.add(e.leadId);
       return { webhookId: e.webhookId, status, message: status === 200 ? "applied" : "not applied", changed: status === 200 };
     });
@@ -215,6 +218,27 @@ describe("batched sync callbacks", () => {
     // A decision armed just now may still be committing: the alarm reads what is due again.
     expect(await statementsRun(soon.id, 0)).toBe(2);
     expect(posts(BATCHING)).toHaveLength(1);
+  });
+
+  it("an event refused in a queue batch is retried when its retry is due (5 s), its object's alarm set for it, not a minute on", async () => {
+    const [ok, refused] = [await subscribedLead(BATCHING), await subscribedLead(BATCHING)];
+    refusedLeads.add(refused.id);
+    const before = Date.now();
+    await processLeads(ok.id, refused.id);
+    const alarmOf = (id: number) => runInDurableObject(leadObject(env, id), (_, state) => state.storage.getAlarm());
+    const [pending] = await deliveriesOf([refused.id]);
+    expect(pending).toMatchObject({ status: "pending", attempts: 1, last_status_code: 503 });
+    const alarm = (await alarmOf(refused.id))!;
+    expect(alarm).toBeGreaterThanOrEqual(before + 5_000);
+    expect(alarm).toBeLessThanOrEqual(Date.now() + 5_500);
+    // The lead whose callback was delivered keeps the safety alarm its decision armed.
+    expect(await alarmOf(ok.id)).toBeGreaterThan(Date.now() + 30_000);
+    // When it fires (its retry due), the refused event goes again with the same id, and is delivered.
+    refusedLeads.clear();
+    await env.DB.prepare(`UPDATE webhook_deliveries SET next_attempt_ts = 0 WHERE id = ?`).bind(pending!.id).run();
+    expect(await runDurableObjectAlarm(leadObject(env, refused.id))).toBe(true);
+    expect(posts(BATCHING).at(-1)!.headers["webhook-id"]).toBe(pending!.id);
+    expect((await deliveriesOf([refused.id]))[0]).toMatchObject({ status: "delivered", attempts: 2 });
   });
 
   it("an event the receiver refuses is retried on its own with the same id, and the subscription's later event waits for it", async () => {
