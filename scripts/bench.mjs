@@ -23,8 +23,8 @@
 //              request next to one D1 insert, insert + queue send, the 404, with and without the
 //              local assets router: scripts/lib/bench-capture-floor.mjs), jobresults (a job's
 //              results and logs counted at 100,000 leads with trails: scripts/lib/bench-job-results.mjs),
-//              steady (capture at 50 % and 80 % of capture alone with the Processr running, the
-//              backlog sampled: scripts/lib/bench-steady.mjs)
+//              steady (capture at 5 %, 50 % and 80 % of capture alone with the Processr running,
+//              the backlog sampled: scripts/lib/bench-steady.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -289,7 +289,8 @@ async function steadyPhase(script, captureAlone) {
     await waitFor(async () => -(await first(db, "SELECT COUNT(*) AS n FROM leads WHERE processr_status < 900")).n, 0, Date.now());
     return await measureSteady({
       db, base, capture: { ...CAPTURE, makeBody: captureBody("steady") }, campaignId: 601, captureAlone,
-      fractions: [0.5, 0.8], seconds: DURATION, waitFor, log,
+      // 5 %: a quiet enterprise's traffic, where a lead's wait for its queue batch shows alone.
+      fractions: [0.05, 0.5, 0.8], seconds: DURATION, waitFor, log,
     });
   } finally {
     await mf.dispose();
