@@ -3,7 +3,7 @@ import { decodeJwt, errors, jwtVerify, SignJWT } from "jose";
 import { getDb } from "../db/client";
 import { campaignPublishers, campaigns } from "../db/schema";
 import type { Env, Principal } from "../env";
-import { tokenExpired, tokenInvalid } from "../errors";
+import { ApiError, tokenExpired, tokenInvalid } from "../errors";
 import { oauthError } from "../routes/oauth-errors";
 import { sha256Hex, timingSafeEqual } from "./crypto";
 import { ACCESS_TOKEN_TTL_SECONDS, isVerifiedUserToken, jwtKey, REFRESH_TOKEN_TTL_SECONDS } from "./tokens";
@@ -79,25 +79,51 @@ export async function grantForApiKey(env: Env, apiKey: string) {
   return tokenPair(env, owner);
 }
 
-/**
- * Checks a token of this grant: signature, audience, expiry, and that the key it was issued for
- * is still the campaign publisher's key on a live campaign.
- */
+type Signed = { campaignPublisherId: number; keyTag: unknown };
+
 /** Signature, issuer, audience and expiry; the campaign publisher the token names. */
-async function verifySigned(env: Env, token: string, audience: string) {
+async function verifySigned(env: Env, token: string, audience: string, now = Date.now()): Promise<Signed & { exp: number }> {
   const { payload } = await jwtVerify(token, jwtKey(env), {
     algorithms: ["HS256"],
     issuer: issuer(env),
     audience,
     requiredClaims: ["sub", "iat", "exp"],
+    currentDate: new Date(now),
   });
   const m = /^cp:([1-9][0-9]{0,14})$/.exec(String(payload.sub));
   if (!m) throw tokenInvalid();
-  return { campaignPublisherId: Number(m[1]), keyTag: payload.kt };
+  return { campaignPublisherId: Number(m[1]), keyTag: payload.kt, exp: payload.exp! };
 }
 
-async function verify(env: Env, token: string, audience: string): Promise<{ id: number; apiKey: string; campaignId: number; publisherId: number }> {
-  const signed = await verifySigned(env, token, audience);
+// Access tokens of this grant whose signature this isolate verified, by the whole token string.
+// A Connect delivery carries one on every request, and the rate limiter and authenticate() each
+// checked it (an HMAC and a decode each time). The signature check is a function of the token,
+// the key and the issuer, and of the clock only through exp: an entry is made only after jose
+// verified the token (a tampered string is another key and is verified, and refused, afresh), is
+// used only under the same key and issuer, and never at or past the token's exp (the token is then
+// refused as expired, as before). Bound: at most VERIFIED_GRANT_TOKEN_MAX entries per isolate, the
+// oldest leaving first. Revocation is not cached: liveOwner() reads the key from D1 on every request.
+export const VERIFIED_GRANT_TOKEN_MAX = 1_000;
+const verifiedGrantTokens = new Map<string, { scope: string; exp: number; signed: Signed }>();
+
+/** verifySigned for an access token of this grant, from this isolate's entry when it has one. */
+async function verifySignedAccess(env: Env, token: string, now = Date.now()): Promise<Signed> {
+  const scope = `${env.ENVIRONMENT}\n${env.JWT_SECRET ?? ""}\n${issuer(env)}`;
+  const hit = verifiedGrantTokens.get(token);
+  if (hit !== undefined && hit.scope === scope) {
+    // jose's rule: expired once exp <= the current second.
+    if (hit.exp > Math.floor(now / 1000)) return { ...hit.signed };
+    verifiedGrantTokens.delete(token);
+    throw tokenExpired();
+  }
+  const { exp, ...signed } = await verifySigned(env, token, ACCESS_AUDIENCE, now);
+  if (verifiedGrantTokens.size >= VERIFIED_GRANT_TOKEN_MAX) verifiedGrantTokens.delete(verifiedGrantTokens.keys().next().value!);
+  verifiedGrantTokens.set(token, { scope, exp, signed });
+  return { ...signed };
+}
+
+/** That the key a verified token was issued for is still the campaign publisher's key on a live campaign. */
+async function liveOwner(env: Env, signed: Signed): Promise<{ id: number; apiKey: string; campaignId: number; publisherId: number }> {
   if (typeof signed.keyTag !== "string") throw tokenInvalid();
   const owner = await ownerOfKey(env, eq(campaignPublishers.id, signed.campaignPublisherId));
   if (!owner || !timingSafeEqual(await keyTag(owner.apiKey), signed.keyTag)) throw tokenInvalid();
@@ -108,7 +134,7 @@ async function verify(env: Env, token: string, audience: string): Promise<{ id: 
 export async function refreshApiKeyGrant(env: Env, refreshToken: string) {
   if (audienceOf(refreshToken) !== REFRESH_AUDIENCE) return null;
   try {
-    return tokenPair(env, await verify(env, refreshToken, REFRESH_AUDIENCE));
+    return tokenPair(env, await liveOwner(env, await verifySigned(env, refreshToken, REFRESH_AUDIENCE)));
   } catch {
     throw oauthError("BAD_REQUEST", "invalid_grant", "The refresh token is invalid or has expired");
   }
@@ -125,11 +151,13 @@ function audienceOf(token: string): string | null {
 }
 
 /**
- * Whether a bearer token claims the API-key grant's audience. A user access token this isolate
- * already verified claims the user audience (that is part of what verified), so it is not decoded
- * again: the rate limiter and authenticate() ask this for every request with a token.
+ * Whether a bearer token claims the API-key grant's audience. A token this isolate already
+ * verified, as a user access token or as one of this grant, claims the audience it was verified
+ * with (its signature covered it), so it is not decoded again: the rate limiter and authenticate()
+ * ask this for every request with a token.
  */
-export const isApiKeyGrantToken = (token: string) => !isVerifiedUserToken(token) && audienceOf(token) === ACCESS_AUDIENCE;
+export const isApiKeyGrantToken = (token: string) =>
+  verifiedGrantTokens.has(token) || (!isVerifiedUserToken(token) && audienceOf(token) === ACCESS_AUDIENCE);
 
 /**
  * The campaign publisher an API-key grant token names, by its signature alone (no database read):
@@ -138,18 +166,21 @@ export const isApiKeyGrantToken = (token: string) => !isVerifiedUserToken(token)
 export async function apiKeyGrantCaller(env: Env, token: string): Promise<number | null> {
   if (!isApiKeyGrantToken(token)) return null;
   try {
-    return (await verifySigned(env, token, ACCESS_AUDIENCE)).campaignPublisherId;
+    return (await verifySignedAccess(env, token)).campaignPublisherId;
   } catch {
     return null;
   }
 }
 
-/** The campaign-publisher principal of an API-key-grant access token (401 when it does not verify). */
-export async function verifyApiKeyGrantToken(env: Env, token: string): Promise<ApiKeyPrincipal> {
+/**
+ * The campaign-publisher principal of an API-key-grant access token (401 when it does not verify,
+ * or its key was rotated away or its campaign deleted: read from D1 on every call).
+ */
+export async function verifyApiKeyGrantToken(env: Env, token: string, now = Date.now()): Promise<ApiKeyPrincipal> {
   try {
-    return principalOf(await verify(env, token, ACCESS_AUDIENCE));
+    return principalOf(await liveOwner(env, await verifySignedAccess(env, token, now)));
   } catch (err) {
-    if (err instanceof errors.JWTExpired) throw tokenExpired();
+    if (err instanceof errors.JWTExpired || (err instanceof ApiError && err.code === "TOKEN_EXPIRED")) throw tokenExpired();
     throw tokenInvalid();
   }
 }
