@@ -608,7 +608,7 @@ function report(r) {
     }
     L.push("");
     for (const s of r.reads.sizes) if (s.gap) L.push(...pageGapReport(s.size, s.gap));
-    for (const s of r.reads.sizes) if (s.gap?.profile) L.push(`CPU profile of the v4 page of 100 at ${fmt(s.size)} leads, a run of its own (\`--cpu-profile\`; sampled every 1 ms, which costs CPU itself; files in \`.bench/cpu-profiles/\`), per page:`, "", ...profileReport("v4 page", s.gap.profile, fmt));
+    for (const s of r.reads.sizes) if (s.gap?.profile) L.push(`CPU profile of the v4 page of 100 at ${fmt(s.size)} leads, a run of its own (\`--cpu-profile\`; sampled every 1 ms, which costs CPU itself; files in \`.bench/cpu-profiles/\`), per page:`, "", ...profileReport("v4 page", s.gap.profile, fmt, "page"));
     L.push("", "CSV export (`GET /api/v4/leads?campaign.id=601` with `Accept: text/csv`, every lead of the campaign in one streamed response, read to the end by one client); memory is the resident set of the workerd process serving it, sampled every 50 ms:", "");
     L.push("| leads in the campaign | records | size | first byte | seconds | rows/s | workerd RSS before → peak |");
     L.push("|---:|---:|---:|---:|---:|---:|---|");
@@ -663,7 +663,7 @@ function report(r) {
   if (r.console) L.push("## 6. Console: first load and time to interactive (`scripts/bench-console.mjs`)", "", consoleReport(r.console), "");
   if (r.storage) L.push("## 7. Storage: D1 bytes and rows written per lead (`scripts/lib/bench-storage.mjs`)", "", storageReport(r.storage, fmt), "");
   if (r.captureFloor) L.push("## 8. Lead capture's floor: CPU per request (`scripts/lib/bench-capture-floor.mjs`)", "", captureFloorReport(r.captureFloor, fmt), "");
-  if (r.captureFloor?.profile) L.push("CPU profile of a capture run of its own, straight to the Worker (`--cpu-profile`; sampled every 1 ms, which costs CPU itself; files in `.bench/cpu-profiles/`), per capture:", "", ...profileReport("capture", r.captureFloor.profile, fmt));
+  if (r.captureFloor?.profile) L.push("CPU profile of a capture run of its own, straight to the Worker (`--cpu-profile`; sampled every 1 ms, which costs CPU itself; files in `.bench/cpu-profiles/`), per capture:", "", ...profileReport("capture", r.captureFloor.profile, fmt, "capture"));
   if (r.jobResults) L.push("## 9. A job's results and logs by job at scale (`scripts/lib/bench-job-results.mjs`)", "", jobResultsReport(r.jobResults, fmt), "");
   return L.join("\n");
 }

@@ -159,12 +159,12 @@ export function writeProfiles(dir, side, profiles) {
   for (const [id, profile] of Object.entries(profiles)) writeFileSync(join(dir, `${side}-${id.replace(/[^\w.-]+/g, "_")}.cpuprofile`), JSON.stringify(profile));
 }
 
-/** The summary as Markdown lines. */
-export function profileReport(side, summary, fmt) {
-  const L = [`#### ${side}: CPU sampled per isolate (ms per lead)`, "", summary.isolates.filter((i) => i.msPerLead >= 0.005).map((i) => `${i.id} ${fmt(i.msPerLead, 2)}`).join(", "), ""];
-  L.push(`${side}'s Worker, self time per source file (ms per lead): ${summary.files.map((f) => `${f.what} ${fmt(f.msPerLead, 2)}`).join(", ")}`, "");
+/** The summary as Markdown lines; `per` names what the figures are divided by (a lead, a page, …). */
+export function profileReport(side, summary, fmt, per = "lead") {
+  const L = [`#### ${side}: CPU sampled per isolate (ms per ${per})`, "", summary.isolates.filter((i) => i.msPerLead >= 0.005).map((i) => `${i.id} ${fmt(i.msPerLead, 2)}`).join(", "), ""];
+  L.push(`${side}'s Worker, self time per source file (ms per ${per}): ${summary.files.map((f) => `${f.what} ${fmt(f.msPerLead, 2)}`).join(", ")}`, "");
   const cell = (x) => (x ? `| \`${x.what}\` | ${fmt(x.msPerLead, 2)} ` : "| | ");
-  L.push("| our function nearest the sample (with what it calls) | ms/lead | function (self) | ms/lead | function (total, with callees) | ms/lead |", "|---|---:|---|---:|---|---:|");
+  L.push(`| our function nearest the sample (with what it calls) | ms/${per} | function (self) | ms/${per} | function (total, with callees) | ms/${per} |`, "|---|---:|---|---:|---|---:|");
   for (let i = 0; i < Math.max(summary.owners.length, summary.self.length, summary.total.length); i++) {
     L.push(`${cell(summary.owners[i])}${cell(summary.self[i])}${cell(summary.total[i])}|`);
   }
