@@ -6,7 +6,8 @@ import type { Env, Principal } from "../env";
 import { ApiError, tokenExpired, tokenInvalid } from "../errors";
 import { oauthError } from "../routes/oauth-errors";
 import { sha256Hex, timingSafeEqual } from "./crypto";
-import { ACCESS_TOKEN_TTL_SECONDS, isVerifiedUserToken, jwtKey, REFRESH_TOKEN_TTL_SECONDS } from "./tokens";
+import { ACCESS_TOKEN_TTL_SECONDS, isVerifiedUserToken, issuer, jwtKey, REFRESH_TOKEN_TTL_SECONDS } from "./tokens";
+import { verifiedTokenMemo } from "./verified-token-memo";
 
 // Tokens of the API-key grant (grant_type ".../grants/api_key"): the bearer form of a
 // campaign-publisher API key. They carry their own audience, so the user-token check
@@ -19,7 +20,6 @@ const REFRESH_AUDIENCE = "leadflare-publisher-api-refresh";
 
 type ApiKeyPrincipal = Extract<Principal, { kind: "apiKey" }>;
 
-const issuer = (env: Env) => `leadflare:${env.ENTERPRISE}`;
 const keyTag = async (apiKey: string) => (await sha256Hex(apiKey)).slice(0, 16);
 
 async function sign(env: Env, p: ApiKeyPrincipal, tag: string, audience: string, ttl: number, iat: number) {
@@ -95,31 +95,18 @@ async function verifySigned(env: Env, token: string, audience: string, now = Dat
   return { campaignPublisherId: Number(m[1]), keyTag: payload.kt, exp: payload.exp! };
 }
 
-// Access tokens of this grant whose signature this isolate verified, by the whole token string.
-// A Connect delivery carries one on every request, and the rate limiter and authenticate() each
-// checked it (an HMAC and a decode each time). The signature check is a function of the token,
-// the key and the issuer, and of the clock only through exp: an entry is made only after jose
-// verified the token (a tampered string is another key and is verified, and refused, afresh), is
-// used only under the same key and issuer, and never at or past the token's exp (the token is then
-// refused as expired, as before). Bound: at most VERIFIED_GRANT_TOKEN_MAX entries per isolate, the
-// oldest leaving first. Revocation is not cached: liveOwner() reads the key from D1 on every request.
+// Access tokens of this grant whose signature this isolate verified (src/auth/verified-token-memo.ts):
+// a Connect delivery carries one on every request. Revocation is not kept: liveOwner() reads the
+// key from D1 on every request.
 export const VERIFIED_GRANT_TOKEN_MAX = 1_000;
-const verifiedGrantTokens = new Map<string, { scope: string; exp: number; signed: Signed }>();
+const verifiedGrantTokens = verifiedTokenMemo<Signed>(VERIFIED_GRANT_TOKEN_MAX, (v) => ({ ...v }));
 
 /** verifySigned for an access token of this grant, from this isolate's entry when it has one. */
-async function verifySignedAccess(env: Env, token: string, now = Date.now()): Promise<Signed> {
-  const scope = `${env.ENVIRONMENT}\n${env.JWT_SECRET ?? ""}\n${issuer(env)}`;
-  const hit = verifiedGrantTokens.get(token);
-  if (hit !== undefined && hit.scope === scope) {
-    // jose's rule: expired once exp <= the current second.
-    if (hit.exp > Math.floor(now / 1000)) return { ...hit.signed };
-    verifiedGrantTokens.delete(token);
-    throw tokenExpired();
-  }
-  const { exp, ...signed } = await verifySigned(env, token, ACCESS_AUDIENCE, now);
-  if (verifiedGrantTokens.size >= VERIFIED_GRANT_TOKEN_MAX) verifiedGrantTokens.delete(verifiedGrantTokens.keys().next().value!);
-  verifiedGrantTokens.set(token, { scope, exp, signed });
-  return { ...signed };
+function verifySignedAccess(env: Env, token: string, now = Date.now()): Promise<Signed> {
+  return verifiedGrantTokens.get(env, issuer(env), token, now, async () => {
+    const { exp, ...value } = await verifySigned(env, token, ACCESS_AUDIENCE, now);
+    return { value, exp };
+  });
 }
 
 /** That the key a verified token was issued for is still the campaign publisher's key on a live campaign. */

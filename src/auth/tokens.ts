@@ -1,6 +1,7 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import type { Env, Principal } from "../env";
 import { tokenExpired, tokenInvalid } from "../errors";
+import { verifiedTokenMemo } from "./verified-token-memo";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
@@ -18,7 +19,7 @@ export function jwtKey(env: Env): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-const issuer = (env: Env) => `leadflare:${env.ENTERPRISE}`;
+export const issuer = (env: Env) => `leadflare:${env.ENTERPRISE}`;
 
 export interface TokenUser {
   id: number;
@@ -62,47 +63,27 @@ export interface VerifiedToken {
   tokenVersion: number;
 }
 
-// Access tokens this isolate verified, by token. A token's verification is a function of the
-// token, the key and the issuer, and of the clock only through its exp; every authenticated
-// request verified its token twice (the rate limiter, then the route), an HMAC each time. An entry
-// is kept only for a token whose signature verified (one we signed: no not-before time), is used
-// only with the same key and issuer, and never at or past the token's exp (the token is then
-// refused as expired, as before). Bound: at most VERIFIED_TOKEN_MAX entries per isolate, the
-// oldest leaving first. Revocation is unchanged: it is not the signature's business but
+// User access tokens this isolate verified (src/auth/verified-token-memo.ts). Revocation is
 // src/auth/sessions.ts's, which checks the user's session on every request (its bound:
 // SESSION_CACHE_MS).
 export const VERIFIED_TOKEN_MAX = 1_000;
-const verifiedTokens = new Map<string, { scope: string; exp: number; verified: VerifiedToken }>();
+const verifiedTokens = verifiedTokenMemo<VerifiedToken>(VERIFIED_TOKEN_MAX, (v) => ({ ...v, principal: { ...v.principal } }));
 
 /**
  * Whether this isolate verified the token as a user access token (under some key and issuer):
  * its signature then covered its claims, the user audience among them, whatever the token's scope.
  */
-export const isVerifiedUserToken = (token: string) => verifiedTokens.has(token);
-
-/** A copy, so that no request can change what another is given. */
-const copyOf = (v: VerifiedToken): VerifiedToken => ({ ...v, principal: { ...v.principal } });
+export const isVerifiedUserToken = verifiedTokens.has;
 
 /**
  * Checks a user access token's signature and claims, without any I/O (the rate limiter relies on
  * that). Whether the user's sessions were revoked since is src/auth/sessions.ts's question.
  */
-export async function verifyAccessToken(env: Env, token: string, now = Date.now()): Promise<VerifiedToken> {
-  const scope = `${env.ENVIRONMENT}\n${env.JWT_SECRET ?? ""}\n${issuer(env)}`;
-  const hit = verifiedTokens.get(token);
-  if (hit !== undefined && hit.scope === scope) {
-    // jose's rule: expired once exp <= the current second.
-    if (hit.exp > Math.floor(now / 1000)) return copyOf(hit.verified);
-    verifiedTokens.delete(token);
-    throw tokenExpired();
-  }
-  const { verified, exp } = await verifySignature(env, token);
-  if (verifiedTokens.size >= VERIFIED_TOKEN_MAX) verifiedTokens.delete(verifiedTokens.keys().next().value!);
-  verifiedTokens.set(token, { scope, exp, verified });
-  return copyOf(verified);
+export function verifyAccessToken(env: Env, token: string, now = Date.now()): Promise<VerifiedToken> {
+  return verifiedTokens.get(env, issuer(env), token, now, () => verifySignature(env, token));
 }
 
-async function verifySignature(env: Env, token: string): Promise<{ verified: VerifiedToken; exp: number }> {
+async function verifySignature(env: Env, token: string): Promise<{ value: VerifiedToken; exp: number }> {
   try {
     const { payload } = await jwtVerify(token, jwtKey(env), {
       algorithms: ["HS256"],
@@ -125,7 +106,7 @@ async function verifySignature(env: Env, token: string): Promise<{ verified: Ver
       passwordExpired: payload.pwx === true,
       tokenVersion: typeof payload.ver === "number" ? payload.ver : 0,
     };
-    return { verified, exp: payload.exp! };
+    return { value: verified, exp: payload.exp! };
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw tokenExpired();
     throw tokenInvalid();
