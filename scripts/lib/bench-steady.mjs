@@ -58,12 +58,13 @@ export async function measureSteady({ db, base, capture, campaignId, captureAlon
   const final = `processr_status IN (900, 1000) AND flag IS NOT NULL`;
   const count = async (sql, ...binds) => (await db.prepare(sql).bind(...binds).first()).n;
   const backlog = (since) => count(`SELECT COUNT(*) AS n FROM leads WHERE campaign_id = ?1 AND id > ?2 AND NOT (${final})`, campaignId, since);
+  const finals = () => count(`SELECT COUNT(*) AS n FROM leads WHERE campaign_id = ?1 AND ${final}`, campaignId);
   const runs = [];
   for (const fraction of fractions) {
     const rate = Math.max(1, Math.round(fraction * captureAlone));
     log(`steady load: ${rate} leads/s (${Math.round(fraction * 100)} % of capture alone) for ${seconds} s`);
     const since = await count("SELECT COALESCE(MAX(id), 0) AS n FROM leads");
-    const finals0 = await count(`SELECT COUNT(*) AS n FROM leads WHERE campaign_id = ?1 AND ${final}`, campaignId);
+    const finals0 = await finals();
     const samples = [];
     let sampling = true;
     const sampler = (async () => {
@@ -77,7 +78,7 @@ export async function measureSteady({ db, base, capture, campaignId, captureAlon
     sampling = false;
     await sampler;
     const atEnd = await backlog(since);
-    const finalsAtEnd = await count(`SELECT COUNT(*) AS n FROM leads WHERE campaign_id = ?1 AND ${final}`, campaignId);
+    const finalsAtEnd = await finals();
     const drained = await waitFor(async () => -(await backlog(since)), 0, Date.now());
     // Capture → final flag per lead: created_ts is written by capture just before its answer and
     // updated_ts by the Processr's outcome write (campaign 601 has no job that writes the lead later).
