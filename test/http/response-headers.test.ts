@@ -38,3 +38,34 @@ describe("setResponseHeaders", () => {
     expect(res.headers.get("Cache-Control")).toBe("no-store");
   });
 });
+
+// The response the app built takes the headers in place; one with immutable headers is copied once.
+describe("setResponseHeaders without copies", () => {
+  const seen: { same: boolean }[] = [];
+  const app = new Hono();
+  app.use("*", async (c, next) => {
+    await next();
+    const before = c.res;
+    setResponseHeaders(c, [["X-One", "1"], ["Cache-Control", "no-store"]]);
+    seen.push({ same: c.res === before });
+  });
+  app.get("/made", (c) => c.body("body", 201, { "X-Kept": "yes" }));
+  // Response.redirect's headers are immutable: setting one throws a TypeError.
+  app.get("/redirect", () => Response.redirect("https://example.com/next", 302));
+
+  it("sets them on the response the route made, without copying it", async () => {
+    const res = await app.request("/made");
+    expect(seen.pop()).toEqual({ same: true });
+    expect(res.status).toBe(201);
+    expect(await res.text()).toBe("body");
+    expect([res.headers.get("X-One"), res.headers.get("Cache-Control"), res.headers.get("X-Kept")]).toEqual(["1", "no-store", "yes"]);
+  });
+
+  it("copies a response whose headers are immutable once, keeping its status and headers", async () => {
+    const res = await app.request("/redirect");
+    expect(seen.pop()).toEqual({ same: false });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("Location")).toBe("https://example.com/next");
+    expect([res.headers.get("X-One"), res.headers.get("Cache-Control")]).toEqual(["1", "no-store"]);
+  });
+});
