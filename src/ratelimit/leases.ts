@@ -11,6 +11,13 @@ import type { HitResult, LeaseGrant, RateLimiter } from "./rate-limiter";
 // the limit every request asks the object. Slots a lease did not use are given back with the next
 // request for that key, and until then count as used (never over, possibly under, the limit).
 //
+// A busy key's lease is refilled before it runs out: the request that leaves it at half its size or
+// less asks the object for the next lease alone (LeaseRequest.refill: no request counted with it),
+// in the background (its waitUntil: the request itself is answered from the lease and never waits
+// for the refill). Without that, every lease ran out under parallel load with each connection's
+// request asking at once, one full lease and one-slot asks for the rest: 0.11 asks per request at
+// 10 connections, 0.35 at 50.
+//
 // Headers stay exact for one isolate: remaining = what the object had left after the grant plus
 // the slots this isolate still holds. With several isolates each sees its own share (the other
 // isolates' unused slots count as spent, as they may be). A lease is dropped once the oldest
@@ -22,6 +29,8 @@ export const LEASE_MAX = 64;
 export const LEASE_KEYS_MAX = 10_000;
 /** An ask still unanswered after this long counts as gone (its request was cancelled). */
 export const ASK_STALE_MS = 1_000;
+/** Leases smaller than this are not refilled ahead (near the limit each request asks anyway). */
+export const REFILL_MIN = 8;
 
 interface Lease {
   limit: number;
@@ -60,12 +69,27 @@ export class LeaseClient {
    */
   private readonly sizes = new Map<string, number>();
 
-  /** Decides one request under `key`: from this isolate's leases, or by asking the object. */
+  /**
+   * Decides one request under `key`: from this isolate's leases, or by asking the object.
+   * `background` (the request's waitUntil): where a refill of the lease may run (none without it).
+   */
   async take(
     limiters: DurableObjectNamespace<RateLimiter>, key: string, limit: number, windowMs: number, now: number,
+    background?: (refill: Promise<unknown>) => void,
   ): Promise<HitResult> {
     const local = this.fromLease(key, limit, windowMs, now);
-    if (local) return local;
+    if (local) {
+      if (background && this.runningLow(key, limit, windowMs, now)) background(this.refill(limiters, key, limit, windowMs, now));
+      return local;
+    }
+    const answer = await this.asked(key, now, (first) => this.ask(limiters, key, limit, windowMs, now, first));
+    // Refused, but a concurrent ask of this isolate may have brought back a lease meanwhile: the
+    // object had counted those slots for this isolate, so serving this request from them is exact.
+    return answer.allowed ? answer : (this.fromLease(key, limit, windowMs, now) ?? answer);
+  }
+
+  /** Runs `ask` as one of the key's asks in flight; `first`: no other ask of the key is. */
+  private async asked<T>(key: string, now: number, ask: (first: boolean) => Promise<T>): Promise<T> {
     const asks = this.asking.get(key) ?? new Set();
     for (const a of asks) if (now - a.since >= ASK_STALE_MS) asks.delete(a);
     const mine = { since: now };
@@ -73,16 +97,33 @@ export class LeaseClient {
     this.asking.delete(key);
     if (this.asking.size >= LEASE_KEYS_MAX) this.asking.delete(this.asking.keys().next().value!);
     this.asking.set(key, asks);
-    let answer: HitResult;
     try {
-      answer = await this.ask(limiters, key, limit, windowMs, now, asks.size === 1);
+      return await ask(asks.size === 1);
     } finally {
       asks.delete(mine);
       if (asks.size === 0 && this.asking.get(key) === asks) this.asking.delete(key);
     }
-    // Refused, but a concurrent ask of this isolate may have brought back a lease meanwhile: the
-    // object had counted those slots for this isolate, so serving this request from them is exact.
-    return answer.allowed ? answer : (this.fromLease(key, limit, windowMs, now) ?? answer);
+  }
+
+  /**
+   * Whether a request just served from a lease of `key` left this isolate's slots at half the last
+   * full lease or less, with no ask of the key in flight (a refill already on its way included).
+   * Small leases (near the limit the object grants little) are not refilled ahead.
+   */
+  private runningLow(key: string, limit: number, windowMs: number, now: number): boolean {
+    const size = this.sizes.get(key);
+    if (size === undefined || size < REFILL_MIN || this.asking.has(key)) return false;
+    return this.held(key, limit, windowMs, now) <= size / 2;
+  }
+
+  /** Asks the object for the key's next lease alone; never rejects (the next request asks as usual). */
+  private refill(
+    limiters: DurableObjectNamespace<RateLimiter>, key: string, limit: number, windowMs: number, now: number,
+  ): Promise<void> {
+    return this.asked(key, now, () => this.ask(limiters, key, limit, windowMs, now, true, true)).then(
+      () => undefined,
+      (err: unknown) => console.error("rate limiter unavailable, lease not refilled:", err instanceof Error ? err.message : String(err)),
+    );
   }
 
   /** Slots this isolate holds for `key` and may still use (tests and diagnostics). */
@@ -105,9 +146,13 @@ export class LeaseClient {
     };
   }
 
-  /** `full`: no other ask of this isolate for `key` is in flight, so this one may take a full lease. */
+  /**
+   * `full`: no other ask of this isolate for `key` is in flight, so this one may take a full lease.
+   * `refill`: the lease alone, for the isolate's next requests (no request of its own).
+   */
   private async ask(
     limiters: DurableObjectNamespace<RateLimiter>, key: string, limit: number, windowMs: number, now: number, full: boolean,
+    refill = false,
   ): Promise<HitResult> {
     const list = this.leases.get(key) ?? [];
     const live = list.filter((l) => usable(l, limit, windowMs, now));
@@ -131,9 +176,10 @@ export class LeaseClient {
     this.leases.set(key, live);
     const r: HitResult & { lease?: LeaseGrant } = await limiters
       .getByName(key)
-      .hit(limit, windowMs, now, { want, ttlMs: LEASE_TTL_MS, ...(returned.length > 0 ? { returned } : {}) });
-    if (!r.allowed || !r.lease) return r;
-    const extra = r.lease.granted - 1;
+      .hit(limit, windowMs, now, { want, ttlMs: LEASE_TTL_MS, ...(returned.length > 0 ? { returned } : {}), ...(refill ? { refill } : {}) });
+    // A refused request, or a refill the object had no slot for (near the limit): no lease.
+    if (!r.allowed || !r.lease || r.lease.granted === 0) return r;
+    const extra = refill ? r.lease.granted : r.lease.granted - 1;
     const current = this.leases.get(key) ?? [];
     const lease: Lease = {
       limit, windowMs, slots: extra, granted: r.lease.granted, sec: r.lease.sec, expires: now + LEASE_TTL_MS,

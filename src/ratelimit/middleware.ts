@@ -22,6 +22,17 @@ function renderRateLimited(c: Context<AppEnv>, err: ApiError): Response | Promis
   return renderPublisherError(err, c);
 }
 
+/** Where a lease refill runs: the request's waitUntil (none when the app is called without one). */
+function refillsIn(c: Context<AppEnv>): ((p: Promise<unknown>) => void) | undefined {
+  let ctx: Context<AppEnv>["executionCtx"];
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    return undefined;
+  }
+  return (p) => ctx.waitUntil(p);
+}
+
 /**
  * Counts every request against each policy that applies (from this isolate's lease of the policy's
  * limiter object, else one Durable Object RPC per policy, in parallel: src/ratelimit/leases.ts), refuses it with 429 and Retry-After when any policy is exhausted, and adds the
@@ -32,10 +43,11 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   const config = rateLimitConfig(c.env);
   const policies = await policiesFor(c, config);
   const now = Date.now();
+  const background = refillsIn(c);
   let results;
   try {
     results = await Promise.all(
-      policies.map((p) => isolateLeases.take(c.env.RATE_LIMITER, p.key, p.limit, p.windowSeconds * 1000, now)),
+      policies.map((p) => isolateLeases.take(c.env.RATE_LIMITER, p.key, p.limit, p.windowSeconds * 1000, now, background)),
     );
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);

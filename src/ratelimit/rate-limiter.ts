@@ -19,10 +19,15 @@ export interface LeaseRequest {
   ttlMs: number;
   /** Unused slots of expired earlier leases, given back: `sec` as each grant reported it. */
   returned?: { sec: number; n: number }[];
+  /**
+   * A lease alone, no request of the caller's: an isolate refilling its lease before it runs out
+   * (src/ratelimit/leases.ts). Nothing is counted now; every granted slot is the lease's.
+   */
+  refill?: boolean;
 }
 
 export interface LeaseGrant {
-  /** Slots counted for the caller, this request's included; 1 means no extra slot. */
+  /** Slots counted for the caller, this request's included (none for a refill); 1 means no extra slot. */
   granted: number;
   /** The bucket the extra slots were counted in, to name when giving unused ones back. */
   sec: number;
@@ -100,19 +105,21 @@ export class RateLimiter extends DurableObject<Env> {
         n,
         at + windowMs,
       );
-    count(1, now);
-    const extra = lease ? Math.max(0, Math.min(lease.want - 1, Math.floor((limit - used - 1) / LEASE_SHARE))) : 0;
+    // A refill counts no request of its own: its slots are all the lease's.
+    const own = lease?.refill ? 0 : 1;
+    if (own) count(1, now);
+    const extra = lease ? Math.max(0, Math.min(lease.want - own, Math.floor((limit - used - own) / LEASE_SHARE))) : 0;
     const leaseEnd = now + (lease?.ttlMs ?? 0);
     if (extra > 0) count(extra, leaseEnd);
     const oldest = sql.exec<{ e: number }>("SELECT min(expires_ts) AS e FROM hits").one().e;
     await this.ensureAlarm(now + windowMs);
     const result = {
       allowed: true,
-      remaining: limit - used - 1 - extra,
+      remaining: limit - used - own - extra,
       resetSeconds: secondsUntil(oldest, now),
       retryAfterSeconds: 0,
     };
-    return lease ? { ...result, lease: { granted: 1 + extra, sec: Math.floor(leaseEnd / 1000) } } : result;
+    return lease ? { ...result, lease: { granted: own + extra, sec: Math.floor(leaseEnd / 1000) } } : result;
   }
 
   private async ensureAlarm(at: number) {

@@ -150,6 +150,73 @@ describe("rate-limit leases", () => {
     expect(served + a.held(key, limit, W, t1) + b.held(key, limit, W, t1)).toBe(limit);
   });
 
+  it("refill a busy key's lease before it runs out, in the background, so parallel requests do not each ask", async () => {
+    const { limiters, client, key, now } = oneIsolate();
+    // The middleware passes each request's waitUntil; here the refills are collected and awaited
+    // between waves, as a request's waitUntil runs on after its answer.
+    const refills: Promise<unknown>[] = [];
+    const background = (p: Promise<unknown>) => void refills.push(p);
+    for (let wave = 0; wave < 60; wave++) {
+      const results = await Promise.all(Array.from({ length: 10 }, () => client.take(limiters.ns, key, 1_000_000, W, now, background)));
+      expect(results.every((r) => r.allowed)).toBe(true);
+      await Promise.all(refills.splice(0));
+    }
+    // The first wave asks eleven times (a full lease, nine one-slot asks); then one refill per lease
+    // of 64. Without refills every spent lease made all ten requests of its wave ask (~100 calls).
+    expect(limiters.calls).toBeLessThan(600 / 20);
+  });
+
+  it("report the exact remaining count from one isolate across refills", async () => {
+    const client = new LeaseClient();
+    const key = freshKey();
+    const now = base();
+    const refills: Promise<unknown>[] = [];
+    for (let i = 1; i <= 200; i++) {
+      const r = await client.take(env.RATE_LIMITER, key, 3000, W, now + i, (p) => void refills.push(p));
+      expect(r).toMatchObject({ allowed: true, remaining: 3000 - i, retryAfterSeconds: 0 });
+      await Promise.all(refills.splice(0));
+    }
+    expect(refills).toHaveLength(0);
+  });
+
+  it("never let two isolates together past the limit with refills under way", async () => {
+    const limiters = countingLimiters();
+    const isolates = [new LeaseClient(), new LeaseClient()];
+    const key = freshKey();
+    const limit = 500;
+    const now = base();
+    const refills: Promise<unknown>[] = [];
+    let allowed = 0;
+    for (let wave = 0; wave < 15; wave++) {
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => isolates[i % 2]!.take(limiters.ns, key, limit, W, now, (p) => void refills.push(p))),
+      );
+      allowed += results.filter((r) => r.allowed).length;
+    }
+    await Promise.all(refills);
+    expect(refills.length).toBeGreaterThan(0);
+    expect(allowed).toBeLessThanOrEqual(limit);
+    // Every slot of the window was served or is still held by an isolate: none lost, none twice.
+    expect(allowed + isolates.reduce((sum, c) => sum + c.held(key, limit, W, now), 0)).toBe(limit);
+  });
+
+  it("count a refill's slots alone, no request of the caller's", async () => {
+    const stub = env.RATE_LIMITER.getByName(freshKey());
+    const t0 = base();
+    const limit = 4 * LEASE_SHARE;
+    const refill = await stub.hit(limit, 10_000, t0, { want: 4, ttlMs: 1_000, refill: true });
+    expect(refill).toMatchObject({ allowed: true, remaining: limit - 4, lease: { granted: 4, sec: Math.floor((t0 + 1_000) / 1000) } });
+    for (let i = 4; i < limit; i++) expect((await stub.hit(limit, 10_000, t0)).allowed).toBe(true);
+    expect((await stub.hit(limit, 10_000, t0)).allowed).toBe(false);
+    // At the limit a refill is refused like a request, with no slot.
+    expect(await stub.hit(limit, 10_000, t0, { want: 4, ttlMs: 1_000, refill: true })).toMatchObject({ allowed: false });
+    // A window after t0 only the plain hits have left: all four of the refill's slots are counted
+    // until a window after the lease's end (a request counted with it would have left at t0's).
+    const later = [];
+    for (let i = 0; i < limit; i++) later.push(await stub.hit(limit, 10_000, t0 + 10_000));
+    expect(later.filter((r) => r.allowed)).toHaveLength(limit - 4);
+  });
+
   it("count a lease's slots until a window after the latest moment they may be used", async () => {
     const stub = env.RATE_LIMITER.getByName(freshKey());
     const t0 = base();
