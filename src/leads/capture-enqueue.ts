@@ -1,12 +1,13 @@
-import type { ProcessrMessage } from "../processr/messages";
+import { PROCESS_MESSAGE_MAX_LEADS, type ProcessrMessage } from "../processr/messages";
 
 // Capture's Processr messages, sent a few at a time (issue 17). A queue send costs about half the
 // CPU of a one-row D1 insert on the local runtime (scripts/lib/bench-capture-floor.mjs: one insert
 // + one send against one insert), mostly per call rather than per message. So a capture answered
 // with waitUntil does not send its lead's message by itself: it adds the lead to the isolate's
 // pending ones and, ENQUEUE_DELAY_MS later, within its own waitUntil, sends every lead then
-// pending in one sendBatch. Captures answered within that time share the call; a lead another
-// capture's send has taken is not sent again.
+// pending in one sendBatch, several leads to a message (src/processr/messages.ts): the local queue
+// also costs CPU per message, storing and delivering each. Captures answered within that time share
+// the call and its messages; a lead another capture's send has taken is not sent again.
 //
 // No request waits on another request's I/O: each capture's own timer would send its own lead if
 // no other send had taken it, and the capture whose send took others' leads stays alive (its
@@ -17,11 +18,16 @@ import type { ProcessrMessage } from "../processr/messages";
 
 /** How long a message waits for others before its capture sends what is pending. */
 export const ENQUEUE_DELAY_MS = 5;
-/** Queues take at most 100 messages per sendBatch. */
+/** The most leads per sendBatch, in messages of at most PROCESS_MESSAGE_MAX_LEADS. */
 export const ENQUEUE_BATCH_MAX = 100;
 
 /** What is used of the queue binding (its sendBatch). */
 type Send = { sendBatch(messages: MessageSendRequest<ProcessrMessage>[]): Promise<unknown> };
+
+/** The message for these leads: a lone lead as the single-lead message every consumer takes. */
+const processMessage = (leadIds: number[]): MessageSendRequest<ProcessrMessage> => ({
+  body: leadIds.length === 1 ? { type: "process", leadId: leadIds[0]! } : { type: "process", leadIds },
+});
 
 /**
  * Per queue binding (one per isolate in a deployment; tests pass their own), the leads captured in
@@ -42,7 +48,9 @@ export async function enqueueSoon(queue: Send, leadId: number): Promise<void> {
   while (pending.length > 0) {
     const leadIds = pending.splice(0, ENQUEUE_BATCH_MAX);
     try {
-      await queue.sendBatch(leadIds.map((id) => ({ body: { type: "process", leadId: id } })));
+      const messages: MessageSendRequest<ProcessrMessage>[] = [];
+      for (let i = 0; i < leadIds.length; i += PROCESS_MESSAGE_MAX_LEADS) messages.push(processMessage(leadIds.slice(i, i + PROCESS_MESSAGE_MAX_LEADS)));
+      await queue.sendBatch(messages);
     } catch (err) {
       // The leads are stored at processr_status 0; the sweeper sends them again within minutes.
       console.error("processr enqueue failed; the sweeper will retry", leadIds.join(","), String(err));

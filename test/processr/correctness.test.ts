@@ -57,7 +57,11 @@ async function makeCampaign(opts: { leadsRequired?: number; cap?: number | null;
   return { id, formId, emailField } satisfies TestCampaign;
 }
 
-/** Captures leads through the publisher API (concurrently); returns the responses and the queued messages. */
+/**
+ * Captures leads through the publisher API (concurrently); returns the responses and a message per
+ * queued lead (captures answered together share one message: src/leads/capture-enqueue.ts), for
+ * the tests to deliver in the batches and orders they choose.
+ */
 async function capture(c: TestCampaign, leads: Record<string, string>[]) {
   const q = fakeQueue();
   const responses = await Promise.all(
@@ -70,7 +74,8 @@ async function capture(c: TestCampaign, leads: Record<string, string>[]) {
       return { status: res.status, body: (await res.json()) as { data?: number; error?: string } };
     }),
   );
-  return { responses, sent: q.sent as ProcessrMessage[] };
+  const leadIds = (q.sent as ProcessrMessage[]).flatMap((m) => ("leadIds" in m ? m.leadIds : [m.leadId]));
+  return { responses, sent: leadIds.map((leadId) => ({ type: "process" as const, leadId })) };
 }
 
 const person = (c: TestCampaign, email: string) => ({ firstName: "Ada", lastName: "Lovelace", [c.emailField]: email });
