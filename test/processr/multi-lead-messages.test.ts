@@ -24,11 +24,13 @@ beforeAll(async () => {
 });
 afterAll(() => removeFlaky());
 
-const counts = async (leadId: number) => ({
-  notes: (await rows(`SELECT id FROM lead_notes WHERE lead_id = ?1`, leadId)).length,
-  events: (await rows(`SELECT id FROM lead_events WHERE lead_id = ?1`, leadId)).length,
-  results: (await rows(`SELECT id FROM processr_job_leads WHERE lead_id = ?1`, leadId)).length,
-});
+/** What a run writes for a lead besides its row: its outcome's note and event, its job results. */
+const counts = async (leadId: number) =>
+  (await rows<{ notes: number; events: number; results: number }>(
+    `SELECT (SELECT count(*) FROM lead_notes WHERE lead_id = ?1) AS notes, (SELECT count(*) FROM lead_events WHERE lead_id = ?1) AS events,
+            (SELECT count(*) FROM processr_job_leads WHERE lead_id = ?1) AS results`,
+    leadId,
+  ))[0];
 
 const many = (leadIds: number[]): ProcessrMessage => ({ type: "process", leadIds });
 const leads = (n: number, campaignId?: number) => Promise.all(Array.from({ length: n }, () => insertLead(campaignId ? { campaignId } : {})));
