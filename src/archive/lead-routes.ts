@@ -34,10 +34,12 @@ async function render(ctx: Ctx, archived: ArchivedLead) {
   // has them only as lead_datas rows (its leads row has no data).
   const values = archived.rows.lead_datas.map((d) => ({ id: d.id as number, name: d.name as string, value: d.value as string }));
   const extra = {
-    ...leadResource.preload!(ctx).build([row], [
-      ...archived.rows.lead_notes.map((n): Related => ({ k: 0, a: n.id as number, b: row.id })),
-      ...jobResultsOf(archived).map((r): Related => ({ k: 1, a: r.id, b: row.id })),
-      ...(rate ? [{ k: 2, a: row.campaignId, b: rate.rate } satisfies Related] : []),
+    ...leadResource.preload!(ctx, sql`(NULL)`).build([row], [
+      [
+        ...archived.rows.lead_notes.map((n): Related => ({ k: 0, id: n.id as number, ref: row.id })),
+        ...jobResultsOf(archived).map((r): Related => ({ k: 1, id: r.id, ref: row.id })),
+        ...(rate ? [{ k: 2, id: row.campaignId, ref: rate.rate } satisfies Related] : []),
+      ],
     ]),
     values: () => values,
   };

@@ -1,4 +1,5 @@
-import { type SQL, type SQLWrapper, and, Column, getTableColumns, getViewSelectedFields, is, sql } from "drizzle-orm";
+import { type SQL, and, Column, getTableColumns, getViewSelectedFields, is, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { SQLiteAsyncDialect, type SQLiteColumn, SQLiteTable, type SQLiteView } from "drizzle-orm/sqlite-core";
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
@@ -50,21 +51,10 @@ export interface FieldDef<R, X> {
 
 export type Fields<R, X> = Record<string, FieldDef<R, X>>;
 
-/** A row a preload reads: `k` (0 or more) tells which relation it belongs to, `a` and `b` are its values. */
-export interface RelatedRow {
-  k: number;
-  a: number;
-  b: unknown;
-}
-
-/** What the fields need beyond the rows, read in the rows' own statement, and how it becomes the extra. */
+/** Statements reading what the fields need beyond the rows, and how their results become the extra. */
 export interface Preload<R, X> {
-  /**
-   * SELECTs of (k >= 0, a, b), joined by UNION ALL, over the rows as the table `page`: its column
-   * `id`, then the pageColumns by their names. They reach the build ordered by k, then a.
-   */
-  related: SQL;
-  build(rows: R[], related: RelatedRow[]): X;
+  statements: BatchItem<"sqlite">[];
+  build(rows: R[], results: unknown[]): X;
 }
 
 export interface WriteOp<T> {
@@ -96,22 +86,22 @@ export interface ResourceDef<R = any, X = any> {
   /** Rows a publisher user may see; "admin" when the resource is for admins only. */
   scope(ctx: Ctx): SQL | undefined | "admin";
   /**
-   * A cheaper query of one row and one column, the number count(*) would give for this request
-   * (a running total), or undefined to count; a page reads it as a scalar subquery. `active`: the
-   * filters the query uses.
+   * A cheaper statement answering `[{ n }]` with the same number count(*) would give for this
+   * request (a running total), or undefined to count. `active`: the filters the query uses.
    */
-  total?(ctx: Ctx, q: QueryParams, active: Filter[]): SQLWrapper | undefined;
+  total?(ctx: Ctx, q: QueryParams, active: Filter[]): BatchItem<"sqlite"> | undefined;
   /** Batch-loads what the fields need beyond the row (relations of a whole page at once). */
   load?(ctx: Ctx, rows: R[]): Promise<X>;
   /**
-   * Instead of load: the same reads as SQL over the rows' ids (and pageColumns). A collection puts
-   * them in the page's own statement, with its count and rows, so that a page is one statement.
+   * Instead of load: the same reads as statements over the ids of the rows (then pageColumns), given as a subquery.
+   * A collection passes the page's own query as that subquery and runs them in the page's batch,
+   * so that a page is one D1 round trip (count, rows and relations together).
    */
-  preload?(ctx: Ctx): Preload<R, X>;
+  preload?(ctx: Ctx, ids: SQL): Preload<R, X>;
   /**
-   * Columns of the rows that the preload's `page` has after the id, under their names: a preload
-   * that needs them (a lead's campaign) reads them there instead of looking each row up again by
-   * id. A page takes them from the rows it finds; loaded rows pass their own.
+   * Columns of the rows that the subquery given to preload selects after the id, in this order:
+   * a preload that needs them (a lead's campaign) reads them there instead of looking each row up
+   * again by id. A page's subquery reads them from the rows it finds; loaded rows pass their own.
    */
   pageColumns?: SQLiteColumn[];
   create?: WriteOp<any>;
@@ -157,10 +147,7 @@ function accessCondition(def: ResourceDef, ctx: Ctx): SQL | undefined {
 
 const idOf = <R>(def: ResourceDef<R>, row: R) => (def.idOf ? def.idOf(row) : (row as { id: number }).id);
 
-/** The names of `page`'s columns that a preload reads: the id, then the pageColumns. */
-const pageNames = (def: ResourceDef) => sql.raw(["id", ...(def.pageColumns ?? []).map((c) => c.name)].join(", "));
-
-/** Loaded rows' ids (and pageColumns) as preload's `page` (a parenthesized query), from one JSON parameter. */
+/** The subquery of loaded rows' ids (and pageColumns) that preload reads, from one JSON parameter. */
 function loadedRows<R>(def: ResourceDef<R>, rows: R[]): SQL {
   const columns = def.pageColumns ?? [];
   if (columns.length === 0) return sql`(SELECT value FROM json_each(${JSON.stringify(rows.map((r) => idOf(def, r)))}))`;
@@ -168,18 +155,6 @@ function loadedRows<R>(def: ResourceDef<R>, rows: R[]): SQL {
   const values = rows.map((r) => [idOf(def, r), ...keys.map((k) => (r as Record<string, unknown>)[k])]);
   const select = sql.raw(["$[0]", ...keys.map((_, i) => `$[${i + 1}]`)].map((path) => `json_extract(value, '${path}')`).join(", "));
   return sql`(SELECT ${select} FROM json_each(${JSON.stringify(values)}))`;
-}
-
-/**
- * One statement: `page` materialized once from its (parenthesized) query, then the members
- * (k, a, b) over it, ordered by k and a. A select from the compound as a subquery: drizzle's D1
- * client cannot bind a raw statement's parameters.
- */
-function overPage(ctx: Ctx, columns: SQL, page: SQL, members: SQL) {
-  return ctx.db
-    .select({ k: sql<number>`k`, a: sql<number>`a`, b: sql<unknown>`b` })
-    .from(sql`(WITH page(${columns}) AS MATERIALIZED ${page}, related(k, a, b) AS (${members}) SELECT * FROM related)`)
-    .orderBy(sql`k, a`);
 }
 
 /** The key of a table's column in its rows (drizzle's property name). */
@@ -192,8 +167,8 @@ function columnKey(table: SQLiteTable, column: SQLiteColumn): string {
 async function extraOf<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[]): Promise<X> {
   if (def.load) return def.load(ctx, rows);
   if (!def.preload) return undefined as X;
-  const p = def.preload(ctx);
-  return p.build(rows, await overPage(ctx, pageNames(def), loadedRows(def, rows), p.related).all());
+  const p = def.preload(ctx, loadedRows(def, rows));
+  return p.build(rows, p.statements.length ? await ctx.db.batch(p.statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]) : []);
 }
 
 /** The JSON-LD items of rows; `extra` when the caller already read it (a collection's preload). */
@@ -276,15 +251,6 @@ export async function renderItem(def: ResourceDef, ctx: Ctx, id: number) {
 
 const itemId = (c: Context) => Number(c.req.param("id"));
 
-// The members of a page's statement that are not a preload's: its count (one row) and its rows.
-const COUNT = -2;
-const ROW = -1;
-
-/**
- * A page in one statement: its rows materialized once as `page` (each row's position, as its
- * query orders it, and the row as one JSON array for rowReader), the count as a scalar subquery
- * (one row even past the last page), and the preload's relations over the same `page`.
- */
 async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
   const ctx = context(c);
   const q = new QueryParams(c.req.url);
@@ -294,25 +260,18 @@ async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
   const order = orderBy(q, def.filters, def.id, def.defaultOrder, ctx);
   const active = def.filters.filter((_, i) => conditions[i] !== undefined);
   const offset = (page - 1) * itemsPerPage;
-  const preload = def.preload?.(ctx);
+  // The relations of the page read in the same batch, from the page's own query as a subquery.
+  const pageColumns = Object.fromEntries((def.pageColumns ?? []).map((c, i) => [`c${i}`, c]));
+  const pageIds = ctx.db.select({ id: sql`${def.id}`, ...pageColumns }).from(def.table as any).where(where).orderBy(...order).limit(itemsPerPage).offset(offset);
+  const preload = def.preload?.(ctx, sql`(${pageIds})`);
   const reader = rowReader(def.table as SQLiteTable | SQLiteView);
-  const count = def.total?.(ctx, q, active) ?? ctx.db.select({ n: sql<number>`count(*)` }).from(def.table as any).where(where);
-  const pageColumns = Object.fromEntries((def.pageColumns ?? []).map((col, i) => [`c${i}`, col]));
-  // The position is numbered by the query's own order (which ends with the id, so it is total).
-  const position = sql`row_number() OVER (ORDER BY ${sql.join(order, sql`, `)})`;
-  const rowsOf = ctx.db
-    .select({ id: sql`${def.id}`, ...pageColumns, pos: position, row: reader.select })
-    .from(def.table as any).where(where).orderBy(...order).limit(itemsPerPage).offset(offset);
-  const members = sql`SELECT ${sql.raw(String(COUNT))}, ${count}, NULL UNION ALL SELECT ${sql.raw(String(ROW))}, page_pos, page_row FROM page${preload ? sql` UNION ALL ${preload.related}` : sql``}`;
-  const read = await overPage(ctx, sql`${pageNames(def)}, page_pos, page_row`, sql`${rowsOf}`, members).all();
-  let total = 0;
-  const rows: unknown[] = [];
-  const related: RelatedRow[] = [];
-  for (const r of read) {
-    if (r.k === COUNT) total = r.a ?? 0;
-    else if (r.k === ROW) rows.push(reader.read(r.b as string));
-    else related.push(r);
-  }
+  const [counted, read, ...related] = await ctx.db.batch([
+    def.total?.(ctx, q, active) ?? ctx.db.select({ n: sql<number>`count(*)` }).from(def.table as any).where(where),
+    ctx.db.select({ row: reader.select }).from(def.table as any).where(where).orderBy(...order).limit(itemsPerPage).offset(offset),
+    ...(preload?.statements ?? []),
+  ]);
+  const rows = (read as { row: string }[]).map((r) => reader.read(r.row));
+  const total = (counted as { n: number }[])[0]?.n ?? 0;
   const path = `${API_PREFIX}/${def.path}`;
   const view = partialView(path, q, page, itemsPerPage, total);
   return ld(c, {

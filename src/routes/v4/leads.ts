@@ -1,11 +1,11 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { campaignStatistics, type Lead, leads } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { isoTs, toBase } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { type Filter, type QueryParams, type ValueParser, badFilter, dateFilter, exact, inList, intValue, orderFilter, stringValue } from "../../hydra/query";
-import { type Ctx, defineResource, field, type Preload, type RelatedRow } from "../../hydra/resource";
+import { type Ctx, defineResource, field, type Preload } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
 import { transitionLead } from "../../leads/client";
 import { leadEmailLower } from "../../processr/job-context";
@@ -42,43 +42,49 @@ export function baseCurrency(rates: { id: number; rate: string }[]): Extra["base
   };
 }
 
-/** A row of the preload: a lead's note (k 0) or Processr result (k 1), or a campaign's rate (k 2). */
-export interface Related extends RelatedRow {
+/** A row of the preload's one statement: a lead's note (k 0) or Processr result (k 1), or a campaign's rate (k 2). */
+export interface Related {
   k: 0 | 1 | 2;
-  /** The note's, result's or campaign's id. */
-  a: number;
+  id: number;
   /** The lead's id; for a rate, the rate to base. */
-  b: number | string;
+  ref: number | string;
 }
 
 /**
- * The page's notes, Processr results and currency rates, read in the page's own statement from
- * its leads' ids and campaigns (the materialized `page`: the page's query run once for the rows and
- * every relation, no lead looked up again by id). The lead data is not read: each lead's values are
- * on the row already read (leads.data), decoded by leadValues. Results from the view
- * processr_job_lead_ids (ids alone): the local D1 compiles every statement anew, and
- * processr_job_leads' score, label and text expressions over each trail were most of the cost of
- * reading them (migration 0041).
+ * The page's notes, Processr results and currency rates in one statement, from the leads' ids and
+ * campaigns as a subquery, materialized once: a collection runs it in the page's own batch (one D1 round trip
+ * per page, and its query run once more instead of once per relation). The lead data is not
+ * read: each lead's values are on the row already read (leads.data), decoded by leadValues.
+ * Results from the view processr_job_lead_ids (ids alone): the local D1 compiles every statement
+ * anew, and processr_job_leads' score, label and text expressions over each trail were most of
+ * this statement's cost (migration 0041).
  */
-function preload(): Preload<Lead, Extra> {
-  return {
-    related: sql`SELECT 0, id, lead_id FROM lead_notes WHERE lead_id IN (SELECT id FROM page)
+function preload(ctx: Ctx, page: SQL): Preload<Lead, Extra> {
+  // A select from the compound as a subquery: drizzle's D1 batch cannot bind a raw statement's parameters.
+  // The page brings each lead's campaign (pageColumns): the rates read no lead again by id.
+  const related = ctx.db
+    .select({ k: sql<Related["k"]>`k`, id: sql<number>`id`, ref: sql<Related["ref"]>`ref` })
+    .from(sql`(WITH page(id, campaign_id) AS MATERIALIZED (SELECT * FROM ${page})
+      SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN (SELECT id FROM page)
       UNION ALL SELECT 1, id, lead_id FROM processr_job_lead_ids WHERE lead_id IN (SELECT id FROM page)
       UNION ALL SELECT 2, c.id, r.rate_to_base FROM campaigns c JOIN currencies r ON r.id = c.currency_id
-                 WHERE c.id IN (SELECT campaign_id FROM page)`,
-    build(_rows, related) {
+                 WHERE c.id IN (SELECT campaign_id FROM page))`)
+    .orderBy(sql`k, id`);
+  return {
+    statements: [related],
+    build(_rows, [rows]) {
       const notes = new Map<number, number[]>();
       const jobs = new Map<number, number[]>();
       const rates: { id: number; rate: string }[] = [];
-      for (const r of related as Related[]) {
+      for (const r of rows as Related[]) {
         if (r.k === 2) {
-          rates.push({ id: r.a, rate: r.b as string });
+          rates.push({ id: r.id, rate: r.ref as string });
           continue;
         }
         const by = r.k === 0 ? notes : jobs;
-        const list = by.get(r.b as number);
-        if (list) list.push(r.a);
-        else by.set(r.b as number, [r.a]);
+        const list = by.get(r.ref as number);
+        if (list) list.push(r.id);
+        else by.set(r.ref as number, [r.id]);
       }
       return { values: leadValues, notes, jobs, base: baseCurrency(rates) };
     },

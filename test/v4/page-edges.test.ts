@@ -2,10 +2,9 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addLeads, type Doc, get, tokens } from "./fixtures";
 
-// A collection page is one statement (src/hydra/resource.ts getCollection): the page's rows
-// materialized once with their position, the count beside them, the relations read over them.
-// What that must keep: the count on a page past the last (a running total's: test/v4/leads-total),
-// the query's order across pages, and each lead's own relations when several leads of a page have some.
+// Edges of a collection page (src/hydra/resource.ts getCollection): the count on a page past the
+// last (a running total's: test/v4/leads-total), the query's order across pages when it has ties
+// (broken by the id), and each lead's own relations when several leads of a page have some.
 
 let t: Awaited<ReturnType<typeof tokens>>;
 beforeAll(async () => {
@@ -18,7 +17,7 @@ beforeAll(async () => {
 
 const count = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>())!.n;
 
-describe("a page read in one statement", () => {
+describe("a collection page's edges", () => {
   it.each([
     ["leads counted (relations)", "leads?publisher.id=13", "SELECT count(*) AS n FROM leads WHERE deleted_ts IS NULL AND publisher_id = 13"],
     ["publishers (no relations, counted)", "publishers", "SELECT count(*) AS n FROM publishers"],
