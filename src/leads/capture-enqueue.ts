@@ -5,9 +5,10 @@ import { PROCESS_MESSAGE_MAX_LEADS, type ProcessrMessage } from "../processr/mes
 // + one send against one insert), mostly per call rather than per message. So a capture answered
 // with waitUntil does not send its lead's message by itself: it adds the lead to the isolate's
 // pending ones and, ENQUEUE_DELAY_MS later, within its own waitUntil, sends every lead then
-// pending in one sendBatch, several leads to a message (src/processr/messages.ts): the local queue
-// also costs CPU per message, storing and delivering each. Captures answered within that time share
-// the call and its messages; a lead another capture's send has taken is not sent again.
+// pending in one sendBatch, several leads to a message (src/processr/messages.ts): a queue batch
+// (50 messages) then carries more leads, and the consumer runs them in fuller runs, with fewer D1
+// round trips per lead. Captures answered within that time share the call and its messages; a lead
+// another capture's send has taken is not sent again.
 //
 // No request waits on another request's I/O: each capture's own timer would send its own lead if
 // no other send had taken it, and the capture whose send took others' leads stays alive (its

@@ -4,8 +4,8 @@ export type ProcessrMessage =
   | { type: "process"; leadId: number; reprocess?: boolean }
   /**
    * The same for several leads: capture's shared send (src/leads/capture-enqueue.ts), one message
-   * for the leads of captures answered together, since the queue costs per message. Acked once all
-   * its leads' runs are done, retried whole otherwise (the leads already done change nothing).
+   * for the leads of captures answered together, so that a queue batch carries more leads. Acked
+   * once all its leads' runs are done, retried whole otherwise (the leads already done change nothing).
    */
   | { type: "process"; leadIds: number[]; leadId?: undefined }
   /** Deliver a Valid lead through one integration job (src/integrations/dispatch.ts). */
