@@ -1,5 +1,7 @@
 // `npm run bench [-- --quick] [-- --million] [-- --write]`: throughput and latency of leadflare on
 // workerd, each figure next to a baseline measured in the same run (issue 8). See BENCHMARKS.md.
+// Capture and the v4 page alternate with their goal baselines in interleaved rounds of the same run
+// (scripts/lib/bench-interleaved.mjs), so that a drift of the shared host between runs is not a ratio.
 // The goal rows serve leadflare straight to its Worker, as the baselines are served: wrangler.toml's
 // [assets] puts Miniflare's local assets router (two JavaScript workers) in front of the Worker, but on
 // Cloudflare that routing is done by the platform before the Worker runs and is not billed to it
@@ -36,6 +38,7 @@ import { bundle, loadDemoState, startDirect } from "./lib/direct.mjs";
 import { ROOT, startWrangler, stopProcessGroup, waitForHttp } from "./lib/enterprise.mjs";
 import { measureExport } from "./lib/export.mjs";
 import { goalsReport } from "./lib/bench-goals.mjs";
+import { interleaved, roundsRatio, roundsText } from "./lib/bench-interleaved.mjs";
 import { load } from "./lib/load.mjs";
 import { measureParsers, parsersReport } from "./bench-parsers.mjs";
 import { consoleReport, measureConsole } from "./bench-console.mjs";
@@ -53,6 +56,9 @@ const QUICK = args.has("--quick");
 const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
 const runs = (section) => !ONLY || ONLY.includes(section);
 const DURATION = QUICK ? 3 : 10; // seconds per load run
+// A goal row's figure and its baseline alternate in ROUNDS rounds of DURATION / ROUNDS seconds each
+// (scripts/lib/bench-interleaved.mjs): each side gets the DURATION a single run had.
+const ROUNDS = QUICK ? 3 : 5;
 const CONNECTIONS = [10, 50];
 const PROCESSING_LEADS = QUICK ? 200 : 1000;
 // As many leads as the processing row it is compared with: a short run measures the pipeline filling.
@@ -136,26 +142,30 @@ const first = async (db, sql, ...binds) => (await db.prepare(sql).bind(...binds)
 
 /**
  * Runs the baselines and capture at each concurrency: one round per concurrency, same order.
+ * Capture and its goal baseline (one D1 insert) alternate in interleaved rounds; `settle()` runs
+ * before each insert run (the direct phase waits there for capture's leads to be processed, so that
+ * every insert run sees a quiet workerd, as the single run after the processing rows did).
  * `routerBase`: capture again through the local assets router, right after (printed beside).
  */
-async function captureRounds(base, baselineBase, tag, routerBase) {
+async function captureRounds(base, baselineBase, tag, routerBase, settle) {
   const rows = [];
-  // Warm-up: first requests compile code and open the D1 files.
+  // Warm-up: first requests compile code and open the D1 files (insert and capture: interleaved()'s own).
   await load({ url: `${baselineBase}/json`, connections: 10, duration: 1 });
-  await load({ url: `${baselineBase}/insert`, method: "POST", body: "warm", connections: 10, duration: 1 });
-  await load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody(`${tag}-warm`), connections: 10, duration: 1 });
   for (const c of CONNECTIONS) {
     log(`${tag}: ${c} connections`);
     const json = await load({ url: `${baselineBase}/json`, connections: c, duration: DURATION });
-    const insert = await load({ url: `${baselineBase}/insert`, method: "POST", headers: { "Content-Type": "text/plain" }, makeBody: () => `hit ${++seq}`, connections: c, duration: DURATION });
     // leadflare's own floor: an unknown publisher-API path still goes through the global
     // middleware (rate limiting: one Durable Object call per policy) before its 404.
     const floor = await load({ url: `${base}/api/v2.4/publisher/12/bench-floor`, method: "POST", headers: CAPTURE.headers, body: "", connections: c, duration: DURATION, expect404: true });
-    const capture = await load({ url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody(tag), connections: c, duration: DURATION });
+    const { baseline: insert, subject: capture, rounds } = await interleaved({
+      baseline: { url: `${baselineBase}/insert`, method: "POST", headers: { "Content-Type": "text/plain" }, makeBody: () => `hit ${++seq}`, connections: c },
+      subject: { url: base + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody(tag), connections: c },
+      rounds: ROUNDS, seconds: DURATION / ROUNDS, settle,
+    });
     const captureRouter = routerBase
       ? await load({ url: routerBase + CAPTURE.path, method: "POST", headers: CAPTURE.headers, makeBody: captureBody(`${tag}-router`), connections: c, duration: DURATION })
       : null;
-    rows.push({ c, json, insert, floor, capture, captureRouter });
+    rows.push({ c, json, insert, floor, capture, captureRouter, rounds });
   }
   return rows;
 }
@@ -227,9 +237,9 @@ async function directPhase(script, baselineScript) {
     out.processingRouter = await measureProcessing(db, routerBase, "proc-router");
 
     // (1) Capture against the baselines, after the processing backlog has drained.
-    out.capture = await captureRounds(base, baselineBase, "direct", routerBase);
-    const tRounds = Date.now();
     const pending = async () => (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE processr_status < 900")).n;
+    out.capture = await captureRounds(base, baselineBase, "direct", routerBase, () => waitFor(async () => -(await pending()), 0, Date.now()));
+    const tRounds = Date.now();
     out.backlogAfterCapture = await pending();
     const drained = await waitFor(async () => -(await pending()), 0, tRounds);
     out.drainSeconds = (drained.at - tRounds) / 1000;
@@ -352,13 +362,19 @@ async function readsPhase(script, baselineScript) {
       loaded = size;
       await db.exec("ANALYZE");
       const json = await load({ url: `http://127.0.0.1:${PORTS.directBaseline}/json`, connections: 10, duration: DURATION });
-      // The page's floor: 100 indexed rows of a table of the same size, one statement (issue 17's goal: the v4 page ≥ 50 % of it).
-      const rows = await load({ url: `http://127.0.0.1:${PORTS.directBaseline}/rows?campaign=601`, connections: 10, duration: DURATION });
+      // The goal row (issue 17: the v4 page ≥ 50 % of its floor): the page of 100 (the first query)
+      // and its floor, 100 indexed rows of a table of the same size in one statement, in interleaved rounds.
+      const goal = await interleaved({
+        baseline: { url: `http://127.0.0.1:${PORTS.directBaseline}/rows?campaign=601`, connections: 10 },
+        subject: { url: `${base}/api/v4/leads?${READ_QUERIES(after, "")[0].qs}`, headers, connections: 10 },
+        rounds: ROUNDS, seconds: DURATION / ROUNDS,
+      });
+      const rows = { ...goal.baseline, rounds: goal.rounds };
       const queries = [];
-      for (const q of READ_QUERIES(after, "bulk1@northwind-leads.co.uk")) {
+      for (const [i, q] of READ_QUERIES(after, "bulk1@northwind-leads.co.uk").entries()) {
         const res = await fetch(`${base}/api/v4/leads?${q.qs}`, { headers });
         const body = await res.json();
-        const r = await load({
+        const r = i === 0 ? goal.subject : await load({
           url: `${base}/api/v4/leads?${q.qs}`,
           headers,
           connections: 10,
@@ -539,11 +555,14 @@ function report(r) {
     L.push(`### ${title}`, "");
     L.push(`| conns | bare Hono JSON | one D1 insert | leadflare 404 (middleware only) | lead capture | capture / JSON | capture / insert |${router ? " lead capture through the local assets router | / insert |" : ""}`);
     L.push(`|---:|---|---|---|---|---:|---:|${router ? "---|---:|" : ""}`);
-    for (const { c, json, insert, floor, capture, captureRouter } of rows) {
+    for (const { c, json, insert, floor, capture, captureRouter, rounds } of rows) {
       const cell = (x) => `${fmt(x.rps)} req/s · p50 ${fmt(x.p50)} ms · p99 ${fmt(x.p99)} ms${failures(x)}`;
       const viaRouter = captureRouter ? ` ${cell(captureRouter)} | ${ratio(captureRouter.rps, insert.rps)} |` : "";
-      L.push(`| ${c} | ${cell(json)} | ${cell(insert)} | ${cell(floor)} | ${cell(capture)} | ${ratio(capture.rps, json.rps)} | ${ratio(capture.rps, insert.rps)} |${viaRouter}`);
+      const byRounds = rounds ? roundsRatio(rounds, fmt) : ratio(capture.rps, insert.rps);
+      L.push(`| ${c} | ${cell(json)} | ${cell(insert)} | ${cell(floor)} | ${cell(capture)} | ${ratio(capture.rps, json.rps)} | ${byRounds} |${viaRouter}`);
     }
+    const r0 = rows.find((r) => r.rounds)?.rounds;
+    if (r0) L.push("", `One D1 insert and lead capture: ${roundsText(r0, fmt)} per concurrency (insert, capture, then capture, insert, …; \`scripts/lib/bench-interleaved.mjs\`), each side's req/s its answers over its seconds, p50/p99 over all its answers; capture / insert is the median of the per-round ratios (min–max in brackets). The other columns are single runs.`);
     L.push("");
   };
   const goals = goalsReport(r, fmt);
@@ -608,7 +627,12 @@ function report(r) {
     for (const s of r.reads.sizes) {
       const q = s.queries[0];
       const viaRouter = s.pageRouter ? `${fmt(s.pageRouter.rps)} req/s · p99 ${fmt(s.pageRouter.p99)} ms${failures(s.pageRouter)} | ${ratio(s.pageRouter.rps, s.rows.rps)}` : "– | –";
-      L.push(`| ${fmt(s.size)} | ${fmt(q.rps)} req/s · p99 ${fmt(q.p99)} ms | ${fmt(s.rows.rps)} req/s · p99 ${fmt(s.rows.p99)} ms${failures(s.rows)} | **${ratio(q.rps, s.rows.rps)}** | ${viaRouter} |`);
+      const byRounds = s.rows.rounds ? roundsRatio(s.rows.rounds, fmt) : `**${ratio(q.rps, s.rows.rps)}**`;
+      L.push(`| ${fmt(s.size)} | ${fmt(q.rps)} req/s · p99 ${fmt(q.p99)} ms | ${fmt(s.rows.rps)} req/s · p99 ${fmt(s.rows.p99)} ms${failures(s.rows)} | ${byRounds} | ${viaRouter} |`);
+    }
+    for (const s of r.reads.sizes) {
+      const g = s.rows.rounds;
+      if (g) L.push("", `At ${fmt(s.size)} leads the page and its floor ran in ${roundsText(g, fmt)} (floor, page, then page, floor, …; \`scripts/lib/bench-interleaved.mjs\`); the ratio is the median of the per-round ratios, min–max in brackets; each side's req/s its answers over its seconds, p99 over all its answers. workerd CPU per request in those rounds: page ${fmt(s.queries[0].cpuMsPerRequest, 2)} ms, floor ${fmt(s.rows.cpuMsPerRequest, 2)} ms (floor ÷ page ${ratio(s.rows.cpuMsPerRequest, s.queries[0].cpuMsPerRequest)}). The page's row in the table above is the same rounds; the other queries are single runs.`);
     }
     L.push("");
     for (const s of r.reads.sizes) if (s.gap) L.push(...pageGapReport(s.size, s.gap));

@@ -4,9 +4,10 @@ import autocannon from "autocannon";
 /**
  * `connections` clients each keep one request in flight for `duration` seconds (or until `amount`
  * requests). `makeBody`/`makePath`, if given, build each request's body (unique emails per lead)
- * or path (random lookups).
+ * or path (random lookups). `keepLatencies`: also return every answer's latency in ms (to pool the
+ * percentiles of several runs: scripts/lib/bench-interleaved.mjs).
  */
-export async function load({ url, method = "GET", headers = {}, body, makeBody, makePath, connections, duration, amount, expect404 = false }) {
+export async function load({ url, method = "GET", headers = {}, body, makeBody, makePath, connections, duration, amount, expect404 = false, keepLatencies = false }) {
   const opts = { url, method, headers, connections, pipelining: 1, timeout: 30 };
   if (amount) opts.amount = amount;
   else opts.duration = duration;
@@ -24,8 +25,10 @@ export async function load({ url, method = "GET", headers = {}, body, makeBody, 
   // A run of `amount` requests ends only on autocannon's next whole second: its time is taken up
   // to its last answer instead, so rates of such runs are not rounded to whole seconds.
   let endedAt = startedAt;
-  run.on("response", () => {
+  const latencies = keepLatencies ? [] : null;
+  run.on("response", (_client, _status, _bytes, ms) => {
     endedAt = Date.now();
+    latencies?.push(ms);
   });
   const r = await run;
   const seconds = amount ? Math.max(endedAt - startedAt, 1) / 1000 : r.duration;
@@ -40,6 +43,7 @@ export async function load({ url, method = "GET", headers = {}, body, makeBody, 
     seconds,
     /** When the last answer arrived (Date.now()). */
     endedAt,
+    ...(latencies ? { latencies } : {}),
     // Answers by status code, and transport errors, for reporting failures.
     statuses: {
       ...Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, v]) => [code, v.count])),
