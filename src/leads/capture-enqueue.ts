@@ -1,4 +1,4 @@
-import { PROCESS_MESSAGE_MAX_LEADS, type ProcessrMessage } from "../processr/messages";
+import type { ProcessrMessage } from "../processr/messages";
 
 // Capture's Processr messages, sent a few at a time (issue 17). A queue send costs about half the
 // CPU of a one-row D1 insert on the local runtime (scripts/lib/bench-capture-floor.mjs: one insert
@@ -19,8 +19,14 @@ import { PROCESS_MESSAGE_MAX_LEADS, type ProcessrMessage } from "../processr/mes
 
 /** How long a message waits for others before its capture sends what is pending. */
 export const ENQUEUE_DELAY_MS = 5;
-/** The most leads per sendBatch, in messages of at most PROCESS_MESSAGE_MAX_LEADS. */
+/** The most leads per sendBatch. */
 export const ENQUEUE_BATCH_MAX = 100;
+/**
+ * The most leads per message: a queue batch (50 messages) then holds at most 100 leads, one run of
+ * the consumer (src/processr/consumer.ts), so that one invocation's D1 statements stay those of one
+ * run (value transforms add a few per lead), twice the 50 leads of a batch of single-lead messages.
+ */
+export const ENQUEUE_LEADS_PER_MESSAGE = 2;
 
 /** What is used of the queue binding (its sendBatch). */
 type Send = { sendBatch(messages: MessageSendRequest<ProcessrMessage>[]): Promise<unknown> };
@@ -50,7 +56,7 @@ export async function enqueueSoon(queue: Send, leadId: number): Promise<void> {
     const leadIds = pending.splice(0, ENQUEUE_BATCH_MAX);
     try {
       const messages: MessageSendRequest<ProcessrMessage>[] = [];
-      for (let i = 0; i < leadIds.length; i += PROCESS_MESSAGE_MAX_LEADS) messages.push(processMessage(leadIds.slice(i, i + PROCESS_MESSAGE_MAX_LEADS)));
+      for (let i = 0; i < leadIds.length; i += ENQUEUE_LEADS_PER_MESSAGE) messages.push(processMessage(leadIds.slice(i, i + ENQUEUE_LEADS_PER_MESSAGE)));
       await queue.sendBatch(messages);
     } catch (err) {
       // The leads are stored at processr_status 0; the sweeper sends them again within minutes.

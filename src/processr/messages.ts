@@ -11,9 +11,5 @@ export type ProcessrMessage =
   /** Deliver a Valid lead through one integration job (src/integrations/dispatch.ts). */
   | { type: "integrate"; leadId: number; jobId: number };
 
-/**
- * At most this many leads in one message. A queue batch (50 messages) then holds at most 1,000
- * leads: ten runs of 100 (src/processr/consumer.ts), a few hundred D1 statements in all, within
- * what one consumer invocation may send D1 (1,000 queries).
- */
-export const PROCESS_MESSAGE_MAX_LEADS = 20;
+/** The most leads a message may name (the consumer refuses more; capture sends far fewer). */
+export const PROCESS_MESSAGE_MAX_LEADS = 100;

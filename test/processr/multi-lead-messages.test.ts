@@ -117,7 +117,7 @@ describe("process messages of several leads", () => {
     await handleQueue(batch, { ...env, DB: db }, ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toHaveLength(messages.length);
-    expect(most).toBeGreaterThan(PROCESS_MESSAGE_MAX_LEADS);
+    expect(most).toBe(RUN_BATCH_LEADS);
     expect(most).toBeLessThanOrEqual(100);
     const flags = await rows<{ n: number }>(
       `SELECT count(*) AS n FROM leads WHERE id IN (SELECT value FROM json_each(?1)) AND flag = 'Valid' AND processing_counter = 1`,
