@@ -5,10 +5,8 @@ import type { ProcessrMessage } from "../processr/messages";
 // + one send against one insert), mostly per call rather than per message. So a capture answered
 // with waitUntil does not send its lead's message by itself: it adds the lead to the isolate's
 // pending ones and, ENQUEUE_DELAY_MS later, within its own waitUntil, sends every lead then
-// pending in one sendBatch, several leads to a message (src/processr/messages.ts): a queue batch
-// (50 messages) then carries more leads, and the consumer runs them in fuller runs, with fewer D1
-// round trips per lead. Captures answered within that time share the call and its messages; a lead
-// another capture's send has taken is not sent again.
+// pending in one sendBatch. Captures answered within that time share the call; a lead another
+// capture's send has taken is not sent again.
 //
 // No request waits on another request's I/O: each capture's own timer would send its own lead if
 // no other send had taken it, and the capture whose send took others' leads stays alive (its
@@ -19,22 +17,11 @@ import type { ProcessrMessage } from "../processr/messages";
 
 /** How long a message waits for others before its capture sends what is pending. */
 export const ENQUEUE_DELAY_MS = 5;
-/** The most leads per sendBatch. */
+/** Queues take at most 100 messages per sendBatch. */
 export const ENQUEUE_BATCH_MAX = 100;
-/**
- * The most leads per message: a queue batch (50 messages) then holds at most 100 leads, one run of
- * the consumer (src/processr/consumer.ts), so that one invocation's D1 statements stay those of one
- * run (value transforms add a few per lead), twice the 50 leads of a batch of single-lead messages.
- */
-export const ENQUEUE_LEADS_PER_MESSAGE = 2;
 
 /** What is used of the queue binding (its sendBatch). */
 type Send = { sendBatch(messages: MessageSendRequest<ProcessrMessage>[]): Promise<unknown> };
-
-/** The message for these leads: a lone lead as the single-lead message every consumer takes. */
-const processMessage = (leadIds: number[]): MessageSendRequest<ProcessrMessage> => ({
-  body: leadIds.length === 1 ? { type: "process", leadId: leadIds[0]! } : { type: "process", leadIds },
-});
 
 /**
  * Per queue binding (one per isolate in a deployment; tests pass their own), the leads captured in
@@ -55,9 +42,7 @@ export async function enqueueSoon(queue: Send, leadId: number): Promise<void> {
   while (pending.length > 0) {
     const leadIds = pending.splice(0, ENQUEUE_BATCH_MAX);
     try {
-      const messages: MessageSendRequest<ProcessrMessage>[] = [];
-      for (let i = 0; i < leadIds.length; i += ENQUEUE_LEADS_PER_MESSAGE) messages.push(processMessage(leadIds.slice(i, i + ENQUEUE_LEADS_PER_MESSAGE)));
-      await queue.sendBatch(messages);
+      await queue.sendBatch(leadIds.map((id) => ({ body: { type: "process", leadId: id } })));
     } catch (err) {
       // The leads are stored at processr_status 0; the sweeper sends them again within minutes.
       console.error("processr enqueue failed; the sweeper will retry", leadIds.join(","), String(err));

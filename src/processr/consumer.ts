@@ -6,7 +6,7 @@ import { callbacksLeft, decideLead, handOffCommitted, transitionLead } from "../
 import { appliedLeadIds, leadWriteStatements } from "../leads/lead-writes";
 import { deliverCallbackBatches } from "../leads/sync-callbacks";
 import { handleDeadLetters } from "./dead-letter";
-import { PROCESS_MESSAGE_MAX_LEADS, type ProcessrMessage } from "./messages";
+import type { ProcessrMessage } from "./messages";
 import { createBatchLookups } from "./job-context";
 import { loadLeads, planRun, runStatements, sentToProcessr } from "./run";
 
@@ -16,23 +16,13 @@ import { loadLeads, planRun, runStatements, sentToProcessr } from "./run";
 // the message to the dead-letter queue, whose handler records the failure on the lead.
 
 const id = z.number().int().positive();
-export const messageSchema = z.union([
+export const messageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("process"), leadId: id, reprocess: z.boolean().optional() }),
-  z.object({ type: z.literal("process"), leadIds: z.array(id).min(1).max(PROCESS_MESSAGE_MAX_LEADS) }),
   z.object({ type: z.literal("integrate"), leadId: id, jobId: id }),
 ]);
 
 type IntegrateBody = Extract<z.infer<typeof messageSchema>, { type: "integrate" }>;
 type Integration = { msg: Message<ProcessrMessage>; body: IntegrateBody };
-/** A "process" message and the leads it names (one, or several from capture's shared send). */
-type ProcessMessage = { msg: Message<ProcessrMessage>; leadIds: readonly number[] };
-
-/**
- * The most leads run together (one read batch, one write batch): a queue batch holds at most 50
- * messages, but a message may name several leads; a run's largest queries bind one parameter per
- * lead, and D1 takes 100.
- */
-export const RUN_BATCH_LEADS = 100;
 
 /** Seconds before retry n (attempts counts deliveries so far): 10, 20, 40, 80, 160, capped at 10 minutes. */
 export function retryDelaySeconds(attempts: number): number {
@@ -43,7 +33,8 @@ export const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
 export async function handleQueue(batch: MessageBatch<ProcessrMessage>, env: Env, _ctx: ExecutionContext) {
   if (isDeadLetterQueue(batch.queue)) return handleDeadLetters(batch, env);
-  const processing: ProcessMessage[] = [];
+  // "process" messages of one lead share one run (a redelivery arriving with the original).
+  const runs = new Map<number, Message<ProcessrMessage>[]>();
   const integrations: Integration[] = [];
   for (const msg of batch.messages) {
     const parsed = messageSchema.safeParse(msg.body);
@@ -52,43 +43,12 @@ export async function handleQueue(batch: MessageBatch<ProcessrMessage>, env: Env
       console.error("processr: dropping malformed message", msg.id, JSON.stringify(msg.body));
       msg.ack();
     } else if (parsed.data.type === "process") {
-      processing.push({ msg, leadIds: "leadIds" in parsed.data ? parsed.data.leadIds : [parsed.data.leadId] });
+      runs.set(parsed.data.leadId, [...(runs.get(parsed.data.leadId) ?? []), msg]);
     } else {
       integrations.push({ msg, body: parsed.data });
     }
   }
-  await Promise.all([processMessages(processing, env), integrateWithLimit(integrations, env)]);
-}
-
-/**
- * Runs the leads of the batch's "process" messages, each lead once however many messages name it
- * (a redelivery arriving with the original, a lead in capture's message and the sweeper's), in
- * runs of at most RUN_BATCH_LEADS leads. A message is acked once every lead it names is done, and
- * retried whole if any of them failed: on its retry the leads already done are read, found
- * complete and left alone, so none is written twice and none is lost.
- */
-async function processMessages(messages: ProcessMessage[], env: Env) {
-  if (messages.length === 0) return;
-  // Lead → whether a message naming it came back (an earlier attempt failed or its invocation died).
-  const leads = new Map<number, boolean>();
-  for (const { msg, leadIds } of messages) {
-    for (const leadId of leadIds) leads.set(leadId, leads.get(leadId) === true || msg.attempts > 1);
-  }
-  const ids = [...leads.keys()];
-  const failed = new Map<number, unknown>();
-  const runs: number[][] = [];
-  for (let i = 0; i < ids.length; i += RUN_BATCH_LEADS) runs.push(ids.slice(i, i + RUN_BATCH_LEADS));
-  await Promise.all(runs.map((run) => processLeads(run, run.filter((leadId) => leads.get(leadId)), env, failed)));
-  for (const { msg, leadIds } of messages) {
-    const failure = leadIds.find((leadId) => failed.has(leadId));
-    if (failure === undefined) {
-      msg.ack();
-      continue;
-    }
-    const err = failed.get(failure);
-    console.error("processr: message failed, retrying", msg.id, "process", leadIds.filter((leadId) => failed.has(leadId)).join(","), err instanceof Error ? err.message : String(err));
-    msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
-  }
+  await Promise.all([processLeads(runs, env), integrateWithLimit(integrations, env)]);
 }
 
 /**
@@ -124,36 +84,45 @@ async function integrateWithLimit(items: Integration[], env: Env) {
   await Promise.all(Array.from({ length: Math.min(hostConcurrency(env), items.length) }, worker));
 }
 
+const retry = (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) => {
+  for (const msg of msgs) {
+    console.error("processr: message failed, retrying", msg.id, "process", leadId, err instanceof Error ? err.message : String(err));
+    msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+  }
+};
+
 /**
- * The Processr runs of (at most RUN_BATCH_LEADS of) a queue batch's leads, with D1 round trips
- * shared between them: one batch reads them all with their lead objects' states (loadLeads), their
- * duplicate and list lookups go out together (createBatchLookups), each lead object decides its
- * lead's outcome from that state (decide: no D1 call), and ONE batch writes every job result, log,
- * note, event, callback and lead row of them, the statistics summed per row (src/leads/lead-writes.ts).
+ * The Processr runs of a queue batch, with D1 round trips shared between its leads: one batch
+ * reads them all with their lead objects' states (loadLeads), their duplicate and list lookups go
+ * out together (createBatchLookups), each lead object decides its lead's outcome from that state
+ * (decide: no D1 call), and ONE batch writes every job result, log, note, event, callback and
+ * lead row of the queue batch, the statistics summed per row (src/leads/lead-writes.ts).
  *
  * A decision applies only if its lead is still as the batch read it; one whose lead changed
  * meanwhile (a PATCH, a webhook) applied nothing and goes through its object again, which decides
- * from a fresh read. If the write batch fails, nothing of it applied and every lead of it failed;
- * a retry of a lead whose write did apply finds it complete and changes nothing. Each lead that
- * fails is put in `failed` with its error, for its messages' retry.
+ * from a fresh read. If the write batch fails, nothing of it applied and every message is retried;
+ * a retry of a lead whose write did apply finds it complete and changes nothing. Each lead is
+ * still acked or retried on its own.
  */
-async function processLeads(leadIds: readonly number[], redelivered: readonly number[], env: Env, failed: Map<number, unknown>) {
+async function processLeads(runs: Map<number, Message<ProcessrMessage>[]>, env: Env) {
+  if (runs.size === 0) return;
   let loaded: Awaited<ReturnType<typeof loadLeads>>;
+  const redelivered = [...runs].filter(([, msgs]) => msgs.some((m) => m.attempts > 1)).map(([leadId]) => leadId);
   try {
-    loaded = await loadLeads(env.DB, leadIds, redelivered);
+    loaded = await loadLeads(env.DB, [...runs.keys()], redelivered);
   } catch (err) {
-    for (const leadId of leadIds) failed.set(leadId, err);
+    for (const [leadId, msgs] of runs) retry(msgs, leadId, err);
     return;
   }
   // The leads whose run fails here are moved to Sent to Processr once the batch is done.
-  const unfinished: number[] = [];
+  const failed: number[] = [];
   try {
-    await runLoaded(leadIds, loaded, env, (leadId, err) => {
-      failed.set(leadId, err);
-      unfinished.push(leadId);
+    await runLoaded(runs, loaded, env, (msgs, leadId, err) => {
+      retry(msgs, leadId, err);
+      failed.push(leadId);
     });
   } finally {
-    await markUnfinished(env, unfinished);
+    await markUnfinished(env, failed);
   }
 }
 
@@ -173,14 +142,14 @@ async function markUnfinished(env: Env, leadIds: number[]) {
 }
 
 async function runLoaded(
-  leadIds: readonly number[],
+  runs: Map<number, Message<ProcessrMessage>[]>,
   loaded: Awaited<ReturnType<typeof loadLeads>>,
   env: Env,
-  fail: (leadId: number, err: unknown) => void,
+  fail: (msgs: Message<ProcessrMessage>[], leadId: number, err: unknown) => void,
 ) {
   const shared = createBatchLookups(env);
   const decided = await Promise.all(
-    leadIds.map(async (leadId) => {
+    [...runs].map(async ([leadId, msgs]) => {
       try {
         const lead = loaded.leads.get(leadId);
         // "Lead created" integrations start with the lead's first run; a retried or repeated run
@@ -189,10 +158,11 @@ async function runLoaded(
         const plan = await planRun(env, lead, {}, shared);
         if (plan.kind === "write") {
           const state = loaded.states.get(leadId)!;
-          return { leadId, plan, decision: await decideLead(env, { ...plan.transition, snapshot: state, callbacksByCaller: true }) };
+          return { leadId, msgs, plan, decision: await decideLead(env, { ...plan.transition, snapshot: state, callbacksByCaller: true }) };
         }
+        for (const msg of msgs) msg.ack();
       } catch (err) {
-        fail(leadId, err);
+        fail(msgs, leadId, err);
       }
       return null;
     }),
@@ -205,13 +175,13 @@ async function runLoaded(
     const results = await env.DB.batch([...runStatements(env.DB, writes.map((w) => w.plan)), ...leadWriteStatements(env.DB, leadWrites)]);
     applied = appliedLeadIds(leadWrites.length ? results : []);
   } catch (err) {
-    for (const w of writes) fail(w.leadId, err);
+    for (const w of writes) fail(w.msgs, w.leadId, err);
     return;
   }
   const changed: number[] = [];
   const handOffs: number[] = [];
   await Promise.all(
-    writes.map(async ({ leadId, plan, decision }) => {
+    writes.map(async ({ leadId, msgs, plan, decision }) => {
       try {
         let result = decision.result;
         // A write that applied as decided queued a callback per subscription active then, and none
@@ -225,8 +195,9 @@ async function runLoaded(
           result = await transitionLead(env, { ...plan.transition, callbacksByCaller: true });
         }
         if (result.ok && result.changed && callbacks) changed.push(leadId);
+        for (const msg of msgs) msg.ack();
       } catch (err) {
-        fail(leadId, err);
+        fail(msgs, leadId, err);
       }
     }),
   );

@@ -26,26 +26,14 @@ export async function handleDeadLetters(batch: MessageBatch<ProcessrMessage>, en
   );
 }
 
-const isLeadId = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v > 0;
-
 async function recordDeadLetter(env: Env, msg: Message<ProcessrMessage>) {
-  const body = msg.body as { type?: unknown; leadId?: unknown; leadIds?: unknown; jobId?: unknown } | null;
-  // A message of several leads (capture's shared send): each of them as if its own message had
-  // come here; those whose run did finish are no longer being processed and are left alone.
-  if (body?.type === "process" && Array.isArray(body.leadIds)) {
-    for (const leadId of body.leadIds) await recordLead(env, msg, isLeadId(leadId) ? leadId : null);
-    return;
-  }
-  await recordLead(env, msg, isLeadId(body?.leadId) ? body.leadId : null);
-}
-
-async function recordLead(env: Env, msg: Message<ProcessrMessage>, leadId: number | null) {
-  const body = msg.body as { type?: unknown; jobId?: unknown } | null;
+  const body = msg.body as { type?: unknown; leadId?: unknown; jobId?: unknown } | null;
+  const leadId = typeof body?.leadId === "number" && Number.isSafeInteger(body.leadId) && body.leadId > 0 ? body.leadId : null;
   const lead = leadId === null
     ? null
     : await env.DB.prepare(`SELECT id, campaign_id FROM leads WHERE id = ?1`).bind(leadId).first<{ id: number; campaign_id: number }>();
   if (!lead) {
-    console.error("processr DLQ: message for no known lead", msg.id, leadId, JSON.stringify(msg.body));
+    console.error("processr DLQ: message for no known lead", msg.id, JSON.stringify(msg.body));
     return;
   }
   const context = { messageId: msg.id, attempts: msg.attempts, body: msg.body };

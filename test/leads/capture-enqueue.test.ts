@@ -1,33 +1,21 @@
 import { describe, expect, it, vi } from "vitest";
-import { ENQUEUE_BATCH_MAX, ENQUEUE_LEADS_PER_MESSAGE, enqueueSoon } from "../../src/leads/capture-enqueue";
+import { ENQUEUE_BATCH_MAX, enqueueSoon } from "../../src/leads/capture-enqueue";
 import type { ProcessrMessage } from "../../src/processr/messages";
 
 // Capture's Processr messages leave a few at a time (src/leads/capture-enqueue.ts): every lead
-// exactly once, in one sendBatch per burst, several leads to a message, per queue, and a failed
-// send never rejects.
+// exactly once, in one sendBatch per burst, per queue, and a failed send never rejects.
 
 function recordingQueue(fail = false) {
-  /** The leads of each sendBatch, and of each message. */
   const calls: number[][] = [];
-  const messages: number[][] = [];
   return {
     calls,
-    messages,
     sent: () => calls.flat(),
-    async sendBatch(batch: MessageSendRequest<ProcessrMessage>[]) {
-      const ids = batch.map(({ body }) => {
-        if (!("leadIds" in body)) {
-          expect(body).toEqual({ type: "process", leadId: expect.any(Number) });
-          return [body.leadId];
-        }
-        expect(body).toEqual({ type: "process", leadIds: expect.any(Array) });
-        // A lone lead goes as the single-lead message, which every version of the consumer takes.
-        expect(body.leadIds.length).toBeGreaterThan(1);
-        expect(body.leadIds.length).toBeLessThanOrEqual(ENQUEUE_LEADS_PER_MESSAGE);
-        return body.leadIds;
+    async sendBatch(messages: MessageSendRequest<ProcessrMessage>[]) {
+      const ids = messages.map((m) => {
+        expect(m.body).toEqual({ type: "process", leadId: expect.any(Number) });
+        return (m.body as { leadId: number }).leadId;
       });
-      messages.push(...ids);
-      calls.push(ids.flat());
+      calls.push(ids);
       if (fail) throw new Error("queue unavailable");
     },
   };
@@ -38,11 +26,6 @@ describe("capture's Processr messages", () => {
     const q = recordingQueue();
     await Promise.all([1, 2, 3, 4, 5].map((id) => enqueueSoon(q, id)));
     expect(q.calls).toEqual([[1, 2, 3, 4, 5]]);
-    expect(q.messages.flat()).toEqual([1, 2, 3, 4, 5]);
-    expect(q.messages).toHaveLength(Math.ceil(5 / ENQUEUE_LEADS_PER_MESSAGE));
-    const alone = recordingQueue();
-    await enqueueSoon(alone, 9);
-    expect(alone.messages).toEqual([[9]]);
   });
 
   it("sends a lead added after a send took the others in a later send, never one twice", async () => {
@@ -62,12 +45,11 @@ describe("capture's Processr messages", () => {
     expect(r.sent().sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
-  it(`sends at most ${ENQUEUE_BATCH_MAX} leads per sendBatch, ${ENQUEUE_LEADS_PER_MESSAGE} per message`, async () => {
+  it(`sends at most ${ENQUEUE_BATCH_MAX} messages per sendBatch`, async () => {
     const q = recordingQueue();
     const n = ENQUEUE_BATCH_MAX * 2 + 5;
     await Promise.all(Array.from({ length: n }, (_, i) => enqueueSoon(q, i + 1)));
     expect(q.calls.map((c) => c.length)).toEqual([ENQUEUE_BATCH_MAX, ENQUEUE_BATCH_MAX, 5]);
-    expect(Math.max(...q.messages.map((m) => m.length))).toBe(ENQUEUE_LEADS_PER_MESSAGE);
     expect(q.sent()).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   });
 

@@ -57,11 +57,7 @@ async function makeCampaign(opts: { leadsRequired?: number; cap?: number | null;
   return { id, formId, emailField } satisfies TestCampaign;
 }
 
-/**
- * Captures leads through the publisher API (concurrently); returns the responses and a message per
- * queued lead (captures answered together share one message: src/leads/capture-enqueue.ts), for
- * the tests to deliver in the batches and orders they choose.
- */
+/** Captures leads through the publisher API (concurrently); returns the responses and the queued messages. */
 async function capture(c: TestCampaign, leads: Record<string, string>[]) {
   const q = fakeQueue();
   const responses = await Promise.all(
@@ -74,8 +70,7 @@ async function capture(c: TestCampaign, leads: Record<string, string>[]) {
       return { status: res.status, body: (await res.json()) as { data?: number; error?: string } };
     }),
   );
-  const leadIds = (q.sent as ProcessrMessage[]).flatMap((m) => ("leadIds" in m ? m.leadIds : [m.leadId]));
-  return { responses, sent: leadIds.map((leadId) => ({ type: "process" as const, leadId })) };
+  return { responses, sent: q.sent as ProcessrMessage[] };
 }
 
 const person = (c: TestCampaign, email: string) => ({ firstName: "Ada", lastName: "Lovelace", [c.emailField]: email });
