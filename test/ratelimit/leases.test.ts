@@ -36,14 +36,13 @@ function countingLimiters() {
 
 /** One isolate's lease client on a fresh key, with the calls reaching the objects counted. */
 const oneIsolate = () => ({ limiters: countingLimiters(), client: new LeaseClient(), key: freshKey(), now: base() });
+/** Two isolates' lease clients sharing a fresh key, with the calls reaching the objects counted. */
+const twoIsolates = () => ({ limiters: countingLimiters(), isolates: [new LeaseClient(), new LeaseClient()] as const, key: freshKey(), now: base() });
 
 describe("rate-limit leases", () => {
   it("never let two isolates together past the limit under parallel load", async () => {
-    const limiters = countingLimiters();
-    const isolates = [new LeaseClient(), new LeaseClient()];
-    const key = freshKey();
+    const { limiters, isolates, key, now } = twoIsolates();
     const limit = 500;
-    const now = base();
     let allowed = 0;
     let refused = 0;
     for (let wave = 0; wave < 15; wave++) {
@@ -61,10 +60,7 @@ describe("rate-limit leases", () => {
   });
 
   it("decide most requests locally: requests arriving one after another on two isolates", async () => {
-    const limiters = countingLimiters();
-    const isolates = [new LeaseClient(), new LeaseClient()];
-    const key = freshKey();
-    const now = base();
+    const { limiters, isolates, key, now } = twoIsolates();
     // 360 requests, fewer than the limit minus what two isolates may hold: none refused.
     for (let i = 0; i < 360; i++) expect((await isolates[i % 2]!.take(limiters.ns, key, 500, W, now)).allowed).toBe(true);
     expect(limiters.calls).toBeLessThan(360 / 10);
@@ -180,11 +176,8 @@ describe("rate-limit leases", () => {
   });
 
   it("never let two isolates together past the limit with refills under way", async () => {
-    const limiters = countingLimiters();
-    const isolates = [new LeaseClient(), new LeaseClient()];
-    const key = freshKey();
+    const { limiters, isolates, key, now } = twoIsolates();
     const limit = 500;
-    const now = base();
     const refills: Promise<unknown>[] = [];
     let allowed = 0;
     for (let wave = 0; wave < 15; wave++) {
