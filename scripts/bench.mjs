@@ -238,10 +238,11 @@ async function directPhase(script, baselineScript) {
 
     // (1) Capture against the baselines, after the processing backlog has drained.
     const pending = async () => (await first(db, "SELECT COUNT(*) AS n FROM leads WHERE processr_status < 900")).n;
-    out.capture = await captureRounds(base, baselineBase, "direct", routerBase, () => waitFor(async () => -(await pending()), 0, Date.now()));
+    const drain = (since) => waitFor(async () => -(await pending()), 0, since);
+    out.capture = await captureRounds(base, baselineBase, "direct", routerBase, () => drain(Date.now()));
     const tRounds = Date.now();
     out.backlogAfterCapture = await pending();
-    const drained = await waitFor(async () => -(await pending()), 0, tRounds);
+    const drained = await drain(tRounds);
     out.drainSeconds = (drained.at - tRounds) / 1000;
     out.backlogLeft = -drained.n;
     if (runs("transforms")) {

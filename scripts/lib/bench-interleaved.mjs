@@ -4,15 +4,13 @@
 // two sides alternate in short rounds instead, and each round's ratio compares two neighbouring runs.
 import { workerdCpuMs } from "./bench-roundtrips.mjs";
 import { load } from "./load.mjs";
+import { quantile } from "./stats.mjs";
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-
-// Nearest-rank percentile of pooled latencies (ms).
-const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : null);
 
 /** One side's runs pooled: its answers over its seconds, percentiles over every latency, CPU per request. */
 function pool(runs) {
@@ -23,7 +21,7 @@ function pool(runs) {
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const statuses = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
-  return { rps: ok / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), ok, failed, seconds, statuses, cpuMsPerRequest: ok + failed ? cpuMs / (ok + failed) : null };
+  return { rps: ok / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), ok, failed, seconds, statuses, cpuMsPerRequest: ok + failed ? cpuMs / (ok + failed) : null };
 }
 
 /**

@@ -11,6 +11,8 @@
 // slot and leave late, so an overloaded Worker stretches the run and the achieved rate falls short of
 // the offered one (the report shows both).
 
+import { quantile } from "./stats.mjs";
+
 const SAMPLE_MS = 250;
 const TICK_MS = 5;
 const MAX_IN_FLIGHT = 256;
@@ -46,8 +48,6 @@ async function paced({ url, headers, makeBody, rate, seconds }) {
   await Promise.all(pending);
   return { ok, failed, endedAt: lastAnswer, seconds: (lastAnswer - start) / 1000 };
 }
-
-const quantile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : null);
 
 /**
  * One steady run per fraction of `captureAlone` (leads/s). `db`: the enterprise's D1 (Miniflare
