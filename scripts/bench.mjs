@@ -26,7 +26,9 @@
 //              local assets router: scripts/lib/bench-capture-floor.mjs), jobresults (a job's
 //              results and logs counted at 100,000 leads with trails: scripts/lib/bench-job-results.mjs),
 //              steady (capture at 5 %, 50 % and 80 % of capture alone with the Processr running,
-//              the backlog sampled: scripts/lib/bench-steady.mjs)
+//              the backlog sampled: scripts/lib/bench-steady.mjs), pipeline (the whole pipeline's floor,
+//              capture + queue + consumer without leadflare's code, in alternating rounds with
+//              leadflare's end to end and one D1 insert: scripts/lib/bench-pipeline-floor.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -46,6 +48,7 @@ import { measureArchive, measureStorage, storageReport } from "./lib/bench-stora
 import { configureValueTransforms, transformedLeads } from "./lib/bench-transforms.mjs";
 import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 import { captureFloorReport, measureCaptureFloor } from "./lib/bench-capture-floor.mjs";
+import { measurePipelineFloor, pipelineFloorReport } from "./lib/bench-pipeline-floor.mjs";
 import { jobResultsReport, measureJobResults } from "./lib/bench-job-results.mjs";
 import { measurePageGap, pageGapReport } from "./lib/bench-page-gap.mjs";
 import { measureSteady, steadyReport } from "./lib/bench-steady.mjs";
@@ -87,7 +90,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15, pipeline: PORT_BASE + 16, pipelineBaseline: PORT_BASE + 17, pipelineFloor: PORT_BASE + 18 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -694,6 +697,7 @@ function report(r) {
   if (r.captureFloor) L.push("## 8. Lead capture's floor: CPU per request (`scripts/lib/bench-capture-floor.mjs`)", "", captureFloorReport(r.captureFloor, fmt), "");
   if (r.captureFloor?.profile) L.push("CPU profile of a capture run of its own, straight to the Worker (`--cpu-profile`; sampled every 1 ms, which costs CPU itself; files in `.bench/cpu-profiles/`), per capture:", "", ...profileReport("capture", r.captureFloor.profile, fmt, "capture"));
   if (r.jobResults) L.push("## 9. A job's results and logs by job at scale (`scripts/lib/bench-job-results.mjs`)", "", jobResultsReport(r.jobResults, fmt), "");
+  if (r.pipelineFloor) L.push("## 10. The pipeline's floor: capture, queue and consumer without our code (`scripts/lib/bench-pipeline-floor.mjs`)", "", pipelineFloorReport(r.pipelineFloor, fmt), "");
   return L.join("\n");
 }
 
@@ -733,6 +737,16 @@ async function main() {
       prepare: (mf, base) => loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }),
       capture: { ...CAPTURE, makeBody: captureBody("floor") },
       duration: DURATION / 2,
+    });
+  }
+  if (runs("pipeline")) {
+    r.pipelineFloor = await measurePipelineFloor({
+      script, baselineScript, persistTo: join(STATE, "pipeline-floor"), vars: BENCH_VARS, log, waitFor,
+      ports: { leadflare: PORTS.pipeline, baseline: PORTS.pipelineBaseline, floor: PORTS.pipelineFloor },
+      prepare: (mf, base) => loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }),
+      capture: { ...CAPTURE, makeBody: captureBody("pipeline") },
+      leadflareBurst: (db, base) => measureProcessing(db, base, "pipeline-leadflare"),
+      leads: PROCESSING_LEADS, rounds: ROUNDS, insertSeconds: DURATION / ROUNDS,
     });
   }
   if (runs("jobresults")) {

@@ -25,16 +25,15 @@ import { join } from "node:path";
 
 // leadflare's D1 as wrangler.toml declares it for DB: Miniflare keeps one database per id, shared
 // by every worker that binds it.
-const leadflareD1 = () => unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), DEV_ENV).workerOptions.d1Databases.DB;
+export const leadflareD1 = () => unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), DEV_ENV).workerOptions.d1Databases.DB;
 
-// One insert and one queue send per request, the send after the answer as capture does it. POST /
-// inserts the body into an unindexed table; POST /leads (/leads-unindexed) a lead row into
-// floor_leads (floor_leads_unindexed): the row captured in floorLeadTables, with its own hash,
-// email, value ids and times, as capture's insert gives each lead; POST /leads-batch the same insert
-// in a D1 batch of five statements, as many as capture's write batch (D1's cost per statement);
-// ?send=0 leaves the queue send out.
-const FLOOR_WORKER = `
-let table, row, insertRow, seq = 0;
+// A lead row as capture writes it, in the floor workers' own scripts (JavaScript source):
+// insertLead(db, into, body, batched) inserts into table `into` the row captured in floorLeadTables
+// (floor_lead_row), with its own hash, email, value ids and times, as capture's insert gives each
+// lead; batched: in a D1 batch of five statements, as many as capture's write batch (D1's cost per
+// statement). Also used by scripts/lib/bench-pipeline-floor.mjs.
+export const LEAD_INSERT_SOURCE = `
+let row, insertRow, seq = 0;
 const hex = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
 async function insertLead(db, into, body, batched) {
   row ??= await db.prepare("SELECT * FROM floor_lead_row").first();
@@ -47,7 +46,14 @@ async function insertLead(db, into, body, batched) {
   // As many statements as capture's write batch, the four after the insert doing no work.
   const [first] = await db.batch([insert, ...Array.from({ length: 4 }, () => db.prepare("SELECT 1"))]);
   return first;
-}
+}`;
+
+// One insert and one queue send per request, the send after the answer as capture does it. POST /
+// inserts the body into an unindexed table; POST /leads (/leads-unindexed) a lead row into
+// floor_leads (floor_leads_unindexed); POST /leads-batch the same insert in a D1 batch of five
+// statements; ?send=0 leaves the queue send out.
+const FLOOR_WORKER = `${LEAD_INSERT_SOURCE}
+let table;
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
@@ -67,25 +73,37 @@ export default {
 };`;
 
 /**
+ * The DDL of leadflare's table `table` as the migrations left it (columns, foreign keys, every
+ * index), with each table named in `copies` (Map: table → copy) renamed to its copy, its indexes
+ * with it (`leads_hash_uq` → `floor_leads_hash_uq`): { create, indexes: [{ name, sql }] }.
+ */
+export async function copiedDdl(db, table, copies) {
+  const ddl = (await db.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ?1 AND sql IS NOT NULL").bind(table).all()).results;
+  // drizzle-kit's DDL quotes every name: `leads`, `leads_..._idx`.
+  const renamed = (sql) => [...copies].reduce((s, [from, to]) => s.replaceAll(`\`${from}\``, `\`${to}\``).replace(new RegExp(`\`${from}_(\\w+)\``, "g"), `\`${to}_$1\``), sql);
+  return {
+    create: renamed(ddl.find((d) => d.type === "table").sql),
+    indexes: ddl.filter((d) => d.type === "index").map((d) => ({ name: d.name, sql: renamed(d.sql) })),
+  };
+}
+
+/**
  * In leadflare's D1 (`db`): floor_leads, the leads table's DDL as the migrations left it (columns,
  * foreign keys, every index, renamed), floor_leads_unindexed (the table alone), and floor_lead_row,
  * a copy of the lead one real capture (`captureOne`, resolving to its lead id) wrote. Returns the
- * names of the indexes copied.
+ * names of the indexes copied and the captured lead's id.
  */
-async function floorLeadTables(db, captureOne) {
-  const ddl = (await db.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'leads' AND sql IS NOT NULL").all()).results;
-  // drizzle-kit's DDL quotes every name: `leads`, `leads_..._idx`.
-  const renamed = (sql, table) => sql.replaceAll("`leads`", `\`${table}\``).replace(/`(leads_\w+)`/g, "`floor_$1`");
-  const create = ddl.find((d) => d.type === "table").sql;
-  const indexes = ddl.filter((d) => d.type === "index");
+export async function floorLeadTables(db, captureOne) {
+  const indexed = await copiedDdl(db, "leads", new Map([["leads", "floor_leads"]]));
+  const { create: unindexed } = await copiedDdl(db, "leads", new Map([["leads", "floor_leads_unindexed"]]));
   const leadId = await captureOne();
   await db.batch([
-    db.prepare(renamed(create, "floor_leads")),
-    db.prepare(renamed(create, "floor_leads_unindexed")),
-    ...indexes.map((d) => db.prepare(renamed(d.sql, "floor_leads"))),
+    db.prepare(indexed.create),
+    db.prepare(unindexed),
+    ...indexed.indexes.map((d) => db.prepare(d.sql)),
     db.prepare(`CREATE TABLE floor_lead_row AS SELECT * FROM leads WHERE id = ${Number(leadId)}`),
   ]);
-  return indexes.map((d) => d.name);
+  return { indexes: indexed.indexes.map((d) => d.name), leadId };
 }
 
 /**
@@ -142,11 +160,11 @@ export async function measureCaptureFloor({ script, baselineScript, ports, persi
         out.insert = await perRequest(post(`http://127.0.0.1:${ports.baseline}/insert`, () => `hit ${++seq}`), duration);
         out.insertSend = await perRequest(post(`http://127.0.0.1:${ports.floor}/`, () => `hit ${++seq}`), duration);
         const db = await mf.getD1Database("DB", "leadflare");
-        out.leadIndexes = await floorLeadTables(db, async () => {
+        ({ indexes: out.leadIndexes } = await floorLeadTables(db, async () => {
           const res = await fetch(base + capture.path, { method: "POST", headers: capture.headers, body: capture.makeBody() });
           if (res.status !== 201) throw new Error(`capture floor: a capture answered ${res.status}: ${await res.text()}`);
           return (await db.prepare("SELECT max(id) AS id FROM leads").first()).id;
-        });
+        }));
         out.leadRowUnindexed = await perRequest(post(`http://127.0.0.1:${ports.floor}/leads-unindexed`, () => `hit ${++seq}`), duration);
         out.leadRow = await perRequest(post(`http://127.0.0.1:${ports.floor}/leads`, () => `hit ${++seq}`), duration);
         out.leadRowBatch = await perRequest(post(`http://127.0.0.1:${ports.floor}/leads-batch`, () => `hit ${++seq}`), duration);

@@ -6,6 +6,7 @@
 // (scripts/lib/bench-interleaved.mjs): their ratio is the median of the per-round ratios.
 import { backlogBounded } from "./bench-steady.mjs";
 import { roundsText } from "./bench-interleaved.mjs";
+import { ratioText } from "./bench-pipeline-floor.mjs";
 
 /** @param {any} r the bench run's results; @param {(n: number, d?: number) => string} fmt */
 export function goalsReport(r, fmt) {
@@ -37,8 +38,11 @@ export function goalsReport(r, fmt) {
     rows.push(`| capture at a steady ${fmt(s.offered)} leads/s (${fmt(s.fraction * 100)} % of capture alone), Processr running | final flags ${fmt(s.finalRps)} leads/s while capturing ${fmt(s.captureRps)}; backlog max ${fmt(Math.max(s.firstHalfMax, s.secondHalfMax))} (first half ${fmt(s.firstHalfMax)}, second ${fmt(s.secondHalfMax)}), ${fmt(s.backlogAtEnd)} at the end; capture → final flag p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms | capture alone ${fmt(r.steady.captureAlone)} leads/s | ${fmt(pct(s.finalRps, s.captureRps))} % | backlog stays bounded | ${bounded ? "met" : "**not met**"} |`);
   }
   const insert10 = d.capture?.find((c) => c.c === 10)?.insert.rps ?? null;
+  // The whole pipeline's floor (scripts/lib/bench-pipeline-floor.mjs), beside the row's own baseline: how close the runtime lets the row get.
+  const pf = r.pipelineFloor;
+  const floorNote = pf ? `; pipeline floor without our code: ${ratioText(pf.floor.ofInsert, fmt)} of one insert, leadflare ${ratioText(pf.leadflare.ofInsert, fmt)}, in alternating rounds (section 10)` : "";
   if (processing !== null && insert10 !== null) {
-    add("end to end, sustained", `${fmt(processing, 1)} leads/s${router(processingRouter, "leads/s", insert10)}`, `one D1 insert ${fmt(insert10)} req/s`, processing, insert10, 40);
+    add("end to end, sustained", `${fmt(processing, 1)} leads/s${router(processingRouter, "leads/s", insert10)}`, `one D1 insert ${fmt(insert10)} req/s${floorNote}`, processing, insert10, 40);
   }
   for (const s of r.reads?.sizes ?? []) {
     const q = s.queries[0];
