@@ -124,10 +124,13 @@ const ratios = (rounds, a, b) => {
   const per = rounds.map((r) => r[a].rate / r[b].rate);
   return { median: quantile([...per].sort((x, y) => x - y), 0.5), min: Math.min(...per), max: Math.max(...per) };
 };
+/** One side's rounds together: its leads (answers) over its seconds, CPU per lead, and a burst's captures over their seconds. */
 const pooled = (rounds, side) => {
   const xs = rounds.map((r) => r[side]);
-  const n = xs.reduce((s, x) => s + (x.leads ?? x.ok), 0);
-  return { rate: xs.reduce((s, x) => s + (x.processed ?? x.ok), 0) / xs.reduce((s, x) => s + x.seconds, 0), cpuMs: xs.reduce((s, x) => s + x.cpuMs * (x.leads ?? x.ok), 0) / n };
+  const sum = (f) => xs.reduce((s, x) => s + f(x), 0);
+  const n = sum((x) => x.leads ?? x.ok);
+  const bursts = xs.every((x) => x.captureSeconds) ? { leads: n, captureSeconds: sum((x) => x.captureSeconds) } : {};
+  return { rate: sum((x) => x.processed ?? x.ok) / sum((x) => x.seconds), cpuMs: sum((x) => x.cpuMs * (x.leads ?? x.ok)) / n, ...bursts };
 };
 
 /**
@@ -193,11 +196,13 @@ export const ratioText = (r, fmt) => `${fmt(100 * r.median)} % (${fmt(100 * r.mi
 
 /** The section's Markdown. */
 export function pipelineFloorReport(f, fmt) {
-  const side = (x) => `${fmt(x.rate, 1)} · ${fmt(x.cpuMs, 2)} ms${x.complete === false ? ` (**${fmt(x.processed)} of ${fmt(x.leads)} processed at the limit**)` : ""}`;
+  // A burst's captures alone (to its last answer), beside its rate to the last final write.
+  const answers = (x) => (x.captureSeconds ? ` (answers ${fmt(x.leads / x.captureSeconds)}/s)` : "");
+  const side = (x) => `${fmt(x.rate, 1)}${answers(x)} · ${fmt(x.cpuMs, 2)} ms${x.complete === false ? ` (**${fmt(x.processed)} of ${fmt(x.leads)} processed at the limit**)` : ""}`;
   return [
     `A floor worker in leadflare's workerd, bound to leadflare's D1, none of leadflare's code: per POST the lead row leadflare captured (copied into \`floor_leads\`, the leads table with its ${indexCount(f.leadIndexes)}) inserted in a D1 batch of five statements, answered 201, its message sent after the answer with the others of ${ENQUEUE_DELAY_MS} ms in one \`sendBatch\` (as capture shares it); a consumer with the Processr's settings (batches of ${f.consumer.maxBatchSize}, ${f.consumer.maxBatchTimeout} s wait, from \`wrangler.toml\`) reading the batch's leads in one statement and writing in one D1 batch a trail row per lead (\`floor_log_lines\`, log_lines with its ${indexCount(f.trailIndexes)}; a real trail of campaign 601, ${fmt(f.trailChars)} characters) and every lead's final status and flag, then acking. Not in it: rate limits, the API key and form checks, validation, the QA jobs, the lead object, statistics, notes, events.`,
     "",
-    `Each side a burst of ${fmt(f.leads)} captures at 10 connections, leads/s from the first request to the last lead's final write (as the end-to-end goal row), workerd CPU ms per lead (the bench's D1 polls included on both sides); one D1 insert (\`bench/baseline.ts\`) req/s over ${fmt(f.rounds[0].insert.seconds)} s. Rounds alternate (insert, floor, leadflare, then leadflare, floor, insert, …) after a warm-up burst of each; ratios are medians of the per-round ratios (min–max).`,
+    `Each side a burst of ${fmt(f.leads)} captures at 10 connections, leads/s from the first request to the last lead's final write (as the end-to-end goal row), in brackets the captures' own rate (to the last answer), workerd CPU ms per lead (the bench's D1 polls included on both sides); one D1 insert (\`bench/baseline.ts\`) req/s over ${fmt(f.rounds[0].insert.seconds)} s. Rounds alternate (insert, floor, leadflare, then leadflare, floor, insert, …) after a warm-up burst of each; ratios are medians of the per-round ratios (min–max).`,
     "",
     "| round | one D1 insert, req/s · CPU ms | pipeline floor, leads/s · CPU ms per lead | leadflare end to end, leads/s · CPU ms per lead | floor / insert | leadflare / insert | leadflare / floor |",
     "|---:|---|---|---|---:|---:|---:|",
