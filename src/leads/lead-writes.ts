@@ -120,19 +120,31 @@ const LEADS_SQL = `UPDATE leads SET ${LEAD_WRITE_COLUMNS.map(
 
 const moves = (w: LeadWrite, buckets: readonly (keyof LeadWrite["delta"])[]) => buckets.some((b) => (w.delta[b] ?? 0) !== 0);
 
+type WriteKey = keyof LeadWrite;
+/** What every statement reads of a write: its lead and guard (OK, LEADS_SQL). */
+const GUARDED: readonly WriteKey[] = ["leadId", "guard"];
+
 /**
- * Each statement with the writes it has something to do for (it does nothing for the others): a
- * statement none of the writes needs is left out of the batch.
+ * Each statement with the writes it has something to do for (it does nothing for the others) and
+ * the members of a write its SQL reads: a statement none of the writes needs is left out of the
+ * batch, and each one is bound the writes with only its members (SQLite parses every write's JSON
+ * in each statement, and D1 carries each statement's parameter: the whole writes were 2.7 times as
+ * many characters).
  */
-const STATEMENTS: readonly [sql: string, needed: (w: LeadWrite) => boolean][] = [
-  [STATISTICS_SQL, (w) => moves(w, [...BUCKETS, "salesCents"])],
-  [CHRONOLOGY_SQL, (w) => moves(w, CHRONOLOGY_BUCKETS)],
-  [ALLOCATION_SQL, (w) => w.allocation !== 0],
-  [NOTES_SQL, (w) => w.note !== null],
-  [EVENTS_SQL, (w) => w.event !== null],
+const STATEMENTS: readonly [sql: string, needed: (w: LeadWrite) => boolean, keys: readonly WriteKey[]][] = [
+  [STATISTICS_SQL, (w) => moves(w, [...BUCKETS, "salesCents"]), ["campaignId", "delta"]],
+  [CHRONOLOGY_SQL, (w) => moves(w, CHRONOLOGY_BUCKETS), ["campaignId", "day", "delta"]],
+  [ALLOCATION_SQL, (w) => w.allocation !== 0, ["campaignId", "publisherId", "allocation"]],
+  [NOTES_SQL, (w) => w.note !== null, ["note", "now"]],
+  [EVENTS_SQL, (w) => w.event !== null, ["event", "now"]],
   // No active subscription when decided, and none newer when applied (the guard): no callback.
-  [DELIVERIES_SQL, (w) => w.event !== null && w.guard.maxSubscriptionId > 0],
+  [DELIVERIES_SQL, (w) => w.event !== null && w.guard.maxSubscriptionId > 0, ["event", "now"]],
+  [LEADS_SQL, () => true, ["set"]],
 ];
+
+/** The writes as one statement's JSON parameter: each with only the members that statement reads. */
+const writesJson = (writes: readonly LeadWrite[], keys: readonly WriteKey[]) =>
+  JSON.stringify(writes.map((w) => Object.fromEntries([...GUARDED, ...keys].map((k) => [k, w[k]]))));
 
 /**
  * The statements applying these writes, in this order, those that none of them needs left out;
@@ -143,9 +155,7 @@ const STATEMENTS: readonly [sql: string, needed: (w: LeadWrite) => boolean][] = 
 export function leadWriteStatements(db: D1Database, writes: readonly LeadWrite[]): D1PreparedStatement[] {
   if (writes.length === 0) return [];
   if (new Set(writes.map((w) => w.leadId)).size < writes.length) throw new Error("at most one write per lead in one batch");
-  const json = JSON.stringify(writes);
-  const sqls = STATEMENTS.filter(([, needed]) => writes.some(needed)).map(([sql]) => sql);
-  return [...sqls, LEADS_SQL].map((sql) => db.prepare(sql).bind(json));
+  return STATEMENTS.filter(([, needed]) => writes.some(needed)).map(([sql, , keys]) => db.prepare(sql).bind(writesJson(writes, keys)));
 }
 
 /** The leads whose writes applied, from the results of leadWriteStatements' statements (the last one). */

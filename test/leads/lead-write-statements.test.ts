@@ -67,3 +67,27 @@ describe("leadWriteStatements", () => {
     await expectCountsEqualRecount();
   });
 });
+
+describe("leadWriteStatements' parameters", () => {
+  // The members of a write a statement's SQL reads: json_extract/json_type of the write's JSON.
+  const readKeys = (sql: string) => new Set([...sql.matchAll(/(?:json_extract|json_type)\((?:v|w\.value|ok\.v), '\$\.(\w+)/g)].map((m) => m[1]!));
+
+  it("each statement is bound the writes with every member its SQL reads and no other", async () => {
+    const [plain, subscribed] = await Promise.all([insertLead(), insertLead()]);
+    const cp = await env.DB.prepare(`SELECT id FROM campaign_publishers WHERE campaign_id = ?1 AND publisher_id = 12`).bind(CAMPAIGN).first<{ id: number }>();
+    await subscribeToLead(env, { leadId: subscribed!, campaignPublisherId: cp!.id, callbackUrl: "https://receiver.example/api/webhook/sync", secret: newWebhookSecret() });
+    const writes = [await decided(plain!, "Valid"), await decided(subscribed!, "Invalid")];
+    const statements = leadWriteStatements(env.DB, writes) as unknown as { statement: string; params: unknown[] }[];
+    expect(statements).toHaveLength(7);
+    for (const s of statements) {
+      const bound = JSON.parse(s.params[0] as string) as Record<string, unknown>[];
+      expect(bound).toHaveLength(2);
+      for (const [i, w] of bound.entries()) {
+        expect(new Set(Object.keys(w))).toEqual(readKeys(s.statement));
+        for (const k of Object.keys(w)) expect(w[k]).toEqual(JSON.parse(JSON.stringify(writes[i]!))[k]);
+      }
+    }
+    expect(appliedLeadIds(await env.DB.batch(statements as unknown as D1PreparedStatement[]))).toEqual(new Set([plain, subscribed]));
+    await expectCountsEqualRecount();
+  });
+});
