@@ -1,5 +1,4 @@
 import { type SQL, and, Column, getTableColumns, getViewSelectedFields, is, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { SQLiteAsyncDialect, type SQLiteColumn, SQLiteTable, type SQLiteView } from "drizzle-orm/sqlite-core";
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
@@ -9,6 +8,7 @@ import type { AppEnv, Env, Principal } from "../env";
 import { ApiError } from "../errors";
 import { API_PREFIX, iri, ld } from "./jsonld";
 import { type Filter, QueryParams, orderBy, paging, partialView, searchTemplate } from "./query";
+import { compile, runBatch } from "./statements";
 import { readJsonObject, validate } from "./write";
 
 // A v4 resource declared once: table, IRI, type, fields (serialisation and documentation),
@@ -51,10 +51,13 @@ export interface FieldDef<R, X> {
 
 export type Fields<R, X> = Record<string, FieldDef<R, X>>;
 
-/** Statements reading what the fields need beyond the rows, and how their results become the extra. */
+/**
+ * Statements reading what the fields need beyond the rows, and how their results (each
+ * statement's rows as D1 gives them: objects by column name) become the extra.
+ */
 export interface Preload<R, X> {
-  statements: BatchItem<"sqlite">[];
-  build(rows: R[], results: unknown[]): X;
+  statements: SQL[];
+  build(rows: R[], results: unknown[][]): X;
 }
 
 export interface WriteOp<T> {
@@ -86,10 +89,10 @@ export interface ResourceDef<R = any, X = any> {
   /** Rows a publisher user may see; "admin" when the resource is for admins only. */
   scope(ctx: Ctx): SQL | undefined | "admin";
   /**
-   * A cheaper statement answering `[{ n }]` with the same number count(*) would give for this
-   * request (a running total), or undefined to count. `active`: the filters the query uses.
+   * A cheaper statement answering one row with the same number `n` as count(*) would give for
+   * this request (a running total), or undefined to count. `active`: the filters the query uses.
    */
-  total?(ctx: Ctx, q: QueryParams, active: Filter[]): BatchItem<"sqlite"> | undefined;
+  total?(ctx: Ctx, q: QueryParams, active: Filter[]): SQL | undefined;
   /** Batch-loads what the fields need beyond the row (relations of a whole page at once). */
   load?(ctx: Ctx, rows: R[]): Promise<X>;
   /**
@@ -168,7 +171,7 @@ async function extraOf<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[]): Promi
   if (def.load) return def.load(ctx, rows);
   if (!def.preload) return undefined as X;
   const p = def.preload(ctx, loadedRows(def, rows));
-  return p.build(rows, p.statements.length ? await ctx.db.batch(p.statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]) : []);
+  return p.build(rows, await runBatch(ctx.env.DB, compile(p.statements)));
 }
 
 /** The JSON-LD items of rows; `extra` when the caller already read it (a collection's preload). */
@@ -251,27 +254,38 @@ export async function renderItem(def: ResourceDef, ctx: Ctx, id: number) {
 
 const itemId = (c: Context) => Number(c.req.param("id"));
 
-async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
-  const ctx = context(c);
-  const q = new QueryParams(c.req.url);
+/**
+ * A collection page's statements, one D1 batch: the count (or the resource's running total), the
+ * rows (each one json_array text column, see rowReader) and the preload's relations, which read
+ * the page's own query as a subquery. Their texts are rendered once per shape (statements.ts).
+ */
+export function collectionStatements(def: ResourceDef, ctx: Ctx, q: QueryParams) {
   const { page, itemsPerPage } = paging(q);
   const conditions = def.filters.map((f) => f.where?.(q, ctx));
   const where = and(accessCondition(def, ctx), ...conditions);
-  const order = orderBy(q, def.filters, def.id, def.defaultOrder, ctx);
+  const order = sql.join(orderBy(q, def.filters, def.id, def.defaultOrder, ctx), sql`, `);
   const active = def.filters.filter((_, i) => conditions[i] !== undefined);
   const offset = (page - 1) * itemsPerPage;
-  // The relations of the page read in the same batch, from the page's own query as a subquery.
-  const pageColumns = Object.fromEntries((def.pageColumns ?? []).map((c, i) => [`c${i}`, c]));
-  const pageIds = ctx.db.select({ id: sql`${def.id}`, ...pageColumns }).from(def.table as any).where(where).orderBy(...order).limit(itemsPerPage).offset(offset);
-  const preload = def.preload?.(ctx, sql`(${pageIds})`);
+  const from = sql`from ${def.table}${where ? sql` where ${where}` : undefined}`;
+  const slice = sql`order by ${order} limit ${itemsPerPage} offset ${offset}`;
   const reader = rowReader(def.table as SQLiteTable | SQLiteView);
-  const [counted, read, ...related] = await ctx.db.batch([
-    def.total?.(ctx, q, active) ?? ctx.db.select({ n: sql<number>`count(*)` }).from(def.table as any).where(where),
-    ctx.db.select({ row: reader.select }).from(def.table as any).where(where).orderBy(...order).limit(itemsPerPage).offset(offset),
+  const pageColumns = (def.pageColumns ?? []).map((c) => sql`, ${c}`);
+  const preload = def.preload?.(ctx, sql`(select ${def.id}${sql.join(pageColumns)} ${from} ${slice})`);
+  const statements = compile([
+    def.total?.(ctx, q, active) ?? sql`select count(*) as n ${from}`,
+    sql`select ${reader.select} as row ${from} ${slice}`,
     ...(preload?.statements ?? []),
   ]);
+  return { page, itemsPerPage, statements, preload, reader };
+}
+
+async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
+  const ctx = context(c);
+  const q = new QueryParams(c.req.url);
+  const { page, itemsPerPage, statements, preload, reader } = collectionStatements(def, ctx, q);
+  const [counted, read, ...related] = await runBatch(ctx.env.DB, statements);
   const rows = (read as { row: string }[]).map((r) => reader.read(r.row));
-  const total = (counted as { n: number }[])[0]?.n ?? 0;
+  const total = (counted![0]?.n as number | undefined) ?? 0;
   const path = `${API_PREFIX}/${def.path}`;
   const view = partialView(path, q, page, itemsPerPage, total);
   return ld(c, {

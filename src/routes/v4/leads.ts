@@ -59,17 +59,13 @@ export interface Related {
  * anew, and processr_job_leads' score, label and text expressions over each trail were most of
  * this statement's cost (migration 0041).
  */
-function preload(ctx: Ctx, page: SQL): Preload<Lead, Extra> {
-  // A select from the compound as a subquery: drizzle's D1 batch cannot bind a raw statement's parameters.
+function preload(_ctx: Ctx, page: SQL): Preload<Lead, Extra> {
   // The page brings each lead's campaign (pageColumns): the rates read no lead again by id.
-  const related = ctx.db
-    .select({ k: sql<Related["k"]>`k`, id: sql<number>`id`, ref: sql<Related["ref"]>`ref` })
-    .from(sql`(WITH page(id, campaign_id) AS MATERIALIZED (SELECT * FROM ${page})
+  const related = sql`select k, id, ref from (WITH page(id, campaign_id) AS MATERIALIZED (SELECT * FROM ${page})
       SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN (SELECT id FROM page)
       UNION ALL SELECT 1, id, lead_id FROM processr_job_lead_ids WHERE lead_id IN (SELECT id FROM page)
       UNION ALL SELECT 2, c.id, r.rate_to_base FROM campaigns c JOIN currencies r ON r.id = c.currency_id
-                 WHERE c.id IN (SELECT campaign_id FROM page))`)
-    .orderBy(sql`k, id`);
+                 WHERE c.id IN (SELECT campaign_id FROM page)) order by k, id`;
   return {
     statements: [related],
     build(_rows, [rows]) {
@@ -121,10 +117,8 @@ const flagValue: ValueParser = (raw, variable) => {
  */
 function campaignTotal(ctx: Ctx, q: QueryParams, active: Filter[]) {
   if (!ctx.isAdmin || active.length !== 1 || active[0] !== byCampaign) return undefined;
-  return ctx.db
-    .select({ n: sql<number>`coalesce(sum(${campaignStatistics.totalLeads}), 0)` })
-    .from(campaignStatistics)
-    .where(inList(campaignStatistics.campaignId, byCampaign.values!(q)!));
+  return sql`select coalesce(sum(${campaignStatistics.totalLeads}), 0) as n from ${campaignStatistics}
+    where ${inList(campaignStatistics.campaignId, byCampaign.values!(q)!)}`;
 }
 
 const flagRef = (type: "LeadFlag" | "LeadQaResult", path: string, flag: Lead["flag"]) =>
