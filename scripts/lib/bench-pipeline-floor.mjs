@@ -209,6 +209,9 @@ export function pipelineFloorReport(f, fmt) {
     ...f.rounds.map((r, i) => `| ${i + 1} | ${side(r.insert)} | ${side(r.floor)} | ${side(r.leadflare)} | ${fmt((100 * r.floor.rate) / r.insert.rate)} % | ${fmt((100 * r.leadflare.rate) / r.insert.rate)} % | ${fmt((100 * r.leadflare.rate) / r.floor.rate)} % |`),
     `| all | ${side(f.insert)} | ${side(f.floor)} | ${side(f.leadflare)} | **${ratioText(f.floor.ofInsert, fmt)}** | **${ratioText(f.leadflare.ofInsert, fmt)}** | **${ratioText(f.leadflare.ofFloor, fmt)}** |`,
     "",
+    // workerd runs all of it on about one core, so a rate follows its CPU per lead; the CPU view is the steadier on a shared host.
+    `CPU per lead over all rounds: one insert ${fmt(f.insert.cpuMs, 2)} ms, the pipeline floor ${fmt(f.floor.cpuMs, 2)} ms (the insert's CPU is ${fmt((100 * f.insert.cpuMs) / f.floor.cpuMs)} % of it), leadflare end to end ${fmt(f.leadflare.cpuMs, 2)} ms (${fmt((100 * f.insert.cpuMs) / f.leadflare.cpuMs)} %): leadflare adds ${fmt(f.leadflare.cpuMs - f.floor.cpuMs, 2)} ms per lead to the floor's (its code and the D1 work the floor leaves out).`,
+    "",
     `Every floor lead processed exactly once, counted in D1 at the end: ${fmt(f.check.captured)} captured (warm-up included), ${fmt(f.check.final)} at their final status, ${fmt(f.check.once)} with processing_counter 1, ${fmt(f.check.trails)} trail rows for ${fmt(f.check.trailLeads)} leads.`,
   ].join("\n");
 }
