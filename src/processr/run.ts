@@ -315,19 +315,57 @@ async function runJob(
 ): Promise<Ran> {
   const broken = (message: string): Ran => ({ status: "failed", message, detail: null, level: "error" });
   if (!def) return broken(`Unknown job type "${job.type}".`);
+  const config = parsedConfig(def, job.config);
+  if (!config.ok) return broken(config.message);
+  const out: JobOutcome = await def.run(lead, config.config, ctx);
+  return { status: out.passed ? "passed" : "failed", message: out.message, detail: out.detail ?? null, level: out.passed ? "info" : "warning" };
+}
+
+type ParsedConfig = { ok: true; config: unknown } | { ok: false; message: string };
+
+// Parsed job configurations by job type (its definition) and the configuration's text: a
+// campaign's jobs are parsed once per isolate, not once per lead and job. The text is the key, so
+// an edited configuration is a new entry and never finds the old one. Emptied when full.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const parsedConfigs = new WeakMap<QaJobDefinition<any>, Map<string, ParsedConfig>>();
+const PARSED_CONFIGS_MAX = 256;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function parsedConfig(def: QaJobDefinition<any>, text: string): ParsedConfig {
+  let byText = parsedConfigs.get(def);
+  if (!byText) parsedConfigs.set(def, (byText = new Map()));
+  let parsed = byText.get(text);
+  if (!parsed) {
+    parsed = parseConfig(def, text);
+    if (byText.size >= PARSED_CONFIGS_MAX) byText.clear();
+    byText.set(text, parsed);
+  }
+  return parsed;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function parseConfig(def: QaJobDefinition<any>, text: string): ParsedConfig {
   let raw: unknown;
   try {
-    raw = JSON.parse(job.config);
+    raw = JSON.parse(text);
   } catch {
-    return broken("The job configuration is not valid JSON.");
+    return { ok: false, message: "The job configuration is not valid JSON." };
   }
   const config = def.configSchema.safeParse(raw);
   if (!config.success) {
     const issues = config.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
-    return broken(`Invalid job configuration: ${issues}`);
+    return { ok: false, message: `Invalid job configuration: ${issues}` };
   }
-  const out: JobOutcome = await def.run(lead, config.data, ctx);
-  return { status: out.passed ? "passed" : "failed", message: out.message, detail: out.detail ?? null, level: out.passed ? "info" : "warning" };
+  // Frozen: every later lead of the isolate gets this same object.
+  return { ok: true, config: deepFreeze(config.data) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 type Ran = Pick<JobResult, "status" | "message" | "detail" | "level">;
