@@ -12,6 +12,9 @@
 //     indexes; the trail leadflare wrote for a lead of campaign 601, five QA jobs) and every lead's
 //     final status and flag (one statement each, over the batch, as the Processr's writes are), and
 //     acks the batch.
+// A fourth side splits the floor: the same captures into floor_leads_held, their messages sent to a
+// queue no consumer reads, timed to the last answer (capture's floor alone, as leadflare's capture
+// alone is measured with its Processr off: scripts/lib/bench-roundtrips.mjs).
 // Left out: the rate limiter, the API key, form and campaign checks, the lead data's validation,
 // the QA jobs themselves, the lead object, statistics, notes and events.
 // Measured as the end-to-end goal row is (scripts/bench.mjs measureProcessing): a burst of `leads`
@@ -30,6 +33,7 @@ import { load } from "./load.mjs";
 import { quantile } from "./stats.mjs";
 
 const FLOOR_QUEUE = "bench-pipeline-floor";
+const HELD_QUEUE = "bench-pipeline-floor-held";
 
 /** The Processr queue's consumer settings as wrangler.toml gives them to Miniflare. */
 function processrConsumer() {
@@ -40,16 +44,20 @@ function processrConsumer() {
 
 // The message body is the Processr's ({ type, leadId }), so a send carries as many bytes.
 const PIPELINE_WORKER = `${LEAD_INSERT_SOURCE}
-let pending = [], trailRow;
+const pending = new Map();
+let trailRow;
 async function sendSoon(queue, leadId) {
-  pending.push(leadId);
+  const ids = pending.get(queue) ?? pending.set(queue, []).get(queue);
+  ids.push(leadId);
   await new Promise((resolve) => setTimeout(resolve, ${ENQUEUE_DELAY_MS}));
-  while (pending.length > 0) await queue.sendBatch(pending.splice(0, ${ENQUEUE_BATCH_MAX}).map((id) => ({ body: { type: "process", leadId: id } })));
+  while (ids.length > 0) await queue.sendBatch(ids.splice(0, ${ENQUEUE_BATCH_MAX}).map((id) => ({ body: { type: "process", leadId: id } })));
 }
 export default {
+  // POST /held: into floor_leads_held, the message to the queue no consumer reads.
   async fetch(request, env, ctx) {
-    const { meta } = await insertLead(env.LEADS_DB, "floor_leads", await request.text(), true);
-    ctx.waitUntil(sendSoon(env.FLOOR_QUEUE, meta.last_row_id));
+    const held = new URL(request.url).pathname === "/held";
+    const { meta } = await insertLead(env.LEADS_DB, held ? "floor_leads_held" : "floor_leads", await request.text(), true);
+    ctx.waitUntil(sendSoon(held ? env.HELD_QUEUE : env.FLOOR_QUEUE, meta.last_row_id));
     return Response.json({ data: meta.last_row_id, status: 201 }, { status: 201 });
   },
   async queue(batch, env) {
@@ -72,8 +80,9 @@ export default {
  * The floor's tables in leadflare's D1, from one lead leadflare captured (`captureOne`, resolving to
  * its id) and processed: floor_leads and floor_lead_row (scripts/lib/bench-capture-floor.mjs; the
  * row copied right after the capture's answer, before the Processr's batch wait is over, and checked
- * to be as captured), floor_log_lines (log_lines' DDL, its lead_id a reference to floor_leads) and
- * floor_trail_row, that lead's Processr trail.
+ * to be as captured), floor_leads_held (the same DDL, for the captures no consumer processes),
+ * floor_log_lines (log_lines' DDL, its lead_id a reference to floor_leads) and floor_trail_row,
+ * that lead's Processr trail.
  */
 async function floorTables(db, captureOne, waitFor) {
   const { indexes, leadId } = await floorLeadTables(db, captureOne);
@@ -83,9 +92,9 @@ async function floorTables(db, captureOne, waitFor) {
   const trailed = await waitFor(async () => ((await trailOf.first()) ? 1 : 0), 1, Date.now(), 30_000);
   if (trailed.n !== 1) throw new Error(`pipeline floor: lead ${leadId} got no Processr trail within 30 s`);
   const logLines = await copiedDdl(db, "log_lines", new Map([["log_lines", "floor_log_lines"], ["leads", "floor_leads"]]));
+  const held = await copiedDdl(db, "leads", new Map([["leads", "floor_leads_held"]]));
   await db.batch([
-    db.prepare(logLines.create),
-    ...logLines.indexes.map((d) => db.prepare(d.sql)),
+    ...[logLines, held].flatMap((t) => [t.create, ...t.indexes.map((d) => d.sql)]).map((sql) => db.prepare(sql)),
     db.prepare(`CREATE TABLE floor_trail_row AS SELECT trail FROM log_lines WHERE lead_id = ${Number(leadId)} AND trail IS NOT NULL`),
   ]);
   return { leadIndexes: indexes, trailIndexes: logLines.indexes.map((d) => d.name), trailChars: (await trailOf.first()).trail.length };
@@ -101,6 +110,14 @@ async function floorBurst({ db, url, headers, makeBody, leads, waitFor }) {
   const complete = end.n >= cap.ok;
   const finalAt = complete ? Math.max((await done.first()).at, cap.endedAt) : end.at;
   return { leads: cap.ok, failed: cap.failed, processed: end.n, complete, seconds: (finalAt - t0) / 1000, captureSeconds: (cap.endedAt - t0) / 1000 };
+}
+
+/** A burst to POST /held: capture's floor alone (no consumer), timed to its last answer. */
+async function heldBurst({ url, headers, makeBody, leads }) {
+  const t0 = Date.now();
+  const cap = await load({ url, method: "POST", headers, makeBody, connections: 10, amount: leads });
+  if (cap.failed) throw new Error(`pipeline floor: ${cap.failed} of ${leads} held captures failed`);
+  return { leads: cap.ok, processed: cap.ok, seconds: (cap.endedAt - t0) / 1000 };
 }
 
 /** `run()`'s result with its rate and the workerd CPU it took per lead (the bench's D1 polls included, on both sides alike). */
@@ -148,7 +165,7 @@ export async function measurePipelineFloor({ script, baselineScript, ports, pers
     extraWorkers: [{
       name: "pipeline-floor", modules: true, script: PIPELINE_WORKER, compatibilityDate: "2026-10-20",
       d1Databases: { LEADS_DB: leadflareD1() },
-      queueProducers: { FLOOR_QUEUE: { queueName: FLOOR_QUEUE } },
+      queueProducers: { FLOOR_QUEUE: { queueName: FLOOR_QUEUE }, HELD_QUEUE: { queueName: HELD_QUEUE } },
       queueConsumers: { [FLOOR_QUEUE]: consumer },
       unsafeDirectSockets: [{ host: "127.0.0.1", port: ports.floor }],
     }],
@@ -168,23 +185,24 @@ export async function measurePipelineFloor({ script, baselineScript, ports, pers
         if (!r.complete || r.failed) throw new Error(`pipeline floor: ${r.processed} of ${r.leads} leads processed, ${r.failed} captures failed`);
         return r;
       },
+      held: () => withCpu(() => heldBurst({ url: `http://127.0.0.1:${ports.floor}/held`, headers: capture.headers, makeBody: capture.makeBody, leads })),
       leadflare: () => withCpu(() => leadflareBurst(db, base)),
       insert: () => withCpu(() => load({ url: `http://127.0.0.1:${ports.baseline}/insert`, method: "POST", headers: { "Content-Type": "text/plain" }, makeBody: () => `hit ${Date.now()}`, connections: 10, duration: insertSeconds }).then((r) => ({ ...r, rate: r.rps }))),
     };
     log(`pipeline floor: warm-up (one burst of ${leads} leads each side, 1 s of inserts)`);
-    for (const side of ["insert", "floor", "leadflare"]) await sides[side]();
+    for (const side of ["insert", "floor", "held", "leadflare"]) await sides[side]();
     const out = [];
     for (let i = 0; i < rounds; i++) {
       log(`pipeline floor: round ${i + 1} of ${rounds}`);
       const round = {};
-      for (const side of i % 2 ? ["leadflare", "floor", "insert"] : ["insert", "floor", "leadflare"]) round[side] = await sides[side]();
+      for (const side of i % 2 ? ["leadflare", "held", "floor", "insert"] : ["insert", "floor", "held", "leadflare"]) round[side] = await sides[side]();
       out.push(round);
     }
     return {
       leads, consumer, ...tables, rounds: out, check: await exactlyOnce(db, captured),
       floor: { ...pooled(out, "floor"), ofInsert: ratios(out, "floor", "insert") },
       leadflare: { ...pooled(out, "leadflare"), ofInsert: ratios(out, "leadflare", "insert"), ofFloor: ratios(out, "leadflare", "floor") },
-      insert: pooled(out, "insert"),
+      insert: pooled(out, "insert"), held: pooled(out, "held"),
     };
   } finally {
     await mf.dispose();
@@ -202,15 +220,15 @@ export function pipelineFloorReport(f, fmt) {
   return [
     `A floor worker in leadflare's workerd, bound to leadflare's D1, none of leadflare's code: per POST the lead row leadflare captured (copied into \`floor_leads\`, the leads table with its ${indexCount(f.leadIndexes)}) inserted in a D1 batch of five statements, answered 201, its message sent after the answer with the others of ${ENQUEUE_DELAY_MS} ms in one \`sendBatch\` (as capture shares it); a consumer with the Processr's settings (batches of ${f.consumer.maxBatchSize}, ${f.consumer.maxBatchTimeout} s wait, from \`wrangler.toml\`) reading the batch's leads in one statement and writing in one D1 batch a trail row per lead (\`floor_log_lines\`, log_lines with its ${indexCount(f.trailIndexes)}; a real trail of campaign 601, ${fmt(f.trailChars)} characters) and every lead's final status and flag, then acking. Not in it: rate limits, the API key and form checks, validation, the QA jobs, the lead object, statistics, notes, events.`,
     "",
-    `Each side a burst of ${fmt(f.leads)} captures at 10 connections, leads/s from the first request to the last lead's final write (as the end-to-end goal row), in brackets the captures' own rate (to the last answer), workerd CPU ms per lead (the bench's D1 polls included on both sides); one D1 insert (\`bench/baseline.ts\`) req/s over ${fmt(f.rounds[0].insert.seconds)} s. Rounds alternate (insert, floor, leadflare, then leadflare, floor, insert, …) after a warm-up burst of each; ratios are medians of the per-round ratios (min–max).`,
+    `Each side a burst of ${fmt(f.leads)} captures at 10 connections, leads/s from the first request to the last lead's final write (as the end-to-end goal row), in brackets the captures' own rate (to the last answer), workerd CPU ms per lead (the bench's D1 polls included on both sides); one D1 insert (\`bench/baseline.ts\`) req/s over ${fmt(f.rounds[0].insert.seconds)} s. The floor's captures alone: the same burst, its messages sent to a queue no consumer reads, req/s to the last answer. Rounds alternate (insert, floor, floor's captures alone, leadflare, then the reverse, …) after a warm-up burst of each; ratios are medians of the per-round ratios (min–max).`,
     "",
-    "| round | one D1 insert, req/s · CPU ms | pipeline floor, leads/s · CPU ms per lead | leadflare end to end, leads/s · CPU ms per lead | floor / insert | leadflare / insert | leadflare / floor |",
-    "|---:|---|---|---|---:|---:|---:|",
-    ...f.rounds.map((r, i) => `| ${i + 1} | ${side(r.insert)} | ${side(r.floor)} | ${side(r.leadflare)} | ${fmt((100 * r.floor.rate) / r.insert.rate)} % | ${fmt((100 * r.leadflare.rate) / r.insert.rate)} % | ${fmt((100 * r.leadflare.rate) / r.floor.rate)} % |`),
-    `| all | ${side(f.insert)} | ${side(f.floor)} | ${side(f.leadflare)} | **${ratioText(f.floor.ofInsert, fmt)}** | **${ratioText(f.leadflare.ofInsert, fmt)}** | **${ratioText(f.leadflare.ofFloor, fmt)}** |`,
+    "| round | one D1 insert, req/s · CPU ms | pipeline floor, leads/s · CPU ms per lead | the floor's captures alone, req/s · CPU ms | leadflare end to end, leads/s · CPU ms per lead | floor / insert | leadflare / insert | leadflare / floor |",
+    "|---:|---|---|---|---|---:|---:|---:|",
+    ...f.rounds.map((r, i) => `| ${i + 1} | ${side(r.insert)} | ${side(r.floor)} | ${side(r.held)} | ${side(r.leadflare)} | ${fmt((100 * r.floor.rate) / r.insert.rate)} % | ${fmt((100 * r.leadflare.rate) / r.insert.rate)} % | ${fmt((100 * r.leadflare.rate) / r.floor.rate)} % |`),
+    `| all | ${side(f.insert)} | ${side(f.floor)} | ${side(f.held)} | ${side(f.leadflare)} | **${ratioText(f.floor.ofInsert, fmt)}** | **${ratioText(f.leadflare.ofInsert, fmt)}** | **${ratioText(f.leadflare.ofFloor, fmt)}** |`,
     "",
     // workerd runs all of it on about one core, so a rate follows its CPU per lead; the CPU view is the steadier on a shared host.
-    `CPU per lead over all rounds: one insert ${fmt(f.insert.cpuMs, 2)} ms, the pipeline floor ${fmt(f.floor.cpuMs, 2)} ms (the insert's CPU is ${fmt((100 * f.insert.cpuMs) / f.floor.cpuMs)} % of it), leadflare end to end ${fmt(f.leadflare.cpuMs, 2)} ms (${fmt((100 * f.insert.cpuMs) / f.leadflare.cpuMs)} %): leadflare adds ${fmt(f.leadflare.cpuMs - f.floor.cpuMs, 2)} ms per lead to the floor's (its code and the D1 work the floor leaves out).`,
+    `CPU per lead over all rounds: one insert ${fmt(f.insert.cpuMs, 2)} ms, the pipeline floor ${fmt(f.floor.cpuMs, 2)} ms (the insert's CPU is ${fmt((100 * f.insert.cpuMs) / f.floor.cpuMs)} % of it; its captures alone ${fmt(f.held.cpuMs, 2)} ms, so the queue's delivery and the consumer ${fmt(f.floor.cpuMs - f.held.cpuMs, 2)} ms), leadflare end to end ${fmt(f.leadflare.cpuMs, 2)} ms (${fmt((100 * f.insert.cpuMs) / f.leadflare.cpuMs)} %): leadflare adds ${fmt(f.leadflare.cpuMs - f.floor.cpuMs, 2)} ms per lead to the floor's (its code and the D1 work the floor leaves out).`,
     "",
     `Every floor lead processed exactly once, counted in D1 at the end: ${fmt(f.check.captured)} captured (warm-up included), ${fmt(f.check.final)} at their final status, ${fmt(f.check.once)} with processing_counter 1, ${fmt(f.check.trails)} trail rows for ${fmt(f.check.trailLeads)} leads.`,
   ].join("\n");
