@@ -50,7 +50,7 @@ import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 import { captureFloorReport, measureCaptureFloor } from "./lib/bench-capture-floor.mjs";
 import { measurePipelineFloor, pipelineFloorReport } from "./lib/bench-pipeline-floor.mjs";
 import { jobResultsReport, measureJobResults } from "./lib/bench-job-results.mjs";
-import { measurePageGap, pageGapReport } from "./lib/bench-page-gap.mjs";
+import { measurePageGap, PAGE_STATEMENTS_FLOOR, pageFloorWorker, pageGapReport } from "./lib/bench-page-gap.mjs";
 import { measureSteady, steadyReport } from "./lib/bench-steady.mjs";
 import { profileReport, startCpuProfiles, summarizeProfiles, writeProfiles } from "./lib/bench-cpu-profile.mjs";
 
@@ -90,7 +90,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15, pipeline: PORT_BASE + 16, pipelineBaseline: PORT_BASE + 17, pipelineFloor: PORT_BASE + 18 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15, pipeline: PORT_BASE + 16, pipelineBaseline: PORT_BASE + 17, pipelineFloor: PORT_BASE + 18, pageFloor: PORT_BASE + 19 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -344,7 +344,7 @@ async function readsPhase(script, baselineScript) {
   const persistTo = join(STATE, "reads");
   const base = `http://127.0.0.1:${PORTS.directStraight}`;
   const routerBase = `http://127.0.0.1:${PORTS.direct}`;
-  const mf = await startDirect({ script, persistTo, port: PORTS.direct, straightPort: PORTS.directStraight, vars: BENCH_VARS, baselineScript, baselinePort: PORTS.directBaseline, ...(CPU_PROFILE ? { inspectorPort: PORTS.readsInspector } : {}) });
+  const mf = await startDirect({ script, persistTo, port: PORTS.direct, straightPort: PORTS.directStraight, vars: BENCH_VARS, baselineScript, baselinePort: PORTS.directBaseline, extraWorkers: [await pageFloorWorker(PORTS.pageFloor)], ...(CPU_PROFILE ? { inspectorPort: PORTS.readsInspector } : {}) });
   const out = { sizes: [] };
   try {
     const db = await loadBenchState(mf, "acme", { acme: base, agency: "http://127.0.0.1:8788" });
@@ -394,7 +394,7 @@ async function readsPhase(script, baselineScript) {
       log(`reads: where the page's time goes (${fmt(size)} leads)`);
       // --cpu-profile: the page of 100 once more, every isolate profiled (scripts/lib/bench-page-gap.mjs).
       const profile = CPU_PROFILE ? { inspectorPort: PORTS.readsInspector, script, dir: join(ROOT, ".bench/cpu-profiles") } : undefined;
-      const gap = await measurePageGap({ base, baselineBase: `http://127.0.0.1:${PORTS.directBaseline}`, headers, duration: DURATION, profile });
+      const gap = await measurePageGap({ base, baselineBase: `http://127.0.0.1:${PORTS.directBaseline}`, pageFloorBase: `http://127.0.0.1:${PORTS.pageFloor}`, headers, duration: DURATION, profile });
       if (!out.bulkFlag) {
         log(`bulk flag of ${fmt(BULK_FLAG_LEADS)} leads`);
         out.bulkFlag = await measureBulkFlag(base, headers, db, { count: BULK_FLAG_LEADS });
@@ -547,6 +547,18 @@ async function storagePhase(script) {
 const ROUTER_NOTE = "leadflare is served straight to its Worker here, as the baselines are: on Cloudflare the `run_worker_first` routing of `wrangler.toml`'s `[assets]` is done by the platform before the Worker runs and is not billed to it, while locally Miniflare emulates it with two JavaScript workers in front of ours. The same runs through that local router are printed beside (one workerd serves both ways).";
 const failures = (x) => (x.failed ? ` · **${x.failed} failed** (${Object.entries(x.statuses).map(([k, v]) => `${k}: ${v}`).join(", ")})` : "");
 
+/**
+ * The page's statements floor beside the goal's (scripts/lib/bench-page-gap.mjs, a run of its own
+ * after the rounds): the goal's baseline stays GET /rows; this one says how close the page is to
+ * its own three statements and body without leadflare's code.
+ */
+function statementsFloor(s) {
+  const step = s.gap?.steps?.find((x) => x.name === PAGE_STATEMENTS_FLOOR);
+  const page = s.gap?.steps?.at(-1);
+  if (!step || !page) return "";
+  return ` The page's statements floor (the page's own count, rows and relations in one D1 batch on leadflare's D1, answering the page's body, \`bench/page-floor.ts\`; page-gap steps below, single runs): ${fmt(step.cpuMsPerRequest, 2)} CPU ms and ${fmt(step.rps)} req/s against the page's ${fmt(page.cpuMsPerRequest, 2)} ms and ${fmt(page.rps)} req/s (statements floor ÷ page: ${ratio(step.cpuMsPerRequest, page.cpuMsPerRequest)} in CPU, ${ratio(page.rps, step.rps)} in req/s).`;
+}
+
 function report(r) {
   const L = [];
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30, 1)} GiB memory`;
@@ -636,7 +648,7 @@ function report(r) {
     }
     for (const s of r.reads.sizes) {
       const g = s.rows.rounds;
-      if (g) L.push("", `At ${fmt(s.size)} leads the page and its floor ran in ${roundsText(g, fmt)} (floor, page, then page, floor, …; \`scripts/lib/bench-interleaved.mjs\`); the ratio is the median of the per-round ratios, min–max in brackets; each side's req/s its answers over its seconds, p99 over all its answers. workerd CPU per request in those rounds: page ${fmt(s.queries[0].cpuMsPerRequest, 2)} ms, floor ${fmt(s.rows.cpuMsPerRequest, 2)} ms (floor ÷ page ${ratio(s.rows.cpuMsPerRequest, s.queries[0].cpuMsPerRequest)}). The page's row in the table above is the same rounds; the other queries are single runs.`);
+      if (g) L.push("", `At ${fmt(s.size)} leads the page and its floor ran in ${roundsText(g, fmt)} (floor, page, then page, floor, …; \`scripts/lib/bench-interleaved.mjs\`); the ratio is the median of the per-round ratios, min–max in brackets; each side's req/s its answers over its seconds, p99 over all its answers. workerd CPU per request in those rounds: page ${fmt(s.queries[0].cpuMsPerRequest, 2)} ms, floor ${fmt(s.rows.cpuMsPerRequest, 2)} ms (floor ÷ page ${ratio(s.rows.cpuMsPerRequest, s.queries[0].cpuMsPerRequest)}). The page's row in the table above is the same rounds; the other queries are single runs.${statementsFloor(s)}`);
     }
     L.push("");
     for (const s of r.reads.sizes) if (s.gap) L.push(...pageGapReport(s.size, s.gap));

@@ -3,12 +3,42 @@
 // costs per request (leadflare and the baseline share that workerd; runs are sequential).
 //   floor                       100 indexed rows, answered as JSON (bench/baseline.ts GET /rows)
 //   floor + the page's body     the same read, answering the v4 page's own JSON (posted once)
+//   page's statements floor     the page's own three statements (count, rows, relations) as one D1
+//                               batch on leadflare's D1, answering the page's own JSON, without
+//                               leadflare's code per request (bench/page-floor.ts)
 //   leadflare 404               middleware only, no route (no authentication, no D1)
 //   authenticated item 404      middleware + authentication + one indexed D1 read (a campaign)
 //   v4 page of 10 / of 100      the campaign page, newest first
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { leadflareD1 } from "./bench-capture-floor.mjs";
 import { startCpuProfiles, summarizeProfiles, writeProfiles } from "./bench-cpu-profile.mjs";
 import { workerdCpuMs } from "./bench-roundtrips.mjs";
+import { bundle } from "./direct.mjs";
+import { DEV_ENV, ROOT } from "./enterprise.mjs";
 import { load } from "./load.mjs";
+import { join } from "node:path";
+
+/**
+ * The page's statements floor (bench/page-floor.ts) as a Miniflare worker for startDirect's
+ * extraWorkers, served on `port`: bundled with the baseline worker's wrangler config (no Durable Objects to export), the floor as entry,
+ * with leadflare's compatibility settings and its D1 database bound as LEADS_DB.
+ */
+export async function pageFloorWorker(port) {
+  const scriptPath = await bundle("bench/wrangler.toml", ".bench/page-floor", "bench/page-floor.ts");
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), DEV_ENV);
+  return {
+    name: "page-floor",
+    modules: true,
+    scriptPath,
+    compatibilityDate: workerOptions.compatibilityDate,
+    compatibilityFlags: workerOptions.compatibilityFlags,
+    d1Databases: { LEADS_DB: leadflareD1() },
+    unsafeDirectSockets: [{ host: "127.0.0.1", port }],
+  };
+}
+
+/** The step's name; bench.mjs finds its figures by it for the goal paragraph. */
+export const PAGE_STATEMENTS_FLOOR = "page's statements floor: the page's count, rows and relations statements in one D1 batch on leadflare's D1 + the page's body";
 
 async function step(name, opts) {
   const cpu = workerdCpuMs();
@@ -30,17 +60,26 @@ async function profiled(url, headers, duration, { inspectorPort, script, dir }) 
   return summarizeProfiles(profiles, script, r.ok + r.failed);
 }
 
-/** `base`: leadflare; `baselineBase`: the baseline worker; `headers`: an admin's bearer token. */
-export async function measurePageGap({ base, baselineBase, headers, duration, profile }) {
-  const page = `${base}/api/v4/leads?campaign.id=601&order[id]=desc`;
+/**
+ * `base`: leadflare; `baselineBase`: the baseline worker; `pageFloorBase`: the page's statements
+ * floor (pageFloorWorker), if served; `headers`: an admin's bearer token.
+ */
+export async function measurePageGap({ base, baselineBase, pageFloorBase, headers, duration, profile }) {
+  const query = "/api/v4/leads?campaign.id=601&order[id]=desc";
+  const page = `${base}${query}`;
   const body = await (await fetch(`${page}&itemsPerPage=100`, { headers })).text();
-  const posted = await fetch(`${baselineBase}/page-body`, { method: "POST", body, headers: { "Content-Type": "application/json" } });
-  if (!posted.ok) return { pending: `the baseline worker refused the page body: ${posted.status}` };
+  for (const to of [baselineBase, pageFloorBase].filter(Boolean)) {
+    const posted = await fetch(`${to}/page-body`, { method: "POST", body, headers: { "Content-Type": "application/json" } });
+    if (!posted.ok) return { pending: `${to} refused the page body: ${posted.status}` };
+  }
   return {
     pageBytes: body.length,
     steps: [
       await step("floor: 100 indexed rows as JSON", { url: `${baselineBase}/rows?campaign=601`, duration }),
       await step("floor + the v4 page's body (same read, JSON.stringify of the page)", { url: `${baselineBase}/rows-page-body?campaign=601`, duration }),
+      ...(pageFloorBase
+        ? [await step(PAGE_STATEMENTS_FLOOR, { url: `${pageFloorBase}${query}&itemsPerPage=100`, duration })]
+        : []),
       await step("leadflare v4 404 (middleware only)", { url: `${base}/api/v4/bench-floor`, duration, expect404: true }),
       await step("authenticated v4 item 404 (auth + one indexed read)", { url: `${base}/api/v4/campaigns/999999999`, headers, duration, expect404: true }),
       await step("v4 page of 10", { url: `${page}&itemsPerPage=10`, headers, duration }),
