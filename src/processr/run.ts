@@ -122,7 +122,9 @@ export async function loadLeads(
   const out = new Map<number, LoadedLead>();
   if (ids.length === 0) return { leads: out, states: new Map() };
   const list = ids.map((_, i) => `?${i + 1}`).join(", ");
-  const stateStatements = leadStateStatements(db, ids);
+  // The states' job types (does the campaign hand off to integrations?) are taken from the
+  // campaigns' jobs this batch reads anyway, not read again per lead.
+  const stateStatements = leadStateStatements(db, ids, false);
   const mark = redelivered.length > 0 ? [sentToProcessr(db, redelivered, now)] : [];
   const results = (await db.batch([
     ...mark,
@@ -152,6 +154,8 @@ export async function loadLeads(
     jobs.push(job);
     jobsByCampaign.set(campaign_id, jobs);
   }
+  const typesByCampaign = new Map([...jobsByCampaign].map(([campaignId, jobs]) => [campaignId, [...new Set(jobs.filter((j) => j.enabled === 1).map((j) => j.type))]]));
+  for (const state of states.values()) state.jobTypes = typesByCampaign.get(state.lead.campaign_id) ?? [];
   for (const lead of leadRes!.results as LeadRow[]) {
     // Null prototype: captured names are the publisher's ("constructor", "__proto__" included).
     out.set(lead.id, {
