@@ -19,9 +19,9 @@
 // the QA jobs themselves, the lead object, statistics, notes and events.
 // Measured as the end-to-end goal row is (scripts/bench.mjs measureProcessing): a burst of `leads`
 // captures at 10 connections, timed from its first request to the last lead's final write
-// (updated_ts, from D1). Floor and leadflare alternate in rounds (floor, leadflare, then leadflare,
-// floor, …) with a run of one D1 insert (bench/baseline.ts) at each round's start or end, so a drift
-// of the shared host falls on every side; each ratio is the median of the per-round ratios.
+// (updated_ts, from D1). The sides alternate in rounds (insert, floor, captures alone, leadflare, then
+// the reverse, …; one D1 insert is bench/baseline.ts's), so a drift of the shared host falls on every
+// side; each ratio is the median of the per-round ratios.
 import { join } from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ENQUEUE_BATCH_MAX, ENQUEUE_DELAY_MS } from "../../src/leads/capture-enqueue.ts";
@@ -189,7 +189,7 @@ export async function measurePipelineFloor({ script, baselineScript, ports, pers
       leadflare: () => withCpu(() => leadflareBurst(db, base)),
       insert: () => withCpu(() => load({ url: `http://127.0.0.1:${ports.baseline}/insert`, method: "POST", headers: { "Content-Type": "text/plain" }, makeBody: () => `hit ${Date.now()}`, connections: 10, duration: insertSeconds }).then((r) => ({ ...r, rate: r.rps }))),
     };
-    log(`pipeline floor: warm-up (one burst of ${leads} leads each side, 1 s of inserts)`);
+    log(`pipeline floor: warm-up (one burst of ${leads} leads each side, ${insertSeconds} s of inserts)`);
     for (const side of ["insert", "floor", "held", "leadflare"]) await sides[side]();
     const out = [];
     for (let i = 0; i < rounds; i++) {
