@@ -91,3 +91,26 @@ describe("leadWriteStatements' parameters", () => {
     await expectCountsEqualRecount();
   });
 });
+
+describe("leadWriteStatements' lead rows", () => {
+  const manual = async (leadId: number, to: "Invalid" | "Deleted") => {
+    const snapshot = (await readLeadStates(env.DB, [leadId])).get(leadId)!;
+    const req: TransitionRequest = { leadId, to, source: to === "Deleted" ? "delete" : "manual", author: "admin@acme.test", reason: "checked by hand" };
+    return (await decideLead(env, { ...req, snapshot, callbacksByCaller: true })).write!;
+  };
+
+  it("writes that set different columns in one batch: each row takes its own write's columns and keeps the others", async () => {
+    const [outcome, marked, deleted] = [await insertLead(), await insertLead(), await insertLead()];
+    await env.DB.batch(leadWriteStatements(env.DB, [await decided(marked, "Valid"), await decided(deleted, "Valid")]));
+    const before = await leadRow(marked);
+    const writes = [await decided(outcome, "Invalid"), await manual(marked, "Invalid"), await manual(deleted, "Deleted")];
+    expect(appliedLeadIds(await env.DB.batch(leadWriteStatements(env.DB, writes)))).toEqual(new Set([outcome, marked, deleted]));
+    expect(await leadRow(outcome)).toMatchObject({ flag: "Invalid", processr_status: 1000, processing_counter: 1, score: 0, max_score: 100, hardfail: 1, deleted_ts: null });
+    expect(await leadRow(marked)).toMatchObject({
+      flag: "Invalid", advertiser_billable: 0, deleted_ts: null,
+      score: before!.score, max_score: before!.max_score, qa_result: before!.qa_result, processr_status: 1000, processing_counter: 1,
+    });
+    expect((await leadRow(deleted))!.deleted_ts).toEqual(expect.any(Number));
+    await expectCountsEqualRecount();
+  });
+});
