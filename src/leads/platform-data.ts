@@ -32,13 +32,22 @@ export function requestCountry(cf: unknown): string | null {
 
 const regionNames = new Intl.DisplayNames(["en"], { type: "region", fallback: "code" });
 
+// Names by code, per isolate: Intl.DisplayNames.of costs microseconds a call, once per lead of a
+// page. Stored codes passed requestCountry (two capitals), so at most 676 entries.
+const countryNames = new Map<string, string>();
+
 /** "GB" → "United Kingdom", as Convertr shows it; a code Intl does not know stays as it is. */
 export function countryName(code: string): string {
-  try {
-    return regionNames.of(code) ?? code;
-  } catch {
-    return code;
+  let name = countryNames.get(code);
+  if (name === undefined) {
+    try {
+      name = regionNames.of(code) ?? code;
+    } catch {
+      name = code;
+    }
+    if (COUNTRY_CODE.test(code)) countryNames.set(code, name);
   }
+  return name;
 }
 
 /** The five platform values of a lead, in Convertr's order, each "" when there is nothing to compute it from. */

@@ -90,4 +90,18 @@ describe("platform lead data on GET /api/v4/leads/{id}", () => {
     expect(status).toBe(200);
     expect(value(lead, "country")).toBe("Germany");
   });
+
+  it("names each lead's own country on a page of leads from several countries, asked twice", async () => {
+    const codes = ["GB", "FR", "GB", "JP", "FR"];
+    const ids: number[] = [];
+    for (const country of codes) ids.push(await capture({ cf: { country } }));
+    const expected = new Map(codes.map((code, i) => [ids[i]!, new Intl.DisplayNames(["en"], { type: "region" }).of(code)]));
+    expect([...new Set(expected.values())]).toEqual(["United Kingdom", "France", "Japan"]);
+    for (let round = 0; round < 2; round++) {
+      const { status, body } = await get(`/api/v4/leads?id[]=${ids.join("&id[]=")}&itemsPerPage=10`, t.admin);
+      expect(status).toBe(200);
+      const shown = new Map(body["hydra:member"].map((lead: Doc) => [lead.id, value(lead, "country")]));
+      expect(shown).toEqual(expected);
+    }
+  });
 });
