@@ -28,7 +28,9 @@
 //              steady (capture at 5 %, 50 % and 80 % of capture alone with the Processr running,
 //              the backlog sampled: scripts/lib/bench-steady.mjs), pipeline (the whole pipeline's floor,
 //              capture + queue + consumer without leadflare's code, in alternating rounds with
-//              leadflare's end to end and one D1 insert: scripts/lib/bench-pipeline-floor.mjs)
+//              leadflare's end to end and one D1 insert: scripts/lib/bench-pipeline-floor.mjs), fanoutfloor
+//              (the sync fan-out's trip without leadflare's code, two workerds, in alternating rounds
+//              with leadflare's fan-out: scripts/lib/bench-fanout-floor.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -49,6 +51,7 @@ import { configureValueTransforms, transformedLeads } from "./lib/bench-transfor
 import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 import { captureFloorReport, measureCaptureFloor } from "./lib/bench-capture-floor.mjs";
 import { measurePipelineFloor, pipelineFloorReport } from "./lib/bench-pipeline-floor.mjs";
+import { fanoutFloorReport, measureFanoutFloor } from "./lib/bench-fanout-floor.mjs";
 import { jobResultsReport, measureJobResults } from "./lib/bench-job-results.mjs";
 import { measurePageGap, PAGE_STATEMENTS_FLOOR, pageFloorWorker, pageGapReport } from "./lib/bench-page-gap.mjs";
 import { measureSteady, steadyReport } from "./lib/bench-steady.mjs";
@@ -66,6 +69,8 @@ const CONNECTIONS = [10, 50];
 const PROCESSING_LEADS = QUICK ? 200 : 1000;
 // As many leads as the processing row it is compared with: a short run measures the pipeline filling.
 const FANOUT_LEADS = PROCESSING_LEADS;
+// The fan-out floor's rounds, each a floor burst and a run of leadflare's fan-out (a fresh demo pair, about half a minute).
+const FANOUT_FLOOR_ROUNDS = QUICK ? 2 : 3;
 // --cpu-profile: the fan-out run also profiles both workerds (.bench/cpu-profiles/*.cpuprofile, summed up in the output).
 const CPU_PROFILE = args.has("--cpu-profile");
 const READ_SIZES = args.has("--million") ? [100_000, 1_000_000] : [100_000];
@@ -90,7 +95,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15, pipeline: PORT_BASE + 16, pipelineBaseline: PORT_BASE + 17, pipelineFloor: PORT_BASE + 18, pageFloor: PORT_BASE + 19 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15, pipeline: PORT_BASE + 16, pipelineBaseline: PORT_BASE + 17, pipelineFloor: PORT_BASE + 18, pageFloor: PORT_BASE + 19, fanoutFloorSender: PORT_BASE + 20, fanoutFloorReceiver: PORT_BASE + 21 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -438,12 +443,15 @@ async function devPhase(script, baselineScript) {
 }
 
 // ---------------------------------------------------------------------------------------------
+let countingFanout;
 async function fanoutPhase() {
   // The demo pair on workerd directly: leads captured by agency go to acme by Convertr Connect
   // with sync tags; acme's QA flags each one and calls agency back (Standard Webhooks).
   const urls = { acme: `http://127.0.0.1:${PORTS.pairAcme}`, agency: `http://127.0.0.1:${PORTS.pairAgency}` };
   // The counting bundle (scripts/lib/bench-roundtrips.mjs): agency's D1 round trips per lead, by invocation.
-  const script = await bundleCounting(".bench/counting-fanout");
+  // Bundled once per bench run; each run starts from fresh state (the fan-out floor's rounds run it again).
+  const script = await (countingFanout ??= bundleCounting(".bench/counting-fanout"));
+  for (const side of ["pair-acme", "pair-agency"]) rmSync(join(STATE, side), { recursive: true, force: true });
   const running = workerdPids();
   const inspector = (side) => (CPU_PROFILE ? { inspectorPort: side === "acme" ? PORTS.pairAcmeInspector : PORTS.pairAgencyInspector } : {});
   // Straight to each Worker, like the goal rows (see the header): callbacks and forwarded leads are API calls.
@@ -710,6 +718,7 @@ function report(r) {
   if (r.captureFloor?.profile) L.push("CPU profile of a capture run of its own, straight to the Worker (`--cpu-profile`; sampled every 1 ms, which costs CPU itself; files in `.bench/cpu-profiles/`), per capture:", "", ...profileReport("capture", r.captureFloor.profile, fmt, "capture"));
   if (r.jobResults) L.push("## 9. A job's results and logs by job at scale (`scripts/lib/bench-job-results.mjs`)", "", jobResultsReport(r.jobResults, fmt), "");
   if (r.pipelineFloor) L.push("## 10. The pipeline's floor: capture, queue and consumer without our code (`scripts/lib/bench-pipeline-floor.mjs`)", "", pipelineFloorReport(r.pipelineFloor, fmt), "");
+  if (r.fanoutFloor) L.push("## 11. The sync fan-out's floor without our code (`scripts/lib/bench-fanout-floor.mjs`)", "", fanoutFloorReport(r.fanoutFloor, d.processing ? d.processing.processed / d.processing.seconds : null, fmt), "");
   return L.join("\n");
 }
 
@@ -783,6 +792,13 @@ async function main() {
   if (runs("fanout")) {
     log("demo pair: sync-tag fan-out");
     r.fanout = await fanoutPhase();
+  }
+  if (runs("fanoutfloor")) {
+    log("sync fan-out's floor: sender and receiver without our code, in rounds with leadflare's fan-out");
+    r.fanoutFloor = await measureFanoutFloor({
+      persistTo: join(STATE, "fanout-floor"), ports: { sender: PORTS.fanoutFloorSender, receiver: PORTS.fanoutFloorReceiver },
+      leads: FANOUT_LEADS, rounds: FANOUT_FLOOR_ROUNDS, leadflareRun: fanoutPhase, waitFor, log,
+    });
   }
   if (runs("parsers")) {
     log("response parsers on hostile bodies");

@@ -49,7 +49,10 @@ export function goalsReport(r, fmt) {
     if (q && s.rows) add(`v4 campaign page of 100 (${fmt(s.size)} leads)`, `${fmt(q.rps)} req/s${router(s.pageRouter?.rps, "req/s", s.rows.rps)}`, `100 indexed rows ${fmt(s.rows.rps)} req/s${spread(s.rows.rounds)}`, q.rps, s.rows.rps, 50, true, s.rows.rounds);
   }
   if (r.fanout && !r.fanout.pending && processing !== null) {
-    add("sync-tag fan-out", `${fmt(r.fanout.callbacksPerSecond, 1)} callbacks/s`, `processing ${fmt(processing, 1)} leads/s`, r.fanout.callbacksPerSecond, processing, 100);
+    // The fan-out's floor (scripts/lib/bench-fanout-floor.mjs), beside the row's own baseline: how close the runtime lets the row get.
+    const ff = r.fanoutFloor?.floor;
+    const fanoutFloorNote = ff ? `; fan-out floor without our code: ${fmt(ff.rate, 1)} callbacks/s (${fmt(pct(ff.rate, processing))} % of processing; section 11)` : "";
+    add("sync-tag fan-out", `${fmt(r.fanout.callbacksPerSecond, 1)} callbacks/s`, `processing ${fmt(processing, 1)} leads/s${fanoutFloorNote}`, r.fanout.callbacksPerSecond, processing, 100);
   }
   if (rows.length === 0) return null;
   const t = d.perLead?.tripsPerLead, u = d.perLead?.cpuMsPerLead;

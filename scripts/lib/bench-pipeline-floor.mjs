@@ -36,22 +36,28 @@ const FLOOR_QUEUE = "bench-pipeline-floor";
 const HELD_QUEUE = "bench-pipeline-floor-held";
 
 /** The Processr queue's consumer settings as wrangler.toml gives them to Miniflare. */
-function processrConsumer() {
+export function processrConsumer() {
   const { queueProducers, queueConsumers } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), DEV_ENV).workerOptions;
   const { maxBatchSize, maxBatchTimeout } = queueConsumers[queueProducers.PROCESSR_QUEUE.queueName];
   return { maxBatchSize, maxBatchTimeout };
 }
 
-// The message body is the Processr's ({ type, leadId }), so a send carries as many bytes.
-const PIPELINE_WORKER = `${LEAD_INSERT_SOURCE}
+// A floor worker's queue send as capture shares it (JavaScript source): sendSoon(queue, leadId)
+// sends every lead pending for `queue` ENQUEUE_DELAY_MS from now in sendBatch calls of at most
+// ENQUEUE_BATCH_MAX. The message body is the Processr's ({ type, leadId }), so a send carries as
+// many bytes. Also used by scripts/lib/bench-fanout-floor.mjs.
+export const SEND_SOON_SOURCE = `
 const pending = new Map();
-let trailRow;
 async function sendSoon(queue, leadId) {
   const ids = pending.get(queue) ?? pending.set(queue, []).get(queue);
   ids.push(leadId);
   await new Promise((resolve) => setTimeout(resolve, ${ENQUEUE_DELAY_MS}));
   while (ids.length > 0) await queue.sendBatch(ids.splice(0, ${ENQUEUE_BATCH_MAX}).map((id) => ({ body: { type: "process", leadId: id } })));
-}
+}`;
+
+const PIPELINE_WORKER = `${LEAD_INSERT_SOURCE}
+${SEND_SOON_SOURCE}
+let trailRow;
 export default {
   // POST /held: into floor_leads_held, the message to the queue no consumer reads.
   async fetch(request, env, ctx) {
