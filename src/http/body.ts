@@ -102,10 +102,14 @@ export async function parseMultipart(contentType: string, bytes: Uint8Array): Pr
   }
 }
 
+// One decoder for every body: a decode() call without { stream: true } starts afresh, so nothing
+// of one body (or of its failure) carries over to the next.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 /** Strict UTF-8 decoding: invalid byte sequences are a 400, never replaced. */
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
     throw new ApiError("BAD_REQUEST", "Request body is not valid UTF-8.");
   }

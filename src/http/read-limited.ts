@@ -25,6 +25,8 @@ export async function readLimited(
     chunks.push(value);
     size += value.byteLength;
   }
+  // A body that came in one chunk (a small request's usual case) is that chunk, not a copy of it.
+  if (chunks.length === 1) return { bytes: chunks[0]!, truncated };
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {

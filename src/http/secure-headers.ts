@@ -14,6 +14,9 @@ const ALWAYS: Record<string, string> = {
   "Referrer-Policy": "no-referrer",
 };
 const HSTS = "max-age=31536000; includeSubDomains";
+// ALWAYS as [name, value] pairs, and without the policy for a page that sets its own: built once.
+const ALWAYS_HEADERS = Object.entries(ALWAYS);
+const ALWAYS_BUT_POLICY = ALWAYS_HEADERS.filter(([name]) => name !== "Content-Security-Policy");
 
 /** Whether the request carries a credential of any kind (token, API key, webhook key). */
 function hasCredentials(c: Context<AppEnv>): boolean {
@@ -30,8 +33,7 @@ function hasCredentials(c: Context<AppEnv>): boolean {
 export const secureHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   // A page the Worker renders (the API reference at /docs) sets its own policy; nothing else does.
-  const ownPolicy = c.res.headers.has("Content-Security-Policy");
-  const headers = Object.entries(ALWAYS).filter(([name]) => !(ownPolicy && name === "Content-Security-Policy"));
+  const headers = [...(c.res.headers.has("Content-Security-Policy") ? ALWAYS_BUT_POLICY : ALWAYS_HEADERS)];
   // Locally the Worker is served over plain http; HSTS there would only confuse browsers.
   if (c.env.ENVIRONMENT !== "local") headers.push(["Strict-Transport-Security", HSTS]);
   // API responses are never cached by default; an answer to a credentialed request never at all.

@@ -38,7 +38,9 @@ export async function enqueueSoon(queue: Send, leadId: number): Promise<void> {
   let pending = pendingByQueue.get(queue);
   if (pending === undefined) pendingByQueue.set(queue, (pending = []));
   pending.push(leadId);
-  await new Promise((resolve) => setTimeout(resolve, ENQUEUE_DELAY_MS));
+  // The runtime's own timer: with nodejs_compat the global setTimeout is Node's, built in JavaScript
+  // on top of it (a Timeout object and its bookkeeping per capture).
+  await scheduler.wait(ENQUEUE_DELAY_MS);
   while (pending.length > 0) {
     const leadIds = pending.splice(0, ENQUEUE_BATCH_MAX);
     try {

@@ -254,7 +254,7 @@ async function captureFromConfig(
   // With an Idempotency-Key the batch also inserts its record: a key already used fails the whole
   // batch, which writeLead answers as the read path would (the first answer, or 422 for another request).
   const idem = input.idempotency && { key: idempotencyRecordKey(input.idempotency), hash: await requestHash(input, input.body) };
-  const written = await writeLead(env, input, config, values, now, idem, guardOf(input, config));
+  const written = await writeLead(env, input, config, values, now, idem, guardBinds(input, config));
   if (written === null) {
     forgetCaptureConfig(configKey);
     return null;
@@ -269,10 +269,7 @@ async function captureFromConfig(
  * SQL (bindings from ?21; ?18 is now, ?20 the block) that holds only while every cached fact still does: what
  * the read batch and the checks after it would find for this request.
  */
-function guardOf(input: CaptureInput, config: CaptureConfig): { sql: string; binds: unknown[] } {
-  const owner = config.ctx.apiKeyOwner;
-  return {
-    sql: `EXISTS (SELECT 1 FROM campaigns c
+const GUARD_SQL = `EXISTS (SELECT 1 FROM campaigns c
                    WHERE c.id = ?1 AND c.deleted_ts IS NULL AND c.api_key = ?21 AND c.contract_signed = 1
                      AND c.paused = 0 AND c.start_ts <= ?18 AND c.end_ts >= ?18)
           AND EXISTS (SELECT 1 FROM forms WHERE id = ?3 AND campaign_id = ?1)
@@ -283,12 +280,15 @@ function guardOf(input: CaptureInput, config: CaptureConfig): { sql: string; bin
           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM links WHERE id = ?4 AND campaign_id = ?1 AND enabled = 1))
           AND (?24 IS NULL OR EXISTS (SELECT 1 FROM campaign_publishers k JOIN campaigns kc ON kc.id = k.campaign_id
                                        WHERE k.api_key = ?24 AND k.campaign_id = ?25 AND k.publisher_id = ?26
-                                         AND kc.deleted_ts IS NULL))`,
-    binds: [
-      config.ctx.campaign!.apiKey, config.fieldsSignature, input.publisherId,
-      input.apiKey, owner?.campaignId ?? null, owner?.publisherId ?? null,
-    ],
-  };
+                                         AND kc.deleted_ts IS NULL))`;
+
+/** The guard's bindings (?21 to ?26) for this request and cached read. */
+function guardBinds(input: CaptureInput, config: CaptureConfig): unknown[] {
+  const owner = config.ctx.apiKeyOwner;
+  return [
+    config.ctx.campaign!.apiKey, config.fieldsSignature, input.publisherId,
+    input.apiKey, owner?.campaignId ?? null, owner?.publisherId ?? null,
+  ];
 }
 
 /** The read batch, the checks in their documented order, then the write; remembers the shape. */
@@ -360,6 +360,47 @@ async function captureWithReads(
   return written;
 }
 
+// The write batch's SQL, its whitespace collapsed once here: every request sends its statements' text
+// to D1 (the D1 client joins and serialises it, D1 parses it), and the indentation was a third of it.
+const compactSql = (sql: string) => sql.replace(/\s+/g, " ").trim();
+
+// Inserted only while the campaign has a place left; over allocation once the publisher's reserved
+// places reach its cap (both read inside this transaction, see the header). The cached path's
+// insert also holds only while GUARD_SQL does.
+const insertSql = (guard: string) => compactSql(
+  `INSERT INTO leads (campaign_id, publisher_id, form_id, link_id, lead_hash, processr_status, over_allocation,
+                      email, first_name, last_name, telephone, postcode,
+                      address_line1, address_line2, address_line3, address_line4,
+                      ip, user_agent, country, data_id, data, created_ts, updated_ts)
+   SELECT ?1, ?2, ?3, ?4, ?5, 0,
+          coalesce((SELECT cp.cap IS NOT NULL AND cp.reserved_leads >= cp.cap FROM campaign_publishers cp WHERE cp.id = ?6), 0),
+          ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ${NEXT_VALUE_ID_SQL}, ?20, ?18, ?18
+    WHERE NOT EXISTS (
+      SELECT 1 FROM campaigns c JOIN campaign_statistics s ON s.campaign_id = c.id
+       WHERE c.id = ?1 AND c.uncapped = 0 AND c.leads_required > 0
+         AND s.billable_leads + s.processing_leads >= c.leads_required)
+      ${guard}
+   RETURNING id`,
+);
+const INSERT_SQL = insertSql("");
+const GUARDED_INSERT_SQL = insertSql(`AND ${GUARD_SQL}`);
+const RESERVE_BLOCK = compactSql(RESERVE_BLOCK_SQL);
+// The statements below write only when the lead was inserted (a full campaign inserts none).
+const RESERVE_PLACE_SQL = compactSql(
+  `UPDATE campaign_publishers SET reserved_leads = reserved_leads + 1
+    WHERE id = ?1 AND EXISTS (SELECT 1 FROM leads WHERE lead_hash = ?2 AND over_allocation = 0)`,
+);
+const COUNT_CAMPAIGN_SQL = compactSql(
+  `INSERT INTO campaign_statistics (campaign_id, total_leads, processing_leads)
+   SELECT ?1, 1, 1 FROM leads WHERE lead_hash = ?2
+   ON CONFLICT (campaign_id) DO UPDATE SET total_leads = total_leads + 1, processing_leads = processing_leads + 1`,
+);
+const COUNT_DAY_SQL = compactSql(
+  `INSERT INTO lead_statistics_chronologies (campaign_id, day, total_leads)
+   SELECT ?1, ?2, 1 FROM leads WHERE lead_hash = ?3
+   ON CONFLICT (campaign_id, day) DO UPDATE SET total_leads = total_leads + 1`,
+);
+
 /**
  * The write batch (a transaction): the lead, its values, the publisher's reserved place, the
  * campaign's statistics and, with a key, the idempotency record. Returns the new lead's id; null
@@ -373,7 +414,8 @@ async function writeLead(
   values: [string, string][],
   now: number,
   idem: { key: string; hash: string } | null,
-  guard: { sql: string; binds: unknown[] } | null,
+  /** The guard's bindings: the cached path's insert (GUARDED_INSERT_SQL); null for the read path's. */
+  guard: unknown[] | null,
 ): Promise<Written | null | CaptureResult> {
   const cp = config.campaignPublisher;
   const formFields = config.formFields;
@@ -382,23 +424,7 @@ async function writeLead(
   const day = new Date(now).toISOString().slice(0, 10);
   const db = env.DB;
   const statements = [
-    // Inserted only while the campaign has a place left; over allocation once the publisher's
-    // reserved places reach its cap (both read inside this transaction, see the header).
-    db.prepare(
-      `INSERT INTO leads (campaign_id, publisher_id, form_id, link_id, lead_hash, processr_status, over_allocation,
-                          email, first_name, last_name, telephone, postcode,
-                          address_line1, address_line2, address_line3, address_line4,
-                          ip, user_agent, country, data_id, data, created_ts, updated_ts)
-       SELECT ?1, ?2, ?3, ?4, ?5, 0,
-              coalesce((SELECT cp.cap IS NOT NULL AND cp.reserved_leads >= cp.cap FROM campaign_publishers cp WHERE cp.id = ?6), 0),
-              ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ${NEXT_VALUE_ID_SQL}, ?20, ?18, ?18
-        WHERE NOT EXISTS (
-          SELECT 1 FROM campaigns c JOIN campaign_statistics s ON s.campaign_id = c.id
-           WHERE c.id = ?1 AND c.uncapped = 0 AND c.leads_required > 0
-             AND s.billable_leads + s.processing_leads >= c.leads_required)
-          ${guard ? `AND ${guard.sql}` : ""}
-       RETURNING id`,
-    ).bind(
+    db.prepare(guard ? GUARDED_INSERT_SQL : INSERT_SQL).bind(
       input.campaignId, cp.publisherId, input.formId, input.linkId, leadHash, cp.id,
       normaliseEmail(v.get(emailFieldName(formFields))), pick(v, "firstName"), pick(v, "lastName"),
       pick(v, "telephone", "telephone[telephone]"), pick(v, "postcode", "lookup[postcode]"),
@@ -407,25 +433,13 @@ async function writeLead(
       input.ip, input.userAgent?.slice(0, USER_AGENT_MAX) ?? null, now, input.country,
       // The values, as the lead's block (src/leads/lead-data-block.ts): one column, not a row each.
       leadDataBlock(values),
-      ...(guard?.binds ?? []),
+      ...(guard ?? []),
     ),
     // The block's ids, reserved only when the lead was inserted.
-    db.prepare(RESERVE_BLOCK_SQL).bind(leadHash),
-    // The statements below write only when the lead was inserted (a full campaign inserts none).
-    db.prepare(
-      `UPDATE campaign_publishers SET reserved_leads = reserved_leads + 1
-        WHERE id = ?1 AND EXISTS (SELECT 1 FROM leads WHERE lead_hash = ?2 AND over_allocation = 0)`,
-    ).bind(cp.id, leadHash),
-    db.prepare(
-      `INSERT INTO campaign_statistics (campaign_id, total_leads, processing_leads)
-       SELECT ?1, 1, 1 FROM leads WHERE lead_hash = ?2
-       ON CONFLICT (campaign_id) DO UPDATE SET total_leads = total_leads + 1, processing_leads = processing_leads + 1`,
-    ).bind(input.campaignId, leadHash),
-    db.prepare(
-      `INSERT INTO lead_statistics_chronologies (campaign_id, day, total_leads)
-       SELECT ?1, ?2, 1 FROM leads WHERE lead_hash = ?3
-       ON CONFLICT (campaign_id, day) DO UPDATE SET total_leads = total_leads + 1`,
-    ).bind(input.campaignId, day, leadHash),
+    db.prepare(RESERVE_BLOCK).bind(leadHash),
+    db.prepare(RESERVE_PLACE_SQL).bind(cp.id, leadHash),
+    db.prepare(COUNT_CAMPAIGN_SQL).bind(input.campaignId, leadHash),
+    db.prepare(COUNT_DAY_SQL).bind(input.campaignId, day, leadHash),
   ];
   if (idem) {
     // A plain INSERT: a concurrent request with the same key makes this whole batch fail.

@@ -6,7 +6,7 @@ import type { CampaignStatusReason } from "../../db/campaign-status";
 import type { AppEnv } from "../../env";
 import { ApiError, forbidden, notFound, tokenInvalid } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
-import { type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
+import { type CaptureContext, type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
 import { captureFromRequest } from "../capture-request";
 import { syncWithLead, syncWithLeadHeaders } from "../sync-subscriptions";
 import { assertActsFor, idParam } from "./access";
@@ -50,19 +50,25 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
   const body = await deferred(() => readCaptureBody(c));
   // leadflare's sync extension: the lead's subscription written with it (syncWithLead in /.well-known/leadflare).
   const sync = syncWithLead(c, apiKey);
+  // Whether the key D1 found for the request is the one presented: authorize and liveKey both ask
+  // about the same owner row, which is compared once.
+  let compared: { owner: NonNullable<CaptureContext["apiKeyOwner"]>; same: boolean } | null = null;
+  const presented = (owner: NonNullable<CaptureContext["apiKeyOwner"]>) => {
+    if (compared?.owner !== owner) compared = { owner, same: timingSafeEqual(owner.apiKey, apiKey!) };
+    return compared.same;
+  };
   const policy: CapturePolicy = {
     authorize(ctx) {
       if (principal) {
         assertActsFor(principal, publisherId, campaignId);
       } else {
         const owner = ctx.apiKeyOwner;
-        if (!owner || !timingSafeEqual(owner.apiKey, apiKey!)) throw tokenInvalid();
+        if (!owner || !presented(owner)) throw tokenInvalid();
         if (owner.publisherId !== publisherId || owner.campaignId !== campaignId) throw forbidden();
       }
       if (idempotencyKey instanceof ApiError) throw idempotencyKey;
     },
-    liveKey: (ctx) =>
-      apiKey !== null && principal === null && ctx.apiKeyOwner && timingSafeEqual(ctx.apiKeyOwner.apiKey, apiKey) ? apiKey : null,
+    liveKey: (ctx) => (apiKey !== null && principal === null && ctx.apiKeyOwner && presented(ctx.apiKeyOwner) ? apiKey : null),
     notFound: (what) => (what === "link" ? notFound("Campaign Link not found") : notFound()),
     publisherRequired: () => notFound(),
     campaignUnavailable: (reason) => forbidden(CAMPAIGN_UNAVAILABLE[reason]),
