@@ -37,12 +37,33 @@ const verified = async (secret, body, signature) =>
   /^[0-9a-f]{64}$/.test(signature ?? "") &&
   crypto.subtle.verify("HMAC", await hmacKey(secret), Uint8Array.from(signature.match(/../g), (h) => parseInt(h, 16)), new TextEncoder().encode(body));`;
 
+// Each side's queue batches as its consumer ran them (GET /stats): how many, how many at once at
+// most, their mean wall time and messages. One isolate per worker locally, so module state sees all.
+const BATCH_STATS_SOURCE = `
+const stats = { batches: 0, messages: 0, batchMs: 0, maxConcurrent: 0 };
+let running = 0;
+async function timedBatch(batch, run) {
+  const t0 = Date.now();
+  stats.maxConcurrent = Math.max(stats.maxConcurrent, ++running);
+  try {
+    await run();
+  } finally {
+    running--;
+    stats.batches++;
+    stats.messages += batch.messages.length;
+    stats.batchMs += Date.now() - t0;
+  }
+}
+const statsResponse = () => { const out = Response.json(stats); Object.assign(stats, { batches: 0, messages: 0, batchMs: 0, maxConcurrent: 0 }); return out; };`;
+
 const SENDER_WORKER = `${HMAC_SOURCE}
+${BATCH_STATS_SOURCE}
 let table;
 const ready = (db) => (table ??= db.exec("CREATE TABLE IF NOT EXISTS callbacks (id INTEGER PRIMARY KEY, lead_id INTEGER NOT NULL, flag TEXT NOT NULL, recorded_ts INTEGER NOT NULL)"));
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    if (url.pathname === "/stats") return statsResponse();
     await ready(env.DB);
     // POST /burst?from=&n=: leads from..from+n-1 onto the delivery queue (the queue's 100 per sendBatch).
     if (url.pathname === "/burst") {
@@ -63,27 +84,33 @@ export default {
     return new Response("not found", { status: 404 });
   },
   // Each lead POSTed to the receiver, at most ${MAX_IN_FLIGHT} in flight; a lead not taken is retried.
-  async queue(batch, env) {
-    const todo = [...batch.messages];
-    const deliver = async () => {
-      for (let m = todo.shift(); m; m = todo.shift()) {
-        const res = await fetch(env.RECEIVER_URL + "/leads", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(m.body) });
-        await res.arrayBuffer();
-        if (res.status === 201) m.ack();
-        else m.retry();
-      }
-    };
-    await Promise.all(Array.from({ length: ${MAX_IN_FLIGHT} }, deliver));
+  queue(batch, env) {
+    return timedBatch(batch, () => deliverAll(batch, env));
   },
-};`;
+};
+async function deliverAll(batch, env) {
+  const todo = [...batch.messages];
+  const deliver = async () => {
+    for (let m = todo.shift(); m; m = todo.shift()) {
+      const res = await fetch(env.RECEIVER_URL + "/leads", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(m.body) });
+      await res.arrayBuffer();
+      if (res.status === 201) m.ack();
+      else m.retry();
+    }
+  };
+  await Promise.all(Array.from({ length: ${MAX_IN_FLIGHT} }, deliver));
+}`;
 
 const RECEIVER_WORKER = `${HMAC_SOURCE}
 ${SEND_SOON_SOURCE}
+${BATCH_STATS_SOURCE}
 let table;
 const ready = (db) => (table ??= db.exec("CREATE TABLE IF NOT EXISTS leads (id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, email TEXT NOT NULL, data TEXT NOT NULL, flag TEXT, received_ts INTEGER NOT NULL, processed_ts INTEGER)"));
 export default {
   async fetch(request, env, ctx) {
-    if (new URL(request.url).pathname !== "/leads") return new Response("not found", { status: 404 });
+    const path = new URL(request.url).pathname;
+    if (path === "/stats") return statsResponse();
+    if (path !== "/leads") return new Response("not found", { status: 404 });
     const text = await request.text();
     const lead = JSON.parse(text);
     await ready(env.DB);
@@ -92,16 +119,19 @@ export default {
     return Response.json({ data: meta.last_row_id, status: 201 }, { status: 201 });
   },
   // One statement writes the batch's leads; one signed callback carries them all back.
-  async queue(batch, env) {
-    const { results } = await env.DB.prepare("UPDATE leads SET flag = 'Valid', processed_ts = ?2 WHERE id IN (SELECT value FROM json_each(?1)) RETURNING source_id, flag")
-      .bind(JSON.stringify(batch.messages.map((m) => m.body.leadId)), Date.now()).all();
-    const body = JSON.stringify({ leads: results.map((r) => [r.source_id, r.flag]) });
-    const res = await fetch(env.SENDER_URL + "/callbacks", { method: "POST", headers: { "Content-Type": "application/json", "X-Signature": await sign(env.SECRET, body) }, body });
-    await res.arrayBuffer();
-    if (res.status !== 204) throw new Error("callback answered " + res.status);
-    batch.ackAll();
+  queue(batch, env) {
+    return timedBatch(batch, () => callBack(batch, env));
   },
-};`;
+};
+async function callBack(batch, env) {
+  const { results } = await env.DB.prepare("UPDATE leads SET flag = 'Valid', processed_ts = ?2 WHERE id IN (SELECT value FROM json_each(?1)) RETURNING source_id, flag")
+    .bind(JSON.stringify(batch.messages.map((m) => m.body.leadId)), Date.now()).all();
+  const body = JSON.stringify({ leads: results.map((r) => [r.source_id, r.flag]) });
+  const res = await fetch(env.SENDER_URL + "/callbacks", { method: "POST", headers: { "Content-Type": "application/json", "X-Signature": await sign(env.SECRET, body) }, body });
+  await res.arrayBuffer();
+  if (res.status !== 204) throw new Error("callback answered " + res.status);
+  batch.ackAll();
+}`;
 
 /** One workerd serving one floor worker on `port`, with its own D1 and queue; resolves to it and its workerd's pids. */
 async function startSide({ name, script, port, persistTo, queue, producer, bindings }) {
@@ -124,17 +154,21 @@ async function startSide({ name, script, port, persistTo, queue, producer, bindi
  * receiver's first lead received, its first batch processed (its callback created), the sender's last
  * callback recorded. `waitFor(done, target, since)` as scripts/bench.mjs's.
  */
-async function floorBurst({ sender, receiver, senderUrl, from, leads, waitFor }) {
+async function floorBurst({ sender, receiver, sides, from, leads, waitFor }) {
+  const senderUrl = sides.sender;
   const cpu0 = workerdCpuMs(undefined, sender.pids), cpuR0 = workerdCpuMs(undefined, receiver.pids);
+  const batchStats = async () => Object.fromEntries(await Promise.all(Object.entries(sides).map(async ([k, url]) => [k, await (await fetch(`${url}/stats`)).json()])));
+  await batchStats();
   const t0 = Date.now();
   const res = await fetch(`${senderUrl}/burst?from=${from}&n=${leads}`, { method: "POST" });
   if (res.status !== 200) throw new Error(`fan-out floor: the burst answered ${res.status}: ${await res.text()}`);
   const recorded = sender.db.prepare("SELECT count(*) AS n, max(recorded_ts) AS last FROM callbacks WHERE lead_id >= ?1 AND lead_id < ?2").bind(from, from + leads);
   const end = await waitFor(async () => (await recorded.first()).n, leads, t0);
   const cpuMs = { sender: (workerdCpuMs(undefined, sender.pids) - cpu0) / leads, receiver: (workerdCpuMs(undefined, receiver.pids) - cpuR0) / leads };
+  const batches = await batchStats();
   const [cb, rx] = await Promise.all([
     sender.db.prepare("SELECT count(*) AS n, count(DISTINCT lead_id) AS leads, max(recorded_ts) AS last FROM callbacks WHERE lead_id >= ?1 AND lead_id < ?2").bind(from, from + leads).first(),
-    receiver.db.prepare("SELECT count(*) AS n, count(DISTINCT source_id) AS leads, sum(flag IS NOT NULL) AS processed, min(received_ts) AS firstReceived, min(processed_ts) AS firstProcessed FROM leads WHERE source_id >= ?1 AND source_id < ?2").bind(from, from + leads).first(),
+    receiver.db.prepare("SELECT count(*) AS n, count(DISTINCT source_id) AS leads, sum(flag IS NOT NULL) AS processed, min(received_ts) AS firstReceived, max(received_ts) AS lastReceived, min(processed_ts) AS firstProcessed FROM leads WHERE source_id >= ?1 AND source_id < ?2").bind(from, from + leads).first(),
   ]);
   // Exactly once: every lead delivered once, processed, and its callback recorded once.
   const check = { callbacks: cb.n, callbackLeads: cb.leads, received: rx.n, receivedLeads: rx.leads, processed: rx.processed };
@@ -145,6 +179,8 @@ async function floorBurst({ sender, receiver, senderUrl, from, leads, waitFor })
     callbacksPerSecond: leads / ((cb.last - rx.firstProcessed) / 1000),
     fromFirstDelivery: leads / ((cb.last - rx.firstReceived) / 1000),
     fromEnqueue: leads / ((cb.last - t0) / 1000),
+    // The deliveries' own rate (the receiver's first lead received → its last), and the queue batches of each side.
+    deliveriesPerSecond: leads / ((rx.lastReceived - rx.firstReceived) / 1000), batches,
     seconds: (cb.last - t0) / 1000,
   };
 }
@@ -164,8 +200,9 @@ export async function measureFanoutFloor({ persistTo, ports, leads, rounds, lead
   try {
     receiver = await startSide({ name: "receiver", script: RECEIVER_WORKER, port: ports.receiver, persistTo, queue: "fanout-floor-processr", producer: "PROCESSR", bindings: { SENDER_URL: senderUrl } });
     let from = 1;
+    const sides = { sender: senderUrl, receiver: receiverUrl };
     const floor = async () => {
-      const r = await floorBurst({ sender, receiver, senderUrl, from, leads, waitFor });
+      const r = await floorBurst({ sender, receiver, sides, from, leads, waitFor });
       from += leads;
       return r;
     };
@@ -181,7 +218,7 @@ export async function measureFanoutFloor({ persistTo, ports, leads, rounds, lead
     const complete = out.filter((r) => r.leadflare.complete);
     return {
       leads, consumer, maxInFlight: MAX_IN_FLIGHT, warmUp, rounds: out,
-      floor: { rate: median(out.map((r) => r.floor.callbacksPerSecond)), cpuMs: median(out.map((r) => r.floor.cpuMs.total)) },
+      floor: { rate: median(out.map((r) => r.floor.callbacksPerSecond)), cpuMs: median(out.map((r) => r.floor.cpuMs.total)), deliveriesPerSecond: median(out.map((r) => r.floor.deliveriesPerSecond)) },
       leadflare: {
         rate: median(out.map((r) => r.leadflare.callbacksPerSecond ?? 0)), cpuMs: median(out.map((r) => r.leadflare.cpuMsPerLead ?? 0)),
         complete: complete.length, ofFloor: median(out.map((r) => (r.leadflare.callbacksPerSecond ?? 0) / r.floor.callbacksPerSecond)),
@@ -197,15 +234,16 @@ export function fanoutFloorReport(f, processing, fmt) {
   const pct = (a, b) => (a && b ? `${fmt((100 * a) / b)} %` : "–");
   const lf = (x) => (x.pending ? `pending: ${x.pending}` : `${fmt(x.callbacksPerSecond, 1)}${x.complete ? "" : " (**incomplete at the limit**)"} · ${fmt(x.cpuMsPerLead, 2)} ms`);
   const fl = (x) => `${fmt(x.callbacksPerSecond, 1)} (from the first delivery ${fmt(x.fromFirstDelivery, 1)}, from the enqueue ${fmt(x.fromEnqueue, 1)}) · ${fmt(x.cpuMs.total, 2)} ms (sender ${fmt(x.cpuMs.sender, 2)}, receiver ${fmt(x.cpuMs.receiver, 2)})`;
+  const batches = (b) => `${fmt(b.batches)} × ${fmt(b.messages / b.batches, 1)} leads, ${fmt(b.batchMs / b.batches)} ms each, ${fmt(b.maxConcurrent)} at once at most`;
   return [
     `Two workerds, as the demo pair, none of leadflare's code. The sender: ${fmt(f.leads)} leads enqueued at once on its own queue; its consumer (the Processr's settings from \`wrangler.toml\`: batches of ${f.consumer.maxBatchSize}, ${f.consumer.maxBatchTimeout} s wait) POSTs each lead to the receiver over HTTP on 127.0.0.1, at most ${f.maxInFlight} in flight (leadflare's outbound limit per host), and records the receiver's signed callbacks (HMAC-SHA256 checked, one row per lead, one statement). The receiver: each POST inserts the lead's row and enqueues it (one \`sendBatch\` per few milliseconds, as capture shares it); its consumer (same settings) writes the batch's leads in one statement and POSTs one signed callback per batch. Not in it: capture at the sender, checks and validation, the QA jobs, the lead objects, the outbound limiter's Durable Object, the deliveries' and callbacks' own records and logs.`,
     "",
     "callbacks/s as the fan-out row counts them (the first callback created → the last one recorded) and workerd CPU per lead of both sides; floor and leadflare alternate in rounds (floor, leadflare, then leadflare, floor, …), leadflare's each a fresh demo pair (section 4's run).",
     "",
-    "| round | fan-out floor without our code: callbacks/s · CPU per lead | leadflare's fan-out: callbacks/s · CPU per lead | leadflare ÷ floor |",
-    "|---:|---|---|---:|",
-    ...f.rounds.map((r, i) => `| ${i + 1} | ${fl(r.floor)} | ${lf(r.leadflare)} | ${pct(r.leadflare.callbacksPerSecond, r.floor.callbacksPerSecond)} |`),
-    `| median | **${fmt(f.floor.rate, 1)}** · ${fmt(f.floor.cpuMs, 2)} ms | **${fmt(f.leadflare.rate, 1)}** · ${fmt(f.leadflare.cpuMs, 2)} ms | **${fmt(100 * f.leadflare.ofFloor)} %** |`,
+    "| round | fan-out floor without our code: callbacks/s · CPU per lead | the floor's deliveries/s (received at the receiver, first → last) | the floor's queue batches: sender (one POST per lead) · receiver (one callback per batch) | leadflare's fan-out: callbacks/s · CPU per lead | leadflare ÷ floor |",
+    "|---:|---|---:|---|---|---:|",
+    ...f.rounds.map((r, i) => `| ${i + 1} | ${fl(r.floor)} | ${fmt(r.floor.deliveriesPerSecond, 1)} | ${batches(r.floor.batches.sender)} · ${batches(r.floor.batches.receiver)} | ${lf(r.leadflare)} | ${pct(r.leadflare.callbacksPerSecond, r.floor.callbacksPerSecond)} |`),
+    `| median | **${fmt(f.floor.rate, 1)}** · ${fmt(f.floor.cpuMs, 2)} ms | ${fmt(f.floor.deliveriesPerSecond, 1)} | | **${fmt(f.leadflare.rate, 1)}** · ${fmt(f.leadflare.cpuMs, 2)} ms | **${fmt(100 * f.leadflare.ofFloor)} %** |`,
     "",
     `${processing ? `The same run's processing alone: ${fmt(processing, 1)} leads/s, so the floor is ${pct(f.floor.rate, processing)} of it (the goal asks ≥ 100 % of leadflare's fan-out), leadflare's fan-out ${pct(f.leadflare.rate, processing)}. ` : ""}Every floor lead delivered, processed and called back exactly once, counted in both D1s after each burst (warm-up: ${fmt(f.warmUp.check.callbacks)} callbacks for ${fmt(f.warmUp.check.callbackLeads)} leads, ${fmt(f.warmUp.callbacksPerSecond, 1)} callbacks/s).`,
   ].join("\n");
