@@ -59,19 +59,21 @@ const statsResponse = () => { const out = Response.json(stats); Object.assign(st
 const SENDER_WORKER = `${HMAC_SOURCE}
 ${BATCH_STATS_SOURCE}
 let table;
-const ready = (db) => (table ??= db.exec("CREATE TABLE IF NOT EXISTS callbacks (id INTEGER PRIMARY KEY, lead_id INTEGER NOT NULL, flag TEXT NOT NULL, recorded_ts INTEGER NOT NULL)"));
+const ready = (db) => (table ??= db.exec("CREATE TABLE IF NOT EXISTS callbacks (id INTEGER PRIMARY KEY, lead_id INTEGER NOT NULL, flag TEXT NOT NULL, recorded_ts INTEGER NOT NULL); CREATE TABLE IF NOT EXISTS passes (id INTEGER PRIMARY KEY, lead_id INTEGER NOT NULL, flag TEXT NOT NULL, passed_ts INTEGER NOT NULL)"));
+const sendAll = async (queue, bodies) => {
+  for (let i = 0; i < bodies.length; i += 100) await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
+};
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/stats") return statsResponse();
     await ready(env.DB);
-    // POST /burst?from=&n=: leads from..from+n-1 onto the delivery queue (the queue's 100 per sendBatch).
+    // POST /burst?from=&n=[&pass=1]: leads from..from+n-1 onto the queue, to be delivered, or with
+    // pass=1 to be processed first (a row written per lead) and handed off as a message of their own.
     if (url.pathname === "/burst") {
       const from = Number(url.searchParams.get("from")), n = Number(url.searchParams.get("n"));
-      for (let i = 0; i < n; i += 100) {
-        const ids = Array.from({ length: Math.min(100, n - i) }, (_, j) => from + i + j);
-        await env.DELIVERIES.sendBatch(ids.map((id) => ({ body: { leadId: id, firstName: "Grace", surname: "Hopper", email: "fan." + id + "@inhouse-leads.co.uk" } })));
-      }
+      const type = url.searchParams.get("pass") === "1" ? "process" : "deliver";
+      await sendAll(env.DELIVERIES, Array.from({ length: n }, (_, j) => ({ type, leadId: from + j, firstName: "Grace", surname: "Hopper", email: "fan." + (from + j) + "@inhouse-leads.co.uk" })));
       return Response.json({ enqueued: n });
     }
     if (url.pathname === "/callbacks") {
@@ -89,7 +91,15 @@ export default {
   },
 };
 async function deliverAll(batch, env) {
-  const todo = [...batch.messages];
+  // The processing pass: one statement writes the batch's leads, then each is handed off to be delivered.
+  const passing = batch.messages.filter((m) => m.body.type === "process");
+  if (passing.length > 0) {
+    await env.DB.prepare("INSERT INTO passes (lead_id, flag, passed_ts) SELECT value ->> 'leadId', 'Valid', ?2 FROM json_each(?1)")
+      .bind(JSON.stringify(passing.map((m) => m.body)), Date.now()).run();
+    await sendAll(env.DELIVERIES, passing.map((m) => ({ ...m.body, type: "deliver" })));
+    for (const m of passing) m.ack();
+  }
+  const todo = batch.messages.filter((m) => m.body.type === "deliver");
   const deliver = async () => {
     for (let m = todo.shift(); m; m = todo.shift()) {
       const res = await fetch(env.RECEIVER_URL + "/leads", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(m.body) });
@@ -154,14 +164,15 @@ async function startSide({ name, script, port, persistTo, queue, producer, bindi
  * receiver's first lead received, its first batch processed (its callback created), the sender's last
  * callback recorded. `waitFor(done, target, since)` as scripts/bench.mjs's.
  */
-async function floorBurst({ sender, receiver, sides, from, leads, waitFor }) {
+async function floorBurst({ sender, receiver, sides, from, leads, pass, waitFor }) {
   const senderUrl = sides.sender;
   const cpu0 = workerdCpuMs(undefined, sender.pids), cpuR0 = workerdCpuMs(undefined, receiver.pids);
   const batchStats = async () => Object.fromEntries(await Promise.all(Object.entries(sides).map(async ([k, url]) => [k, await (await fetch(`${url}/stats`)).json()])));
   await batchStats();
   const t0 = Date.now();
-  const res = await fetch(`${senderUrl}/burst?from=${from}&n=${leads}`, { method: "POST" });
+  const res = await fetch(`${senderUrl}/burst?from=${from}&n=${leads}${pass ? "&pass=1" : ""}`, { method: "POST" });
   if (res.status !== 200) throw new Error(`fan-out floor: the burst answered ${res.status}: ${await res.text()}`);
+  const passed = sender.db.prepare("SELECT count(*) AS n, count(DISTINCT lead_id) AS leads FROM passes WHERE lead_id >= ?1 AND lead_id < ?2").bind(from, from + leads);
   const recorded = sender.db.prepare("SELECT count(*) AS n, max(recorded_ts) AS last FROM callbacks WHERE lead_id >= ?1 AND lead_id < ?2").bind(from, from + leads);
   const end = await waitFor(async () => (await recorded.first()).n, leads, t0);
   const cpuMs = { sender: (workerdCpuMs(undefined, sender.pids) - cpu0) / leads, receiver: (workerdCpuMs(undefined, receiver.pids) - cpuR0) / leads };
@@ -172,6 +183,7 @@ async function floorBurst({ sender, receiver, sides, from, leads, waitFor }) {
   ]);
   // Exactly once: every lead delivered once, processed, and its callback recorded once.
   const check = { callbacks: cb.n, callbackLeads: cb.leads, received: rx.n, receivedLeads: rx.leads, processed: rx.processed };
+  if (pass) Object.assign(check, await passed.first().then((x) => ({ passes: x.n, passedLeads: x.leads })));
   if (end.n < leads || Object.values(check).some((n) => n !== leads)) throw new Error(`fan-out floor: ${leads} leads not called back exactly once: ${JSON.stringify(check)}`);
   return {
     leads, check, cpuMs: { ...cpuMs, total: cpuMs.sender + cpuMs.receiver },
@@ -188,8 +200,11 @@ async function floorBurst({ sender, receiver, sides, from, leads, waitFor }) {
 const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
 
 /**
- * `leadflareRun()`: one run of leadflare's fan-out (scripts/bench.mjs fanoutPhase, fresh state);
- * rounds alternate (floor, leadflare, then leadflare, floor, …) after one warm-up burst of the floor.
+ * `leadflareRun()`: one run of leadflare's fan-out (scripts/bench.mjs fanoutPhase, fresh state).
+ * Two floors: the sender delivering what is enqueued ("floor"), and the sender processing each lead
+ * first, a row written per lead, and handing it off as a message of its own on the same queue, as
+ * agency's Processr does ("pass"). Rounds alternate (floor, pass, leadflare, then leadflare, pass,
+ * floor, …) after one warm-up burst of each floor.
  * ports: { sender, receiver }.
  */
 export async function measureFanoutFloor({ persistTo, ports, leads, rounds, leadflareRun, waitFor, log }) {
@@ -201,28 +216,29 @@ export async function measureFanoutFloor({ persistTo, ports, leads, rounds, lead
     receiver = await startSide({ name: "receiver", script: RECEIVER_WORKER, port: ports.receiver, persistTo, queue: "fanout-floor-processr", producer: "PROCESSR", bindings: { SENDER_URL: senderUrl } });
     let from = 1;
     const sides = { sender: senderUrl, receiver: receiverUrl };
-    const floor = async () => {
-      const r = await floorBurst({ sender, receiver, sides, from, leads, waitFor });
+    const burst = (pass) => async () => {
+      const r = await floorBurst({ sender, receiver, sides, from, leads, pass, waitFor });
       from += leads;
       return r;
     };
-    log(`fan-out floor: warm-up (one burst of ${leads} leads)`);
-    const warmUp = await floor();
+    const run = { floor: burst(false), pass: burst(true), leadflare: leadflareRun };
+    log(`fan-out floor: warm-up (one burst of ${leads} leads each way)`);
+    const warmUp = { floor: await run.floor(), pass: await run.pass() };
     const out = [];
     for (let i = 0; i < rounds; i++) {
       log(`fan-out floor: round ${i + 1} of ${rounds}`);
       const round = {};
-      for (const side of i % 2 ? ["leadflare", "floor"] : ["floor", "leadflare"]) round[side] = side === "floor" ? await floor() : await leadflareRun();
+      for (const side of i % 2 ? ["leadflare", "pass", "floor"] : ["floor", "pass", "leadflare"]) round[side] = await run[side]();
       out.push(round);
     }
-    const complete = out.filter((r) => r.leadflare.complete);
+    const floorSide = (side) => ({
+      rate: median(out.map((r) => r[side].callbacksPerSecond)), cpuMs: median(out.map((r) => r[side].cpuMs.total)),
+      deliveriesPerSecond: median(out.map((r) => r[side].deliveriesPerSecond)),
+      leadflareOf: median(out.map((r) => (r.leadflare.callbacksPerSecond ?? 0) / r[side].callbacksPerSecond)),
+    });
     return {
-      leads, consumer, maxInFlight: MAX_IN_FLIGHT, warmUp, rounds: out,
-      floor: { rate: median(out.map((r) => r.floor.callbacksPerSecond)), cpuMs: median(out.map((r) => r.floor.cpuMs.total)), deliveriesPerSecond: median(out.map((r) => r.floor.deliveriesPerSecond)) },
-      leadflare: {
-        rate: median(out.map((r) => r.leadflare.callbacksPerSecond ?? 0)), cpuMs: median(out.map((r) => r.leadflare.cpuMsPerLead ?? 0)),
-        complete: complete.length, ofFloor: median(out.map((r) => (r.leadflare.callbacksPerSecond ?? 0) / r.floor.callbacksPerSecond)),
-      },
+      leads, consumer, maxInFlight: MAX_IN_FLIGHT, warmUp, rounds: out, floor: floorSide("floor"), pass: floorSide("pass"),
+      leadflare: { rate: median(out.map((r) => r.leadflare.callbacksPerSecond ?? 0)), cpuMs: median(out.map((r) => r.leadflare.cpuMsPerLead ?? 0)) },
     };
   } finally {
     await Promise.all([sender.mf.dispose(), receiver?.mf.dispose()]);
@@ -232,19 +248,28 @@ export async function measureFanoutFloor({ persistTo, ports, leads, rounds, lead
 /** The section's Markdown; `processing`: the same run's processing alone (leads/s), if it ran. */
 export function fanoutFloorReport(f, processing, fmt) {
   const pct = (a, b) => (a && b ? `${fmt((100 * a) / b)} %` : "–");
-  const lf = (x) => (x.pending ? `pending: ${x.pending}` : `${fmt(x.callbacksPerSecond, 1)}${x.complete ? "" : " (**incomplete at the limit**)"} · ${fmt(x.cpuMsPerLead, 2)} ms`);
-  const fl = (x) => `${fmt(x.callbacksPerSecond, 1)} (from the first delivery ${fmt(x.fromFirstDelivery, 1)}, from the enqueue ${fmt(x.fromEnqueue, 1)}) · ${fmt(x.cpuMs.total, 2)} ms (sender ${fmt(x.cpuMs.sender, 2)}, receiver ${fmt(x.cpuMs.receiver, 2)})`;
-  const batches = (b) => `${fmt(b.batches)} × ${fmt(b.messages / b.batches, 1)} leads, ${fmt(b.batchMs / b.batches)} ms each, ${fmt(b.maxConcurrent)} at once at most`;
+  const batches = (b) => `${fmt(b.batches)} × ${fmt(b.messages / b.batches, 1)}, ${fmt(b.batchMs / b.batches)} ms each, ${fmt(b.maxConcurrent)} at once at most`;
+  const floorRow = (round, name, x) =>
+    `| ${round} | ${name} | ${fmt(x.callbacksPerSecond, 1)} (from the first delivery ${fmt(x.fromFirstDelivery, 1)}, from the enqueue ${fmt(x.fromEnqueue, 1)}) | ${fmt(x.deliveriesPerSecond, 1)} | ${fmt(x.cpuMs.total, 2)} ms (sender ${fmt(x.cpuMs.sender, 2)}, receiver ${fmt(x.cpuMs.receiver, 2)}) | ${batches(x.batches.sender)} · ${batches(x.batches.receiver)} |`;
+  const leadflareRow = (round, x) =>
+    `| ${round} | leadflare's fan-out | ${x.pending ? `pending: ${x.pending}` : `${fmt(x.callbacksPerSecond, 1)}${x.complete ? "" : " (**incomplete at the limit**)"}`} | – | ${fmt(x.cpuMsPerLead, 2)} ms (acme ${fmt(x.sideCpuMsPerLead?.acme, 2)}, agency ${fmt(x.sideCpuMsPerLead?.agency, 2)}) | – |`;
+  const FLOOR = "floor", PASS = "floor with the sender's processing pass";
+  const ofProcessing = processing
+    ? ` The same run's processing alone: ${fmt(processing, 1)} leads/s; the floor ${pct(f.floor.rate, processing)} of it, with the pass ${pct(f.pass.rate, processing)}, leadflare's fan-out in these rounds ${pct(f.leadflare.rate, processing)}.`
+    : "";
+  const check = (x) => `${fmt(x.check.callbacks)} callbacks for ${fmt(x.check.callbackLeads)} leads, ${fmt(x.callbacksPerSecond, 1)} callbacks/s`;
   return [
-    `Two workerds, as the demo pair, none of leadflare's code. The sender: ${fmt(f.leads)} leads enqueued at once on its own queue; its consumer (the Processr's settings from \`wrangler.toml\`: batches of ${f.consumer.maxBatchSize}, ${f.consumer.maxBatchTimeout} s wait) POSTs each lead to the receiver over HTTP on 127.0.0.1, at most ${f.maxInFlight} in flight (leadflare's outbound limit per host), and records the receiver's signed callbacks (HMAC-SHA256 checked, one row per lead, one statement). The receiver: each POST inserts the lead's row and enqueues it (one \`sendBatch\` per few milliseconds, as capture shares it); its consumer (same settings) writes the batch's leads in one statement and POSTs one signed callback per batch. Not in it: capture at the sender, checks and validation, the QA jobs, the lead objects, the outbound limiter's Durable Object, the deliveries' and callbacks' own records and logs.`,
+    `Two workerds, as the demo pair, none of leadflare's code. The sender: ${fmt(f.leads)} leads enqueued at once on its own queue; its consumer (the Processr's settings from \`wrangler.toml\`: batches of ${f.consumer.maxBatchSize}, ${f.consumer.maxBatchTimeout} s wait) POSTs each lead to the receiver over HTTP on 127.0.0.1, at most ${f.maxInFlight} in flight (leadflare's outbound limit per host), and records the receiver's signed callbacks (HMAC-SHA256 checked, one row per lead, one statement). "${PASS}": each lead is first processed by that consumer (one statement writing a row per lead of the batch) and handed off as a message of its own on the same queue, as agency's Processr hands a lead to Convertr Connect. The receiver: each POST inserts the lead's row and enqueues it (one \`sendBatch\` per few milliseconds, as capture shares it); its consumer (same settings) writes the batch's leads in one statement and POSTs one signed callback per batch. Not in it: capture at the sender, checks and validation, the QA jobs, the lead objects, the outbound limiter's Durable Object, the deliveries' and callbacks' own records and logs.`,
     "",
-    "callbacks/s as the fan-out row counts them (the first callback created → the last one recorded) and workerd CPU per lead of both sides; floor and leadflare alternate in rounds (floor, leadflare, then leadflare, floor, …), leadflare's each a fresh demo pair (section 4's run).",
+    "callbacks/s as the fan-out row counts them (the first callback created → the last one recorded), the deliveries' own rate (received at the receiver, first → last), workerd CPU per lead of both sides and each side's queue batches (messages per batch); the sides alternate in rounds (floor, pass, leadflare, then leadflare, pass, floor, …), leadflare's each a fresh demo pair (section 4's run).",
     "",
-    "| round | fan-out floor without our code: callbacks/s · CPU per lead | the floor's deliveries/s (received at the receiver, first → last) | the floor's queue batches: sender (one POST per lead) · receiver (one callback per batch) | leadflare's fan-out: callbacks/s · CPU per lead | leadflare ÷ floor |",
-    "|---:|---|---:|---|---|---:|",
-    ...f.rounds.map((r, i) => `| ${i + 1} | ${fl(r.floor)} | ${fmt(r.floor.deliveriesPerSecond, 1)} | ${batches(r.floor.batches.sender)} · ${batches(r.floor.batches.receiver)} | ${lf(r.leadflare)} | ${pct(r.leadflare.callbacksPerSecond, r.floor.callbacksPerSecond)} |`),
-    `| median | **${fmt(f.floor.rate, 1)}** · ${fmt(f.floor.cpuMs, 2)} ms | ${fmt(f.floor.deliveriesPerSecond, 1)} | | **${fmt(f.leadflare.rate, 1)}** · ${fmt(f.leadflare.cpuMs, 2)} ms | **${fmt(100 * f.leadflare.ofFloor)} %** |`,
+    "| round | side | callbacks/s | deliveries/s | CPU per lead | queue batches: sender · receiver |",
+    "|---:|---|---|---:|---|---|",
+    ...f.rounds.flatMap((r, i) => [floorRow(i + 1, FLOOR, r.floor), floorRow(i + 1, PASS, r.pass), leadflareRow(i + 1, r.leadflare)]),
+    `| median | ${FLOOR} | **${fmt(f.floor.rate, 1)}** | ${fmt(f.floor.deliveriesPerSecond, 1)} | ${fmt(f.floor.cpuMs, 2)} ms | |`,
+    `| median | ${PASS} | **${fmt(f.pass.rate, 1)}** | ${fmt(f.pass.deliveriesPerSecond, 1)} | ${fmt(f.pass.cpuMs, 2)} ms | |`,
+    `| median | leadflare's fan-out | **${fmt(f.leadflare.rate, 1)}** | – | ${fmt(f.leadflare.cpuMs, 2)} ms | |`,
     "",
-    `${processing ? `The same run's processing alone: ${fmt(processing, 1)} leads/s, so the floor is ${pct(f.floor.rate, processing)} of it and leadflare's fan-out in these rounds ${pct(f.leadflare.rate, processing)} (the goal: leadflare's fan-out ≥ 100 % of processing). ` : ""}Every floor lead delivered, processed and called back exactly once, counted in both D1s after each burst (warm-up: ${fmt(f.warmUp.check.callbacks)} callbacks for ${fmt(f.warmUp.check.callbackLeads)} leads, ${fmt(f.warmUp.callbacksPerSecond, 1)} callbacks/s).`,
+    `leadflare's fan-out ÷ the floor: **${fmt(100 * f.floor.leadflareOf)} %**, ÷ the floor with the processing pass: **${fmt(100 * f.pass.leadflareOf)} %** (medians of the per-round ratios). With the pass, the burst's processing messages are all ahead of its hand-offs on the sender's queue, so its span from the first callback leaves the pass out: its rate from the enqueue is the one that counts it.${ofProcessing} Every floor lead delivered, processed and called back exactly once (and passed once, with the pass), counted in both D1s after each burst (warm-ups: ${check(f.warmUp.floor)}; with the pass ${check(f.warmUp.pass)}).`,
   ].join("\n");
 }
