@@ -360,14 +360,11 @@ async function captureWithReads(
   return written;
 }
 
-// The write batch's SQL, its whitespace collapsed once here: every request sends its statements' text
-// to D1 (the D1 client joins and serialises it, D1 parses it), and the indentation was a third of it.
-const compactSql = (sql: string) => sql.replace(/\s+/g, " ").trim();
-
+// The write batch's SQL, built once (the guarded insert's text is the same for every request).
 // Inserted only while the campaign has a place left; over allocation once the publisher's reserved
 // places reach its cap (both read inside this transaction, see the header). The cached path's
 // insert also holds only while GUARD_SQL does.
-const insertSql = (guard: string) => compactSql(
+const insertSql = (guard: string) =>
   `INSERT INTO leads (campaign_id, publisher_id, form_id, link_id, lead_hash, processr_status, over_allocation,
                       email, first_name, last_name, telephone, postcode,
                       address_line1, address_line2, address_line3, address_line4,
@@ -380,26 +377,21 @@ const insertSql = (guard: string) => compactSql(
        WHERE c.id = ?1 AND c.uncapped = 0 AND c.leads_required > 0
          AND s.billable_leads + s.processing_leads >= c.leads_required)
       ${guard}
-   RETURNING id`,
-);
+   RETURNING id`;
 const INSERT_SQL = insertSql("");
 const GUARDED_INSERT_SQL = insertSql(`AND ${GUARD_SQL}`);
-const RESERVE_BLOCK = compactSql(RESERVE_BLOCK_SQL);
 // The statements below write only when the lead was inserted (a full campaign inserts none).
-const RESERVE_PLACE_SQL = compactSql(
+const RESERVE_PLACE_SQL =
   `UPDATE campaign_publishers SET reserved_leads = reserved_leads + 1
-    WHERE id = ?1 AND EXISTS (SELECT 1 FROM leads WHERE lead_hash = ?2 AND over_allocation = 0)`,
-);
-const COUNT_CAMPAIGN_SQL = compactSql(
+    WHERE id = ?1 AND EXISTS (SELECT 1 FROM leads WHERE lead_hash = ?2 AND over_allocation = 0)`;
+const COUNT_CAMPAIGN_SQL =
   `INSERT INTO campaign_statistics (campaign_id, total_leads, processing_leads)
    SELECT ?1, 1, 1 FROM leads WHERE lead_hash = ?2
-   ON CONFLICT (campaign_id) DO UPDATE SET total_leads = total_leads + 1, processing_leads = processing_leads + 1`,
-);
-const COUNT_DAY_SQL = compactSql(
+   ON CONFLICT (campaign_id) DO UPDATE SET total_leads = total_leads + 1, processing_leads = processing_leads + 1`;
+const COUNT_DAY_SQL =
   `INSERT INTO lead_statistics_chronologies (campaign_id, day, total_leads)
    SELECT ?1, ?2, 1 FROM leads WHERE lead_hash = ?3
-   ON CONFLICT (campaign_id, day) DO UPDATE SET total_leads = total_leads + 1`,
-);
+   ON CONFLICT (campaign_id, day) DO UPDATE SET total_leads = total_leads + 1`;
 
 /**
  * The write batch (a transaction): the lead, its values, the publisher's reserved place, the
@@ -436,7 +428,7 @@ async function writeLead(
       ...(guard ?? []),
     ),
     // The block's ids, reserved only when the lead was inserted.
-    db.prepare(RESERVE_BLOCK).bind(leadHash),
+    db.prepare(RESERVE_BLOCK_SQL).bind(leadHash),
     db.prepare(RESERVE_PLACE_SQL).bind(cp.id, leadHash),
     db.prepare(COUNT_CAMPAIGN_SQL).bind(input.campaignId, leadHash),
     db.prepare(COUNT_DAY_SQL).bind(input.campaignId, day, leadHash),
