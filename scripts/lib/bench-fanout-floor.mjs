@@ -6,7 +6,9 @@
 //     to the receiver over HTTP (a real fetch to 127.0.0.1, as Convertr Connect delivers), at most
 //     10 in flight, as leadflare's outbound limiter allows per host, and acks each delivered one;
 //     POST /callbacks checks a callback's HMAC-SHA256 signature and records its leads, one row each,
-//     in one statement;
+//     in one statement; with the processing pass, the consumer first writes a row per lead of its
+//     batch (one statement) and hands each lead off as a message of its own on the same queue, as
+//     agency's Processr hands a lead to Convertr Connect;
 //   - the receiver (acme's side): POST /leads inserts the lead's row and enqueues it for its own
 //     consumer, sent with the others of a few milliseconds in one sendBatch (capture's sharing,
 //     SEND_SOON_SOURCE); that consumer, same settings, writes every lead of its batch (its flag and
@@ -27,7 +29,7 @@ const COMPATIBILITY_DATE = "2026-10-20";
 const MAX_IN_FLIGHT = 10;
 const SECRET = "bench-fanout-floor-secret";
 
-// sign(body) / verified(body, signature): HMAC-SHA256 in hex, as a signed webhook carries it.
+// sign(secret, body) / verified(secret, body, signature): HMAC-SHA256 in hex, as a signed webhook carries it.
 const HMAC_SOURCE = `
 let key;
 const hmacKey = (secret) => (key ??= crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]));
