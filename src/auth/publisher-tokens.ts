@@ -109,11 +109,24 @@ function verifySignedAccess(env: Env, token: string, now = Date.now()): Promise<
   });
 }
 
+type KeyOwner = { id: number; apiKey: string; campaignId: number; publisherId: number };
+
+// What liveOwner() last found live per campaign publisher (its key and the key's tag), so that a
+// capture can check a token's key inside its own write batch instead of reading it first
+// (keptGrantOwner). Never trusted alone: that batch re-checks the key in its transaction, and any
+// other answer waits for liveOwner(). At most KEPT_GRANT_OWNER_MAX entries, the oldest leaving first.
+export const KEPT_GRANT_OWNER_MAX = 1_000;
+const keptOwners = new Map<number, { owner: KeyOwner; tag: string }>();
+
 /** That the key a verified token was issued for is still the campaign publisher's key on a live campaign. */
-async function liveOwner(env: Env, signed: Signed): Promise<{ id: number; apiKey: string; campaignId: number; publisherId: number }> {
+async function liveOwner(env: Env, signed: Signed): Promise<KeyOwner> {
   if (typeof signed.keyTag !== "string") throw tokenInvalid();
   const owner = await ownerOfKey(env, eq(campaignPublishers.id, signed.campaignPublisherId));
-  if (!owner || !timingSafeEqual(await keyTag(owner.apiKey), signed.keyTag)) throw tokenInvalid();
+  const tag = owner && (await keyTag(owner.apiKey));
+  keptOwners.delete(signed.campaignPublisherId);
+  if (!owner || !timingSafeEqual(tag!, signed.keyTag)) throw tokenInvalid();
+  if (keptOwners.size >= KEPT_GRANT_OWNER_MAX) keptOwners.delete(keptOwners.keys().next().value!);
+  keptOwners.set(signed.campaignPublisherId, { owner, tag: tag! });
   return owner;
 }
 
@@ -157,6 +170,23 @@ export async function apiKeyGrantCaller(env: Env, token: string): Promise<number
   } catch {
     return null;
   }
+}
+
+/**
+ * The campaign publisher and key an API-key grant access token names, when its signature verifies
+ * and this isolate found that key live for it before (liveOwner): no database read, so the key is
+ * NOT confirmed for this request. Null otherwise (the caller then runs verifyApiKeyGrantToken).
+ */
+export async function keptGrantOwner(env: Env, token: string): Promise<KeyOwner | null> {
+  if (!isApiKeyGrantToken(token)) return null;
+  let signed: Signed;
+  try {
+    signed = await verifySignedAccess(env, token);
+  } catch {
+    return null;
+  }
+  const kept = keptOwners.get(signed.campaignPublisherId);
+  return kept && typeof signed.keyTag === "string" && timingSafeEqual(kept.tag, signed.keyTag) ? { ...kept.owner } : null;
 }
 
 /**

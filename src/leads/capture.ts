@@ -25,7 +25,8 @@ import { type FormFieldDef, validateCapture } from "./capture-validate";
 // Idempotency-Key the batch also inserts the key's record; a key used before fails the whole batch
 // (nothing is written), and the first answer is replayed as after the read batch. When the guard refuses, or anything else is off (a validation error,
 // an unauthorised caller), capture runs the read batch as above, which explains the refusal in
-// the documented order, or captures the lead when the refusal came from a stale entry.
+// the documented order, or captures the lead when the refusal came from a stale entry. An API-key
+// grant token's key is checked by the same guard, not by a read of its own (CaptureInput.grantKey).
 //
 // Caps are decided inside the write batch, so concurrent captures cannot all pass the same last
 // place: the lead is inserted only while the campaign's billable plus still-processing leads are
@@ -62,6 +63,13 @@ export interface CaptureInput {
    * and that the credentials are that campaign publisher's). A replay creates none.
    */
   subscription?: { callbackUrl: string; secret: string } | null;
+  /**
+   * An API-key grant token's campaign publisher and the key this isolate found live for it before,
+   * not yet confirmed by D1 for this request: the cached path's guarded write checks it in its
+   * transaction, and every other path first awaits confirm() (which throws the token's 401 when the
+   * key is no longer live), so a capture answers nothing else before the key is confirmed.
+   */
+  grantKey?: { campaignPublisherId: number; apiKey: string; confirm(): Promise<void> } | null;
 }
 
 export interface CaptureContext {
@@ -215,6 +223,8 @@ export async function captureLead(
   // Captures of a shape not cached yet each read it (none waits for another request's read: if
   // that request were cancelled, its promise would never settle and the waiters would hang).
   const fast = await captureFromConfig(env, input, policy, configKey, now);
+  // Only a lead the guarded write inserted has had its grant key checked (a replay's batch failed).
+  if (input.grantKey && (fast === null || isResult(fast))) await input.grantKey.confirm();
   const outcome = fast ?? (await captureWithReads(env, input, policy, configKey, now));
   if (isResult(outcome)) return outcome;
   const { leadId, subscribed } = outcome;
@@ -266,7 +276,7 @@ async function captureFromConfig(
 }
 
 /**
- * SQL (bindings from ?21; ?18 is now, ?20 the block) that holds only while every cached fact still does: what
+ * SQL (bindings from ?21 to ?28; ?18 is now, ?20 the block) that holds only while every cached fact still does: what
  * the read batch and the checks after it would find for this request.
  */
 const GUARD_SQL = `EXISTS (SELECT 1 FROM campaigns c
@@ -280,14 +290,17 @@ const GUARD_SQL = `EXISTS (SELECT 1 FROM campaigns c
           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM links WHERE id = ?4 AND campaign_id = ?1 AND enabled = 1))
           AND (?24 IS NULL OR EXISTS (SELECT 1 FROM campaign_publishers k JOIN campaigns kc ON kc.id = k.campaign_id
                                        WHERE k.api_key = ?24 AND k.campaign_id = ?25 AND k.publisher_id = ?26
-                                         AND kc.deleted_ts IS NULL))`;
+                                         AND kc.deleted_ts IS NULL))
+          AND (?27 IS NULL OR EXISTS (SELECT 1 FROM campaign_publishers g
+                                       WHERE g.id = ?27 AND g.api_key = ?28 AND g.campaign_id = ?1 AND g.publisher_id = ?2))`;
 
-/** The guard's bindings (?21 to ?26) for this request and cached read. */
+/** The guard's bindings (?21 to ?28) for this request and cached read. */
 function guardBinds(input: CaptureInput, config: CaptureConfig): unknown[] {
   const owner = config.ctx.apiKeyOwner;
   return [
     config.ctx.campaign!.apiKey, config.fieldsSignature, input.publisherId,
     input.apiKey, owner?.campaignId ?? null, owner?.publisherId ?? null,
+    input.grantKey?.campaignPublisherId ?? null, input.grantKey?.apiKey ?? null,
   ];
 }
 

@@ -1,12 +1,13 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { authenticate } from "../../auth/authenticate";
+import { authenticate, readBearerToken } from "../../auth/authenticate";
 import { timingSafeEqual } from "../../auth/crypto";
+import { keptGrantOwner, principalOf, verifyApiKeyGrantToken } from "../../auth/publisher-tokens";
 import type { CampaignStatusReason } from "../../db/campaign-status";
-import type { AppEnv } from "../../env";
+import type { AppEnv, Principal } from "../../env";
 import { ApiError, forbidden, notFound, tokenInvalid } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
-import { type CaptureContext, type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
+import { type CaptureContext, type CaptureInput, type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
 import { captureFromRequest } from "../capture-request";
 import { syncWithLead, syncWithLeadHeaders } from "../sync-subscriptions";
 import { assertActsFor, idParam } from "./access";
@@ -32,19 +33,52 @@ export const publisherLeadCreatedSchema = z.object({
 const CREATED_BODY = JSON.stringify({ data: LEAD_ID_PLACEHOLDER, message: "Lead was created successfully", status: 201 });
 
 // An X-Api-Key is checked inside capture's single read batch (saves a round trip); a token here
-// (a user's, or the API-key grant's, which is bound to its campaign below).
+// (a user's, or the API-key grant's, which is bound to its campaign below). An API-key grant token
+// whose key this isolate found live before (how Convertr Connect delivers) is let through on its
+// signature, its key to be checked by capture's write batch (CaptureInput.grantKey); a refusal of
+// any kind waits for the token's own check, so a token that no longer holds gets its 401 first.
 const bearer = authenticate({ apiKey: true });
-const tokenUnlessApiKey: MiddlewareHandler<AppEnv> = (c, next) =>
-  c.req.header("X-Api-Key") !== undefined ? next() : bearer(c, next);
 
-leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnlessApiKey, async (c) => {
+/** The bearer token and its campaign publisher's kept key, when the token is an API-key grant token keptGrantOwner knows. */
+async function keptGrantToken(c: Context<AppEnv>) {
+  let token: string | null;
+  try {
+    token = readBearerToken(c);
+  } catch {
+    return null; // a malformed header: authenticate() answers it
+  }
+  const owner = token === null ? null : await keptGrantOwner(c.env, token);
+  return owner && { token: token!, owner };
+}
+
+leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", async (c) => {
+  const apiKey = c.req.header("X-Api-Key") ?? null;
+  const kept = apiKey === null ? await keptGrantToken(c) : null;
+  if (kept === null) {
+    if (apiKey === null) await bearer(c, async () => {});
+    return capture(c, apiKey, null);
+  }
+  // The token's check, once, for whatever answers before (or instead of) the guarded write.
+  let confirmed: Promise<void> | null = null;
+  const confirm = () =>
+    (confirmed ??= verifyApiKeyGrantToken(c.env, kept.token).then((p) => void c.set("principal", p)));
+  c.set("principal", principalOf(kept.owner));
+  try {
+    return await capture(c, apiKey, { campaignPublisherId: kept.owner.id, apiKey: kept.owner.apiKey, confirm });
+  } catch (e) {
+    await confirm();
+    throw e;
+  }
+});
+
+async function capture(c: Context<AppEnv>, apiKey: string | null, grantKey: CaptureInput["grantKey"]): Promise<Response> {
   const publisherId = idParam(c.req.param("publisherId"));
   const formId = idParam(c.req.param("formId"));
   const campaignId = idParam(c.req.param("campaignId"));
   const rawLink = c.req.query("linkId");
   const linkId = rawLink === undefined || rawLink === "" ? null : idParam(rawLink, () => notFound("Campaign Link not found"));
-  const apiKey = c.req.header("X-Api-Key") ?? null;
-  const principal = apiKey === null ? c.var.principal : null;
+  // Read when asked: grantKey's confirm() replaces a kept principal by the one D1 confirms.
+  const principal = (): Principal | null => (apiKey === null ? c.var.principal : null);
 
   const idempotencyKey = await deferred(() => parseIdempotencyKey(c.req.header("Idempotency-Key")));
   const body = await deferred(() => readCaptureBody(c));
@@ -59,8 +93,9 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
   };
   const policy: CapturePolicy = {
     authorize(ctx) {
-      if (principal) {
-        assertActsFor(principal, publisherId, campaignId);
+      const p = principal();
+      if (p) {
+        assertActsFor(p, publisherId, campaignId);
       } else {
         const owner = ctx.apiKeyOwner;
         if (!owner || !presented(owner)) throw tokenInvalid();
@@ -68,7 +103,7 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
       }
       if (idempotencyKey instanceof ApiError) throw idempotencyKey;
     },
-    liveKey: (ctx) => (apiKey !== null && principal === null && ctx.apiKeyOwner && presented(ctx.apiKeyOwner) ? apiKey : null),
+    liveKey: (ctx) => (apiKey !== null && ctx.apiKeyOwner && presented(ctx.apiKeyOwner) ? apiKey : null),
     notFound: (what) => (what === "link" ? notFound("Campaign Link not found") : notFound()),
     publisherRequired: () => notFound(),
     campaignUnavailable: (reason) => forbidden(CAMPAIGN_UNAVAILABLE[reason]),
@@ -84,8 +119,9 @@ leads.post("/:publisherId/forms/:formId/campaign/:campaignId/leads", tokenUnless
       body,
       createdBody: CREATED_BODY,
       subscription: sync,
+      grantKey,
     },
     policy,
     (result) => syncWithLeadHeaders(c, sync, result, apiKey),
   );
-});
+}
