@@ -223,8 +223,9 @@ export async function captureLead(
   // Captures of a shape not cached yet each read it (none waits for another request's read: if
   // that request were cancelled, its promise would never settle and the waiters would hang).
   const fast = await captureFromConfig(env, input, policy, configKey, now);
-  // Only a lead the guarded write inserted has had its grant key checked (a replay's batch failed).
-  if (input.grantKey && (fast === null || isResult(fast))) await input.grantKey.confirm();
+  // The guard held whenever the cached path answers (a replay's batch failed only after its insert
+  // passed the guard); otherwise the grant key is checked before anything else answers.
+  if (input.grantKey && fast === null) await input.grantKey.confirm();
   const outcome = fast ?? (await captureWithReads(env, input, policy, configKey, now));
   if (isResult(outcome)) return outcome;
   const { leadId, subscribed } = outcome;

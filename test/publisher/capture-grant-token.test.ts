@@ -43,12 +43,20 @@ describe("lead capture with an API-key grant token", () => {
     const token = await grantToken();
     expect((await post(token)).status).toBe(201);
     const d1 = roundTripCounter();
-    const res = await post(token, d1.db, { headers: { "Idempotency-Key": `grant-${crypto.randomUUID()}` } });
+    const idem = { "Idempotency-Key": `grant-${crypto.randomUUID()}` };
+    const res = await post(token, d1.db, { headers: idem, email: "joan.once@bletchley.example" });
     expect(res.status).toBe(201);
     expect(d1.trips).toBe(1);
-    const id = ((await res.json()) as { data: number }).data;
+    const first = await res.text();
+    const id = (JSON.parse(first) as { data: number }).data;
     const lead = await env.DB.prepare("SELECT campaign_id, publisher_id FROM leads WHERE id = ?").bind(id).first();
     expect(lead).toEqual({ campaign_id: 601, publisher_id: 13 });
+    // A retry (Connect's, after a lost answer): the guarded write found the key live before its
+    // Idempotency-Key failed it, so the replay needs only the first answer's read.
+    const retry = roundTripCounter();
+    const replay = await post(token, retry.db, { headers: idem, email: "joan.once@bletchley.example" });
+    expect([replay.status, replay.headers.get("Idempotent-Replayed"), await replay.text()]).toEqual([201, "true", first]);
+    expect(retry.trips).toBe(2);
   });
 
   it("answers 401 and writes nothing once the key was rotated, before any other answer, and recovers when it is back", async () => {
