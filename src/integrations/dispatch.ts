@@ -10,6 +10,7 @@ import { truncate } from "./provider-log";
 import { newWebhookSecret } from "../webhooks/standard-webhooks";
 import { syncSecretTerms, tagsKept } from "./sync-tags";
 import { DEFAULT_TRIGGER, type IntegrationTrigger, type TriggerEvent, triggerHolds } from "./triggers";
+import { memoByText } from "../lib/memo-by-text";
 import type { OutboundIntegrationJob } from "./types";
 
 // Outbound delivery of Valid leads through the campaign's integration jobs.
@@ -55,32 +56,23 @@ interface JobRow {
   config: string;
 }
 
-type ParsedConfig = ReturnType<OutboundIntegrationJob<unknown>["configSchema"]["safeParse"]>;
 /**
  * Parsed configurations per job type and stored text, kept per isolate: every delivery and hand-off
- * of a job parses the same text (a delivery's config is read, never changed). Bounded: emptied when full.
+ * of a job parses the same text (a delivery's config is read, never changed).
  */
-const parsedConfigs = new WeakMap<OutboundIntegrationJob<unknown>, Map<string, ParsedConfig>>();
-const PARSED_CONFIGS_PER_TYPE = 500;
+const parsedConfig = memoByText(500, (def: OutboundIntegrationJob<unknown>, text: string) => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = undefined;
+  }
+  return def.configSchema.safeParse(raw);
+});
 
 function parseConfig(job: Pick<JobRow, "type" | "config">) {
   const def = integrationJobs[job.type];
-  if (!def) return null;
-  const cache = parsedConfigs.get(def) ?? new Map<string, ParsedConfig>();
-  parsedConfigs.set(def, cache);
-  let parsed = cache.get(job.config);
-  if (!parsed) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(job.config);
-    } catch {
-      raw = undefined;
-    }
-    parsed = def.configSchema.safeParse(raw);
-    if (cache.size >= PARSED_CONFIGS_PER_TYPE) cache.clear();
-    cache.set(job.config, parsed);
-  }
-  return { def, parsed };
+  return def ? { def, parsed: parsedConfig(def, job.config) } : null;
 }
 
 /** Whether any enabled integration job among a campaign's jobs acts on `event` (checked before reading anything more). */

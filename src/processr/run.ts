@@ -12,6 +12,7 @@ import { scoreOutcome } from "./outcome";
 import { TrailBuilder, type TrailRow, trailsStatement } from "./trail";
 import { applyValueTransforms, type LeadValueTransforms, valueTransformReads, valueTransformsByLead } from "./value-transforms";
 import { type JobContext, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
+import { memoByText } from "../lib/memo-by-text";
 
 // One Processr run on one lead: the campaign's enabled QA jobs in position order, a result per job
 // and a log line per step (one row, the run's trail: src/processr/trail.ts; a rerun's results
@@ -328,24 +329,8 @@ async function runJob(
 type ParsedConfig = { ok: true; config: unknown } | { ok: false; message: string };
 
 // Parsed job configurations by job type (its definition) and the configuration's text: a
-// campaign's jobs are parsed once per isolate, not once per lead and job. The text is the key, so
-// an edited configuration is a new entry and never finds the old one. Emptied when full.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const parsedConfigs = new WeakMap<QaJobDefinition<any>, Map<string, ParsedConfig>>();
-const PARSED_CONFIGS_MAX = 256;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function parsedConfig(def: QaJobDefinition<any>, text: string): ParsedConfig {
-  let byText = parsedConfigs.get(def);
-  if (!byText) parsedConfigs.set(def, (byText = new Map()));
-  let parsed = byText.get(text);
-  if (!parsed) {
-    parsed = parseConfig(def, text);
-    if (byText.size >= PARSED_CONFIGS_MAX) byText.clear();
-    byText.set(text, parsed);
-  }
-  return parsed;
-}
+// campaign's jobs are parsed once per isolate, not once per lead and job.
+const parsedConfig = memoByText(256, parseConfig);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function parseConfig(def: QaJobDefinition<any>, text: string): ParsedConfig {
