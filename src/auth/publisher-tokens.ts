@@ -96,8 +96,8 @@ async function verifySigned(env: Env, token: string, audience: string, now = Dat
 }
 
 // Access tokens of this grant whose signature this isolate verified (src/auth/verified-token-memo.ts):
-// a Connect delivery carries one on every request. Revocation is not kept: liveOwner() reads the
-// key from D1 on every request.
+// a Connect delivery carries one on every request. Revocation is not kept: every request's key is
+// checked in D1, by liveOwner() or, for a capture, inside its write batch (keptGrantOwner).
 export const VERIFIED_GRANT_TOKEN_MAX = 1_000;
 const verifiedGrantTokens = verifiedTokenMemo<Signed>(VERIFIED_GRANT_TOKEN_MAX, (v) => ({ ...v }));
 
@@ -164,9 +164,14 @@ export const isApiKeyGrantToken = (token: string) =>
  * for the rate limiter, which keys a request by its verified caller. Null when it does not verify.
  */
 export async function apiKeyGrantCaller(env: Env, token: string): Promise<number | null> {
+  return (await verifiedGrantAccess(env, token))?.campaignPublisherId ?? null;
+}
+
+/** An API-key grant access token's verified claims; null when it is not one or does not verify. */
+async function verifiedGrantAccess(env: Env, token: string): Promise<Signed | null> {
   if (!isApiKeyGrantToken(token)) return null;
   try {
-    return (await verifySignedAccess(env, token)).campaignPublisherId;
+    return await verifySignedAccess(env, token);
   } catch {
     return null;
   }
@@ -178,14 +183,8 @@ export async function apiKeyGrantCaller(env: Env, token: string): Promise<number
  * NOT confirmed for this request. Null otherwise (the caller then runs verifyApiKeyGrantToken).
  */
 export async function keptGrantOwner(env: Env, token: string): Promise<KeyOwner | null> {
-  if (!isApiKeyGrantToken(token)) return null;
-  let signed: Signed;
-  try {
-    signed = await verifySignedAccess(env, token);
-  } catch {
-    return null;
-  }
-  const kept = keptOwners.get(signed.campaignPublisherId);
+  const signed = await verifiedGrantAccess(env, token);
+  const kept = signed && keptOwners.get(signed.campaignPublisherId);
   return kept && typeof signed.keyTag === "string" && timingSafeEqual(kept.tag, signed.keyTag) ? { ...kept.owner } : null;
 }
 
