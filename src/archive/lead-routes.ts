@@ -6,7 +6,7 @@ import type { AppEnv } from "../env";
 import { API_PREFIX, iri, ld } from "../hydra/jsonld";
 import { paging, partialView, QueryParams } from "../hydra/query";
 import { context, type Ctx } from "../hydra/resource";
-import { leadResource, type Related } from "../routes/v4/leads";
+import { leadExtra, leadResource, type Related } from "../routes/v4/leads";
 import { type ArchivedLead, jobResultsOf, type Row } from "./format";
 import { readArchivedLead, readArchivedLeads, restoreArchivedLead } from "./restore";
 
@@ -34,12 +34,10 @@ async function render(ctx: Ctx, archived: ArchivedLead) {
   // has them only as lead_datas rows (its leads row has no data).
   const values = archived.rows.lead_datas.map((d) => ({ id: d.id as number, name: d.name as string, value: d.value as string }));
   const extra = {
-    ...leadResource.preload!(ctx, sql`(NULL)`).build([row], [
-      [
-        ...archived.rows.lead_notes.map((n): Related => ({ k: 0, id: n.id as number, ref: row.id })),
-        ...jobResultsOf(archived).map((r): Related => ({ k: 1, id: r.id, ref: row.id })),
-        ...(rate ? [{ k: 2, id: row.campaignId, ref: rate.rate } satisfies Related] : []),
-      ],
+    ...leadExtra([
+      ...archived.rows.lead_notes.map((n): Related => ({ k: 0, id: n.id as number, ref: row.id })),
+      ...jobResultsOf(archived).map((r): Related => ({ k: 1, id: r.id, ref: row.id })),
+      ...(rate ? [{ k: 2, id: row.campaignId, ref: rate.rate } satisfies Related] : []),
     ]),
     values: () => values,
   };

@@ -68,23 +68,26 @@ function preload(_ctx: Ctx, page: SQL): Preload<Lead, Extra> {
                  WHERE c.id IN (SELECT campaign_id FROM page)) order by k, id`;
   return {
     statements: [related],
-    build(_rows, [rows]) {
-      const notes = new Map<number, number[]>();
-      const jobs = new Map<number, number[]>();
-      const rates: { id: number; rate: string }[] = [];
-      for (const r of rows as Related[]) {
-        if (r.k === 2) {
-          rates.push({ id: r.id, rate: r.ref as string });
-          continue;
-        }
-        const by = r.k === 0 ? notes : jobs;
-        const list = by.get(r.ref as number);
-        if (list) list.push(r.id);
-        else by.set(r.ref as number, [r.id]);
-      }
-      return { values: leadValues, notes, jobs, base: baseCurrency(rates) };
-    },
+    build: (_rows, [rows]) => leadExtra(rows as Related[]),
   };
+}
+
+/** The extra of leads from their related rows (ordered by k, then id): a page's preload, or an archived lead's own rows. */
+export function leadExtra(related: Related[]): Extra {
+  const notes = new Map<number, number[]>();
+  const jobs = new Map<number, number[]>();
+  const rates: { id: number; rate: string }[] = [];
+  for (const r of related) {
+    if (r.k === 2) {
+      rates.push({ id: r.id, rate: r.ref as string });
+      continue;
+    }
+    const by = r.k === 0 ? notes : jobs;
+    const list = by.get(r.ref as number);
+    if (list) list.push(r.id);
+    else by.set(r.ref as number, [r.id]);
+  }
+  return { values: leadValues, notes, jobs, base: baseCurrency(rates) };
 }
 
 const byCampaign = exact("campaign.id", leads.campaignId, intValue);
