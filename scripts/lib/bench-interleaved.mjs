@@ -4,13 +4,7 @@
 // two sides alternate in short rounds instead, and each round's ratio compares two neighbouring runs.
 import { workerdCpuMs } from "./bench-roundtrips.mjs";
 import { load } from "./load.mjs";
-import { quantile } from "./stats.mjs";
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+import { median, quantile } from "./stats.mjs";
 
 /** One side's runs pooled: its answers over its seconds, percentiles over every latency, CPU per request. */
 function pool(runs) {

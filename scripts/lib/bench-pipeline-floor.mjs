@@ -30,7 +30,7 @@ import { workerdCpuMs } from "./bench-roundtrips.mjs";
 import { startDirect } from "./direct.mjs";
 import { DEV_ENV, ROOT } from "./enterprise.mjs";
 import { load } from "./load.mjs";
-import { quantile } from "./stats.mjs";
+import { median } from "./stats.mjs";
 
 const FLOOR_QUEUE = "bench-pipeline-floor";
 const HELD_QUEUE = "bench-pipeline-floor-held";
@@ -145,7 +145,7 @@ async function exactlyOnce(db, captured) {
 
 const ratios = (rounds, a, b) => {
   const per = rounds.map((r) => r[a].rate / r[b].rate);
-  return { median: quantile([...per].sort((x, y) => x - y), 0.5), min: Math.min(...per), max: Math.max(...per) };
+  return { median: median(per), min: Math.min(...per), max: Math.max(...per) };
 };
 /** One side's rounds together: its leads (answers) over its seconds, CPU per lead, and a burst's captures over their seconds. */
 const pooled = (rounds, side) => {
