@@ -1,7 +1,8 @@
 // `npm run bench [-- --quick] [-- --million] [-- --write]`: throughput and latency of leadflare on
 // workerd, each figure next to a baseline measured in the same run (issue 8). See BENCHMARKS.md.
 // Capture and the v4 page alternate with their goal baselines in interleaved rounds of the same run
-// (scripts/lib/bench-interleaved.mjs), so that a drift of the shared host between runs is not a ratio.
+// (scripts/lib/bench-interleaved.mjs), and end to end with one insert in the pipeline section's rounds
+// (scripts/lib/bench-pipeline-floor.mjs), so that a drift of the shared host between runs is not a ratio.
 // The goal rows serve leadflare straight to its Worker, as the baselines are served: wrangler.toml's
 // [assets] puts Miniflare's local assets router (two JavaScript workers) in front of the Worker, but on
 // Cloudflare that routing is done by the platform before the Worker runs and is not billed to it

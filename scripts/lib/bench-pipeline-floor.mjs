@@ -145,7 +145,7 @@ async function exactlyOnce(db, captured) {
 
 const ratios = (rounds, a, b) => {
   const per = rounds.map((r) => r[a].rate / r[b].rate);
-  return { median: median(per), min: Math.min(...per), max: Math.max(...per) };
+  return { median: median(per), min: Math.min(...per), max: Math.max(...per), perRound: per };
 };
 /** One side's rounds together: its leads (answers) over its seconds, CPU per lead, and a burst's captures over their seconds. */
 const pooled = (rounds, side) => {
