@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { refreshTokens, users } from "../db/schema";
@@ -6,9 +6,10 @@ import type { Env } from "../env";
 import { tokenInvalid } from "../errors";
 import { type VerifiedToken, verifyAccessToken } from "./tokens";
 
-// A user's sessions end when the password is set (change, reset, an admin through v4) or the user
-// is disabled: the refresh tokens are revoked, and users.token_version moves on, which refuses
-// every access token issued under the old version (tokens carry it as `ver`).
+// A user's sessions end when the password is set (change, reset, an admin through v4), the user
+// is disabled, or the user's role or publisher changes (an access token carries both): the refresh
+// tokens are revoked, and users.token_version moves on, which refuses every access token issued
+// under the old version (tokens carry it as `ver`).
 //
 // Reading the user on every authenticated request would add a D1 round trip to each; instead an
 // isolate keeps a user's version and disabled flag for SESSION_CACHE_MS. Bound: a revoked access
@@ -52,15 +53,27 @@ export async function verifyUserToken(env: Env, token: string, now = Date.now())
  * flag that is the reason): refresh tokens revoked, token_version bumped.
  */
 export async function revokeSessions(db: Db, userId: number, now: number, alongWith: BatchItem<"sqlite">[] = []) {
-  await db.batch([
-    db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedTs: now }).where(eq(users.id, userId)),
+  await db.batch([...sessionRevocation(db, userId, now), ...alongWith]);
+  forgetSession(userId);
+}
+
+/**
+ * The statements that end every session of a user, to run in the batch of the change that is the
+ * reason; with `when`, only if it holds for the user's row as the batch finds it (run them before
+ * the change to compare the row as it was). The caller drops this isolate's copy (forgetSession).
+ */
+export function sessionRevocation(db: Db, userId: number, now: number, when?: SQL): [BatchItem<"sqlite">, BatchItem<"sqlite">] {
+  return [
     db
       .update(refreshTokens)
       .set({ revokedTs: now })
-      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedTs))),
-    ...alongWith,
-  ]);
-  forgetSession(userId);
+      .where(and(
+        eq(refreshTokens.userId, userId),
+        isNull(refreshTokens.revokedTs),
+        when && sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId} AND ${when})`,
+      )),
+    db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedTs: now }).where(and(eq(users.id, userId), when)),
+  ];
 }
 
 /**

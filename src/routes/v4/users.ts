@@ -1,8 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { setPassword } from "../../auth/account";
 import { hashPassword } from "../../auth/password";
-import { forgetSession, revokeSessions } from "../../auth/sessions";
+import { forgetSession, revokeSessions, sessionRevocation } from "../../auth/sessions";
 import { publishers, USER_ROLES, users } from "../../db/schema";
 import { tableWrites } from "../../hydra/crud";
 import { isoTs } from "../../hydra/format";
@@ -13,7 +13,7 @@ import { relation, unprocessable } from "../../hydra/write";
 
 // /api/v4/users: admins only. Never renders a password hash; a password given on create or
 // update is hashed (PBKDF2, src/auth/password.ts). DELETE disables the user (notes keep their author);
-// like setting the password or `disabled: true`, it ends the user's sessions.
+// like setting the password, `disabled: true` or a new role or publisher, it ends the user's sessions.
 type Row = typeof users.$inferSelect;
 const w = { writable: true };
 
@@ -41,6 +41,17 @@ const base = tableWrites({
     if (role === "publisher" && publisher === null) throw unprocessable([{ propertyPath: "publisher", message: "A publisher user needs a publisher." }]);
     if (role === "admin" && publisher !== null) throw unprocessable([{ propertyPath: "publisher", message: "An admin belongs to no publisher." }]);
   },
+  // An access token carries the user's role and publisher: a new one ends the sessions, in the
+  // change's own batch (before the update, so the row is compared as it was).
+  audit: {
+    update(ctx, d, id) {
+      const changed = or(
+        d.role === undefined ? undefined : sql`${users.role} IS NOT ${d.role}`,
+        d.publisher === undefined ? undefined : sql`${users.publisherId} IS NOT ${d.publisher}`,
+      );
+      return changed ? sessionRevocation(ctx.db, id, ctx.now, changed) : [];
+    },
+  },
 });
 
 const withPasswordSchema = (op: WriteOp<Record<string, unknown>>, required: boolean) =>
@@ -57,15 +68,16 @@ const create: WriteOp<Record<string, unknown>> = {
 
 // Setting the password or disabling the user ends the user's sessions (src/auth/sessions.ts): the
 // new password and the revocation are one transaction, after the other fields are validated and
-// written. A disabled user is refused at once whatever happens next, by login, refresh and tokens.
+// written (a new role or publisher ends them in the fields' own batch, above). A disabled user is refused at once whatever happens next, by login, refresh and tokens.
 const update: WriteOp<Record<string, unknown>> = {
   schema: withPasswordSchema(base.update, false),
   async run(ctx: Ctx, data, id) {
-    const { password: pw, ...rest } = data as { password?: string; disabled?: boolean };
+    const { password: pw, ...rest } = data as { password?: string; disabled?: boolean; role?: string; publisher?: number | null };
     await base.update.run(ctx, rest, id);
     if (pw !== undefined) await setPassword(ctx.db, id!, pw, ctx.now);
     else if (rest.disabled === true) await revokeSessions(ctx.db, id!, ctx.now);
-    else if (rest.disabled === false) forgetSession(id!);
+    // Re-enabled, or sessions ended by a new role or publisher (base's audit): seen here at once.
+    else if (rest.disabled === false || rest.role !== undefined || rest.publisher !== undefined) forgetSession(id!);
     return id!;
   },
 };
