@@ -2,7 +2,8 @@ import type { JobResultStatus } from "../db/schema";
 import type { Env } from "../env";
 import { integrationJobs } from "../integrations";
 import { resetLeadForReprocess, setLeadProcessrStatus } from "../leads/client";
-import { type LeadState, leadStatesOf, leadStateStatements } from "../leads/lead-object";
+import { leadValues } from "../leads/lead-data-block";
+import { type LeadRow as LeadStateRow, type LeadState, leadStatesOf, leadStateStatements } from "../leads/lead-object";
 import { platformLeadData } from "../leads/platform-data";
 import type { TransitionRequest } from "../leads/types";
 import { createJobContext } from "./job-context";
@@ -81,6 +82,10 @@ interface JobResult {
   finishedTs: number;
 }
 
+/** The run's columns of a lead beyond its state's (LeadStateRow), read with them (leadStateStatements' extraColumns). */
+const RUN_COLUMNS = ", l.ip, l.user_agent, l.country, l.email, c.hold_publisher_over_delivery, l.data, l.data_id";
+type RunRow = LeadStateRow & Omit<LeadRow, keyof LeadStateRow> & { data: string | null; data_id: number | null };
+
 /** What one lead's run needs, read for a whole queue batch at once (loadLeads). */
 export interface LoadedLead {
   lead: LeadRow;
@@ -124,20 +129,14 @@ export async function loadLeads(
   if (ids.length === 0) return { leads: out, states: new Map() };
   const list = ids.map((_, i) => `?${i + 1}`).join(", ");
   // The states' job types (does the campaign hand off to integrations?) are taken from the
-  // campaigns' jobs this batch reads anyway, not read again per lead.
-  const stateStatements = leadStateStatements(db, ids, false);
+  // campaigns' jobs this batch reads anyway, not read again per lead. The run's own columns and
+  // the lead's values (its row's block, decoded here as the view lead_datas derives it) come with
+  // the states' read of the same rows.
+  const stateStatements = leadStateStatements(db, ids, false, RUN_COLUMNS);
   const mark = redelivered.length > 0 ? [sentToProcessr(db, redelivered, now)] : [];
   const results = (await db.batch([
     ...mark,
     ...stateStatements,
-    db.prepare(
-      `SELECT l.id, l.campaign_id, l.publisher_id, l.ip, l.user_agent, l.country, l.created_ts, l.email, l.processr_status, l.deleted_ts,
-              l.over_allocation, c.hold_publisher_over_delivery
-         FROM leads l JOIN campaigns c ON c.id = l.campaign_id WHERE l.id IN (${list})`,
-    ).bind(...ids),
-    db.prepare(
-      `SELECT lead_id, name, value FROM lead_datas WHERE lead_id IN (${list}) AND type <> 'system' ORDER BY lead_id, id`,
-    ).bind(...ids),
     db.prepare(
       `SELECT j.campaign_id, j.id, j.type, j.label, j.score, j.hardfail, j.enabled, j.config, ${JOB_GROUP_COLUMNS}
          FROM campaign_processr_jobs j ${JOB_GROUP_JOIN}
@@ -146,8 +145,13 @@ export async function loadLeads(
     ).bind(...ids),
     ...valueTransformReads(db, ids),
   ])).slice(mark.length);
-  const states = leadStatesOf(results.slice(0, stateStatements.length));
-  const [leadRes, dataRes, jobsRes, ...transformRes] = results.slice(stateStatements.length);
+  const runRows: RunRow[] = [];
+  const states = leadStatesOf(results.slice(0, stateStatements.length), (row) => {
+    runRows.push(row as unknown as RunRow);
+    const { ip, user_agent, country, email, hold_publisher_over_delivery, data, data_id, ...lead } = row as unknown as RunRow;
+    return lead;
+  });
+  const [jobsRes, ...transformRes] = results.slice(stateStatements.length);
   const transformsOf = valueTransformsByLead(transformRes);
   const jobsByCampaign = new Map<number, JobRow[]>();
   for (const { campaign_id, ...job } of jobsRes!.results as (JobRow & { campaign_id: number })[]) {
@@ -157,17 +161,13 @@ export async function loadLeads(
   }
   const typesByCampaign = new Map([...jobsByCampaign].map(([campaignId, jobs]) => [campaignId, [...new Set(jobs.filter((j) => j.enabled === 1).map((j) => j.type))]]));
   for (const state of states.values()) state.jobTypes = typesByCampaign.get(state.lead.campaign_id) ?? [];
-  for (const lead of leadRes!.results as LeadRow[]) {
+  for (const { data, data_id, lead_hash, ...lead } of runRows) {
     // Null prototype: captured names are the publisher's ("constructor", "__proto__" included).
-    out.set(lead.id, {
-      lead,
-      values: Object.create(null),
-      jobs: jobsByCampaign.get(lead.campaign_id) ?? [],
-      valueTransforms: transformsOf(lead.id, lead.campaign_id),
-    });
-  }
-  for (const d of dataRes!.results as { lead_id: number; name: string; value: string }[]) {
-    out.get(d.lead_id)!.values[d.name] = d.value;
+    const values: Record<string, string> = Object.create(null);
+    for (const v of leadValues({ data, dataId: data_id, leadHash: lead_hash, createdTs: lead.created_ts })) {
+      if (v.type !== "system") values[v.name] = v.value;
+    }
+    out.set(lead.id, { lead, values, jobs: jobsByCampaign.get(lead.campaign_id) ?? [], valueTransforms: transformsOf(lead.id, lead.campaign_id) });
   }
   return { leads: out, states };
 }
