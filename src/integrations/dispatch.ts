@@ -11,6 +11,7 @@ import { newWebhookSecret } from "../webhooks/standard-webhooks";
 import { syncSecretTerms, tagsKept } from "./sync-tags";
 import { DEFAULT_TRIGGER, type IntegrationTrigger, type TriggerEvent, triggerHolds } from "./triggers";
 import { memoByText } from "../lib/memo-by-text";
+import { roundTripGroup, type SendStatements } from "./round-trip-group";
 import type { OutboundIntegrationJob } from "./types";
 
 // Outbound delivery of Valid leads through the campaign's integration jobs.
@@ -213,10 +214,16 @@ type IntegrateMessage = Extract<ProcessrMessage, { type: "integrate" }>;
 
 /**
  * Handles one "integrate" queue message; `slots`: the caller's host slot, kept from one message to
- * the next (hostSlots), else one taken and released for this message.
+ * the next (hostSlots), else one taken and released for this message; `send`: how its claim and
+ * its outcome go to D1 (a batch's shared round trips, else a batch of their own).
  */
-export async function handleIntegrateMessage(env: Env, msg: IntegrateMessage, slots?: ReturnType<typeof hostSlots>): Promise<Verdict> {
-  return integrate(env, msg, (await readIntegrations(env, [msg]))(msg), slots);
+export async function handleIntegrateMessage(
+  env: Env,
+  msg: IntegrateMessage,
+  slots?: ReturnType<typeof hostSlots>,
+  send: SendStatements = (s) => env.DB.batch(s),
+): Promise<Verdict> {
+  return integrate(env, msg, (await readIntegrations(env, [msg]))(msg), { slots, send });
 }
 
 /**
@@ -225,22 +232,27 @@ export async function handleIntegrateMessage(env: Env, msg: IntegrateMessage, sl
  * older than the message's turn, so it decides only the way to a delivery: the claim applies only
  * if the lead (flag, deletion, first delivery, values) and the job (enabled, configuration) are
  * still as read, and a message that does not go that way (its claim refused so, or anything read
- * that would end it without a delivery) is handled from a fresh read of its own.
+ * that would end it without a delivery) is handled from a fresh read of its own. The claims and
+ * the outcomes of the batch's deliveries that run at the same time share D1 round trips
+ * (roundTripGroup): each is its own statements, guarded by its own delivery row, as alone.
  */
 export async function integrationBatch(env: Env, msgs: readonly IntegrateMessage[]) {
   const read = await readIntegrations(env, msgs);
+  const send = roundTripGroup(env.DB);
   return (msg: IntegrateMessage, slots?: ReturnType<typeof hostSlots>): Promise<Verdict> =>
-    integrate(env, msg, read(msg), slots, () => handleIntegrateMessage(env, msg, slots));
+    integrate(env, msg, read(msg), { slots, send, fresh: () => handleIntegrateMessage(env, msg, slots, send) });
 }
 
-/** A message from what was read for it; `fresh`: for a shared read, the message handled from a read of its own. */
-async function integrate(
-  env: Env,
-  msg: IntegrateMessage,
-  read: IntegrateRead,
-  slots?: ReturnType<typeof hostSlots>,
-  fresh?: () => Promise<Verdict>,
-): Promise<Verdict> {
+interface IntegrateWith {
+  slots?: ReturnType<typeof hostSlots>;
+  /** How the claim and the outcome go to D1. */
+  send: SendStatements;
+  /** For a shared read: the message handled from a read of its own. */
+  fresh?: () => Promise<Verdict>;
+}
+
+/** A message from what was read for it. */
+async function integrate(env: Env, msg: IntegrateMessage, read: IntegrateRead, { slots, send, fresh }: IntegrateWith): Promise<Verdict> {
   const { job, campaignJobs } = read;
   const lead = read.lead?.lead;
   // A shared read ends no message: that is for the message's own read to decide.
@@ -253,7 +265,7 @@ async function integrate(
   if (!c.parsed.success) {
     if (fresh) return fresh();
     const why = c.parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
-    await finish(env, job, lead.id, { status: "rejected", message: `Invalid job configuration: ${why}` }, false);
+    await finish(env, job, lead.id, { status: "rejected", message: `Invalid job configuration: ${why}` }, false, send);
     return "ack";
   }
   const enriches = c.def.isEnrichment?.(c.parsed.data) ?? false;
@@ -272,13 +284,14 @@ async function integrate(
                      AND first_delivered_ts IS ${param(lead.firstDeliveredTs)} AND data IS ${param(read.lead!.data)})
        AND EXISTS (SELECT 1 FROM campaign_processr_jobs WHERE id = ?4 AND enabled = 1 AND config = ${param(job.config)})`
     : "";
-  const claim = await env.DB.prepare(
-    `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?1, updated_ts = ?2${secret ? `, ${secret.set}` : ""}
-     WHERE lead_id = ?3 AND campaign_processr_job_id = ?4 AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?5) ${asRead}
-     RETURNING attempts, idempotency_key${secret ? `, ${secret.returning}` : ""}`,
-  )
-    .bind(...binds)
-    .first<{ attempts: number; idempotency_key: string; sync_secret?: string | null }>();
+  const [claimed] = await send([
+    env.DB.prepare(
+      `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?1, updated_ts = ?2${secret ? `, ${secret.set}` : ""}
+       WHERE lead_id = ?3 AND campaign_processr_job_id = ?4 AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?5) ${asRead}
+       RETURNING attempts, idempotency_key${secret ? `, ${secret.returning}` : ""}`,
+    ).bind(...binds),
+  ]);
+  const claim = (claimed!.results[0] ?? null) as { attempts: number; idempotency_key: string; sync_secret?: string | null } | null;
   if (!claim) {
     const row = await env.DB.prepare(
       "SELECT status, lease_until_ts FROM integration_deliveries WHERE lead_id = ? AND campaign_processr_job_id = ?",
@@ -336,6 +349,7 @@ async function integrate(
     lead.id,
     outcome.status === "retry" ? { status: "rejected", message: `Gave up after ${claim.attempts} attempts: ${outcome.message}` } : outcome,
     enriches,
+    send,
   );
   // The hand-off reads D1 only when a job of the campaign (as read above) acts on leadDelivered.
   const handOff = outcome.status === "delivered" && !enriches && hasTriggeredJob(campaignJobs, "leadDelivered");
@@ -381,6 +395,7 @@ async function finish(
   leadId: number,
   outcome: Exclude<IntegrationOutcome, { status: "retry" }>,
   enriches: boolean,
+  send: SendStatements = (s) => env.DB.batch(s),
 ): Promise<boolean> {
   const now = Date.now();
   const message = truncate(outcome.message, 1000);
@@ -436,6 +451,6 @@ async function finish(
            WHERE lead_id = ? AND campaign_processr_job_id = ? AND status = 'pending'`,
         ).bind(message, now, leadId, job.id),
   );
-  const results = await env.DB.batch(stmts);
+  const results = await send(stmts);
   return results.at(-1)!.meta.changes > 0;
 }

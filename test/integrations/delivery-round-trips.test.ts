@@ -1,0 +1,85 @@
+import { env } from "cloudflare:workers";
+import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { integrationJobs } from "../../src/integrations";
+import { integrationBatch } from "../../src/integrations/dispatch";
+import { hostSlots } from "../../src/integrations/host-limiter";
+import type { IntegrationOutcome, JobLead } from "../../src/processr/types";
+import { insertTestCampaign } from "../leads/fixtures";
+import { roundTripCounter } from "../publisher/support";
+import { delivery, insertJob, insertLead } from "./helpers";
+
+// The deliveries of a queue batch that run at the same time (the consumer's workers) send their
+// claims together in one D1 round trip, and their outcomes together in another; each is still its
+// own statements, and a delivery whose outcome fails does not take the others' with it.
+
+const TYPE = "round_trips_for_test";
+const CAMPAIGN = 696;
+/** What the test's deliveries answer, by lead; every call waits until `open` is called. */
+const answers = new Map<number, (db: D1Database) => IntegrationOutcome>();
+let waiting: (() => void)[] = [];
+const open = () => {
+  for (const go of waiting) go();
+  waiting = [];
+};
+integrationJobs[TYPE] = {
+  kind: "integration", type: TYPE, catalogueId: null, name: TYPE,
+  configSchema: z.object({}),
+  destination: () => "https://round-trips.example.test/leads",
+  isActive: () => true,
+  async deliver(lead: JobLead) {
+    await new Promise<void>((go) => waiting.push(go));
+    return answers.get(lead.id)?.(env.DB) ?? { status: "delivered", message: "ok" };
+  },
+};
+afterAll(() => delete integrationJobs[TYPE]);
+await insertTestCampaign(CAMPAIGN, []);
+
+let seq = 0;
+async function batchOf(n: number) {
+  const jobId = await insertJob(CAMPAIGN, TYPE, {});
+  const ids = [];
+  for (let i = 0; i < n; i++) ids.push((await insertLead(CAMPAIGN, 12, 35, { email: `trips${++seq}@example.org` })).id);
+  return { jobId, msgs: ids.map((leadId) => ({ type: "integrate" as const, leadId, jobId })) };
+}
+
+/** Handles every message at once, each with a host slot of its own (as the consumer's workers do), once all have called out. */
+async function handleAtOnce(handle: Awaited<ReturnType<typeof integrationBatch>>, msgs: { type: "integrate"; leadId: number; jobId: number }[]) {
+  const slots = msgs.map(() => hostSlots(env));
+  const verdicts = Promise.allSettled(msgs.map((msg, i) => handle(msg, slots[i])));
+  while (waiting.length < msgs.length) await new Promise((r) => setTimeout(r, 5));
+  open();
+  const settled = await verdicts;
+  for (const s of slots) await s.release();
+  return settled;
+}
+
+describe("the deliveries of a queue batch running at once", () => {
+  it("claim in one D1 round trip and write their outcomes in one more", async () => {
+    const { jobId, msgs } = await batchOf(5);
+    const d1 = roundTripCounter();
+    const handle = await integrationBatch({ ...env, DB: d1.db }, msgs);
+    const settled = await handleAtOnce(handle, msgs);
+    expect(settled.map((s) => s.status === "fulfilled" && s.value)).toEqual(msgs.map(() => "ack"));
+    // The batch's read, the five claims, the five outcomes (one each before: 11).
+    expect(d1.trips).toBe(3);
+    for (const { leadId } of msgs) {
+      expect(await delivery(leadId, jobId)).toMatchObject({ status: "delivered", attempts: 1, lease_until_ts: null });
+      const result = await env.DB.prepare("SELECT status FROM job_results WHERE lead_id = ? AND campaign_processr_job_id = ?").bind(leadId, jobId).first();
+      expect(result).toEqual({ status: "passed" });
+    }
+  });
+
+  it("a delivery whose outcome fails in D1 fails alone: the others' outcomes are written", async () => {
+    const { jobId, msgs } = await batchOf(3);
+    const bad = msgs[1]!.leadId;
+    answers.set(bad, (db) => ({ status: "delivered", message: "ok", writes: [db.prepare("INSERT INTO no_such_table (x) VALUES (1)")] }));
+    const settled = await handleAtOnce(await integrationBatch(env, msgs), msgs);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    for (const { leadId } of [msgs[0]!, msgs[2]!]) expect(await delivery(leadId, jobId)).toMatchObject({ status: "delivered", attempts: 1 });
+    // Nothing of the failed outcome applied: its delivery is still claimed, pending, for the message's retry.
+    expect(await delivery(bad, jobId)).toMatchObject({ status: "pending", attempts: 1 });
+    const notes = await env.DB.prepare("SELECT count(*) AS n FROM lead_notes WHERE lead_id = ?").bind(bad).first<{ n: number }>();
+    expect(notes!.n).toBe(0);
+  });
+});
