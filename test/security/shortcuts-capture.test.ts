@@ -57,7 +57,7 @@ const message = async (res: Response) => ((await res.json()) as { message?: stri
 describe("an API-key grant token whose key this isolate found live, on a kept request shape", () => {
   it("gets the documented refusal, writing nothing, once its campaign or its contract changed", async () => {
     const token = await grantToken();
-    const cases: [what: string, set: string, undo: string, status: number, says: object][] = [
+    const cases: [what: string, set: string | string[], undo: string | string[], status: number, says: object][] = [
       ["campaign paused", "UPDATE campaigns SET paused = 1 WHERE id = 601", "UPDATE campaigns SET paused = 0 WHERE id = 601", 403, { message: "Campaign is paused" }],
       ["campaign deleted", "UPDATE campaigns SET deleted_ts = 1 WHERE id = 601", "UPDATE campaigns SET deleted_ts = NULL WHERE id = 601", 401, { error_description: "The access token provided is invalid." }],
       [
@@ -73,10 +73,16 @@ describe("an API-key grant token whose key this isolate found live, on a kept re
         // The token is the bearer form of its key, which now opens campaign 602 only.
         403, { message: "Access denied." },
       ],
+      [
+        "its campaign publisher removed from the campaign",
+        [`CREATE TABLE removed_cp AS SELECT * FROM campaign_publishers WHERE api_key = '${KEYS.agency601}'`, `DELETE FROM campaign_publishers WHERE api_key = '${KEYS.agency601}'`],
+        ["INSERT INTO campaign_publishers SELECT * FROM removed_cp", "DROP TABLE removed_cp"],
+        401, { error_description: "The access token provided is invalid." },
+      ],
     ];
     for (const [what, set, undo, status, says] of cases) {
       await expectWarm(path(AGENCY), bearer(token), what);
-      await run(set);
+      for (const sql of [set].flat()) await run(sql);
       try {
         const before = await leads();
         const res = await post(path(AGENCY), bearer(token));
@@ -84,7 +90,7 @@ describe("an API-key grant token whose key this isolate found live, on a kept re
         expect(await message(res), what).toMatchObject(says);
         expect(await leads(), `${what}: nothing written`).toBe(before);
       } finally {
-        await run(undo);
+        for (const sql of [undo].flat()) await run(sql);
       }
     }
     expect((await post(path(AGENCY), bearer(token))).status).toBe(201);
