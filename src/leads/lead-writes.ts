@@ -68,11 +68,15 @@ const OK = `WITH ok(v, id) AS (
   SELECT w.value, l.id FROM json_each(?1) w JOIN leads l ON l.id = ${at("w.value", "leadId")}
    WHERE ${unchangedSql("l", "w.value", "guard")})`;
 
+/**
+ * A row's summed deltas, upserted; a row whose sums are all zero is left alone (HAVING on the same
+ * sum() as the values, which SQLite computes once: a second set of sum(abs()) doubled the JSON reads).
+ */
 function upsert(table: string, keys: [string, string][], cols: [string, string][]): string {
   return `${OK} INSERT INTO ${table} (${[...keys, ...cols].map(([c]) => c).join(", ")})
     SELECT ${keys.map(([, e]) => e).join(", ")}, ${cols.map(([, e]) => `sum(${e})`).join(", ")} FROM ok WHERE true
      GROUP BY ${keys.map(([, e]) => e).join(", ")}
-    HAVING ${cols.map(([, e]) => `sum(abs(${e}))`).join(" + ")} > 0
+    HAVING ${cols.map(([, e]) => `sum(${e}) <> 0`).join(" OR ")}
     ON CONFLICT (${keys.map(([c]) => c).join(", ")}) DO UPDATE SET ${cols.map(([c]) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
 }
 

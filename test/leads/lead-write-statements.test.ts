@@ -114,3 +114,27 @@ describe("leadWriteStatements' lead rows", () => {
     await expectCountsEqualRecount();
   });
 });
+
+describe("leadWriteStatements' statistics", () => {
+  it("a batch whose moves cancel out (Valid -> Invalid and Invalid -> Valid in one campaign and day) writes no statistics row", async () => {
+    const [a, b] = await Promise.all([insertLead(), insertLead()]);
+    await env.DB.batch(leadWriteStatements(env.DB, [await decided(a, "Valid"), await decided(b, "Invalid")]));
+    const manual = async (leadId: number, to: "Valid" | "Invalid") => {
+      const snapshot = (await readLeadStates(env.DB, [leadId])).get(leadId)!;
+      const req: TransitionRequest = { leadId, to, source: "manual", author: "tester", userId: null, reason: "Checked by hand." };
+      return (await decideLead(env, { ...req, snapshot, callbacksByCaller: true })).write!;
+    };
+    const writes = [await manual(a, "Invalid"), await manual(b, "Valid")];
+    const statements = leadWriteStatements(env.DB, writes);
+    expect(tables(statements).slice(0, 2)).toEqual(["campaign_statistics", "lead_statistics_chronologies"]);
+    const results = await env.DB.batch(statements);
+    // Each write moved its buckets; together they moved none: no upsert of a zero delta.
+    expect(results.slice(0, 2).map((r) => r.meta.changes)).toEqual([0, 0]);
+    expect(appliedLeadIds(results)).toEqual(new Set([a, b]));
+    expect(await rows(`SELECT lead_id, to_flag FROM lead_notes WHERE lead_id IN (?1, ?2) AND author = 'tester' ORDER BY lead_id`, a, b)).toEqual([
+      { lead_id: a, to_flag: "Invalid" },
+      { lead_id: b, to_flag: "Valid" },
+    ]);
+    await expectCountsEqualRecount();
+  });
+});
