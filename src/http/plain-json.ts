@@ -18,14 +18,11 @@ export class UnsafeResponseBody extends Error {
   }
 }
 
-/** A value: primitives are decided here (small enough to be inlined into the walk's loops), objects walked. */
 function check(value: unknown, env: object | undefined, depth: number): void {
-  // Most of a body's values are strings, numbers, booleans and nulls: decided without the walk.
-  if (typeof value === "object" && value !== null) checkObject(value, env, depth);
-  else if (typeof value === "function" || typeof value === "symbol") throw new UnsafeResponseBody(`a ${typeof value}`);
-}
-
-function checkObject(value: object, env: object | undefined, depth: number): void {
+  if (typeof value !== "object" || value === null) {
+    if (typeof value === "function" || typeof value === "symbol") throw new UnsafeResponseBody(`a ${typeof value}`);
+    return;
+  }
   if (depth > MAX_DEPTH) throw new UnsafeResponseBody("a cycle or a value nested too deeply");
   const proto = Object.getPrototypeOf(value);
   if (proto === Array.prototype) {
