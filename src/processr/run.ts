@@ -345,16 +345,8 @@ function parseConfig(def: QaJobDefinition<any>, text: string): ParsedConfig {
     const issues = config.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
     return { ok: false, message: `Invalid job configuration: ${issues}` };
   }
-  // Frozen: every later lead of the isolate gets this same object.
-  return { ok: true, config: deepFreeze(config.data) };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
+  // memoByText freezes it: every later lead of the isolate gets this same object.
+  return { ok: true, config: config.data };
 }
 
 type Ran = Pick<JobResult, "status" | "message" | "detail" | "level">;
