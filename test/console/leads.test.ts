@@ -317,6 +317,20 @@ describe("Leads (admin)", () => {
     expect((await fetch(`${base}/api/v4/leads/${leads.joan}`, { headers: { Authorization: `Bearer ${adminToken}` } })).status).toBe(404);
     expect(errors).toEqual([]);
   });
+
+  it("fits all leads in a 1280-pixel window: a long email wraps at its @ and dots instead of pushing View off screen", async () => {
+    const email = "augusta.ada.king.countess.of.lovelace@analytical-engine.example.org";
+    const id = await capture("northwind", { firstName: "Augusta", lastName: "King", email });
+    const { page, errors } = await signIn("admin");
+    await page.goto("/#/leads");
+    await poll(() => row(page, id).textContent()).toContain("Acme Campaign"); // every column's reference read
+    expect(await row(page, id).locator("td.column-email").textContent()).toBe(email);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+    const view = await row(page, id).getByRole("button", { name: "View" }).boundingBox();
+    expect(view!.x + view!.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+    await shot(page, "leads-list-all");
+    expect(errors).toEqual([]);
+  });
 });
 
 describe("Leads (publisher user)", () => {

@@ -1,5 +1,5 @@
 import { Button } from "@mui/material";
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import {
   DateField, DateInput, Datagrid, FilterButton, FunctionField, List, NumberField, ReferenceField, ReferenceInput, SelectInput,
   TextField, TextInput, TopToolbar,
@@ -14,6 +14,15 @@ import { FLAGS, type LeadRecord, leadName, PROCESSR_STATUSES } from "./types";
 // Leads, paged, filtered and ordered by the API: flag, publisher, created date range (UTC), email
 // (exact) and id; all leads, or one campaign's (Campaign > Leads). "View" opens the Lead Data dialog.
 // Admins select rows (or take every lead of the filter) for the bulk operations (./bulk).
+
+/**
+ * An email that may wrap after its "@" and its dots, and nowhere else: a long address otherwise
+ * widens the table past a 1280-pixel window, pushing the View buttons off screen.
+ */
+function EmailBreakable({ email }: { email: string | null }) {
+  if (!email) return <>—</>;
+  return <>{email.split(/(?<=[@.])/).map((part, i) => <Fragment key={i}>{i > 0 && <wbr />}{part}</Fragment>)}</>;
+}
 
 /** The end of the chosen day, so that "created to" includes that day's leads. */
 const endOfDay = (v: string) => (v ? `${v}T23:59:59.999Z` : v);
@@ -64,7 +73,7 @@ export function LeadList({ campaignId, title, opened, onClosed }: Props) {
           <NumberField source="originId" label="Id" sortBy="id" options={{ useGrouping: false }} />
           <DateField source="createdTs" label="Created" showTime sortable={false} />
           <FunctionField label="Name" render={(r: LeadRecord) => leadName(r)} />
-          <TextField source="email" sortable={false} emptyText="—" />
+          <FunctionField label="Email" source="email" sortable={false} render={(r: LeadRecord) => <EmailBreakable email={r.email} />} />
           {!campaignId && (
             <ReferenceField source="campaign" reference="campaigns" link={false} label="Campaign" sortable={false}>
               <TextField source="name" />
