@@ -1,7 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { plainJson } from "../http/plain-json";
-import { setResponseHeaders } from "../http/response-headers";
 
 // JSON-LD plumbing shared by every v4 response (API Platform's documentation).
 export const API_PREFIX = "/api/v4";
@@ -29,11 +28,15 @@ export function ld(c: Context, body: unknown, status: 200 | 201 = 200, headers: 
 export const hydraHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   const res = c.res;
-  const headers: [string, string][] = [["Link", `<${origin(c)}${DOCS_PATH}>; rel="${HYDRA}apiDocumentation"`]];
+  const headers = new Headers(res.headers);
+  headers.set("Link", `<${origin(c)}${DOCS_PATH}>; rel="${HYDRA}apiDocumentation"`);
   // A download (a CSV export, an uploaded document) keeps its own type.
   const download = res.headers.get("Content-Disposition")?.startsWith("attachment") ?? false;
-  if (res.body !== null && res.status !== 204 && !download) headers.push(["Content-Type", LD_JSON]);
-  // Set on the response itself, as the security and rate-limit headers are: no copy of it (the
-  // responses of v4 routes are built by the Worker, so their headers can be changed in place).
-  setResponseHeaders(c, headers);
+  if (res.body !== null && res.status !== 204 && !download) headers.set("Content-Type", LD_JSON);
+  // No statusText: an explicit "" (what a Response made without one reports) would go out as an
+  // empty reason phrase ("HTTP/1.1 200 "); left out, the runtime sends the standard one.
+  // Unset first: assigned over a response, Hono copies the new one again to merge the old one's
+  // headers in, and these headers are a copy of them already.
+  c.res = undefined;
+  c.res = new Response(res.body, { status: res.status, headers });
 };
