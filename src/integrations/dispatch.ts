@@ -3,7 +3,7 @@ import { groupBy } from "../lib/group-by";
 import type { ProcessrMessage } from "../processr/messages";
 import type { IntegrationOutcome } from "../processr/types";
 import { deliveryNote, enrichmentNote } from "./delivery-outcome";
-import { type hostSlots, type MoreRequests, withHostSlot } from "./host-limiter";
+import { type hostSlots, type LimiterCalls, type MoreRequests, sharedLimiterCalls, withHostSlot } from "./host-limiter";
 import { integrationJobs } from "./index";
 import { type IntegrationLead, integrationLeadsOf, integrationLeadStatements } from "./lead-values";
 import { truncate } from "./provider-log";
@@ -214,16 +214,16 @@ type IntegrateMessage = Extract<ProcessrMessage, { type: "integrate" }>;
 
 /**
  * Handles one "integrate" queue message; `slots`: the caller's host slot, kept from one message to
- * the next (hostSlots), else one taken and released for this message; `send`: how its claim and
- * its outcome go to D1 (a batch's shared round trips, else a batch of their own).
+ * the next (hostSlots), else one taken and released for this message; `shared`: a batch's round
+ * trips that its claim, its outcome and its limiter calls share (else they go alone).
  */
 export async function handleIntegrateMessage(
   env: Env,
   msg: IntegrateMessage,
   slots?: ReturnType<typeof hostSlots>,
-  send: SendStatements = (s) => env.DB.batch(s),
+  shared?: Pick<IntegrateWith, "send" | "limiterCalls">,
 ): Promise<Verdict> {
-  return integrate(env, msg, (await readIntegrations(env, [msg]))(msg), { slots, send });
+  return integrate(env, msg, (await readIntegrations(env, [msg]))(msg), { slots, send: (s) => env.DB.batch(s), ...shared });
 }
 
 /**
@@ -234,25 +234,28 @@ export async function handleIntegrateMessage(
  * still as read, and a message that does not go that way (its claim refused so, or anything read
  * that would end it without a delivery) is handled from a fresh read of its own. The claims and
  * the outcomes of the batch's deliveries that run at the same time share D1 round trips
- * (roundTripGroup): each is its own statements, guarded by its own delivery row, as alone.
+ * (roundTripGroup): each is its own statements, guarded by its own delivery row, as alone; so do
+ * their calls to a host's limiter (sharedLimiterCalls), which answers each as its own.
  */
 export async function integrationBatch(env: Env, msgs: readonly IntegrateMessage[]) {
   const read = await readIntegrations(env, msgs);
-  const send = roundTripGroup(env.DB);
+  const shared = { send: roundTripGroup(env.DB), limiterCalls: sharedLimiterCalls(env) };
   return (msg: IntegrateMessage, slots?: ReturnType<typeof hostSlots>): Promise<Verdict> =>
-    integrate(env, msg, read(msg), { slots, send, fresh: () => handleIntegrateMessage(env, msg, slots, send) });
+    integrate(env, msg, read(msg), { slots, ...shared, fresh: () => handleIntegrateMessage(env, msg, slots, shared) });
 }
 
 interface IntegrateWith {
   slots?: ReturnType<typeof hostSlots>;
   /** How the claim and the outcome go to D1. */
   send: SendStatements;
+  /** How the slot's limiter calls go, with `slots` (alone when absent). */
+  limiterCalls?: LimiterCalls;
   /** For a shared read: the message handled from a read of its own. */
   fresh?: () => Promise<Verdict>;
 }
 
 /** A message from what was read for it. */
-async function integrate(env: Env, msg: IntegrateMessage, read: IntegrateRead, { slots, send, fresh }: IntegrateWith): Promise<Verdict> {
+async function integrate(env: Env, msg: IntegrateMessage, read: IntegrateRead, { slots, send, limiterCalls, fresh }: IntegrateWith): Promise<Verdict> {
   const { job, campaignJobs } = read;
   const lead = read.lead?.lead;
   // A shared read ends no message: that is for the message's own read to decide.
@@ -321,7 +324,7 @@ async function integrate(env: Env, msg: IntegrateMessage, read: IntegrateRead, {
       ...(secret ? { syncSecret: claim.sync_secret ?? null } : {}), requests, moreRequests,
     });
   try {
-    slot = slots ? await slots.run(host, deliver, requests) : await withHostSlot(env, host, deliver, requests);
+    slot = slots ? await slots.run(host, deliver, requests, limiterCalls) : await withHostSlot(env, host, deliver, requests);
   } catch (e) {
     slot = { ok: true, value: { status: "retry", message: `Delivery error: ${e instanceof Error ? e.message : String(e)}` } };
   }

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { OUTBOUND_TIMEOUT_MS } from "./outbound-fetch";
+import { callGroup } from "./round-trip-group";
 
 // Per-destination limits: one small Durable Object per outbound host is both a counting semaphore
 // (requests in flight) and a sliding-window rate limiter (requests started in the last minute).
@@ -23,6 +24,11 @@ const DEFAULT_RATE_PER_MINUTE = 600;
 export type AcquireResult =
   | { ok: true; token: string }
   | { ok: false; reason: "concurrency" | "rate"; retryAfterMs: number };
+
+/** One caller's acquire or more, for calls(). */
+export type LimiterCall =
+  | { acquire: { limit: number; opts: AcquireOptions } }
+  | { more: { token: string; opts: Omit<AcquireOptions, "cost"> & { cost: number } } };
 
 export interface AcquireOptions {
   /** Requests per RATE_WINDOW_MS; unlimited when absent. */
@@ -94,6 +100,14 @@ export class OutboundHostLimiter extends DurableObject<Env> {
     return { ok: true };
   }
 
+  /**
+   * Several callers' acquire and more (concurrent workers of one queue batch), answered in the
+   * order given exactly as the same calls arriving one after another would be.
+   */
+  calls(list: LimiterCall[]): (AcquireResult | ReturnType<OutboundHostLimiter["more"]>)[] {
+    return list.map((c) => ("acquire" in c ? this.acquire(c.acquire.limit, c.acquire.opts) : this.more(c.more.token, c.more.opts)));
+  }
+
   release(token: string): void {
     this.ctx.storage.sql.exec("DELETE FROM leases WHERE token = ?", token);
   }
@@ -136,6 +150,29 @@ export type MoreRequests = (requests: number) => Promise<{ ok: true } | { ok: fa
 export type SlotResult<T> = { ok: true; value: T } | { ok: false; reason: "concurrency" | "rate"; retryAfterMs: number };
 type MoreResult = Awaited<ReturnType<OutboundHostLimiter["more"]>>;
 
+/** A limiter call to a host, made alone or with other callers' (sharedLimiterCalls). */
+export type LimiterCalls = (host: string, call: LimiterCall) => Promise<AcquireResult | MoreResult>;
+
+/**
+ * The acquire and more calls that a queue batch's workers make to one host at the same time, sent
+ * as one call to its limiter (calls, callGroup): the limiter answers them one after another as it
+ * would separate calls, so its concurrency and rate stay exact. If that call fails, each of them
+ * gets the failure, as each would have from a call of its own.
+ */
+export function sharedLimiterCalls(env: Pick<Env, "OUTBOUND_LIMITER">): LimiterCalls {
+  const hosts = new Map<string, (call: LimiterCall) => Promise<AcquireResult | MoreResult>>();
+  return (host, call) => {
+    const key = host.toLowerCase();
+    let send = hosts.get(key);
+    if (!send) {
+      const limiter = hostLimiter(env, key);
+      send = callGroup((calls: LimiterCall[]) => limiter.calls(calls) as Promise<(AcquireResult | MoreResult)[]>);
+      hosts.set(key, send);
+    }
+    return send(call);
+  };
+}
+
 /**
  * The slot of a caller that calls hosts one request or delivery after another (a queue batch's
  * worker): run(host, fn, requests) runs `fn` holding a slot for `host` that counts `requests`
@@ -143,7 +180,8 @@ type MoreResult = Awaited<ReturnType<OutboundHostLimiter["more"]>>;
  * caller's next run to the same host (one limiter call then instead of an acquire and a release:
  * it counts that run's requests and holds the slot on), and released when the caller moves on to
  * another host, is refused, fails, or calls release(). `fn` is given `more`, for requests it finds
- * it needs beyond `requests`.
+ * it needs beyond `requests`. `shared`: the acquire and more calls go with other callers' (the
+ * queue batch's other workers: sharedLimiterCalls); release is always a call of its own.
  */
 export function hostSlots(env: HostSlotEnv) {
   let held: { host: string; token: string } | null = null;
@@ -152,12 +190,14 @@ export function hostSlots(env: HostSlotEnv) {
     held = null;
     if (h) await hostLimiter(env, h.host).release(h.token);
   };
-  const run = async <T>(host: string, fn: (more: MoreRequests) => Promise<T>, requests = 1): Promise<SlotResult<T>> => {
+  const run = async <T>(host: string, fn: (more: MoreRequests) => Promise<T>, requests = 1, shared?: LimiterCalls): Promise<SlotResult<T>> => {
     const limiter = hostLimiter(env, host);
+    const call = (c: LimiterCall) =>
+      shared ? shared(host, c) : "acquire" in c ? limiter.acquire(c.acquire.limit, c.acquire.opts) : limiter.more(c.more.token, c.more.opts);
     const ratePerMinute = hostRatePerMinute(env);
     if (held && held.host !== host) await release();
     if (held) {
-      const kept = (await limiter.more(held.token, { ratePerMinute, cost: requests })) as MoreResult;
+      const kept = (await call({ more: { token: held.token, opts: { ratePerMinute, cost: requests } } })) as MoreResult;
       if (!kept.ok) {
         if (kept.reason === "expired") held = null;
         else {
@@ -167,13 +207,13 @@ export function hostSlots(env: HostSlotEnv) {
       }
     }
     if (!held) {
-      const slot = (await limiter.acquire(hostConcurrency(env), { ratePerMinute, cost: requests })) as AcquireResult;
+      const slot = (await call({ acquire: { limit: hostConcurrency(env), opts: { ratePerMinute, cost: requests } } })) as AcquireResult;
       if (!slot.ok) return slot;
       held = { host, token: slot.token };
     }
     const token = held.token;
     const more: MoreRequests = async (cost) => {
-      const r = (await limiter.more(token, { ratePerMinute, cost })) as MoreResult;
+      const r = (await call({ more: { token, opts: { ratePerMinute, cost } } })) as MoreResult;
       return r.ok ? r : { ok: false, retryAfterMs: "retryAfterMs" in r ? r.retryAfterMs : 0 };
     };
     try {

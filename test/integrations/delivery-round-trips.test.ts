@@ -7,11 +7,12 @@ import { hostSlots } from "../../src/integrations/host-limiter";
 import type { IntegrationOutcome, JobLead } from "../../src/processr/types";
 import { insertTestCampaign } from "../leads/fixtures";
 import { roundTripCounter } from "../publisher/support";
-import { delivery, insertJob, insertLead } from "./helpers";
+import { countedLimiter, delivery, insertJob, insertLead } from "./helpers";
 
 // The deliveries of a queue batch that run at the same time (the consumer's workers) send their
 // claims together in one D1 round trip, and their outcomes together in another; each is still its
-// own statements, and a delivery whose outcome fails does not take the others' with it.
+// own statements, and a delivery whose outcome fails does not take the others' with it. Their
+// calls to the host's limiter go together too.
 
 const TYPE = "round_trips_for_test";
 const CAMPAIGN = 696;
@@ -44,8 +45,8 @@ async function batchOf(n: number) {
 }
 
 /** Handles every message at once, each with a host slot of its own (as the consumer's workers do), once all have called out. */
-async function handleAtOnce(handle: Awaited<ReturnType<typeof integrationBatch>>, msgs: { type: "integrate"; leadId: number; jobId: number }[]) {
-  const slots = msgs.map(() => hostSlots(env));
+async function handleAtOnce(handle: Awaited<ReturnType<typeof integrationBatch>>, msgs: { type: "integrate"; leadId: number; jobId: number }[], slotEnv = env) {
+  const slots = msgs.map(() => hostSlots(slotEnv));
   const verdicts = Promise.allSettled(msgs.map((msg, i) => handle(msg, slots[i])));
   while (waiting.length < msgs.length) await new Promise((r) => setTimeout(r, 5));
   open();
@@ -68,6 +69,16 @@ describe("the deliveries of a queue batch running at once", () => {
       const result = await env.DB.prepare("SELECT status FROM job_results WHERE lead_id = ? AND campaign_processr_job_id = ?").bind(leadId, jobId).first();
       expect(result).toEqual({ status: "passed" });
     }
+  });
+
+  it("take their host slots in one call to the host's limiter", async () => {
+    const { msgs } = await batchOf(5);
+    const limiter = countedLimiter();
+    const handle = await integrationBatch(limiter.env, msgs);
+    const settled = await handleAtOnce(handle, msgs, limiter.env);
+    expect(settled.map((s) => s.status === "fulfilled" && s.value)).toEqual(msgs.map(() => "ack"));
+    // One call for the five acquires (five before), then each worker's release.
+    expect(limiter.counted.calls).toBe(1 + 5);
   });
 
   it("a delivery whose outcome fails in D1 fails alone: the others' outcomes are written", async () => {

@@ -114,3 +114,24 @@ export async function providerLogs(leadId: number) {
     .all<{ level: string; message: string; context: string }>();
   return results.map((r) => ({ ...r, context: JSON.parse(r.context) as Record<string, any> }));
 }
+
+/** The test env with the host limiter's calls counted (each method call on a limiter stub). */
+export function countedLimiter(vars: Record<string, string> = {}) {
+  const counted = { calls: 0 };
+  const ns = env.OUTBOUND_LIMITER;
+  const OUTBOUND_LIMITER = {
+    idFromName: (name: string) => ns.idFromName(name),
+    get: (id: DurableObjectId) =>
+      new Proxy(ns.get(id), {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            counted.calls += 1;
+            return Reflect.apply(value, target, args);
+          };
+        },
+      }),
+  };
+  return { counted, env: { ...env, ...vars, OUTBOUND_LIMITER } as unknown as typeof env };
+}
