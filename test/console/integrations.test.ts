@@ -179,6 +179,10 @@ describe("HTTP integration (agency campaign 701)", () => {
     await page.getByRole("button", { name: "Add Job" }).click();
     await choose(page, page.getByRole("dialog", { name: "Add Job" }), "Job type", "HTTP Integration");
     const dialog = page.getByRole("dialog", { name: "HTTP Integration" });
+    // The choices not made yet say that the API's default applies, rather than showing a blank.
+    for (const choice of ["E: Request Method", "F: Response Data Type", "G: API Integrator", "Post data type"]) {
+      expect(await dialog.getByRole("combobox", { name: choice }).textContent(), choice).toBe("(default)");
+    }
     await dialog.getByLabel("A: Name").fill("Vendor CRM");
     await dialog.getByLabel("B: API URL").fill("crm.example/leads");
     await choose(page, dialog, "E: Request Method", /^POST/);

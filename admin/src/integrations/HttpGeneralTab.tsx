@@ -23,6 +23,9 @@ const CHOICES = [
   ["integrator", "G: API Integrator", [["none", "None"], ["hubspot_v1", "HubSpot v1"], ["hubspot_v3", "HubSpot v3"]]],
 ] as const;
 
+/** A choice left empty reads "(default)" (the API's default applies), not a blank field. */
+const SHOW_DEFAULT = { select: { displayEmpty: true }, inputLabel: { shrink: true } } as const;
+
 type Text = Record<string, string>;
 const TEXT_KEYS = ["name", "url", "authQuery", "headers", "method", "postDataType", "responseType", "integrator", "portalId", "formGuid", "delimiter", "responseKey", "successString"];
 
@@ -60,13 +63,13 @@ export function HttpGeneralTab({ campaignId, job, onSaved }: { campaignId: numbe
       ))}
       <Stack direction="row" spacing={2}>
         {CHOICES.map(([k, label, options]) => (
-          <TextField key={k} select size="small" label={label} value={values[k]} sx={{ flex: 1 }} onChange={(e) => set(k, e.target.value)}>
+          <TextField key={k} select size="small" label={label} value={values[k]} sx={{ flex: 1 }} slotProps={SHOW_DEFAULT} onChange={(e) => set(k, e.target.value)}>
             <MenuItem value="">(default)</MenuItem>
             {options.map(([v, l]) => <MenuItem key={v} value={v}>{l}</MenuItem>)}
           </TextField>
         ))}
         {values.method !== "GET" && (
-          <TextField select size="small" label="Post data type" value={values.postDataType} sx={{ flex: 1 }} onChange={(e) => set("postDataType", e.target.value)}>
+          <TextField select size="small" label="Post data type" value={values.postDataType} sx={{ flex: 1 }} slotProps={SHOW_DEFAULT} onChange={(e) => set("postDataType", e.target.value)}>
             <MenuItem value="">(default)</MenuItem>
             <MenuItem value="RAW">RAW (url-encoded)</MenuItem>
             <MenuItem value="JSON">JSON</MenuItem>
