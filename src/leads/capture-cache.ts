@@ -8,7 +8,8 @@ import type { FormFieldDef } from "./capture-validate";
 // Staleness cannot break a guarantee, because nothing here is trusted on its own: the write batch
 // re-checks every fact inside its transaction (campaign live, started, not ended, not paused,
 // contract signed, campaign key; form and every field as cached; the campaign publisher and its
-// signature; the link enabled; the API key's owner) and inserts nothing when one differs, and
+// signature; the link enabled; the API key's owner; an API-key grant token's key and a campaign
+// webhook key's binding to a publisher, when the request has them) and inserts nothing when one differs, and
 // then capture runs its read batch and answers as it always did. An entry is dropped when its
 // write is refused; the TTL and the size bound only limit memory. The rate limiter's verified
 // keys (src/auth/verified-keys.ts) are refreshed only once D1 has confirmed the key: by the read

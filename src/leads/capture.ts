@@ -26,7 +26,8 @@ import { type FormFieldDef, validateCapture } from "./capture-validate";
 // (nothing is written), and the first answer is replayed as after the read batch. When the guard refuses, or anything else is off (a validation error,
 // an unauthorised caller), capture runs the read batch as above, which explains the refusal in
 // the documented order, or captures the lead when the refusal came from a stale entry. An API-key
-// grant token's key is checked by the same guard, not by a read of its own (CaptureInput.grantKey).
+// grant token's key, and the campaign webhook key's binding to a publisher, are checked by the same
+// guard, not by a read of their own (CaptureInput.grantKey, CaptureInput.webhookKey).
 //
 // Caps are decided inside the write batch, so concurrent captures cannot all pass the same last
 // place: the lead is inserted only while the campaign's billable plus still-processing leads are
@@ -70,6 +71,14 @@ export interface CaptureInput {
    * key is no longer live), so a capture answers nothing else before the key is confirmed.
    */
   grantKey?: { campaignPublisherId: number; apiKey: string; confirm(): Promise<void> } | null;
+  /**
+   * A campaign webhook key and the publisher this isolate last found it bound to as a landing-page
+   * key of the campaign (null: not one, so the campaign's key), which publisherId already follows;
+   * not yet confirmed by D1 for this request: the cached path's guarded write checks that binding in
+   * its transaction, and every other path first awaits confirm(), which looks the binding up afresh
+   * and gives the publisherId to capture for.
+   */
+  webhookKey?: { key: string; boundPublisherId: number | null; confirm(): Promise<number | null> } | null;
 }
 
 export interface CaptureContext {
@@ -224,9 +233,14 @@ export async function captureLead(
   // that request were cancelled, its promise would never settle and the waiters would hang).
   const fast = await captureFromConfig(env, input, policy, configKey, now);
   // The guard held whenever the cached path answers (a replay's batch failed only after its insert
-  // passed the guard); otherwise the grant key is checked before anything else answers.
-  if (input.grantKey && fast === null) await input.grantKey.confirm();
-  const outcome = fast ?? (await captureWithReads(env, input, policy, configKey, now));
+  // passed the guard); otherwise the grant key and the webhook key's binding are checked before
+  // anything else answers.
+  let checked = input;
+  if (fast === null) {
+    if (input.grantKey) await input.grantKey.confirm();
+    if (input.webhookKey) checked = { ...input, publisherId: await input.webhookKey.confirm(), webhookKey: null };
+  }
+  const outcome = fast ?? (await captureWithReads(env, checked, policy, captureConfigKey(checked), now));
   if (isResult(outcome)) return outcome;
   const { leadId, subscribed } = outcome;
 
@@ -277,7 +291,7 @@ async function captureFromConfig(
 }
 
 /**
- * SQL (bindings from ?21 to ?28; ?18 is now, ?20 the block) that holds only while every cached fact still does: what
+ * SQL (bindings from ?21 to ?30; ?18 is now, ?20 the block) that holds only while every cached fact still does: what
  * the read batch and the checks after it would find for this request.
  */
 const GUARD_SQL = `EXISTS (SELECT 1 FROM campaigns c
@@ -293,15 +307,18 @@ const GUARD_SQL = `EXISTS (SELECT 1 FROM campaigns c
                                        WHERE k.api_key = ?24 AND k.campaign_id = ?25 AND k.publisher_id = ?26
                                          AND kc.deleted_ts IS NULL))
           AND (?27 IS NULL OR EXISTS (SELECT 1 FROM campaign_publishers g
-                                       WHERE g.id = ?27 AND g.api_key = ?28 AND g.campaign_id = ?1 AND g.publisher_id = ?2))`;
+                                       WHERE g.id = ?27 AND g.api_key = ?28 AND g.campaign_id = ?1 AND g.publisher_id = ?2))
+          AND (?29 IS NULL OR (SELECT w.publisher_id FROM campaign_publishers w
+                                WHERE w.webhook_key = ?29 AND w.campaign_id = ?1) IS ?30)`;
 
-/** The guard's bindings (?21 to ?28) for this request and cached read. */
+/** The guard's bindings (?21 to ?30) for this request and cached read. */
 function guardBinds(input: CaptureInput, config: CaptureConfig): unknown[] {
   const owner = config.ctx.apiKeyOwner;
   return [
     config.ctx.campaign!.apiKey, config.fieldsSignature, input.publisherId,
     input.apiKey, owner?.campaignId ?? null, owner?.publisherId ?? null,
     input.grantKey?.campaignPublisherId ?? null, input.grantKey?.apiKey ?? null,
+    input.webhookKey?.key ?? null, input.webhookKey?.boundPublisherId ?? null,
   ];
 }
 

@@ -29,6 +29,20 @@ export function campaignIdParam(c: Context<AppEnv>): number {
   return Number(raw);
 }
 
+// What landingPagePublisher() last found per campaign and landing-page key: the publisher the key
+// was bound to, so that a capture can go straight to its write batch, which checks that binding in
+// its transaction (CaptureInput.webhookKey); every other answer waits for a fresh look-up. Only keys
+// D1 confirmed are kept (a made-up key takes no place), at most KEPT_LANDING_PAGE_KEYS_MAX entries,
+// the oldest leaving first.
+export const KEPT_LANDING_PAGE_KEYS_MAX = 1_000;
+const keptLandingPageKeys = new Map<string, number>();
+const keptKey = (campaignId: number, key: string) => `${campaignId}:${key}`;
+
+/** The publisher this isolate last found `key` bound to on the campaign, not confirmed for this request; null if none. */
+export function keptLandingPagePublisher(campaignId: number, key: string): number | null {
+  return keptLandingPageKeys.get(keptKey(campaignId, key)) ?? null;
+}
+
 /** The publisher a landing-page key is bound to on a live campaign, or null when it is not one. */
 export async function landingPagePublisher(env: Env, campaignId: number, key: string): Promise<number | null> {
   const row = await getDb(env)
@@ -37,7 +51,12 @@ export async function landingPagePublisher(env: Env, campaignId: number, key: st
     .innerJoin(campaigns, eq(campaigns.id, campaignPublishers.campaignId))
     .where(and(eq(campaignPublishers.campaignId, campaignId), eq(campaignPublishers.webhookKey, key), isNull(campaigns.deletedTs)))
     .get();
-  return row?.publisherId ?? null;
+  const kept = keptKey(campaignId, key);
+  keptLandingPageKeys.delete(kept);
+  if (row === undefined) return null;
+  if (keptLandingPageKeys.size >= KEPT_LANDING_PAGE_KEYS_MAX) keptLandingPageKeys.delete(keptLandingPageKeys.keys().next().value!);
+  keptLandingPageKeys.set(kept, row.publisherId);
+  return row.publisherId;
 }
 
 /** For the read endpoints: 401 unless the key is the path campaign's key or one of its landing-page keys. */

@@ -6,11 +6,14 @@ import { ApiError, forbidden, notFound } from "../../errors";
 import { readCaptureBody } from "../../leads/capture-body";
 import { type CaptureContext, type CapturePolicy, deferred, LEAD_ID_PLACEHOLDER, parseIdempotencyKey } from "../../leads/capture";
 import { captureFromRequest } from "../capture-request";
-import { accessDenied, campaignIdParam, landingPagePublisher, webhookKey } from "./auth";
+import { accessDenied, campaignIdParam, keptLandingPagePublisher, landingPagePublisher, webhookKey } from "./auth";
 
 // POST /webhook/campaign/{campaign_id}/global-form/{form_id}/leads?apikey=&campaignLinkId=[&publisherId=]
 // (Convertr's campaign webhook documentation): the same capture as the publisher API, with the webhook's own bodies. With a
 // landing-page key the lead goes to that key's publisher; a publisherId naming another is a 403.
+// The key's binding is not read first: capture's kept path takes the one this isolate found before
+// (none: the campaign key) and its write batch checks it in the transaction; any other path first
+// looks it up afresh (CaptureInput.webhookKey), so every answer but a guarded write comes from D1.
 export const webhookLeads = new Hono<AppEnv>();
 
 /** 201: `data` is the new lead's id. */
@@ -31,7 +34,8 @@ webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) =>
   const id = (raw: string | undefined) => (raw !== undefined && ID.test(raw) ? Number(raw) : 0);
   const namedPublisher = rawPublisher === undefined || rawPublisher === "" ? null : id(rawPublisher);
   const key = webhookKey(c);
-  const boundPublisher = key === null ? null : await landingPagePublisher(c.env, campaignId, key);
+  // Read when asked: the look-up in confirm() replaces the kept binding by the one D1 holds.
+  let boundPublisher = key === null ? null : keptLandingPagePublisher(campaignId, key);
 
   const idempotencyKey = await deferred(() => parseIdempotencyKey(c.req.header("Idempotency-Key")));
   const body = await deferred(() => readCaptureBody(c));
@@ -64,6 +68,14 @@ webhookLeads.post("/:campaignId{[0-9]+}/global-form/:formId/leads", async (c) =>
       linkId: rawLink ? id(rawLink) : null,
       publisherId: boundPublisher ?? namedPublisher,
       apiKey: null,
+      webhookKey: key === null ? null : {
+        key,
+        boundPublisherId: boundPublisher,
+        async confirm() {
+          boundPublisher = await landingPagePublisher(c.env, campaignId, key);
+          return boundPublisher ?? namedPublisher;
+        },
+      },
       idempotency: typeof idempotencyKey === "string" ? { scope: `webhook:${campaignId}`, key: idempotencyKey } : null,
       body,
       createdBody: CREATED_BODY,
