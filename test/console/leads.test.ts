@@ -331,6 +331,19 @@ describe("Leads (admin)", () => {
     await shot(page, "leads-list-all");
     expect(errors).toEqual([]);
   });
+
+  it("keeps a long unbroken value inside the Lead Data dialog: Profile and Notes wrap it rather than scroll sideways", async () => {
+    const digest = "ab12".repeat(32); // a SHA-512 in hex: 128 characters without a break
+    await apiPost("/api/v4/lead-datas", { lead: `/api/v4/leads/${leads.ada}`, name: "emailSha512", value: digest });
+    const { page, errors } = await adminOnLead(leads.ada);
+    for (const tab of ["Profile", "Notes"]) {
+      await openTab(page, tab);
+      await poll(() => panel(page).textContent()).toContain(digest);
+      expect(await panel(page).evaluate((p) => p.scrollWidth - p.clientWidth), tab).toBe(0);
+    }
+    await shot(page, "lead-dialog-long-value");
+    expect(errors).toEqual([]);
+  });
 });
 
 describe("Leads (publisher user)", () => {

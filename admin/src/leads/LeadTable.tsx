@@ -6,6 +6,12 @@ import { apiMessage } from "../api/errors";
 // One tab of the Lead Data dialog: a v4 collection filtered to the lead, paged by the API, with
 // its loading state and the API's message when the read fails (e.g. a 403 for a publisher user).
 
+/**
+ * For a column whose values may be one long unbroken token (a hash, a URL, a note quoting one): it
+ * wraps anywhere, so the table keeps to the dialog's width instead of scrolling sideways.
+ */
+export const LONG_TEXT = { overflowWrap: "anywhere" } as const;
+
 interface Props extends Pick<DatagridProps, "expand" | "isRowExpandable"> {
   resource: string;
   filter: Record<string, unknown>;
