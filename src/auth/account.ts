@@ -5,10 +5,11 @@ import { users } from "../db/schema";
 import { hashPassword } from "./password";
 import { revokeSessions } from "./sessions";
 
-// The enterprise password policy, applied to every new password (change and reset).
+// The enterprise password policy, applied to every new password: a user's own change, a reset, and
+// an admin setting one through /api/v4/users.
 export const newPasswordSchema = z
   .string()
-  .min(10, "The password must be at least 10 characters long.")
+  .min(12, "The password must be at least 12 characters long.")
   .max(128, "The password must be at most 128 characters long.");
 
 /** Sets a new password and ends every session of the user (src/auth/sessions.ts), in one batch. */

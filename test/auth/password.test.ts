@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { hashPassword } from "../../src/auth/password";
 import { bearer, call, DEMO, form, json, loginAs } from "../helpers";
 import { clearSmsCooldown, lastCodeFor, requestReset } from "./support";
 
@@ -139,6 +140,38 @@ describe("password reset over the API", () => {
     const exhausted = await call("/api/password-reset/confirm", form({ username: DEMO.northwind.username, code, newPassword: "long-enough-password" }));
     expect(exhausted.status).toBe(400);
     expect((await call("/api/login", form(DEMO.northwind))).status).toBe(200);
+  });
+});
+
+describe("one password policy for every new password", () => {
+  // 12 to 128 characters, whether the user changes it, resets it, or an admin sets it (src/auth/account.ts).
+  const user = { id: 7400, username: "policy-7400@acme.test", password: "policy-password-2026" };
+  // The user is an admin: its own token sets its password through /api/v4/users as any admin would.
+  const admin = (body: unknown, token: string) => call(`/api/v4/users/${user.id}`, json(body, "PUT", { ...bearer(token), "Content-Type": "application/ld+json" }));
+
+  it("refuses 11 characters and 129 on a user's own change, a reset and an admin's write, and changes nothing", async () => {
+    await env.DB.prepare("INSERT INTO users (id, username, password_hash, role) VALUES (?1, ?2, ?3, 'admin')")
+      .bind(user.id, user.username, await hashPassword(user.password))
+      .run();
+    const token = await loginAs(user);
+    for (const newPassword of ["eleven-char", "p".repeat(129)]) {
+      const own = await call(`/api/v4/users/${user.id}/change-password`, json({ currentPassword: user.password, newPassword }, "POST", bearer(token)));
+      expect(own.status).toBe(422);
+      expect(((await own.json()) as { violations: { propertyPath: string }[] }).violations[0]!.propertyPath).toBe("newPassword");
+
+      const reset = await call("/api/password-reset/confirm", form({ username: user.username, code: "00000000", newPassword }));
+      expect(reset.status).toBe(400);
+      expect(((await reset.json()) as { error_description: string }).error_description).toMatch(/^newPassword: The password must be at (least 12|most 128) characters long\.$/);
+
+      const set = await admin({ password: newPassword }, token);
+      expect(set.status).toBe(422);
+      expect(((await set.json()) as { violations: { propertyPath: string }[] }).violations[0]!.propertyPath).toBe("password");
+    }
+    // Nothing changed: the old password still signs in, and the session is alive.
+    expect((await call("/api/login", form(user))).status).toBe(200);
+    expect((await call("/api/v4/users", { headers: bearer(token) })).status).toBe(200);
+    // Twelve characters are enough on every path.
+    expect((await admin({ password: "twelve-chars" }, token)).status).toBe(200);
   });
 });
 

@@ -99,7 +99,7 @@ export function LoginPage() {
   const newPasswordFields = (
     <>
       <TextField label="New password" type="password" autoComplete="new-password" value={newPassword}
-        onChange={(e) => setNewPassword(e.target.value)} helperText="At least 10 characters." />
+        onChange={(e) => setNewPassword(e.target.value)} helperText="At least 12 characters." />
       <TextField label="Repeat the new password" type="password" autoComplete="new-password" value={confirm}
         onChange={(e) => setConfirm(e.target.value)} />
     </>

@@ -215,7 +215,7 @@ const resetConfirm: OperationSpec = {
       schema: "OAuthError",
       examples: {
         badCode: { summary: "Wrong or expired code", value: oauth("invalid_grant", "The reset code is invalid or has expired") },
-        short: { summary: "Password too short", value: oauth("invalid_request", "newPassword: The password must be at least 10 characters long.") },
+        short: { summary: "Password too short", value: oauth("invalid_request", "newPassword: The password must be at least 12 characters long.") },
       },
     },
   },

@@ -1,6 +1,6 @@
 import { eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { setPassword } from "../../auth/account";
+import { newPasswordSchema, setPassword } from "../../auth/account";
 import { hashPassword } from "../../auth/password";
 import { forgetSession, revokeSessions, sessionRevocation } from "../../auth/sessions";
 import { publishers, USER_ROLES, users } from "../../db/schema";
@@ -17,7 +17,7 @@ import { relation, unprocessable } from "../../hydra/write";
 type Row = typeof users.$inferSelect;
 const w = { writable: true };
 
-const password = z.string().min(12, "The password must be at least 12 characters long.").max(1024);
+const password = newPasswordSchema;
 
 const base = tableWrites({
   table: users,
