@@ -31,7 +31,9 @@
 //              capture + queue + consumer without leadflare's code, in alternating rounds with
 //              leadflare's end to end and one D1 insert: scripts/lib/bench-pipeline-floor.mjs), fanoutfloor
 //              (the sync fan-out's trip without leadflare's code, two workerds, in alternating rounds
-//              with leadflare's fan-out: scripts/lib/bench-fanout-floor.mjs)
+//              with leadflare's fan-out: scripts/lib/bench-fanout-floor.mjs), webhook (the campaign
+//              webhook's capture with each kind of key next to the Publisher API's, in rotating rounds,
+//              with D1 round trips per capture: scripts/lib/bench-webhook.mjs)
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -56,6 +58,7 @@ import { fanoutFloorReport, measureFanoutFloor } from "./lib/bench-fanout-floor.
 import { jobResultsReport, measureJobResults } from "./lib/bench-job-results.mjs";
 import { measurePageGap, PAGE_STATEMENTS_FLOOR, pageFloorWorker, pageGapReport } from "./lib/bench-page-gap.mjs";
 import { measureSteady, steadyReport } from "./lib/bench-steady.mjs";
+import { measureWebhookCapture, webhookReport } from "./lib/bench-webhook.mjs";
 import { profileReport, startCpuProfiles, summarizeProfiles, writeProfiles } from "./lib/bench-cpu-profile.mjs";
 
 const args = new Set(process.argv.slice(2));
@@ -96,7 +99,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15, pipeline: PORT_BASE + 16, pipelineBaseline: PORT_BASE + 17, pipelineFloor: PORT_BASE + 18, pageFloor: PORT_BASE + 19, fanoutFloorSender: PORT_BASE + 20, fanoutFloorReceiver: PORT_BASE + 21 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15, pipeline: PORT_BASE + 16, pipelineBaseline: PORT_BASE + 17, pipelineFloor: PORT_BASE + 18, pageFloor: PORT_BASE + 19, fanoutFloorSender: PORT_BASE + 20, fanoutFloorReceiver: PORT_BASE + 21, webhook: PORT_BASE + 22 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -720,6 +723,7 @@ function report(r) {
   if (r.jobResults) L.push("## 9. A job's results and logs by job at scale (`scripts/lib/bench-job-results.mjs`)", "", jobResultsReport(r.jobResults, fmt), "");
   if (r.pipelineFloor) L.push("## 10. The pipeline's floor: capture, queue and consumer without our code (`scripts/lib/bench-pipeline-floor.mjs`)", "", pipelineFloorReport(r.pipelineFloor, fmt), "");
   if (r.fanoutFloor) L.push("## 11. The sync fan-out's floor without our code (`scripts/lib/bench-fanout-floor.mjs`)", "", fanoutFloorReport(r.fanoutFloor, d.processing ? d.processing.processed / d.processing.seconds : null, fmt), "");
+  if (r.webhook) L.push("## 12. Campaign webhook capture next to the Publisher API's (`scripts/lib/bench-webhook.mjs`)", "", webhookReport(r.webhook, fmt), "");
   return L.join("\n");
 }
 
@@ -799,6 +803,13 @@ async function main() {
     r.fanoutFloor = await measureFanoutFloor({
       persistTo: join(STATE, "fanout-floor"), ports: { sender: PORTS.fanoutFloorSender, receiver: PORTS.fanoutFloorReceiver },
       leads: FANOUT_LEADS, rounds: FANOUT_FLOOR_ROUNDS, leadflareRun: fanoutPhase, waitFor, log,
+    });
+  }
+  if (runs("webhook")) {
+    r.webhook = await measureWebhookCapture({
+      script, countingScript: await bundleCounting(), persistTo: join(STATE, "webhook"), port: PORTS.webhook, vars: BENCH_VARS, log,
+      prepare: (mf, base) => loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }),
+      capture: CAPTURE, makeBody: captureBody, rounds: ROUNDS, seconds: DURATION / 2,
     });
   }
   if (runs("parsers")) {
