@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { enqueueIntegrations, HANDOFF_EVENTS } from "../integrations/dispatch";
-import { type Decision, decisionWithoutObject, type LeadState } from "./lead-object";
+import { type Decision, decisionWithoutObject, type LeadState, leadObjectName } from "./lead-object";
 import type {
   LeadUpdateResult,
   OtherReasonRequest,
@@ -12,9 +12,9 @@ import type {
   TransitionResult,
 } from "./types";
 
-/** The Durable Object that owns a lead: one per lead id. */
+/** The Durable Object that owns a lead: one per lead id, which it knows from its name. */
 export function leadObject(env: Pick<Env, "LEAD_OBJECT">, leadId: number) {
-  return env.LEAD_OBJECT.get(env.LEAD_OBJECT.idFromName(`lead:${leadId}`));
+  return env.LEAD_OBJECT.get(env.LEAD_OBJECT.idFromName(leadObjectName(leadId)));
 }
 
 /** Every status change of a lead goes through here. */

@@ -379,7 +379,18 @@ const INTEGRATIONS_RETRY_MS = 30_000;
 // If the object dies between committing deliveries and arming its alarm, this earlier arming wakes it.
 const SAFETY_ALARM_MS = 60_000;
 
+/** The name a lead's object is reached by (idFromName): its lead id is known from it, with nothing stored. */
+export const leadObjectName = (leadId: number) => `lead:${leadId}`;
+
+/** The lead id of an object's name (ctx.id.name: "lead:" and a positive safe integer), or null for any other name. */
+export function leadIdOfName(name: string | undefined): number | null {
+  const digits = /^lead:([1-9][0-9]*)$/.exec(name ?? "")?.[1];
+  const id = Number(digits);
+  return digits !== undefined && Number.isSafeInteger(id) ? id : null;
+}
+
 export class LeadObject extends DurableObject<Env> {
+  /** The lead this object owns, parsed from its name on first use (ownLeadId). */
   private leadId: number | undefined;
   private delivering: Promise<void> | null = null;
   /** When this object last armed its safety alarm for a decision or a subscription; in memory only (unknown after a restart). */
@@ -472,8 +483,7 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   private async deliver() {
-    const leadId = await this.ctx.storage.get<number>("leadId");
-    if (leadId === undefined) return;
+    const leadId = this.ownLeadId();
     const pending = await deliverDueCallbacks(this.env, leadId);
     const integrationsDue = await this.ctx.storage.get<number>(INTEGRATIONS_DUE);
     if (integrationsDue !== undefined && integrationsDue <= Date.now()) await this.handOffIntegrations(leadId);
@@ -497,7 +507,7 @@ export class LeadObject extends DurableObject<Env> {
     let out = { error: new Error("not run") } as { value: T } | { error: unknown };
     await this.ctx.blockConcurrencyWhile(async () => {
       try {
-        await this.bind(leadId);
+        this.bind(leadId);
         out = { value: await fn() };
       } catch (error) {
         out = { error };
@@ -507,16 +517,21 @@ export class LeadObject extends DurableObject<Env> {
     return out.value;
   }
 
-  /** Remembers which lead this object owns (the alarm needs it) and refuses calls for another. */
-  private async bind(leadId: number) {
-    if (!Number.isSafeInteger(leadId) || leadId <= 0) throw new Error(`invalid lead id ${leadId}`);
-    this.leadId ??= await this.ctx.storage.get<number>("leadId");
-    if (this.leadId === undefined) {
-      await this.ctx.storage.put("leadId", leadId);
-      this.leadId = leadId;
-    } else if (this.leadId !== leadId) {
-      throw new Error(`the object of lead ${this.leadId} was called for lead ${leadId}`);
-    }
+  /** Refuses a call for a lead other than the object's own (an invalid id is never its own). */
+  private bind(leadId: number) {
+    const own = this.ownLeadId();
+    if (own !== leadId) throw new Error(`the object of lead ${own} was called for lead ${leadId}`);
+  }
+
+  /**
+   * The lead this object owns, from the name it is reached by (the runtime gives an object reached
+   * through idFromName that name on ctx.id.name, in its alarm too), so nothing is stored to know it.
+   * Objects of earlier versions stored it as "leadId": their name gives the same id.
+   */
+  private ownLeadId(): number {
+    this.leadId ??= leadIdOfName(this.ctx.id.name) ?? undefined;
+    if (this.leadId === undefined) throw new Error(`a lead object is reached by the name "lead:<id>", not ${JSON.stringify(this.ctx.id.name)}`);
+    return this.leadId;
   }
 
   /** The lead and its active subscriptions; with withJobTypes, also its campaign's enabled job types. */

@@ -20,10 +20,13 @@ const processr = (leadId: number): TransitionRequest => ({
 
 const snapshotOf = async (leadId: number) => (await readLeadStates(env.DB, [leadId])).get(leadId)!;
 
-/** What the lead's object holds: the lead it was bound to (only once called), its alarm, a hand-off intent. */
+/**
+ * What the lead's object holds: the lead it has taken from its name (in memory, only once called since it
+ * started; nothing here restarts it), its alarm, a hand-off intent.
+ */
 const objectState = (leadId: number) =>
-  runInDurableObject(leadObject(env, leadId), async (_object, state) => ({
-    leadId: await state.storage.get<number>("leadId"),
+  runInDurableObject(leadObject(env, leadId), async (object, state) => ({
+    leadId: (object as unknown as { leadId?: number }).leadId,
     alarm: await state.storage.getAlarm(),
     intent: await state.storage.get<number>("integrationsDueTs"),
   }));

@@ -199,9 +199,9 @@ describe("POST /api/webhook/sync with a batch", () => {
     ]);
     expect([await flagOf(a!.leadId), await flagOf(b!.leadId)]).toEqual(["Valid", "Invalid"]);
     expect([await notes(a!.leadId), await notes(b!.leadId)]).toEqual([0, 1]);
-    // An object binds itself to its lead on its first call: neither was called (a's decision writes
-    // nothing; b's stores nothing in the object, no hand-off and no callbacks: decideLead makes it).
-    const bound = (leadId: number) => runInDurableObject(leadObject(env, leadId), (_object, state) => state.storage.get<number>("leadId"));
+    // An object takes its lead from its name on its first call (in memory): neither was called (a's decision
+    // writes nothing; b's stores nothing in the object, no hand-off and no callbacks: decideLead makes it).
+    const bound = (leadId: number) => runInDurableObject(leadObject(env, leadId), (object) => (object as unknown as { leadId?: number }).leadId);
     expect([await bound(a!.leadId), await bound(b!.leadId)]).toEqual([undefined, undefined]);
   });
 
