@@ -483,7 +483,8 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   private async deliver() {
-    const leadId = this.ownLeadId();
+    const leadId = await this.alarmLeadId();
+    if (leadId === null) return;
     const pending = await deliverDueCallbacks(this.env, leadId);
     const integrationsDue = await this.ctx.storage.get<number>(INTEGRATIONS_DUE);
     if (integrationsDue !== undefined && integrationsDue <= Date.now()) await this.handOffIntegrations(leadId);
@@ -528,6 +529,19 @@ export class LeadObject extends DurableObject<Env> {
    * through idFromName that name on ctx.id.name, in its alarm too), so nothing is stored to know it.
    * Objects of earlier versions stored it as "leadId": their name gives the same id.
    */
+  /**
+   * The lead of an alarm. The runtime names an alarm's object as it names its calls, except for an
+   * alarm set before it did (Cloudflare's Durable Object id documentation): objects of leadflare's
+   * earlier versions stored their lead as "leadId", which such an alarm still finds. Without either
+   * there is no lead to act for; its callbacks stay pending in D1 for the object's next call.
+   */
+  private async alarmLeadId(): Promise<number | null> {
+    this.leadId ??= leadIdOfName(this.ctx.id.name) ?? (await this.ctx.storage.get<number>("leadId"));
+    if (this.leadId !== undefined) return this.leadId;
+    console.error(`lead object alarm without a lead: name ${JSON.stringify(this.ctx.id.name)}, nothing stored`);
+    return null;
+  }
+
   private ownLeadId(): number {
     this.leadId ??= leadIdOfName(this.ctx.id.name) ?? undefined;
     if (this.leadId === undefined) throw new Error(`a lead object is reached by the name "lead:<id>", not ${JSON.stringify(this.ctx.id.name)}`);

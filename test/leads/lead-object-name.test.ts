@@ -1,4 +1,4 @@
-import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { leadObject, subscribeToLead, transitionLead } from "../../src/leads/client";
@@ -83,5 +83,32 @@ describe("a lead object's own lead", () => {
       expect(await rows(`SELECT status, attempts, last_status_code FROM webhook_deliveries WHERE lead_id = ?1`, id))
         .toEqual([{ status: "delivered", attempts: 2, last_status_code: 204 }]);
     }, { timeout: 10_000, interval: 100 });
+  });
+
+  it("is found by an alarm without a name in what an earlier version stored; with neither, the alarm ends and the callback waits", async () => {
+    const id = await insertLead();
+    const sub = await subscribeToLead(env, { leadId: id, campaignPublisherId: cpId, callbackUrl: CALLBACK, secret: newWebhookSecret() });
+    expect(sub.ok).toBe(true);
+    answers = [() => new Response("down", { status: 500 })];
+    await processLeads(id);
+    await vi.waitFor(async () => {
+      expect(await rows(`SELECT status, attempts FROM webhook_deliveries WHERE lead_id = ?1`, id)).toEqual([{ status: "pending", attempts: 1 }]);
+    }, { timeout: 10_000, interval: 50 });
+    await env.DB.prepare(`UPDATE webhook_deliveries SET next_attempt_ts = 0 WHERE lead_id = ?1`).bind(id).run();
+    const alarmOf = async (stored: number | null) => {
+      const unnamed = env.LEAD_OBJECT.get(env.LEAD_OBJECT.newUniqueId());
+      await runInDurableObject(unnamed, async (_object, ctx) => {
+        if (stored !== null) await ctx.storage.put("leadId", stored);
+        await ctx.storage.setAlarm(Date.now() + 60_000);
+      });
+      return runDurableObjectAlarm(unnamed);
+    };
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(await alarmOf(null)).toBe(true);
+    expect(quiet).toHaveBeenCalledWith("lead object alarm without a lead: name undefined, nothing stored");
+    expect(await rows(`SELECT status, attempts FROM webhook_deliveries WHERE lead_id = ?1`, id)).toEqual([{ status: "pending", attempts: 1 }]);
+    expect(await alarmOf(id)).toBe(true);
+    expect(await rows(`SELECT status, attempts, last_status_code FROM webhook_deliveries WHERE lead_id = ?1`, id))
+      .toEqual([{ status: "delivered", attempts: 2, last_status_code: 204 }]);
   });
 });
