@@ -7,12 +7,13 @@ import { hostSlots } from "../../src/integrations/host-limiter";
 import type { IntegrationOutcome, JobLead } from "../../src/processr/types";
 import { insertTestCampaign } from "../leads/fixtures";
 import { roundTripCounter } from "../publisher/support";
-import { countedLimiter, delivery, insertJob, insertLead } from "./helpers";
+import { countedLimiter, delivery, insertJob, insertLead, recordingEnv } from "./helpers";
 
 // The deliveries of a queue batch that run at the same time (the consumer's workers) send their
 // claims together in one D1 round trip, and their outcomes together in another; each is still its
-// own statements, and a delivery whose outcome fails does not take the others' with it. Their
-// calls to the host's limiter go together too.
+// own statements, and a delivery whose outcome fails does not take the others' with it, nor does a
+// combined batch refused as a whole lose or repeat any of them. Their calls to the host's limiter go
+// together too, and a failed shared call leaves each delivery pending for later.
 
 const TYPE = "round_trips_for_test";
 const CAMPAIGN = 696;
@@ -92,5 +93,66 @@ describe("the deliveries of a queue batch running at once", () => {
     expect(await delivery(bad, jobId)).toMatchObject({ status: "pending", attempts: 1 });
     const notes = await env.DB.prepare("SELECT count(*) AS n FROM lead_notes WHERE lead_id = ?").bind(bad).first<{ n: number }>();
     expect(notes!.n).toBe(0);
+  });
+
+  it("a combined batch that D1 refuses for no delivery's own reason is sent again delivery by delivery: each claimed and written once", async () => {
+    const { jobId, msgs } = await batchOf(5);
+    // A D1 that refuses any batch of more than one delivery's statements (a claim is 1, a delivered
+    // outcome 4) after the batch's read: the combined claims and the combined outcomes.
+    let calls = 0;
+    let refused = 0;
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop !== "batch") return typeof value === "function" ? value.bind(target) : value;
+        return async (stmts: D1PreparedStatement[]) => {
+          calls += 1;
+          if (calls > 1 && stmts.length > 4) {
+            refused += 1;
+            throw new Error("D1_ERROR: the combined batch was refused");
+          }
+          return target.batch(stmts);
+        };
+      },
+    });
+    const settled = await handleAtOnce(await integrationBatch({ ...env, DB: db }, msgs), msgs);
+    expect(settled.map((s) => s.status === "fulfilled" && s.value)).toEqual(msgs.map(() => "ack"));
+    expect(refused).toBe(2);
+    for (const { leadId } of msgs) {
+      expect(await delivery(leadId, jobId)).toMatchObject({ status: "delivered", attempts: 1, lease_until_ts: null });
+      const written = await env.DB.prepare(
+        `SELECT (SELECT count(*) FROM job_results WHERE lead_id = ?1 AND campaign_processr_job_id = ?2 AND status = 'passed') AS results,
+                (SELECT count(*) FROM lead_notes WHERE lead_id = ?1) AS notes`,
+      ).bind(leadId, jobId).first();
+      expect(written).toEqual({ results: 1, notes: 1 });
+    }
+  });
+
+  it("a shared limiter call that fails fails each of its deliveries alone: none calls out, each stays pending and comes back later", async () => {
+    const { jobId, msgs } = await batchOf(3);
+    let limiterCalls = 0;
+    const OUTBOUND_LIMITER = {
+      idFromName: (name: string) => env.OUTBOUND_LIMITER.idFromName(name),
+      get: () => ({
+        calls: async () => {
+          limiterCalls += 1;
+          throw new Error("limiter unavailable");
+        },
+        release: async () => {},
+      }),
+    } as unknown as typeof env.OUTBOUND_LIMITER;
+    const { env: e, sent } = recordingEnv({ OUTBOUND_LIMITER });
+    const handle = await integrationBatch(e, msgs);
+    const verdicts = await Promise.all(msgs.map((msg) => handle(msg, hostSlots(e))));
+    expect(verdicts).toEqual(msgs.map(() => "ack"));
+    expect(limiterCalls).toBe(1);
+    expect(waiting).toHaveLength(0);
+    for (const { leadId } of msgs) {
+      const row = await delivery(leadId, jobId);
+      expect(row).toMatchObject({ status: "pending", attempts: 1, lease_until_ts: null });
+      expect(row!.last_error).toContain("limiter unavailable");
+    }
+    expect(sent.map((s) => s.body)).toEqual(expect.arrayContaining(msgs));
+    expect(sent).toHaveLength(msgs.length);
   });
 });
