@@ -390,7 +390,7 @@ export function leadIdOfName(name: string | undefined): number | null {
 }
 
 export class LeadObject extends DurableObject<Env> {
-  /** The lead this object owns, parsed from its name on first use (ownLeadId). */
+  /** The lead this object owns, from its name on first use (ownLeadId), or for an alarm without one from what earlier versions stored (alarmLeadId). */
   private leadId: number | undefined;
   private delivering: Promise<void> | null = null;
   /** When this object last armed its safety alarm for a decision or a subscription; in memory only (unknown after a restart). */
@@ -525,11 +525,6 @@ export class LeadObject extends DurableObject<Env> {
   }
 
   /**
-   * The lead this object owns, from the name it is reached by (the runtime gives an object reached
-   * through idFromName that name on ctx.id.name, in its alarm too), so nothing is stored to know it.
-   * Objects of earlier versions stored it as "leadId": their name gives the same id.
-   */
-  /**
    * The lead of an alarm. The runtime names an alarm's object as it names its calls, except for an
    * alarm set before it did (Cloudflare's Durable Object id documentation): objects of leadflare's
    * earlier versions stored their lead as "leadId", which such an alarm still finds. Without either
@@ -542,6 +537,11 @@ export class LeadObject extends DurableObject<Env> {
     return null;
   }
 
+  /**
+   * The lead this object owns, from the name its calls reach it by (the runtime gives an object
+   * reached through idFromName that name on ctx.id.name), so nothing is stored to know it. Objects
+   * of earlier versions stored it as "leadId": their name gives the same id.
+   */
   private ownLeadId(): number {
     this.leadId ??= leadIdOfName(this.ctx.id.name) ?? undefined;
     if (this.leadId === undefined) throw new Error(`a lead object is reached by the name "lead:<id>", not ${JSON.stringify(this.ctx.id.name)}`);
