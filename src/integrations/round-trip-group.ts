@@ -26,7 +26,8 @@ export function callGroup<A, R>(together: (asks: A[]) => Promise<R[]>, alone?: (
       try {
         results = await together(asks.map((a) => a.ask));
       } catch (err) {
-        if (alone && asks.length > 1) await Promise.all(asks.map((a) => alone(a.ask).then(a.done, a.fail)));
+        // Each ask alone, its failure its own (one that throws at once included: no ask is left unanswered).
+        if (alone && asks.length > 1) await Promise.all(asks.map((a) => Promise.resolve(a.ask).then(alone).then(a.done, a.fail)));
         else for (const a of asks) a.fail(err);
         return;
       }
