@@ -7,7 +7,7 @@ import { roundTripGroup } from "../../src/integrations/round-trip-group";
 describe("a shared D1 round trip that fails", () => {
   it("answers every caller with the failure, even when sending alone throws at once", async () => {
     const db = {
-      batch(): Promise<D1Result[]> {
+      batch<T>(): Promise<D1Result<T>[]> {
         throw new Error("D1 unavailable");
       },
     };
