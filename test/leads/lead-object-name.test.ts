@@ -35,6 +35,20 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** A lead with a subscription whose first callback failed, its retry due now. */
+async function leadWithCallbackDue(): Promise<number> {
+  const id = await insertLead();
+  const sub = await subscribeToLead(env, { leadId: id, campaignPublisherId: cpId, callbackUrl: CALLBACK, secret: newWebhookSecret() });
+  expect(sub.ok).toBe(true);
+  answers = [() => new Response("down", { status: 500 })];
+  await processLeads(id);
+  await vi.waitFor(async () => {
+    expect(await rows(`SELECT status, attempts FROM webhook_deliveries WHERE lead_id = ?1`, id)).toEqual([{ status: "pending", attempts: 1 }]);
+  }, { timeout: 10_000, interval: 50 });
+  await env.DB.prepare(`UPDATE webhook_deliveries SET next_attempt_ts = 0 WHERE lead_id = ?1`).bind(id).run();
+  return id;
+}
+
 describe("a lead object's own lead", () => {
   it("is read from the name: lead: and a positive safe integer, nothing else", () => {
     expect(leadIdOfName("lead:42")).toBe(42);
@@ -63,17 +77,9 @@ describe("a lead object's own lead", () => {
   });
 
   it("is known to an alarm that wakes a restarted object with nothing stored, which delivers the lead's callbacks", async () => {
-    const id = await insertLead();
-    const sub = await subscribeToLead(env, { leadId: id, campaignPublisherId: cpId, callbackUrl: CALLBACK, secret: newWebhookSecret() });
-    expect(sub.ok).toBe(true);
-    answers = [() => new Response("down", { status: 500 })];
-    await processLeads(id);
-    await vi.waitFor(async () => {
-      expect(await rows(`SELECT status, attempts FROM webhook_deliveries WHERE lead_id = ?1`, id)).toEqual([{ status: "pending", attempts: 1 }]);
-    }, { timeout: 10_000, interval: 50 });
-    // Its retry due now, the object's storage emptied but for an alarm a moment on, the object restarted:
+    const id = await leadWithCallbackDue();
+    // The object's storage emptied but for an alarm a moment on, the object restarted:
     // the alarm the runtime fires on its own (no test helper calling alarm()) has only the name to go by.
-    await env.DB.prepare(`UPDATE webhook_deliveries SET next_attempt_ts = 0 WHERE lead_id = ?1`).bind(id).run();
     await runInDurableObject(leadObject(env, id), async (_object, ctx) => {
       await ctx.storage.deleteAll();
       await ctx.storage.setAlarm(Date.now() + 200);
@@ -86,15 +92,7 @@ describe("a lead object's own lead", () => {
   });
 
   it("is found by an alarm without a name in what an earlier version stored; with neither, the alarm ends and the callback waits", async () => {
-    const id = await insertLead();
-    const sub = await subscribeToLead(env, { leadId: id, campaignPublisherId: cpId, callbackUrl: CALLBACK, secret: newWebhookSecret() });
-    expect(sub.ok).toBe(true);
-    answers = [() => new Response("down", { status: 500 })];
-    await processLeads(id);
-    await vi.waitFor(async () => {
-      expect(await rows(`SELECT status, attempts FROM webhook_deliveries WHERE lead_id = ?1`, id)).toEqual([{ status: "pending", attempts: 1 }]);
-    }, { timeout: 10_000, interval: 50 });
-    await env.DB.prepare(`UPDATE webhook_deliveries SET next_attempt_ts = 0 WHERE lead_id = ?1`).bind(id).run();
+    const id = await leadWithCallbackDue();
     const alarmOf = async (stored: number | null) => {
       const unnamed = env.LEAD_OBJECT.get(env.LEAD_OBJECT.newUniqueId());
       await runInDurableObject(unnamed, async (_object, ctx) => {
