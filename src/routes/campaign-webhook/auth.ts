@@ -34,7 +34,7 @@ export function campaignIdParam(c: Context<AppEnv>): number {
 // its transaction (CaptureInput.webhookKey); every other answer waits for a fresh look-up. Only keys
 // D1 confirmed are kept (a made-up key takes no place), at most KEPT_LANDING_PAGE_KEYS_MAX entries,
 // the oldest leaving first.
-export const KEPT_LANDING_PAGE_KEYS_MAX = 1_000;
+const KEPT_LANDING_PAGE_KEYS_MAX = 1_000;
 const keptLandingPageKeys = new Map<string, number>();
 const keptKey = (campaignId: number, key: string) => `${campaignId}:${key}`;
 
