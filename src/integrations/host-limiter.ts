@@ -191,9 +191,10 @@ export function hostSlots(env: HostSlotEnv) {
     if (h) await hostLimiter(env, h.host).release(h.token);
   };
   const run = async <T>(host: string, fn: (more: MoreRequests) => Promise<T>, requests = 1, shared?: LimiterCalls): Promise<SlotResult<T>> => {
-    const limiter = hostLimiter(env, host);
+    // The host's limiter stub only for calls of this run's own (shared calls go through the batch's).
+    const limiter = shared ? null : hostLimiter(env, host);
     const call = (c: LimiterCall) =>
-      shared ? shared(host, c) : "acquire" in c ? limiter.acquire(c.acquire.limit, c.acquire.opts) : limiter.more(c.more.token, c.more.opts);
+      limiter === null ? shared!(host, c) : "acquire" in c ? limiter.acquire(c.acquire.limit, c.acquire.opts) : limiter.more(c.more.token, c.more.opts);
     const ratePerMinute = hostRatePerMinute(env);
     if (held && held.host !== host) await release();
     if (held) {

@@ -240,7 +240,7 @@ export async function captureLead(
     if (input.grantKey) await input.grantKey.confirm();
     if (input.webhookKey) checked = { ...input, publisherId: await input.webhookKey.confirm(), webhookKey: null };
   }
-  const outcome = fast ?? (await captureWithReads(env, checked, policy, captureConfigKey(checked), now));
+  const outcome = fast ?? (await captureWithReads(env, checked, policy, checked === input ? configKey : captureConfigKey(checked), now));
   if (isResult(outcome)) return outcome;
   const { leadId, subscribed } = outcome;
 
