@@ -1,10 +1,8 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { app } from "../../src/app";
 import { demoCampaignWebhookKey, demoLandingPageKey } from "../../src/db/seed";
-import { BASE, DEMO } from "../helpers";
-import { count, formBody, roundTripCounter } from "../publisher/support";
+import { DEMO } from "../helpers";
+import { callWith, count, formBody, roundTripCounter } from "../publisher/support";
 import { send, tokens } from "../v4/fixtures";
 
 // The campaign webhook's capture in one D1 round trip once warm, with the campaign key and with a
@@ -28,18 +26,11 @@ let n = 0;
 /** One lead POST through the app, its waitUntil work awaited. */
 async function post(path: string, db: D1Database = env.DB, headers: Record<string, string> = {}, email?: string): Promise<Response> {
   n += 1;
-  const ctx = createExecutionContext();
-  const res = await app.fetch(
-    new Request(new URL(path, BASE), {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": `203.0.113.${n % 250}`, ...headers },
-      body: formBody({ firstName: "Ada", lastName: "Lovelace", email: email ?? `ada.${n}@example.net` }),
-    }),
-    { ...env, DB: db },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return res;
+  return callWith({ DB: db }, path, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": `203.0.113.${n % 250}`, ...headers },
+    body: formBody({ firstName: "Ada", lastName: "Lovelace", email: email ?? `ada.${n}@example.net` }),
+  });
 }
 
 /** Captures twice: the second from the kept shape and key, in one round trip; the publisher it credited. */

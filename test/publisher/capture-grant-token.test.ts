@@ -1,10 +1,8 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/app";
-import { BASE, bearer, call, form } from "../helpers";
+import { bearer, call, form } from "../helpers";
 import { ACME_CLIENT } from "../integrations/helpers";
-import { count, roundTripCounter } from "./support";
+import { callWith, count, roundTripCounter } from "./support";
 
 // A lead POST with an API-key grant token (how Convertr Connect delivers): once this isolate has
 // found the token's key live and captured the request's shape, the key is checked inside capture's
@@ -24,15 +22,8 @@ async function grantToken(): Promise<string> {
 let n = 0;
 async function post(token: string, db: D1Database = env.DB, opts: { path?: string; headers?: Record<string, string>; email?: string } = {}) {
   n += 1;
-  const ctx = createExecutionContext();
   const fields = { "form[firstName]": "Joan", "form[lastName]": "Clarke", "form[email]": opts.email ?? `joan.grant.${n}@bletchley.example` };
-  const res = await app.fetch(
-    new Request(new URL(opts.path ?? LEAD_PATH, BASE), form(fields, { ...bearer(token), "CF-Connecting-IP": `203.0.113.${n % 250}`, ...opts.headers })),
-    { ...env, DB: db },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return res;
+  return callWith({ DB: db }, opts.path ?? LEAD_PATH, form(fields, { ...bearer(token), "CF-Connecting-IP": `203.0.113.${n % 250}`, ...opts.headers }));
 }
 
 const leads601 = () => count("SELECT count(*) AS n FROM leads WHERE campaign_id = 601");

@@ -1,9 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/app";
-import { BASE } from "../helpers";
-import { count, formBody, KEYS, leadsPath, roundTripCounter } from "./support";
+import { callWith, count, formBody, KEYS, leadsPath, roundTripCounter } from "./support";
 
 // Capture's happy path in one D1 round trip (src/leads/capture-cache.ts): once a request shape has
 // been captured, the next capture sends only a guarded write batch, and every fact it did not read
@@ -12,18 +9,11 @@ import { count, formBody, KEYS, leadsPath, roundTripCounter } from "./support";
 let n = 0;
 async function capture(db: D1Database = env.DB, query = "?linkId=25", headers: Record<string, string> = {}, email?: string): Promise<Response> {
   n += 1;
-  const ctx = createExecutionContext();
-  const res = await app.fetch(
-    new Request(new URL(leadsPath(12, 35, 601, query), BASE), {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Api-Key": KEYS.northwind601, "CF-Connecting-IP": `198.51.100.${n % 250}`, ...headers },
-      body: formBody({ firstName: "Ada", lastName: "Lovelace", email: email ?? `ada.${n}@example.com` }),
-    }),
-    { ...env, DB: db },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return res;
+  return callWith({ DB: db }, leadsPath(12, 35, 601, query), {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Api-Key": KEYS.northwind601, "CF-Connecting-IP": `198.51.100.${n % 250}`, ...headers },
+    body: formBody({ firstName: "Ada", lastName: "Lovelace", email: email ?? `ada.${n}@example.com` }),
+  });
 }
 
 const leads601 = () => count("SELECT count(*) AS n FROM leads WHERE campaign_id = 601");

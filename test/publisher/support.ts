@@ -56,21 +56,17 @@ export function fakeQueue(fail = false) {
   return q;
 }
 
-/** Calls the Worker with its bindings but another Processr queue, and waits for waitUntil work. */
-export async function callWithQueue(
-  queue: ReturnType<typeof fakeQueue>,
-  path: string,
-  init: RequestInit,
-): Promise<Response> {
+/** Calls the Worker with its bindings, some replaced (another D1, another queue), and waits for its waitUntil work. */
+export async function callWith(bindings: Partial<typeof env>, path: string, init: RequestInit): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch!(
-    new Request(new URL(path, BASE), init) as Request<unknown, IncomingRequestCfProperties>,
-    { ...env, PROCESSR_QUEUE: queue as unknown as Queue<ProcessrMessage> },
-    ctx,
-  );
+  const res = await worker.fetch!(new Request(new URL(path, BASE), init) as Request<unknown, IncomingRequestCfProperties>, { ...env, ...bindings }, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
+
+/** Calls the Worker with its bindings but another Processr queue, and waits for waitUntil work. */
+export const callWithQueue = (queue: ReturnType<typeof fakeQueue>, path: string, init: RequestInit): Promise<Response> =>
+  callWith({ PROCESSR_QUEUE: queue as unknown as Queue<ProcessrMessage> }, path, init);
 
 /** Captures one lead (form-encoded `body`, a 201 expected) and runs its Processr message through the queue handler; its id. */
 export async function captureAndProcess(path: string, body: string, init: RequestInit & { cf?: Record<string, unknown> } = {}): Promise<number> {

@@ -1,10 +1,8 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/app";
-import { BASE, bearer, call, DEMO, form, loginAs } from "../helpers";
+import { bearer, call, DEMO, form, loginAs } from "../helpers";
 import { ACME_CLIENT } from "../integrations/helpers";
-import { count, formBody, KEYS, roundTripCounter } from "../publisher/support";
+import { callWith, count, formBody, KEYS, roundTripCounter } from "../publisher/support";
 
 // Capture's per-isolate shortcuts (issue 17) against what an attacker or an unlucky operator does
 // between two requests: capture's kept request shapes (src/leads/capture-cache.ts) and, for an
@@ -28,18 +26,11 @@ let n = 0;
 /** One lead POST through the app, its waitUntil work awaited. */
 async function post(url: string, headers: Record<string, string>, db: D1Database = env.DB): Promise<Response> {
   n += 1;
-  const ctx = createExecutionContext();
-  const res = await app.fetch(
-    new Request(new URL(url, BASE), {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": `192.0.2.${n % 250}`, ...headers },
-      body: formBody({ firstName: "Grace", lastName: "Hopper", email: `grace.${n}@example.org` }),
-    }),
-    { ...env, DB: db },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return res;
+  return callWith({ DB: db }, url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": `192.0.2.${n % 250}`, ...headers },
+    body: formBody({ firstName: "Grace", lastName: "Hopper", email: `grace.${n}@example.org` }),
+  });
 }
 
 /** A capture answered 201 from the kept shape: one D1 round trip. */
