@@ -170,3 +170,20 @@ export async function campaignStats(campaignId = CAMPAIGN) {
     .first<Record<string, number>>();
   return row!;
 }
+
+/**
+ * Answers with `answer` every request whose URL starts with `prefix` (a sync callback's or a
+ * delivery's destination); every other request goes out as usual. vi.restoreAllMocks() ends it.
+ */
+export function interceptFetch(prefix: string, answer: (req: Request, init: RequestInit | undefined) => Promise<Response> | Response) {
+  const realFetch = globalThis.fetch;
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const req = new Request(input, init);
+    return req.url.startsWith(prefix) ? answer(req, init) : realFetch(input, init);
+  });
+}
+
+/** Campaign 601's contract with publisher 13 (agency): the demo's sync subscriber. */
+export async function agencyContract601(): Promise<number> {
+  return (await env.DB.prepare(`SELECT id FROM campaign_publishers WHERE campaign_id = 601 AND publisher_id = 13`).first<{ id: number }>())!.id;
+}

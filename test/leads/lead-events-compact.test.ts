@@ -7,7 +7,7 @@ import { ERASED, eraseLeadsInD1 } from "../../src/lists/erasure";
 import { restoreArchivedLead } from "../../src/archive/restore";
 import { archiveNow, whereIs } from "../archive/helpers";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
-import { insertLead, processLeads, rows } from "./fixtures";
+import { agencyContract601, insertLead, interceptFetch, processLeads, rows } from "./fixtures";
 
 // lead_events.payload keeps only what the event alone says (issue 18), its null facts left out: its
 // type, time and the lead's id and hash are read from the row and the lead when a callback is
@@ -19,14 +19,11 @@ let cpId: number;
 let bodies: string[] = [];
 
 beforeAll(async () => {
-  cpId = (await env.DB.prepare(`SELECT id FROM campaign_publishers WHERE campaign_id = 601 AND publisher_id = 13`).first<{ id: number }>())!.id;
+  cpId = await agencyContract601();
 });
 beforeEach(() => {
   bodies = [];
-  const realFetch = globalThis.fetch;
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const req = new Request(input, init);
-    if (!req.url.startsWith("https://compact.example/")) return realFetch(input, init);
+  interceptFetch("https://compact.example/", async (req) => {
     bodies.push(await req.text());
     return new Response(null, { status: 204 });
   });

@@ -5,7 +5,7 @@ import { leadObject, subscribeToLead, transitionLead } from "../../src/leads/cli
 import { type LeadObject, leadIdOfName } from "../../src/leads/lead-object";
 import type { TransitionRequest } from "../../src/leads/types";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
-import { insertLead, processLeads, rows } from "./fixtures";
+import { agencyContract601, insertLead, interceptFetch, processLeads, rows } from "./fixtures";
 
 // A lead object knows its lead from the name it is reached by ("lead:<id>", ctx.id.name), in its
 // calls and in its alarm: it stores nothing to know it, and still refuses a call for another lead.
@@ -19,17 +19,11 @@ let cpId: number;
 let answers: (() => Response)[] = [];
 
 beforeAll(async () => {
-  const row = await env.DB.prepare(`SELECT id FROM campaign_publishers WHERE campaign_id = 601 AND publisher_id = 13`).first<{ id: number }>();
-  cpId = row!.id;
+  cpId = await agencyContract601();
 });
 beforeEach(() => {
   answers = [];
-  const realFetch = globalThis.fetch;
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const req = new Request(input, init);
-    if (!req.url.startsWith("https://agency.example/")) return realFetch(input, init);
-    return (answers.shift() ?? (() => new Response(null, { status: 204 })))();
-  });
+  interceptFetch("https://agency.example/", () => (answers.shift() ?? (() => new Response(null, { status: 204 })))());
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { leadObject, subscribeToLead, transitionLead } from "../../src/leads/client";
 import { MAX_ATTEMPTS, nextAttemptDelay, nextCallbackDueTs, RETRY_DELAYS_MS } from "../../src/leads/sync-callbacks";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
-import { cleanData, insertLead, processLeads, rows } from "./fixtures";
+import { agencyContract601, cleanData, insertLead, interceptFetch, processLeads, rows } from "./fixtures";
 
 // Sync-tag callbacks from the lead object's alarm: signed (checked with the independent
 // `standardwebhooks` library), retried on failure with the same webhook-id, in order per
@@ -19,17 +19,13 @@ let received: Captured[] = [];
 let answers: (() => Response)[] = [];
 
 beforeAll(async () => {
-  const row = await env.DB.prepare(`SELECT id FROM campaign_publishers WHERE campaign_id = 601 AND publisher_id = 13`).first<{ id: number }>();
-  cpId = row!.id;
+  cpId = await agencyContract601();
 });
 
 beforeEach(() => {
   received = [];
   answers = [];
-  const realFetch = globalThis.fetch;
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const req = new Request(input, init);
-    if (!req.url.startsWith("https://agency.example/")) return realFetch(input, init);
+  interceptFetch("https://agency.example/", async (req, init) => {
     received.push({ url: req.url, headers: Object.fromEntries(req.headers), body: await req.text(), redirect: init?.redirect });
     return (answers.shift() ?? (() => new Response(null, { status: 204 })))();
   });
