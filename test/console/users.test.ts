@@ -73,6 +73,7 @@ describe("users (admin)", () => {
     await page.getByLabel("Name", { exact: true }).fill("Lin Publisher");
     await page.getByLabel("Publisher", { exact: true }).click();
     await page.getByRole("option", { name: "Northwind Media" }).click();
+    await poll(() => page.getByText("At least 12 characters.").isVisible()).toBe(true);
     await page.getByLabel("Password", { exact: true }).fill("too-short");
     await page.getByRole("button", { name: "Save" }).click();
     await poll(() => page.getByText(SHORT_PASSWORD_MESSAGE).first().isVisible()).toBe(true);
@@ -113,6 +114,7 @@ describe("users (admin)", () => {
     await openUsers(page);
     await userRow(page).getByRole("button", { name: `Reset password of ${NEW_USER}` }).click();
     const dialog = page.getByRole("dialog", { name: `Reset the password of ${NEW_USER}` });
+    await poll(() => dialog.getByText("At least 12 characters.").isVisible()).toBe(true);
     await dialog.getByLabel("New password").fill("short");
     await dialog.getByRole("button", { name: "Set password" }).click();
     await poll(() => page.getByText(SHORT_PASSWORD_MESSAGE).first().isVisible()).toBe(true);

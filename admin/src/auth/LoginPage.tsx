@@ -3,6 +3,7 @@ import { type FormEvent, type ReactNode, useState } from "react";
 import { useLogin } from "react-admin";
 import { postAuth } from "../api/session";
 import { MfaRequired, PasswordExpired, signIn } from "./authProvider";
+import { NEW_PASSWORD_HINT } from "./passwordPolicy";
 
 // The sign-in screen and its steps: password, then the SMS code when MFA is on; an expired
 // password must be changed here before anything else; "forgot password" uses the reset API
@@ -99,7 +100,7 @@ export function LoginPage() {
   const newPasswordFields = (
     <>
       <TextField label="New password" type="password" autoComplete="new-password" value={newPassword}
-        onChange={(e) => setNewPassword(e.target.value)} helperText="At least 12 characters." />
+        onChange={(e) => setNewPassword(e.target.value)} helperText={NEW_PASSWORD_HINT} />
       <TextField label="Repeat the new password" type="password" autoComplete="new-password" value={confirm}
         onChange={(e) => setConfirm(e.target.value)} />
     </>

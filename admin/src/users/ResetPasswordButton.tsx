@@ -2,6 +2,7 @@ import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, TextF
 import { useState } from "react";
 import { useRecordContext } from "react-admin";
 import { useApiUpdate } from "../api/useApiUpdate";
+import { NEW_PASSWORD_HINT } from "../auth/passwordPolicy";
 
 /**
  * Sets a new password for a user (the API ends that user's sessions with it); the admin passes it
@@ -28,7 +29,7 @@ export function ResetPasswordButton() {
         <DialogContent>
           <Alert severity="info" sx={{ mb: 2 }}>The user is signed out everywhere and signs in with this password.</Alert>
           <TextField label="New password" type="password" value={password} fullWidth autoComplete="new-password"
-            onChange={(e) => setPassword(e.target.value)} />
+            helperText={NEW_PASSWORD_HINT} onChange={(e) => setPassword(e.target.value)} />
         </DialogContent>
         <DialogActions>
           <Button onClick={close}>Cancel</Button>

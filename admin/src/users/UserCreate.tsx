@@ -1,4 +1,5 @@
 import { Create, PasswordInput, SimpleForm } from "react-admin";
+import { NEW_PASSWORD_HINT } from "../auth/passwordPolicy";
 import { userWrite, UserFormInputs } from "./UserFormInputs";
 
 // A new user with its first password.
@@ -8,7 +9,7 @@ export function UserCreate() {
     <Create redirect="list" transform={userWrite}>
       <SimpleForm defaultValues={{ role: "publisher" }}>
         <UserFormInputs />
-        <PasswordInput source="password" autoComplete="new-password" />
+        <PasswordInput source="password" autoComplete="new-password" helperText={NEW_PASSWORD_HINT} />
       </SimpleForm>
     </Create>
   );
