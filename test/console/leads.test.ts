@@ -202,6 +202,8 @@ describe("Leads (admin)", () => {
     const associated = await apiGet<Collection<Lead>>(base, adminToken, "/api/v4/leads?email=ada@example.org");
     expect(associated["hydra:totalItems"]).toBe(2);
     await poll(async () => (await tabRows(page)).map((r) => r[0])).toEqual(["Acme Campaign", "Acme Webinar (fulfilled)"]);
+    // Lead ids as every other screen shows them: digits alone, no thousands separator.
+    expect((await tabRows(page)).map((r) => r[1])).toEqual(associated["hydra:member"].map((l) => String(l.id)).sort((a, b) => Number(b) - Number(a)));
     await shot(page, "lead-dialog-associated");
 
     await openTab(page, "Job Details");

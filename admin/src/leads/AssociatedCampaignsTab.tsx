@@ -12,7 +12,7 @@ export function AssociatedCampaignsTab({ lead }: { lead: LeadRecord }) {
       <ReferenceField source="campaign" reference="campaigns" link="show" label="Campaign" sortable={false}>
         <TextField source="name" />
       </ReferenceField>
-      <NumberField source="originId" label="Lead id" sortable={false} />
+      <NumberField source="originId" label="Lead id" sortable={false} options={{ useGrouping: false }} />
       <ReferenceField source="publisher" reference="publishers" link={false} label="Publisher" sortable={false}>
         <TextField source="name" />
       </ReferenceField>
