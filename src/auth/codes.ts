@@ -1,6 +1,11 @@
+import { and, eq, isNull, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../db/client";
+import { mfaChallenges, passwordResets } from "../db/schema";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
 import { sha256Hex, timingSafeEqual } from "./crypto";
+import { userRowHolds } from "./sessions";
 
 // One-time codes sent to users: the SMS code of a multi-factor login (mfa_challenges) and the
 // password reset code (password_resets). Both tables have the same shape and the same rules:
@@ -31,6 +36,19 @@ export const codesLocked = (user: { codesLockedUntilTs: number | null }, now: nu
 export async function openChallenge(env: Env, kind: CodeKind, userId: number, insert: D1PreparedStatement, now: number) {
   const close = env.DB.prepare(`UPDATE ${TABLE[kind]} SET used_ts = ?2 WHERE user_id = ?1 AND used_ts IS NULL`).bind(userId, now);
   await env.DB.batch([close, insert]);
+}
+
+/**
+ * The statements that close every live code of a user, MFA and reset alike, to run in the batch of
+ * the change that makes them stale (a new telephone: they went to the old destination); only if
+ * `when` holds for the user's row as the batch finds it, so they go before the change.
+ */
+export function codeClosing(db: Db, userId: number, now: number, when: SQL): BatchItem<"sqlite">[] {
+  const userMatches = userRowHolds(userId, when);
+  return [
+    db.update(mfaChallenges).set({ usedTs: now }).where(and(eq(mfaChallenges.userId, userId), isNull(mfaChallenges.usedTs), userMatches)),
+    db.update(passwordResets).set({ usedTs: now }).where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedTs), userMatches)),
+  ];
 }
 
 export type CodeCheck = "ok" | "wrong" | "dead";

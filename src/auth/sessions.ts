@@ -7,7 +7,8 @@ import { tokenInvalid } from "../errors";
 import { type VerifiedToken, verifyAccessToken } from "./tokens";
 
 // A user's sessions end when the password is set (change, reset, an admin through v4), the user
-// is disabled, or the user's role or publisher changes (an access token carries both): the refresh
+// is disabled, the user's role or publisher changes (an access token carries both), or the MFA
+// telephone does (a login factor: another number, or MFA turned on or off): the refresh
 // tokens are revoked, and users.token_version moves on, which refuses every access token issued
 // under the old version (tokens carry it as `ver`).
 //
@@ -70,11 +71,14 @@ export function sessionRevocation(db: Db, userId: number, now: number, when?: SQ
       .where(and(
         eq(refreshTokens.userId, userId),
         isNull(refreshTokens.revokedTs),
-        when && sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId} AND ${when})`,
+        when && userRowHolds(userId, when),
       )),
     db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedTs: now }).where(and(eq(users.id, userId), when)),
   ];
 }
+
+/** Whether `when` holds for the user's row, for statements on the user's other tables. */
+export const userRowHolds = (userId: number, when: SQL) => sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId} AND ${when})`;
 
 /**
  * Drops this isolate's copy of a user's session state after a change to it (re-enabling a user),

@@ -66,8 +66,8 @@ export const users = sqliteTable(
     passwordExpiresTs: ts("password_expires_ts"),
     passwordChangedTs: ts("password_changed_ts"),
     disabled: bool("disabled").notNull().default(false),
-    // Bumped when the password is set or the user disabled: access tokens carry the value they
-    // were issued under and are refused once it moves on (src/auth/sessions.ts).
+    // Bumped when the user's sessions end (src/auth/sessions.ts says when): access tokens carry
+    // the value they were issued under and are refused once it moves on.
     tokenVersion: integer("token_version").notNull().default(0),
     // Wrong MFA / reset codes in a row, and the lockout they earn (src/auth/codes.ts).
     codeFailures: integer("code_failures").notNull().default(0),

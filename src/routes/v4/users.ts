@@ -1,6 +1,7 @@
 import { eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { newPasswordSchema, setPassword } from "../../auth/account";
+import { codeClosing } from "../../auth/codes";
 import { hashPassword } from "../../auth/password";
 import { forgetSession, revokeSessions, sessionRevocation } from "../../auth/sessions";
 import { publishers, USER_ROLES, users } from "../../db/schema";
@@ -13,7 +14,8 @@ import { relation, unprocessable } from "../../hydra/write";
 
 // /api/v4/users: admins only. Never renders a password hash; a password given on create or
 // update is hashed (PBKDF2, src/auth/password.ts). DELETE disables the user (notes keep their author);
-// like setting the password, `disabled: true` or a new role or publisher, it ends the user's sessions.
+// like setting the password, `disabled: true` or a new role, publisher or MFA telephone, it ends the
+// user's sessions.
 type Row = typeof users.$inferSelect;
 const w = { writable: true };
 
@@ -41,15 +43,20 @@ const base = tableWrites({
     if (role === "publisher" && publisher === null) throw unprocessable([{ propertyPath: "publisher", message: "A publisher user needs a publisher." }]);
     if (role === "admin" && publisher !== null) throw unprocessable([{ propertyPath: "publisher", message: "An admin belongs to no publisher." }]);
   },
-  // An access token carries the user's role and publisher: a new one ends the sessions, in the
-  // change's own batch (before the update, so the row is compared as it was).
+  // An access token carries the user's role and publisher, and the MFA telephone is a login factor
+  // (MFA on, off, or another number): a change to any of them ends the sessions, and a new telephone
+  // also closes the codes sent to the old destination, in the change's own batch (before the update,
+  // so the row is compared as it was; the same value sent again changes nothing).
   audit: {
     update(ctx, d, id) {
+      const newTelephone = d.mfaTelephone === undefined ? undefined : sql`${users.mfaTelephone} IS NOT ${d.mfaTelephone}`;
       const changed = or(
         d.role === undefined ? undefined : sql`${users.role} IS NOT ${d.role}`,
         d.publisher === undefined ? undefined : sql`${users.publisherId} IS NOT ${d.publisher}`,
+        newTelephone,
       );
-      return changed ? sessionRevocation(ctx.db, id, ctx.now, changed) : [];
+      if (!changed) return [];
+      return [...(newTelephone ? codeClosing(ctx.db, id, ctx.now, newTelephone) : []), ...sessionRevocation(ctx.db, id, ctx.now, changed)];
     },
   },
 });
@@ -72,12 +79,16 @@ const create: WriteOp<Record<string, unknown>> = {
 const update: WriteOp<Record<string, unknown>> = {
   schema: withPasswordSchema(base.update, false),
   async run(ctx: Ctx, data, id) {
-    const { password: pw, ...rest } = data as { password?: string; disabled?: boolean; role?: string; publisher?: number | null };
+    const { password: pw, ...rest } = data as {
+      password?: string; disabled?: boolean; role?: string; publisher?: number | null; mfaTelephone?: string | null;
+    };
     await base.update.run(ctx, rest, id);
     if (pw !== undefined) await setPassword(ctx.db, id!, pw, ctx.now);
     else if (rest.disabled === true) await revokeSessions(ctx.db, id!, ctx.now);
-    // Re-enabled, or sessions ended by a new role or publisher (base's audit): seen here at once.
-    else if (rest.disabled === false || rest.role !== undefined || rest.publisher !== undefined) forgetSession(id!);
+    // Re-enabled, or sessions ended by a new role, publisher or telephone (base's audit): seen here at once.
+    else if (rest.disabled === false || rest.role !== undefined || rest.publisher !== undefined || rest.mfaTelephone !== undefined) {
+      forgetSession(id!);
+    }
     return id!;
   },
 };
