@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import { fetchOutbound, isTransientStatus, type OutboundResult, retryAfterMs } from "./outbound-fetch";
 import type { IntegrationOutcome } from "../processr/types";
 import { checkOutboundUrl, OutboundUrlError, redactUrl } from "./outbound-url";
-import { logProviderCall, type ProviderCall, providerCallStatement, truncate } from "./provider-log";
+import { deliveryCallStatement, logProviderCall, type ProviderCall, providerCallStatement, truncate } from "./provider-log";
 
 // Talking to a Convertr-compatible instance as one of its publishers, with nothing but what
 // Convertr documents: a bearer token from the API-key grant of /oauth/v2/token, then the publisher
@@ -292,11 +292,13 @@ export function callLog(env: Env, lead: { id: number; campaignId: number }, jobI
   const log = (...args: Parameters<typeof call>) => logProviderCall(env, call(...args));
   /** The line's insert, for a caller that writes it in one batch with its own statements. */
   const logStatement = (...args: Parameters<typeof call>) => providerCallStatement(env, call(...args));
+  /** The line's insert among a delivery outcome's writes: only while the delivery is pending. */
+  const outcomeLogStatement = (...args: Parameters<typeof call>) => deliveryCallStatement(env, call(...args));
   // A failed token or extension call is logged too, without its body (it carries the secrets).
   const failedCall = async (f: ClientFailure): Promise<IntegrationOutcome> => {
     const outcome = failureOutcome(f);
     if (f.call) await log("Convertr Connect", f.call.url, undefined, f.call.result, outcome, f.call.method);
     return outcome;
   };
-  return { log, logStatement, failedCall };
+  return { log, logStatement, outcomeLogStatement, failedCall };
 }

@@ -183,7 +183,7 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
 
   async deliver(lead, config, { env, jobId, idempotencyKey, syncSecret, requests, moreRequests }) {
     const creds = connectCredentials(config);
-    const { log, logStatement, failedCall } = callLog(env, lead, jobId);
+    const { log, logStatement, outcomeLogStatement, failedCall } = callLog(env, lead, jobId);
 
     const path = `/api/v2.4/publisher/${config.publisherId}/forms/${config.formId}/campaign/${config.campaignId}/leads`;
     const leadUrl = clientUrl(env, creds, path);
@@ -224,7 +224,7 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     const outcome = subscribed ? { ...leadOutcome, message: `${leadOutcome.message}; sync tags placed with the lead` } : leadOutcome;
     const remoteLeadHash = created.remoteLeadHash ?? subscribed?.leadHash ?? null;
 
-    const logLine = logStatement("Convertr Connect lead", leadUrl, body, posted.result, outcome);
+    const logged = ["Convertr Connect lead", leadUrl, body, posted.result, outcome] as const;
     // The tag came with the lead: the call's log line is written with the outcome, in its batch,
     // whose delivery row update stores the client's lead id and hash and marks the tag (a round
     // trip saved; the subscription exists at the client already, so a batch of their own right now
@@ -232,11 +232,11 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     // and the client retries it).
     if (subscribed) {
       const remote = remoteLeadHash === null ? {} : { remoteLeadHash };
-      return { ...outcome, ...remote, syncTagPlaced: true, writes: [logLine] };
+      return { ...outcome, ...remote, syncTagPlaced: true, writes: [outcomeLogStatement(...logged)] };
     }
     // Else they are stored before subscribing (the client may call back with the current status at once).
     await env.DB.batch([
-      logLine,
+      logStatement(...logged),
       env.DB.prepare(
         `UPDATE integration_deliveries SET remote_lead_id = ?, remote_lead_hash = coalesce(?, remote_lead_hash)
          WHERE lead_id = ? AND campaign_processr_job_id = ?`,

@@ -223,8 +223,11 @@ export async function handleIntegrateMessage(
   slots?: ReturnType<typeof hostSlots>,
   shared?: Pick<IntegrateWith, "send" | "limiterCalls">,
 ): Promise<Verdict> {
-  return integrate(env, msg, (await readIntegrations(env, [msg]))(msg), { slots, send: (s) => env.DB.batch(s), ...shared });
+  return integrate(env, msg, (await readIntegrations(env, [msg]))(msg), { slots, send: sendAlone(env), ...shared });
 }
+
+/** Statements in a D1 batch of their own, shared with no other caller. */
+const sendAlone = (env: Pick<Env, "DB">): SendStatements => (s) => env.DB.batch(s);
 
 /**
  * The "integrate" messages of a queue batch: one read for all of them (readIntegrations), then each
@@ -383,14 +386,16 @@ export async function failDeadLetteredDelivery(env: Env, leadId: number, jobId: 
     .run();
   const c = parseConfig(job);
   const enriches = c?.parsed.success ? (c.def.isEnrichment?.(c.parsed.data) ?? false) : false;
-  return finish(env, job, leadId, { status: "rejected", message: reason }, enriches);
+  return finish(env, job, leadId, { status: "rejected", message: reason }, enriches, sendAlone(env));
 }
 
 /**
  * Records a final outcome of a pending delivery: the delivery row, the job result, a lead note
  * and, for an enrichment pull, the vendor's value as new lead data; one batch. Every statement is
  * guarded by the row still being pending (the note and the job result are written first, while it
- * is), so a delivery is finished once. Says whether it was. An enrichment does not deliver the lead.
+ * is), so a delivery is finished once, even when a shared batch that applied is sent again alone
+ * (roundTripGroup, after a lost answer); the delivery's own writes guard themselves the same way
+ * (deliveryCallStatement). Says whether it was. An enrichment does not deliver the lead.
  */
 async function finish(
   env: Env,
@@ -398,7 +403,7 @@ async function finish(
   leadId: number,
   outcome: Exclude<IntegrationOutcome, { status: "retry" }>,
   enriches: boolean,
-  send: SendStatements = (s) => env.DB.batch(s),
+  send: SendStatements,
 ): Promise<boolean> {
   const now = Date.now();
   const message = truncate(outcome.message, 1000);

@@ -42,6 +42,20 @@ export function providerCallStatement(env: Pick<Env, "DB">, call: ProviderCall):
   ).bind(...providerCallRow(call));
 }
 
+/**
+ * The insert of a delivery's call's line that goes in the batch of the delivery's outcome (dispatch's
+ * finish): written only while the delivery (the call's lead and job) is pending, like the rest of
+ * that batch, so that the batch sent again after one that applied but whose answer was lost writes
+ * the line once.
+ */
+export function deliveryCallStatement(env: Pick<Env, "DB">, call: ProviderCall): D1PreparedStatement {
+  return env.DB.prepare(
+    `INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
+     SELECT 'provider', ?1, ?2, ?3, ?4, ?5, ?6
+      WHERE EXISTS (SELECT 1 FROM integration_deliveries WHERE lead_id = ?1 AND campaign_processr_job_id = ?3 AND status = 'pending')`,
+  ).bind(...providerCallRow(call));
+}
+
 /** Many calls' lines in one statement (no ids returned), in the order given. */
 export function providerCallsStatement(env: Pick<Env, "DB">, calls: readonly ProviderCall[]): D1PreparedStatement {
   return env.DB.prepare(
