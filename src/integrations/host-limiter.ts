@@ -102,10 +102,14 @@ export class OutboundHostLimiter extends DurableObject<Env> {
 
   /**
    * Several callers' acquire and more (concurrent workers of one queue batch), answered in the
-   * order given exactly as the same calls arriving one after another would be.
+   * order given exactly as the same calls arriving one after another would be. All or nothing: a
+   * failure part way fails every caller (sharedLimiterCalls), so the leases and starts of the calls
+   * before it are rolled back with it instead of being held and counted for nobody.
    */
   calls(list: LimiterCall[]): (AcquireResult | ReturnType<OutboundHostLimiter["more"]>)[] {
-    return list.map((c) => ("acquire" in c ? this.acquire(c.acquire.limit, c.acquire.opts) : this.more(c.more.token, c.more.opts)));
+    return this.ctx.storage.transactionSync(() =>
+      list.map((c) => ("acquire" in c ? this.acquire(c.acquire.limit, c.acquire.opts) : this.more(c.more.token, c.more.opts))),
+    );
   }
 
   release(token: string): void {
