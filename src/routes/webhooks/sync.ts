@@ -9,7 +9,7 @@ import { decideLead, handOffCommitted, transitionLead } from "../../leads/client
 import { readLeadStates } from "../../leads/lead-object";
 import { appliedLeadIds, leadWriteStatements } from "../../leads/lead-writes";
 import type { TransitionRequest, TransitionResult } from "../../leads/types";
-import { verifyWebhook } from "../../webhooks/standard-webhooks";
+import { type VerifyResult, webhookVerifier } from "../../webhooks/standard-webhooks";
 import { archivedSyncDeliveries, archivedSyncTagsStatement, restoreForSyncEvent } from "../../archive/sync-tags";
 
 // POST /api/webhook/sync: the receiver of sync-tag callbacks (Convertr's Connect help article, "Place Sync Tags"). A
@@ -99,7 +99,7 @@ type VerifyFailure = "missing_headers" | "stale_timestamp" | "bad_signature";
 /** Remote lead ids are unique per client only: the secret that verifies tells which delivery it is. */
 async function verifiedDelivery(
   candidates: Candidate[],
-  verify: (secret: string) => Promise<Awaited<ReturnType<typeof verifyWebhook>>>,
+  verify: (secret: string) => Promise<VerifyResult>,
 ): Promise<{ delivery: Candidate } | { failure: VerifyFailure }> {
   let failure: VerifyFailure = "bad_signature";
   for (const cand of candidates) {
@@ -196,7 +196,7 @@ syncReceiver.post("/sync", async (c) => {
 
   const candidates = await candidatesOf(c.env, [String(payload.leadId)]);
   if (candidates.length === 0) throw new ApiError("NOT_FOUND", "No sync tag was placed for this lead.");
-  const verified = await verifiedDelivery(candidates, (secret) => verifyWebhook(secret, c.req.raw.headers, raw));
+  const verified = await verifiedDelivery(candidates, webhookVerifier(c.req.raw.headers, raw));
   if ("failure" in verified) throw verifyError(verified.failure);
   const { delivery } = verified;
   // Removed tags: 410 Gone tells the client (Standard Webhooks) to drop the subscription.
@@ -229,9 +229,10 @@ syncReceiver.post("/sync", async (c) => {
 async function receiveBatch(env: AppEnv["Bindings"], headers: Headers, raw: string, items: BatchItem[]) {
   const db = env.DB;
   const candidates = await candidatesOf(env, [...new Set(items.map((i) => String(i.leadId)))]);
-  const verifications = new Map<string, ReturnType<typeof verifyWebhook>>();
+  const verifier = webhookVerifier(headers, raw);
+  const verifications = new Map<string, Promise<VerifyResult>>();
   const verify = (secret: string) => {
-    if (!verifications.has(secret)) verifications.set(secret, verifyWebhook(secret, headers, raw));
+    if (!verifications.has(secret)) verifications.set(secret, verifier(secret));
     return verifications.get(secret)!;
   };
   const results: ItemResult[] = items.map((i) => ({ webhookId: i.webhookId, status: 0, message: "", changed: false }));
