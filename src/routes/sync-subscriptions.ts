@@ -30,6 +30,8 @@ export const subscriptionSchema = z.object({
   // Standard Webhooks: 24–64 random bytes, base64; the lead object's own check, so both agree.
   secret: z.string().max(100).refine(validSecret, "Must be a Standard Webhooks secret: whsec_ + base64 of 24–64 bytes."),
 });
+/** SYNC_WITH_LEAD's headers: a subscription without its lead (the lead is the POST's own). Built once, not per lead POST. */
+const syncWithLeadSchema = subscriptionSchema.omit({ leadId: true });
 
 export const subscriptionCreatedSchema = z.object({ subscriptionId: z.number().int(), leadId: z.number().int(), leadHash: z.string() });
 export const credentialsSchema = z.object({ campaignId: z.number().int(), publisherId: z.number().int() });
@@ -104,7 +106,7 @@ export interface SyncWithLead {
 export function syncWithLead(c: Context<AppEnv>, apiKey: string | null): SyncWithLead | null {
   const callbackUrl = c.req.header(SYNC_WITH_LEAD.callback);
   if (callbackUrl === undefined) return null;
-  const parsed = subscriptionSchema.omit({ leadId: true }).safeParse({ callbackUrl, secret: c.req.header(SYNC_WITH_LEAD.secret) });
+  const parsed = syncWithLeadSchema.safeParse({ callbackUrl, secret: c.req.header(SYNC_WITH_LEAD.secret) });
   if (!parsed.success) return null;
   try {
     checkOutboundUrl(c.env, parsed.data.callbackUrl);
