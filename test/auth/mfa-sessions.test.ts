@@ -6,7 +6,8 @@ import { lastCodeFor, requestReset } from "./support";
 
 // The SMS telephone is a login factor, like the password: an admin's change to it (a new number,
 // or MFA turned on or off) ends the user's sessions in the write's own batch, and the codes already
-// sent, to the old number or address, stop working. The same number sent again changes nothing.
+// sent, to the old number or address, stop working (so do they when the username, a user's address
+// for reset codes, changes). The same number sent again changes nothing.
 
 const PASSWORD = "mfa-sessions-password-2026";
 let nextId = 7600;
@@ -128,6 +129,18 @@ describe("codes sent before the change", () => {
     const confirm = await call("/api/password-reset/confirm", form({ username: user.username, code, newPassword: "mfa-sessions-stolen-2026" }));
     expect(confirm.status).toBe(400);
     expect(await signIn(user.username, phoneOf(user.id, 1))).toMatchObject({ access: expect.any(String) });
+  });
+
+  it("a reset code sent to the old address no longer works once the username changed; the sessions go on", async () => {
+    const user = await freshUser(null);
+    expect((await requestReset(user.username)).status).toBe(202);
+    const code = await lastCodeFor(user.username);
+    const renamed = `renamed-${user.username}`;
+    expect((await put(user.id, { username: renamed })).status).toBe(200);
+    const confirm = await call("/api/password-reset/confirm", form({ username: renamed, code, newPassword: "mfa-sessions-stolen-2026" }));
+    expect(confirm.status).toBe(400);
+    expect(await leads(user.access)).toBe(200);
+    expect(await refresh(user.refresh)).toBe(200);
   });
 
   it("a reset code sent to the address before MFA was turned on no longer works", async () => {

@@ -44,19 +44,23 @@ const base = tableWrites({
     if (role === "admin" && publisher !== null) throw unprocessable([{ propertyPath: "publisher", message: "An admin belongs to no publisher." }]);
   },
   // An access token carries the user's role and publisher, and the MFA telephone is a login factor
-  // (MFA on, off, or another number): a change to any of them ends the sessions, and a new telephone
-  // also closes the codes sent to the old destination, in the change's own batch (before the update,
-  // so the row is compared as it was; the same value sent again changes nothing).
+  // (MFA on, off, or another number): a change to any of them ends the sessions. A new telephone or
+  // username (where a user without a telephone gets reset codes) closes the codes sent to the old
+  // destination. Both in the change's own batch (before the update, so the row is compared as it
+  // was; the same value sent again changes nothing).
   audit: {
     update(ctx, d, id) {
       const newTelephone = d.mfaTelephone === undefined ? undefined : sql`${users.mfaTelephone} IS NOT ${d.mfaTelephone}`;
-      const changed = or(
+      const sessionsEnd = or(
         d.role === undefined ? undefined : sql`${users.role} IS NOT ${d.role}`,
         d.publisher === undefined ? undefined : sql`${users.publisherId} IS NOT ${d.publisher}`,
         newTelephone,
       );
-      if (!changed) return [];
-      return [...(newTelephone ? codeClosing(ctx.db, id, ctx.now, newTelephone) : []), ...sessionRevocation(ctx.db, id, ctx.now, changed)];
+      const codesStale = or(newTelephone, d.username === undefined ? undefined : sql`${users.username} IS NOT ${d.username}`);
+      return [
+        ...(codesStale ? codeClosing(ctx.db, id, ctx.now, codesStale) : []),
+        ...(sessionsEnd ? sessionRevocation(ctx.db, id, ctx.now, sessionsEnd) : []),
+      ];
     },
   },
 });
