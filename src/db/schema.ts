@@ -623,7 +623,26 @@ const jobResultColumns = () => ({
 
 export const jobResults = sqliteTable("job_results", jobResultColumns(), (t) => [
   uniqueIndex("job_results_uq").on(t.leadId, t.campaignProcessrJobId),
+  // A job's results in id order (v4 processr-job-leads by job): a page reads its rows alone.
+  index("job_results_job_idx").on(t.campaignProcessrJobId, t.id),
 ]);
+
+// How many results and log lines each job has on each publisher's visible leads, by kind:
+// "trail:<status>" (the uncleared QA results of leads' latest runs), "trail:other" (the trails'
+// other job lines: earlier runs, cleared results), "result:<status>" (rows of job_results),
+// "log:<type>" (log lines of their own; publisher 0: lines without a lead). Kept by triggers on
+// log_lines, job_results and leads (migration 0044), so that a job's hydra:totalItems is a sum of
+// a few rows instead of a count over every trail of its campaigns.
+export const processrJobCounts = sqliteTable(
+  "processr_job_counts",
+  {
+    campaignProcessrJobId: integer("campaign_processr_job_id").notNull(),
+    publisherId: integer("publisher_id").notNull(),
+    kind: text("kind").notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignProcessrJobId, t.publisherId, t.kind] })],
+);
 
 // A view (migration 0025): writes go to job_results (INSERT and DELETE on it are passed on by triggers).
 export const processrJobLeads = sqliteView("processr_job_leads", jobResultColumns()).existing();
@@ -728,6 +747,10 @@ export const logLines = sqliteTable(
     // Lines by type (v4 logs' type filter) among rows of their own: the view logs reads a trail's
     // lines without it (their type is the view's constant), so trails stay out of it (issue 18).
     index("log_lines_type_idx").on(t.type, t.id).where(sql`trail IS NULL`),
+    // A campaign's runs in id order, and a job's lines of their own in id order: the page of a
+    // job's results or logs walks them and stops after the page (v4 processr-job-leads and logs).
+    index("log_lines_campaign_trail_idx").on(t.campaignId, t.id).where(sql`trail IS NOT NULL`),
+    index("log_lines_job_idx").on(t.campaignProcessrJobId, t.id).where(sql`trail IS NULL AND campaign_processr_job_id IS NOT NULL`),
   ],
 );
 

@@ -8,7 +8,9 @@ import { decodeText, encodeText, type TrailText } from "./trail-texts";
 // `processr_job_leads` and `logs` (through `trail_lines`, migrations 0029 and 0040) expand it back into the
 // rows every reader knows, with the same columns and words, so the v4 resources, the publisher
 // lead result and SQL readers are unchanged; `processr_job_lead_ids` (migration 0041) lists the
-// job results' ids alone, for the v4 Lead's links, and a new trail form must be read there too. Ids: the run's row takes the id at the END of a block of as many ids as
+// job results' ids alone, for the v4 Lead's links, and the triggers of processr_job_counts
+// (migration 0044) and the walk of src/routes/v4/processr-job-leads.ts decode job lines too: a
+// new trail form must be read there as well. Ids: the run's row takes the id at the END of a block of as many ids as
 // it has lines (the line i of n gets id - n + 1 + i), reserved in log_lines' AUTOINCREMENT
 // sequence by inserting the row with that explicit id; so a run's lines keep their time order
 // among other logs, and each job result takes the id of its log line (log_lines' sequence is kept

@@ -6,7 +6,7 @@ import type { Ctx } from "../../hydra/resource";
 // the campaigns it is on. Correlated EXISTS keeps each check a primary-key or unique-index probe.
 
 /** The lead exists, is not soft-deleted, and (for publisher users) belongs to the caller's publisher. */
-export function leadVisible(ctx: Ctx, leadId: SQLiteColumn): SQL {
+export function leadVisible(ctx: Ctx, leadId: SQLiteColumn | SQL): SQL {
   return ctx.isAdmin
     ? sql`EXISTS (SELECT 1 FROM leads l WHERE l.id = ${leadId} AND l.deleted_ts IS NULL)`
     : sql`EXISTS (SELECT 1 FROM leads l WHERE l.id = ${leadId} AND l.deleted_ts IS NULL AND l.publisher_id = ${ctx.publisherId})`;

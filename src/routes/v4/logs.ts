@@ -1,12 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { LOG_TYPES, type LogType, logs } from "../../db/schema";
+import { JOB_RESULT_STATUSES, LOG_TYPES, type LogType, logs } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
-import { dateFilter, enumValue, exact, intValue, orderFilter, stringValue } from "../../hydra/query";
-import { defineResource, field } from "../../hydra/resource";
+import { type QueryParams, dateFilter, enumValue, exact, intValue, orderFilter, stringValue } from "../../hydra/query";
+import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { adminsOnly, leadVisible } from "./access";
-import { jobsLeads, linesLeads } from "./processr-job-leads";
+import { countedByJob, firstLines, jobFilter, jobPage, jobsLeads, linesLeads, list } from "./processr-job-leads";
 
 // GET /api/v4/logs: Processr logs (type=processr) and provider logs (type=provider), the two log
 // tabs of the Lead Data dialog. Provider logs hold the client's CRM URLs, credentials and answers,
@@ -24,8 +24,39 @@ function providerResult(r: Row): string | null {
 // A row of its own may have no lead (a provider test call): the conditions on the lead let those through.
 /** Lines by id: a trail's through its lead; a row of its own is the first at or after its id too. */
 const byIds = (ids: SQL) => sql`${logs.id} IN ${ids} AND (${logs.leadId} IN (${linesLeads(ids)}) OR ${logs.leadId} IS NULL)`;
-/** The lines of jobs, among the leads of the jobs' campaigns. */
-const byJobs = (jobs: SQL) => sql`${logs.campaignProcessrJobId} IN ${jobs} AND (${logs.leadId} IN ${jobsLeads(jobs)} OR ${logs.leadId} IS NULL)`;
+const TYPE = exact("type", logs.type, enumValue(LOG_TYPES));
+
+/** A page of a job's logs read by the walk (JobPage): the types the caller sees and asked for. */
+function logsPage(q: QueryParams, ctx: Ctx) {
+  const page = jobPage(q, JOB_FILTERS, /^type(\[\d{0,9}\])?$/);
+  const asked = (TYPE.values?.(q) ?? LOG_TYPES) as LogType[];
+  return page && { ...page, types: ctx.isAdmin ? asked : asked.filter((t) => t === "processr") };
+}
+
+/**
+ * The lines of jobs: for a page read by the walk (the caller known), the page's lines and those of
+ * the pages before it (firstLines: every run's job lines, cleared results' too, and the jobs' rows
+ * of their own); else every line among the leads of the jobs' campaigns.
+ */
+function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
+  const page = ctx && logsPage(q, ctx);
+  if (!page) return sql`${logs.campaignProcessrJobId} IN ${jobs} AND (${logs.leadId} IN ${jobsLeads(jobs)} OR ${logs.leadId} IS NULL)`;
+  const types = list(page.types);
+  const lines = page.types.includes("processr") ? leadVisible(ctx, sql`r.lead_id`) : undefined;
+  const visible = leadVisible(ctx, sql`o.lead_id`);
+  const own = page.types.length === 0 ? undefined : (job: (column: SQL) => SQL) => sql`SELECT o.id, 0, o.id FROM log_lines o INDEXED BY log_lines_job_idx
+    WHERE ${job(sql`o.campaign_processr_job_id`)} AND o.trail IS NULL AND o.type IN ${types} AND ${ctx.isAdmin ? sql`(o.lead_id IS NULL OR ${visible})` : visible}`;
+  return sql`${logs.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, lines, own))}`;
+}
+
+/** The kinds of processr_job_counts that a job's lines of `type` are. */
+const LOG_KINDS = new Map<LogType, string[]>([
+  ["processr", ["log:processr", "trail:other", ...JOB_RESULT_STATUSES.map((s) => `trail:${s}`)]],
+  ["provider", ["log:provider"]],
+]);
+
+// Declared once: logsPage reads the values of both.
+const JOB_FILTERS = ["campaignProcessrJob.id", "campaignProcessrJob"].map((p) => jobFilter(p, byJobs));
 
 export const logResource = defineResource<Row>({
   type: "Log",
@@ -52,12 +83,11 @@ export const logResource = defineResource<Row>({
   },
   filters: [
     exact("id", byIds, intValue),
-    exact("type", logs.type, enumValue(LOG_TYPES)),
+    TYPE,
     exact("lead.id", logs.leadId, intValue),
     exact("campaign.id", logs.campaignId, intValue),
     // An integration's Logs tab: the calls of one job.
-    exact("campaignProcessrJob.id", byJobs, intValue),
-    exact("campaignProcessrJob", byJobs, intValue),
+    ...JOB_FILTERS,
     exact("level", logs.level, stringValue),
     orderFilter({ id: logs.id, createdTs: logs.createdTs }),
     dateFilter("createdTs", logs.createdTs),
@@ -65,4 +95,9 @@ export const logResource = defineResource<Row>({
   // Admins also see logs that belong to no lead (e.g. a provider test call); others only their leads'.
   base: (ctx) => (ctx.isAdmin ? sql`(${logs.leadId} IS NULL OR ${leadVisible(ctx, logs.leadId)})` : leadVisible(ctx, logs.leadId)),
   scope: () => sql`${logs.type} = ${"processr" satisfies LogType}`,
+  // A job's lines by type, counted as they are written (processr_job_counts).
+  total: (ctx, q) => {
+    const page = logsPage(q, ctx);
+    return page && countedByJob(ctx, page.jobs, page.types.flatMap((t) => LOG_KINDS.get(t) ?? []));
+  },
 });

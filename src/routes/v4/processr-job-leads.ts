@@ -1,10 +1,10 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { JOB_RESULT_STATUSES, processrJobLeads } from "../../db/schema";
+import { JOB_RESULT_STATUSES, type JobResultStatus, processrJobLeads } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
-import { enumValue, exact, intValue, orderFilter } from "../../hydra/query";
-import { defineResource, field } from "../../hydra/resource";
+import { type Filter, enumValue, exact, intValue, orderFilter, paging, type QueryParams } from "../../hydra/query";
+import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { logLineLead } from "../../processr/trail";
 import { adminsOnly, leadVisible } from "./access";
 
@@ -27,6 +27,112 @@ export const linesLeads = (ids: SQL) => sql`SELECT ${logLineLead(sql`i.value`)} 
 /** Results by id: a trail's through its lead, a row of job_results through its id. */
 const byIds = (ids: SQL) =>
   sql`${processrJobLeads.id} IN ${ids} AND ${processrJobLeads.leadId} IN (${linesLeads(ids)} UNION ALL SELECT lead_id FROM job_results WHERE id IN ${ids})`;
+
+/**
+ * A page by job that need not read every result of the job: the request filters by jobs and
+ * otherwise only by the parameters `others` allows, and orders by id alone. `take`: how many
+ * results, in that order, the page and every page before it hold (the page's own offset).
+ */
+export interface JobPage {
+  jobs: number[];
+  desc: boolean;
+  take: number;
+}
+
+const PAGE_PARAMS = /^(page|itemsPerPage|order\[id\])$/;
+
+export function jobPage(q: QueryParams, jobFilters: Filter[], others: RegExp): JobPage | undefined {
+  const properties = jobFilters.flatMap((f) => f.mappings.map((m) => m.property));
+  const byJob = (key: string) => properties.some((p) => key === p || (key.startsWith(p) && /^\[\d{0,9}\]$/.test(key.slice(p.length))));
+  if (!q.entries.every(([key]) => PAGE_PARAMS.test(key) || others.test(key) || byJob(key))) return undefined;
+  // Two job filters at once are two conditions (both must hold): left to the general path.
+  const used = jobFilters.map((f) => f.values?.(q)).filter((v) => v !== undefined);
+  if (used.length !== 1) return undefined;
+  const jobs = used[0]!.map(Number);
+  const { page, itemsPerPage } = paging(q);
+  return { jobs, desc: q.all("order[id]")[0]?.toLowerCase() === "desc", take: page * itemsPerPage };
+}
+
+// A trail line `l` of run `r` (json_each over its lines, both trail forms: src/processr/trail.ts)
+// as the views trail_lines and processr_job_leads decode it: whether it is a job's line, the job,
+// the status, whether a reprocess cleared it, and its id.
+const TRAIL_LINES = (r: string) => `json_each(${r}.trail, iif(json_type(${r}.trail) = 'array', '$', '$.l'))`;
+const IS_JOB_LINE = "CASE WHEN l.type = 'array' THEN json_type(l.value, '$[0]') = 'integer' OR l.value ->> 0 = 'j' ELSE 0 END";
+const LINE_JOB = "iif(json_type(l.value, '$[0]') = 'integer', l.value ->> 0, l.value ->> 1)";
+const LINE_STATUS = "iif(json_type(l.value, '$[0]') = 'integer', CASE l.value ->> 1 WHEN 0 THEN 'passed' WHEN 2 THEN 'not_run' ELSE 'failed' END, l.value ->> 2)";
+const LINE_CLEARED = (r: string) => `EXISTS (SELECT 1 FROM json_each(${r}.trail, '$.x') c WHERE c.value = l.key)`;
+const LINE_ID = (r: string) => `${r}.id - json_array_length(${r}.trail, iif(json_type(${r}.trail) = 'array', '$', '$.l')) + 1 + l.key`;
+
+export const list = (values: readonly (string | number)[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+
+/**
+ * The ids (as `value`) of the first `take` trail lines of the page's jobs and rows of their own,
+ * in id order, among the lines `lines` (SQL over run `r` and line `l`) and the rows `own` gives
+ * (id, 0, id) for a condition on their job: the first campaign's runs are walked in id order
+ * (log_lines_campaign_trail_idx) and merged with the other campaigns' (a job moved: those are
+ * sorted), the first job's rows of their own likewise with the other jobs', so a page reads
+ * about as many rows as it and the pages before it hold, however many results the job has.
+ */
+export function firstLines(page: JobPage, lines: SQL | undefined, own?: (job: (column: SQL) => SQL) => SQL): SQL {
+  const jobs = list(page.jobs);
+  const firstJob = sql`(SELECT min(value) FROM ${jobs})`;
+  const campaigns = sql`SELECT c.campaign_id FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs}`;
+  const first = sql`(SELECT min(c.campaign_id) FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs})`;
+  const runs = (index: string, campaign: SQL) =>
+    sql`SELECT r.id AS run, l.key AS line, ${sql.raw(LINE_ID("r"))} AS id FROM log_lines r ${sql.raw(index)}, ${sql.raw(TRAIL_LINES("r"))} l
+      WHERE ${campaign} AND r.trail IS NOT NULL AND ${sql.raw(IS_JOB_LINE)} AND ${sql.raw(LINE_JOB)} IN ${jobs} AND ${lines}`;
+  const arms = [
+    ...(lines ? [
+      runs("INDEXED BY log_lines_campaign_trail_idx", sql`r.campaign_id = ${first}`),
+      runs("", sql`r.campaign_id IN (${campaigns}) AND r.campaign_id > ${first}`),
+    ] : []),
+    ...(own ? [own((c) => sql`${c} = ${firstJob}`), own((c) => sql`${c} IN ${jobs} AND ${c} > ${firstJob}`)] : []),
+  ];
+  if (arms.length === 0) return sql`(SELECT NULL AS value WHERE 0)`;
+  const dir = sql.raw(page.desc ? "DESC" : "ASC");
+  return sql`(SELECT id AS value FROM (${sql.join(arms, sql` UNION ALL `)} ORDER BY 1 ${dir}, 2 ${dir} LIMIT ${page.take}))`;
+}
+
+/** Runs `r` that are their lead's latest (whose QA results processr_job_leads shows). */
+const LATEST = sql.raw("NOT EXISTS (SELECT 1 FROM log_lines p WHERE p.lead_id = r.lead_id AND p.trail IS NOT NULL AND p.id > r.id)");
+
+/** hydra:totalItems of a job's results or logs from processr_job_counts: its `kinds`, on the caller's visible leads. */
+export const countedByJob = (ctx: Ctx, jobs: number[], kinds: string[]) =>
+  sql`SELECT coalesce(sum(n), 0) AS n FROM processr_job_counts WHERE campaign_processr_job_id IN ${list(jobs)} AND kind IN ${list(kinds)}${
+    ctx.isAdmin ? sql`` : sql` AND publisher_id = ${ctx.publisherId}`}`;
+
+/**
+ * A filter by job (`property=id`, `property[]=id`) whose condition `byJobs` is given the jobs (a
+ * list subquery), the request and the caller: exact's parsing and mappings, its own condition.
+ */
+export function jobFilter(property: string, byJobs: (jobs: SQL, q: QueryParams, ctx: Ctx | undefined) => SQL): Filter {
+  const { mappings, values } = exact(property, sql`NULL`, intValue);
+  return { mappings, values, where: (q, ctx) => { const v = values?.(q); return v && byJobs(list(v), q, ctx); } };
+}
+
+const STATUS = exact("status", processrJobLeads.status, enumValue(JOB_RESULT_STATUSES));
+
+const JOB = jobFilter("campaignProcessrJob.id", byJobs);
+
+/** A page of a job's results (see JobPage): its statuses when filtered by status. */
+function resultsPage(q: QueryParams) {
+  const page = jobPage(q, [JOB], /^status(\[\d{0,9}\])?$/);
+  return page && { ...page, statuses: (STATUS.values?.(q) ?? JOB_RESULT_STATUSES) as JobResultStatus[] };
+}
+
+/**
+ * The condition of a job's results: for a page read by the walk (the caller known), the page's
+ * results and those of the pages before it (firstLines); else every result of the job's campaigns' leads.
+ */
+function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
+  const page = ctx && resultsPage(q);
+  if (!page) return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${processrJobLeads.leadId} IN ${jobsLeads(jobs)}`;
+  const statuses = list(page.statuses);
+  const lines = sql`${sql.raw(LINE_STATUS)} IN ${statuses} AND NOT ${sql.raw(LINE_CLEARED("r"))} AND ${LATEST} AND ${leadVisible(ctx, sql`r.lead_id`)}`;
+  const own = (job: (column: SQL) => SQL) => sql`SELECT j.id, 0, j.id FROM job_results j INDEXED BY job_results_job_idx
+    WHERE ${job(sql`j.campaign_processr_job_id`)} AND j.status IN ${statuses} AND ${leadVisible(ctx, sql`j.lead_id`)}`;
+  return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, lines, own))}`;
+}
 
 export const processrJobLeadResource = defineResource<Row>({
   type: "ProcessrJobLead",
@@ -51,10 +157,15 @@ export const processrJobLeadResource = defineResource<Row>({
   filters: [
     exact("id", byIds, intValue),
     exact("lead.id", processrJobLeads.leadId, intValue),
-    exact("campaignProcessrJob.id", (jobs) => sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${processrJobLeads.leadId} IN ${jobsLeads(jobs)}`, intValue),
-    exact("status", processrJobLeads.status, enumValue(JOB_RESULT_STATUSES)),
+    JOB,
+    STATUS,
     orderFilter({ id: processrJobLeads.id, startedTs: processrJobLeads.startedTs }),
   ],
   base: (ctx) => leadVisible(ctx, processrJobLeads.leadId),
   scope: () => undefined,
+  // A job's results by status, counted as they are written (processr_job_counts).
+  total: (ctx, q) => {
+    const page = resultsPage(q);
+    return page && countedByJob(ctx, page.jobs, page.statuses.flatMap((s) => [`trail:${s}`, `result:${s}`]));
+  },
 });
