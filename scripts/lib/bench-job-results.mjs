@@ -1,15 +1,18 @@
 // Job results by job at scale: the console's Processr screen asks, per job, for the number of
 // its results (total, passed, failed: `GET /api/v4/processr-job-leads?campaignProcessrJob.id=…&itemsPerPage=1`),
-// and a job's logs. Both are views expanding the compact Processr trails (one log_lines row per
-// lead and run, src/processr/trail.ts). Leads bulk-loaded into campaign 601 (scripts/lib/bulk.mjs)
-// get a trail each, written straight into D1 in the shape the Processr writes; a second campaign
-// gets a few leads with trails of its own jobs. Each request is timed sequentially (the median of
-// a few calls): what matters is whether its cost follows the job's campaign or the whole database.
+// and an integration's Logs tab for a page of its job's logs. Both are views expanding the compact
+// Processr trails (one log_lines row per lead and run, src/processr/trail.ts). Leads bulk-loaded
+// into campaign 601 (scripts/lib/bulk.mjs) get a trail each, written straight into D1 in the shape
+// the Processr writes; a second campaign gets a few leads with trails of its own jobs, and the
+// first job provider calls of its own. Each request is timed sequentially (the median of a few
+// calls): what matters is whether its cost follows the page, the job's campaign or the database.
 import { bulkLoadLeads } from "./bulk.mjs";
 import { startDirect } from "./direct.mjs";
 
 const CHUNK = 25_000;
 const OTHER_LEADS = 1_000;
+// Provider calls of campaign 601's first job, one per this many of its leads (an HTTP integration's log).
+const PROVIDER_EVERY = 10;
 const CALLS = 5;
 
 /**
@@ -62,8 +65,17 @@ async function timed(url, headers) {
 
 /**
  * `prepare(mf, base)` migrates and seeds the enterprise and returns its D1 binding; `login(base)` a
- * bearer token of an admin.
+ * bearer token of an admin, `login(base, username, password)` of that user.
  */
+/** One provider call of job `jobId` for every PROVIDER_EVERY-th lead of campaign 601 with id >= fromLeadId. */
+async function writeProviderCalls(db, { jobId, fromLeadId }) {
+  await db.prepare(
+    `INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context, created_ts)
+     SELECT 'provider', id, campaign_id, ?1, 'info', 'POST https://crm.example/leads: 200', '{"response":{"status":200,"body":"ok"}}', created_ts
+       FROM leads WHERE campaign_id = 601 AND id >= ?2 AND id % ${PROVIDER_EVERY} = 0 ORDER BY id`,
+  ).bind(jobId, fromLeadId).run();
+}
+
 export async function measureJobResults({ script, persistTo, port, vars, sizes, prepare, login, log }) {
   const base = `http://127.0.0.1:${port}`;
   const mf = await startDirect({ script, persistTo, port, vars, noConsumers: true });
@@ -71,6 +83,8 @@ export async function measureJobResults({ script, persistTo, port, vars, sizes, 
   try {
     const db = await prepare(mf, base);
     const headers = { Authorization: `Bearer ${await login(base)}` };
+    // A publisher user (12, half of the bulk leads): its counts are its own leads'.
+    const publisherHeaders = { Authorization: `Bearer ${await login(base, "api@northwind.test", "northwind-2026!")}` };
     const jobsOf = async (c) => (await db.prepare("SELECT id, score FROM campaign_processr_jobs WHERE campaign_id = ? ORDER BY position, id").bind(c).all()).results;
     const jobs601 = await jobsOf(601);
     // Another campaign of the enterprise, with copies of 601's jobs when it has none of its own.
@@ -89,6 +103,7 @@ export async function measureJobResults({ script, persistTo, port, vars, sizes, 
       const { results: [{ max }] } = await db.prepare("SELECT coalesce(max(id), 0) AS max FROM leads").all();
       await bulkLoadLeads(db, { from: loaded, count: size - loaded, now });
       await writeTrails(db, { campaignId: 601, jobs: jobs601, fromLeadId: max + 1 });
+      await writeProviderCalls(db, { jobId: jobs601[0].id, fromLeadId: max + 1 });
       if (loaded === 0) await writeTrails(db, { campaignId: other, jobs: jobsOther, fromLeadId: await copyLeads(db, other, OTHER_LEADS) });
       loaded = size;
       await db.exec("ANALYZE");
@@ -105,11 +120,18 @@ export async function measureJobResults({ script, persistTo, port, vars, sizes, 
         [`logs of campaign ${other}'s job`, `logs?campaignProcessrJob.id=${o}&itemsPerPage=1`],
         ["logs by id (?id=)", `logs?id=${line}`],
         ["logs of campaign 601's job", `logs?campaignProcessrJob.id=${j}&itemsPerPage=1`],
+        ["job results, a deep page (page 100 of 30, newest first)", `processr-job-leads?campaignProcessrJob.id=${j}&order[id]=desc&page=100`],
+        ["job results, failed, page 50 of 30", `processr-job-leads?campaignProcessrJob.id=${j}&status=failed&page=50`],
+        ["job results by startedTs (not walked: sorts the job's results)", `processr-job-leads?campaignProcessrJob.id=${j}&order[startedTs]=desc&itemsPerPage=1`],
+        ["a publisher user's job results, failed", `processr-job-leads?campaignProcessrJob.id=${j}&status=failed&itemsPerPage=1`, publisherHeaders],
+        ["the integration Logs tab (provider calls, page 1 of 20)", `logs?type=provider&campaignProcessrJob.id=${j}&order[id]=desc&itemsPerPage=20&page=1`],
+        ["the integration Logs tab, page 50", `logs?type=provider&campaignProcessrJob.id=${j}&order[id]=desc&itemsPerPage=20&page=50`],
+        ["a publisher user's logs of the job, page 10 of 30", `logs?campaignProcessrJob.id=${j}&page=10`, publisherHeaders],
       ];
       const rows = [];
-      for (const [name, path] of requests) {
+      for (const [name, path, as = headers] of requests) {
         log(`job results: ${name}`);
-        rows.push({ name, path, ...(await timed(`${base}/api/v4/${path}`, headers)) });
+        rows.push({ name, path, ...(await timed(`${base}/api/v4/${path}`, as)) });
         log(`job results: ${rows.at(-1).medianMs.toFixed(1)} ms, ${rows.at(-1).total} items`);
       }
       out.sizes.push({ size, otherLeads: OTHER_LEADS, rows });
