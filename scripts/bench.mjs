@@ -15,6 +15,8 @@
 //   --disk     keeps the local D1/DO state on disk (.bench/state) instead of tmpfs (/dev/shm)
 //   --cpu-profile  the fan-out run also CPU-profiles both workerds, and the floor section a capture
 //              run of its own (scripts/lib/bench-cpu-profile.mjs)
+//   --fanout-alarms  the fan-out run also waits out the minute after it and reports the CPU of the
+//              lead objects' safety alarms its decisions armed (about 90 s more per fan-out run)
 //   --only=a,b runs only these sections: direct (capture, processing, round trips and CPU per
 //              lead), roundtrips (only the per-lead figures), reads (v4 reads, export,
 //              bulk flag, and jobresults), dev (capture through wrangler dev), fanout, parsers, console, storage
@@ -84,6 +86,11 @@ const FANOUT_POLL_MS = 1000;
 const waitForFanout = (done, target, startedAt) => waitFor(done, target, startedAt, WAIT_LIMIT_MS, FANOUT_POLL_MS);
 // --cpu-profile: the fan-out run also profiles both workerds (.bench/cpu-profiles/*.cpuprofile, summed up in the output).
 const CPU_PROFILE = args.has("--cpu-profile");
+// --fanout-alarms: the fan-out run also waits out the minute after it, when the lead objects' safety
+// alarms armed by its decisions fire (SAFETY_ALARM_MS in src/leads/lead-object.ts), and reports their CPU,
+// which the run's own window does not see. About 90 s more per run; off by default.
+const FANOUT_ALARMS = args.has("--fanout-alarms");
+const SAFETY_ALARM_MS = 60_000;
 const READ_SIZES = args.has("--million") ? [100_000, 1_000_000] : [100_000];
 const BULK_FLAG_LEADS = QUICK ? 1000 : 10_000;
 const WAIT_LIMIT_MS = 180_000; // for queues to drain; past it the bench reports what it saw
@@ -522,6 +529,7 @@ async function fanoutPhase() {
       acme: perLead(diffTrips(await d1Statements(urls.acme), statements0.acme)),
     };
     const timed = { acme: diffTimings(await timings(urls.acme), timed0.acme), agency: diffTimings(await timings(urls.agency), timed0.agency) };
+    const alarms = FANOUT_ALARMS ? await alarmsLater(acmeDb, t0, { acme: acmePids, agency: agencyPids }, cap.ok) : null;
     // Where a lead's trip spends its time: at agency, capture → delivered to acme (the delivery's
     // job result); at acme, callback created → delivered to agency (means over the run's leads).
     const stages = await first(agencyDb, `SELECT AVG(r.finished_ts - l.created_ts) AS delivered, MAX(r.finished_ts - l.created_ts) AS slowest,
@@ -546,10 +554,32 @@ async function fanoutPhase() {
       forwarded: (await forwarded()) - 1,
       profiles,
       statementsPerLead,
+      alarms,
     };
   } finally {
     await Promise.all([acme.dispose(), agency.dispose()]);
   }
+}
+
+/**
+ * --fanout-alarms: CPU per lead of each side while the safety alarms armed by the run's decisions
+ * fire (from 5 s before the first is due, SAFETY_ALARM_MS after the first callback was created, to
+ * 15 s after the last), less what the side used in as long a quiet stretch before them.
+ */
+async function alarmsLater(acmeDb, t0, pids, leads) {
+  const made = await first(acmeDb, "SELECT MIN(created_ts) AS a, MAX(created_ts) AS b FROM webhook_deliveries WHERE created_ts >= ?", t0);
+  const from = made.a + SAFETY_ALARM_MS - 5_000, to = made.b + SAFETY_ALARM_MS + 15_000;
+  const cpu = () => Object.fromEntries(Object.entries(pids).map(([side, p]) => [side, workerdCpuMs(undefined, p)]));
+  const quietMs = Math.min(to - from, from - Date.now());
+  if (quietMs < 5_000) return { pending: "the run lasted too long for a quiet stretch before its alarms" };
+  await sleep(from - quietMs - Date.now());
+  const q0 = cpu();
+  await sleep(quietMs);
+  const q1 = cpu();
+  await sleep(to - Date.now());
+  const w = cpu();
+  const perLead = (side) => (w[side] - q1[side] - ((q1[side] - q0[side]) * (to - from)) / quietMs) / leads;
+  return { seconds: (to - from) / 1000, quietSeconds: quietMs / 1000, cpuMsPerLead: { acme: perLead("acme"), agency: perLead("agency") } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -704,6 +734,8 @@ function report(r) {
       const s = f.stages;
       L.push(`Agency's D1 round trips per lead (counting bundle): ${Object.entries(f.agencyTripsPerLead).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}; CPU of both workerds ${fmt(f.cpuMsPerLead, 2)} ms per lead${f.sideCpuMsPerLead ? ` (acme ${fmt(f.sideCpuMsPerLead.acme, 2)}, agency ${fmt(f.sideCpuMsPerLead.agency, 2)})` : ""}${f.polls ? `, of which the bench's own ${fmt(f.polls)} looks at acme's D1 for the end of the run about ${fmt(f.pollCpuMsPerLead, 2)} ms (at acme; as many again, measured after the run)` : ""}. Capture at agency → delivered to acme: mean ${fmt(s.delivered / 1000, 1)} s, slowest ${fmt(s.slowest / 1000, 1)} s (${fmt(s.attempts, 2)} attempts per delivery); acme's callbacks created over ${fmt(s.callbacksCreatedOver / 1000, 1)} s, each created → delivered in ${fmt(s.callbackLag / 1000, 2)} s on average (slowest ${fmt(s.callbackSlowest / 1000, 1)} s).`, "");
     }
+    if (f.alarms?.pending) L.push(`The minute after (\`--fanout-alarms\`): pending: ${f.alarms.pending}.`, "");
+    else if (f.alarms) L.push(`The minute after (\`--fanout-alarms\`), not in the figures above: while the lead objects' safety alarms armed by the run's decisions fired (${fmt(f.alarms.seconds)} s), acme used ${fmt(f.alarms.cpuMsPerLead.acme, 2)} and agency ${fmt(f.alarms.cpuMsPerLead.agency, 2)} CPU ms per lead more than in a quiet stretch of ${fmt(f.alarms.quietSeconds)} s before.`, "");
     if (f.callbackFailures?.length) L.push(`Acme's callback attempts not delivered: ${f.callbackFailures.map((x) => `${x.n} × "${x.what}"`).join("; ")}.`, "");
     if (f.acmeTripsPerLead) L.push(`Acme's D1 round trips per lead: ${Object.entries(f.acmeTripsPerLead).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}.`, "");
     if (f.statementsPerLead) {
