@@ -147,6 +147,21 @@ describe("the job's configuration and lookups", () => {
     expect(out).toEqual({ passed: true, message: "Nothing to check against the validation lists" });
   });
 
+  it("words the admin-only detail of a pass as a sentence, for every list, one list or several", async () => {
+    const detail = async (config: Record<string, unknown>, values: Record<string, string>) => {
+      const out = await runJob("validation_list_check", config, lead(values, { email: values.email }), createJobContext(env, NOW));
+      expect(out.passed).toBe(true);
+      return (out as { detail?: string }).detail;
+    };
+    expect(await detail({ check: ["email"] }, { email: "a@example.org" })).toBe('Email "a@example.org" is not on any validation list');
+    expect(await detail({ check: ["email", "domain"], lists: [list.emails] }, { email: "a@example.org" })).toBe(
+      `Email "a@example.org" and email domain "example.org" are not on validation list ${list.emails}`,
+    );
+    expect(await detail({ lists: [list.emails, list.domains, list.phones] }, { email: "a@example.org", telephone: "+44 20 7946 0000" })).toBe(
+      `Email "a@example.org", email domain "example.org" and telephone "+442079460000" ("telephone") are on none of validation lists ${list.emails}, ${list.domains} and ${list.phones}`,
+    );
+  });
+
   it("reads the phone from the configured field", async () => {
     const ctx = createJobContext(env, NOW);
     const l = lead({ email: "a@example.org", mobileNumber: "+44 20 7946 0958" }, { email: "a@example.org" });

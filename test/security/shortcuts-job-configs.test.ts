@@ -33,7 +33,7 @@ async function runLead() {
 describe("a QA job's configuration saved through v4", () => {
   it("is the one the next lead runs with; an invalid one is refused and the saved one keeps running", async () => {
     expect((await save({ fields: ["firstName"] })).status).toBe(200);
-    expect(await runLead()).toEqual({ status: "passed", message: "All 1 required fields have a value" });
+    expect(await runLead()).toEqual({ status: "passed", message: "\"firstName\" has a value" });
     expect((await save({ fields: ["telephone"] })).status).toBe(200);
     expect(await runLead()).toMatchObject({ status: "failed", message: expect.stringContaining("telephone") });
     for (const invalid of [{ fields: [] }, { fields: [7] }, { fields: ["firstName"], extra: 1 }]) {
@@ -45,7 +45,7 @@ describe("a QA job's configuration saved through v4", () => {
     }
     // Back to an earlier text: that configuration again.
     expect((await save({ fields: ["firstName"] })).status).toBe(200);
-    expect(await runLead()).toEqual({ status: "passed", message: "All 1 required fields have a value" });
+    expect(await runLead()).toEqual({ status: "passed", message: "\"firstName\" has a value" });
   });
 });
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { QaJobDefinition } from "../types";
 import { fieldList, wholeNumber } from "./lib/config";
 import { isBlank, selectFields } from "./lib/fields";
-import { fail, pass, qList } from "./lib/outcome";
+import { fail, pass, plural, qList } from "./lib/outcome";
 
 const configSchema = z.strictObject({
   /** Only these fields (a field not captured counts as empty); by default every captured field. */
@@ -23,7 +23,7 @@ export const multipleEmptyFieldsCheck: QaJobDefinition<z.infer<typeof configSche
     const empty = selectFields(lead, { fields: config.fields, ignored: config.ignoredFields })
       .filter((fv) => isBlank(fv.value))
       .map((fv) => fv.field);
-    if (empty.length >= config.count) return fail(`${empty.length} fields are empty: ${qList(empty)}`);
+    if (empty.length >= config.count) return fail(`${plural(empty.length, "field is", "fields are")} empty: ${qList(empty)}`);
     return pass(`${empty.length} empty fields, fewer than ${config.count}`);
   },
 };

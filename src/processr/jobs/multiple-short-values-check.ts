@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { QaJobDefinition } from "../types";
 import { fieldList, wholeNumber } from "./lib/config";
 import { isBlank, selectFields } from "./lib/fields";
-import { fail, pass, qList } from "./lib/outcome";
+import { fail, pass, plural, qList } from "./lib/outcome";
 
 const configSchema = z.strictObject({
   /** Only these fields; by default every captured field not in ignoredFields. */
@@ -27,7 +27,7 @@ export const multipleShortValuesCheck: QaJobDefinition<z.infer<typeof configSche
       .filter((fv) => !isBlank(fv.value) && [...fv.value!.trim()].length < config.minLength)
       .map((fv) => fv.field);
     if (short.length >= config.count) {
-      return fail(`${short.length} fields have values shorter than ${config.minLength} characters: ${qList(short)}`);
+      return fail(`${plural(short.length, "field has a value", "fields have values")} shorter than ${config.minLength} characters: ${qList(short)}`);
     }
     return pass(`${short.length} short values, fewer than ${config.count}`);
   },

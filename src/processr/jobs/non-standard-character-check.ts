@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { QaJobDefinition } from "../types";
 import { fieldList, wholeNumber } from "./lib/config";
 import { isBlank, selectFields } from "./lib/fields";
-import { fail, pass, q } from "./lib/outcome";
+import { fail, plural, pass, q } from "./lib/outcome";
 
 // Convertr's list of non-standard characters (Convertr's Processr job documentation).
 export const DEFAULT_NON_STANDARD_CHARACTERS = "^$%!}{*#?><=+_\\/";
@@ -27,7 +27,7 @@ export const nonStandardCharacterCheck: QaJobDefinition<z.infer<typeof configSch
       if (isBlank(value)) continue;
       const found = [...value!].filter((c) => set.has(c));
       if (found.length > config.max) {
-        return fail(`${q(field)} has ${found.length} non-standard characters (${q(found.join(""))}), more than ${config.max}`);
+        return fail(`${q(field)} has ${plural(found.length, "non-standard character")} (${q(found.join(""))}), more than ${config.max}`);
       }
     }
     return pass(`No field has more than ${config.max} non-standard characters`);

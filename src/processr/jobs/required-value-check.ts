@@ -23,6 +23,8 @@ export const requiredValueCheck: QaJobDefinition<z.infer<typeof configSchema>> =
       return isBlank(value) ? [`${q(field)} is empty`] : [];
     });
     if (problems.length > 0) return fail(`Required value missing: ${problems.join("; ")}`);
+    // One field reads as the Field Not Empty Check's pass, never "All 1 required fields".
+    if (config.fields.length === 1) return pass(`${q(fieldValue(lead, config.fields[0]!).field)} has a value`);
     return pass(`All ${config.fields.length} required fields have a value`);
   },
 };

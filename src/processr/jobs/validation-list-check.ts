@@ -76,8 +76,18 @@ export const validationListCheck: QaJobDefinition<z.infer<typeof configSchema>> 
         .filter((m) => m.kind === w.kind && m.value === w.value)
         .map((m) => `${w.shown} is on the ${m.erasure ? "erasure " : ""}list ${q(m.listName)} (/api/v4/validation-lists/${m.listId})`),
     );
-    const scope = only.size === 0 ? "every validation list" : `validation lists ${[...only].join(", ")}`;
     if (hits.length > 0) return { ...fail(VALIDATION_LIST_FAILED), detail: hits.join("; ") };
-    return { ...pass(VALIDATION_LIST_PASSED), detail: `${wanted.map((w) => w.shown).join(", ")}: on none of ${scope}` };
+    return { ...pass(VALIDATION_LIST_PASSED), detail: notListed(wanted, [...only]) };
   },
 };
+
+const and = (xs: readonly string[]) => (xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}`);
+
+/** The admin-only detail of a pass, as a sentence: `Email "a@b.example" and email domain "b.example" are not on validation list 3`. */
+function notListed(wanted: readonly Wanted[], lists: readonly number[]): string {
+  const subject = and(wanted.map((w, i) => (i === 0 ? w.shown : w.shown[0]!.toLowerCase() + w.shown.slice(1))));
+  const verb = wanted.length === 1 ? "is" : "are";
+  if (lists.length === 0) return `${subject} ${verb} not on any validation list`;
+  if (lists.length === 1) return `${subject} ${verb} not on validation list ${lists[0]}`;
+  return `${subject} ${verb} on none of validation lists ${and(lists.map(String))}`;
+}

@@ -28,6 +28,10 @@ describe("multiple_empty_fields_check", () => {
     expect((await runJob(T, { ignoredFields: [] }, l)).passed).toBe(false);
   });
 
+  it("words a single empty field in the singular", async () => {
+    expect(await runJob(T, { count: 1 }, lead({ firstName: "Ada", company: "" }))).toEqual({ passed: false, message: '1 field is empty: "company"' });
+  });
+
   it("counts configured fields that were not captured as empty", async () => {
     const l = lead({ firstName: "Ada" });
     expect((await runJob(T, { fields: ["firstName", "lastName", "email", "telephone"] }, l)).passed).toBe(false);
@@ -50,6 +54,13 @@ describe("multiple_short_values_check", () => {
   it("does not count empty values or fields short by nature", async () => {
     const l = lead({ title: "Mr", "telephone[countryCode]": "44", country: "UK", firstName: "Al", lastName: "Wu", company: "" });
     expect(await runJob(T, {}, l)).toEqual({ passed: true, message: "2 short values, fewer than 3" });
+  });
+
+  it("words a single short value in the singular", async () => {
+    expect(await runJob(T, { count: 1 }, lead({ firstName: "Al", lastName: "Lovelace" }))).toEqual({
+      passed: false,
+      message: '1 field has a value shorter than 4 characters: "firstName"',
+    });
   });
 
   it("honours minLength, count and fields, and rejects bad numbers", async () => {

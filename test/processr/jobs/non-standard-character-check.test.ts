@@ -17,6 +17,13 @@ describe("non_standard_character_check", () => {
     });
   });
 
+  it("words a single non-standard character in the singular", async () => {
+    expect(await runJob(T, { max: 0 }, lead({ firstName: "Ada!" }))).toEqual({
+      passed: false,
+      message: '"firstName" has 1 non-standard character ("!"), more than 0',
+    });
+  });
+
   it("skips excluded fields (URLs by default)", async () => {
     const l = lead({ website: "https://x.org/a?b=c_d", firstName: "Ada" });
     expect((await runJob(T, {}, l)).passed).toBe(true);

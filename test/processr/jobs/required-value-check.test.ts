@@ -23,6 +23,11 @@ describe("required_value_check", () => {
     expect(out).toEqual({ passed: false, message: 'Required value missing: "lookup[postcode]" is empty' });
   });
 
+  it("names the field when it checks only one, instead of \"All 1 required fields\"", async () => {
+    expect(await runJob(T, { fields: ["firstName"] }, lead(full))).toEqual({ passed: true, message: '"firstName" has a value' });
+    expect(await runJob(T, { fields: ["postcode"] }, lead({ "lookup[postcode]": "SW1A 1AA" }))).toEqual({ passed: true, message: '"lookup[postcode]" has a value' });
+  });
+
   it("rejects an empty field list and non-string fields", () => {
     expect(parseConfig(T, { fields: [] }).success).toBe(false);
     expect(parseConfig(T, { fields: " , " }).success).toBe(false);
