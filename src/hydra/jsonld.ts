@@ -14,7 +14,26 @@ export const origin = (c: Context) => new URL(c.req.url).origin;
 /** The `@vocab` every context and the docs share, so that expanded IRIs line up. */
 export const vocab = (c: Context) => `${origin(c)}${DOCS_PATH}#`;
 
-export const iri = (path: string, id: number | string) => `${API_PREFIX}/${path}/${id}`;
+/** What an IRI of the collection at `path` starts with: made once for the ids of a page, each IRI is then one concatenation. */
+export const iriPrefix = (path: string) => `${API_PREFIX}/${path}/`;
+export const iri = (path: string, id: number | string) => iriPrefix(path) + id;
+
+/**
+ * iri(path, id) remembered per isolate, for ids that many items of a page share (a lead's
+ * campaign): each item then holds the same string, made and flattened by JSON.stringify once. A
+ * pure function of the id, so never stale; at most `max` ids are kept, then the memo starts anew.
+ */
+export function iriMemo(path: string, max = 10_000): (id: number) => string {
+  const known = new Map<number, string>();
+  return (id) => {
+    let value = known.get(id);
+    if (value === undefined) {
+      if (known.size >= max) known.clear();
+      known.set(id, (value = iri(path, id)));
+    }
+    return value;
+  };
+}
 
 /** A JSON-LD response in API Platform's content type. */
 export function ld(c: Context, body: unknown, status: 200 | 201 = 200, headers: Record<string, string> = {}) {

@@ -6,7 +6,7 @@ import { authenticate } from "../auth/authenticate";
 import { type Db, getDb } from "../db/client";
 import type { AppEnv, Env, Principal } from "../env";
 import { ApiError } from "../errors";
-import { API_PREFIX, iri, ld } from "./jsonld";
+import { API_PREFIX, iri, iriPrefix, ld } from "./jsonld";
 import { type Filter, QueryParams, orderBy, paging, partialView, searchTemplate } from "./query";
 import { compile, runBatch } from "./statements";
 import { readJsonObject, validate } from "./write";
@@ -196,9 +196,10 @@ export async function serialize<R, X>(def: ResourceDef<R, X>, ctx: Ctx, rows: R[
   // Names and getters as two arrays walked by index: no entry array destructured per field and row.
   const names = fields.map(([name]) => name);
   const getters = fields.map(([, f]) => f.get);
+  const idPrefix = iriPrefix(def.path);
   return rows.map((row) => {
     const out = { ...empty };
-    out["@id"] = iri(def.path, idOf(def, row));
+    out["@id"] = idPrefix + idOf(def, row);
     out["@type"] = def.type;
     for (let i = 0; i < names.length; i++) out[names[i]!] = getters[i]!(row, x, ctx);
     return out;
@@ -308,8 +309,16 @@ async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
     "hydra:member": await serialize(def, ctx, rows, preload?.build(rows, related)),
     "hydra:totalItems": total,
     ...(view ? { "hydra:view": view } : {}),
-    "hydra:search": searchTemplate(path, def.filters),
+    "hydra:search": searchTemplateOf(def),
   });
+}
+
+// hydra:search of each resource: a function of its path and filters alone, made once per isolate.
+const searchTemplates = new WeakMap<ResourceDef, ReturnType<typeof searchTemplate>>();
+function searchTemplateOf(def: ResourceDef) {
+  let template = searchTemplates.get(def);
+  if (!template) searchTemplates.set(def, (template = searchTemplate(`${API_PREFIX}/${def.path}`, def.filters)));
+  return template;
 }
 
 export const itemBody = async (def: ResourceDef, ctx: Ctx, id: number) => ({

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { campaignStatistics, type Lead, leads } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { isoTs, toBase } from "../../hydra/format";
-import { iri } from "../../hydra/jsonld";
+import { iri, iriMemo, iriPrefix } from "../../hydra/jsonld";
 import { type Filter, type QueryParams, type ValueParser, badFilter, dateFilter, exact, inList, intValue, orderFilter, stringValue } from "../../hydra/query";
 import { type Ctx, defineResource, field, type Preload } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
@@ -32,12 +32,14 @@ interface Extra {
  */
 export function baseCurrency(rates: { id: number; rate: string }[]): Extra["base"] {
   const rate = new Map(rates.map((r) => [r.id, r.rate]));
-  const converted = new Map<string, string>();
+  // By rate, then amount: no key string made (and hashed) per lookup.
+  const converted = new Map<string, Map<string, string>>();
   return (amount, campaignId) => {
     const r = rate.get(campaignId) ?? "1";
-    const key = `${amount} ${r}`;
-    let value = converted.get(key);
-    if (value === undefined) converted.set(key, (value = toBase(amount, r)));
+    let byAmount = converted.get(r);
+    if (byAmount === undefined) converted.set(r, (byAmount = new Map()));
+    let value = byAmount.get(amount);
+    if (value === undefined) byAmount.set(amount, (value = toBase(amount, r)));
     return value;
   };
 }
@@ -124,8 +126,23 @@ function campaignTotal(ctx: Ctx, q: QueryParams, active: Filter[]) {
     where ${inList(campaignStatistics.campaignId, byCampaign.values!(q)!)}`;
 }
 
-const flagRef = (type: "LeadFlag" | "LeadQaResult", path: string, flag: Lead["flag"]) =>
-  flag === null ? null : { "@id": iri(path, FLAG_IDS[flag]), "@type": type, name: flag };
+/**
+ * A flag's embedded object, made once per isolate: every lead with that flag shows the same one,
+ * instead of an object and its IRI made per lead. Bodies are only serialised, never changed, so
+ * items share it (not frozen: V8 stringified pages of frozen ones more slowly).
+ */
+function flagRefs(type: "LeadFlag" | "LeadQaResult", path: string) {
+  const refs = new Map(
+    (Object.keys(FLAG_IDS) as (keyof typeof FLAG_IDS)[]).map((flag) => [flag, { "@id": iri(path, FLAG_IDS[flag]), "@type": type, name: flag }]),
+  );
+  return (flag: Lead["flag"]) => (flag === null ? null : refs.get(flag)!);
+}
+const leadFlagRef = flagRefs("LeadFlag", "lead-flags");
+const qaResultRef = flagRefs("LeadQaResult", "lead-qa-results");
+
+// A page's leads point at a few campaigns and publishers.
+const campaignIri = iriMemo("campaigns");
+const publisherIri = iriMemo("publishers");
 
 const str = (get: (l: Lead) => string | null, description?: string) =>
   field<Lead, Extra>("string", (l) => get(l), { nullable: true, description });
@@ -133,17 +150,40 @@ const str = (get: (l: Lead) => string | null, description?: string) =>
 const core = (get: (l: Lead) => string | null) => field<Lead, Extra>("string", (l) => get(l) ?? "");
 
 /**
+ * createdTs as text, kept for the lead's createdDate: the field and the platform value are read
+ * one after the other for each lead, and the last one formatted is the one asked again.
+ */
+let lastCreatedMs = Number.NaN;
+let lastCreatedIso = "";
+function createdIso(ms: number): string {
+  if (ms !== lastCreatedMs) {
+    lastCreatedIso = isoTs(ms);
+    lastCreatedMs = ms;
+  }
+  return lastCreatedIso;
+}
+
+const LEAD_DATA_IRI = iriPrefix("lead-datas");
+const LEAD_NOTE_IRI = iriPrefix("lead-notes");
+const JOB_RESULT_IRI = iriPrefix("processr-job-leads");
+
+/**
  * The platform values (computed, see src/leads/platform-data.ts; no @id, as they are not
  * lead-datas rows) that the form did not capture under the same name, then the stored values.
  */
 function leadData(l: Lead, stored: { id: number; name: string; value: string }[]) {
   // Plain loops: this runs for every lead of a page (a lead has few values, so a scan finds a name).
-  const platform = platformLeadData(l);
+  const platform = platformLeadData(l, createdIso(l.createdTs));
   const out: Record<string, unknown>[] = [];
   for (const name of PLATFORM_DATA_NAMES) {
-    if (!stored.some((d) => d.name === name)) out.push({ "@type": "LeadData", name, value: platform[name] });
+    let captured = false;
+    for (let i = 0; i < stored.length && !captured; i++) captured = stored[i]!.name === name;
+    if (!captured) out.push({ "@type": "LeadData", name, value: platform[name] });
   }
-  for (const d of stored) out.push({ "@id": iri("lead-datas", d.id), "@type": "LeadData", name: d.name, value: d.value });
+  for (let i = 0; i < stored.length; i++) {
+    const d = stored[i]!;
+    out.push({ "@id": LEAD_DATA_IRI + d.id, "@type": "LeadData", name: d.name, value: d.value });
+  }
   return out;
 }
 const bool = (get: (l: Lead) => boolean, description?: string) => field<Lead, Extra>("boolean", (l) => get(l), { description });
@@ -183,7 +223,7 @@ export const leadResource = defineResource<Lead, Extra>({
     id: int((l) => l.id),
     publisherSubId: str((l) => l.publisherSubId),
     formHash: field("string", (l) => String(l.formId), { description: "The form the lead was captured with." }),
-    createdTs: field("dateTime", (l) => isoTs(l.createdTs)),
+    createdTs: field("dateTime", (l) => createdIso(l.createdTs)),
     updatedTs: field("dateTime", (l) => isoTs(l.updatedTs)),
     postcode: core((l) => l.postcode),
     addressLine1: core((l) => l.addressLine1),
@@ -210,16 +250,16 @@ export const leadResource = defineResource<Lead, Extra>({
     leadData: field({ embedMany: "LeadData" }, (l, x) => leadData(l, x.values(l)), {
       description: "emailDomain, createdDate, country, ip and userAgent (computed, no @id) unless captured, then the stored values.",
     }),
-    leadNotes: field({ links: "LeadNote" }, (l, x) => (x.notes.get(l.id) ?? []).map((n) => iri("lead-notes", n))),
-    campaign: field({ link: "Campaign" }, (l) => iri("campaigns", l.campaignId)),
-    publisher: field({ link: "Publisher" }, (l) => iri("publishers", l.publisherId)),
-    qaResult: field({ embed: "LeadQaResult" }, (l) => flagRef("LeadQaResult", "lead-qa-results", l.qaResult), { nullable: true }),
-    leadFlag: field({ embed: "LeadFlag" }, (l) => flagRef("LeadFlag", "lead-flags", l.flag), {
+    leadNotes: field({ links: "LeadNote" }, (l, x) => (x.notes.get(l.id) ?? []).map((n) => LEAD_NOTE_IRI + n)),
+    campaign: field({ link: "Campaign" }, (l) => campaignIri(l.campaignId)),
+    publisher: field({ link: "Publisher" }, (l) => publisherIri(l.publisherId)),
+    qaResult: field({ embed: "LeadQaResult" }, (l) => qaResultRef(l.qaResult), { nullable: true }),
+    leadFlag: field({ embed: "LeadFlag" }, (l) => leadFlagRef(l.flag), {
       nullable: true,
       writable: true,
       description: 'PATCH with {"leadFlag": "/api/v4/lead-flags/N", "reason": "..."} (merge-patch) changes it.',
     }),
-    leadProcessrJobs: field({ links: "ProcessrJobLead" }, (l, x) => (x.jobs.get(l.id) ?? []).map((j) => iri("processr-job-leads", j))),
+    leadProcessrJobs: field({ links: "ProcessrJobLead" }, (l, x) => (x.jobs.get(l.id) ?? []).map((j) => JOB_RESULT_IRI + j)),
     leadHash: str((l) => l.leadHash),
     otherReason: str((l) => l.otherReason, 'Mark as Other: "Replacement" or "Other" (POST /api/v4/leads-bulk-metadata), null when not marked.'),
     otherComment: str((l) => l.otherComment, "The comment given with Mark as Other."),
