@@ -6,7 +6,7 @@ import { iri } from "../../hydra/jsonld";
 import { type QueryParams, dateFilter, enumValue, exact, intValue, orderFilter, stringValue } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { adminsOnly, leadVisible } from "./access";
-import { countedByJob, firstLines, jobFilter, jobPage, jobsLeads, linesLeads, list } from "./processr-job-leads";
+import { countedByJob, firstLines, type JobPage, jobFilter, jobPage, jobsLeads, linesLeads, list } from "./processr-job-leads";
 
 // GET /api/v4/logs: Processr logs (type=processr) and provider logs (type=provider), the two log
 // tabs of the Lead Data dialog. Provider logs hold the client's CRM URLs, credentials and answers,
@@ -46,7 +46,7 @@ function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const visible = leadVisible(ctx, sql`o.lead_id`);
   const own = page.types.length === 0 ? undefined : (job: (column: SQL) => SQL) => sql`SELECT o.id, 0, o.id FROM log_lines o INDEXED BY log_lines_job_idx
     WHERE ${job(sql`o.campaign_processr_job_id`)} AND o.trail IS NULL AND o.type IN ${types} AND ${ctx.isAdmin ? sql`(o.lead_id IS NULL OR ${visible})` : visible}`;
-  return sql`${logs.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, lines, own))}`;
+  return sql`${logs.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, logsTotal(ctx, page), lines, own))}`;
 }
 
 /** The kinds of processr_job_counts that a job's lines of `type` are. */
@@ -54,6 +54,8 @@ const LOG_KINDS = new Map<LogType, string[]>([
   ["processr", ["log:processr", "trail:other", ...JOB_RESULT_STATUSES.map((s) => `trail:${s}`)]],
   ["provider", ["log:provider"]],
 ]);
+
+const logsTotal = (ctx: Ctx, page: JobPage & { types: LogType[] }) => countedByJob(ctx, page.jobs, page.types.flatMap((t) => LOG_KINDS.get(t) ?? []));
 
 // Declared once: logsPage reads the values of both.
 const JOB_FILTERS = ["campaignProcessrJob.id", "campaignProcessrJob"].map((p) => jobFilter(p, byJobs));
@@ -98,6 +100,6 @@ export const logResource = defineResource<Row>({
   // A job's lines by type, counted as they are written (processr_job_counts).
   total: (ctx, q) => {
     const page = logsPage(q, ctx);
-    return page && countedByJob(ctx, page.jobs, page.types.flatMap((t) => LOG_KINDS.get(t) ?? []));
+    return page && logsTotal(ctx, page);
   },
 });

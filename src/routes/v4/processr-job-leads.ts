@@ -72,8 +72,9 @@ export const list = (values: readonly (string | number)[]) => sql`(SELECT value 
  * (log_lines_campaign_trail_idx) and merged with the other campaigns' (a job moved: those are
  * sorted), the first job's rows of their own likewise with the other jobs', so a page reads
  * about as many rows as it and the pages before it hold, however many results the job has.
+ * `total`: how many lines there are (the request's count).
  */
-export function firstLines(page: JobPage, lines: SQL | undefined, own?: (job: (column: SQL) => SQL) => SQL): SQL {
+export function firstLines(page: JobPage, total: SQL, lines: SQL | undefined, own?: (job: (column: SQL) => SQL) => SQL): SQL {
   const jobs = list(page.jobs);
   const firstJob = sql`(SELECT min(value) FROM ${jobs})`;
   const campaigns = sql`SELECT c.campaign_id FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs}`;
@@ -84,13 +85,15 @@ export function firstLines(page: JobPage, lines: SQL | undefined, own?: (job: (c
   const arms = [
     ...(lines ? [
       runs("INDEXED BY log_lines_campaign_trail_idx", sql`r.campaign_id = ${first}`),
-      runs("", sql`r.campaign_id IN (${campaigns}) AND r.campaign_id > ${first}`),
+      runs("INDEXED BY log_lines_campaign_trail_idx", sql`r.campaign_id IN (${campaigns}) AND r.campaign_id > ${first}`),
     ] : []),
     ...(own ? [own((c) => sql`${c} = ${firstJob}`), own((c) => sql`${c} IN ${jobs} AND ${c} > ${firstJob}`)] : []),
   ];
   if (arms.length === 0) return sql`(SELECT NULL AS value WHERE 0)`;
   const dir = sql.raw(page.desc ? "DESC" : "ASC");
-  return sql`(SELECT id AS value FROM (${sql.join(arms, sql` UNION ALL `)} ORDER BY 1 ${dir}, 2 ${dir} LIMIT ${page.take}))`;
+  // No further than the request's count of them (`total`): a walk whose lines are all found ends
+  // there, instead of reading the rest of the campaign's runs for none (a publisher with none).
+  return sql`(SELECT id AS value FROM (${sql.join(arms, sql` UNION ALL `)} ORDER BY 1 ${dir}, 2 ${dir} LIMIT min(${page.take}, (${total}))))`;
 }
 
 /** Runs `r` that are their lead's latest (whose QA results processr_job_leads shows). */
@@ -120,6 +123,9 @@ function resultsPage(q: QueryParams) {
   return page && { ...page, statuses: (STATUS.values?.(q) ?? JOB_RESULT_STATUSES) as JobResultStatus[] };
 }
 
+const resultsTotal = (ctx: Ctx, page: JobPage & { statuses: JobResultStatus[] }) =>
+  countedByJob(ctx, page.jobs, page.statuses.flatMap((s) => [`trail:${s}`, `result:${s}`]));
+
 /**
  * The condition of a job's results: for a page read by the walk (the caller known), the page's
  * results and those of the pages before it (firstLines); else every result of the job's campaigns' leads.
@@ -131,7 +137,7 @@ function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const lines = sql`${sql.raw(LINE_STATUS)} IN ${statuses} AND NOT ${sql.raw(LINE_CLEARED("r"))} AND ${LATEST} AND ${leadVisible(ctx, sql`r.lead_id`)}`;
   const own = (job: (column: SQL) => SQL) => sql`SELECT j.id, 0, j.id FROM job_results j INDEXED BY job_results_job_idx
     WHERE ${job(sql`j.campaign_processr_job_id`)} AND j.status IN ${statuses} AND ${leadVisible(ctx, sql`j.lead_id`)}`;
-  return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, lines, own))}`;
+  return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, resultsTotal(ctx, page), lines, own))}`;
 }
 
 export const processrJobLeadResource = defineResource<Row>({
@@ -166,6 +172,6 @@ export const processrJobLeadResource = defineResource<Row>({
   // A job's results by status, counted as they are written (processr_job_counts).
   total: (ctx, q) => {
     const page = resultsPage(q);
-    return page && countedByJob(ctx, page.jobs, page.statuses.flatMap((s) => [`trail:${s}`, `result:${s}`]));
+    return page && resultsTotal(ctx, page);
   },
 });
