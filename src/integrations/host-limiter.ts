@@ -18,7 +18,8 @@ export const LEASE_MS = 2 * OUTBOUND_TIMEOUT_MS + 15_000;
 export const RATE_WINDOW_MS = 60_000;
 /** How soon a caller refused for concurrency asks again (the lease's end, if that comes sooner). */
 export const BUSY_RETRY_MS = 2_000;
-const DEFAULT_CONCURRENCY = 10;
+// Convertr asks its API's callers to keep fewer than 10 requests in flight; a client's host gets the same.
+const DEFAULT_CONCURRENCY = 9;
 const DEFAULT_RATE_PER_MINUTE = 600;
 
 export type AcquireResult =

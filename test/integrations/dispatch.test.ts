@@ -155,16 +155,16 @@ describe("integration dispatch", () => {
     expect(d.last_error).toMatch(new RegExp(`^Gave up after ${MAX_ATTEMPTS} attempts: HTTP 500`));
   });
 
-  it("waits for a slot when the host already has OUTBOUND_HOST_CONCURRENCY requests, without counting an attempt", async () => {
+  it("waits for a slot when the host already has 9 requests in flight (Convertr asks for fewer than 10), without counting an attempt", async () => {
     const { jobId, leadId, msg } = await fixture();
     const limiter = hostLimiter(env, "client.example.test");
     const tokens: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      const slot = await limiter.acquire(10);
+    for (let i = 0; i < 9; i++) {
+      const slot = await limiter.acquire(9);
       if (!slot.ok) throw new Error("expected a free slot");
       tokens.push(slot.token);
     }
-    expect((await limiter.acquire(10)).ok).toBe(false);
+    expect((await limiter.acquire(9)).ok).toBe(false);
     respond(() => created(600));
     const { env: e, sent } = recordingEnv();
     expect(await handleIntegrateMessage(e, msg)).toBe("ack");
