@@ -77,17 +77,18 @@ export const list = (values: readonly (string | number)[]) => sql`(SELECT value 
 export function firstLines(page: JobPage, total: SQL, lines: SQL | undefined, own?: (job: (column: SQL) => SQL) => SQL): SQL {
   const jobs = list(page.jobs);
   const firstJob = sql`(SELECT min(value) FROM ${jobs})`;
-  const campaigns = sql`SELECT c.campaign_id FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs}`;
   const first = sql`(SELECT min(c.campaign_id) FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs})`;
+  // The others in the IN list itself: a condition beside it would be tested on each of the first's rows.
+  const others = sql`SELECT c.campaign_id FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs} AND c.campaign_id > ${first}`;
   const runs = (index: string, campaign: SQL) =>
     sql`SELECT r.id AS run, l.key AS line, ${sql.raw(LINE_ID("r"))} AS id FROM log_lines r ${sql.raw(index)}, ${sql.raw(TRAIL_LINES("r"))} l
       WHERE ${campaign} AND r.trail IS NOT NULL AND ${sql.raw(IS_JOB_LINE)} AND ${sql.raw(LINE_JOB)} IN ${jobs} AND ${lines}`;
   const arms = [
     ...(lines ? [
       runs("INDEXED BY log_lines_campaign_trail_idx", sql`r.campaign_id = ${first}`),
-      runs("INDEXED BY log_lines_campaign_trail_idx", sql`r.campaign_id IN (${campaigns}) AND r.campaign_id > ${first}`),
+      runs("INDEXED BY log_lines_campaign_trail_idx", sql`r.campaign_id IN (${others})`),
     ] : []),
-    ...(own ? [own((c) => sql`${c} = ${firstJob}`), own((c) => sql`${c} IN ${jobs} AND ${c} > ${firstJob}`)] : []),
+    ...(own ? [own((c) => sql`${c} = ${firstJob}`), own((c) => sql`${c} IN (SELECT value FROM ${jobs} WHERE value > ${firstJob})`)] : []),
   ];
   if (arms.length === 0) return sql`(SELECT NULL AS value WHERE 0)`;
   const dir = sql.raw(page.desc ? "DESC" : "ASC");
