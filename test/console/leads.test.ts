@@ -369,7 +369,7 @@ describe("Leads (publisher user)", () => {
     expect(profile).toContain("Publisher billable");
     expect(profile).not.toContain("Advertiser");
     await openTab(page, "Job Details");
-    // The check's type name instead of the client's label; its outcome is the publisher's to see.
+    // The checks by the labels their messages quote; their outcome is the publisher's to see.
     expect((await tabRows(page)).length).toBeGreaterThan(0);
     await shot(page, "lead-dialog-publisher");
     await dialog(page).getByRole("button", { name: "Close" }).click();

@@ -143,7 +143,7 @@ describe("deliveries recorded before the generic line", () => {
 
 describe("the client's commercial terms and rules", () => {
   const ADVERTISER = ["advertiserPayout", "baseCurrencyAdvertiserPayout", "advertiserBillable"];
-  const RULES = ["label", "score", "hardfail", "config"];
+  const RULES = ["score", "hardfail", "config"];
   const keysOf = (items: Record<string, unknown>[]) => new Set(items.flatMap((i) => Object.keys(i)));
 
   it("a publisher's leads carry no advertiser payout or billability; an admin's do", async () => {
@@ -159,10 +159,16 @@ describe("the client's commercial terms and rules", () => {
     for (const k of ADVERTISER) expect(k in adminItem, k).toBe(true);
   });
 
-  it("a publisher's Processr jobs carry no label, score, hardfail or config; an admin's do", async () => {
+  it("a publisher's Processr jobs carry no score, hardfail or config, and an integration's label reads as a delivery; an admin's carry all", async () => {
     const own = members(await get("/api/v4/campaign-processr-jobs?campaign.id=601&itemsPerPage=100", publisher));
     expect(own.length).toBeGreaterThan(1);
     for (const k of RULES) expect(keysOf(own).has(k), k).toBe(false);
+    // The labels its leads' results and log lines quote (QA jobs), so that Job Details and messages agree.
+    const adminLabels = new Map(members(await get("/api/v4/campaign-processr-jobs?campaign.id=601&itemsPerPage=100", admin)).map((j) => [j.id, j.label]));
+    const kind = (j: Record<string, unknown>) => (j.processrJob as { kind: string }).kind;
+    expect(own.find((j) => j.id === jobId)?.label).toBe("Delivery to the client");
+    for (const j of own) expect(j.label, String(j.id)).toBe(kind(j) === "integration" ? "Delivery to the client" : adminLabels.get(j.id));
+    expect(own.filter((j) => kind(j) === "qa").length).toBeGreaterThan(0);
     expectNoSecret(JSON.stringify(own), "the publisher's Processr jobs");
     expect(own.every((j) => typeof j.type === "string" && typeof j.enabled === "boolean")).toBe(true);
     const item = JSON.parse(await get(`/api/v4/campaign-processr-jobs/${jobId}`, publisher)) as Record<string, unknown>;

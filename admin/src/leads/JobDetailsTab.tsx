@@ -5,8 +5,8 @@ import type { CampaignProcessrJobRecord, LeadRecord, ProcessrJobLeadRecord } fro
 
 const STATUS_COLOR = { passed: "success", failed: "error", not_run: "default" } as const;
 
-/** The job's name: its label for admins, the job type's name for publisher users (who see no label). */
-export const jobName = (j: CampaignProcessrJobRecord) => j.label ?? j.processrJob.name;
+/** The job's name: its label, which the results' messages quote (for a publisher user, an integration's reads as a delivery). */
+export const jobName = (j: CampaignProcessrJobRecord) => j.label;
 
 /** Each campaign Processr job's result on the lead: passed, failed or not run, score and message. */
 export function JobDetailsTab({ lead, admin }: { lead: LeadRecord; admin: boolean }) {

@@ -66,8 +66,9 @@ export interface CampaignProcessrJobRecord {
   type: string;
   position: number;
   processrJob: { name: string };
+  /** For a publisher user, an integration job's reads "Delivery to the client". */
+  label: string;
   /** Admins only (how the client scores leads). */
-  label?: string;
   score?: number;
   hardfail?: boolean;
 }

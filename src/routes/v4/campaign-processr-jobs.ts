@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { campaignProcessrJobs, campaigns } from "../../db/schema";
 import type { Violation } from "../../errors";
-import { integrationJobs } from "../../integrations";
+import { integrationJobs, isIntegrationJobType } from "../../integrations";
+import { DELIVERY_LABEL } from "../../integrations/delivery-outcome";
 import { PLATFORM_FIELDS } from "../../integrations/lead-values";
 import { qaJobs } from "../../processr/jobs";
 import { tableWrites } from "../../hydra/crud";
@@ -97,7 +98,13 @@ export const campaignProcessrJobResource = defineResource<Row, Awaited<ReturnTyp
       const d = definition(j.type);
       return { id: d?.catalogueId ?? null, name: d?.name ?? j.type, kind: d?.kind ?? null };
     }, { description: "The job type: Convertr catalogue id (where it has one), name, kind (qa or integration)." }),
-    label: field("string", (j) => j.label, { ...w, ...rules, required: true }),
+    // Publishers see the labels their leads' results and log lines quote (as the publisher API's lead
+    // result does), except an integration's, which names the client's CRM.
+    label: field("string", (j, _x, ctx) => (ctx.isAdmin || !isIntegrationJobType(j.type) ? j.label : DELIVERY_LABEL), {
+      ...w,
+      required: true,
+      description: `The job's name on the campaign; for a publisher user, an integration job's reads "${DELIVERY_LABEL}"`,
+    }),
     score: field("integer", (j) => j.score, { ...w, ...rules }),
     hardfail: field("boolean", (j) => j.hardfail, { ...w, ...rules }),
     enabled: field("boolean", (j) => j.enabled, w),
