@@ -25,6 +25,7 @@ interface Job {
   id: number;
   type: string;
   label: string;
+  position: number;
   config: Record<string, unknown>;
 }
 interface Adaptor {
@@ -221,6 +222,10 @@ describe("HTTP integration (agency campaign 701)", () => {
     await poll(() => dialog.getByLabel("Lead ID").inputValue()).toBe(String(newest));
     expect((await agencyJobs()).find((j) => j.type === "http_integration")!.config).toMatchObject({ method: "POST", adaptorId: created.id });
     expect((await agencyJobs()).find((j) => j.type === "http_integration")!.config).not.toHaveProperty("fields");
+    // Added after the campaign's jobs, Convertr Connect included, not at the top.
+    const jobs = await agencyJobs();
+    expect(jobs.find((j) => j.type === "http_integration")!.position).toBe(Math.max(...jobs.map((j) => j.position)));
+    expect(jobs.filter((j) => j.type !== "http_integration").every((j) => j.position < jobs.find((h) => h.type === "http_integration")!.position)).toBe(true);
     await shot(page, "http-integration-general");
     const before = crmCalls.length;
     await dialog.getByRole("button", { name: "Test HTTP Integration" }).click();

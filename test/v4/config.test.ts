@@ -50,6 +50,21 @@ describe("campaign Processr jobs", () => {
   });
 });
 
+describe("a new campaign Processr job's position", () => {
+  it("goes after the campaign's jobs unless one is given", async () => {
+    const add = (body: Record<string, unknown>) => send("/api/v4/campaign-processr-jobs", "POST", { campaign: 601, label: "Position", ...body }, t.admin);
+    const positions = async () =>
+      ((await get("/api/v4/campaign-processr-jobs?campaign.id=601&itemsPerPage=100", t.admin)).body["hydra:member"] as { position: number }[]).map((j) => j.position);
+    const last = Math.max(...(await positions()));
+    const check = await add({ type: "required_value_check" });
+    expect(check.body.position).toBe(last + 1);
+    const integration = await add({ type: "http_integration", config: { name: "CRM", url: "https://crm.example.org/in", method: "GET" } });
+    expect(integration.status, JSON.stringify(integration.body)).toBe(201);
+    expect(integration.body.position).toBe(last + 2);
+    expect((await add({ type: "required_value_check", position: 3 })).body.position).toBe(3);
+  });
+});
+
 describe("advertisers, publishers, links, forms and fields", () => {
   it("runs the CRUD cycle with validation", async () => {
     const adv = await send("/api/v4/advertisers", "POST", { name: "Globex" }, t.admin);

@@ -77,7 +77,12 @@ const writes = tableWrites({
   rename: { campaign: "campaignId" },
   refs: (d) => [{ propertyPath: "campaign", path: "campaigns", table: campaigns, id: d.campaign, where: sql`deleted_ts IS NULL` }],
   validate: validateJob,
-  onInsert: (_ctx, d) => ({ config: d.config ?? {} }),
+  onInsert: (_ctx, d) => ({
+    config: d.config ?? {},
+    // A job added without a position goes after the campaign's jobs, as an added step is expected
+    // to: a new integration then delivers after the checks and the integrations already there.
+    position: d.position ?? sql`(SELECT COALESCE(MAX(${campaignProcessrJobs.position}) + 1, 0) FROM ${campaignProcessrJobs} WHERE ${campaignProcessrJobs.campaignId} = ${d.campaign})`,
+  }),
 });
 
 const w = { writable: true };
