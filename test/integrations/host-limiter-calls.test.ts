@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hostLimiter, type LimiterCall } from "../../src/integrations/host-limiter";
@@ -14,9 +15,11 @@ describe("OutboundHostLimiter.calls", () => {
     const limiter = hostLimiter(env, "calls-atomic-a.example.test");
     const held = await limiter.acquire(5, { ratePerMinute: 10 });
     expect(held.ok).toBe(true);
-    // The third call is malformed: the limiter throws on it after answering the first two.
+    // The third call is malformed: the limiter throws on it after answering the first two. Called on
+    // the instance, so that the object's own throw is this test's and not an uncaught error the
+    // runtime reports from the object (which fails the run).
     const broken = { more: { token: "x", opts: null } } as unknown as LimiterCall;
-    await expect(limiter.calls([acquire(), acquire(2), broken])).rejects.toThrow();
+    await runInDurableObject(limiter, (instance) => expect(() => instance.calls([acquire(), acquire(2), broken])).toThrow());
     expect(await limiter.inUse()).toBe(1);
     expect(await limiter.started()).toBe(1);
     // The limiter goes on: the slots and the rate the failed call would have taken are there.
