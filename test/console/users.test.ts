@@ -135,6 +135,9 @@ describe("users (admin)", () => {
     await openUsers(page);
     await userRow(page).getByRole("link", { name: "Edit" }).click();
     await poll(() => page.getByLabel("Username (email)").inputValue()).toBe(NEW_USER);
+    // The API ends the user's sessions on these changes: the form says so before saving.
+    await poll(() => page.getByText("Changing it, or turning MFA on or off, ends the user's sessions.").isVisible()).toBe(true);
+    expect(await page.getByText("Changing it ends the user's sessions.").count()).toBe(2);
     await shot(page, "users-edit");
     await page.getByLabel("Role", { exact: true }).click();
     await page.getByRole("option", { name: "Admin" }).click();

@@ -7,7 +7,7 @@ export function UserEdit() {
     <Edit mutationMode="pessimistic" transform={userWrite}
       actions={<TopToolbar><ListButton /><ResetPasswordButton /></TopToolbar>}>
       <SimpleForm>
-        <UserFormInputs />
+        <UserFormInputs editing />
         <BooleanInput source="disabled" helperText="A disabled user cannot sign in; saving ends its sessions." />
       </SimpleForm>
     </Edit>
