@@ -7,7 +7,7 @@
 //     into floor_leads, a table made from the leads table's own DDL in leadflare's D1 (its columns,
 //     foreign keys and every index), and into a copy without its indexes: what the row and the
 //     indexes the documented reads need cost, apart from capture's code;
-//   - the indexed insert in a D1 batch of five statements, as capture's write batch has, with and
+//   - the indexed insert in a D1 batch of as many statements as capture's write batch has, with and
 //     without its queue send (capture shares one send among a few milliseconds' captures);
 //   - leadflare's 404: HTTP, routing, the global middleware and the rate limiter, no route;
 //   - lead capture.
@@ -30,8 +30,10 @@ export const leadflareD1 = () => unstable_getMiniflareWorkerOptions(join(ROOT, "
 // A lead row as capture writes it, in the floor workers' own scripts (JavaScript source):
 // insertLead(db, into, body, batched) inserts into table `into` the row captured in floorLeadTables
 // (floor_lead_row), with its own hash, email, value ids and times, as capture's insert gives each
-// lead; batched: in a D1 batch of five statements, as many as capture's write batch (D1's cost per
-// statement). Also used by scripts/lib/bench-pipeline-floor.mjs.
+// lead; batched: in a D1 batch of CAPTURE_BATCH_STATEMENTS statements, as many as capture's write batch
+// (D1's cost per statement). Also used by scripts/lib/bench-pipeline-floor.mjs.
+/** Capture's write batch: the lead's guarded insert and its bookkeeping (the lead_captures trigger). */
+export const CAPTURE_BATCH_STATEMENTS = 2;
 export const LEAD_INSERT_SOURCE = `
 let row, insertRow, seq = 0;
 const hex = () => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -43,14 +45,14 @@ async function insertLead(db, into, body, batched) {
   const own = { lead_hash: hex(), email: n + "." + body.length + "." + row.email, data_id: row.data_id === null ? null : row.data_id + 16 * n, created_ts: now, updated_ts: now };
   const insert = db.prepare(insertRow(into)).bind(...cols.map((c) => (Object.hasOwn(own, c) ? own[c] : row[c])));
   if (!batched) return insert.run();
-  // As many statements as capture's write batch, the four after the insert doing no work.
-  const [first] = await db.batch([insert, ...Array.from({ length: 4 }, () => db.prepare("SELECT 1"))]);
+  // As many statements as capture's write batch, those after the insert doing no work.
+  const [first] = await db.batch([insert, ...Array.from({ length: ${CAPTURE_BATCH_STATEMENTS - 1} }, () => db.prepare("SELECT 1"))]);
   return first;
 }`;
 
 // One insert and one queue send per request, the send after the answer as capture does it. POST /
 // inserts the body into an unindexed table; POST /leads (/leads-unindexed) a lead row into
-// floor_leads (floor_leads_unindexed); POST /leads-batch the same insert in a D1 batch of five
+// floor_leads (floor_leads_unindexed); POST /leads-batch the same insert in a D1 batch of capture's
 // statements; ?send=0 leaves the queue send out.
 const FLOOR_WORKER = `${LEAD_INSERT_SOURCE}
 let table;
@@ -200,7 +202,7 @@ export function captureFloorReport(f, fmt) {
     `| one D1 insert + one queue send | – | ${cell(f.insertSend)} |`,
     `| capture's lead row, the leads table without indexes + one queue send | – | ${cell(f.leadRowUnindexed)} |`,
     `| capture's lead row, the leads table with its ${f.leadIndexes?.length ?? "–"} indexes + one queue send | – | ${cell(f.leadRow)} |`,
-    `| the same insert in a batch of five statements (four \`SELECT 1\`), as capture's write batch has five, + one queue send | – | ${cell(f.leadRowBatch)} |`,
+    `| the same insert in a batch of ${CAPTURE_BATCH_STATEMENTS} statements (the others \`SELECT 1\`), as capture's write batch has ${CAPTURE_BATCH_STATEMENTS}, + one queue send | – | ${cell(f.leadRowBatch)} |`,
     `| the same batch without the queue send (capture shares one send among the captures of a few milliseconds) | – | ${cell(f.leadRowBatchNoSend)} |`,
     `| leadflare 404 (middleware and rate limiter only) | ${cell(f.assets?.floor)} | ${cell(f.straight?.floor)} |`,
     `| lead capture | ${cell(f.assets?.capture)} | ${cell(f.straight?.capture)} |`,

@@ -3,7 +3,7 @@
 // one D1 insert, in one workerd and one run. The floor worker below, in leadflare's workerd and
 // bound to leadflare's D1, does per lead only what the pipeline cannot do without:
 //   - capture: the lead row (a copy of one leadflare captured) inserted into floor_leads, the leads
-//     table's DDL with every index, in a D1 batch of five statements as capture's write batch has,
+//     table's DDL with every index, in a D1 batch of as many statements as capture's write batch has,
 //     answered 201, then the lead's message sent with the other leads answered within capture's
 //     ENQUEUE_DELAY_MS in one sendBatch (src/leads/capture-enqueue.ts's sharing, its constants);
 //   - processing: a consumer of its own queue with the Processr's batch settings (wrangler.toml's,
@@ -25,7 +25,7 @@
 import { join } from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ENQUEUE_BATCH_MAX, ENQUEUE_DELAY_MS } from "../../src/leads/capture-enqueue.ts";
-import { copiedDdl, floorLeadTables, LEAD_INSERT_SOURCE, leadflareD1 } from "./bench-capture-floor.mjs";
+import { CAPTURE_BATCH_STATEMENTS, copiedDdl, floorLeadTables, LEAD_INSERT_SOURCE, leadflareD1 } from "./bench-capture-floor.mjs";
 import { workerdCpuMs } from "./bench-roundtrips.mjs";
 import { startDirect } from "./direct.mjs";
 import { DEV_ENV, ROOT } from "./enterprise.mjs";
@@ -224,7 +224,7 @@ export function pipelineFloorReport(f, fmt) {
   const answers = (x) => (x.captureSeconds ? ` (answers ${fmt(x.leads / x.captureSeconds)}/s)` : "");
   const side = (x) => `${fmt(x.rate, 1)}${answers(x)} · ${fmt(x.cpuMs, 2)} ms${x.complete === false ? ` (**${fmt(x.processed)} of ${fmt(x.leads)} processed at the limit**)` : ""}`;
   return [
-    `A floor worker in leadflare's workerd, bound to leadflare's D1, none of leadflare's code: per POST the lead row leadflare captured (copied into \`floor_leads\`, the leads table with its ${indexCount(f.leadIndexes)}) inserted in a D1 batch of five statements, answered 201, its message sent after the answer with the others of ${ENQUEUE_DELAY_MS} ms in one \`sendBatch\` (as capture shares it); a consumer with the Processr's settings (batches of ${f.consumer.maxBatchSize}, ${f.consumer.maxBatchTimeout} s wait, from \`wrangler.toml\`) reading the batch's leads in one statement and writing in one D1 batch a trail row per lead (\`floor_log_lines\`, log_lines with its ${indexCount(f.trailIndexes)}; a real trail of campaign 601, ${fmt(f.trailChars)} characters) and every lead's final status and flag, then acking. Not in it: rate limits, the API key and form checks, validation, the QA jobs, the lead object, statistics, notes, events.`,
+    `A floor worker in leadflare's workerd, bound to leadflare's D1, none of leadflare's code: per POST the lead row leadflare captured (copied into \`floor_leads\`, the leads table with its ${indexCount(f.leadIndexes)}) inserted in a D1 batch of ${CAPTURE_BATCH_STATEMENTS} statements (as capture's), answered 201, its message sent after the answer with the others of ${ENQUEUE_DELAY_MS} ms in one \`sendBatch\` (as capture shares it); a consumer with the Processr's settings (batches of ${f.consumer.maxBatchSize}, ${f.consumer.maxBatchTimeout} s wait, from \`wrangler.toml\`) reading the batch's leads in one statement and writing in one D1 batch a trail row per lead (\`floor_log_lines\`, log_lines with its ${indexCount(f.trailIndexes)}; a real trail of campaign 601, ${fmt(f.trailChars)} characters) and every lead's final status and flag, then acking. Not in it: rate limits, the API key and form checks, validation, the QA jobs, the lead object, statistics, notes, events.`,
     "",
     `Each side a burst of ${fmt(f.leads)} captures at 10 connections, leads/s from the first request to the last lead's final write (as the end-to-end goal row), in brackets the captures' own rate (to the last answer), workerd CPU ms per lead (the bench's D1 polls included on both sides); one D1 insert (\`bench/baseline.ts\`) req/s over ${fmt(f.rounds[0].insert.seconds)} s. The floor's captures alone: the same burst, its messages sent to a queue no consumer reads, req/s to the last answer. Rounds alternate (insert, floor, floor's captures alone, leadflare, then the reverse, …) after a warm-up burst of each; ratios are medians of the per-round ratios (min–max).`,
     "",
