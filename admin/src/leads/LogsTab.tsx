@@ -1,6 +1,5 @@
 import { Box } from "@mui/material";
-import { DateField, FunctionField, ReferenceField, TextField, useRecordContext } from "react-admin";
-import { jobName } from "./JobDetailsTab";
+import { DateField, ReferenceField, TextField, useRecordContext } from "react-admin";
 import { LeadTable } from "./LeadTable";
 import type { LeadRecord, LogRecord } from "./types";
 
@@ -24,7 +23,7 @@ export function LogsTab({ lead, type, admin }: { lead: LeadRecord; type: "proces
       <DateField source="createdTs" label="Time" showTime sortable={false} />
       <TextField source="level" sortable={false} />
       <ReferenceField source="campaignProcessrJob" reference="campaign-processr-jobs" link={false} label="Job" sortable={false} emptyText="—">
-        <FunctionField render={jobName} />
+        <TextField source="label" />
       </ReferenceField>
       <TextField source="message" label="Message" sortable={false} />
     </LeadTable>

@@ -61,18 +61,6 @@ export interface ProcessrJobLeadRecord {
   finishedTs: string | null;
 }
 
-export interface CampaignProcessrJobRecord {
-  id: string;
-  type: string;
-  position: number;
-  processrJob: { name: string };
-  /** For a publisher user, an integration job's reads "Delivery to the client". */
-  label: string;
-  /** Admins only (how the client scores leads). */
-  score?: number;
-  hardfail?: boolean;
-}
-
 export interface LogRecord {
   id: string;
   level: string;
