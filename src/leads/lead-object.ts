@@ -488,12 +488,14 @@ export class LeadObject extends DurableObject<Env> {
     const pending = await deliverDueCallbacks(this.env, leadId);
     const integrationsDue = await this.ctx.storage.get<number>(INTEGRATIONS_DUE);
     if (integrationsDue !== undefined && integrationsDue <= Date.now()) await this.handOffIntegrations(leadId);
-    // No callback was pending, and no write this object decided can still be on its way to D1 (the
-    // last was armed for a safety interval ago, which bounds its caller's commit, as the alarm itself
-    // assumes): none is due, so the alarm is set without reading them again (the safety alarm of
-    // every lead whose callbacks its batch delivered ends here, one D1 read instead of two).
+    // No callback was pending, and this object armed no decision in the last safety interval (which
+    // bounds its caller's commit, as the alarm itself assumes), nor since it was started (unknown:
+    // one armed before was a previous instance's, before this alarm's read, which a second read a
+    // moment later could not keep either): none is due, so the alarm is set without reading them
+    // again. The safety alarm of every lead whose callbacks its batch delivered ends here, evicted
+    // or not, with one D1 read instead of two.
     await this.exclusive(leadId, () => {
-      const quiet = this.lastArmedTs !== undefined && Date.now() - this.lastArmedTs >= SAFETY_ALARM_MS;
+      const quiet = this.lastArmedTs === undefined || Date.now() - this.lastArmedTs >= SAFETY_ALARM_MS;
       return this.scheduleAlarm(leadId, pending === 0 && quiet ? null : undefined);
     });
   }

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -78,6 +78,30 @@ const eventsOf = (s: Sent) => (JSON.parse(s.body) as { events: { webhookId: stri
 const byCaller = (leadId: number, to: TransitionRequest["to"]): TransitionRequest => ({
   leadId, to, source: "manual", userId: 167, author: "admin@acme.test", callbacksByCaller: true,
 });
+
+/**
+ * Runs a lead object's alarm and answers how many statements it prepared, after moving its last
+ * arming `minutesAgo` further back (null: as it is); the alarm must clear itself.
+ */
+async function alarmStatements(leadId: number, minutesAgo: number | null) {
+  const prepared: string[] = [];
+  const stub = leadObject(env, leadId);
+  await runInDurableObject(stub, (instance) => {
+    const object = instance as unknown as { lastArmedTs: number; env: typeof env };
+    if (minutesAgo !== null) object.lastArmedTs -= minutesAgo * 60_000;
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop === "prepare") return (sql: string) => (prepared.push(sql), target.prepare(sql));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    object.env = { ...object.env, DB };
+  });
+  expect(await runDurableObjectAlarm(stub)).toBe(true);
+  expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
+  return prepared.length;
+}
 
 describe("batched sync callbacks", () => {
   it("a queue batch's callbacks go to a receiver that takes batches in one request, signed with each subscription's secret", async () => {
@@ -194,29 +218,21 @@ describe("batched sync callbacks", () => {
     const [late, soon] = [await subscribedLead(BATCHING), await subscribedLead(BATCHING)];
     await processLeads(late.id, soon.id);
     expect((await deliveriesOf([late.id, soon.id])).map((d) => d.status)).toEqual(["delivered", "delivered"]);
-    const statementsRun = async (leadId: number, minutesAgo: number) => {
-      const prepared: string[] = [];
-      const stub = leadObject(env, leadId);
-      await runInDurableObject(stub, (instance) => {
-        const object = instance as unknown as { lastArmedTs: number; env: typeof env };
-        object.lastArmedTs -= minutesAgo * 60_000;
-        const DB = new Proxy(env.DB, {
-          get(target, prop) {
-            const value = Reflect.get(target, prop, target);
-            if (prop === "prepare") return (sql: string) => (prepared.push(sql), target.prepare(sql));
-            return typeof value === "function" ? value.bind(target) : value;
-          },
-        });
-        object.env = { ...object.env, DB };
-      });
-      expect(await runDurableObjectAlarm(stub)).toBe(true);
-      expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
-      return prepared.length;
-    };
     // The decision was armed a minute ago: nothing pending, nothing on its way, nothing read again.
-    expect(await statementsRun(late.id, 1)).toBe(1);
+    expect(await alarmStatements(late.id, 1)).toBe(1);
     // A decision armed just now may still be committing: the alarm reads what is due again.
-    expect(await statementsRun(soon.id, 0)).toBe(2);
+    expect(await alarmStatements(soon.id, 0)).toBe(2);
+    expect(posts(BATCHING)).toHaveLength(1);
+  });
+
+  it("the safety alarm of a restarted object (its arming time forgotten) whose lead's callbacks its batch delivered reads D1 once and clears itself", async () => {
+    const lead = await subscribedLead(BATCHING);
+    await processLeads(lead.id);
+    expect((await deliveriesOf([lead.id])).map((d) => d.status)).toEqual(["delivered"]);
+    // The object evicted before its alarm (as workerd does with an idle object): a new instance, which never armed one, wakes.
+    await abortAllDurableObjects();
+    expect(await runInDurableObject(leadObject(env, lead.id), (instance) => (instance as unknown as { lastArmedTs?: number }).lastArmedTs)).toBeUndefined();
+    expect(await alarmStatements(lead.id, null)).toBe(1);
     expect(posts(BATCHING)).toHaveLength(1);
   });
 
