@@ -28,6 +28,17 @@ describe("isoTs", () => {
     }
   });
 
+  it("writes each instant's own date when consecutive calls stay on a day, leave it and come back", () => {
+    // isoTs keeps the last day's text: a walk in 7-minute steps over leap days and a year's end,
+    // and calls alternating between two days, must each give that instant's date.
+    const from = Date.UTC(2023, 11, 30);
+    for (let ms = from; ms < Date.UTC(2024, 2, 2); ms += 7 * 60_000 + 1_001) expect(isoTs(ms)).toBe(byDate(ms));
+    for (let i = 0; i < 50; i++) {
+      const ms = i % 2 === 0 ? Date.UTC(2026, 1, 1, 9, i) : Date.UTC(1999, 11, 31, 23, 59, i);
+      expect(isoTs(ms)).toBe(byDate(ms));
+    }
+  });
+
   it("leaves instants it does not compute to Date: before 1970, past 9999, fractions, and refuses what Date refuses", () => {
     for (const ms of [-1, -86_400_001, Date.UTC(1969, 11, 31, 23, 59, 59), Date.UTC(10000, 0, 1), 1.5, 8.64e15]) expect(isoTs(ms)).toBe(byDate(ms));
     expect(() => isoTs(Number.NaN)).toThrow(RangeError);
