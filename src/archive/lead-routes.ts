@@ -4,8 +4,8 @@ import { authenticate } from "../auth/authenticate";
 import { campaigns, currencies, type Lead, leads } from "../db/schema";
 import type { AppEnv } from "../env";
 import { API_PREFIX, iri, ld } from "../hydra/jsonld";
-import { paging, partialView, QueryParams } from "../hydra/query";
-import { context, type Ctx } from "../hydra/resource";
+import { paging, partialView } from "../hydra/query";
+import { context, type Ctx, queryOf } from "../hydra/resource";
 import { leadExtra, leadResource, type Related } from "../routes/v4/leads";
 import { type ArchivedLead, jobResultsOf, type Row } from "./format";
 import { readArchivedLead, readArchivedLeads, restoreArchivedLead } from "./restore";
@@ -78,7 +78,7 @@ export async function archivedLeadLookup(c: Context<AppEnv>, next: Next) {
   await next();
   // The JSON-LD collection only (not the CSV export of the same path).
   if (c.req.method !== "GET" || c.res.status !== 200 || !c.res.headers.get("Content-Type")?.startsWith("application/ld+json")) return;
-  const q = new QueryParams(c.req.url);
+  const q = queryOf(c);
   const email = q.all("email");
   if (email.length !== 1 || !q.entries.every(([k]) => LOOKUP_PARAMS.has(k))) return;
   const ctx = context(c);

@@ -293,9 +293,18 @@ export function collectionStatements(def: ResourceDef, ctx: Ctx, q: QueryParams)
   return { page, itemsPerPage, statements, preload, reader };
 }
 
+// The query string of a request, parsed once for the collection and the middleware around it
+// (an email lookup of /leads reads it again after the page).
+const queries = new WeakMap<Request, QueryParams>();
+export function queryOf(c: Context): QueryParams {
+  let q = queries.get(c.req.raw);
+  if (q === undefined) queries.set(c.req.raw, (q = new QueryParams(c.req.url)));
+  return q;
+}
+
 async function getCollection(c: Context<AppEnv>, def: ResourceDef) {
   const ctx = context(c);
-  const q = new QueryParams(c.req.url);
+  const q = queryOf(c);
   const { page, itemsPerPage, statements, preload, reader } = collectionStatements(def, ctx, q);
   const [counted, read, ...related] = await runBatch(ctx.env.DB, statements);
   const rows = (read as { row: string }[]).map((r) => reader.read(r.row));
