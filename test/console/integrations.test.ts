@@ -107,7 +107,7 @@ describe("Convertr Connect set-up (agency → acme)", () => {
 
     await dialog.getByLabel("API Key").fill(ACME_KEY);
     await dialog.getByRole("button", { name: "Check credentials" }).click();
-    await poll(() => dialog.getByText(/^Credentials valid/).count()).toBe(1);
+    await poll(() => dialog.getByText(/^Credentials valid/).textContent()).toMatch(/^Credentials valid: 2 forms at /);
     await choose(page, dialog, "Form", /\(35\)$/);
     await choose(page, dialog, "Link (optional)", "acme-campaign-email (Email)");
     // The mapping lists acme's form fields; ours are chosen on the right.
@@ -165,7 +165,7 @@ describe("Convertr Connect set-up (agency → acme)", () => {
     const row = page.getByRole("row", { name: job.label, exact: true });
     await poll(() => row.locator("[data-stat=passed]").textContent()).toBe("1");
     await row.getByRole("button", { name: "Configure" }).click();
-    await poll(() => page.getByTestId("sync-tags-state").textContent()).toMatch(/1 delivered lead\(s\) covered/);
+    await poll(() => page.getByTestId("sync-tags-state").textContent()).toMatch(/: 1 delivered lead covered/);
     await shot(page, "connect-configured");
     expect(errors).toEqual([]);
   }, 300_000);
@@ -236,6 +236,7 @@ describe("HTTP integration (agency campaign 701)", () => {
     await dialog.getByRole("tab", { name: "Logs" }).click();
     const result = dialog.getByRole("table", { name: "Integration logs" }).locator("td[data-column=result]").first();
     await poll(() => result.textContent()).toBe(`delivered: HTTP 200 {"success":true,"lead_id":"CRM-${before + 1}"}`);
+    expect(await dialog.getByText(/^Page 1 of 1 \(/).textContent()).toBe("Page 1 of 1 (1 call)");
     await shot(page, "http-integration-logs");
     expect(errors).toEqual([]);
   }, 180_000);

@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 import { useLeadWrite as useWrite } from "../leads/useLeadWrite";
 import { createJob, type JobRecord, updateJob } from "../processr/api";
 import { campaignFieldNames, type ConnectDiscovery, discoverConnect, type IntegrationWindowProps } from "./api";
+import { count } from "./count";
 import { SyncTagsControl } from "./SyncTagsControl";
 
 // Convertr Connect's configuration window, as Convertr's help centre walks it: the client's
@@ -114,7 +115,7 @@ export function ConvertrConnectDialog({ campaignId, job: given, onClose }: Integ
           <Stack direction="row" spacing={2} sx={{ alignItems: "center" }}>
             <Button variant="outlined" onClick={check} disabled={checking}>Check credentials</Button>
             {checking && <CircularProgress size={20} aria-label="Checking" />}
-            {found && !checking && <Typography color="success.main">Credentials valid: {found.forms.length} form(s) at {found.baseUrl}</Typography>}
+            {found && !checking && <Typography color="success.main">Credentials valid: {count(found.forms.length, "form")} at {found.baseUrl}</Typography>}
           </Stack>
           {checkError && <Alert severity="error" sx={{ whiteSpace: "pre-line" }}>{checkError}</Alert>}
           {found && (

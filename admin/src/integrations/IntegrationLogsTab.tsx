@@ -2,6 +2,7 @@ import { Alert, Box, Button, Stack, Table, TableBody, TableCell, TableHead, Tabl
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { integrationLogs, type LogRow } from "./api";
+import { count } from "./count";
 
 /** What a call came to: its outcome and the vendor's answer (status and body), or the error. */
 function result(log: LogRow): string {
@@ -38,7 +39,7 @@ export function IntegrationLogsTab({ jobId }: { jobId: number }) {
       </Table>
       <Stack direction="row" spacing={2} sx={{ mt: 1, alignItems: "center" }}>
         <Button size="small" disabled={page <= 1} onClick={() => setPage(page - 1)}>Previous</Button>
-        <Typography variant="body2">Page {page} of {pages} ({data.totalItems} calls)</Typography>
+        <Typography variant="body2">Page {page} of {pages} ({count(data.totalItems, "call")})</Typography>
         <Button size="small" disabled={page >= pages} onClick={() => setPage(page + 1)}>Next</Button>
       </Stack>
     </Box>

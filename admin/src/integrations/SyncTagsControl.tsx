@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useLeadWrite as useWrite } from "../leads/useLeadWrite";
 import type { JobRecord } from "../processr/api";
 import { placeSyncTags, removeSyncTags, syncTagState } from "./api";
+import { count } from "./count";
 
 /**
  * Place Sync Tags and its state, from the job's sync-tags action: placed since when and how many
@@ -29,7 +30,7 @@ export function SyncTagsControl({ job, available, ensureSaved }: {
         {s?.placed ? (
           <>
             <Button variant="contained" color="success" startIcon={<CheckIcon />} disabled>Sync Tags Placed</Button>
-            {s.untaggedLeads > 0 && <Button size="small" disabled={busy} onClick={place}>Tag {s.untaggedLeads} more lead(s)</Button>}
+            {s.untaggedLeads > 0 && <Button size="small" disabled={busy} onClick={place}>Tag {count(s.untaggedLeads, "more lead")}</Button>}
             <Button size="small" disabled={busy} onClick={() => run(() => removeSyncTags(job!["@id"]), "Sync tags removed")}>Remove Sync Tags</Button>
           </>
         ) : (
@@ -39,7 +40,7 @@ export function SyncTagsControl({ job, available, ensureSaved }: {
         )}
         <Typography variant="body2" color={available?.available === false ? "warning.main" : "text.secondary"} data-testid="sync-tags-state">
           {s?.placed
-            ? `Placed${s.placedTs ? ` since ${new Date(s.placedTs).toLocaleString()}` : ""}: ${s.coveredLeads} delivered lead(s) covered${s.untaggedLeads ? `, ${s.untaggedLeads} not yet` : ""}.`
+            ? `Placed${s.placedTs ? ` since ${new Date(s.placedTs).toLocaleString()}` : ""}: ${count(s.coveredLeads, "delivered lead")} covered${s.untaggedLeads ? `, ${s.untaggedLeads} not yet` : ""}.`
             : (available?.message ?? "")}
         </Typography>
       </Stack>
