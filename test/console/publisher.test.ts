@@ -100,7 +100,7 @@ describe("publisher view", () => {
     expect(await dialog.getByLabel("Form fields").locator(".MuiChip-label").allTextContents()).toEqual(other.fields);
     await dialog.getByRole("button", { name: "Close" }).click();
 
-    // Its own leads, with the new one and its QA result (the flag the Processr gave it).
+    // Its own leads, with the new one and its QA result: the example's values pass the campaign's checks.
     await page.getByRole("menuitem", { name: "Leads", exact: true }).click();
     const row = page.locator("tbody tr", { has: page.locator("td.column-originId", { hasText: new RegExp(`^${answer.data}$`) }) });
     await poll(() => row.count()).toBe(1);
@@ -108,6 +108,7 @@ describe("publisher view", () => {
       await page.getByRole("button", { name: "Refresh" }).click().catch(() => undefined);
       return row.textContent();
     }).toMatch(/Valid|Invalid|Caution|Test/);
+    expect((await apiGet<{ leadFlag: { name: string } | null }>(demo.ent.urls.acme, token, `/api/v4/leads/${answer.data}`)).leadFlag?.name).toBe("Valid");
     await shot(page, "publisher-leads");
     expect(errors).toEqual([]);
   });

@@ -1,10 +1,15 @@
 // The lead POST of Convertr's publisher API (form-encoded `form[...]` body, the campaign
 // publisher's key in X-Api-Key), as a shell command the publisher can copy and run.
 
-/** A value the example can send for a field: the form's validation checks emails and telephones. */
+/**
+ * A value the example can send for a field: the form's validation checks emails and telephones, and
+ * the campaign's QA checks (a first name equal to the last fails one), so the lead it posts is Valid.
+ */
 function sampleValue(field: string): string {
   const name = field.toLowerCase();
   if (name.includes("email")) return "jane.doe@example.com";
+  if (name.includes("firstname")) return "Jane";
+  if (name.includes("lastname") || name.includes("surname")) return "Doe";
   if (name.includes("countrycode")) return "44";
   if (name.includes("telephone") || name.includes("phone")) return "07700900123";
   if (name.includes("submit")) return "true";
@@ -12,7 +17,7 @@ function sampleValue(field: string): string {
   return "Example";
 }
 
-/** `form[firstName]` → `form%5BfirstName%5D=Example`, as the publisher API documents the body. */
+/** `form[firstName]` → `form%5BfirstName%5D=Jane`, as the publisher API documents the body. */
 export function exampleBody(fields: string[]): string {
   return fields.map((f) => `${encodeURIComponent(f)}=${encodeURIComponent(sampleValue(f))}`).join("&");
 }
