@@ -46,12 +46,16 @@ function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const visible = leadVisible(ctx, sql`o.lead_id`);
   const own = page.types.length === 0 ? undefined : (job: (column: SQL) => SQL) => sql`SELECT o.id, 0, o.id FROM log_lines o INDEXED BY log_lines_job_idx
     WHERE ${job(sql`o.campaign_processr_job_id`)} AND o.trail IS NULL AND o.type IN ${types} AND ${ctx.isAdmin ? sql`(o.lead_id IS NULL OR ${visible})` : visible}`;
-  return sql`${logs.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, logsTotal(ctx, page), lines, own))}`;
+  const inTrails = sql`(${countedByJob(ctx, page.jobs, TRAIL_KINDS)}) > 0`;
+  return sql`${logs.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, logsTotal(ctx, page), lines, own, inTrails))}`;
 }
+
+/** The kinds of processr_job_counts that are a trail's job lines (none are an integration's). */
+const TRAIL_KINDS = ["trail:other", ...JOB_RESULT_STATUSES.map((s) => `trail:${s}`)];
 
 /** The kinds of processr_job_counts that a job's lines of `type` are. */
 const LOG_KINDS = new Map<LogType, string[]>([
-  ["processr", ["log:processr", "trail:other", ...JOB_RESULT_STATUSES.map((s) => `trail:${s}`)]],
+  ["processr", ["log:processr", ...TRAIL_KINDS]],
   ["provider", ["log:provider"]],
 ]);
 

@@ -72,12 +72,15 @@ export const list = (values: readonly (string | number)[]) => sql`(SELECT value 
  * (log_lines_campaign_trail_idx) and merged with the other campaigns' (a job moved: those are
  * sorted), the first job's rows of their own likewise with the other jobs', so a page reads
  * about as many rows as it and the pages before it hold, however many results the job has.
- * `total`: how many lines there are (the request's count).
+ * `total`: how many lines there are (the request's count). `inTrails`: whether any of them is a
+ * trail's line (none of an integration's); when not, no run is read.
  */
-export function firstLines(page: JobPage, total: SQL, lines: SQL | undefined, own?: (job: (column: SQL) => SQL) => SQL): SQL {
+export function firstLines(page: JobPage, total: SQL, lines: SQL | undefined, own?: (job: (column: SQL) => SQL) => SQL, inTrails = sql`1`): SQL {
   const jobs = list(page.jobs);
   const firstJob = sql`(SELECT min(value) FROM ${jobs})`;
-  const first = sql`(SELECT min(c.campaign_id) FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs})`;
+  // The campaigns whose runs are walked: none without trail lines to find (the index is then
+  // searched for no campaign, instead of each run's trail being read to find none).
+  const first = sql`(SELECT min(c.campaign_id) FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs} AND ${inTrails})`;
   // The others in the IN list itself: a condition beside it would be tested on each of the first's rows.
   const others = sql`SELECT c.campaign_id FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs} AND c.campaign_id > ${first}`;
   const runs = (index: string, campaign: SQL) =>
@@ -138,7 +141,8 @@ function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const lines = sql`${sql.raw(LINE_STATUS)} IN ${statuses} AND NOT ${sql.raw(LINE_CLEARED("r"))} AND ${LATEST} AND ${leadVisible(ctx, sql`r.lead_id`)}`;
   const own = (job: (column: SQL) => SQL) => sql`SELECT j.id, 0, j.id FROM job_results j INDEXED BY job_results_job_idx
     WHERE ${job(sql`j.campaign_processr_job_id`)} AND j.status IN ${statuses} AND ${leadVisible(ctx, sql`j.lead_id`)}`;
-  return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, resultsTotal(ctx, page), lines, own))}`;
+  const inTrails = sql`(${countedByJob(ctx, page.jobs, page.statuses.map((s) => `trail:${s}`))}) > 0`;
+  return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, resultsTotal(ctx, page), lines, own, inTrails))}`;
 }
 
 export const processrJobLeadResource = defineResource<Row>({
