@@ -56,7 +56,7 @@ import { configureValueTransforms, transformedLeads } from "./lib/bench-transfor
 import { configureListCheck, importAndExportList } from "./lib/bench-lists.mjs";
 import { captureFloorReport, measureCaptureFloor } from "./lib/bench-capture-floor.mjs";
 import { measurePipelineFloor, pipelineFloorReport } from "./lib/bench-pipeline-floor.mjs";
-import { fanoutFloorReport, measureFanoutFloor } from "./lib/bench-fanout-floor.mjs";
+import { fanoutFloorReport, MAX_IN_FLIGHT, measureFanoutFloor } from "./lib/bench-fanout-floor.mjs";
 import { jobResultsReport, measureJobResults } from "./lib/bench-job-results.mjs";
 import { measurePageGap, PAGE_STATEMENTS_FLOOR, pageFloorWorker, pageGapReport } from "./lib/bench-page-gap.mjs";
 import { measureSteady, steadyReport } from "./lib/bench-steady.mjs";
@@ -619,7 +619,7 @@ function report(r) {
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30, 1)} GiB memory`;
   L.push(`Run: ${r.date} · \`${r.command}\` · ${machine} · Node ${process.version} · workerd via miniflare ${r.miniflare}, wrangler ${r.wrangler}`);
   L.push("");
-  L.push(`Bench profile: rate limits raised to ${fmt(Number(BENCH_VARS.RATE_LIMIT_TOTAL))} calls per window (login, lead-result, total) and the outbound rate per client host to as many a minute, so that they never throttle the load generator or the fan-out (10 calls at a time per host still hold), and campaigns' leadsRequired raised so that they never fill; load runs of ${DURATION} s, autocannon, one request in flight per connection. req/s counts 2xx answers only. Local D1/Durable Object state ${ON_DISK ? "on disk (`--disk`)" : "on tmpfs (`/dev/shm`; `--disk` for the disk)"}.`);
+  L.push(`Bench profile: rate limits raised to ${fmt(Number(BENCH_VARS.RATE_LIMIT_TOTAL))} calls per window (login, lead-result, total) and the outbound rate per client host to as many a minute, so that they never throttle the load generator or the fan-out (${MAX_IN_FLIGHT} calls at a time per host still hold), and campaigns' leadsRequired raised so that they never fill; load runs of ${DURATION} s, autocannon, one request in flight per connection. req/s counts 2xx answers only. Local D1/Durable Object state ${ON_DISK ? "on disk (`--disk`)" : "on tmpfs (`/dev/shm`; `--disk` for the disk)"}.`);
   L.push("");
   const captureTable = (title, rows) => {
     const router = rows.some((r) => r.captureRouter);

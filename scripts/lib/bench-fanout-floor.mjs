@@ -4,7 +4,7 @@
 //   - the sender (agency's side): a burst of leads enqueued on its own queue; its consumer, with the
 //     Processr's batch settings (wrangler.toml's, read through wrangler), POSTs each message's lead
 //     to the receiver over HTTP (a real fetch to 127.0.0.1, as Convertr Connect delivers), at most
-//     10 in flight, as leadflare's outbound limiter allows per host, and acks each delivered one;
+//     as many in flight as leadflare's outbound limiter allows per host, and acks each delivered one;
 //     POST /callbacks checks a callback's HMAC-SHA256 signature and records its leads, one row each,
 //     in one statement; with the processing pass, the consumer first writes a row per lead of its
 //     batch (one statement) and hands each lead off as a message of its own on the same queue, as
@@ -20,13 +20,17 @@
 // their consumers, a row written per lead on each side.
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { processrConsumer, SEND_SOON_SOURCE } from "./bench-pipeline-floor.mjs";
 import { workerdCpuMs, workerdPids } from "./bench-roundtrips.mjs";
+import { DEV_ENV, ROOT } from "./enterprise.mjs";
 import { quantile } from "./stats.mjs";
 
 const COMPATIBILITY_DATE = "2026-10-20";
-// Convertr Connect's outbound limit per client host (src/integrations/host-limiter.ts's default).
-const MAX_IN_FLIGHT = 10;
+// Convertr Connect's outbound limit per client host, as the demo pair runs with it (wrangler.toml's
+// OUTBOUND_HOST_CONCURRENCY; the bench overrides only the rate): read, so that the floor never
+// sends more at once than leadflare may.
+export const MAX_IN_FLIGHT = Number(unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"), DEV_ENV).workerOptions.bindings.OUTBOUND_HOST_CONCURRENCY);
 const SECRET = "bench-fanout-floor-secret";
 
 // sign(secret, body) / verified(secret, body, signature): HMAC-SHA256 in hex, as a signed webhook carries it.
