@@ -52,11 +52,14 @@ export async function hmacSha256(key: Uint8Array | string, message: string): Pro
 
 /** Constant-time string comparison (API keys, signatures, codes). */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const ab = encoder.encode(a);
-  const bb = encoder.encode(b);
+  return timingSafeEqualBytes(encoder.encode(a), encoder.encode(b));
+}
+
+/** Constant-time byte comparison, for callers that encode a value once and compare it many times. */
+export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
   // Compare against itself when lengths differ so the time does not reveal where they differ.
-  const other = ab.length === bb.length ? bb : ab;
-  let diff = ab.length ^ bb.length;
-  for (let i = 0; i < ab.length; i++) diff |= ab[i]! ^ other[i]!;
+  const other = a.length === b.length ? b : a;
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ other[i]!;
   return diff === 0;
 }

@@ -1,4 +1,4 @@
-import { base64ToBytes, bytesToBase64, hmacSha256, randomBytes } from "../auth/crypto";
+import { base64ToBytes, bytesToBase64, hmacSha256, randomBytes, timingSafeEqualBytes } from "../auth/crypto";
 
 // Standard Webhooks v1 (the Standard Webhooks specification): HMAC-SHA256 over "{id}.{timestamp}.{body}",
 // header `webhook-signature: v1,<base64>` (space-separated list), secret `whsec_<base64>`.
@@ -54,15 +54,7 @@ export function webhookVerifier(headers: Headers, body: string, now = Date.now()
   return async (secret) => {
     const expected = encoder.encode(await signWebhook(secret, id, Number(ts), body));
     let match = false;
-    for (const candidate of listed) match = sameBytes(candidate, expected) || match;
+    for (const candidate of listed) match = timingSafeEqualBytes(candidate, expected) || match;
     return match ? { ok: true } : { ok: false, reason: "bad_signature" };
   };
-}
-
-/** Constant time for equal lengths (a signature's length is no secret). */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
