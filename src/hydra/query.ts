@@ -56,9 +56,12 @@ export type OrderExpr = SQLiteColumn | SQL | ((ctx: Ctx) => SQL | undefined);
 
 type Target = SQLiteColumn | SQL | ((list: SQL, values: (string | number)[]) => SQL);
 
-/** `col IN (values)` with one bound parameter, however many values (D1 caps bound parameters at 100). */
+/** The subquery of `values` as rows of `value`, from one bound parameter (D1 caps bound parameters at 100). */
+export const valueList = (values: readonly (string | number)[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+
+/** `col IN (values)` with one bound parameter, however many values. */
 export function inList(target: Target, values: (string | number)[]): SQL {
-  const list = sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+  const list = valueList(values);
   if (typeof target === "function") return target(list, values);
   return values.length === 1 ? sql`${target} = ${values[0]}` : sql`${target} IN ${list}`;
 }

@@ -7,7 +7,7 @@ import { type Db, getDb } from "../db/client";
 import type { AppEnv, Env, Principal } from "../env";
 import { ApiError } from "../errors";
 import { API_PREFIX, iri, iriPrefix, ld } from "./jsonld";
-import { type Filter, QueryParams, orderBy, paging, partialView, searchTemplate } from "./query";
+import { type Filter, QueryParams, orderBy, paging, partialView, searchTemplate, valueList } from "./query";
 import { compile, runBatch } from "./statements";
 import { readJsonObject, validate } from "./write";
 
@@ -153,7 +153,7 @@ const idOf = <R>(def: ResourceDef<R>, row: R) => (def.idOf ? def.idOf(row) : (ro
 /** The subquery of loaded rows' ids (and pageColumns) that preload reads, from one JSON parameter. */
 function loadedRows<R>(def: ResourceDef<R>, rows: R[]): SQL {
   const columns = def.pageColumns ?? [];
-  if (columns.length === 0) return sql`(SELECT value FROM json_each(${JSON.stringify(rows.map((r) => idOf(def, r)))}))`;
+  if (columns.length === 0) return valueList(rows.map((r) => idOf(def, r)));
   const keys = columns.map((c) => columnKey(def.table, c));
   const values = rows.map((r) => [idOf(def, r), ...keys.map((k) => (r as Record<string, unknown>)[k])]);
   const select = sql.raw(["$[0]", ...keys.map((_, i) => `$[${i + 1}]`)].map((path) => `json_extract(value, '${path}')`).join(", "));

@@ -17,7 +17,7 @@ import { integrationJobs } from "../../integrations";
 import { qaJobs } from "../../processr/jobs";
 import { isoTs, mulDecimal, toBase } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
-import { customFilter, dateFilter, enumValue, exact, type Filter, inList, intValue, orderFilter, partial, stringValue } from "../../hydra/query";
+import { customFilter, dateFilter, enumValue, exact, type Filter, inList, intValue, orderFilter, partial, stringValue, valueList } from "../../hydra/query";
 import { type Ctx, defineResource, field, type Range } from "../../hydra/resource";
 import { commercialTerms, onCampaign } from "./access";
 import { combinedJobScoreSql } from "./campaign-processr-job-groups";
@@ -301,7 +301,7 @@ export const campaignResource = defineResource<Campaign, Extra>({
       /^\d{1,15}$/.test(raw) ? sql`(${campaigns.id} = ${Number(raw)} OR ${campaigns.name} LIKE ${like} ESCAPE '\\')` : sql`${campaigns.name} LIKE ${like} ESCAPE '\\'`,
     ),
     exact("campaignProcessrJobs.processrJob.id", (_list, ids) =>
-      sql`EXISTS (SELECT 1 FROM campaign_processr_jobs j WHERE j.campaign_id = ${campaigns.id} AND j.type IN (SELECT value FROM json_each(${JSON.stringify(catalogueTypes(ids))})))`, intValue),
+      sql`EXISTS (SELECT 1 FROM campaign_processr_jobs j WHERE j.campaign_id = ${campaigns.id} AND j.type IN ${valueList(catalogueTypes(ids))})`, intValue),
     ownPublisherOnly(
       exact("campaignPublishers.publisher.id", (list) =>
         sql`EXISTS (SELECT 1 FROM campaign_publishers p WHERE p.campaign_id = ${campaigns.id} AND p.publisher_id IN ${list})`, intValue),

@@ -3,10 +3,10 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { JOB_RESULT_STATUSES, LOG_TYPES, type LogType, logs } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
-import { type QueryParams, dateFilter, enumValue, exact, intValue, orderFilter, stringValue } from "../../hydra/query";
+import { type QueryParams, dateFilter, enumValue, exact, intValue, orderFilter, stringValue, valueList } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { adminsOnly, leadVisible } from "./access";
-import { countedByJob, firstLines, type JobPage, jobFilter, jobPage, jobsLeads, linesLeads, list } from "./processr-job-leads";
+import { countedByJob, firstLines, type JobPage, jobFilter, jobPage, jobsLeads, linesLeads } from "./processr-job-leads";
 
 // GET /api/v4/logs: Processr logs (type=processr) and provider logs (type=provider), the two log
 // tabs of the Lead Data dialog. Provider logs hold the client's CRM URLs, credentials and answers,
@@ -41,7 +41,7 @@ function logsPage(q: QueryParams, ctx: Ctx) {
 function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const page = ctx && logsPage(q, ctx);
   if (!page) return sql`${logs.campaignProcessrJobId} IN ${jobs} AND (${logs.leadId} IN ${jobsLeads(jobs)} OR ${logs.leadId} IS NULL)`;
-  const types = list(page.types);
+  const types = valueList(page.types);
   const lines = page.types.includes("processr") ? leadVisible(ctx, sql`r.lead_id`) : undefined;
   const visible = leadVisible(ctx, sql`o.lead_id`);
   const own = page.types.length === 0 ? undefined : (job: (column: SQL) => SQL) => sql`SELECT o.id, 0, o.id FROM log_lines o INDEXED BY log_lines_job_idx

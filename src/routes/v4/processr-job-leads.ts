@@ -3,7 +3,7 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { JOB_RESULT_STATUSES, type JobResultStatus, processrJobLeads } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
-import { type Filter, enumValue, exact, intValue, orderFilter, paging, type QueryParams } from "../../hydra/query";
+import { type Filter, enumValue, exact, intValue, orderFilter, paging, type QueryParams, valueList } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { logLineLead } from "../../processr/trail";
 import { adminsOnly, leadVisible } from "./access";
@@ -63,8 +63,6 @@ const LINE_STATUS = "iif(json_type(l.value, '$[0]') = 'integer', CASE l.value ->
 const LINE_CLEARED = (r: string) => `EXISTS (SELECT 1 FROM json_each(${r}.trail, '$.x') c WHERE c.value = l.key)`;
 const LINE_ID = (r: string) => `${r}.id - json_array_length(${r}.trail, iif(json_type(${r}.trail) = 'array', '$', '$.l')) + 1 + l.key`;
 
-export const list = (values: readonly (string | number)[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
-
 /**
  * The ids (as `value`) of the first `take` trail lines of the page's jobs and rows of their own,
  * in id order, among the lines `lines` (SQL over run `r` and line `l`) and the rows `own` gives
@@ -76,7 +74,7 @@ export const list = (values: readonly (string | number)[]) => sql`(SELECT value 
  * trail's line (none of an integration's); when not, no run is read.
  */
 export function firstLines(page: JobPage, total: SQL, lines: SQL | undefined, own?: (job: (column: SQL) => SQL) => SQL, inTrails = sql`1`): SQL {
-  const jobs = list(page.jobs);
+  const jobs = valueList(page.jobs);
   const firstJob = sql`(SELECT min(value) FROM ${jobs})`;
   // The campaigns whose runs are walked: none without trail lines to find (the index is then
   // searched for no campaign, instead of each run's trail being read to find none).
@@ -105,7 +103,7 @@ const LATEST = sql.raw("NOT EXISTS (SELECT 1 FROM log_lines p WHERE p.lead_id = 
 
 /** hydra:totalItems of a job's results or logs from processr_job_counts: its `kinds`, on the caller's visible leads. */
 export const countedByJob = (ctx: Ctx, jobs: number[], kinds: string[]) =>
-  sql`SELECT coalesce(sum(n), 0) AS n FROM processr_job_counts WHERE campaign_processr_job_id IN ${list(jobs)} AND kind IN ${list(kinds)}${
+  sql`SELECT coalesce(sum(n), 0) AS n FROM processr_job_counts WHERE campaign_processr_job_id IN ${valueList(jobs)} AND kind IN ${valueList(kinds)}${
     ctx.isAdmin ? sql`` : sql` AND publisher_id = ${ctx.publisherId}`}`;
 
 /**
@@ -114,7 +112,7 @@ export const countedByJob = (ctx: Ctx, jobs: number[], kinds: string[]) =>
  */
 export function jobFilter(property: string, byJobs: (jobs: SQL, q: QueryParams, ctx: Ctx | undefined) => SQL): Filter {
   const { mappings, values } = exact(property, sql`NULL`, intValue);
-  return { mappings, values, where: (q, ctx) => { const v = values?.(q); return v && byJobs(list(v), q, ctx); } };
+  return { mappings, values, where: (q, ctx) => { const v = values?.(q); return v && byJobs(valueList(v), q, ctx); } };
 }
 
 const STATUS = exact("status", processrJobLeads.status, enumValue(JOB_RESULT_STATUSES));
@@ -137,7 +135,7 @@ const resultsTotal = (ctx: Ctx, page: JobPage & { statuses: JobResultStatus[] })
 function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const page = ctx && resultsPage(q);
   if (!page) return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${processrJobLeads.leadId} IN ${jobsLeads(jobs)}`;
-  const statuses = list(page.statuses);
+  const statuses = valueList(page.statuses);
   const lines = sql`${sql.raw(LINE_STATUS)} IN ${statuses} AND NOT ${sql.raw(LINE_CLEARED("r"))} AND ${LATEST} AND ${leadVisible(ctx, sql`r.lead_id`)}`;
   const own = (job: (column: SQL) => SQL) => sql`SELECT j.id, 0, j.id FROM job_results j INDEXED BY job_results_job_idx
     WHERE ${job(sql`j.campaign_processr_job_id`)} AND j.status IN ${statuses} AND ${leadVisible(ctx, sql`j.lead_id`)}`;

@@ -4,7 +4,7 @@ import { VALIDATION_LIST_KINDS, validationListEntries, validationLists } from ".
 import { ApiError } from "../../errors";
 import { tableWrites } from "../../hydra/crud";
 import { isoTs } from "../../hydra/format";
-import { boolValue, enumValue, exact, intValue, orderFilter, partial } from "../../hydra/query";
+import { boolValue, enumValue, exact, intValue, orderFilter, partial, valueList } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { unprocessable } from "../../hydra/write";
 
@@ -85,7 +85,7 @@ export const validationListResource = defineResource<Row, Map<number, number>>({
     const counts = await ctx.db
       .select({ listId: validationListEntries.listId, n: sql<number>`count(*)` })
       .from(validationListEntries)
-      .where(sql`${validationListEntries.listId} IN (SELECT value FROM json_each(${JSON.stringify(rows.map((r) => r.id))}))`)
+      .where(sql`${validationListEntries.listId} IN ${valueList(rows.map((r) => r.id))}`)
       .groupBy(validationListEntries.listId);
     return new Map(counts.map((c) => [c.listId, c.n]));
   },
