@@ -50,15 +50,12 @@ export function countryName(code: string): string {
   return name;
 }
 
-/**
- * The five platform values of a lead, in Convertr's order, each "" when there is nothing to compute
- * it from. `createdIso`: the lead's createdTs already formatted by isoTs, when the caller has it.
- */
-export function platformLeadData(lead: PlatformSource, createdIso = isoTs(lead.createdTs)): Record<PlatformDataName, string> {
+/** The five platform values of a lead, in Convertr's order, each "" when there is nothing to compute it from. */
+export function platformLeadData(lead: PlatformSource): Record<PlatformDataName, string> {
   const at = lead.email ? lead.email.lastIndexOf("@") : -1;
   return {
     emailDomain: at >= 0 ? lead.email!.slice(at) : "",
-    createdDate: createdIso.slice(0, 10),
+    createdDate: isoTs(lead.createdTs).slice(0, 10),
     country: lead.country ? countryName(lead.country) : "",
     ip: lead.ip ?? "",
     userAgent: lead.userAgent ?? "",

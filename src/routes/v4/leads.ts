@@ -149,20 +149,6 @@ const str = (get: (l: Lead) => string | null, description?: string) =>
 /** A core captured value: "" when the form did not capture it, as in Convertr's Lead example. */
 const core = (get: (l: Lead) => string | null) => field<Lead, Extra>("string", (l) => get(l) ?? "");
 
-/**
- * createdTs as text, kept for the lead's createdDate: the field and the platform value are read
- * one after the other for each lead, and the last one formatted is the one asked again.
- */
-let lastCreatedMs = Number.NaN;
-let lastCreatedIso = "";
-function createdIso(ms: number): string {
-  if (ms !== lastCreatedMs) {
-    lastCreatedIso = isoTs(ms);
-    lastCreatedMs = ms;
-  }
-  return lastCreatedIso;
-}
-
 const LEAD_DATA_IRI = iriPrefix("lead-datas");
 const LEAD_NOTE_IRI = iriPrefix("lead-notes");
 const JOB_RESULT_IRI = iriPrefix("processr-job-leads");
@@ -173,7 +159,7 @@ const JOB_RESULT_IRI = iriPrefix("processr-job-leads");
  */
 function leadData(l: Lead, stored: { id: number; name: string; value: string }[]) {
   // Plain loops: this runs for every lead of a page (a lead has few values, so a scan finds a name).
-  const platform = platformLeadData(l, createdIso(l.createdTs));
+  const platform = platformLeadData(l);
   const out: Record<string, unknown>[] = [];
   for (const name of PLATFORM_DATA_NAMES) {
     let captured = false;
@@ -223,7 +209,7 @@ export const leadResource = defineResource<Lead, Extra>({
     id: int((l) => l.id),
     publisherSubId: str((l) => l.publisherSubId),
     formHash: field("string", (l) => String(l.formId), { description: "The form the lead was captured with." }),
-    createdTs: field("dateTime", (l) => createdIso(l.createdTs)),
+    createdTs: field("dateTime", (l) => isoTs(l.createdTs)),
     updatedTs: field("dateTime", (l) => isoTs(l.updatedTs)),
     postcode: core((l) => l.postcode),
     addressLine1: core((l) => l.addressLine1),
