@@ -119,6 +119,14 @@ describe("a job's counts and pages", () => {
     // Archived leads leave the counts; restored to another publisher, they count there.
     await archiveNow(leads.slice(16, 20));
     await expectRecount();
+    // Leads are never inserted with lines already there (no count on a lead's insert): a line or
+    // result for an archived lead, late, is refused (a write restores the lead first), and a
+    // restore puts the lead's row back before its lines.
+    for (const late of [
+      env.DB.prepare(`INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, message) VALUES ('provider', ?1, 601, ?2, 'late call')`).bind(leads[18], job),
+      env.DB.prepare(`INSERT INTO job_results (lead_id, campaign_processr_job_id, status, message, started_ts, finished_ts) VALUES (?1, ?2, 'passed', 'late', 1, 1)`).bind(leads[18], other),
+    ]) await expect(late.run()).rejects.toThrow(/FOREIGN KEY/);
+    await expectRecount();
     expect(await restoreArchivedLead(env, leads[16]!, { publisherId: 13 })).toBe(true);
     expect(await restoreArchivedLead(env, leads[17]!)).toBe(true);
     await expectRecount();
