@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { QaJobDefinition } from "../types";
 import { fieldName, wholeNumber } from "./lib/config";
 import { fieldValue } from "./lib/fields";
-import { fail, pass, q } from "./lib/outcome";
+import { fail, pass, plural, q } from "./lib/outcome";
 
 const configSchema = z
   .strictObject({
@@ -27,11 +27,11 @@ export const fieldLengthCheck: QaJobDefinition<z.infer<typeof configSchema>> = {
     const { field, value } = fieldValue(lead, config.field);
     const n = [...(value ?? "").trim()].length;
     if (n < config.minLength) {
-      return fail(`${q(field)} has ${n} characters, fewer than ${config.minLength}${value === undefined ? " (not captured)" : ""}`);
+      return fail(`${q(field)} has ${plural(n, "character")}, fewer than ${config.minLength}${value === undefined ? " (not captured)" : ""}`);
     }
     if (config.maxLength !== undefined && n > config.maxLength) {
-      return fail(`${q(field)} has ${n} characters, more than ${config.maxLength}`);
+      return fail(`${q(field)} has ${plural(n, "character")}, more than ${config.maxLength}`);
     }
-    return pass(`${q(field)} has ${n} characters`);
+    return pass(`${q(field)} has ${plural(n, "character")}`);
   },
 };

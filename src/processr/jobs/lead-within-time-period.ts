@@ -3,7 +3,7 @@ import { isoTs } from "../../http/iso-time";
 import type { QaJobDefinition } from "../types";
 import { fieldName, wholeNumber } from "./lib/config";
 import { fieldValue, isBlank } from "./lib/fields";
-import { fail, pass, q } from "./lib/outcome";
+import { fail, pass, plural, q } from "./lib/outcome";
 
 const DAY = 86_400_000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -74,7 +74,7 @@ export const leadWithinTimePeriod: QaJobDefinition<z.infer<typeof configSchema>>
     if (config.start && span.to < parseWhen(config.start)!.from) return fail(`${q(field)} ${shown} is before ${config.start}`);
     if (config.end && span.from > parseWhen(config.end)!.to) return fail(`${q(field)} ${shown} is after ${config.end}`);
     if (config.maxAgeDays !== undefined && span.to < ctx.now - config.maxAgeDays * DAY) {
-      return fail(`${q(field)} ${shown} is more than ${config.maxAgeDays} days old`);
+      return fail(`${q(field)} ${shown} is more than ${plural(config.maxAgeDays, "day")} old`);
     }
     return pass(`${q(field)} ${shown} is within the period`);
   },

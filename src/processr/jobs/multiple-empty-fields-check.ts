@@ -24,6 +24,6 @@ export const multipleEmptyFieldsCheck: QaJobDefinition<z.infer<typeof configSche
       .filter((fv) => isBlank(fv.value))
       .map((fv) => fv.field);
     if (empty.length >= config.count) return fail(`${plural(empty.length, "field is", "fields are")} empty: ${qList(empty)}`);
-    return pass(`${empty.length} empty fields, fewer than ${config.count}`);
+    return pass(`${plural(empty.length, "empty field")}, fewer than ${config.count}`);
   },
 };

@@ -29,6 +29,6 @@ export const multipleShortValuesCheck: QaJobDefinition<z.infer<typeof configSche
     if (short.length >= config.count) {
       return fail(`${plural(short.length, "field has a value", "fields have values")} shorter than ${config.minLength} characters: ${qList(short)}`);
     }
-    return pass(`${short.length} short values, fewer than ${config.count}`);
+    return pass(`${plural(short.length, "short value")}, fewer than ${config.count}`);
   },
 };

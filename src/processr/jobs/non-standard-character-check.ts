@@ -30,6 +30,6 @@ export const nonStandardCharacterCheck: QaJobDefinition<z.infer<typeof configSch
         return fail(`${q(field)} has ${plural(found.length, "non-standard character")} (${q(found.join(""))}), more than ${config.max}`);
       }
     }
-    return pass(`No field has more than ${config.max} non-standard characters`);
+    return pass(`No field has more than ${plural(config.max, "non-standard character")}`);
   },
 };

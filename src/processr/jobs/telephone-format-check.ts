@@ -3,7 +3,7 @@ import { PHONE_FORMATTING } from "../../lists/normalise";
 import type { QaJobDefinition } from "../types";
 import { fieldName, wholeNumber } from "./lib/config";
 import { fieldValue, firstPresent, isBlank, TELEPHONE_FIELDS } from "./lib/fields";
-import { fail, pass, q } from "./lib/outcome";
+import { fail, pass, plural, q } from "./lib/outcome";
 
 const configSchema = z
   .strictObject({
@@ -46,8 +46,8 @@ export const telephoneFormatCheck: QaJobDefinition<z.infer<typeof configSchema>>
     const value = fv.value!.trim();
     if (!PHONE_FORMATTING.test(value)) return fail(`${q(field)} has characters other than digits: ${q(value)}`);
     const digits = value.replace(/\D/g, "");
-    if (digits.length < config.minDigits) return fail(`${q(field)} has ${digits.length} digits, fewer than ${config.minDigits}`);
-    if (digits.length > config.maxDigits) return fail(`${q(field)} has ${digits.length} digits, more than ${config.maxDigits}`);
+    if (digits.length < config.minDigits) return fail(`${q(field)} has ${plural(digits.length, "digit")}, fewer than ${config.minDigits}`);
+    if (digits.length > config.maxDigits) return fail(`${q(field)} has ${plural(digits.length, "digit")}, more than ${config.maxDigits}`);
     const repeated = longestRun(digits, 0);
     if (repeated.length >= config.repeatedDigits) {
       return fail(`${q(field)} has the digit "${digits[repeated.start]}" repeated ${repeated.length} times`);

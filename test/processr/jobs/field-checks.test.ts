@@ -28,6 +28,8 @@ describe("field_length_check", () => {
       message: '"jobTitle" has 2 characters, fewer than 3',
     });
     expect((await runJob(T, cfg, lead({}))).message).toBe('"jobTitle" has 0 characters, fewer than 3 (not captured)');
+    expect((await runJob(T, cfg, lead({ jobTitle: "X" }))).message).toBe('"jobTitle" has 1 character, fewer than 3');
+    expect((await runJob(T, { field: "jobTitle", minLength: 1 }, lead({ jobTitle: "X" }))).message).toBe('"jobTitle" has 1 character');
   });
 
   it("applies an optional maximum", async () => {

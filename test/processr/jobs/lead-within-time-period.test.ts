@@ -43,6 +43,7 @@ describe("lead_within_time_period", () => {
       passed: false,
       message: '"createdTs" 2026-02-21T12:00:00+00:00 is more than 7 days old',
     });
+    expect((await runJob(T, { maxAgeDays: 1 }, old)).message).toBe('"createdTs" 2026-02-21T12:00:00+00:00 is more than 1 day old');
   });
 
   it("rejects a config without bounds, with bad dates or an inverted range", () => {

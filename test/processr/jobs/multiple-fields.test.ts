@@ -25,6 +25,7 @@ describe("multiple_empty_fields_check", () => {
       "lookup[addressLine3]": "",
     });
     expect(await runJob(T, {}, l)).toEqual({ passed: true, message: "2 empty fields, fewer than 3" });
+    expect(await runJob(T, {}, lead({ firstName: "Ada", title: "" }))).toEqual({ passed: true, message: "1 empty field, fewer than 3" });
     expect((await runJob(T, { ignoredFields: [] }, l)).passed).toBe(false);
   });
 
@@ -54,6 +55,7 @@ describe("multiple_short_values_check", () => {
   it("does not count empty values or fields short by nature", async () => {
     const l = lead({ title: "Mr", "telephone[countryCode]": "44", country: "UK", firstName: "Al", lastName: "Wu", company: "" });
     expect(await runJob(T, {}, l)).toEqual({ passed: true, message: "2 short values, fewer than 3" });
+    expect(await runJob(T, {}, lead({ firstName: "Al", lastName: "Lovelace" }))).toEqual({ passed: true, message: "1 short value, fewer than 3" });
   });
 
   it("words a single short value in the singular", async () => {

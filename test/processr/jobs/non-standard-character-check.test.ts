@@ -22,6 +22,7 @@ describe("non_standard_character_check", () => {
       passed: false,
       message: '"firstName" has 1 non-standard character ("!"), more than 0',
     });
+    expect((await runJob(T, { max: 1 }, lead({ firstName: "Ada" }))).message).toBe("No field has more than 1 non-standard character");
   });
 
   it("skips excluded fields (URLs by default)", async () => {

@@ -18,6 +18,7 @@ describe("telephone_format_check", () => {
 
   it.each([
     [{ telephone: "0770090" }, '"telephone" has 7 digits, fewer than 10'],
+    [{ telephone: "7" }, '"telephone" has 1 digit, fewer than 10'],
     [{ telephone: "0044770090012345678" }, '"telephone" has 19 digits, more than 15'],
     [{ "telephone[telephone]": "07700 9OO123" }, '"telephone[telephone]" has characters other than digits: "07700 9OO123"'],
     [{ telephone: "07777777777" }, '"telephone" has the digit "7" repeated 10 times'],
