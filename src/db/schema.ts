@@ -632,7 +632,8 @@ export const jobResults = sqliteTable("job_results", jobResultColumns(), (t) => 
 // other job lines: earlier runs, cleared results), "result:<status>" (rows of job_results),
 // "log:<type>" (log lines of their own; publisher 0: lines without a lead). Kept by triggers on
 // log_lines, job_results and leads (migration 0044), so that a job's hydra:totalItems is a sum of
-// a few rows instead of a count over every trail of its campaigns.
+// a few rows instead of a count over every trail of its campaigns; a queue batch's runs by the
+// batch's own upsert, the trigger held off by the row (0, 0, 'deferred') meanwhile (migration 0045).
 export const processrJobCounts = sqliteTable(
   "processr_job_counts",
   {
@@ -900,6 +901,8 @@ export const integrationDeliveries = sqliteTable(
     syncPlacedTs: ts("sync_placed_ts"),
     // A worker holding the delivery until this time: two copies of one queue message never call out together.
     leaseUntilTs: ts("lease_until_ts"),
+    // Who took the lease (a random token per claim): a claim whose answer was lost knows its own by it.
+    claimToken: text("claim_token"),
     // Highest client event id applied through a sync tag: late, out-of-order callbacks change nothing.
     lastSyncEventId: integer("last_sync_event_id"),
     lastError: text("last_error"),

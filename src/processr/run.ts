@@ -10,7 +10,7 @@ import { createJobContext } from "./job-context";
 import { applyJobGroups, JOB_GROUP_COLUMNS, JOB_GROUP_JOIN, type JobGroupColumns } from "./job-groups";
 import { qaJobs } from "./jobs";
 import { scoreOutcome } from "./outcome";
-import { TrailBuilder, type TrailRow, trailsStatement } from "./trail";
+import { TrailBuilder, type TrailRow, trailsStatements } from "./trail";
 import { applyValueTransforms, type LeadValueTransforms, valueTransformReads, valueTransformsByLead } from "./value-transforms";
 import { type JobContext, type JobLead, type JobOutcome, PROCESSR_STATUS, type QaJobDefinition } from "./types";
 import { memoByText } from "../lib/memo-by-text";
@@ -188,7 +188,7 @@ const TRAIL_STATEMENT_CHARS = 512 * 1024;
 
 /**
  * The writes of runs, in order: each run's trail row, then its own statements (value transforms).
- * Consecutive trail rows go in one statement (trailsStatement), so a batch whose runs have no
+ * Consecutive trail rows go in one statement (trailsStatements, with their counts), so a batch whose runs have no
  * statements of their own inserts all its trails at once; the rows and their ids are those of one
  * insert per run.
  */
@@ -197,7 +197,7 @@ export function runStatements(db: D1Database, plans: readonly Extract<RunPlan, {
   let trails: TrailRow[] = [];
   let chars = 0;
   const flush = () => {
-    if (trails.length > 0) out.push(trailsStatement(db, trails));
+    if (trails.length > 0) out.push(...trailsStatements(db, trails));
     trails = [];
     chars = 0;
   };

@@ -208,19 +208,63 @@ export interface TrailRow {
   trail: string;
 }
 
+// A trail line `l` of run `r` (json_each over its lines, both trail forms) as the views
+// trail_lines and processr_job_leads decode it, in SQL: whether it is a job's line, the job, the
+// status, whether a reprocess cleared it, its id; and whether `r` is its lead's latest run (whose
+// QA results processr_job_leads shows). The walk of src/routes/v4/processr-job-leads.ts and the
+// batch's counts below read them; the triggers of migration 0044 spell the same.
+export const TRAIL_LINES = (r: string) => `json_each(${r}.trail, iif(json_type(${r}.trail) = 'array', '$', '$.l'))`;
+export const IS_JOB_LINE = "CASE WHEN l.type = 'array' THEN json_type(l.value, '$[0]') = 'integer' OR l.value ->> 0 = 'j' ELSE 0 END";
+export const LINE_JOB = "iif(json_type(l.value, '$[0]') = 'integer', l.value ->> 0, l.value ->> 1)";
+export const LINE_STATUS = "iif(json_type(l.value, '$[0]') = 'integer', CASE l.value ->> 1 WHEN 0 THEN 'passed' WHEN 2 THEN 'not_run' ELSE 'failed' END, l.value ->> 2)";
+export const LINE_CLEARED = (r: string) => `EXISTS (SELECT 1 FROM json_each(${r}.trail, '$.x') c WHERE c.value = l.key)`;
+export const LINE_ID = (r: string) => `${r}.id - json_array_length(${r}.trail, iif(json_type(${r}.trail) = 'array', '$', '$.l')) + 1 + l.key`;
+export const RUN_LATEST = (r: string) => `NOT EXISTS (SELECT 1 FROM log_lines p WHERE p.lead_id = ${r}.lead_id AND p.trail IS NOT NULL AND p.id > ${r}.id)`;
+
+/** processr_job_counts' row that, while its n is above 0, keeps the trigger on a new run from counting it (migration 0045). */
+const DEFERRED = "(campaign_processr_job_id, publisher_id, kind, n) VALUES (0, 0, 'deferred', 1)";
+
 /**
  * The INSERT of several runs' rows, in order, as ONE statement (a queue batch's runs: one
  * statement instead of one per lead): each row's id at the end of a block of as many ids as it
  * has lines, the blocks one after the other above the sequence, as the rows inserted one by one
  * would take them. The sequence is read once: SQLite writes it back at the end of the statement.
+ *
+ * Three statements, to run together and in order: the rows are counted in processr_job_counts by
+ * one upsert per job, publisher and kind for all of them (after the insert, from the rows it
+ * wrote), instead of by the row trigger's upsert per job line of each; the trigger is held off
+ * meanwhile. The counts are those the trigger gives: each run's job lines as results while it is
+ * its lead's latest run (the batch's last for its lead), as other lines otherwise, and the
+ * results of each lead's latest run before the batch become other lines.
  */
-export function trailsStatement(db: D1Database, rows: readonly TrailRow[]): D1PreparedStatement {
+export function trailsStatements(db: D1Database, rows: readonly TrailRow[]): D1PreparedStatement[] {
   let end = 0;
   const values = rows.map((r) => [(end += r.lines), r.leadId, r.campaignId, r.startedTs, r.trail]);
-  return db.prepare(
-    `INSERT INTO log_lines (id, type, lead_id, campaign_id, level, message, created_ts, trail)
-     SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'log_lines'), 0) + (r.value ->> 0), 'processr', r.value ->> 1,
-            r.value ->> 2, 'info', '', r.value ->> 3, r.value ->> 4
-       FROM json_each(?1) r ORDER BY r.key`,
-  ).bind(JSON.stringify(values));
+  // The rows this insert wrote: log_lines' ids above the sequence as it was before it.
+  const before = "((SELECT seq FROM sqlite_sequence WHERE name = 'log_lines') - ?1)";
+  return [
+    db.prepare(`INSERT INTO processr_job_counts ${DEFERRED} ON CONFLICT (campaign_processr_job_id, publisher_id, kind) DO UPDATE SET n = n + 1`),
+    db.prepare(
+      `INSERT INTO log_lines (id, type, lead_id, campaign_id, level, message, created_ts, trail)
+       SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'log_lines'), 0) + (r.value ->> 0), 'processr', r.value ->> 1,
+              r.value ->> 2, 'info', '', r.value ->> 3, r.value ->> 4
+         FROM json_each(?1) r ORDER BY r.key`,
+    ).bind(JSON.stringify(values)),
+    db.prepare(
+      `INSERT INTO processr_job_counts (campaign_processr_job_id, publisher_id, kind, n)
+       SELECT job, publisher_id, kind, sum(n) FROM (
+         SELECT ${LINE_JOB} AS job, v.publisher_id, iif(${RUN_LATEST("r")} AND NOT ${LINE_CLEARED("r")}, 'trail:' || ${LINE_STATUS}, 'trail:other') AS kind, 1 AS n
+           FROM log_lines r JOIN leads v ON v.id = r.lead_id AND v.deleted_ts IS NULL, ${TRAIL_LINES("r")} l
+          WHERE r.id > ${before} AND r.trail IS NOT NULL AND ${IS_JOB_LINE}
+         UNION ALL SELECT ${LINE_JOB}, v.publisher_id, iif(s.n > 0, 'trail:other', 'trail:' || ${LINE_STATUS}), s.n
+           FROM (SELECT DISTINCT lead_id FROM log_lines WHERE id > ${before} AND trail IS NOT NULL) b
+           JOIN leads v ON v.id = b.lead_id AND v.deleted_ts IS NULL
+           JOIN log_lines q ON q.id = (SELECT max(p.id) FROM log_lines p WHERE p.lead_id = b.lead_id AND p.trail IS NOT NULL AND p.id <= ${before}),
+           ${TRAIL_LINES("q")} l, (SELECT 1 AS n UNION ALL SELECT -1) s
+          WHERE ${IS_JOB_LINE} AND NOT ${LINE_CLEARED("q")}
+         UNION ALL SELECT 0, 0, 'deferred', -1
+       ) GROUP BY job, publisher_id, kind HAVING sum(n) <> 0
+       ON CONFLICT (campaign_processr_job_id, publisher_id, kind) DO UPDATE SET n = n + excluded.n`,
+    ).bind(end),
+  ];
 }

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TrailBuilder, trailJobResults, trailsStatement } from "../../src/processr/trail";
+import { TrailBuilder, trailJobResults, trailsStatements } from "../../src/processr/trail";
 import { TRAIL_TEXTS } from "../../src/processr/trail-texts";
 import { bearer, call, DEMO, loginAs } from "../helpers";
 import { insertLead, processLeads, rows } from "../leads/fixtures";
@@ -136,7 +136,7 @@ describe("compact Processr trail", () => {
     // An outcome line whose message is not the one the views would rebuild stays a message line.
     trail.message("info", s + 9, "Processr outcome: Invalid. Score 40/95; failed: something else.", { flag: "Invalid", score: 40, maxScore: 95, hardfail: false });
     trail.message("info", s + 9, "Processr outcome: Invalid. Score 40/95; failed: Duplicate Email Check, Test Data Check.", { flag: "Invalid", score: 40, maxScore: 95, hardfail: false });
-    await trailsStatement(env.DB, [trail.row({ id, campaignId: 601 })]).run();
+    await env.DB.batch(trailsStatements(env.DB, [trail.row({ id, campaignId: 601 })]));
 
     const stored = JSON.parse((await trailOf(id)).trail) as (number | unknown[])[];
     expect(stored.map((l) => (typeof l === "number" ? "start" : typeof l[0] === "number" ? "compact" : l[0]))).toEqual(["start", "m", "compact", "compact", "compact", "compact", "j", "m", "o"]);
@@ -190,7 +190,7 @@ describe("compact Processr trail", () => {
     const outcome = { flag: "Invalid", score: 40, maxScore: 80, hardfail: true };
     const message = "Processr outcome: Invalid. Score 40/80, hard fail; failed: Required Value Check.";
     trail.message("info", s + 7, message, outcome);
-    await trailsStatement(env.DB, [trail.row({ id, campaignId: 601 })]).run();
+    await env.DB.batch(trailsStatements(env.DB, [trail.row({ id, campaignId: 601 })]));
 
     const stored = JSON.parse((await trailOf(id)).trail) as unknown[];
     expect(stored[0]).toBe(4);

@@ -5,6 +5,8 @@ import { restoreArchivedLead } from "../../src/archive/restore";
 import { QueryParams } from "../../src/hydra/query";
 import { type Ctx, collectionStatements, type ResourceDef } from "../../src/hydra/resource";
 import { resetLeadForReprocess, transitionLead } from "../../src/leads/client";
+import { runStatements } from "../../src/processr/run";
+import { TrailBuilder } from "../../src/processr/trail";
 import { logResource } from "../../src/routes/v4/logs";
 import { processrJobLeadResource } from "../../src/routes/v4/processr-job-leads";
 import { archiveNow } from "../archive/helpers";
@@ -107,6 +109,26 @@ describe("a job's counts and pages", () => {
     await Promise.all(leads.slice(10, 14).map((id) => transitionLead(env, { leadId: id, to: "Deleted", source: "delete", author: "t" })));
     await env.DB.prepare(`UPDATE leads SET deleted_ts = NULL WHERE id = ?1`).bind(leads[10]).run();
     await env.DB.prepare(`UPDATE leads SET publisher_id = 13 WHERE id = ?1`).bind(leads[15]).run();
+    await expectRecount();
+
+    // One queue batch's trails, counted by the batch (trailsStatements): a lead run twice in it, a
+    // lead with runs before it (one cleared by a reprocess), a deleted lead, a run with a result in
+    // full form; split over two inserts by a run with a statement of its own.
+    const run = (leadId: number, statuses: ("passed" | "failed" | "not_run")[], statements: D1PreparedStatement[] = []) => {
+      const s = Date.now();
+      const trail = new TrailBuilder(s).message("info", s, `Processr run started: ${statuses.length} QA job(s).`);
+      statuses.forEach((status, i) => trail.job({
+        jobId: jobs[i]!, status, score: i === 2 && status === "passed" ? 3 : status === "passed" ? 10 : 0, maxScore: 10, hardfail: false,
+        level: status === "failed" ? "warning" : "info", label: "Job", message: `batch ${status}`, detail: null, startedTs: s, finishedTs: s,
+      }));
+      return { kind: "write" as const, trail: trail.row({ id: leadId, campaignId: 601 }), statements, transition: null! };
+    };
+    const own = env.DB.prepare(`INSERT INTO lead_notes (lead_id, author, note, created_ts) VALUES (?1, 't', 'own statement', 1)`).bind(leads[6]);
+    await env.DB.batch(runStatements(env.DB, [
+      run(leads[20]!, ["passed", "failed"]), run(leads[5]!, ["failed", "passed", "passed"]), run(leads[20]!, ["not_run", "passed", "failed"]),
+      run(leads[11]!, ["passed"]), run(leads[6]!, ["failed"], [own]), run(leads[7]!, ["passed", "not_run"]), run(leads[6]!, ["passed", "passed"]),
+    ]));
+    expect(await rows(`SELECT n FROM processr_job_counts WHERE campaign_processr_job_id = 0`)).toEqual([{ n: 0 }]);
     await expectRecount();
 
     // A run's row deleted (the previous run's results count again), a job result deleted, a line of its own deleted.

@@ -5,7 +5,7 @@ import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { type Filter, enumValue, exact, intValue, orderFilter, paging, type QueryParams, valueList } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
-import { logLineLead } from "../../processr/trail";
+import { IS_JOB_LINE, LINE_CLEARED, LINE_ID, LINE_JOB, LINE_STATUS, logLineLead, RUN_LATEST, TRAIL_LINES } from "../../processr/trail";
 import { adminsOnly, leadVisible } from "./access";
 
 // GET /api/v4/processr-job-leads: each Processr job's result on a lead (the Job Details tab). The
@@ -53,16 +53,6 @@ export function jobPage(q: QueryParams, jobFilters: Filter[], others: RegExp): J
   return { jobs, desc: q.all("order[id]")[0]?.toLowerCase() === "desc", take: page * itemsPerPage };
 }
 
-// A trail line `l` of run `r` (json_each over its lines, both trail forms: src/processr/trail.ts)
-// as the views trail_lines and processr_job_leads decode it: whether it is a job's line, the job,
-// the status, whether a reprocess cleared it, and its id.
-const TRAIL_LINES = (r: string) => `json_each(${r}.trail, iif(json_type(${r}.trail) = 'array', '$', '$.l'))`;
-const IS_JOB_LINE = "CASE WHEN l.type = 'array' THEN json_type(l.value, '$[0]') = 'integer' OR l.value ->> 0 = 'j' ELSE 0 END";
-const LINE_JOB = "iif(json_type(l.value, '$[0]') = 'integer', l.value ->> 0, l.value ->> 1)";
-const LINE_STATUS = "iif(json_type(l.value, '$[0]') = 'integer', CASE l.value ->> 1 WHEN 0 THEN 'passed' WHEN 2 THEN 'not_run' ELSE 'failed' END, l.value ->> 2)";
-const LINE_CLEARED = (r: string) => `EXISTS (SELECT 1 FROM json_each(${r}.trail, '$.x') c WHERE c.value = l.key)`;
-const LINE_ID = (r: string) => `${r}.id - json_array_length(${r}.trail, iif(json_type(${r}.trail) = 'array', '$', '$.l')) + 1 + l.key`;
-
 /**
  * The ids (as `value`) of the first `take` trail lines of the page's jobs and rows of their own,
  * in id order, among the lines `lines` (SQL over run `r` and line `l`) and the rows `own` gives
@@ -97,9 +87,6 @@ export function firstLines(page: JobPage, total: SQL, lines: SQL | undefined, ow
   // there, instead of reading the rest of the campaign's runs for none (a publisher with none).
   return sql`(SELECT id AS value FROM (${sql.join(arms, sql` UNION ALL `)} ORDER BY 1 ${dir}, 2 ${dir} LIMIT min(${page.take}, (${total}))))`;
 }
-
-/** Runs `r` that are their lead's latest (whose QA results processr_job_leads shows). */
-const LATEST = sql.raw("NOT EXISTS (SELECT 1 FROM log_lines p WHERE p.lead_id = r.lead_id AND p.trail IS NOT NULL AND p.id > r.id)");
 
 /** hydra:totalItems of a job's results or logs from processr_job_counts: its `kinds`, on the caller's visible leads. */
 export const countedByJob = (ctx: Ctx, jobs: number[], kinds: string[]) =>
@@ -136,7 +123,7 @@ function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const page = ctx && resultsPage(q);
   if (!page) return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${processrJobLeads.leadId} IN ${jobsLeads(jobs)}`;
   const statuses = valueList(page.statuses);
-  const lines = sql`${sql.raw(LINE_STATUS)} IN ${statuses} AND NOT ${sql.raw(LINE_CLEARED("r"))} AND ${LATEST} AND ${leadVisible(ctx, sql`r.lead_id`)}`;
+  const lines = sql`${sql.raw(LINE_STATUS)} IN ${statuses} AND NOT ${sql.raw(LINE_CLEARED("r"))} AND ${sql.raw(RUN_LATEST("r"))} AND ${leadVisible(ctx, sql`r.lead_id`)}`;
   const own = (job: (column: SQL) => SQL) => sql`SELECT j.id, 0, j.id FROM job_results j INDEXED BY job_results_job_idx
     WHERE ${job(sql`j.campaign_processr_job_id`)} AND j.status IN ${statuses} AND ${leadVisible(ctx, sql`j.lead_id`)}`;
   const inTrails = sql`(${countedByJob(ctx, page.jobs, page.statuses.map((s) => `trail:${s}`))}) > 0`;
