@@ -2,6 +2,7 @@
 // Runs in Node (scripts/dev.mjs, vitest.config.ts) as well as in workerd, hence the explicit
 // `.ts` import and no other dependencies.
 import { hashPassword } from "../auth/password.ts";
+import { CORE_FIELDS, coreValues } from "../leads/core-fields.ts";
 import { emailFieldName, normaliseEmail } from "../leads/email.ts";
 import { leadDataBlock, NEXT_VALUE_ID_SQL, RESERVE_BLOCK_SQL } from "../leads/lead-data-block.ts";
 import { ALLOCATION_RECOUNT_SQL, salesRecountSql } from "../leads/statistics.ts";
@@ -150,7 +151,9 @@ export async function seedStatements(fixture: Fixture, enterprise: string): Prom
         id: l.id, campaign_id: c.id, publisher_id: l.publisherId, form_id: l.formId, lead_hash: hash,
         qa_result: l.flag, flag: l.flag, processr_status: 1000, advertiser_billable: valid, publisher_billable: valid,
         advertiser_payout: valid ? c.payoutAmount : "0.00",
-        email: normaliseEmail(l.data[emailFieldName(formFieldsOf(c, l.formId))]), first_name: l.data.firstName ?? null, last_name: l.data.lastName ?? null,
+        email: normaliseEmail(l.data[emailFieldName(formFieldsOf(c, l.formId))]),
+        // The core columns as capture fills them (src/leads/core-fields.ts).
+        ...Object.fromEntries(coreValues(new Map(Object.entries(l.data)), formFieldsOf(c, l.formId)).map((v, i) => [CORE_FIELDS[i]!.column, v])),
         data: leadDataBlock(Object.entries(l.data)), created_ts: created, updated_ts: created,
       }));
       // The values as capture stores them: the lead's block, its ids reserved as capture does.

@@ -10,6 +10,7 @@ import {
   forgetCaptureConfig, rememberCaptureConfig,
 } from "./capture-cache";
 import { enqueueSoon } from "./capture-enqueue";
+import { coreValues } from "./core-fields";
 import { emailFieldName, normaliseEmail } from "./email";
 import { leadDataBlock, NEXT_VALUE_ID_SQL } from "./lead-data-block";
 import { type FormFieldDef, validateCapture } from "./capture-validate";
@@ -210,15 +211,6 @@ function requestHash(input: CaptureInput, body: CaptureBody): Promise<string> {
   return sha256Hex(
     JSON.stringify([input.campaignId, input.formId, input.linkId, input.publisherId, [...body.fields], body.foreign]),
   );
-}
-
-/** The first value among the given field names, or null when none is given or it is empty. */
-function pick(values: Map<string, string>, ...names: string[]): string | null {
-  for (const n of names) {
-    const v = values.get(n);
-    if (v) return v;
-  }
-  return null;
 }
 
 export async function captureLead(
@@ -445,10 +437,8 @@ async function writeLead(
   const statements = [
     db.prepare(guard ? GUARDED_INSERT_SQL : INSERT_SQL).bind(
       input.campaignId, cp.publisherId, input.formId, input.linkId, leadHash, cp.id,
-      normaliseEmail(v.get(emailFieldName(formFields))), pick(v, "firstName"), pick(v, "lastName"),
-      pick(v, "telephone", "telephone[telephone]"), pick(v, "postcode", "lookup[postcode]"),
-      pick(v, "lookup[addressLine1]", "addressLine1"), pick(v, "lookup[addressLine2]", "addressLine2"),
-      pick(v, "lookup[addressLine3]", "addressLine3"), pick(v, "lookup[addressLine4]", "addressLine4"),
+      // first_name … address_line4, in insertSql's order (src/leads/core-fields.ts).
+      normaliseEmail(v.get(emailFieldName(formFields))), ...coreValues(v, formFields),
       input.ip, input.userAgent?.slice(0, USER_AGENT_MAX) ?? null, now, input.country,
       // The values, as the lead's block (src/leads/lead-data-block.ts): one column, not a row each.
       leadDataBlock(values),

@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { leadDatas, leads } from "../../db/schema";
 import { ApiError } from "../../errors";
+import { CORE_FROM_LEAD_DATA_SQL } from "../../leads/core-fields";
 import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
 import { setLeadValues } from "../../leads/lead-data-block";
 import type { WriteOp } from "../../hydra/resource";
@@ -14,17 +15,6 @@ import { restoreArchivedLead } from "../../archive/restore";
 
 /** Values the platform sets: never editable, whether or not the lead has them yet. */
 export const SYSTEM_FIELDS = new Set(["leadHash", "ip", "userAgent", "createdDate", "createdTs", "emailDomain"]);
-
-/**
- * Captured names copied onto the leads row (filters and the Lead resource read them there). A Map:
- * the name is the caller's, and "constructor" must not name a column. The email is set from the
- * form's email field, as capture resolves it (src/leads/email.ts), whatever the edited name.
- */
-const CORE_COLUMNS = new Map<string, keyof typeof leads.$inferInsert>(
-  (["firstName", "lastName", "telephone", "postcode", "addressLine1", "addressLine2", "addressLine3", "addressLine4"] as const).map(
-    (name) => [name, name],
-  ),
-);
 
 const schema = z
   .object({
@@ -54,14 +44,14 @@ export const leadDataCreate: WriteOp<z.infer<typeof schema>> = {
     const note = existing
       ? `Lead data "${data.name}" changed from "${existing.value}" to "${data.value}".`
       : `Lead data "${data.name}" added with value "${data.value}".`;
-    const core = CORE_COLUMNS.get(data.name);
     const d1 = ctx.env.DB;
     const written = await d1.batch([
       // The value in its block or its row (src/leads/lead-data-block.ts), then its id, in one transaction.
       ...setLeadValues(d1, lead.id, [[data.name, data.value]], "core.data", ctx.now),
       d1.prepare(`SELECT id FROM lead_datas WHERE lead_id = ?1 AND name = ?2`).bind(lead.id, data.name),
-      d1.prepare(`UPDATE leads SET ${core ? `${leads[core].name} = ?3, ` : ""}email = ${EMAIL_FROM_LEAD_DATA_SQL}, updated_ts = ?2 WHERE id = ?1`)
-        .bind(lead.id, ctx.now, ...(core ? [data.value] : [])),
+      // The lead's copies of its core values follow the edit, whatever the edited name (src/leads/core-fields.ts).
+      d1.prepare(`UPDATE leads SET ${CORE_FROM_LEAD_DATA_SQL}, email = ${EMAIL_FROM_LEAD_DATA_SQL}, updated_ts = ?2 WHERE id = ?1`)
+        .bind(lead.id, ctx.now),
       d1.prepare(`INSERT INTO lead_notes (lead_id, user_id, author, note, created_ts) VALUES (?1, ?2, ?3, ?4, ?5)`)
         .bind(lead.id, ctx.principal.userId, ctx.principal.username, note, ctx.now),
     ]);

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env";
+import { CORE_FROM_LEAD_DATA_SQL } from "../../leads/core-fields";
 import { EMAIL_FROM_LEAD_DATA_SQL } from "../../leads/email";
 import { setLeadValues } from "../../leads/lead-data-block";
 import { ApiError } from "../../errors";
@@ -18,21 +19,6 @@ const MAX_VALUE = 10_000;
 export const leadAppendSchema = z
   .record(z.string().max(255).regex(FIELD_NAME), z.string().max(MAX_VALUE))
   .meta({ description: `1 to ${MAX_FIELDS} fields: name → value (JSON, url-encoded or multipart).` });
-
-/**
- * leads columns that copy a captured value: the first name present wins, as at capture. The email
- * is set from the form's email field, as capture resolves it (src/leads/email.ts).
- */
-const CORE_COLUMNS: [column: string, names: string[]][] = [
-  ["first_name", ["firstName"]],
-  ["last_name", ["lastName"]],
-  ["telephone", ["telephone", "telephone[telephone]"]],
-  ["postcode", ["postcode", "lookup[postcode]"]],
-  ["address_line1", ["lookup[addressLine1]", "addressLine1"]],
-  ["address_line2", ["lookup[addressLine2]", "addressLine2"]],
-  ["address_line3", ["lookup[addressLine3]", "addressLine3"]],
-  ["address_line4", ["lookup[addressLine4]", "addressLine4"]],
-];
 
 const quote = (s: string) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
 
@@ -63,8 +49,6 @@ leadAppend.post("/lead-append/:leadHash", async (c) => {
   if (changes.length === 0) return c.body(null, 200);
 
   const now = Date.now();
-  const merged = new Map([...results.map((r) => [r.name, r.value] as const), ...changes]);
-  const core = CORE_COLUMNS.map(([column, names]) => [column, names.map((n) => merged.get(n)).find((v) => v) ?? null] as const);
   await db.batch([
     ...setLeadValues(db, lead.id, changes, "core.data", now),
     ...changes.map(([name, value]) => {
@@ -75,8 +59,9 @@ leadAppend.post("/lead-append/:leadHash", async (c) => {
       return db.prepare("INSERT INTO lead_notes (lead_id, user_id, author, note, created_ts) VALUES (?, ?, ?, ?, ?)")
         .bind(lead.id, actor.userId, actor.via, note, now);
     }),
-    db.prepare(`UPDATE leads SET ${core.map(([col]) => `${col} = ?`).join(", ")}, email = ${EMAIL_FROM_LEAD_DATA_SQL}, updated_ts = ? WHERE id = ?`)
-      .bind(...core.map(([, v]) => v), now, lead.id),
+    // After the values, in the same batch: the copies follow by capture's rule (src/leads/core-fields.ts).
+    db.prepare(`UPDATE leads SET ${CORE_FROM_LEAD_DATA_SQL}, email = ${EMAIL_FROM_LEAD_DATA_SQL}, updated_ts = ? WHERE id = ?`)
+      .bind(now, lead.id),
   ]);
   return c.body(null, 200);
 });
