@@ -8,8 +8,8 @@ import { enqueueIntegrations, HANDOFF_EVENTS } from "../integrations/dispatch";
 import { checkOutboundUrl, OutboundUrlError } from "../integrations/outbound-url";
 import { PROCESSR_STATUS, PROCESSR_STATUS_NAMES } from "../processr/types";
 import { type AllocationState, bucketDelta, holdsAllocation, utcDay } from "./statistics";
-import { appliedLeadIds, type LeadWrite, leadWriteStatements, unchangedSql } from "./lead-writes";
-import { deliverDueCallbacks, nextCallbackDueTs, storedEventPayload } from "./sync-callbacks";
+import { appliedLeadIds, type LeadGuard, type LeadWrite, leadWriteStatements, unchangedSql } from "./lead-writes";
+import { deliverDueCallbacks, NEXT_CALLBACK_DUE_SQL, nextCallbackDueTs, storedEventPayload } from "./sync-callbacks";
 import { MAX_SUBSCRIPTIONS_PER_LEAD } from "./types";
 import type {
   LeadEventType,
@@ -401,6 +401,13 @@ export class LeadObject extends DurableObject<Env> {
    * read. In memory only: unknown (undefined) after a restart or any other change of the alarm.
    */
   private alarmBeforeHandOff: number | null | undefined;
+  /**
+   * What the last decision with callbacks that its caller commits (decide) was decided from, while
+   * it may still commit. Until D1 shows its lead moved on from that state, no setting of the alarm
+   * goes past the safety time (scheduleAlarm): the callbacks its commit queues may be in D1 by then
+   * with nobody else to send them. In memory only, like the arming time it goes with.
+   */
+  private undecided: LeadGuard | undefined;
 
   // ------------------------------------------------------------------ RPC
 
@@ -426,6 +433,7 @@ export class LeadObject extends DurableObject<Env> {
     return this.exclusive(req.leadId, async () => {
       const decision = decideTransition(req, req.snapshot!, Date.now());
       await this.beforeWrite(decision);
+      if (hasCallbacks(decision.write)) this.undecided = decision.write!.guard;
       return decision;
     });
   }
@@ -790,20 +798,40 @@ export class LeadObject extends DurableObject<Env> {
   private async armSafetyAlarm(): Promise<number | null> {
     this.alarmBeforeHandOff = undefined;
     this.lastArmedTs = Date.now();
-    const at = Date.now() + SAFETY_ALARM_MS;
+    const at = this.lastArmedTs + SAFETY_ALARM_MS;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
     return current;
   }
 
-  /** Arms the alarm for the earliest due callback (read from D1 unless the caller knows it) or integrations retry, or clears it. */
+  /**
+   * Arms the alarm for the earliest due callback (read from D1 unless the caller knows it),
+   * integrations retry or undecided decision's safety time, or clears it.
+   */
   private async scheduleAlarm(leadId: number, callbacksDue?: number | null) {
     this.alarmBeforeHandOff = undefined;
-    const callbacks = callbacksDue !== undefined ? callbacksDue : await nextCallbackDueTs(this.env.DB, leadId);
+    const safetyTs = this.lastArmedTs === undefined ? 0 : this.lastArmedTs + SAFETY_ALARM_MS;
+    if (safetyTs <= Date.now()) this.undecided = undefined;
+    const callbacks = callbacksDue !== undefined ? callbacksDue : await this.readCallbacksDue(leadId);
     const integrations = (await this.ctx.storage.get<number>(INTEGRATIONS_DUE)) ?? null;
-    const due = [callbacks, integrations].filter((t): t is number => t !== null);
+    const due = [callbacks, integrations, this.undecided ? safetyTs : null].filter((t): t is number => t !== null);
     if (due.length === 0) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
+  }
+
+  /**
+   * The lead's earliest due callback; with an undecided decision, read in the same statement with
+   * whether its lead is still as decided from, and let go of once it is not (committed: its
+   * callbacks are in this read; or changed otherwise: its write can no longer apply).
+   */
+  private async readCallbacksDue(leadId: number): Promise<number | null> {
+    const undecided = this.undecided;
+    if (!undecided) return nextCallbackDueTs(this.env.DB, leadId);
+    const row = await this.env.DB.prepare(
+      `SELECT ${NEXT_CALLBACK_DUE_SQL} AS due, EXISTS (SELECT 1 FROM leads l WHERE l.id = ?1 AND ${unchangedSql("l", "?2")}) AS undecided`,
+    ).bind(leadId, JSON.stringify(undecided)).first<{ due: number | null; undecided: number }>();
+    if (!row?.undecided) this.undecided = undefined;
+    return row?.due ?? null;
   }
 
   /**

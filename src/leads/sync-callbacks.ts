@@ -444,16 +444,14 @@ async function sendBatch(env: Env, url: URL, rows: PendingRow[], now: number, de
   return failed;
 }
 
+/** nextCallbackDueTs as a scalar subquery of lead ?1, for a statement that reads more beside it. */
+export const NEXT_CALLBACK_DUE_SQL = `(SELECT min(coalesce(d.next_attempt_ts, 0)) FROM webhook_deliveries d
+  WHERE d.lead_id = ?1 AND d.status = 'pending'
+    AND d.event_id = (SELECT min(d2.event_id) FROM webhook_deliveries d2
+                       WHERE d2.subscription_id = d.subscription_id AND d2.status = 'pending'))`;
+
 /** When the lead object must wake up next for callbacks: the earliest due head of any subscription's queue. */
 export async function nextCallbackDueTs(db: D1Database, leadId: number): Promise<number | null> {
-  const row = await db
-    .prepare(
-      `SELECT min(coalesce(d.next_attempt_ts, 0)) AS due FROM webhook_deliveries d
-        WHERE d.lead_id = ?1 AND d.status = 'pending'
-          AND d.event_id = (SELECT min(d2.event_id) FROM webhook_deliveries d2
-                             WHERE d2.subscription_id = d.subscription_id AND d2.status = 'pending')`,
-    )
-    .bind(leadId)
-    .first<{ due: number | null }>();
+  const row = await db.prepare(`SELECT ${NEXT_CALLBACK_DUE_SQL} AS due`).bind(leadId).first<{ due: number | null }>();
   return row?.due ?? null;
 }
