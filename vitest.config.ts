@@ -30,6 +30,29 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/e2e/**", "test/console/**", "test/docs/**"],
             setupFiles: ["./test/setup.ts"],
+            // Every file starts its own workerd and loads the whole Worker through the module runner, one
+            // request per module: with the dependencies prebundled into a few files each, a file costs
+            // about a fifth less CPU.
+            deps: {
+              optimizer: {
+                ssr: {
+                  enabled: true,
+                  include: [
+                    "hono",
+                    "hono/cors",
+                    "hono/utils/http-status",
+                    "drizzle-orm",
+                    "drizzle-orm/batch",
+                    "drizzle-orm/d1",
+                    "drizzle-orm/sqlite-core",
+                    "zod",
+                    "jose",
+                    "@scalar/hono-api-reference",
+                    "standardwebhooks",
+                  ],
+                },
+              },
+            },
             testTimeout: 30_000,
           },
         },
