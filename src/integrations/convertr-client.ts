@@ -292,8 +292,8 @@ export function callLog(env: Env, lead: { id: number; campaignId: number }, jobI
   const log = (...args: Parameters<typeof call>) => logProviderCall(env, call(...args));
   /** The line's insert, for a caller that writes it in one batch with its own statements. */
   const logStatement = (...args: Parameters<typeof call>) => providerCallStatement(env, call(...args));
-  /** The line's insert among a delivery outcome's writes: only while the delivery is pending. */
-  const outcomeLogStatement = (...args: Parameters<typeof call>) => deliveryCallStatement(env, call(...args));
+  /** The line's insert among a delivery outcome's writes: once for the delivery's attempt. */
+  const outcomeLogStatement = (attempt: number, ...args: Parameters<typeof call>) => deliveryCallStatement(env, { ...call(...args), attempt });
   // A failed token or extension call is logged too, without its body (it carries the secrets).
   const failedCall = async (f: ClientFailure): Promise<IntegrationOutcome> => {
     const outcome = failureOutcome(f);

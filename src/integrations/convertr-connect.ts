@@ -181,7 +181,7 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
   isActive: () => true,
   checkConfig: checkConnectConfig,
 
-  async deliver(lead, config, { env, jobId, idempotencyKey, syncSecret, requests, moreRequests }) {
+  async deliver(lead, config, { env, jobId, idempotencyKey, attempt, syncSecret, requests, moreRequests }) {
     const creds = connectCredentials(config);
     const { log, logStatement, outcomeLogStatement, failedCall } = callLog(env, lead, jobId);
 
@@ -232,7 +232,7 @@ export const convertrConnect: OutboundIntegrationJob<ConvertrConnectConfig> = {
     // and the client retries it).
     if (subscribed) {
       const remote = remoteLeadHash === null ? {} : { remoteLeadHash };
-      return { ...outcome, ...remote, syncTagPlaced: true, writes: [outcomeLogStatement(...logged)] };
+      return { ...outcome, ...remote, syncTagPlaced: true, writes: [outcomeLogStatement(attempt, ...logged)] };
     }
     // Else they are stored before subscribing (the client may call back with the current status at once).
     await env.DB.batch([

@@ -24,6 +24,8 @@ export interface ProviderCall {
   outcome: "delivered" | "rejected" | "retry";
   message: string;
   test?: boolean;
+  /** The delivery attempt whose outcome's batch writes the line (deliveryCallStatement). */
+  attempt?: number;
 }
 
 const LEVEL = { delivered: "info", retry: "warning", rejected: "error" } as const;
@@ -44,16 +46,18 @@ export function providerCallStatement(env: Pick<Env, "DB">, call: ProviderCall):
 
 /**
  * The insert of a delivery's call's line that goes in the batch of the delivery's outcome (dispatch's
- * finish): written only while the delivery (the call's lead and job) is pending, like the rest of
- * that batch, so that the batch sent again after one that applied but whose answer was lost writes
- * the line once.
+ * finish): written unless the line of that attempt is there already, so that the batch sent again
+ * after one that applied but whose answer was lost writes it once. Not "while the delivery is
+ * pending", as the rest of that batch: the call was made even when the delivery was finished
+ * meanwhile by someone else (the dead-letter handler of another copy of its message). An attempt
+ * is one claim's (each claim counts one), so it names the call.
  */
-export function deliveryCallStatement(env: Pick<Env, "DB">, call: ProviderCall): D1PreparedStatement {
+export function deliveryCallStatement(env: Pick<Env, "DB">, call: ProviderCall & { attempt: number }): D1PreparedStatement {
   return env.DB.prepare(
     `INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
      SELECT 'provider', ?1, ?2, ?3, ?4, ?5, ?6
-      WHERE EXISTS (SELECT 1 FROM integration_deliveries WHERE lead_id = ?1 AND campaign_processr_job_id = ?3 AND status = 'pending')`,
-  ).bind(...providerCallRow(call));
+      WHERE NOT EXISTS (SELECT 1 FROM log_lines WHERE lead_id = ?1 AND type = 'provider' AND campaign_processr_job_id = ?3 AND context ->> '$.attempt' = ?7)`,
+  ).bind(...providerCallRow(call), call.attempt);
 }
 
 /** Many calls' lines in one statement (no ids returned), in the order given. */
@@ -74,6 +78,7 @@ function providerCallRow(call: ProviderCall) {
       : { status: null, error: r.error, body: null },
     durationMs: r.durationMs,
     outcome: call.outcome,
+    ...(call.attempt === undefined ? {} : { attempt: call.attempt }),
     ...(call.test ? { test: true } : {}),
   };
   const status = r.ok ? String(r.status) : r.error;
