@@ -641,6 +641,10 @@ export const processrJobCounts = sqliteTable(
     publisherId: integer("publisher_id").notNull(),
     kind: text("kind").notNull(),
     n: integer("n").notNull().default(0),
+    // Of a trail kind: the first and last run (log_lines id) that can hold its lines, which only
+    // widen (migration 0047); the walk of a job's results and logs reads no run outside them.
+    firstRun: integer("first_run"),
+    lastRun: integer("last_run"),
   },
   (t) => [primaryKey({ columns: [t.campaignProcessrJobId, t.publisherId, t.kind] })],
 );

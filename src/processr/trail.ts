@@ -235,7 +235,8 @@ const DEFERRED = "(campaign_processr_job_id, publisher_id, kind, n) VALUES (0, 0
  * wrote), instead of by the row trigger's upsert per job line of each; the trigger is held off
  * meanwhile. The counts are those the trigger gives: each run's job lines as results while it is
  * its lead's latest run (the batch's last for its lead), as other lines otherwise, and the
- * results of each lead's latest run before the batch become other lines.
+ * results of each lead's latest run before the batch become other lines; each row's run bounds
+ * (first_run, last_run) widened by the runs of the lines it gains.
  */
 export function trailsStatements(db: D1Database, rows: readonly TrailRow[]): D1PreparedStatement[] {
   let end = 0;
@@ -251,20 +252,23 @@ export function trailsStatements(db: D1Database, rows: readonly TrailRow[]): D1P
          FROM json_each(?1) r ORDER BY r.key`,
     ).bind(JSON.stringify(values)),
     db.prepare(
-      `INSERT INTO processr_job_counts (campaign_processr_job_id, publisher_id, kind, n)
-       SELECT job, publisher_id, kind, sum(n) FROM (
-         SELECT ${LINE_JOB} AS job, v.publisher_id, iif(${RUN_LATEST("r")} AND NOT ${LINE_CLEARED("r")}, 'trail:' || ${LINE_STATUS}, 'trail:other') AS kind, 1 AS n
+      `INSERT INTO processr_job_counts (campaign_processr_job_id, publisher_id, kind, n, first_run, last_run)
+       SELECT job, publisher_id, kind, sum(n), min(iif(n > 0, run, NULL)), max(iif(n > 0, run, NULL)) FROM (
+         SELECT ${LINE_JOB} AS job, v.publisher_id, iif(${RUN_LATEST("r")} AND NOT ${LINE_CLEARED("r")}, 'trail:' || ${LINE_STATUS}, 'trail:other') AS kind, 1 AS n, r.id AS run
            FROM log_lines r JOIN leads v ON v.id = r.lead_id AND v.deleted_ts IS NULL, ${TRAIL_LINES("r")} l
           WHERE r.id > ${before} AND r.trail IS NOT NULL AND ${IS_JOB_LINE}
-         UNION ALL SELECT ${LINE_JOB}, v.publisher_id, iif(s.n > 0, 'trail:other', 'trail:' || ${LINE_STATUS}), s.n
+         UNION ALL SELECT ${LINE_JOB}, v.publisher_id, iif(s.n > 0, 'trail:other', 'trail:' || ${LINE_STATUS}), s.n, q.id
            FROM (SELECT DISTINCT lead_id FROM log_lines WHERE id > ${before} AND trail IS NOT NULL) b
            JOIN leads v ON v.id = b.lead_id AND v.deleted_ts IS NULL
            JOIN log_lines q ON q.id = (SELECT max(p.id) FROM log_lines p WHERE p.lead_id = b.lead_id AND p.trail IS NOT NULL AND p.id <= ${before}),
            ${TRAIL_LINES("q")} l, (SELECT 1 AS n UNION ALL SELECT -1) s
           WHERE ${IS_JOB_LINE} AND NOT ${LINE_CLEARED("q")}
-         UNION ALL SELECT 0, 0, 'deferred', -1
-       ) GROUP BY job, publisher_id, kind HAVING sum(n) <> 0
-       ON CONFLICT (campaign_processr_job_id, publisher_id, kind) DO UPDATE SET n = n + excluded.n`,
+         UNION ALL SELECT 0, 0, 'deferred', -1, NULL
+       ) GROUP BY job, publisher_id, kind HAVING sum(n) <> 0 OR max(n) > 0
+       ON CONFLICT (campaign_processr_job_id, publisher_id, kind) DO UPDATE SET n = n + excluded.n,
+         first_run = iif(excluded.first_run IS NULL, first_run, min(first_run, excluded.first_run)),
+         last_run = iif(excluded.last_run IS NULL, last_run, max(last_run, excluded.last_run))
+        WHERE excluded.n <> 0 OR excluded.first_run < first_run OR excluded.last_run > last_run`,
     ).bind(end),
   ];
 }

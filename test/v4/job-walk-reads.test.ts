@@ -5,7 +5,7 @@ import { QueryParams } from "../../src/hydra/query";
 import { type Ctx, collectionStatements } from "../../src/hydra/resource";
 import { logResource } from "../../src/routes/v4/logs";
 import { processrJobLeadResource } from "../../src/routes/v4/processr-job-leads";
-import { CAMPAIGN, insertLead, processLeads, rows } from "../leads/fixtures";
+import { CAMPAIGN, cleanData, insertLead, processLeads, rows } from "../leads/fixtures";
 import { get, ids, tokens } from "./fixtures";
 
 // An integration job's results are rows of job_results alone, its logs lines of their own: the
@@ -78,5 +78,24 @@ describe("an integration job's results and logs by job", () => {
       AND EXISTS (SELECT 1 FROM leads l WHERE l.id = v.lead_id AND l.deleted_ts IS NULL)`, qa);
     expect(page.body["hydra:totalItems"]).toBe(n);
     expect(ids(page.body)).toEqual([last]);
+  });
+
+  it("reads a rare status's runs alone: none of the runs before its first line or after its last", async () => {
+    // RUNS passing runs, one failing run, RUNS passing runs: the failure's page, oldest or newest
+    // first, reads the runs between its first and last lines, not the campaign's others.
+    const failing = await insertLead({ data: { ...cleanData(), lastName: "Test" }, publisherId: 12 });
+    await processLeads(failing);
+    await processLeads(...(await Promise.all(Array.from({ length: RUNS }, () => insertLead({ data: cleanData(), publisherId: 12 })))));
+    const [{ qa, failed }] = await rows<{ qa: number; failed: number }>(
+      `SELECT campaign_processr_job_id AS qa, id AS failed FROM processr_job_leads WHERE lead_id = ?1 AND status = 'failed' ORDER BY id LIMIT 1`, failing);
+    const [{ others }] = await rows<{ others: number }>(`SELECT count(*) AS others FROM processr_job_leads WHERE campaign_processr_job_id = ?1 AND status = 'failed' AND lead_id <> ?2`, qa, failing);
+    expect(others).toBe(0);
+    // No more than the page of a status every run has, found in the first run read (the walk
+    // through the RUNS runs on either side would read each run's row and lines).
+    for (const [order, publisherId] of [["", null], ["&order[id]=desc", null], ["", 12], ["&order[id]=desc", 12]] as const) {
+      const query = (status: string) => `processr-job-leads?campaignProcessrJob.id=${qa}&status=${status}&itemsPerPage=1${order}`;
+      expect(await pageRowsRead(query("failed"), publisherId), query("failed")).toBeLessThanOrEqual(await pageRowsRead(query("passed"), publisherId));
+      if (publisherId === null) expect(ids((await get(`/api/v4/${query("failed")}`, callers.admin)).body)).toEqual([failed]);
+    }
   });
 });

@@ -1,12 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { JOB_RESULT_STATUSES, LOG_TYPES, type LogType, logs } from "../../db/schema";
+import { LOG_TYPES, type LogType, logs } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
 import { type QueryParams, dateFilter, enumValue, exact, intValue, orderFilter, stringValue, valueList } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { adminsOnly, leadVisible } from "./access";
-import { countedByJob, firstLines, type JobPage, jobFilter, jobPage, jobsLeads, linesLeads } from "./processr-job-leads";
+import { countedByJob, firstLines, type JobPage, jobFilter, jobPage, jobsLeads, linesLeads, TRAIL_KINDS } from "./processr-job-leads";
 
 // GET /api/v4/logs: Processr logs (type=processr) and provider logs (type=provider), the two log
 // tabs of the Lead Data dialog. Provider logs hold the client's CRM URLs, credentials and answers,
@@ -46,12 +46,8 @@ function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const visible = leadVisible(ctx, sql`o.lead_id`);
   const own = page.types.length === 0 ? undefined : (job: (column: SQL) => SQL) => sql`SELECT o.id, 0, o.id FROM log_lines o INDEXED BY log_lines_job_idx
     WHERE ${job(sql`o.campaign_processr_job_id`)} AND o.trail IS NULL AND o.type IN ${types} AND ${ctx.isAdmin ? sql`(o.lead_id IS NULL OR ${visible})` : visible}`;
-  const inTrails = sql`(${countedByJob(ctx, page.jobs, TRAIL_KINDS)}) > 0`;
-  return sql`${logs.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, logsTotal(ctx, page), lines, own, inTrails))}`;
+  return sql`${logs.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, logsTotal(ctx, page), lines, { ctx, kinds: TRAIL_KINDS }, own))}`;
 }
-
-/** The kinds of processr_job_counts that are a trail's job lines (none are an integration's). */
-const TRAIL_KINDS = ["trail:other", ...JOB_RESULT_STATUSES.map((s) => `trail:${s}`)];
 
 /** The kinds of processr_job_counts that a job's lines of `type` are. */
 const LOG_KINDS = new Map<LogType, string[]>([

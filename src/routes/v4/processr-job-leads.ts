@@ -60,20 +60,29 @@ export function jobPage(q: QueryParams, jobFilters: Filter[], others: RegExp): J
  * (log_lines_campaign_trail_idx) and merged with the other campaigns' (a job moved: those are
  * sorted), the first job's rows of their own likewise with the other jobs', so a page reads
  * about as many rows as it and the pages before it hold, however many results the job has.
- * `total`: how many lines there are (the request's count). `inTrails`: whether any of them is a
- * trail's line (none of an integration's); when not, no run is read.
+ * `total`: how many lines there are (the request's count). `trail`: the caller and the kinds of
+ * processr_job_counts its trail lines are: only the runs between the first and the last that can
+ * hold one (their rows' first_run and last_run) are read, none when there are none (an
+ * integration's), so a job added to a campaign late, or a status seen in a few runs, starts and
+ * stops at its lines instead of at the campaign's first and last run.
  */
-export function firstLines(page: JobPage, total: SQL, lines: SQL | undefined, own?: (job: (column: SQL) => SQL) => SQL, inTrails = sql`1`): SQL {
+export function firstLines(page: JobPage, total: SQL, lines: SQL | undefined, trail: { ctx: Ctx; kinds: string[] }, own?: (job: (column: SQL) => SQL) => SQL): SQL {
   const jobs = valueList(page.jobs);
   const firstJob = sql`(SELECT min(value) FROM ${jobs})`;
-  // The campaigns whose runs are walked: none without trail lines to find (the index is then
-  // searched for no campaign, instead of each run's trail being read to find none).
-  const first = sql`(SELECT min(c.campaign_id) FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs} AND ${inTrails})`;
+  // Kinds as literals (known names, no bound values: the statement holds this three times, under
+  // D1's 100 bound values); a row without bounds (null: unknown) bounds nothing.
+  const kinds = sql.raw(trail.kinds.filter((k) => TRAIL_KINDS.includes(k)).map((k) => `'${k}'`).join(", "));
+  const counted = sql`FROM processr_job_counts WHERE campaign_processr_job_id IN ${jobs} AND kind IN (${kinds}) AND n > 0${
+    trail.ctx.isAdmin ? sql`` : sql` AND publisher_id = ${trail.ctx.publisherId}`}`;
+  const from = sql`(SELECT iif(count(*) = count(first_run), min(first_run), 0) ${counted})`;
+  const to = sql`(SELECT iif(count(*) = count(last_run), max(last_run), 9223372036854775807) ${counted})`;
+  // The campaigns whose runs are walked (between the bounds: none without trail lines to find).
+  const first = sql`(SELECT min(c.campaign_id) FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs})`;
   // The others in the IN list itself: a condition beside it would be tested on each of the first's rows.
   const others = sql`SELECT c.campaign_id FROM campaign_processr_job_campaigns c WHERE c.campaign_processr_job_id IN ${jobs} AND c.campaign_id > ${first}`;
   const runs = (index: string, campaign: SQL) =>
     sql`SELECT r.id AS run, l.key AS line, ${sql.raw(LINE_ID("r"))} AS id FROM log_lines r ${sql.raw(index)}, ${sql.raw(TRAIL_LINES("r"))} l
-      WHERE ${campaign} AND r.trail IS NOT NULL AND ${sql.raw(IS_JOB_LINE)} AND ${sql.raw(LINE_JOB)} IN ${jobs} AND ${lines}`;
+      WHERE ${campaign} AND r.id BETWEEN ${from} AND ${to} AND r.trail IS NOT NULL AND ${sql.raw(IS_JOB_LINE)} AND ${sql.raw(LINE_JOB)} IN ${jobs} AND ${lines}`;
   const arms = [
     ...(lines ? [
       runs("INDEXED BY log_lines_campaign_trail_idx", sql`r.campaign_id = ${first}`),
@@ -87,6 +96,9 @@ export function firstLines(page: JobPage, total: SQL, lines: SQL | undefined, ow
   // there, instead of reading the rest of the campaign's runs for none (a publisher with none).
   return sql`(SELECT id AS value FROM (${sql.join(arms, sql` UNION ALL `)} ORDER BY 1 ${dir}, 2 ${dir} LIMIT min(${page.take}, (${total}))))`;
 }
+
+/** The kinds of processr_job_counts that are a trail's job lines (none are an integration's). */
+export const TRAIL_KINDS = ["trail:other", ...JOB_RESULT_STATUSES.map((s) => `trail:${s}`)];
 
 /** hydra:totalItems of a job's results or logs from processr_job_counts: its `kinds`, on the caller's visible leads. */
 export const countedByJob = (ctx: Ctx, jobs: number[], kinds: string[]) =>
@@ -126,8 +138,8 @@ function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const lines = sql`${sql.raw(LINE_STATUS)} IN ${statuses} AND NOT ${sql.raw(LINE_CLEARED("r"))} AND ${sql.raw(RUN_LATEST("r"))} AND ${leadVisible(ctx, sql`r.lead_id`)}`;
   const own = (job: (column: SQL) => SQL) => sql`SELECT j.id, 0, j.id FROM job_results j INDEXED BY job_results_job_idx
     WHERE ${job(sql`j.campaign_processr_job_id`)} AND j.status IN ${statuses} AND ${leadVisible(ctx, sql`j.lead_id`)}`;
-  const inTrails = sql`(${countedByJob(ctx, page.jobs, page.statuses.map((s) => `trail:${s}`))}) > 0`;
-  return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, resultsTotal(ctx, page), lines, own, inTrails))}`;
+  const trail = { ctx, kinds: page.statuses.map((s) => `trail:${s}`) };
+  return sql`${processrJobLeads.campaignProcessrJobId} IN ${jobs} AND ${byIds(firstLines(page, resultsTotal(ctx, page), lines, trail, own))}`;
 }
 
 export const processrJobLeadResource = defineResource<Row>({
