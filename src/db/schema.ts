@@ -905,6 +905,8 @@ export const integrationDeliveries = sqliteTable(
     syncPlacedTs: ts("sync_placed_ts"),
     // A worker holding the delivery until this time: two copies of one queue message never call out together.
     leaseUntilTs: ts("lease_until_ts"),
+    // Who took the lease (a random token per claim): a claim whose answer was lost knows its own by it.
+    claimToken: text("claim_token"),
     // Highest client event id applied through a sync tag: late, out-of-order callbacks change nothing.
     lastSyncEventId: integer("last_sync_event_id"),
     lastError: text("last_error"),
