@@ -58,6 +58,12 @@ export function HttpGeneralTab({ campaignId, job, onSaved }: { campaignId: numbe
 
   return (
     <Stack spacing={2} sx={{ mt: 2 }}>
+      {/* The Processr delivers only when this Active and the job's Enabled switch (Processr list) are both on. */}
+      {job && !job.enabled && (
+        <Alert severity="warning">
+          This job is disabled in the campaign's Processr list: nothing is delivered, whatever Active says, until it is enabled there.
+        </Alert>
+      )}
       {SETTINGS.map(([k, label, help]) => (
         <TextField key={k} size="small" label={label} helperText={help} value={values[k]} required={k === "name"} onChange={(e) => set(k, e.target.value)} />
       ))}
@@ -90,7 +96,8 @@ export function HttpGeneralTab({ campaignId, job, onSaved }: { campaignId: numbe
       <AdaptorPicker value={adaptorId} onChange={setAdaptorId} required={post} />
       {inline && <AdaptorRowsTable label="J: Inline parameters" rows={rows} onChange={setRows} />}
       <Stack direction="row" spacing={2} sx={{ alignItems: "center" }}>
-        <FormControlLabel label="Active" control={<Switch checked={active} onChange={(e) => setActive(e.target.checked)} />} />
+        <FormControlLabel label={active ? "Active" : "Active (off: nothing is delivered)"}
+          control={<Switch checked={active} slotProps={{ input: { "aria-label": "Active" } }} onChange={(e) => setActive(e.target.checked)} />} />
         <Button variant="contained" disabled={busy} onClick={save}>{busy ? "Saving…" : "Save HTTP Integration"}</Button>
       </Stack>
       {error && <Alert severity="error" sx={{ whiteSpace: "pre-line" }}>{error}</Alert>}

@@ -7,7 +7,9 @@ import { JobStatisticsCells } from "./JobStatistics";
 
 /**
  * One job of the campaign's Processr, in stage order: enable/disable, score (saved on leaving the
- * field or Enter) and hardfail write at once; Configure opens the job's settings.
+ * field or Enter) and hardfail write at once; Configure opens the job's settings. An HTTP
+ * integration also has its own Active setting (Convoso Connect's): the Processr delivers only when
+ * both are on, so an enabled job whose Active is off says so beside its switch.
  */
 export function JobRow({ job, onConfigure }: { job: JobRecord; onConfigure: (job: JobRecord) => void }) {
   const { busy, error, run } = useWrite();
@@ -33,6 +35,11 @@ export function JobRow({ job, onConfigure }: { job: JobRecord; onConfigure: (job
       <TableCell>
         <Switch checked={job.enabled} disabled={busy} slotProps={{ input: { "aria-label": `Enabled: ${job.label}` } }}
           onChange={(e) => save({ enabled: e.target.checked }, `${job.label} ${e.target.checked ? "enabled" : "disabled"}`)} />
+        {job.config.active === false && (
+          <div role="note" aria-label={`Inactive: ${job.label}`} style={{ fontSize: 12, color: "#ed6c02" }}>
+            Active is off in its settings: nothing is delivered
+          </div>
+        )}
       </TableCell>
       <TableCell>
         <TextField size="small" type="number" value={score} disabled={busy} sx={{ width: 90 }}

@@ -11,7 +11,35 @@ import { leadPostCurl } from "./curl";
 
 // Tracking → API Credentials: what a publisher needs to post leads to this campaign through the
 // publisher API (its key, publisher id, campaign id, each form's id and field names) and a curl
-// example of the lead POST, built from those values for this enterprise's address.
+// example of the lead POST, built from those values for this enterprise's address. Only an Active
+// campaign takes leads (Convertr's campaign statuses): for any other the panel says why a lead
+// posted now is refused, and shows no example that would only earn a 403.
+
+/** The campaign as the panel needs it (a v4 Campaign record). */
+export interface CredentialsCampaign {
+  originId: number;
+  status: string;
+  startTs: string;
+  endTs: string;
+}
+
+/** Why a campaign takes no leads now, with the publisher API's answer; null when it takes them. */
+export function noLeadsReason(c: CredentialsCampaign, now = Date.now()): string | null {
+  switch (c.status) {
+    case "Active":
+      return null;
+    case "Inactive":
+      return `This campaign starts on ${new Date(c.startTs).toLocaleString()}: until then a lead posted to it is refused (403 "Campaign has not started yet").`;
+    case "Paused":
+      return 'This campaign is paused: it takes no leads until it is resumed (403 "Campaign is paused").';
+    case "Ended":
+      return Date.parse(c.endTs) < now
+        ? 'This campaign has ended: it takes no more leads (403 "Campaign has ended").'
+        : 'This campaign has all the leads it required: it takes no more (403 "Campaign is fulfilled").';
+    default:
+      return 'This campaign\'s set-up is not complete: it takes no leads yet (403 "Campaign setup is not complete").';
+  }
+}
 
 function CopyButton({ text, what }: { text: string; what: string }) {
   const notify = useNotify();
@@ -37,7 +65,8 @@ function Value({ label, value }: { label: string; value: string }) {
   );
 }
 
-export function ApiCredentials({ campaignId }: { campaignId: number }) {
+export function ApiCredentials({ campaign }: { campaign: CredentialsCampaign }) {
+  const campaignId = campaign.originId;
   const { data, error, isPending } = useQuery({
     queryKey: ["publisher", "api-credentials", campaignId],
     queryFn: () => apiCredentials(campaignId),
@@ -48,7 +77,9 @@ export function ApiCredentials({ campaignId }: { campaignId: number }) {
   const { contract, forms } = data;
   if (!contract) return <Alert severity="info">You are not a publisher on this campaign.</Alert>;
   const form = forms.find((f) => f.formId === chosenForm) ?? forms[0];
-  const curl = form
+  const closed = noLeadsReason(campaign);
+  // A campaign yet to start will take leads: its example stays, under the notice.
+  const curl = form && (closed === null || campaign.status === "Inactive")
     ? leadPostCurl({
         baseUrl: window.location.origin,
         publisherId: contract.publisher.id,
@@ -60,6 +91,7 @@ export function ApiCredentials({ campaignId }: { campaignId: number }) {
     : null;
   return (
     <Stack spacing={2} sx={{ py: 1 }} aria-label="API Credentials">
+      {closed && <Alert severity="warning" aria-label="Campaign takes no leads">{closed}</Alert>}
       <Value label="API Key" value={contract.apiKey} />
       <Value label="Publisher ID" value={String(contract.publisher.id)} />
       <Value label="Campaign ID" value={String(campaignId)} />
@@ -77,10 +109,10 @@ export function ApiCredentials({ campaignId }: { campaignId: number }) {
               {form.fields.map((f) => <Chip key={f} label={f} size="small" variant="outlined" />)}
             </Stack>
           </Box>
-          <Box>
+          {curl && <Box>
             <Stack direction="row" sx={{ alignItems: "center", justifyContent: "space-between" }}>
               <Typography variant="subtitle2">Example: post a lead (form-encoded, as the publisher API documents it)</Typography>
-              <CopyButton text={curl!} what="curl example" />
+              <CopyButton text={curl} what="curl example" />
             </Stack>
             <Box component="pre" aria-label="curl example"
               sx={{ p: 2, bgcolor: "grey.100", borderRadius: 1, whiteSpace: "pre-wrap", overflowWrap: "anywhere", fontSize: 13, m: 0 }}>
@@ -91,7 +123,7 @@ export function ApiCredentials({ campaignId }: { campaignId: number }) {
               <code> /api/v2.4/publisher/{contract.publisher.id}/lead-result/&#123;lead_id&#125;</code>. Add
               <code> ?linkId=&#123;link_id&#125;</code> to the address to attribute the lead to one of the campaign's links.
             </Typography>
-          </Box>
+          </Box>}
         </>
       ) : (
         <Alert severity="info">This campaign has no forms yet.</Alert>

@@ -2,14 +2,14 @@ import {
   ChipField, DateField, NumberField, Show, TabbedShowLayout, TextField, TopToolbar, useRecordContext,
 } from "react-admin";
 import { CampaignLeadsButton } from "../leads/CampaignLeadsButton";
-import { ApiCredentials } from "./ApiCredentials";
+import { ApiCredentials, type CredentialsCampaign } from "./ApiCredentials";
 import { TrackingButton } from "./TrackingButton";
 
 // One campaign as its publisher sees it: dates, status, its own lead figures, and the API
 // Credentials it posts leads with. No contract, advertiser or Processr: those are the client's.
 function CampaignApiCredentials() {
-  const campaign = useRecordContext<{ originId: number }>();
-  return campaign ? <ApiCredentials campaignId={campaign.originId} /> : null;
+  const campaign = useRecordContext<CredentialsCampaign>();
+  return campaign ? <ApiCredentials campaign={campaign} /> : null;
 }
 
 export function PublisherCampaignShow() {

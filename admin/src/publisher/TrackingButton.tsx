@@ -2,11 +2,11 @@ import TrackingIcon from "@mui/icons-material/VpnKey";
 import { Dialog, DialogActions, DialogContent, DialogTitle, Tab, Tabs, Button as MuiButton } from "@mui/material";
 import { useState } from "react";
 import { Button, useRecordContext } from "react-admin";
-import { ApiCredentials } from "./ApiCredentials";
+import { ApiCredentials, type CredentialsCampaign } from "./ApiCredentials";
 
 /** A campaign's Tracking action: the Tracking Information window and its API Credentials tab. */
 export function TrackingButton() {
-  const campaign = useRecordContext<{ originId: number; name: string }>();
+  const campaign = useRecordContext<CredentialsCampaign & { name: string }>();
   const [open, setOpen] = useState(false);
   if (!campaign) return null;
   return (
@@ -22,7 +22,7 @@ export function TrackingButton() {
           <Tabs value="api">
             <Tab value="api" label="API Credentials" />
           </Tabs>
-          {open && <ApiCredentials campaignId={campaign.originId} />}
+          {open && <ApiCredentials campaign={campaign} />}
         </DialogContent>
         <DialogActions>
           <MuiButton onClick={() => setOpen(false)}>Close</MuiButton>

@@ -1,0 +1,117 @@
+// What a user reads on screens whose facts live in two places: a lead's name captured under the
+// agency form's `surname`, the API Credentials of a campaign that takes no leads, and an HTTP
+// integration whose own Active setting and the job's Enabled switch disagree.
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { apiGet, apiToken, shot, useDemo } from "./browser";
+import { openProcessr, poll, signInAs } from "./processr-console";
+
+const demo = useDemo();
+
+const AGENCY_ADMIN = ["admin@agency.test", "agency-admin-2026!"] as const;
+const ACME_ADMIN = ["admin@acme.test", "acme-admin-2026!"] as const;
+const NORTHWIND = ["api@northwind.test", "northwind-2026!"] as const;
+const INHOUSE_KEY = "7e6d5c4b3a29180f7e6d5c4b3a291800"; // agency publisher 5 on campaign 701
+
+interface Collection<T> {
+  "hydra:member": T[];
+}
+
+const trackingDialog = (page: Page) => page.getByRole("dialog", { name: /^Tracking Information/ });
+
+describe("what users see", () => {
+  it("a lead captured on the agency form (firstName, surname) has its last name in v4 and in the Lead Data dialog", async () => {
+    const base = demo.ent.urls.agency;
+    const res = await fetch(`${base}/api/v2.4/publisher/5/forms/71/campaign/701/leads`, {
+      method: "POST",
+      headers: { "X-Api-Key": INHOUSE_KEY, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        "form[firstName]": "Katherine", "form[surname]": "Johnson", "form[emailAddress]": "katherine@example.org",
+        "form[phone]": "020 7946 0001", "form[submit]": "true",
+      }).toString(),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const id = ((await res.json()) as { data: number }).data;
+    const token = await apiToken(base, ...AGENCY_ADMIN);
+    const lead = await apiGet<{ firstName: string; lastName: string; telephone: string }>(base, token, `/api/v4/leads/${id}`);
+    expect(lead).toMatchObject({ firstName: "Katherine", lastName: "Johnson", telephone: "020 7946 0001" });
+
+    const { page, errors } = await signInAs(demo.browser, base, ...AGENCY_ADMIN);
+    await page.goto(`/#/campaigns/701/leads?filter=${encodeURIComponent("{}")}`);
+    const row = page.locator("tbody tr", { has: page.locator("td.column-originId", { hasText: new RegExp(`^${id}$`) }) });
+    await poll(() => row.count()).toBe(1);
+    await row.getByRole("button", { name: "View" }).click();
+    const profile = page.getByRole("dialog", { name: /^Lead Data/ }).getByLabel("Lead profile");
+    await poll(() => profile.getByRole("heading").first().textContent()).toBe("Katherine Johnson");
+    expect(await profile.textContent()).toContain("020 7946 0001");
+    await shot(page, "lead-dialog-surname");
+    expect(errors).toEqual([]);
+  });
+
+  it("API Credentials of a campaign that takes no leads say so and show no example; an active campaign's still do", async () => {
+    const base = demo.ent.urls.acme;
+    const { page, errors } = await signInAs(demo.browser, base, ...NORTHWIND);
+    const token = await apiToken(base, ...NORTHWIND);
+    const ended = await apiGet<{ status: string }>(base, token, "/api/v4/campaigns/603");
+    expect(ended.status).toBe("Ended");
+    // What the example would have run: the publisher API refuses the lead.
+    const refused = await fetch(`${base}/api/v2.4/publisher/12/forms/37/campaign/603/leads`, {
+      method: "POST",
+      headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
+      body: "form%5BfirstName%5D=Jane&form%5BlastName%5D=Doe&form%5Bemail%5D=jane%40example.com&form%5Bsubmit%5D=true",
+    });
+    expect(refused.status).toBe(403);
+
+    await page.goto("/#/campaigns");
+    const rowOf = (id: number) => page.locator("tbody tr", { has: page.locator("td.column-originId", { hasText: new RegExp(`^${id}$`) }) });
+    await poll(() => rowOf(603).count()).toBe(1);
+    await rowOf(603).getByRole("button", { name: "Tracking" }).click();
+    const dialog = trackingDialog(page);
+    await poll(() => dialog.getByLabel("Campaign takes no leads").textContent()).toContain('403 "Campaign is fulfilled"');
+    expect(await dialog.getByRole("textbox", { name: "API Key" }).count()).toBe(1);
+    expect(await dialog.getByLabel("curl example", { exact: true }).count()).toBe(0);
+    await shot(page, "publisher-api-credentials-ended");
+    await dialog.getByRole("button", { name: "Close" }).click();
+
+    await rowOf(601).getByRole("button", { name: "Tracking" }).click();
+    await poll(() => trackingDialog(page).getByLabel("curl example", { exact: true }).isVisible()).toBe(true);
+    expect(await trackingDialog(page).getByLabel("Campaign takes no leads").count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it("an HTTP integration that is enabled but not Active says nothing is delivered; a disabled one says so in its settings", async () => {
+    const base = demo.ent.urls.acme;
+    const token = await apiToken(base, ...ACME_ADMIN);
+    const write = async (path: string, method: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/ld+json" }, body: JSON.stringify(body),
+      });
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+      return (await res.json()) as { "@id": string; id: number };
+    };
+    const job = await write("/api/v4/campaign-processr-jobs", "POST", {
+      campaign: "/api/v4/campaigns/601", type: "http_integration", label: "Paused CRM feed",
+      config: { name: "Paused CRM feed", method: "GET", url: "http://127.0.0.1:9/leads", active: false },
+    });
+
+    const { page, errors } = await signInAs(demo.browser, base, ...ACME_ADMIN);
+    await openProcessr(page, 601);
+    await page.getByRole("tab", { name: "Integration" }).click();
+    const row = page.getByRole("row", { name: "Paused CRM feed" });
+    expect(await row.getByLabel("Enabled: Paused CRM feed").isChecked()).toBe(true);
+    await poll(() => row.getByRole("note", { name: "Inactive: Paused CRM feed" }).textContent()).toBe("Active is off in its settings: nothing is delivered");
+    await shot(page, "processr-inactive-integration");
+
+    await write(job["@id"], "PUT", { enabled: false, config: { name: "Paused CRM feed", method: "GET", url: "http://127.0.0.1:9/leads", active: true } });
+    await page.reload();
+    await page.getByRole("tab", { name: "Integration" }).click();
+    await poll(() => page.getByRole("row", { name: "Paused CRM feed" }).count()).toBe(1);
+    expect(await page.getByRole("row", { name: "Paused CRM feed" }).getByRole("note").count()).toBe(0);
+    await page.getByRole("row", { name: "Paused CRM feed" }).getByRole("button", { name: "Configure" }).click();
+    const dialog = page.getByRole("dialog", { name: "HTTP Integration" });
+    await poll(() => dialog.getByRole("alert").filter({ hasText: "disabled in the campaign's Processr list" }).count()).toBe(1);
+    expect(await dialog.getByLabel("Active", { exact: true }).isChecked()).toBe(true);
+    await shot(page, "http-integration-disabled-job");
+    expect(errors).toEqual([]);
+  });
+});
