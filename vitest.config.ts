@@ -18,6 +18,10 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
+          // The prebundled dependencies (deps.optimizer below) in this checkout, not in node_modules/.vite:
+          // a worktree sharing node_modules (the bench's) would rebuild them under a run of another
+          // checkout, whose next files then fail on "a new version of the pre-bundle".
+          cacheDir: ".vite",
           plugins: [
             cloudflareTest({
               // The local demo enterprise ([env.dev]); the top level is production.
