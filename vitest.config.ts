@@ -57,6 +57,9 @@ export default defineConfig(async () => {
                 },
               },
             },
+            // Vitest's default on 2 cores is one file at a time (cores - 1), which leaves a core idle
+            // while a file's workerd and the runner wait on each other; each file has its own storage.
+            maxWorkers: 2,
             testTimeout: 30_000,
           },
         },
