@@ -280,7 +280,8 @@ async function integrate(env: Env, msg: IntegrateMessage, read: IntegrateRead, {
 
   const now = Date.now();
   // The claim, which also sets what the job keeps before it calls out (its sync secret), in one statement.
-  const binds: unknown[] = [now + CLAIM_MS, now, ...key, now];
+  const token = crypto.randomUUID();
+  const binds: unknown[] = [now + CLAIM_MS, now, ...key, now, token];
   const param = (value: unknown) => `?${binds.push(value)}`;
   const keepsSecret = c.def.syncSecretWithClaim?.(c.parsed.data);
   const secret = keepsSecret === undefined ? null : syncSecretTerms("?4", param(keepsSecret ? 1 : 0), param(newWebhookSecret()));
@@ -292,18 +293,28 @@ async function integrate(env: Env, msg: IntegrateMessage, read: IntegrateRead, {
     : "";
   const [claimed] = await send([
     env.DB.prepare(
-      `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?1, updated_ts = ?2${secret ? `, ${secret.set}` : ""}
+      `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?1, updated_ts = ?2, claim_token = ?6${secret ? `, ${secret.set}` : ""}
        WHERE lead_id = ?3 AND campaign_processr_job_id = ?4 AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?5) ${asRead}
        RETURNING attempts, idempotency_key${secret ? `, ${secret.returning}` : ""}`,
     ).bind(...binds),
   ]);
-  const claim = (claimed!.results[0] ?? null) as { attempts: number; idempotency_key: string; sync_secret?: string | null } | null;
+  type Claim = { attempts: number; idempotency_key: string; sync_secret?: string | null };
+  let claim = (claimed!.results[0] ?? null) as Claim | null;
+  let row: ({ status: string; lease_until_ts: number | null; claim_token: string | null } & Claim) | null = null;
   if (!claim) {
-    const row = await env.DB.prepare(
-      "SELECT status, lease_until_ts FROM integration_deliveries WHERE lead_id = ? AND campaign_processr_job_id = ?",
+    // With what the claim returns: a claim of this call that applied unseen is taken from here.
+    const returning = keepsSecret === undefined ? "" : `, ${syncSecretTerms("?2", "?3", "NULL").returning}`;
+    row = await env.DB.prepare(
+      `SELECT status, lease_until_ts, claim_token, attempts, idempotency_key${returning}
+         FROM integration_deliveries WHERE lead_id = ?1 AND campaign_processr_job_id = ?2`,
     )
-      .bind(...key)
-      .first<{ status: string; lease_until_ts: number | null }>();
+      .bind(...key, ...(keepsSecret === undefined ? [] : [keepsSecret ? 1 : 0]))
+      .first();
+    // This claim applied in a shared batch whose answer was lost (that batch's claims were then
+    // sent again alone, each finding its own lease): the delivery is this call's to make, now.
+    if (row?.status === "pending" && row.claim_token === token) claim = row;
+  }
+  if (!claim) {
     // Pending and held by nobody: a shared read's claim found the lead or the job changed since.
     if (fresh && row?.status === "pending" && !(row.lease_until_ts !== null && row.lease_until_ts > now)) return fresh();
     // Someone else is calling out right now: look again once their lease has run out.
