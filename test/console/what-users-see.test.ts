@@ -76,6 +76,12 @@ describe("what users see", () => {
     await rowOf(601).getByRole("button", { name: "Tracking" }).click();
     await poll(() => trackingDialog(page).getByLabel("curl example", { exact: true }).isVisible()).toBe(true);
     expect(await trackingDialog(page).getByLabel("Campaign takes no leads").count()).toBe(0);
+    await trackingDialog(page).getByRole("button", { name: "Close" }).click();
+
+    // Its leads list offers no publisher filter: every lead it sees is its own.
+    await page.goto("/#/leads");
+    await poll(() => page.getByRole("combobox", { name: "Flag" }).count()).toBe(1);
+    expect(await page.getByRole("combobox", { name: "Publisher" }).count()).toBe(0);
     expect(errors).toEqual([]);
   });
 

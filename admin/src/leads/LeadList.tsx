@@ -27,7 +27,7 @@ function EmailBreakable({ email }: { email: string | null }) {
 /** The end of the chosen day, so that "created to" includes that day's leads. */
 const endOfDay = (v: string) => (v ? `${v}T23:59:59.999Z` : v);
 
-const filters = [
+const FILTERS = [
   <SelectInput key="flag" source="leadFlag.id" label="Flag" choices={FLAGS} alwaysOn />,
   <ReferenceInput key="publisher" source="publisher.id" reference="publishers" alwaysOn>
     <SelectInput label="Publisher" optionText="name" optionValue="originId" />
@@ -37,6 +37,8 @@ const filters = [
   <TextInput key="email" source="email" label="Email" />,
   <TextInput key="id" source="id" label="Lead id" />,
 ];
+/** A publisher user sees only its own leads: it has no publisher to choose. */
+const filtersFor = (admin: boolean) => (admin ? FILTERS : FILTERS.filter((f) => f.key !== "publisher"));
 
 function Actions({ filename }: { filename: string }) {
   return (
@@ -66,7 +68,7 @@ export function LeadList({ campaignId, title, opened, onClosed }: Props) {
   const filename = campaignId ? `campaign-${campaignId}-leads` : "leads";
   return (
     <>
-      <List resource="leads" title={title ?? "Leads"} filters={filters} sort={{ field: "id", order: "DESC" }} perPage={25}
+      <List resource="leads" title={title ?? "Leads"} filters={filtersFor(isAdmin())} sort={{ field: "id", order: "DESC" }} perPage={25}
         filter={campaignId ? { "campaign.id": campaignId } : undefined} storeKey={campaignId ? `campaign-${campaignId}.leads` : "leads"}
         actions={<Actions filename={filename} />} exporter={false}>
         <Datagrid bulkActionButtons={isAdmin() ? <SelectedLeadsActions /> : false} rowClick={false}>
