@@ -39,7 +39,17 @@ export interface AcquireOptions {
   leaseMs?: number;
 }
 
+/** How many calls() answers the limiter keeps by request id, for callers that lost one. */
+const ANSWERS_KEPT = 64;
+
 export class OutboundHostLimiter extends DurableObject<Env> {
+  /**
+   * The last calls() answers by their request id, oldest first. In memory: an answer is lost on its
+   * way back and asked again at once, while the object is still there; if it restarted meanwhile,
+   * the call applies again and the leases of the first expire as any crashed holder's.
+   */
+  private answers = new Map<string, ReturnType<OutboundHostLimiter["calls"]>>();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS leases (token TEXT PRIMARY KEY, expires_ts INTEGER NOT NULL)");
@@ -105,12 +115,20 @@ export class OutboundHostLimiter extends DurableObject<Env> {
    * Several callers' acquire and more (concurrent workers of one queue batch), answered in the
    * order given exactly as the same calls arriving one after another would be. All or nothing: a
    * failure part way fails every caller (sharedLimiterCalls), so the leases and starts of the calls
-   * before it are rolled back with it instead of being held and counted for nobody.
+   * before it are rolled back with it instead of being held and counted for nobody. `requestId`:
+   * the same id asked again (the caller lost the answer) gets the same answers, applied once.
    */
-  calls(list: LimiterCall[]): (AcquireResult | ReturnType<OutboundHostLimiter["more"]>)[] {
-    return this.ctx.storage.transactionSync(() =>
+  calls(list: LimiterCall[], requestId?: string): (AcquireResult | ReturnType<OutboundHostLimiter["more"]>)[] {
+    const known = requestId === undefined ? undefined : this.answers.get(requestId);
+    if (known) return known;
+    const answers = this.ctx.storage.transactionSync(() =>
       list.map((c) => ("acquire" in c ? this.acquire(c.acquire.limit, c.acquire.opts) : this.more(c.more.token, c.more.opts))),
     );
+    if (requestId !== undefined) {
+      this.answers.set(requestId, answers);
+      if (this.answers.size > ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!);
+    }
+    return answers;
   }
 
   release(token: string): void {
@@ -161,8 +179,10 @@ export type LimiterCalls = (host: string, call: LimiterCall) => Promise<AcquireR
 /**
  * The acquire and more calls that a queue batch's workers make to one host at the same time, sent
  * as one call to its limiter (calls, callGroup): the limiter answers them one after another as it
- * would separate calls, so its concurrency and rate stay exact. If that call fails, each of them
- * gets the failure, as each would have from a call of its own.
+ * would separate calls, so its concurrency and rate stay exact. A call that fails is asked once more
+ * with its request id: if the limiter applied it and only its answer was lost, that gives the
+ * slots it granted to their callers instead of leaving them held for nobody until their leases
+ * end. If that fails too, each caller gets the failure, as each would have from a call of its own.
  */
 export function sharedLimiterCalls(env: Pick<Env, "OUTBOUND_LIMITER">): LimiterCalls {
   const hosts = new Map<string, (call: LimiterCall) => Promise<AcquireResult | MoreResult>>();
@@ -171,7 +191,11 @@ export function sharedLimiterCalls(env: Pick<Env, "OUTBOUND_LIMITER">): LimiterC
     let send = hosts.get(key);
     if (!send) {
       const limiter = hostLimiter(env, key);
-      send = callGroup((calls: LimiterCall[]) => limiter.calls(calls) as Promise<(AcquireResult | MoreResult)[]>);
+      send = callGroup(async (calls: LimiterCall[]) => {
+        const requestId = crypto.randomUUID();
+        const ask = () => limiter.calls(calls, requestId) as Promise<(AcquireResult | MoreResult)[]>;
+        return ask().catch(ask);
+      });
       hosts.set(key, send);
     }
     return send(call);

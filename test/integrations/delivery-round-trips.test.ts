@@ -145,7 +145,8 @@ describe("the deliveries of a queue batch running at once", () => {
     const handle = await integrationBatch(e, msgs);
     const verdicts = await Promise.all(msgs.map((msg) => handle(msg, hostSlots(e))));
     expect(verdicts).toEqual(msgs.map(() => "ack"));
-    expect(limiterCalls).toBe(1);
+    // One shared call, asked once more with its request id (only its answer might have been lost).
+    expect(limiterCalls).toBe(2);
     expect(waiting).toHaveLength(0);
     for (const { leadId } of msgs) {
       const row = await delivery(leadId, jobId);
