@@ -6,7 +6,7 @@ import { integrationBatch } from "../../src/integrations/dispatch";
 import { hostSlots } from "../../src/integrations/host-limiter";
 import type { JobLead } from "../../src/processr/types";
 import { insertTestCampaign } from "../leads/fixtures";
-import { delivery, insertJob, insertLead } from "./helpers";
+import { delivery, insertJob, insertLead, losingAnswer, sqlOf } from "./helpers";
 
 // The claims of a queue batch's deliveries that run at the same time share one D1 batch. When D1
 // applies that batch but its answer is lost, each claim is sent again alone and finds its delivery
@@ -33,27 +33,6 @@ await insertTestCampaign(CAMPAIGN, []);
 let seq = 0;
 
 const CLAIM = "UPDATE integration_deliveries SET attempts = attempts + 1";
-const sqlOf = (s: D1PreparedStatement) => (s as unknown as { statement: string }).statement;
-
-/** A D1 whose first batch of several claims applies, then throws as if its answer were lost. */
-function losingClaims() {
-  const lost = { count: 0 };
-  const DB = new Proxy(env.DB, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (prop !== "batch") return typeof value === "function" ? value.bind(target) : value;
-      return async (stmts: D1PreparedStatement[]) => {
-        const results = await target.batch(stmts);
-        if (lost.count === 0 && stmts.length > 1 && stmts.every((s) => sqlOf(s).startsWith(CLAIM))) {
-          lost.count += 1;
-          throw new Error("Network connection lost.");
-        }
-        return results;
-      };
-    },
-  });
-  return { DB, lost };
-}
 
 describe("a shared claim batch applied by D1 whose answer was lost", () => {
   it("delivers each lead at once, once, as its first attempt", async () => {
@@ -62,7 +41,8 @@ describe("a shared claim batch applied by D1 whose answer was lost", () => {
     for (let i = 0; i < 3; i++) leads.push((await insertLead(CAMPAIGN, 12, 35, { email: `claim${++seq}@example.org` })).id);
     const msgs = leads.map((leadId) => ({ type: "integrate" as const, leadId, jobId }));
     const later = vi.spyOn(env.PROCESSR_QUEUE, "send");
-    const { DB, lost } = losingClaims();
+    // The first batch of several claims applies, then throws.
+    const { DB, lost } = losingAnswer((stmts) => stmts.length > 1 && stmts.every((s) => sqlOf(s).startsWith(CLAIM)));
     const handle = await integrationBatch({ ...env, DB }, msgs);
     const slots = msgs.map(() => hostSlots(env));
     const verdicts = await Promise.all(msgs.map((m, i) => handle(m, slots[i])));

@@ -115,9 +115,11 @@ export async function providerLogs(leadId: number) {
   return results.map((r) => ({ ...r, context: JSON.parse(r.context) as Record<string, any> }));
 }
 
-/** The test env with the host limiter's calls counted (each method call on a limiter stub). */
-export function countedLimiter(vars: Record<string, string> = {}) {
-  const counted = { calls: 0 };
+/**
+ * The test env whose host limiter stubs run each method call through `call` (given the method's
+ * name and the call itself), with `vars` set.
+ */
+export function wrappedLimiter(call: (method: string | symbol, go: () => Promise<unknown>) => Promise<unknown>, vars: Record<string, string> = {}) {
   const ns = env.OUTBOUND_LIMITER;
   const OUTBOUND_LIMITER = {
     idFromName: (name: string) => ns.idFromName(name),
@@ -126,12 +128,51 @@ export function countedLimiter(vars: Record<string, string> = {}) {
         get(target, prop) {
           const value = Reflect.get(target, prop, target);
           if (typeof value !== "function") return value;
-          return (...args: unknown[]) => {
-            counted.calls += 1;
-            return Reflect.apply(value, target, args);
-          };
+          return (...args: unknown[]) => call(prop, () => Reflect.apply(value, target, args));
         },
       }),
   };
-  return { counted, env: { ...env, ...vars, OUTBOUND_LIMITER } as unknown as typeof env };
+  return { ...env, ...vars, OUTBOUND_LIMITER } as unknown as typeof env;
 }
+
+/** The test env with the host limiter's calls counted (each method call on a limiter stub). */
+export function countedLimiter(vars: Record<string, string> = {}) {
+  const counted = { calls: 0 };
+  return { counted, env: wrappedLimiter((_, go) => (counted.calls++, go()), vars) };
+}
+
+/** A D1 whose first batch for which `lose` holds applies, then throws as if its answer were lost. */
+export function losingAnswer(lose: (stmts: D1PreparedStatement[]) => boolean) {
+  const lost = { count: 0 };
+  const DB = new Proxy(env.DB, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop !== "batch") return typeof value === "function" ? value.bind(target) : value;
+      return async (stmts: D1PreparedStatement[]) => {
+        const results = await target.batch(stmts);
+        if (lost.count === 0 && lose(stmts)) {
+          lost.count += 1;
+          throw new Error("Network connection lost.");
+        }
+        return results;
+      };
+    },
+  });
+  return { DB, lost };
+}
+
+/** A statement's SQL, as prepared. */
+export const sqlOf = (s: D1PreparedStatement) => (s as unknown as { statement: string }).statement;
+
+/**
+ * A Convertr Connect job's config delivering to this Worker (acme) as its client, with sync tags:
+ * campaign 601's form 35 for publisher 13 (its API key); LEAD_PATH is where its leads are posted.
+ */
+export const CONNECT_TO_SELF = {
+  LEAD_PATH: "/api/v2.4/publisher/13/forms/35/campaign/601/leads",
+  config: {
+    enterpriseUrl: "http://127.0.0.1:8781", clientId: ACME_CLIENT.clientId, clientSecret: ACME_CLIENT.clientSecret,
+    apiKey: "5d1b0e7f2a9c4e3b8f6a1c2d3e4f5a6b", publisherId: 13, campaignId: 601, formId: 35, linkId: 25,
+    mapping: { firstName: "firstName", lastName: "surname", email: "emailAddress" }, syncTags: true,
+  },
+};

@@ -1,36 +1,25 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hostLimiter, hostSlots, sharedLimiterCalls } from "../../src/integrations/host-limiter";
+import { wrappedLimiter } from "./helpers";
 
 // A queue batch's workers ask a host's limiter for their slots in one call (sharedLimiterCalls).
 // When the limiter applies that call but its answer is lost on the way back, the slots it granted
 // must not be held for nobody until their leases run out (45 s of the host's concurrency): asked
 // again, the limiter gives the same answers, and the workers go on with the slots they were given.
 
-/** The limiter namespace with its stubs' first calls() applied, then thrown as if the answer were lost. */
+/** The limiter's first calls() applied, then thrown as if its answer were lost. */
 function losingFirstAnswer() {
   const lost = { count: 0 };
-  const ns = env.OUTBOUND_LIMITER;
-  const OUTBOUND_LIMITER = {
-    idFromName: (name: string) => ns.idFromName(name),
-    get: (id: DurableObjectId) =>
-      new Proxy(ns.get(id), {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target);
-          if (typeof value !== "function") return value;
-          if (prop !== "calls") return (...args: unknown[]) => Reflect.apply(value, target, args);
-          return async (...args: unknown[]) => {
-            const answers = await Reflect.apply(value, target, args);
-            if (lost.count === 0) {
-              lost.count += 1;
-              throw new Error("Network connection lost.");
-            }
-            return answers;
-          };
-        },
-      }),
-  };
-  return { lost, env: { ...env, OUTBOUND_LIMITER } as unknown as typeof env };
+  const losing = wrappedLimiter(async (method, go) => {
+    const answers = await go();
+    if (method === "calls" && lost.count === 0) {
+      lost.count += 1;
+      throw new Error("Network connection lost.");
+    }
+    return answers;
+  });
+  return { lost, env: losing };
 }
 
 describe("the host limiter's shared call whose answer was lost after it applied", () => {

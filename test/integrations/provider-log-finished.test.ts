@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it } from "vitest";
 import { failDeadLetteredDelivery, handleIntegrateMessage } from "../../src/integrations/dispatch";
-import { ACME_CLIENT, delivery, insertJob, insertLead, providerLogs, stubFetch, toSelf } from "./helpers";
+import { CONNECT_TO_SELF, delivery, insertJob, insertLead, providerLogs, stubFetch, toSelf } from "./helpers";
 
 // A Convertr Connect delivery to a client that takes the sync tag with the lead writes its call's
 // provider log line in the outcome's batch, once even when that batch is sent twice (its answer
@@ -9,14 +9,7 @@ import { ACME_CLIENT, delivery, insertJob, insertLead, providerLogs, stubFetch, 
 // the delivery was finished meanwhile by someone else (here the dead-letter handler of another copy
 // of its message), which leaves the outcome itself unwritten.
 
-const API_KEY = "5d1b0e7f2a9c4e3b8f6a1c2d3e4f5a6b"; // campaign 601, publisher 13
-const LEAD_PATH = "/api/v2.4/publisher/13/forms/35/campaign/601/leads";
-const ORIGIN = "http://127.0.0.1:8781";
-const config = {
-  enterpriseUrl: ORIGIN, clientId: ACME_CLIENT.clientId, clientSecret: ACME_CLIENT.clientSecret,
-  apiKey: API_KEY, publisherId: 13, campaignId: 601, formId: 35, linkId: 25,
-  mapping: { firstName: "firstName", lastName: "surname", email: "emailAddress" }, syncTags: true,
-};
+const { LEAD_PATH, config } = CONNECT_TO_SELF;
 
 /** Runs before the client answers a lead POST (after the request was made). */
 let duringPost: (() => Promise<void>) | null = null;

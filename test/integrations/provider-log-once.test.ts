@@ -2,21 +2,14 @@ import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it } from "vitest";
 import { integrationBatch } from "../../src/integrations/dispatch";
 import { hostSlots } from "../../src/integrations/host-limiter";
-import { ACME_CLIENT, delivery, insertJob, insertLead, providerLogs, stubFetch, toSelf } from "./helpers";
+import { CONNECT_TO_SELF, delivery, insertJob, insertLead, losingAnswer, providerLogs, stubFetch, toSelf } from "./helpers";
 
 // A Convertr Connect delivery to a client that takes the sync tag with the lead writes its call's
 // provider log line in the outcome's batch. The deliveries of a queue batch share that batch; when
 // D1 applies a combined one but its answer is lost, each delivery's outcome is sent again alone.
 // That second sending must find the delivery finished and write nothing: one log line per call.
 
-const API_KEY = "5d1b0e7f2a9c4e3b8f6a1c2d3e4f5a6b"; // campaign 601, publisher 13
-const LEAD_PATH = "/api/v2.4/publisher/13/forms/35/campaign/601/leads";
-const ORIGIN = "http://127.0.0.1:8781";
-const config = {
-  enterpriseUrl: ORIGIN, clientId: ACME_CLIENT.clientId, clientSecret: ACME_CLIENT.clientSecret,
-  apiKey: API_KEY, publisherId: 13, campaignId: 601, formId: 35, linkId: 25,
-  mapping: { firstName: "firstName", lastName: "surname", email: "emailAddress" }, syncTags: true,
-};
+const { LEAD_PATH, config } = CONNECT_TO_SELF;
 
 // The client is this Worker. Lead POSTs are held until `expected` of them have come, so that the
 // deliveries finish together and their outcomes share one batch.
@@ -35,26 +28,6 @@ const spy = stubFetch({
 });
 afterAll(() => spy.mockRestore());
 
-/** A D1 whose first combined batch of outcomes (at least `size` statements) applies, then throws as if its answer were lost. */
-function losingAnswer(size: number) {
-  const lost = { count: 0 };
-  const DB = new Proxy(env.DB, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (prop !== "batch") return typeof value === "function" ? value.bind(target) : value;
-      return async (stmts: D1PreparedStatement[]) => {
-        const results = await target.batch(stmts);
-        if (lost.count === 0 && stmts.length >= size) {
-          lost.count += 1;
-          throw new Error("Network connection lost.");
-        }
-        return results;
-      };
-    },
-  });
-  return { DB, lost };
-}
-
 describe("an outcome batch applied by D1 whose answer was lost", () => {
   it("is sent again delivery by delivery without writing any line, note or result twice", async () => {
     const jobId = await insertJob(602, "convertr_connect", config, "Convertr Connect: lost answer");
@@ -67,7 +40,7 @@ describe("an outcome batch applied by D1 whose answer was lost", () => {
     for (const name of ["Ada", "Grace", "Hedy"]) leads.push(await insertLead(602, 12, 36, { firstName: name, surname: "Lost", emailAddress: `${name.toLowerCase()}@lost.example` }));
     const msgs = leads.map((l) => ({ type: "integrate" as const, leadId: l.id, jobId }));
     // A tagged delivery's outcome is five statements: the log line, the job result, the note, the lead, the delivery.
-    const { DB, lost } = losingAnswer(2 * 5);
+    const { DB, lost } = losingAnswer((stmts) => stmts.length >= 2 * 5);
     expected = msgs.length;
     try {
       const handle = await integrationBatch({ ...env, DB }, msgs);
