@@ -291,28 +291,41 @@ async function integrate(env: Env, msg: IntegrateMessage, read: IntegrateRead, {
                      AND first_delivered_ts IS ${param(lead.firstDeliveredTs)} AND data IS ${param(read.lead!.data)})
        AND EXISTS (SELECT 1 FROM campaign_processr_jobs WHERE id = ?4 AND enabled = 1 AND config = ${param(job.config)})`
     : "";
-  const [claimed] = await send([
-    env.DB.prepare(
-      `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?1, updated_ts = ?2, claim_token = ?6${secret ? `, ${secret.set}` : ""}
-       WHERE lead_id = ?3 AND campaign_processr_job_id = ?4 AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?5) ${asRead}
-       RETURNING attempts, idempotency_key${secret ? `, ${secret.returning}` : ""}`,
-    ).bind(...binds),
-  ]);
   type Claim = { attempts: number; idempotency_key: string; sync_secret?: string | null };
-  let claim = (claimed!.results[0] ?? null) as Claim | null;
-  let row: ({ status: string; lease_until_ts: number | null; claim_token: string | null } & Claim) | null = null;
-  if (!claim) {
-    // With what the claim returns: a claim of this call that applied unseen is taken from here.
+  type Row = { status: string; lease_until_ts: number | null; claim_token: string | null } & Claim;
+  // The row with what the claim returns: a claim of this call that applied unseen is taken from it.
+  const readBack = () => {
     const returning = keepsSecret === undefined ? "" : `, ${syncSecretTerms("?2", "?3", "NULL").returning}`;
-    row = await env.DB.prepare(
+    return env.DB.prepare(
       `SELECT status, lease_until_ts, claim_token, attempts, idempotency_key${returning}
          FROM integration_deliveries WHERE lead_id = ?1 AND campaign_processr_job_id = ?2`,
     )
       .bind(...key, ...(keepsSecret === undefined ? [] : [keepsSecret ? 1 : 0]))
-      .first();
+      .first<Row>();
+  };
+  const mine = (r: Row | null) => r?.status === "pending" && r.claim_token === token;
+  let claim: Claim | null;
+  let row: Row | null = null;
+  try {
+    const [claimed] = await send([
+      env.DB.prepare(
+        `UPDATE integration_deliveries SET attempts = attempts + 1, lease_until_ts = ?1, updated_ts = ?2, claim_token = ?6${secret ? `, ${secret.set}` : ""}
+         WHERE lead_id = ?3 AND campaign_processr_job_id = ?4 AND status = 'pending' AND (lease_until_ts IS NULL OR lease_until_ts <= ?5) ${asRead}
+         RETURNING attempts, idempotency_key${secret ? `, ${secret.returning}` : ""}`,
+      ).bind(...binds),
+    ]);
+    claim = (claimed!.results[0] ?? null) as Claim | null;
+  } catch (e) {
+    // The claim's answer lost with nothing to send it again (it went alone): it may have applied.
+    row = await readBack();
+    if (!mine(row)) throw e;
+    claim = row;
+  }
+  if (!claim) {
+    row = await readBack();
     // This claim applied in a shared batch whose answer was lost (that batch's claims were then
     // sent again alone, each finding its own lease): the delivery is this call's to make, now.
-    if (row?.status === "pending" && row.claim_token === token) claim = row;
+    if (mine(row)) claim = row;
   }
   if (!claim) {
     // Pending and held by nobody: a shared read's claim found the lead or the job changed since.

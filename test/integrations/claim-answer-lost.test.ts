@@ -10,8 +10,9 @@ import { delivery, insertJob, insertLead, losingAnswer, sqlOf } from "./helpers"
 
 // The claims of a queue batch's deliveries that run at the same time share one D1 batch. When D1
 // applies that batch but its answer is lost, each claim is sent again alone and finds its delivery
-// leased, by itself. Each delivery must still go out at once, once, as its first attempt, rather
-// than wait for its own lease to run out and come back as a second attempt.
+// leased, by itself; a claim sent alone gets the failure itself. Each delivery must still go out at
+// once, once, as its first attempt, rather than wait for its own lease to run out and come back as a
+// second attempt.
 
 const TYPE = "claim_lost_for_test";
 const sent: number[] = [];
@@ -34,8 +35,8 @@ let seq = 0;
 
 const CLAIM = "UPDATE integration_deliveries SET attempts = attempts + 1";
 
-describe("a shared claim batch applied by D1 whose answer was lost", () => {
-  it("delivers each lead at once, once, as its first attempt", async () => {
+describe("a claim applied by D1 whose answer was lost", () => {
+  it("in a shared batch delivers each lead at once, once, as its first attempt", async () => {
     const jobId = await insertJob(CAMPAIGN, TYPE, {});
     const leads = [];
     for (let i = 0; i < 3; i++) leads.push((await insertLead(CAMPAIGN, 12, 35, { email: `claim${++seq}@example.org` })).id);
@@ -54,5 +55,19 @@ describe("a shared claim batch applied by D1 whose answer was lost", () => {
     expect(later).not.toHaveBeenCalled();
     expect(sent.sort()).toEqual([...leads].sort());
     for (const leadId of leads) expect(await delivery(leadId, jobId)).toMatchObject({ status: "delivered", attempts: 1, lease_until_ts: null });
+  });
+
+  it("sent alone delivers its lead at once, once, as its first attempt", async () => {
+    const jobId = await insertJob(CAMPAIGN, TYPE, {});
+    const { id: leadId } = await insertLead(CAMPAIGN, 12, 35, { email: `claim${++seq}@example.org` });
+    const msg = { type: "integrate" as const, leadId, jobId };
+    const later = vi.spyOn(env.PROCESSR_QUEUE, "send");
+    const { DB, lost } = losingAnswer((stmts) => stmts.length === 1 && sqlOf(stmts[0]!).startsWith(CLAIM));
+    const handle = await integrationBatch({ ...env, DB }, [msg]);
+    expect(await handle(msg)).toBe("ack");
+    expect(lost.count).toBe(1);
+    expect(later).not.toHaveBeenCalled();
+    expect(sent.filter((id) => id === leadId)).toEqual([leadId]);
+    expect(await delivery(leadId, jobId)).toMatchObject({ status: "delivered", attempts: 1, lease_until_ts: null });
   });
 });
