@@ -375,6 +375,8 @@ function decideTransition(
 }
 
 const INTEGRATIONS_DUE = "integrationsDueTs";
+/** The undecided decision (LeadObject.undecided), stored: a restarted object must keep its safety alarm too. */
+const UNDECIDED = "undecided";
 const INTEGRATIONS_RETRY_MS = 30_000;
 // If the object dies between committing deliveries and arming its alarm, this earlier arming wakes it.
 const SAFETY_ALARM_MS = 60_000;
@@ -405,9 +407,10 @@ export class LeadObject extends DurableObject<Env> {
    * What the last decision with callbacks that its caller commits (decide) was decided from, while
    * it may still commit. Until D1 shows its lead moved on from that state, no setting of the alarm
    * goes past the safety time (scheduleAlarm): the callbacks its commit queues may be in D1 by then
-   * with nobody else to send them. In memory only, like the arming time it goes with.
+   * with nobody else to send them. Stored as well (UNDECIDED): an object restarted in between
+   * would otherwise take its first wake-up for a quiet one. Undefined: not read since the start.
    */
-  private undecided: LeadGuard | undefined;
+  private undecided: { guard: LeadGuard; safetyTs: number } | null | undefined;
 
   // ------------------------------------------------------------------ RPC
 
@@ -433,7 +436,10 @@ export class LeadObject extends DurableObject<Env> {
     return this.exclusive(req.leadId, async () => {
       const decision = decideTransition(req, req.snapshot!, Date.now());
       await this.beforeWrite(decision);
-      if (hasCallbacks(decision.write)) this.undecided = decision.write!.guard;
+      if (hasCallbacks(decision.write)) {
+        this.undecided = { guard: decision.write!.guard, safetyTs: this.lastArmedTs! + SAFETY_ALARM_MS };
+        await this.ctx.storage.put(UNDECIDED, this.undecided);
+      }
       return decision;
     });
   }
@@ -496,14 +502,13 @@ export class LeadObject extends DurableObject<Env> {
     const pending = await deliverDueCallbacks(this.env, leadId);
     const integrationsDue = await this.ctx.storage.get<number>(INTEGRATIONS_DUE);
     if (integrationsDue !== undefined && integrationsDue <= Date.now()) await this.handOffIntegrations(leadId);
-    // No callback was pending, and this object armed no decision in the last safety interval (which
-    // bounds its caller's commit, as the alarm itself assumes), nor since it was started (unknown:
-    // one armed before was a previous instance's, before this alarm's read, which a second read a
-    // moment later could not keep either): none is due, so the alarm is set without reading them
-    // again. The safety alarm of every lead whose callbacks its batch delivered ends here, evicted
-    // or not, with one D1 read instead of two.
-    await this.exclusive(leadId, () => {
-      const quiet = this.lastArmedTs === undefined || Date.now() - this.lastArmedTs >= SAFETY_ALARM_MS;
+    // No callback was pending, this object armed no decision in the last safety interval (which
+    // bounds its caller's commit, as the alarm itself assumes) or since it was started, and no
+    // decision that may still commit is stored (one a previous instance made): none is due, so the
+    // alarm is set without reading them again. The safety alarm of every lead whose callbacks its
+    // batch delivered ends here, evicted or not, with one D1 read instead of two.
+    await this.exclusive(leadId, async () => {
+      const quiet = (this.lastArmedTs === undefined || Date.now() - this.lastArmedTs >= SAFETY_ALARM_MS) && !(await this.undecidedNow());
       return this.scheduleAlarm(leadId, pending === 0 && quiet ? null : undefined);
     });
   }
@@ -810,11 +815,10 @@ export class LeadObject extends DurableObject<Env> {
    */
   private async scheduleAlarm(leadId: number, callbacksDue?: number | null) {
     this.alarmBeforeHandOff = undefined;
-    const safetyTs = this.lastArmedTs === undefined ? 0 : this.lastArmedTs + SAFETY_ALARM_MS;
-    if (safetyTs <= Date.now()) this.undecided = undefined;
+    await this.undecidedNow();
     const callbacks = callbacksDue !== undefined ? callbacksDue : await this.readCallbacksDue(leadId);
     const integrations = (await this.ctx.storage.get<number>(INTEGRATIONS_DUE)) ?? null;
-    const due = [callbacks, integrations, this.undecided ? safetyTs : null].filter((t): t is number => t !== null);
+    const due = [callbacks, integrations, this.undecided?.safetyTs ?? null].filter((t): t is number => t !== null);
     if (due.length === 0) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
   }
@@ -829,9 +833,21 @@ export class LeadObject extends DurableObject<Env> {
     if (!undecided) return nextCallbackDueTs(this.env.DB, leadId);
     const row = await this.env.DB.prepare(
       `SELECT ${NEXT_CALLBACK_DUE_SQL} AS due, EXISTS (SELECT 1 FROM leads l WHERE l.id = ?1 AND ${unchangedSql("l", "?2")}) AS undecided`,
-    ).bind(leadId, JSON.stringify(undecided)).first<{ due: number | null; undecided: number }>();
-    if (!row?.undecided) this.undecided = undefined;
+    ).bind(leadId, JSON.stringify(undecided.guard)).first<{ due: number | null; undecided: number }>();
+    if (!row?.undecided) await this.forgetUndecided();
     return row?.due ?? null;
+  }
+
+  /** The undecided decision, read from storage after a restart; forgotten once past its safety time. */
+  private async undecidedNow() {
+    this.undecided ??= (await this.ctx.storage.get<{ guard: LeadGuard; safetyTs: number }>(UNDECIDED)) ?? null;
+    if (this.undecided && this.undecided.safetyTs <= Date.now()) await this.forgetUndecided();
+    return this.undecided;
+  }
+
+  private async forgetUndecided() {
+    this.undecided = null;
+    await this.ctx.storage.delete(UNDECIDED);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { leadObject, subscribeToLead } from "../../src/leads/client";
@@ -85,6 +85,19 @@ describe("the safety alarm of a decision its caller commits", () => {
     expect(await runDurableObjectAlarm(leadObject(env, id))).toBe(true);
     expect(received).toHaveLength(1);
     expect(await deliveries(id)).toMatchObject([{ status: "delivered", attempts: 1 }]);
+    expect(await alarmOf(id)).toBeNull();
+  });
+  it("is kept through an earlier wake-up of a restarted object", async () => {
+    const id = await subscribedLead();
+    const decision = await decided(id, "Test");
+    // The object restarts (a deploy, an eviction) before the caller commits; then it wakes.
+    await evictDurableObject(leadObject(env, id));
+    expect(await runDurableObjectAlarm(leadObject(env, id))).toBe(true);
+    expect(await alarmOf(id)).not.toBeNull();
+    await env.DB.batch(leadWriteStatements(env.DB, [decision.write!]));
+    expect(await runDurableObjectAlarm(leadObject(env, id))).toBe(true);
+    expect(await deliveries(id)).toMatchObject([{ status: "delivered", attempts: 1 }]);
+    expect(received).toHaveLength(1);
     expect(await alarmOf(id)).toBeNull();
   });
 });

@@ -83,12 +83,16 @@ const byCaller = (leadId: number, to: TransitionRequest["to"]): TransitionReques
  * Runs a lead object's alarm and answers how many statements it prepared, after moving its last
  * arming `minutesAgo` further back (null: as it is); the alarm must clear itself.
  */
-async function alarmStatements(leadId: number, minutesAgo: number | null) {
+async function alarmStatements(leadId: number, minutesAgo: number | null, decidedMinutesAgo = minutesAgo ?? 0) {
   const prepared: string[] = [];
   const stub = leadObject(env, leadId);
-  await runInDurableObject(stub, (instance) => {
-    const object = instance as unknown as { lastArmedTs: number; env: typeof env };
+  await runInDurableObject(stub, async (instance, state) => {
+    const object = instance as unknown as { lastArmedTs: number; undecided?: { safetyTs: number } | null; env: typeof env };
     if (minutesAgo !== null) object.lastArmedTs -= minutesAgo * 60_000;
+    // The decision's safety time, kept in memory and in storage, goes back with it.
+    const stored = await state.storage.get<{ safetyTs: number }>("undecided");
+    if (stored) await state.storage.put("undecided", { ...stored, safetyTs: stored.safetyTs - decidedMinutesAgo * 60_000 });
+    if (object.undecided) object.undecided.safetyTs -= decidedMinutesAgo * 60_000;
     const DB = new Proxy(env.DB, {
       get(target, prop) {
         const value = Reflect.get(target, prop, target);
@@ -232,7 +236,8 @@ describe("batched sync callbacks", () => {
     // The object evicted before its alarm (as workerd does with an idle object): a new instance, which never armed one, wakes.
     await abortAllDurableObjects();
     expect(await runInDurableObject(leadObject(env, lead.id), (instance) => (instance as unknown as { lastArmedTs?: number }).lastArmedTs)).toBeUndefined();
-    expect(await alarmStatements(lead.id, null)).toBe(1);
+    // Its safety alarm, a minute after the decision (sooner, the stored decision has it read D1 again).
+    expect(await alarmStatements(lead.id, null, 1)).toBe(1);
     expect(posts(BATCHING)).toHaveLength(1);
   });
 
