@@ -649,6 +649,15 @@ export const processrJobCounts = sqliteTable(
   (t) => [primaryKey({ columns: [t.campaignProcessrJobId, t.publisherId, t.kind] })],
 );
 
+// A backfill the Worker still has to do (src/maintenance/backfills.ts): the lead ids from next_id
+// to last_id (the highest when its migration ran; later rows are kept as they are written). Its
+// row goes once done, so an empty table is a database with nothing left to backfill.
+export const backfills = sqliteTable("backfills", {
+  name: text("name").primaryKey(),
+  nextId: integer("next_id").notNull(),
+  lastId: integer("last_id").notNull(),
+});
+
 // A view (migration 0025): writes go to job_results (INSERT and DELETE on it are passed on by triggers).
 export const processrJobLeads = sqliteView("processr_job_leads", jobResultColumns()).existing();
 
