@@ -30,10 +30,27 @@ export const CORE_FIELDS: readonly CoreField[] = [
   { column: "address_line4", names: ["lookup[addressLine4]", "addressLine4"] },
 ];
 
+const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/**
+ * The typed field first: the name of the form's first field of `type` (fields in form order),
+ * whatever it is called; undefined when the form has none. The email (src/leads/email.ts) follows
+ * the same rule.
+ */
+export function typedFieldName(fields: readonly { name: string; type?: string }[], type: FieldType): string | undefined {
+  return fields.find((f) => f.type === type)?.name;
+}
+
+/** typedFieldName in SQL, for the form whose id the SQL expression `formId` gives; NULL when it has none. */
+export function typedFieldNameSql(formId: string, type: FieldType): string {
+  return `(SELECT ff.name FROM form_fields ff
+    WHERE ff.form_id = ${formId} AND ff.type = ${sqlText(type)} ORDER BY ff.position, ff.id LIMIT 1)`;
+}
+
 /** The core columns' values (CORE_FIELDS' order) from a lead's values and its form's fields (in form order). */
 export function coreValues(values: ReadonlyMap<string, string>, fields: readonly { name: string; type?: string }[]): (string | null)[] {
   return CORE_FIELDS.map((c) => {
-    const typed = c.type && fields.find((f) => f.type === c.type)?.name;
+    const typed = c.type && typedFieldName(fields, c.type);
     const v = typed ? values.get(typed) : undefined;
     if (v) return v;
     for (const n of c.names) {
@@ -44,16 +61,11 @@ export function coreValues(values: ReadonlyMap<string, string>, fields: readonly
   });
 }
 
-const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
 /** SQL for a statement on `leads`: one core column's value from the lead's stored data (coreValues in SQL). */
-function columnFromLeadDataSql(c: CoreField): string {
+export function columnFromLeadDataSql(c: CoreField): string {
   // Found from d.lead_id, not the outer leads row: SQLite cannot resolve the outer row in the
   // ORDER BY of a subquery over the view lead_datas, itself a query of leads.
-  const typed = c.type
-    ? `(SELECT ff.name FROM leads l JOIN form_fields ff ON ff.form_id = l.form_id
-         WHERE l.id = d.lead_id AND ff.type = ${sqlText(c.type)} ORDER BY ff.position, ff.id LIMIT 1)`
-    : null;
+  const typed = c.type ? typedFieldNameSql("(SELECT l.form_id FROM leads l WHERE l.id = d.lead_id)", c.type) : null;
   const rank = `CASE ${typed ? `WHEN d.name = ${typed} THEN 0 ` : ""}${c.names.map((n, i) => `WHEN d.name = ${sqlText(n)} THEN ${i + 1}`).join(" ")} END`;
   return `(SELECT d.value FROM lead_datas d
     WHERE d.lead_id = leads.id AND d.value <> '' AND (d.name IN (${c.names.map(sqlText).join(", ")})${typed ? ` OR d.name = ${typed}` : ""})
