@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { type Fixture, seedStatements } from "./src/db/seed.ts";
@@ -57,9 +58,9 @@ export default defineConfig(async () => {
                 },
               },
             },
-            // Vitest's default on 2 cores is one file at a time (cores - 1), which leaves a core idle
-            // while a file's workerd and the runner wait on each other; each file has its own storage.
-            maxWorkers: 2,
+            // One file per core: Vitest's default (cores - 1) leaves a core idle while a file's workerd
+            // and the runner wait on each other; each file has its own storage.
+            maxWorkers: availableParallelism(),
             testTimeout: 30_000,
           },
         },
