@@ -112,10 +112,10 @@ export class OutboundHostLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Several callers' acquire and more (concurrent workers of one queue batch), answered in the
-   * order given exactly as the same calls arriving one after another would be. All or nothing: a
-   * failure part way fails every caller (sharedLimiterCalls), so the leases and starts of the calls
-   * before it are rolled back with it instead of being held and counted for nobody. `requestId`:
+   * Several callers' acquire and more (concurrent workers of one queue batch), or one caller's,
+   * answered in the order given exactly as the same calls arriving one after another would be. All
+   * or nothing: a failure part way fails every caller (sharedLimiterCalls), so the leases and starts
+   * of the calls before it are rolled back with it instead of being held and counted for nobody. `requestId`:
    * the same id asked again (the caller lost the answer) gets the same answers, applied once.
    */
   calls(list: LimiterCall[], requestId?: string): (AcquireResult | ReturnType<OutboundHostLimiter["more"]>)[] {
@@ -177,12 +177,22 @@ type MoreResult = Awaited<ReturnType<OutboundHostLimiter["more"]>>;
 export type LimiterCalls = (host: string, call: LimiterCall) => Promise<AcquireResult | MoreResult>;
 
 /**
+ * Sends `calls` to a host's limiter as one request with an id of its own. A request that fails is
+ * asked once more with that id: if the limiter applied it and only its answer was lost, that gives
+ * the slots it granted to their callers (calls()) instead of leaving them held, and their requests
+ * counted, for nobody until their leases end. If that fails too, the failure stands.
+ */
+function askLimiter(limiter: ReturnType<typeof hostLimiter>, calls: LimiterCall[]): Promise<(AcquireResult | MoreResult)[]> {
+  const requestId = crypto.randomUUID();
+  const ask = () => limiter.calls(calls, requestId) as Promise<(AcquireResult | MoreResult)[]>;
+  return ask().catch(ask);
+}
+
+/**
  * The acquire and more calls that a queue batch's workers make to one host at the same time, sent
  * as one call to its limiter (calls, callGroup): the limiter answers them one after another as it
- * would separate calls, so its concurrency and rate stay exact. A call that fails is asked once more
- * with its request id: if the limiter applied it and only its answer was lost, that gives the
- * slots it granted to their callers instead of leaving them held for nobody until their leases
- * end. If that fails too, each caller gets the failure, as each would have from a call of its own.
+ * would separate calls, so its concurrency and rate stay exact (askLimiter). If that call fails,
+ * each of them gets the failure, as each would have from a call of its own.
  */
 export function sharedLimiterCalls(env: Pick<Env, "OUTBOUND_LIMITER">): LimiterCalls {
   const hosts = new Map<string, (call: LimiterCall) => Promise<AcquireResult | MoreResult>>();
@@ -191,11 +201,7 @@ export function sharedLimiterCalls(env: Pick<Env, "OUTBOUND_LIMITER">): LimiterC
     let send = hosts.get(key);
     if (!send) {
       const limiter = hostLimiter(env, key);
-      send = callGroup(async (calls: LimiterCall[]) => {
-        const requestId = crypto.randomUUID();
-        const ask = () => limiter.calls(calls, requestId) as Promise<(AcquireResult | MoreResult)[]>;
-        return ask().catch(ask);
-      });
+      send = callGroup((calls: LimiterCall[]) => askLimiter(limiter, calls));
       hosts.set(key, send);
     }
     return send(call);
@@ -222,8 +228,8 @@ export function hostSlots(env: HostSlotEnv) {
   const run = async <T>(host: string, fn: (more: MoreRequests) => Promise<T>, requests = 1, shared?: LimiterCalls): Promise<SlotResult<T>> => {
     // The host's limiter stub only for calls of this run's own (shared calls go through the batch's).
     const limiter = shared ? null : hostLimiter(env, host);
-    const call = (c: LimiterCall) =>
-      limiter === null ? shared!(host, c) : "acquire" in c ? limiter.acquire(c.acquire.limit, c.acquire.opts) : limiter.more(c.more.token, c.more.opts);
+    // Alone or shared, a call goes with a request id (askLimiter), so a lost answer is asked for again.
+    const call = async (c: LimiterCall) => (limiter === null ? shared!(host, c) : (await askLimiter(limiter, [c]))[0]!);
     const ratePerMinute = hostRatePerMinute(env);
     if (held && held.host !== host) await release();
     if (held) {

@@ -1,21 +1,25 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hostLimiter, hostSlots, sharedLimiterCalls } from "../../src/integrations/host-limiter";
+import { hostLimiter, hostSlots, sharedLimiterCalls, withHostSlot } from "../../src/integrations/host-limiter";
 import { wrappedLimiter } from "./helpers";
 
 // A queue batch's workers ask a host's limiter for their slots in one call (sharedLimiterCalls).
 // When the limiter applies that call but its answer is lost on the way back, the slots it granted
 // must not be held for nobody until their leases run out (45 s of the host's concurrency): asked
 // again, the limiter gives the same answers, and the workers go on with the slots they were given.
+// So for a caller's call of its own.
 
-/** The limiter's first calls() applied, then thrown as if its answer were lost. */
-function losingFirstAnswer() {
-  const lost = { count: 0 };
+/** The limiter's `nth` acquire or more (alone or in calls()) applied, then thrown as if its answer were lost. */
+function losingAnswerOf(nth: number) {
+  const lost = { count: 0, seen: 0 };
   const losing = wrappedLimiter(async (method, go) => {
     const answers = await go();
-    if (method === "calls" && lost.count === 0) {
-      lost.count += 1;
-      throw new Error("Network connection lost.");
+    if (method === "acquire" || method === "more" || method === "calls") {
+      lost.seen += 1;
+      if (lost.seen === nth) {
+        lost.count += 1;
+        throw new Error("Network connection lost.");
+      }
     }
     return answers;
   });
@@ -25,7 +29,7 @@ function losingFirstAnswer() {
 describe("the host limiter's shared call whose answer was lost after it applied", () => {
   it("gives its workers the slots it granted, and holds none for nobody", async () => {
     const host = "limiter-lost.example.test";
-    const { lost, env: losing } = losingFirstAnswer();
+    const { lost, env: losing } = losingAnswerOf(1);
     const shared = sharedLimiterCalls(losing);
     const workers = [hostSlots(losing), hostSlots(losing), hostSlots(losing)];
     const ran: number[] = [];
@@ -45,6 +49,30 @@ describe("the host limiter's shared call whose answer was lost after it applied"
     expect(await limiter.inUse()).toBe(3);
     expect(await limiter.started()).toBe(3);
     for (const slots of workers) await slots.release();
+    expect(await limiter.inUse()).toBe(0);
+  });
+});
+
+describe("the host limiter's lone call whose answer was lost after it applied", () => {
+  it("acquire: the caller runs with the slot it was granted, and no other is held", async () => {
+    const host = "limiter-lost-acquire.example.test";
+    const { lost, env: losing } = losingAnswerOf(1);
+    expect(await withHostSlot(losing, host, async () => hostLimiter(env, host).inUse())).toEqual({ ok: true, value: 1 });
+    expect(lost.count).toBe(1);
+    const limiter = hostLimiter(env, host);
+    expect([await limiter.inUse(), await limiter.started()]).toEqual([0, 1]);
+  });
+
+  it("more: a kept slot's next run goes on, its requests counted once", async () => {
+    const host = "limiter-lost-more.example.test";
+    const { lost, env: losing } = losingAnswerOf(2);
+    const slots = hostSlots(losing);
+    expect((await slots.run(host, async () => null)).ok).toBe(true);
+    expect(await slots.run(host, async () => "again", 2)).toEqual({ ok: true, value: "again" });
+    expect(lost.count).toBe(1);
+    const limiter = hostLimiter(env, host);
+    expect([await limiter.inUse(), await limiter.started()]).toEqual([1, 3]);
+    await slots.release();
     expect(await limiter.inUse()).toBe(0);
   });
 });
