@@ -110,6 +110,11 @@ export async function measureJobResults({ script, persistTo, port, vars, sizes, 
       const { results: [{ line }] } = await db.prepare("SELECT max(id) - 3 AS line FROM log_lines WHERE lead_id IN (SELECT id FROM leads WHERE campaign_id = ?)").bind(other).all();
       const j = jobs601[0].id;
       const o = jobsOther[0].id;
+      // A lead halfway through campaign 601, its line of job j (the run's second), and a date 30 days back.
+      const { results: [mid] } = await db.prepare(
+        `SELECT r.lead_id AS lead, r.id - ${jobs601.length} AS line FROM log_lines r WHERE r.campaign_id = 601 AND r.trail IS NOT NULL AND r.lead_id >= (SELECT (min(id) + max(id)) / 2 FROM leads WHERE campaign_id = 601) ORDER BY r.lead_id LIMIT 1`,
+      ).all();
+      const since = new Date(now - 30 * 86_400_000).toISOString().slice(0, 10);
       const requests = [
         ["job results, total (campaign 601's job)", `processr-job-leads?campaignProcessrJob.id=${j}&itemsPerPage=1`],
         ["job results, passed (campaign 601's job)", `processr-job-leads?campaignProcessrJob.id=${j}&status=passed&itemsPerPage=1`],
@@ -123,6 +128,14 @@ export async function measureJobResults({ script, persistTo, port, vars, sizes, 
         ["job results, a deep page (page 100 of 30, newest first)", `processr-job-leads?campaignProcessrJob.id=${j}&order[id]=desc&page=100`],
         ["job results, failed, page 50 of 30", `processr-job-leads?campaignProcessrJob.id=${j}&status=failed&page=50`],
         ["job results by startedTs (not walked: sorts the job's results)", `processr-job-leads?campaignProcessrJob.id=${j}&order[startedTs]=desc&itemsPerPage=1`],
+        ["job results by startedTs, oldest first", `processr-job-leads?campaignProcessrJob.id=${j}&order[startedTs]=asc&itemsPerPage=1`],
+        ["job results of one lead (lead.id)", `processr-job-leads?campaignProcessrJob.id=${j}&lead.id=${mid.lead}`],
+        ["job results by id, with the job", `processr-job-leads?campaignProcessrJob.id=${j}&id=${mid.line}`],
+        ["logs of one lead (lead.id)", `logs?campaignProcessrJob.id=${j}&lead.id=${mid.lead}`],
+        ["logs by id, with the job", `logs?campaignProcessrJob.id=${j}&id=${mid.line}`],
+        ["logs by level (warning)", `logs?campaignProcessrJob.id=${j}&level=warning&itemsPerPage=1`],
+        ["logs of the last 30 days (createdTs[after])", `logs?campaignProcessrJob.id=${j}&createdTs[after]=${since}&itemsPerPage=1`],
+        ["logs by createdTs, newest first", `logs?campaignProcessrJob.id=${j}&order[createdTs]=desc&itemsPerPage=1`],
         ["a publisher user's job results, failed", `processr-job-leads?campaignProcessrJob.id=${j}&status=failed&itemsPerPage=1`, publisherHeaders],
         ["the integration Logs tab (provider calls, page 1 of 20)", `logs?type=provider&campaignProcessrJob.id=${j}&order[id]=desc&itemsPerPage=20&page=1`],
         ["the integration Logs tab, page 50", `logs?type=provider&campaignProcessrJob.id=${j}&order[id]=desc&itemsPerPage=20&page=50`],

@@ -6,7 +6,7 @@ import { iri } from "../../hydra/jsonld";
 import { type QueryParams, dateFilter, enumValue, exact, intValue, orderFilter, stringValue, valueList } from "../../hydra/query";
 import { type Ctx, defineResource, field } from "../../hydra/resource";
 import { adminsOnly, leadVisible } from "./access";
-import { countedByJob, firstLines, type JobPage, jobFilter, jobPage, jobsLeads, linesLeads, TRAIL_KINDS } from "./processr-job-leads";
+import { countedByJob, firstLines, type JobPage, jobFilter, jobPage, jobsLeads, linesLeads, namesLeads, TRAIL_KINDS } from "./processr-job-leads";
 
 // GET /api/v4/logs: Processr logs (type=processr) and provider logs (type=provider), the two log
 // tabs of the Lead Data dialog. Provider logs hold the client's CRM URLs, credentials and answers,
@@ -25,6 +25,8 @@ function providerResult(r: Row): string | null {
 /** Lines by id: a trail's through its lead; a row of its own is the first at or after its id too. */
 const byIds = (ids: SQL) => sql`${logs.id} IN ${ids} AND (${logs.leadId} IN (${linesLeads(ids)}) OR ${logs.leadId} IS NULL)`;
 const TYPE = exact("type", logs.type, enumValue(LOG_TYPES));
+const ID = exact("id", byIds, intValue);
+const LEAD = exact("lead.id", logs.leadId, intValue);
 
 /** A page of a job's logs read by the walk (JobPage): the types the caller sees and asked for. */
 function logsPage(q: QueryParams, ctx: Ctx) {
@@ -40,7 +42,9 @@ function logsPage(q: QueryParams, ctx: Ctx) {
  */
 function byJobs(jobs: SQL, q: QueryParams, ctx: Ctx | undefined): SQL {
   const page = ctx && logsPage(q, ctx);
-  if (!page) return sql`${logs.campaignProcessrJobId} IN ${jobs} AND (${logs.leadId} IN ${jobsLeads(jobs)} OR ${logs.leadId} IS NULL)`;
+  if (!page) {
+    return sql`${logs.campaignProcessrJobId} IN ${jobs}${namesLeads(q, [ID, LEAD]) ? sql`` : sql` AND (${logs.leadId} IN ${jobsLeads(jobs)} OR ${logs.leadId} IS NULL)`}`;
+  }
   const types = valueList(page.types);
   const lines = page.types.includes("processr") ? leadVisible(ctx, sql`r.lead_id`) : undefined;
   const visible = leadVisible(ctx, sql`o.lead_id`);
@@ -84,9 +88,9 @@ export const logResource = defineResource<Row>({
     createdTs: field("dateTime", (r) => isoTs(r.createdTs)),
   },
   filters: [
-    exact("id", byIds, intValue),
+    ID,
     TYPE,
-    exact("lead.id", logs.leadId, intValue),
+    LEAD,
     exact("campaign.id", logs.campaignId, intValue),
     // An integration's Logs tab: the calls of one job.
     ...JOB_FILTERS,
