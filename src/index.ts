@@ -3,6 +3,7 @@ import { archiveOldLeads } from "./archive/archive-job";
 import { handleBulkQueue, resumeStalledJobs } from "./bulk/jobs";
 import { type BulkMessage, isBulkQueue } from "./bulk/messages";
 import { applyScheduledPauses } from "./campaigns/scheduled-pause";
+import { runBackfills } from "./db/backfills";
 import type { Env } from "./env";
 import { handleQueue } from "./processr/consumer";
 import type { ProcessrMessage } from "./processr/messages";
@@ -19,8 +20,9 @@ export default {
       ? handleBulkQueue(batch as MessageBatch<BulkMessage>, env)
       : handleQueue(batch as MessageBatch<ProcessrMessage>, env, ctx),
   // Cron (wrangler.toml [triggers]): re-enqueue leads whose Processr message was never sent, the
-  // batches of bulk jobs that stopped moving, pause the campaigns whose scheduled pause has come, and
-  // move leads past their hot window to the archive (src/archive).
+  // batches of bulk jobs that stopped moving, pause the campaigns whose scheduled pause has come,
+  // move leads past their hot window to the archive (src/archive), and do some of what migrations
+  // left to backfill (src/db/backfills.ts).
   scheduled: (_controller, env, ctx) =>
-    ctx.waitUntil(Promise.all([sweepUnqueuedLeads(env), resumeStalledJobs(env), applyScheduledPauses(env), archiveOldLeads(env)])),
+    ctx.waitUntil(Promise.all([sweepUnqueuedLeads(env), resumeStalledJobs(env), applyScheduledPauses(env), archiveOldLeads(env), runBackfills(env)])),
 } satisfies ExportedHandler<Env, ProcessrMessage | BulkMessage>;

@@ -220,6 +220,9 @@ export const LINE_STATUS = "iif(json_type(l.value, '$[0]') = 'integer', CASE l.v
 export const LINE_CLEARED = (r: string) => `EXISTS (SELECT 1 FROM json_each(${r}.trail, '$.x') c WHERE c.value = l.key)`;
 export const LINE_ID = (r: string) => `${r}.id - json_array_length(${r}.trail, iif(json_type(${r}.trail) = 'array', '$', '$.l')) + 1 + l.key`;
 export const RUN_LATEST = (r: string) => `NOT EXISTS (SELECT 1 FROM log_lines p WHERE p.lead_id = ${r}.lead_id AND p.trail IS NOT NULL AND p.id > ${r}.id)`;
+/** Lead `x` (SQL) is counted in processr_job_counts: not among the ids its backfill has still to do (src/db/backfills.ts). */
+export const COUNTED_LEAD = (x: string) =>
+  `NOT EXISTS (SELECT 1 FROM backfills b WHERE b.name = 'processr_job_counts' AND coalesce(${x}, 0) BETWEEN b.next_id AND b.last_id)`;
 
 /** processr_job_counts' row that, while its n is above 0, keeps the trigger on a new run from counting it (migration 0045). */
 const DEFERRED = "(campaign_processr_job_id, publisher_id, kind, n) VALUES (0, 0, 'deferred', 1)";
@@ -255,11 +258,11 @@ export function trailsStatements(db: D1Database, rows: readonly TrailRow[]): D1P
       `INSERT INTO processr_job_counts (campaign_processr_job_id, publisher_id, kind, n, first_run, last_run)
        SELECT job, publisher_id, kind, sum(n), min(iif(n > 0, run, NULL)), max(iif(n > 0, run, NULL)) FROM (
          SELECT ${LINE_JOB} AS job, v.publisher_id, iif(${RUN_LATEST("r")} AND NOT ${LINE_CLEARED("r")}, 'trail:' || ${LINE_STATUS}, 'trail:other') AS kind, 1 AS n, r.id AS run
-           FROM log_lines r JOIN leads v ON v.id = r.lead_id AND v.deleted_ts IS NULL, ${TRAIL_LINES("r")} l
+           FROM log_lines r JOIN leads v ON v.id = r.lead_id AND v.deleted_ts IS NULL AND ${COUNTED_LEAD("v.id")}, ${TRAIL_LINES("r")} l
           WHERE r.id > ${before} AND r.trail IS NOT NULL AND ${IS_JOB_LINE}
          UNION ALL SELECT ${LINE_JOB}, v.publisher_id, iif(s.n > 0, 'trail:other', 'trail:' || ${LINE_STATUS}), s.n, q.id
            FROM (SELECT DISTINCT lead_id FROM log_lines WHERE id > ${before} AND trail IS NOT NULL) b
-           JOIN leads v ON v.id = b.lead_id AND v.deleted_ts IS NULL
+           JOIN leads v ON v.id = b.lead_id AND v.deleted_ts IS NULL AND ${COUNTED_LEAD("v.id")}
            JOIN log_lines q ON q.id = (SELECT max(p.id) FROM log_lines p WHERE p.lead_id = b.lead_id AND p.trail IS NOT NULL AND p.id <= ${before}),
            ${TRAIL_LINES("q")} l, (SELECT 1 AS n UNION ALL SELECT -1) s
           WHERE ${IS_JOB_LINE} AND NOT ${LINE_CLEARED("q")}

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { beforeAll, describe, expect, it } from "vitest";
 import { QueryParams } from "../../src/hydra/query";
+import { readBackfills } from "../../src/db/backfills";
 import { type Ctx, collectionStatements } from "../../src/hydra/resource";
 import { logResource } from "../../src/routes/v4/logs";
 import { processrJobLeadResource } from "../../src/routes/v4/processr-job-leads";
@@ -21,6 +22,8 @@ let callers: Awaited<ReturnType<typeof tokens>>;
 
 beforeAll(async () => {
   callers = await tokens();
+  // The walk is read once the counts are known whole (no backfill left), as the routes' middleware reads it.
+  await readBackfills(env.DB);
   leads = await Promise.all(Array.from({ length: RUNS }, (_, i) => insertLead({ publisherId: i % 2 ? 12 : 13 })));
   await processLeads(...leads);
   // An HTTP integration on the campaign, added after these runs, with results on three leads.

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { archivedLeadLookup, archivedLeadRoutes } from "../../archive/lead-routes";
+import { backfillsRead } from "../../db/backfills";
 import type { AppEnv } from "../../env";
 import { hydraHeaders } from "../../hydra/jsonld";
 import { valueTransformImport } from "./advertiser-value-transform-import";
@@ -25,6 +26,9 @@ v4.use("*", hydraHeaders);
 v4.use("/leads/:id{[0-9]+}", archivedLeadRoutes);
 v4.use("/leads/:id{[0-9]+}/reprocess", archivedLeadRoutes);
 v4.use("/leads", archivedLeadLookup);
+// Which backfills are left (src/db/backfills.ts), for the readers that must not trust their data before.
+v4.use("/logs", backfillsRead);
+v4.use("/processr-job-leads", backfillsRead);
 v4.route("/", changePassword);
 v4.route("/", leadsReprocess);
 v4.route("/", leadsExport);

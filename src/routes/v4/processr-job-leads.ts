@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { backfillDone } from "../../db/backfills";
 import { JOB_RESULT_STATUSES, type JobResultStatus, processrJobLeads } from "../../db/schema";
 import { isoTs } from "../../hydra/format";
 import { iri } from "../../hydra/jsonld";
@@ -49,6 +50,8 @@ export interface JobPage {
 const PAGE_PARAMS = /^(page|itemsPerPage|order\[id\])$/;
 
 export function jobPage(q: QueryParams, jobFilters: Filter[], others: RegExp): JobPage | undefined {
+  // The counts and bounds hold every line only once their backfill is done (src/db/backfills.ts).
+  if (!backfillDone("jobCounts")) return undefined;
   const properties = jobFilters.flatMap((f) => f.mappings.map((m) => m.property));
   const byJob = (key: string) => properties.some((p) => key === p || (key.startsWith(p) && /^\[\d{0,9}\]$/.test(key.slice(p.length))));
   if (!q.entries.every(([key]) => PAGE_PARAMS.test(key) || others.test(key) || byJob(key))) return undefined;

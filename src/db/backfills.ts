@@ -1,0 +1,127 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv, Env } from "../env";
+import { CORE_FIELDS, columnFromLeadDataSql } from "../leads/core-fields";
+import { IS_JOB_LINE, LINE_CLEARED, LINE_JOB, LINE_STATUS, RUN_LATEST, TRAIL_LINES } from "../processr/trail";
+
+// Backfills that a migration leaves to the Worker (table backfills, src/db/schema.ts): D1 stops a
+// statement at 30 s and `wrangler d1 migrations apply` sends a migration file as one query, so a
+// statement over every lead of a large enterprise cannot run there. A migration records the lead
+// ids it leaves (0 to the highest at the time; later leads are kept as they are written) and the
+// cron does them a range at a time: each range is ONE D1 batch that applies it and moves the
+// cursor, and the range itself is read from the cursor inside the batch, so a batch applied twice
+// (an answer lost, two cron runs at once) does the next range, never the same one again.
+
+/** Leads per range: at 1,000,000 leads with two runs each, under half a second a range locally (BENCHMARKS.md). */
+export const BACKFILL_RANGE = 5_000;
+/** How long one cron run goes on starting ranges: D1 runs one statement at a time, so live requests wait behind each. */
+export const BACKFILL_BUDGET_MS = 10_000;
+
+/**
+ * The last lead id of the range that starts at backfill row `b`'s next_id (SQL): that of the
+ * `?1`th lead from there, so a range is as many leads however sparse their ids; else last_id.
+ */
+const rangeEnd = (b: string) =>
+  `coalesce((SELECT id FROM leads WHERE id BETWEEN ${b}.next_id AND ${b}.last_id ORDER BY id LIMIT 1 OFFSET ?1 - 1), ${b}.last_id)`;
+/** The lead ids of backfill `name`'s next range (SQL condition on `column`; none once it is done). */
+const inRange = (name: string, column: string) =>
+  `${column} BETWEEN (SELECT next_id FROM backfills WHERE name = '${name}') AND (SELECT ${rangeEnd("b")} FROM backfills b WHERE b.name = '${name}')`;
+
+/**
+ * processr_job_counts (migration 0044) with the run bounds of migration 0047: every job line,
+ * job result and log line with a job of the range's live leads, as the triggers count them (and
+ * the log lines without a lead with the first range, as lead 0); added to rows the triggers
+ * already keep for later leads, the bounds widened as theirs are.
+ */
+const JOB_COUNTS = "processr_job_counts";
+const jobCountsRange = `INSERT INTO processr_job_counts (campaign_processr_job_id, publisher_id, kind, n, first_run, last_run)
+  SELECT job, publisher_id, kind, count(*), min(run), max(run) FROM (
+    SELECT ${LINE_JOB} AS job, v.publisher_id, iif(${RUN_LATEST("r")} AND NOT ${LINE_CLEARED("r")}, 'trail:' || ${LINE_STATUS}, 'trail:other') AS kind, r.id AS run
+      FROM leads v JOIN log_lines r ON r.lead_id = v.id AND r.trail IS NOT NULL, ${TRAIL_LINES("r")} l
+     WHERE ${inRange(JOB_COUNTS, "v.id")} AND v.deleted_ts IS NULL AND v.publisher_id IS NOT NULL AND ${IS_JOB_LINE}
+    UNION ALL SELECT j.campaign_processr_job_id, v.publisher_id, 'result:' || j.status, NULL
+      FROM leads v JOIN job_results j ON j.lead_id = v.id
+     WHERE ${inRange(JOB_COUNTS, "v.id")} AND v.deleted_ts IS NULL AND v.publisher_id IS NOT NULL
+    UNION ALL SELECT o.campaign_processr_job_id, v.publisher_id, 'log:' || o.type, NULL
+      FROM leads v JOIN log_lines o ON o.lead_id = v.id
+     WHERE ${inRange(JOB_COUNTS, "v.id")} AND v.deleted_ts IS NULL AND v.publisher_id IS NOT NULL AND o.trail IS NULL AND o.campaign_processr_job_id IS NOT NULL
+    UNION ALL SELECT o.campaign_processr_job_id, 0, 'log:' || o.type, NULL
+      FROM log_lines o
+     WHERE o.lead_id IS NULL AND o.trail IS NULL AND o.campaign_processr_job_id IS NOT NULL AND (SELECT next_id FROM backfills WHERE name = '${JOB_COUNTS}') = 0
+  ) GROUP BY job, publisher_id, kind
+  ON CONFLICT (campaign_processr_job_id, publisher_id, kind) DO UPDATE SET n = n + excluded.n,
+    first_run = iif(excluded.first_run IS NULL, first_run, min(first_run, excluded.first_run)),
+    last_run = iif(excluded.last_run IS NULL, last_run, max(last_run, excluded.last_run))`;
+
+/**
+ * The core-field copies of migration 0046: leads captured before their values were recognised
+ * under the names forms use besides Convertr's get the copies they lack (src/leads/core-fields.ts,
+ * the rule of capture); a column already set is kept, and a lead with nothing to gain is not written.
+ */
+const CORE_FIELDS_NAME = "lead_core_fields";
+const COPIED = CORE_FIELDS.filter((c) => ["first_name", "last_name", "telephone", "postcode"].includes(c.column));
+const coreFieldsRange = `UPDATE leads SET ${COPIED.map((c) => `${c.column} = coalesce(${c.column}, ${columnFromLeadDataSql(c)})`).join(", ")}
+  WHERE ${inRange(CORE_FIELDS_NAME, "id")} AND data IS NOT NULL
+    AND (${COPIED.map((c) => `${c.column} IS NULL AND ${columnFromLeadDataSql(c)} IS NOT NULL`).join(" OR ")})`;
+
+/** The names readers ask about. */
+export const BACKFILL_NAMES = { jobCounts: JOB_COUNTS, coreFields: CORE_FIELDS_NAME } as const;
+
+/** Each backfill a migration can leave, by its name in backfills: the statement that applies a range (`?1`: its size). */
+const BACKFILLS = new Map<string, string>([[JOB_COUNTS, jobCountsRange], [CORE_FIELDS_NAME, coreFieldsRange]]);
+
+/** The names seen done (no row) in this isolate: a backfill never comes back once done. */
+const done = new Set<string>();
+
+/** Whether backfill `name` is known to be done in this isolate (see readBackfills); false while unknown. */
+export const backfillDone = (name: keyof typeof BACKFILL_NAMES) => done.has(BACKFILL_NAMES[name]);
+
+/** Reads which backfills are left (one query, none once all are known done) and remembers those done. */
+export async function readBackfills(db: D1Database): Promise<void> {
+  if (Object.values(BACKFILL_NAMES).every((n) => done.has(n))) return;
+  const { results } = await db.prepare("SELECT name FROM backfills").all<{ name: string }>();
+  const left = new Set(results.map((r) => r.name));
+  for (const n of Object.values(BACKFILL_NAMES)) if (!left.has(n)) done.add(n);
+}
+
+/** Middleware before the readers that ask backfillDone. */
+export const backfillsRead: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await readBackfills(c.env.DB);
+  await next();
+};
+
+/**
+ * One range of backfill `name`: applies it, moves the cursor past it, and drops the row once past
+ * the last id, all in one batch. Returns whether any of it is left.
+ */
+async function backfillRange(db: D1Database, name: string, apply: string, size: number): Promise<boolean> {
+  const [, , , left] = await db.batch([
+    db.prepare(apply).bind(size),
+    db.prepare(`UPDATE backfills SET next_id = ${rangeEnd("backfills")} + 1 WHERE name = ?2`).bind(size, name),
+    db.prepare("DELETE FROM backfills WHERE name = ?1 AND next_id > last_id").bind(name),
+    db.prepare("SELECT count(*) AS n FROM backfills WHERE name = ?1").bind(name),
+  ]);
+  return (left!.results[0] as { n: number }).n > 0;
+}
+
+/**
+ * The cron's part: ranges of every backfill left, one after another, until none is left or
+ * `budgetMs` has passed (a range started within it runs to its end), at most `maxRanges`. Returns the ranges done.
+ */
+export async function runBackfills(env: Pick<Env, "DB">, opts: { size?: number; budgetMs?: number; maxRanges?: number } = {}): Promise<number> {
+  const { size = BACKFILL_RANGE, budgetMs = BACKFILL_BUDGET_MS, maxRanges = Infinity } = opts;
+  const start = Date.now();
+  const { results } = await env.DB.prepare("SELECT name FROM backfills ORDER BY name").all<{ name: string }>();
+  let ranges = 0;
+  for (const { name } of results) {
+    const apply = BACKFILLS.get(name);
+    if (apply === undefined) continue;
+    while (ranges < maxRanges && Date.now() - start < budgetMs) {
+      ranges++;
+      if (!(await backfillRange(env.DB, name, apply, size))) {
+        done.add(name);
+        break;
+      }
+    }
+  }
+  return ranges;
+}
