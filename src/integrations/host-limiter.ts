@@ -223,7 +223,15 @@ export function hostSlots(env: HostSlotEnv) {
   const release = async () => {
     const h = held;
     held = null;
-    if (h) await hostLimiter(env, h.host).release(h.token);
+    if (!h) return;
+    // Asked once more if it fails (a release applies once however often it is asked). Failing
+    // again, the lease runs out on its own (LEASE_MS): the call made under the slot has its outcome,
+    // and failing it would have it made again (a callback sent twice).
+    const limiter = hostLimiter(env, h.host);
+    await limiter
+      .release(h.token)
+      .catch(() => limiter.release(h.token))
+      .catch((err: unknown) => console.error("host limiter: slot not released", h.host, err instanceof Error ? err.message : String(err)));
   };
   const run = async <T>(host: string, fn: (more: MoreRequests) => Promise<T>, requests = 1, shared?: LimiterCalls): Promise<SlotResult<T>> => {
     // The host's limiter stub only for calls of this run's own (shared calls go through the batch's).

@@ -1,7 +1,8 @@
-import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { hostLimiter, type OutboundHostLimiter } from "../../src/integrations/host-limiter";
 import { leadObject, subscribeToLead, transitionLead } from "../../src/leads/client";
 import { MAX_ATTEMPTS, nextAttemptDelay, nextCallbackDueTs, RETRY_DELAYS_MS } from "../../src/leads/sync-callbacks";
 import { newWebhookSecret } from "../../src/webhooks/standard-webhooks";
@@ -93,6 +94,29 @@ describe("sync-tag callbacks", () => {
     expect(logs[0]!.message).toContain(`Sync callback POST ${CALLBACK} → 204 (delivered)`);
     expect(JSON.parse(logs[0]!.context)).toMatchObject({ response: { status: 204 }, durationMs: expect.any(Number) });
     expect(JSON.stringify(logs)).not.toContain(secret.slice(6));
+  });
+
+  it("is sent once when the host limiter applies the slot's release but its answer is lost", async () => {
+    const limiter = hostLimiter(env, new URL(CALLBACK).hostname);
+    // The limiter's release applies, then fails as if its answer were lost (every limiter's, until restored).
+    const proto = await runInDurableObject(limiter, (instance: OutboundHostLimiter) => Object.getPrototypeOf(instance) as OutboundHostLimiter);
+    const release = proto.release;
+    proto.release = function (this: OutboundHostLimiter, token: string) {
+      release.call(this, token);
+      throw new Error("Network connection lost.");
+    };
+    try {
+      const { id } = await subscribedLead();
+      await processLeads(id);
+      await settle(id);
+      await fastForward(id);
+      await settle(id);
+      expect(received).toHaveLength(1);
+      expect(await deliveries(id)).toMatchObject([{ status: "delivered", attempts: 1, last_status_code: 204 }]);
+      expect(await limiter.inUse()).toBe(0);
+    } finally {
+      proto.release = release;
+    }
   });
 
   it("retries a failed delivery with the same webhook-id, honouring no redirect, until it succeeds", async () => {
