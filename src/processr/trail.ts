@@ -156,6 +156,8 @@ export class TrailBuilder {
   private readonly failedLabels: string[] = [];
   // What the job lines so far add up to, as the views add them up for a short outcome line.
   private readonly sums = { score: 0, maxScore: 0, hardfail: false };
+  // The job lines' jobs and statuses, in order: the batch counts them without decoding the trail in SQL.
+  private readonly jobs: [jobId: number, status: JobResultStatus][] = [];
 
   constructor(private readonly startedTs: number) {}
 
@@ -178,6 +180,7 @@ export class TrailBuilder {
     const started = r.startedTs - this.startedTs;
     const finished = r.finishedTs - this.startedTs;
     const code = JOB_CODES.findIndex(([status, level]) => status === r.status && level === r.level);
+    this.jobs.push([r.jobId, r.status]);
     if (r.status === "failed") this.failedLabels.push(r.label);
     if (r.status !== "not_run") this.sums.maxScore += r.maxScore;
     if (r.status === "passed") this.sums.score += r.maxScore;
@@ -195,17 +198,18 @@ export class TrailBuilder {
   /** The run's row, for trailsStatement; its created_ts the run's start. */
   row(lead: { id: number; campaignId: number }): TrailRow {
     const trail: ProcessrTrail = this.lines;
-    return { leadId: lead.id, campaignId: lead.campaignId, startedTs: this.startedTs, lines: this.lines.length, trail: JSON.stringify(trail) };
+    return { leadId: lead.id, campaignId: lead.campaignId, startedTs: this.startedTs, lines: this.lines.length, trail: JSON.stringify(trail), jobs: this.jobs };
   }
 }
 
-/** A run's row of log_lines (TrailBuilder.row): its lead, start, number of lines and trail. */
+/** A run's row of log_lines (TrailBuilder.row): its lead, start, number of lines, trail, and its job lines' jobs and statuses. */
 export interface TrailRow {
   leadId: number;
   campaignId: number;
   startedTs: number;
   lines: number;
   trail: string;
+  jobs: readonly (readonly [jobId: number, status: JobResultStatus])[];
 }
 
 // A trail line `l` of run `r` (json_each over its lines, both trail forms) as the views
@@ -234,17 +238,26 @@ const DEFERRED = "(campaign_processr_job_id, publisher_id, kind, n) VALUES (0, 0
  * would take them. The sequence is read once: SQLite writes it back at the end of the statement.
  *
  * Three statements, to run together and in order: the rows are counted in processr_job_counts by
- * one upsert per job, publisher and kind for all of them (after the insert, from the rows it
- * wrote), instead of by the row trigger's upsert per job line of each; the trigger is held off
- * meanwhile. The counts are those the trigger gives: each run's job lines as results while it is
- * its lead's latest run (the batch's last for its lead), as other lines otherwise, and the
- * results of each lead's latest run before the batch become other lines; each row's run bounds
- * (first_run, last_run) widened by the runs of the lines it gains.
+ * one upsert per job, publisher and kind for all of them (after the insert), instead of by the row
+ * trigger's upsert per job line of each; the trigger is held off meanwhile. The counts are those
+ * the trigger gives: each run's job lines as results while it is its lead's latest run (the last
+ * of these rows for its lead), as other lines otherwise, and the results of each lead's latest run
+ * before these rows become other lines; each row's run bounds (first_run, last_run) widened by the
+ * runs of the lines it gains. The new rows' lines are given as they were built (TrailRow.jobs),
+ * not decoded again from their JSON; their lead's publisher, and whether it is deleted, are read
+ * as the rows are written. The insert has no condition, so the counts are those of the rows it wrote.
  */
 export function trailsStatements(db: D1Database, rows: readonly TrailRow[]): D1PreparedStatement[] {
   let end = 0;
   const values = rows.map((r) => [(end += r.lines), r.leadId, r.campaignId, r.startedTs, r.trail]);
-  // The rows this insert wrote: log_lines' ids above the sequence as it was before it.
+  const last = new Map(rows.map((r, i) => [r.leadId, i]));
+  // Each new job line as [lead, job, kind, its row's id above the sequence before the insert].
+  const lines = rows.flatMap((r, i) => {
+    const latest = last.get(r.leadId) === i;
+    const at = values[i]![0];
+    return r.jobs.map(([job, status]) => [r.leadId, job, latest ? `trail:${status}` : "trail:other", at]);
+  });
+  // log_lines' sequence as it was before the insert.
   const before = "((SELECT seq FROM sqlite_sequence WHERE name = 'log_lines') - ?1)";
   return [
     db.prepare(`INSERT INTO processr_job_counts ${DEFERRED} ON CONFLICT (campaign_processr_job_id, publisher_id, kind) DO UPDATE SET n = n + 1`),
@@ -257,13 +270,12 @@ export function trailsStatements(db: D1Database, rows: readonly TrailRow[]): D1P
     db.prepare(
       `INSERT INTO processr_job_counts (campaign_processr_job_id, publisher_id, kind, n, first_run, last_run)
        SELECT job, publisher_id, kind, sum(n), min(iif(n > 0, run, NULL)), max(iif(n > 0, run, NULL)) FROM (
-         SELECT ${LINE_JOB} AS job, v.publisher_id, iif(${RUN_LATEST("r")} AND NOT ${LINE_CLEARED("r")}, 'trail:' || ${LINE_STATUS}, 'trail:other') AS kind, 1 AS n, r.id AS run
-           FROM log_lines r JOIN leads v ON v.id = r.lead_id AND v.deleted_ts IS NULL AND ${COUNTED_LEAD("v.id")}, ${TRAIL_LINES("r")} l
-          WHERE r.id > ${before} AND r.trail IS NOT NULL AND ${IS_JOB_LINE}
+         SELECT e.value ->> 1 AS job, v.publisher_id, e.value ->> 2 AS kind, 1 AS n, ${before} + (e.value ->> 3) AS run
+           FROM json_each(?2) e JOIN leads v ON v.id = e.value ->> 0 AND v.deleted_ts IS NULL AND ${COUNTED_LEAD("v.id")}
          UNION ALL SELECT ${LINE_JOB}, v.publisher_id, iif(s.n > 0, 'trail:other', 'trail:' || ${LINE_STATUS}), s.n, q.id
-           FROM (SELECT DISTINCT lead_id FROM log_lines WHERE id > ${before} AND trail IS NOT NULL) b
-           JOIN leads v ON v.id = b.lead_id AND v.deleted_ts IS NULL AND ${COUNTED_LEAD("v.id")}
-           JOIN log_lines q ON q.id = (SELECT max(p.id) FROM log_lines p WHERE p.lead_id = b.lead_id AND p.trail IS NOT NULL AND p.id <= ${before}),
+           FROM json_each(?3) b
+           JOIN leads v ON v.id = b.value AND v.deleted_ts IS NULL AND ${COUNTED_LEAD("v.id")}
+           JOIN log_lines q ON q.id = (SELECT max(p.id) FROM log_lines p WHERE p.lead_id = b.value AND p.trail IS NOT NULL AND p.id <= ${before}),
            ${TRAIL_LINES("q")} l, (SELECT 1 AS n UNION ALL SELECT -1) s
           WHERE ${IS_JOB_LINE} AND NOT ${LINE_CLEARED("q")}
          UNION ALL SELECT 0, 0, 'deferred', -1, NULL
@@ -272,6 +284,6 @@ export function trailsStatements(db: D1Database, rows: readonly TrailRow[]): D1P
          first_run = iif(excluded.first_run IS NULL, first_run, min(first_run, excluded.first_run)),
          last_run = iif(excluded.last_run IS NULL, last_run, max(last_run, excluded.last_run))
         WHERE excluded.n <> 0 OR excluded.first_run < first_run OR excluded.last_run > last_run`,
-    ).bind(end),
+    ).bind(end, JSON.stringify(lines), JSON.stringify([...last.keys()])),
   ];
 }

@@ -70,6 +70,24 @@ describe("a queue batch's trails", () => {
     expect(await rows(`SELECT note FROM lead_notes WHERE lead_id = ?1`, b)).toEqual([{ note: "own statement" }]);
   });
 
+  it("are counted from the batch's own runs: the counts' upsert reads as many rows however many log lines there are", async () => {
+    const read = async (others: number) => {
+      const [a, b, c, other] = await Promise.all([1, 2, 3, 4].map(() => insertLead()));
+      // Log lines of a lead outside the batch.
+      await env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO log_lines (type, lead_id, campaign_id, level, message, created_ts) SELECT 'api', ?2, ?3, 'info', 'other', 0 FROM n`,
+      ).bind(others, other, CAMPAIGN).run();
+      const statements = runStatements(env.DB, [plan(a!, 2, "a"), plan(b!, 1, "b"), plan(c!, 3, "c")]);
+      const results = await env.DB.batch(statements);
+      return results[2]!.meta.rows_read;
+    };
+    // The first batch creates the counts' rows that the next two update.
+    await read(10);
+    const few = await read(10);
+    expect(await read(2000)).toBe(few);
+  });
+
   it("splits trails too long for one bound value over several statements", async () => {
     const [a, b] = await Promise.all([1, 2].map(() => insertLead()));
     const long = "x".repeat(300 * 1024);
