@@ -13,8 +13,8 @@
 //   --million  also reads with 1,000,000 leads (the bulk load adds a few minutes)
 //   --write    replaces the results section of BENCHMARKS.md with this run
 //   --disk     keeps the local D1/DO state on disk (.bench/state) instead of tmpfs (/dev/shm)
-//   --cpu-profile  the fan-out run also CPU-profiles both workerds, and the floor section a capture
-//              run of its own (scripts/lib/bench-cpu-profile.mjs)
+//   --cpu-profile  the fan-out run also CPU-profiles both workerds, the floor section a capture
+//              run of its own and the pipeline section a leadflare burst of its own (scripts/lib/bench-cpu-profile.mjs)
 //   --fanout-alarms  the fan-out run also waits out the minute after it and reports the CPU of the
 //              lead objects' safety alarms its decisions armed (about 90 s more per fan-out run)
 //   --only=a,b runs only these sections: direct (capture, processing, round trips and CPU per
@@ -113,7 +113,7 @@ const ON_DISK = args.has("--disk") || !existsSync("/dev/shm");
 const STATE = ON_DISK ? join(ROOT, ".bench/state") : `/dev/shm/leadflare-bench-${process.pid}`;
 // BENCH_PORT_BASE moves every port (the default 28787 and up), so that two benches can run on one host.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 28787);
-const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15, pipeline: PORT_BASE + 16, pipelineBaseline: PORT_BASE + 17, pipelineFloor: PORT_BASE + 18, pageFloor: PORT_BASE + 19, fanoutFloorSender: PORT_BASE + 20, fanoutFloorReceiver: PORT_BASE + 21, webhook: PORT_BASE + 22 };
+const PORTS = { floor: PORT_BASE + 7, floorBaseline: PORT_BASE + 8, floorWorker: PORT_BASE + 9, counting: PORT_BASE + 6, direct: PORT_BASE, directBaseline: PORT_BASE + 3, dev: PORT_BASE + 1, devBaseline: PORT_BASE + 2, pairAcme: PORT_BASE + 4, pairAgency: PORT_BASE + 5, pairAcmeInspector: PORT_BASE + 10, pairAgencyInspector: PORT_BASE + 11, floorInspector: PORT_BASE + 12, directStraight: PORT_BASE + 13, steady: PORT_BASE + 14, readsInspector: PORT_BASE + 15, pipeline: PORT_BASE + 16, pipelineBaseline: PORT_BASE + 17, pipelineFloor: PORT_BASE + 18, pageFloor: PORT_BASE + 19, fanoutFloorSender: PORT_BASE + 20, fanoutFloorReceiver: PORT_BASE + 21, webhook: PORT_BASE + 22, pipelineInspector: PORT_BASE + 23 };
 const CAPTURE = {
   path: "/api/v2.4/publisher/12/forms/35/campaign/601/leads?linkId=25",
   headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
@@ -813,7 +813,8 @@ async function main() {
   if (runs("pipeline")) {
     r.pipelineFloor = await measurePipelineFloor({
       script, baselineScript, persistTo: join(STATE, "pipeline-floor"), vars: BENCH_VARS, log, waitFor,
-      ports: { leadflare: PORTS.pipeline, baseline: PORTS.pipelineBaseline, floor: PORTS.pipelineFloor },
+      ports: { leadflare: PORTS.pipeline, baseline: PORTS.pipelineBaseline, floor: PORTS.pipelineFloor, inspector: PORTS.pipelineInspector },
+      ...(CPU_PROFILE ? { profileDir: join(ROOT, ".bench/cpu-profiles") } : {}),
       prepare: (mf, base) => loadBenchState(mf, "acme", { acme: base, agency: `http://127.0.0.1:${PORTS.pairAgency}` }),
       capture: { ...CAPTURE, makeBody: captureBody("pipeline") },
       leadflareBurst: (db, base) => measureProcessing(db, base, "pipeline-leadflare"),

@@ -27,6 +27,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ENQUEUE_BATCH_MAX, ENQUEUE_DELAY_MS } from "../../src/leads/capture-enqueue.ts";
 import { CAPTURE_BATCH_STATEMENTS, copiedDdl, floorLeadTables, LEAD_INSERT_SOURCE, leadflareD1 } from "./bench-capture-floor.mjs";
 import { workerdCpuMs } from "./bench-roundtrips.mjs";
+import { profileReport, startCpuProfiles, summarizeProfiles, writeProfiles } from "./bench-cpu-profile.mjs";
 import { startDirect } from "./direct.mjs";
 import { DEV_ENV, ROOT } from "./enterprise.mjs";
 import { load } from "./load.mjs";
@@ -163,11 +164,12 @@ const pooled = (rounds, side) => {
  * `insertSeconds`; `waitFor(done, target, since, limitMs?)` as scripts/bench.mjs's.
  * ports: { leadflare, baseline, floor }.
  */
-export async function measurePipelineFloor({ script, baselineScript, ports, persistTo, vars, prepare, capture, leadflareBurst, leads, rounds, insertSeconds, waitFor, log }) {
+export async function measurePipelineFloor({ script, baselineScript, ports, persistTo, vars, prepare, capture, leadflareBurst, leads, rounds, insertSeconds, waitFor, log, profileDir }) {
   const base = `http://127.0.0.1:${ports.leadflare}`;
   const consumer = processrConsumer();
   const mf = await startDirect({
     script, persistTo, port: ports.leadflare, vars: { ...vars, BASE_URL: base }, assets: false, baselineScript, baselinePort: ports.baseline,
+    ...(profileDir ? { inspectorPort: ports.inspector } : {}),
     extraWorkers: [{
       name: "pipeline-floor", modules: true, script: PIPELINE_WORKER, compatibilityDate: "2026-10-20",
       d1Databases: { LEADS_DB: leadflareD1() },
@@ -204,8 +206,18 @@ export async function measurePipelineFloor({ script, baselineScript, ports, pers
       for (const side of i % 2 ? ["leadflare", "held", "floor", "insert"] : ["insert", "floor", "held", "leadflare"]) round[side] = await sides[side]();
       out.push(round);
     }
+    // --cpu-profile: one more leadflare burst with every isolate sampled, after the rounds (sampling costs CPU itself).
+    let profile;
+    if (profileDir) {
+      log("pipeline floor: a profiled leadflare burst");
+      const stop = await startCpuProfiles(ports.inspector);
+      await leadflareBurst(db, base);
+      const profiles = await stop();
+      writeProfiles(profileDir, "pipeline-leadflare", profiles);
+      profile = summarizeProfiles(profiles, script, leads);
+    }
     return {
-      leads, consumer, ...tables, rounds: out, check: await exactlyOnce(db, captured),
+      leads, consumer, ...tables, rounds: out, check: await exactlyOnce(db, captured), profile,
       floor: { ...pooled(out, "floor"), ofInsert: ratios(out, "floor", "insert") },
       leadflare: { ...pooled(out, "leadflare"), ofInsert: ratios(out, "leadflare", "insert"), ofFloor: ratios(out, "leadflare", "floor") },
       insert: pooled(out, "insert"), held: pooled(out, "held"),
@@ -237,6 +249,7 @@ export function pipelineFloorReport(f, fmt) {
     `CPU per lead over all rounds: one insert ${fmt(f.insert.cpuMs, 2)} ms, the pipeline floor ${fmt(f.floor.cpuMs, 2)} ms (the insert's CPU is ${fmt((100 * f.insert.cpuMs) / f.floor.cpuMs)} % of it; its captures alone ${fmt(f.held.cpuMs, 2)} ms, so the queue's delivery and the consumer ${fmt(f.floor.cpuMs - f.held.cpuMs, 2)} ms), leadflare end to end ${fmt(f.leadflare.cpuMs, 2)} ms (${fmt((100 * f.insert.cpuMs) / f.leadflare.cpuMs)} %): leadflare adds ${fmt(f.leadflare.cpuMs - f.floor.cpuMs, 2)} ms per lead to the floor's (its code and the D1 work the floor leaves out).`,
     "",
     `Every floor lead processed exactly once, counted in D1 at the end: ${fmt(f.check.captured)} captured (warm-up included), ${fmt(f.check.final)} at their final status, ${fmt(f.check.once)} with processing_counter 1, ${fmt(f.check.trails)} trail rows for ${fmt(f.check.trailLeads)} leads.`,
+    ...(f.profile ? ["", `CPU profile of one more leadflare burst of ${fmt(f.leads)} leads, capture to final flag, after the rounds (\`--cpu-profile\`; sampled every 1 ms, which costs CPU itself; files in \`.bench/cpu-profiles/\`), per lead:`, "", ...profileReport("pipeline", f.profile, fmt, "lead")] : []),
   ].join("\n");
 }
 
