@@ -414,7 +414,8 @@ const CAPTURED_SQL =
 
 /**
  * The write batch (a transaction): the lead, its values, the publisher's reserved place, the
- * campaign's statistics and, with a key, the idempotency record. Returns the new lead's id; null
+ * campaign's statistics and, with a key, the idempotency record. Returns the new lead's id (also
+ * when D1 applied the batch but its answer was lost: found by the lead's hash); null
  * when the insert found the campaign full or `guard` false (then nothing is written); or the first
  * answer when a concurrent request with the same Idempotency-Key won the race.
  */
@@ -482,6 +483,17 @@ async function writeLead(
       if (!first) throw err;
       if (first.request_hash !== idem.hash) throw idempotencyConflict();
       return replay(first);
+    }
+    // Anything else: the batch may have applied with only its answer lost. The lead with this call's
+    // own hash is then this capture's, answered as written (an error would have it posted again).
+    const applied = await db
+      .prepare(`SELECT l.id, (SELECT s.id FROM sync_subscriptions s WHERE s.lead_id = l.id) AS subscription_id FROM leads l WHERE l.lead_hash = ?1`)
+      .bind(leadHash)
+      .first<{ id: number; subscription_id: number | null }>()
+      .catch(() => null);
+    if (applied) {
+      const subscriptionId = applied.subscription_id;
+      return subscriptionId === null ? { leadId: applied.id } : { leadId: applied.id, subscribed: { subscriptionId, leadHash } };
     }
     throw err;
   }
