@@ -25,7 +25,7 @@ export const jobsLeads = (jobs: SQL) =>
 /**
  * Whether the request names its leads or lines (`lead.id`, `id`: `filters`): they are then found
  * through their leads' rows (log_lines_lead_idx), and the condition on the job's campaigns' leads
- * would only make SQLite list every one of them first (22 s at 1,000,000 leads).
+ * would only make SQLite list every one of them first (0.2-1 s at 100,000 leads, growing with them).
  */
 export const namesLeads = (q: QueryParams, filters: Filter[]) => filters.some((f) => f.values?.(q) !== undefined);
 
