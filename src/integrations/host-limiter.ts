@@ -39,28 +39,26 @@ export interface AcquireOptions {
   leaseMs?: number;
 }
 
-/** How many calls() answers the limiter keeps by request id, for callers that lost one. */
-const ANSWERS_KEPT = 64;
-
 export class OutboundHostLimiter extends DurableObject<Env> {
-  /**
-   * The last calls() answers by their request id, oldest first. In memory: an answer is lost on its
-   * way back and asked again at once, while the object is still there; if it restarted meanwhile,
-   * the call applies again and the leases of the first expire as any crashed holder's.
-   */
-  private answers = new Map<string, ReturnType<OutboundHostLimiter["calls"]>>();
-
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS leases (token TEXT PRIMARY KEY, expires_ts INTEGER NOT NULL)");
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS starts (ts INTEGER NOT NULL, cost INTEGER NOT NULL)");
+    const sql = ctx.storage.sql;
+    // `request`: the call (request id and place in it) that took or last extended the lease, so that
+    // the call asked again after its answer was lost finds what it applied, even after a restart.
+    sql.exec("CREATE TABLE IF NOT EXISTS leases (token TEXT PRIMARY KEY, expires_ts INTEGER NOT NULL, request TEXT)");
+    // A limiter created before leases named their request.
+    if (sql.exec("SELECT 1 FROM pragma_table_info('leases') WHERE name = 'request'").toArray().length === 0) {
+      sql.exec("ALTER TABLE leases ADD COLUMN request TEXT");
+    }
+    sql.exec("CREATE TABLE IF NOT EXISTS starts (ts INTEGER NOT NULL, cost INTEGER NOT NULL)");
   }
 
   /**
    * Takes one of `limit` slots for `leaseMs` and `cost` requests of the rate window, or says when
    * to ask again: after BUSY_RETRY_MS (or the earliest lease's end, if sooner), or when enough of the window has passed.
+   * `request`: the call that takes it, kept with the lease (calls()).
    */
-  acquire(limit: number, opts: AcquireOptions = {}): AcquireResult {
+  acquire(limit: number, opts: AcquireOptions = {}, request: string | null = null): AcquireResult {
     const now = Date.now();
     const sql = this.ctx.storage.sql;
     sql.exec("DELETE FROM leases WHERE expires_ts <= ?", now);
@@ -69,30 +67,42 @@ export class OutboundHostLimiter extends DurableObject<Env> {
     if (held.n >= limit) {
       return { ok: false, reason: "concurrency", retryAfterMs: Math.min(BUSY_RETRY_MS, Math.max(1000, (held.soonest ?? now) - now)) };
     }
-    const started = this.start(now, opts);
-    if (!started.ok) return started;
+    const room = this.room(now, opts);
+    if (!room.ok) return room;
+    this.start(now, room.cost);
     const token = crypto.randomUUID();
-    sql.exec("INSERT INTO leases (token, expires_ts) VALUES (?, ?)", token, now + (opts.leaseMs ?? LEASE_MS));
+    sql.exec("INSERT INTO leases (token, expires_ts, request) VALUES (?, ?, ?)", token, now + (opts.leaseMs ?? LEASE_MS), request);
     return { ok: true, token };
   }
 
   /**
    * Counts `opts.cost` more requests of a lease still held against the rate, and holds it `leaseMs`
    * from now: a delivery that turned out to need another request, or the holder's next delivery to
-   * the same host (a queue batch's worker keeps its slot). Without room, says when to ask again; a
-   * lease no longer held (it expired) is "expired", and its holder acquires anew.
+   * the same host (a queue batch's worker keeps its slot). Without room, says when to ask again and
+   * leaves the lease as it was (its holder lets it go), so a lease names only a request that it
+   * granted; a lease no longer held (it expired) is "expired", and its holder acquires anew.
    */
-  more(token: string, opts: Omit<AcquireOptions, "cost"> & { cost: number }): { ok: true } | Extract<AcquireResult, { ok: false }> | { ok: false; reason: "expired" } {
+  more(
+    token: string,
+    opts: Omit<AcquireOptions, "cost"> & { cost: number },
+    request: string | null = null,
+  ): { ok: true } | Extract<AcquireResult, { ok: false }> | { ok: false; reason: "expired" } {
     const now = Date.now();
     const sql = this.ctx.storage.sql;
     sql.exec("DELETE FROM starts WHERE ts <= ?", now - RATE_WINDOW_MS);
-    const held = sql.exec("UPDATE leases SET expires_ts = ? WHERE token = ? AND expires_ts > ? RETURNING token", now + (opts.leaseMs ?? LEASE_MS), token, now);
+    const room = this.room(now, opts);
+    if (!room.ok) return room;
+    const held = sql.exec(
+      "UPDATE leases SET expires_ts = ?, request = ? WHERE token = ? AND expires_ts > ? RETURNING token",
+      now + (opts.leaseMs ?? LEASE_MS), request, token, now,
+    );
     if (held.toArray().length === 0) return { ok: false, reason: "expired" };
-    return this.start(now, opts);
+    this.start(now, room.cost);
+    return { ok: true };
   }
 
-  /** Records `opts.cost` requests starting now, if the rate has room for them (the starts older than the window removed). */
-  private start(now: number, opts: Pick<AcquireOptions, "ratePerMinute" | "cost">): { ok: true } | Extract<AcquireResult, { ok: false }> {
+  /** Whether the rate has room for `opts.cost` requests starting now (the starts older than the window removed), and what they count. */
+  private room(now: number, opts: Pick<AcquireOptions, "ratePerMinute" | "cost">): { ok: true; cost: number } | Extract<AcquireResult, { ok: false }> {
     const sql = this.ctx.storage.sql;
     const rate = opts.ratePerMinute;
     // A lease dearer than the whole rate could never be granted: it takes the whole window instead.
@@ -107,28 +117,35 @@ export class OutboundHostLimiter extends DurableObject<Env> {
         }
       }
     }
-    if (cost > 0) sql.exec("INSERT INTO starts (ts, cost) VALUES (?, ?)", now, cost);
-    return { ok: true };
+    return { ok: true, cost };
+  }
+
+  /** Records `cost` requests starting now (room() said there is room for them). */
+  private start(now: number, cost: number): void {
+    if (cost > 0) this.ctx.storage.sql.exec("INSERT INTO starts (ts, cost) VALUES (?, ?)", now, cost);
   }
 
   /**
    * Several callers' acquire and more (concurrent workers of one queue batch), or one caller's,
    * answered in the order given exactly as the same calls arriving one after another would be. All
    * or nothing: a failure part way fails every caller (sharedLimiterCalls), so the leases and starts
-   * of the calls before it are rolled back with it instead of being held and counted for nobody. `requestId`:
-   * the same id asked again (the caller lost the answer) gets the same answers, applied once.
+   * of the calls before it are rolled back with it instead of being held and counted for nobody.
+   * Each call's lease keeps `requestId` and the call's place in the list; `again` (the caller lost
+   * the answer and asks once more): a call whose lease is there is answered from it instead of
+   * applied twice, and the others, which applied nothing, are answered anew.
    */
-  calls(list: LimiterCall[], requestId?: string): (AcquireResult | ReturnType<OutboundHostLimiter["more"]>)[] {
-    const known = requestId === undefined ? undefined : this.answers.get(requestId);
-    if (known) return known;
-    const answers = this.ctx.storage.transactionSync(() =>
-      list.map((c) => ("acquire" in c ? this.acquire(c.acquire.limit, c.acquire.opts) : this.more(c.more.token, c.more.opts))),
+  calls(list: LimiterCall[], requestId?: string, again = false): (AcquireResult | ReturnType<OutboundHostLimiter["more"]>)[] {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() =>
+      list.map((c, i) => {
+        const request = requestId === undefined ? null : `${requestId}:${i}`;
+        const applied = again && request !== null
+          ? sql.exec<{ token: string }>("SELECT token FROM leases WHERE request = ? AND expires_ts > ?", request, Date.now()).toArray()[0]
+          : undefined;
+        if (applied) return "acquire" in c ? { ok: true, token: applied.token } : { ok: true };
+        return "acquire" in c ? this.acquire(c.acquire.limit, c.acquire.opts, request) : this.more(c.more.token, c.more.opts, request);
+      }),
     );
-    if (requestId !== undefined) {
-      this.answers.set(requestId, answers);
-      if (this.answers.size > ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!);
-    }
-    return answers;
   }
 
   release(token: string): void {
@@ -184,8 +201,8 @@ export type LimiterCalls = (host: string, call: LimiterCall) => Promise<AcquireR
  */
 function askLimiter(limiter: ReturnType<typeof hostLimiter>, calls: LimiterCall[]): Promise<(AcquireResult | MoreResult)[]> {
   const requestId = crypto.randomUUID();
-  const ask = () => limiter.calls(calls, requestId) as Promise<(AcquireResult | MoreResult)[]>;
-  return ask().catch(ask);
+  const ask = (again: boolean) => limiter.calls(calls, requestId, again) as Promise<(AcquireResult | MoreResult)[]>;
+  return ask(false).catch(() => ask(true));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { hostLimiter, hostSlots, sharedLimiterCalls, withHostSlot } from "../../src/integrations/host-limiter";
+import { hostLimiter, hostSlots, type OutboundHostLimiter, sharedLimiterCalls, withHostSlot } from "../../src/integrations/host-limiter";
 import { wrappedLimiter } from "./helpers";
 
 // A queue batch's workers ask a host's limiter for their slots in one call (sharedLimiterCalls).
@@ -9,8 +10,11 @@ import { wrappedLimiter } from "./helpers";
 // again, the limiter gives the same answers, and the workers go on with the slots they were given.
 // So for a caller's call of its own.
 
-/** The limiter's `nth` acquire or more (alone or in calls()) applied, then thrown as if its answer were lost. */
-function losingAnswerOf(nth: number) {
+/**
+ * The limiter's `nth` acquire or more (alone or in calls()) applied, then thrown as if its answer
+ * were lost; `restart`: the limiter restarts (a deploy, an eviction) before the caller asks again.
+ */
+function losingAnswerOf(nth: number, restart?: DurableObjectStub) {
   const lost = { count: 0, seen: 0 };
   const losing = wrappedLimiter(async (method, go) => {
     const answers = await go();
@@ -18,6 +22,7 @@ function losingAnswerOf(nth: number) {
       lost.seen += 1;
       if (lost.seen === nth) {
         lost.count += 1;
+        if (restart) await evictDurableObject(restart);
         throw new Error("Network connection lost.");
       }
     }
@@ -74,5 +79,28 @@ describe("the host limiter's lone call whose answer was lost after it applied", 
     expect([await limiter.inUse(), await limiter.started()]).toEqual([1, 3]);
     await slots.release();
     expect(await limiter.inUse()).toBe(0);
+  });
+
+  it("acquire, the limiter restarted before it was asked again: the slot granted is the one the caller runs with", async () => {
+    const host = "limiter-lost-restart.example.test";
+    const limiter = hostLimiter(env, host);
+    const { lost, env: losing } = losingAnswerOf(1, limiter);
+    expect(await withHostSlot(losing, host, async () => limiter.inUse())).toEqual({ ok: true, value: 1 });
+    expect(lost.count).toBe(1);
+    expect([await limiter.inUse(), await limiter.started()]).toEqual([0, 1]);
+  });
+
+  it("a limiter whose leases were stored before they named their request keeps them and goes on", async () => {
+    const host = "limiter-old-leases.example.test";
+    const limiter = hostLimiter(env, host);
+    await runInDurableObject(limiter, (_: OutboundHostLimiter, state) => {
+      state.storage.sql.exec("DROP TABLE leases");
+      state.storage.sql.exec("CREATE TABLE leases (token TEXT PRIMARY KEY, expires_ts INTEGER NOT NULL)");
+      state.storage.sql.exec("INSERT INTO leases (token, expires_ts) VALUES ('old', ?)", Date.now() + 60_000);
+    });
+    await evictDurableObject(limiter);
+    const { env: losing } = losingAnswerOf(1);
+    expect(await withHostSlot(losing, host, async () => limiter.inUse())).toEqual({ ok: true, value: 2 });
+    expect(await limiter.inUse()).toBe(1);
   });
 });
