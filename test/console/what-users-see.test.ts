@@ -51,16 +51,24 @@ describe("what users see", () => {
   it("API Credentials of a campaign that takes no leads say so and show no example; an active campaign's still do", async () => {
     const base = demo.ent.urls.acme;
     const { page, errors } = await signInAs(demo.browser, base, ...NORTHWIND);
+    // 603 met its allocation; with its end date passed as well, the publisher API still says "fulfilled".
+    const admin = await apiToken(base, ...ACME_ADMIN);
+    const put = await fetch(`${base}/api/v4/campaigns/603`, {
+      method: "PUT", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/ld+json" },
+      body: JSON.stringify({ startTs: "2026-01-01T00:00:00Z", endTs: "2026-01-31T00:00:00Z" }),
+    });
+    expect(put.status, await put.clone().text()).toBe(200);
     const token = await apiToken(base, ...NORTHWIND);
     const ended = await apiGet<{ status: string }>(base, token, "/api/v4/campaigns/603");
     expect(ended.status).toBe("Ended");
-    // What the example would have run: the publisher API refuses the lead.
+    // What the example would have run (with 603's key for publisher 12): the publisher API refuses the lead.
     const refused = await fetch(`${base}/api/v2.4/publisher/12/forms/37/campaign/603/leads`, {
       method: "POST",
-      headers: { "X-Api-Key": "0c463164f0d4fcb604d8fd9f80737476", "Content-Type": "application/x-www-form-urlencoded" },
+      headers: { "X-Api-Key": "1f2e3d4c5b6a79800a9b8c7d6e5f4031", "Content-Type": "application/x-www-form-urlencoded" },
       body: "form%5BfirstName%5D=Jane&form%5BlastName%5D=Doe&form%5Bemail%5D=jane%40example.com&form%5Bsubmit%5D=true",
     });
     expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toBe("Campaign is fulfilled");
 
     await page.goto("/#/campaigns");
     const rowOf = (id: number) => page.locator("tbody tr", { has: page.locator("td.column-originId", { hasText: new RegExp(`^${id}$`) }) });

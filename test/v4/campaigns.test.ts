@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { deriveCampaignStatus } from "../../src/db/campaign-status";
+import { call, form } from "../helpers";
 import { addLeads, get, ids, send, tokens } from "./fixtures";
 
 let t: Awaited<ReturnType<typeof tokens>>;
@@ -173,5 +174,29 @@ describe("campaign lifecycle", () => {
     expect((await get(`/api/v4/campaigns/${id}`, t.admin)).status).toBe(404);
     expect((await get(`/api/v4/forms?campaign.id=${id}`, t.admin)).body["hydra:totalItems"]).toBe(0);
     expect((await send("/api/v4/campaigns/601/duplicate", "POST", {}, t.north)).status).toBe(403);
+  });
+});
+
+describe("statusReason", () => {
+  /** What the publisher API answers a lead posted now to the campaign's first form: its 403 message, or null. */
+  async function refusal(campaignId: number): Promise<string | null> {
+    const f = await env.DB.prepare("SELECT id FROM forms WHERE campaign_id = ?1 ORDER BY id LIMIT 1").bind(campaignId).first<{ id: number }>();
+    const res = await call(`/api/v2.4/publisher/12/forms/${f!.id}/campaign/${campaignId}/leads`, form({ "form[email]": "reason@example.org" }, t.north));
+    if (res.status !== 403) return null;
+    return ((await res.json()) as { message: string }).message;
+  }
+
+  it("is the publisher API's own refusal of a lead posted now, null while the campaign is Active", async () => {
+    // 603 met its allocation; once its endTs has passed too it is both fulfilled and ended.
+    await env.DB.prepare("UPDATE campaigns SET end_ts = ?1 WHERE id = 603").bind(Date.parse("2026-03-01T00:00:00Z")).run();
+    const reasons = Object.fromEntries((await get("/api/v4/campaigns", t.north)).body["hydra:member"].map((c: any) => [c.id, [c.status, c.statusReason]]));
+    expect(reasons).toEqual({ 601: ["Active", null], 602: ["Inactive", "Campaign has not started yet"], 603: ["Ended", "Campaign is fulfilled"] });
+    expect(await refusal(602)).toBe(reasons[602][1]);
+    expect(await refusal(603)).toBe(reasons[603][1]);
+
+    await send("/api/v4/campaigns/603", "PUT", { leadsRequired: 10 }, t.admin);
+    const ended = (await get("/api/v4/campaigns/603", t.north)).body;
+    expect([ended.status, ended.statusReason]).toEqual(["Ended", "Campaign has ended"]);
+    expect(await refusal(603)).toBe("Campaign has ended");
   });
 });

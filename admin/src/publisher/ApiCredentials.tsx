@@ -12,33 +12,25 @@ import { leadPostCurl } from "./curl";
 // Tracking → API Credentials: what a publisher needs to post leads to this campaign through the
 // publisher API (its key, publisher id, campaign id, each form's id and field names) and a curl
 // example of the lead POST, built from those values for this enterprise's address. Only an Active
-// campaign takes leads (Convertr's campaign statuses): for any other the panel says why a lead
-// posted now is refused, and shows no example that would only earn a 403.
+// campaign takes leads (Convertr's campaign statuses): for any other the panel gives the reason the
+// v4 Campaign carries, the publisher API's own 403 message, and shows no example that would only earn
+// that 403.
 
 /** The campaign as the panel needs it (a v4 Campaign record). */
 export interface CredentialsCampaign {
   originId: number;
   status: string;
+  statusReason: string | null;
   startTs: string;
-  endTs: string;
 }
 
 /** Why a campaign takes no leads now, with the publisher API's answer; null when it takes them. */
-export function noLeadsReason(c: CredentialsCampaign, now = Date.now()): string | null {
-  switch (c.status) {
-    case "Active":
-      return null;
-    case "Inactive":
-      return `This campaign starts on ${new Date(c.startTs).toLocaleString()}: until then a lead posted to it is refused (403 "Campaign has not started yet").`;
-    case "Paused":
-      return 'This campaign is paused: it takes no leads until it is resumed (403 "Campaign is paused").';
-    case "Ended":
-      return Date.parse(c.endTs) < now
-        ? 'This campaign has ended: it takes no more leads (403 "Campaign has ended").'
-        : 'This campaign has all the leads it required: it takes no more (403 "Campaign is fulfilled").';
-    default:
-      return 'This campaign\'s set-up is not complete: it takes no leads yet (403 "Campaign setup is not complete").';
-  }
+function noLeadsNotice(c: CredentialsCampaign): string | null {
+  if (c.statusReason === null) return null;
+  const refused = `a lead posted to it is refused with 403 "${c.statusReason}"`;
+  return c.status === "Inactive"
+    ? `This campaign starts on ${new Date(c.startTs).toLocaleString()}: until then ${refused}.`
+    : `This campaign (${c.status}) takes no leads now: ${refused}.`;
 }
 
 function CopyButton({ text, what }: { text: string; what: string }) {
@@ -77,7 +69,7 @@ export function ApiCredentials({ campaign }: { campaign: CredentialsCampaign }) 
   const { contract, forms } = data;
   if (!contract) return <Alert severity="info">You are not a publisher on this campaign.</Alert>;
   const form = forms.find((f) => f.formId === chosenForm) ?? forms[0];
-  const closed = noLeadsReason(campaign);
+  const closed = noLeadsNotice(campaign);
   // A campaign yet to start will take leads: its example stays, under the notice.
   const curl = form && (closed === null || campaign.status === "Inactive")
     ? leadPostCurl({

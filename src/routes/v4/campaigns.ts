@@ -25,6 +25,7 @@ import { activePublishersSql, baseRevenueSql, type LeadFigures, publisherFigures
 import { campaignCreate, campaignDelete, campaignUpdate } from "./campaigns-write";
 import { purchaseOrderFileUrl } from "./campaigns-purchase-order-file";
 import { isoValue } from "./countries";
+import { CAMPAIGN_UNAVAILABLE } from "../publisher/leads";
 
 /**
  * A publisher user may ask only about its own publisher: which campaigns other publishers are on is
@@ -160,6 +161,12 @@ export const campaignResource = defineResource<Campaign, Extra>({
   fields: {
     status: ro("string", (c, x, ctx) => deriveCampaignStatus(c, billable(c, x), ctx.now).status, {
       description: "Active, Inactive, Ended, Paused or Setup Required (derived).",
+    }),
+    statusReason: ro("string", (c, x, ctx) => {
+      const { reason } = deriveCampaignStatus(c, billable(c, x), ctx.now);
+      return reason === null ? null : CAMPAIGN_UNAVAILABLE[reason];
+    }, {
+      description: "Why the campaign takes no leads now, in the words of the publisher API's 403 (\"Campaign is fulfilled\", …); null when it is Active.",
     }),
     id: ro("integer", (c) => c.id),
     name: f("string", (c) => c.name),
