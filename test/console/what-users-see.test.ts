@@ -1,6 +1,6 @@
 // What a user reads on screens whose facts live in two places: a lead's name captured under the
-// agency form's `surname`, the API Credentials of a campaign that takes no leads, and an HTTP
-// integration whose own Active setting and the job's Enabled switch disagree.
+// agency form's `surname`, the API Credentials of a campaign that takes no leads, a lead a publisher
+// may not see, and an HTTP integration whose own Active setting and the job's Enabled switch disagree.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { apiGet, apiToken, shot, useDemo } from "./browser";
@@ -90,6 +90,39 @@ describe("what users see", () => {
     await page.goto("/#/leads");
     await poll(() => page.getByRole("combobox", { name: "Flag" }).count()).toBe(1);
     expect(await page.getByRole("combobox", { name: "Publisher" }).count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it("a publisher opening another publisher's lead is told it is not one of its leads, as for a lead that does not exist", async () => {
+    const base = demo.ent.urls.acme;
+    // Agency Partners (publisher 13) posts a lead to campaign 601, which Northwind is on too.
+    const res = await fetch(`${base}/api/v2.4/publisher/13/forms/35/campaign/601/leads`, {
+      method: "POST",
+      headers: { "X-Api-Key": "5d1b0e7f2a9c4e3b8f6a1c2d3e4f5a6b", "Content-Type": "application/x-www-form-urlencoded" },
+      body: "form%5BfirstName%5D=Mary&form%5BlastName%5D=Jackson&form%5Bemail%5D=mary%40example.org&form%5Bsubmit%5D=true",
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const theirs = ((await res.json()) as { data: number }).data;
+    // The API's answer to Northwind is the documented 404, word for word the one for a lead that does not exist.
+    const token = await apiToken(base, ...NORTHWIND);
+    const read = async (id: number) => {
+      const r = await fetch(`${base}/api/v4/leads/${id}`, { headers: { Authorization: `Bearer ${token}`, Accept: "application/ld+json" } });
+      return [r.status, await r.text()];
+    };
+    const [foreign, missing] = [await read(theirs), await read(99_999_999)];
+    expect(foreign[0]).toBe(404);
+    expect(foreign).toEqual(missing);
+
+    const { page, errors } = await signInAs(demo.browser, base, ...NORTHWIND);
+    for (const id of [theirs, 99_999_999]) {
+      await page.goto(`/#/leads/${encodeURIComponent(`/api/v4/leads/${id}`)}/show`);
+      const notice = page.getByRole("dialog", { name: /^Lead Data/ }).getByLabel("Lead not shown");
+      await poll(() => notice.count()).toBe(1);
+      expect(await notice.textContent()).toBe(
+        `Lead ${id} is not one of your leads: a publisher sees only the leads it sent. Check the lead id, or find the lead in your Leads list.`,
+      );
+    }
+    await shot(page, "publisher-foreign-lead");
     expect(errors).toEqual([]);
   });
 

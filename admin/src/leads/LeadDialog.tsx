@@ -40,9 +40,21 @@ function tabsFor(admin: boolean): TabDef[] {
   return all.filter((t): t is TabDef => t !== false);
 }
 
+/** Why the lead cannot be shown. The API answers 404 alike for a lead that does not exist and one the user may not see. */
+function loadError(e: unknown, leadId: string, admin: boolean): string {
+  if ((e as { status?: number } | null)?.status !== 404) return apiMessage(e);
+  const id = leadId.split("/").pop();
+  return admin
+    ? `There is no lead ${id}: it does not exist or was deleted.`
+    : `Lead ${id} is not one of your leads: a publisher sees only the leads it sent. Check the lead id, or find the lead in your Leads list.`;
+}
+
 export function LeadDialog({ leadId, onClose }: { leadId: string; onClose: () => void }) {
   const admin = isAdmin();
-  const { data: lead, isPending, error } = useGetOne<LeadRecord>("leads", { id: leadId });
+  const { data: lead, isPending, error } = useGetOne<LeadRecord>("leads", { id: leadId }, {
+    // A 404 stays a 404: asking again only keeps the user waiting for the explanation.
+    retry: (failures, e) => (e as { status?: number }).status !== 404 && failures < 3,
+  });
   const [tab, setTab] = useState(0);
   const tabs = tabsFor(admin);
   return (
@@ -63,7 +75,7 @@ export function LeadDialog({ leadId, onClose }: { leadId: string; onClose: () =>
         <IconButton aria-label="Close" onClick={onClose} sx={{ position: "absolute", right: 8, top: 8 }}><CloseIcon /></IconButton>
       </DialogTitle>
       <DialogContent dividers sx={{ minHeight: 480 }}>
-        {error && <Alert severity="error">{apiMessage(error)}</Alert>}
+        {error && <Alert severity="error" aria-label="Lead not shown">{loadError(error, leadId, admin)}</Alert>}
         {isPending && <LinearProgress aria-label="Loading" />}
         {lead?.archived && (
           <Alert severity="info" sx={{ mb: 2 }} aria-label="Archived lead">
