@@ -67,7 +67,7 @@ export async function createJob(env: Env, job: BulkJobRef, selection: Selection)
     sql`INSERT INTO bulk_job_items (job_id, batch, input, status, message)
         SELECT ${jobId}, -1, j.value, 'failed', ${`Unknown ${what}.`} FROM json_each(${JSON.stringify(values)}) j
         WHERE NOT EXISTS (SELECT 1 FROM ${leads} WHERE ${sql.identifier(column)} = j.value AND ${selection.where})`;
-  await env.DB.batch([
+  const items = [
     sql`INSERT INTO bulk_job_items (job_id, batch, lead_id, status)
         SELECT ${jobId}, (row_number() OVER (ORDER BY ${leads.id}) - 1) / ${sql.raw(String(BATCH_SIZE))}, ${leads.id}, 'pending'
         FROM ${leads} WHERE ${selection.where}`,
@@ -78,7 +78,16 @@ export async function createJob(env: Env, job: BulkJobRef, selection: Selection)
         FROM json_each(${JSON.stringify(selection.refused.map((r) => [r.input, r.message]))}) j`,
     sql`UPDATE bulk_jobs SET batches = (SELECT coalesce(max(batch), -1) + 1 FROM bulk_job_items WHERE job_id = ${jobId}) WHERE id = ${jobId}`,
     recount(jobId, now),
-  ].map((q) => statement(env.DB, q)));
+  ].map((q) => statement(env.DB, q));
+  try {
+    await env.DB.batch(items);
+  } catch (e) {
+    // The batch may have applied with only its answer lost: its recount then gave the job its
+    // items, and the job goes on as stored instead of failing a request that would be made again
+    // as a second job (the first being resumed by the cron all the same).
+    const stored = await env.DB.prepare(`SELECT total FROM bulk_jobs WHERE id = ?1`).bind(jobId).first<{ total: number }>().catch(() => null);
+    if (!stored?.total) throw e;
+  }
   const batches = Math.ceil(n! / BATCH_SIZE);
   try {
     await enqueue(env, jobId, Array.from({ length: batches }, (_, i) => i));
