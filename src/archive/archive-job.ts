@@ -1,3 +1,4 @@
+import { coreFieldsPending } from "../db/backfills";
 import type { Env } from "../env";
 import { type ArchivedLead, archiveKey, decodeLeads, encodeLeads, gunzip, gzip, KEPT_IN_D1, LEAD_TABLES, type LeadTable, type Row, rowKey, sha256Hex } from "./format";
 
@@ -86,6 +87,7 @@ async function claimNew(db: D1Database, now: number, defaultDays: number | null,
           AND NOT EXISTS (SELECT 1 FROM integration_deliveries d WHERE d.lead_id = l.id AND d.status = 'pending')
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries w WHERE w.lead_id = l.id AND w.status = 'pending')
           AND l.id NOT IN (SELECT j.value FROM archive_batches b, json_each(b.lead_ids) j WHERE b.status = 'writing')
+          AND NOT ${coreFieldsPending("l.id")}
         ORDER BY c.id, l.created_ts, l.id
         LIMIT ?3
      ), first AS (SELECT campaign_id, month FROM eligible LIMIT 1)

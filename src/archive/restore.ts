@@ -1,3 +1,4 @@
+import { restoredCoreFields } from "../db/backfills";
 import type { Env } from "../env";
 import { putVerified } from "./archive-job";
 import { type ArchivedLead, archiveKey, decodeLeads, gunzip, KEPT_IN_D1, LEAD_TABLES, restoreRows } from "./format";
@@ -124,6 +125,8 @@ export async function restoreArchivedLead(env: ArchiveEnv, leadId: number, owner
             ).bind(...columns.map((c) => r[c] ?? null));
           });
         }),
+        // Copies a lead archived before migration 0046's backfill reached it lacks (src/db/backfills.ts).
+        restoredCoreFields(db, leadId),
       ]);
     } catch (e) {
       if (await db.prepare(`SELECT 1 AS x FROM leads WHERE id = ?1`).bind(leadId).first()) return true;

@@ -59,9 +59,20 @@ const jobCountsRange = `INSERT INTO processr_job_counts (campaign_processr_job_i
  */
 const CORE_FIELDS_NAME = "lead_core_fields";
 const COPIED = CORE_FIELDS.filter((c) => ["first_name", "last_name", "telephone", "postcode"].includes(c.column));
-const coreFieldsRange = `UPDATE leads SET ${COPIED.map((c) => `${c.column} = coalesce(${c.column}, ${columnFromLeadDataSql(c)})`).join(", ")}
-  WHERE ${inRange(CORE_FIELDS_NAME, "id")} AND data IS NOT NULL
+const coreFieldsWhere = (leads: string) => `UPDATE leads SET ${COPIED.map((c) => `${c.column} = coalesce(${c.column}, ${columnFromLeadDataSql(c)})`).join(", ")}
+  WHERE ${leads} AND data IS NOT NULL
     AND (${COPIED.map((c) => `${c.column} IS NULL AND ${columnFromLeadDataSql(c)} IS NOT NULL`).join(" OR ")})`;
+const coreFieldsRange = coreFieldsWhere(inRange(CORE_FIELDS_NAME, "id"));
+
+/**
+ * The copies of lead `?1` alone, for a lead restored from the archive: one archived before the
+ * backfill reached it (or before the migration) comes back without them, behind the cursor.
+ */
+export const restoredCoreFields = (db: D1Database, leadId: number) => db.prepare(coreFieldsWhere("id = ?1")).bind(leadId);
+
+/** Lead `column` (SQL) is still to get its copies: the archive leaves it in D1 until it has them. */
+export const coreFieldsPending = (column: string) =>
+  `EXISTS (SELECT 1 FROM backfills b WHERE b.name = '${CORE_FIELDS_NAME}' AND ${column} BETWEEN b.next_id AND b.last_id)`;
 
 /** The names readers ask about. */
 export const BACKFILL_NAMES = { jobCounts: JOB_COUNTS, coreFields: CORE_FIELDS_NAME } as const;

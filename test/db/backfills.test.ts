@@ -3,10 +3,12 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backfillDone, runBackfills } from "../../src/db/backfills";
 import worker from "../../src/index";
+import { restoreArchivedLead } from "../../src/archive/restore";
 import { resetLeadForReprocess, transitionLead } from "../../src/leads/client";
 import { losingAnswer, sqlOf } from "../integrations/helpers";
 import { cleanData, insertLead, processLeads, rows } from "../leads/fixtures";
-import { tokens } from "../v4/fixtures";
+import { archiveNow, whereIs } from "../archive/helpers";
+import { get, tokens } from "../v4/fixtures";
 import { expectPages, expectRecount, PUBLISHER } from "../v4/job-counts-oracle";
 
 // A database upgraded from before migration 0044 with leads, runs, job results and log lines: the
@@ -61,6 +63,11 @@ describe("the backfills that migrations 0044, 0046 and 0047 leave to the Worker"
         .bind(old[2], other),
     ]);
     await transitionLead(env, { leadId: old[3]!, to: "Deleted", source: "delete", author: "t" });
+    // One such lead archived before the upgrade, one processed and due for the archive.
+    const [archived, due] = [await insertLead({ data: { firstName: "Mary", surname: "Jackson", email: cleanData().email! } }),
+      await insertLead({ data: { forename: "Katherine", surname: "Johnson", email: cleanData().email! } })];
+    await processLeads(archived, due);
+    await archiveNow([archived]);
     // Captured under names the core fields did not know then (surname, phone, zip): no copies.
     const named = [];
     const captured: Record<string, string>[] = [{ forename: "Grace", surname: "Hopper", phone: "+44 20 7946 0000" }, { firstName: "Hedy", surname: "Lamarr", zip: "90210" }];
@@ -74,6 +81,14 @@ describe("the backfills that migrations 0044, 0046 and 0047 leave to the Worker"
       { name: "processr_job_counts", next_id: 0, last_id: named[1] },
     ]);
     expect(await rows(`SELECT * FROM processr_job_counts WHERE n <> 0`)).toEqual([]);
+
+    // Pending: a lead without its copies shows them from its values; the archive leaves it in D1 meanwhile.
+    const shown = (await get(`/api/v4/leads/${due}`, callers.admin)).body;
+    expect([shown.firstName, shown.lastName]).toEqual(["Katherine", "Johnson"]);
+    await archiveNow([due]);
+    expect(await whereIs(due)).toBe("d1");
+    // No archive by the cron below either: the lead's copies are checked in D1.
+    await env.DB.prepare(`UPDATE campaigns SET archive_after_days = NULL WHERE id IN (601, 602)`).run();
 
     // Pending: the pages do not read the counts, and are exact.
     await expectPages(callers, jobs);
@@ -114,6 +129,13 @@ describe("the backfills that migrations 0044, 0046 and 0047 leave to the Worker"
     await expectPages(callers, jobs);
     expect(backfillDone("jobCounts")).toBe(true);
 
+    // Restored, the lead archived before the upgrade gets the copies the backfill could not reach.
+    expect(await restoreArchivedLead(env, archived)).toBe(true);
+    await expectRecount();
+    expect(await rows(COPIES, JSON.stringify([archived, due]))).toEqual([
+      { id: archived, first_name: "Mary", last_name: "Jackson", telephone: null, postcode: null },
+      { id: due, first_name: "Katherine", last_name: "Johnson", telephone: null, postcode: null },
+    ]);
     expect(await rows(COPIES, JSON.stringify(named))).toEqual([
       { id: named[0], first_name: "Grace", last_name: "Hopper", telephone: "+44 20 7946 0000", postcode: null },
       { id: named[1], first_name: "Hedy", last_name: "Lamarr", telephone: null, postcode: "90210" },

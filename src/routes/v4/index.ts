@@ -22,11 +22,13 @@ import { validationListImport } from "./validation-list-import";
 export const v4 = new Hono<AppEnv>();
 v4.onError(renderHydraError);
 v4.use("*", hydraHeaders);
+// Which backfills are left (src/db/backfills.ts), for the readers that must not trust their data before.
+v4.use("/leads", backfillsRead);
+v4.use("/leads/:id{[0-9]+}", backfillsRead);
 // Archived leads (src/archive): read from the archive, restored before a write.
 v4.use("/leads/:id{[0-9]+}", archivedLeadRoutes);
 v4.use("/leads/:id{[0-9]+}/reprocess", archivedLeadRoutes);
 v4.use("/leads", archivedLeadLookup);
-// Which backfills are left (src/db/backfills.ts), for the readers that must not trust their data before.
 v4.use("/logs", backfillsRead);
 v4.use("/processr-job-leads", backfillsRead);
 v4.route("/", changePassword);

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
+import { backfillDone } from "../../db/backfills";
 import { campaignStatistics, type Lead, leads } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { isoTs, toBase } from "../../hydra/format";
@@ -8,6 +9,7 @@ import { type Filter, type QueryParams, type ValueParser, badFilter, dateFilter,
 import { type Ctx, defineResource, field, type Preload } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
 import { transitionLead } from "../../leads/client";
+import { CORE_FIELDS, coreValues } from "../../leads/core-fields";
 import { leadEmailLower } from "../../processr/job-context";
 import { leadValues } from "../../leads/lead-data-block";
 import { PLATFORM_DATA_NAMES, platformLeadData } from "../../leads/platform-data";
@@ -148,6 +150,16 @@ const str = (get: (l: Lead) => string | null, description?: string) =>
   field<Lead, Extra>("string", (l) => get(l), { nullable: true, description });
 /** A core captured value: "" when the form did not capture it, as in Convertr's Lead example. */
 const core = (get: (l: Lead) => string | null) => field<Lead, Extra>("string", (l) => get(l) ?? "");
+/**
+ * A core value whose copy migration 0046 left to the Worker (src/db/backfills.ts): until that is
+ * done, a lead without the copy shows what its values give by the capture rule's names (not the
+ * form's typed field, which the page does not read).
+ */
+const copied = (column: (typeof CORE_FIELDS)[number]["column"], get: (l: Lead) => string | null) => {
+  const at = CORE_FIELDS.findIndex((c) => c.column === column);
+  return field<Lead, Extra>("string", (l, x) =>
+    get(l) ?? (backfillDone("coreFields") ? "" : coreValues(new Map(x.values(l).map((d) => [d.name, d.value])), [])[at] ?? ""));
+};
 
 const LEAD_DATA_IRI = iriPrefix("lead-datas");
 const LEAD_NOTE_IRI = iriPrefix("lead-notes");
@@ -211,15 +223,15 @@ export const leadResource = defineResource<Lead, Extra>({
     formHash: field("string", (l) => String(l.formId), { description: "The form the lead was captured with." }),
     createdTs: field("dateTime", (l) => isoTs(l.createdTs)),
     updatedTs: field("dateTime", (l) => isoTs(l.updatedTs)),
-    postcode: core((l) => l.postcode),
+    postcode: copied("postcode", (l) => l.postcode),
     addressLine1: core((l) => l.addressLine1),
     addressLine2: core((l) => l.addressLine2),
     addressLine3: core((l) => l.addressLine3),
     addressLine4: core((l) => l.addressLine4),
-    firstName: core((l) => l.firstName),
-    lastName: core((l) => l.lastName),
+    firstName: copied("first_name", (l) => l.firstName),
+    lastName: copied("last_name", (l) => l.lastName),
     email: core((l) => l.email),
-    telephone: core((l) => l.telephone),
+    telephone: copied("telephone", (l) => l.telephone),
     integration: bool((l) => l.firstDeliveredTs !== null, "Delivered to the client by an integration job."),
     overAllocation: bool((l) => l.overAllocation),
     visible: bool((l) => l.deletedTs === null, "False once the lead is deleted (deleted leads are not listed)."),
