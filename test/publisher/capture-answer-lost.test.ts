@@ -1,26 +1,33 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { demoCampaignWebhookKey } from "../../src/db/seed";
 import type { ProcessrMessage } from "../../src/processr/messages";
 import { bearer, DEMO, loginAs } from "../helpers";
 import { losingAnswer, sqlOf } from "../integrations/helpers";
 import { callWith, count, fakeQueue, formBody, leadsPath } from "./support";
 
 // A capture whose write batch D1 applied but whose answer was lost on the way back: the lead is
-// stored, so the publisher must be told so (201 with its id, and the lead sent to the Processr),
-// not given an error that has it post the same lead again (without an Idempotency-Key, a second lead).
+// stored, so the caller must be told so (201 with its id, and the lead sent to the Processr), not
+// given an error that has it post the same lead again (without an Idempotency-Key, a second lead).
+// The publisher API and the campaign webhook share the capture.
 
-let token: string;
-beforeAll(async () => {
-  token = await loginAs(DEMO.northwind);
-});
+const surfaces: [name: string, request: () => Promise<{ path: string; headers: Record<string, string> }>][] = [
+  ["the publisher API", async () => ({ path: leadsPath(12, 35, 601, "?linkId=25"), headers: bearer(await loginAs(DEMO.northwind)) })],
+  ["the campaign webhook", async () => ({ path: `/webhook/campaign/601/global-form/35/leads?campaignLinkId=25&publisherId=12&apikey=${await demoCampaignWebhookKey("acme", 601)}`, headers: {} })],
+];
 
-describe("a capture whose write applied but whose answer was lost", () => {
+describe.each(surfaces)("a capture through %s whose write applied but whose answer was lost", (name, request) => {
+  let req: Awaited<ReturnType<typeof request>>;
+  beforeAll(async () => {
+    req = await request();
+  });
+
   it("answers 201 with the stored lead's id, once, and sends it to the Processr", async () => {
     const { DB, lost } = losingAnswer((stmts) => stmts.some((s) => /INSERT INTO leads/.test(sqlOf(s))));
     const queue = fakeQueue();
-    const email = "answer-lost@capture.example";
-    const res = await callWith({ DB, PROCESSR_QUEUE: queue as unknown as Queue<ProcessrMessage> }, leadsPath(12, 35, 601, "?linkId=25"), {
+    const email = `answer-lost.${name.length}@capture.example`;
+    const res = await callWith({ DB, PROCESSR_QUEUE: queue as unknown as Queue<ProcessrMessage> }, req.path, {
       method: "POST",
-      headers: { ...bearer(token), "Content-Type": "application/x-www-form-urlencoded" },
+      headers: { ...req.headers, "Content-Type": "application/x-www-form-urlencoded" },
       body: formBody({ firstName: "Lost", lastName: "Answer", email }),
     });
     expect(lost.count).toBe(1);
