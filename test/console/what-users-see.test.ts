@@ -1,6 +1,7 @@
 // What a user reads on screens whose facts live in two places: a lead's name captured under the
 // agency form's `surname`, the API Credentials of a campaign that takes no leads, a lead a publisher
-// may not see, and an HTTP integration whose own Active setting and the job's Enabled switch disagree.
+// may not see, a campaign with no leads yet, and an HTTP integration whose own Active setting and the
+// job's Enabled switch disagree.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { apiGet, apiToken, shot, useDemo } from "./browser";
@@ -124,6 +125,24 @@ describe("what users see", () => {
     }
     await shot(page, "publisher-foreign-lead");
     expect(errors).toEqual([]);
+  });
+
+  it("a campaign without leads says where leads come from, and offers no Create that nobody could use", async () => {
+    const base = demo.ent.urls.acme;
+    for (const [user, text] of [
+      [ACME_ADMIN, "Leads arrive from publishers through the publisher API and the campaign webhook, and appear here as they come in to this campaign."],
+      [NORTHWIND, "Leads you post to this campaign through the publisher API appear here. Your API key and an example are under Tracking → API Credentials on each campaign."],
+    ] as const) {
+      const { page, errors } = await signInAs(demo.browser, base, ...user);
+      await page.goto("/#/campaigns/602/leads");
+      const none = page.getByRole("status", { name: "No leads" });
+      await poll(() => none.count()).toBe(1);
+      expect(await none.textContent()).toBe(`No leads yet${text}`);
+      expect(await page.getByRole("link", { name: "Create" }).count()).toBe(0);
+      expect(await page.getByRole("button", { name: "Create" }).count()).toBe(0);
+      await shot(page, `no-leads-${user[0].split("@")[0]}`);
+      expect(errors).toEqual([]);
+    }
   });
 
   it("an HTTP integration that is enabled but not Active says nothing is delivered; a disabled one says so in its settings", async () => {

@@ -1,4 +1,4 @@
-import { Button } from "@mui/material";
+import { Box, Button, Typography } from "@mui/material";
 import { Fragment, useState } from "react";
 import {
   DateField, DateInput, Datagrid, FilterButton, FunctionField, List, NumberField, ReferenceField, ReferenceInput, SelectInput,
@@ -50,6 +50,24 @@ function Actions({ filename }: { filename: string }) {
   );
 }
 
+/**
+ * No lead at all (no filter set). react-admin's own empty page offers a Create button, which no one
+ * can use here: leads arrive through the publisher API or the campaign webhook and are never typed in.
+ */
+function NoLeads({ campaignId }: { campaignId?: number }) {
+  const where = campaignId ? "this campaign" : "your campaigns";
+  return (
+    <Box role="status" aria-label="No leads" sx={{ p: 4, textAlign: "center" }}>
+      <Typography variant="h6" gutterBottom>No leads yet</Typography>
+      <Typography color="text.secondary">
+        {isAdmin()
+          ? `Leads arrive from publishers through the publisher API and the campaign webhook, and appear here as they come in to ${where}.`
+          : `Leads you post to ${where} through the publisher API appear here. Your API key and an example are under Tracking → API Credentials on each campaign.`}
+      </Typography>
+    </Box>
+  );
+}
+
 interface Props {
   campaignId?: number;
   title?: string;
@@ -70,7 +88,7 @@ export function LeadList({ campaignId, title, opened, onClosed }: Props) {
     <>
       <List resource="leads" title={title ?? "Leads"} filters={filtersFor(isAdmin())} sort={{ field: "id", order: "DESC" }} perPage={25}
         filter={campaignId ? { "campaign.id": campaignId } : undefined} storeKey={campaignId ? `campaign-${campaignId}.leads` : "leads"}
-        actions={<Actions filename={filename} />} exporter={false}>
+        actions={<Actions filename={filename} />} exporter={false} empty={<NoLeads campaignId={campaignId} />}>
         <Datagrid bulkActionButtons={isAdmin() ? <SelectedLeadsActions /> : false} rowClick={false}>
           <NumberField source="originId" label="Id" sortBy="id" options={{ useGrouping: false }} />
           <DateField source="createdTs" label="Created" showTime sortable={false} />
