@@ -109,10 +109,13 @@ describe("Convertr Connect set-up (agency → acme)", () => {
     await dialog.getByRole("button", { name: "Check credentials" }).click();
     await poll(() => dialog.getByText(/^Credentials valid/).textContent()).toMatch(/^Credentials valid: 2 forms at /);
     await choose(page, dialog, "Form", /\(35\)$/);
+    // Empty choices read as what they mean, not as blank fields.
+    expect(await dialog.getByRole("combobox", { name: "Link (optional)" }).textContent()).toBe("None");
     await choose(page, dialog, "Link (optional)", "acme-campaign-email (Email)");
     // The mapping lists acme's form fields; ours are chosen on the right.
     const mapping = dialog.getByRole("table", { name: "Mapping" });
     await poll(async () => (await mapping.locator("tbody tr td:first-child").allTextContents()).sort()).toEqual(["email", "firstName", "lastName"]);
+    expect(await mapping.getByRole("combobox").allTextContents()).toEqual(["— not sent —", "— not sent —", "— not sent —"]);
     for (const [theirs, ours] of [["firstName", "firstName"], ["lastName", "surname"], ["email", "emailAddress"]]) {
       await choose(page, mapping.getByRole("row", { name: new RegExp(`^${theirs}`) }), /./, new RegExp(`^${ours}$`));
     }

@@ -24,6 +24,9 @@ const CREDENTIALS = [
 ] as const;
 type CredentialName = (typeof CREDENTIALS)[number][0];
 
+/** A select whose empty choice ("None", "— not sent —") says so, rather than showing a blank field. */
+const SHOW_EMPTY = { select: { displayEmpty: true }, inputLabel: { shrink: true } } as const;
+
 const text = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
 export function ConvertrConnectDialog({ campaignId, job: given, onClose }: IntegrationWindowProps) {
@@ -123,7 +126,7 @@ export function ConvertrConnectDialog({ campaignId, job: given, onClose }: Integ
               <TextField select size="small" label="Form" value={formId} sx={{ flex: 1 }} onChange={(e) => setFormId(e.target.value)}>
                 {found.forms.map((f) => <MenuItem key={f.formId} value={String(f.formId)}>{f.formName} ({f.formId})</MenuItem>)}
               </TextField>
-              <TextField select size="small" label="Link (optional)" value={linkId} sx={{ flex: 1 }} onChange={(e) => setLinkId(e.target.value)}>
+              <TextField select size="small" label="Link (optional)" value={linkId} sx={{ flex: 1 }} slotProps={SHOW_EMPTY} onChange={(e) => setLinkId(e.target.value)}>
                 <MenuItem value="">None</MenuItem>
                 {found.links.map((l) => <MenuItem key={l.id} value={String(l.id)}>{l.name} ({l.channel})</MenuItem>)}
               </TextField>
@@ -139,7 +142,7 @@ export function ConvertrConnectDialog({ campaignId, job: given, onClose }: Integ
                   <TableRow key={f.name}>
                     <TableCell>{f.name}</TableCell>
                     <TableCell>
-                      <TextField select size="small" fullWidth value={mapping[f.name] ?? ""} slotProps={{ htmlInput: { "aria-label": `Map ${f.name}` } }}
+                      <TextField select size="small" fullWidth value={mapping[f.name] ?? ""} slotProps={{ ...SHOW_EMPTY, htmlInput: { "aria-label": `Map ${f.name}` } }}
                         onChange={(e) => setMapping({ ...mapping, [f.name]: e.target.value })}>
                         <MenuItem value="">— not sent —</MenuItem>
                         {(ownFields.data ?? []).map((n) => <MenuItem key={n} value={n}>{n}</MenuItem>)}
