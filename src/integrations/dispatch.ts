@@ -389,28 +389,45 @@ async function integrate(env: Env, msg: IntegrateMessage, read: IntegrateRead, {
 
 /**
  * A dead-lettered "integrate" message (its handler crashed max_retries times): the delivery is
- * marked failed with the reason, like any final failure, so that the lead shows it. A delivery
- * already delivered or failed is left alone, so a redelivered dead letter changes nothing: then
- * the answer is false (nothing new to report); a job that is gone or not the lead's campaign's
- * has no delivery to mark, and the answer is true (worth a log line).
+ * marked failed with the reason, like any final failure, so that the lead shows it, and the reason
+ * is logged as an error line in the same batch, guarded like the rest of it: once, even when the
+ * batch applied but its answer was lost and the dead letter comes again. A delivery already
+ * delivered or failed is left alone and nothing is logged. A job that is gone (or not the lead's
+ * campaign's) has no delivery to mark: the line is written alone.
  */
-export async function failDeadLetteredDelivery(env: Env, leadId: number, jobId: number, reason: string): Promise<boolean> {
-  const job = await env.DB.prepare(
-    `SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs
-     WHERE id = ? AND campaign_id = (SELECT campaign_id FROM leads WHERE id = ?)`,
-  )
-    .bind(jobId, leadId)
-    .first<JobRow>();
-  if (!job) return true;
+export async function failDeadLetteredDelivery(
+  env: Env,
+  lead: { id: number; campaignId: number },
+  jobId: number | null,
+  reason: string,
+  context: string,
+): Promise<void> {
+  const job = jobId === null
+    ? null
+    : await env.DB.prepare(
+        `SELECT id, campaign_id, type, label, enabled, config FROM campaign_processr_jobs
+         WHERE id = ? AND campaign_id = (SELECT campaign_id FROM leads WHERE id = ?)`,
+      )
+        .bind(jobId, lead.id)
+        .first<JobRow>();
+  if (!job) {
+    await env.DB.prepare(
+      `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
+       VALUES ('provider', ?1, ?2, ?3, 'error', ?4, ?5)`,
+    )
+      .bind(lead.id, lead.campaignId, jobId, reason, context)
+      .run();
+    return;
+  }
   await env.DB.prepare(
     `INSERT INTO integration_deliveries (lead_id, campaign_processr_job_id, idempotency_key) VALUES (?, ?, ?)
      ON CONFLICT (lead_id, campaign_processr_job_id) DO NOTHING`,
   )
-    .bind(leadId, jobId, `leadflare-${crypto.randomUUID()}`)
+    .bind(lead.id, job.id, `leadflare-${crypto.randomUUID()}`)
     .run();
   const c = parseConfig(job);
   const enriches = c?.parsed.success ? (c.def.isEnrichment?.(c.parsed.data) ?? false) : false;
-  return finish(env, job, leadId, { status: "rejected", message: reason }, enriches, sendAlone(env));
+  await finish(env, job, lead.id, { status: "rejected", message: reason }, enriches, sendAlone(env), { campaignId: lead.campaignId, context });
 }
 
 /**
@@ -419,7 +436,8 @@ export async function failDeadLetteredDelivery(env: Env, leadId: number, jobId: 
  * guarded by the row still being pending (the note and the job result are written first, while it
  * is), so a delivery is finished once, even when a shared batch that applied is sent again alone
  * (roundTripGroup, after a lost answer); the delivery's own writes guard themselves the same way
- * (deliveryCallStatement). Says whether it was. An enrichment does not deliver the lead.
+ * (deliveryCallStatement). Says whether it was. An enrichment does not deliver the lead. `errorLog`:
+ * the outcome's message is also an error line of the provider log, written under the same guard.
  */
 async function finish(
   env: Env,
@@ -428,6 +446,7 @@ async function finish(
   outcome: Exclude<IntegrationOutcome, { status: "retry" }>,
   enriches: boolean,
   send: SendStatements,
+  errorLog?: { campaignId: number; context: string },
 ): Promise<boolean> {
   const now = Date.now();
   const message = truncate(outcome.message, 1000);
@@ -460,6 +479,14 @@ async function finish(
         `INSERT INTO lead_datas (lead_id, name, value, type, created_ts, updated_ts) SELECT ?1, ?3, ?4, 'core.data', ?5, ?5 WHERE ${pending}
            AND NOT EXISTS (SELECT 1 FROM lead_datas WHERE lead_id = ?1 AND name = ?3)`,
       ).bind(leadId, job.id, leadData.name, leadData.value, now),
+    );
+  }
+  if (errorLog) {
+    stmts.push(
+      env.DB.prepare(
+        `INSERT INTO log_lines (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
+         SELECT 'provider', ?1, ?3, ?2, 'error', ?4, ?5 WHERE ${pending}`,
+      ).bind(leadId, job.id, errorLog.campaignId, message, errorLog.context),
     );
   }
   if (delivered && !enriches) {

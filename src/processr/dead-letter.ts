@@ -7,8 +7,8 @@ import { PROCESSR_STATUS } from "./types";
 // Messages that failed max_retries times. A Processr run that never completed leaves its lead at
 // Processing Failed (900, shown on the lead; an admin can reprocess it): the lead object writes the
 // status, a note and an error log line in one batch, and does nothing for a lead that is no longer
-// being processed, so a redelivered dead letter adds nothing. A failed integration delivery gets
-// an error log line and its delivery is marked failed with the reason, both once (see
+// being processed, so a redelivered dead letter adds nothing. A failed integration delivery is
+// marked failed with the reason and gets an error log line, in one batch and once (see
 // failDeadLetteredDelivery); the lead keeps its flag. Then the message is acked; an error here (D1
 // unavailable) retries the dead letter itself.
 
@@ -40,16 +40,7 @@ async function recordDeadLetter(env: Env, msg: Message<ProcessrMessage>) {
   if (body?.type === "integrate") {
     const jobId = typeof body.jobId === "number" && Number.isSafeInteger(body.jobId) ? body.jobId : null;
     const reason = `Integration job ${jobId} gave up after ${msg.attempts} attempt(s); the message went to the dead-letter queue.`;
-    // A redelivered dead letter, or one for a delivery that finished after all, adds nothing.
-    if (jobId !== null && !(await failDeadLetteredDelivery(env, lead.id, jobId, reason))) return;
-    await env.DB.prepare(
-      `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
-       VALUES ('provider', ?1, ?2, ?3, 'error', ?4, ?5)`,
-    )
-      .bind(
-        lead.id, lead.campaign_id, jobId, reason, JSON.stringify(context),
-      )
-      .run();
+    await failDeadLetteredDelivery(env, { id: lead.id, campaignId: lead.campaign_id }, jobId, reason, JSON.stringify(context));
     return;
   }
   await setLeadProcessrStatus(env, {

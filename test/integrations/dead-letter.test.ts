@@ -1,12 +1,26 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { handleDeadLetters } from "../../src/processr/dead-letter";
+import type { ProcessrMessage } from "../../src/processr/messages";
 import { deliver, PROCESSR_DLQ } from "../leads/fixtures";
-import { delivery, insertJob, insertLead, providerLogs, withAdaptor } from "./helpers";
+import { delivery, insertJob, insertLead, losingAnswer, providerLogs, sqlOf, withAdaptor } from "./helpers";
 
 // A dead-lettered "integrate" message (its handler crashed max_retries times) marks the delivery
 // failed with the reason, so that the lead shows it; once, however often the dead letter comes.
 
 const config = { name: "CRM", url: "https://crm.example.test/in" };
+
+/** The dead letter handled with `DB` in place of the database; its acks and retries. */
+async function deadLetterWith(DB: D1Database, body: ProcessrMessage) {
+  const batch = createMessageBatch<ProcessrMessage>(PROCESSR_DLQ, [{ id: `dlq-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 6, body }]);
+  const ctx = createExecutionContext();
+  await handleDeadLetters(batch, { ...env, DB });
+  return getQueueResult(batch, ctx);
+}
+
+/** The batch that marks the delivery failed. */
+const failsDelivery = (stmts: D1PreparedStatement[]) => stmts.some((s) => sqlOf(s).includes("SET status = 'failed'"));
 
 async function notes(leadId: number) {
   const { results } = await env.DB.prepare("SELECT author, note, reason FROM lead_notes WHERE lead_id = ? ORDER BY id").bind(leadId).all();
@@ -57,6 +71,48 @@ describe("dead-lettered integrate messages", () => {
     const lead = await insertLead(602, 12, 36, { firstName: "Ida" });
     await deliver(PROCESSR_DLQ, [{ type: "integrate", leadId: lead.id, jobId: otherJob }], 6);
     expect(await delivery(lead.id, otherJob)).toBeNull();
+    expect((await providerLogs(lead.id)).map((l) => l.level)).toEqual(["error"]);
+  });
+
+  it("write the log line once when the failure's batch applied but its answer was lost", async () => {
+    const jobId = await insertJob(602, "http_integration", await withAdaptor(config), "CRM");
+    const lead = await insertLead(602, 12, 36, { firstName: "Joan" });
+    const { DB, lost } = losingAnswer(failsDelivery);
+    const first = await deadLetterWith(DB, { type: "integrate", leadId: lead.id, jobId });
+    expect(lost.count).toBe(1);
+    expect(first.retryMessages).toHaveLength(1);
+    const again = await deliver(PROCESSR_DLQ, [{ type: "integrate", leadId: lead.id, jobId }], 6);
+    expect(again.explicitAcks).toHaveLength(1);
+    expect(await delivery(lead.id, jobId)).toMatchObject({ status: "failed" });
+    expect((await providerLogs(lead.id)).map((l) => l.level)).toEqual(["error"]);
+    expect(await notes(lead.id)).toHaveLength(1);
+  });
+
+  it("write the log line with the failure, so D1 failing right after it loses nothing", async () => {
+    const jobId = await insertJob(602, "http_integration", await withAdaptor(config), "CRM");
+    const lead = await insertLead(602, 12, 36, { firstName: "Katherine" });
+    let down = false;
+    const unavailable = () => {
+      throw new Error("D1_ERROR: unavailable");
+    };
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        if (down && (prop === "prepare" || prop === "batch")) return unavailable;
+        if (prop !== "batch") {
+          const value = Reflect.get(target, prop, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+        return async (stmts: D1PreparedStatement[]) => {
+          const results = await target.batch(stmts);
+          down ||= failsDelivery(stmts);
+          return results;
+        };
+      },
+    });
+    const first = await deadLetterWith(DB, { type: "integrate", leadId: lead.id, jobId });
+    expect(down).toBe(true);
+    expect(first.explicitAcks).toHaveLength(1);
+    expect(await delivery(lead.id, jobId)).toMatchObject({ status: "failed" });
     expect((await providerLogs(lead.id)).map((l) => l.level)).toEqual(["error"]);
   });
 });

@@ -30,7 +30,7 @@ describe("the provider log line of a delivery's call written with its outcome", 
     const jobId = await insertJob(602, "convertr_connect", config, "Convertr Connect: finished meanwhile");
     const lead = await connectLead();
     duringPost = async () => {
-      await failDeadLetteredDelivery(env, lead.id, jobId, "Dead-lettered after 5 attempts");
+      await failDeadLetteredDelivery(env, { id: lead.id, campaignId: 602 }, jobId, "Dead-lettered after 5 attempts", "{}");
     };
     try {
       expect(await handleIntegrateMessage(env, { type: "integrate", leadId: lead.id, jobId })).toBe("ack");
