@@ -376,7 +376,9 @@ describe("Leads (publisher user)", () => {
 
     // Another publisher's lead by its address: the API's 404, nothing of the lead.
     await page.goto(`/#/leads/${encodeURIComponent(`/api/v4/leads/${leads.ada}`)}/show`);
-    await poll(() => dialog(page).getByRole("alert").textContent()).toBe("Not Found");
+    await poll(() => dialog(page).getByRole("alert").textContent()).toBe(
+      `Lead ${leads.ada} is not one of your leads: a publisher sees only the leads it sent. Check the lead id, or find the lead in your Leads list.`,
+    );
     expect(await dialog(page).textContent()).not.toContain("Lovelace");
     await shot(page, "lead-dialog-publisher-other");
 

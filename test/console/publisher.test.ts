@@ -124,7 +124,9 @@ describe("publisher view", () => {
     expect(await page.locator("tbody").textContent()).not.toContain("Hopper");
     expect(await page.locator("tbody td.column-originId").allTextContents()).not.toContain(String(northwindLead));
     await page.goto(`/#/leads/${encodeURIComponent(`/api/v4/leads/${northwindLead}`)}/show`);
-    await poll(() => page.getByRole("dialog").getByRole("alert").textContent()).toBe("Not Found");
+    await poll(() => page.getByRole("dialog").getByRole("alert").textContent()).toBe(
+      `Lead ${northwindLead} is not one of your leads: a publisher sees only the leads it sent. Check the lead id, or find the lead in your Leads list.`,
+    );
     expect(await page.getByRole("dialog").textContent()).not.toContain("Hopper");
 
     // The campaign's page: its own figures and credentials, none of the contract or the client's actions.
