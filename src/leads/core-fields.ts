@@ -47,6 +47,19 @@ export function typedFieldNameSql(formId: string, type: FieldType): string {
     WHERE ff.form_id = ${formId} AND ff.type = ${sqlText(type)} ORDER BY ff.position, ff.id LIMIT 1)`;
 }
 
+/** The field types a core column reads first (typedFieldName). */
+const CORE_TYPES = [...new Set(CORE_FIELDS.flatMap((c) => (c.type ? [c.type] : [])))];
+
+/**
+ * SQL rows (form_id, field) of the forms whose ids the subquery `formIds` gives (its column
+ * form_id): each form's field of each type coreValues reads first (typedFieldNameSql), as JSON
+ * {"name", "type"}; none for a type the form lacks. What coreValues needs of a form's fields.
+ */
+export function typedCoreFieldsSql(formIds: string): string {
+  const typed = CORE_TYPES.map((t) => `SELECT f.form_id, ${sqlText(t)} AS type, ${typedFieldNameSql("f.form_id", t)} AS name FROM ${formIds} f`);
+  return `SELECT form_id, json_object('name', name, 'type', type) AS field FROM (${typed.join(" UNION ALL ")}) WHERE name IS NOT NULL`;
+}
+
 /** The core columns' values (CORE_FIELDS' order) from a lead's values and its form's fields (in form order). */
 export function coreValues(values: ReadonlyMap<string, string>, fields: readonly { name: string; type?: string }[]): (string | null)[] {
   return CORE_FIELDS.map((c) => {

@@ -116,7 +116,7 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
   return csvDownload("leads.csv", header, EXPORT_PAGE_SIZE, async () => {
     const rows = (await page(ctx, where, descending, cursor)) as ExportRow[];
     // Per export page, so that its memo of converted amounts never grows with the export.
-    const extra: Extra = { values: () => [], notes: new Map(), jobs: new Map(), base: baseCurrency(rates) };
+    const extra: Extra = { values: () => [], notes: new Map(), jobs: new Map(), base: baseCurrency(rates), typedFields: () => [] };
     cursor = rows.at(-1)?.lead.id ?? cursor;
     return rows.map((r) => {
       // A Map: the names are captured data, never looked up on a plain object.

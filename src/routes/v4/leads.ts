@@ -9,7 +9,7 @@ import { type Filter, type QueryParams, type ValueParser, badFilter, dateFilter,
 import { type Ctx, defineResource, field, type Preload } from "../../hydra/resource";
 import { relation, unprocessable } from "../../hydra/write";
 import { transitionLead } from "../../leads/client";
-import { CORE_FIELDS, coreValues } from "../../leads/core-fields";
+import { CORE_FIELDS, coreValues, typedCoreFieldsSql } from "../../leads/core-fields";
 import { leadEmailLower } from "../../processr/job-context";
 import { leadValues } from "../../leads/lead-data-block";
 import { PLATFORM_DATA_NAMES, platformLeadData } from "../../leads/platform-data";
@@ -26,6 +26,8 @@ interface Extra {
   jobs: Map<number, number[]>;
   /** An amount of a lead of the campaign in the enterprise's base currency. */
   base(amount: string, campaignId: number): string;
+  /** The form's fields that the core values read first (typedCoreFieldsSql); read only while their backfill is pending. */
+  typedFields(formId: number): { name: string; type: string }[];
 }
 
 /**
@@ -46,11 +48,14 @@ export function baseCurrency(rates: { id: number; rate: string }[]): Extra["base
   };
 }
 
-/** A row of the preload's one statement: a lead's note (k 0) or Processr result (k 1), or a campaign's rate (k 2). */
+/**
+ * A row of the preload's one statement: a lead's note (k 0) or Processr result (k 1), a campaign's
+ * rate (k 2), or a form's typed field (k 3).
+ */
 export interface Related {
-  k: 0 | 1 | 2;
+  k: 0 | 1 | 2 | 3;
   id: number;
-  /** The lead's id; for a rate, the rate to base. */
+  /** The lead's id; for a rate, the rate to base; for a form's field, the field as JSON {name, type}. */
   ref: number | string;
 }
 
@@ -64,12 +69,17 @@ export interface Related {
  * this statement's cost (migration 0041).
  */
 function preload(_ctx: Ctx, page: SQL): Preload<Lead, Extra> {
-  // The page brings each lead's campaign (pageColumns): the rates read no lead again by id.
-  const related = sql`select k, id, ref from (WITH page(id, campaign_id) AS MATERIALIZED (SELECT * FROM ${page})
+  // The page brings each lead's campaign and form (pageColumns): the rates and forms read no lead again by id.
+  // The forms' typed fields only while the core-field copies are pending (`copied`).
+  const forms = backfillDone("coreFields")
+    ? undefined
+    : sql`UNION ALL SELECT 3, form_id, field FROM (${sql.raw(typedCoreFieldsSql("(SELECT DISTINCT form_id FROM page)"))})`;
+  const related = sql`select k, id, ref from (WITH page(id, campaign_id, form_id) AS MATERIALIZED (SELECT * FROM ${page})
       SELECT 0 AS k, id, lead_id AS ref FROM lead_notes WHERE lead_id IN (SELECT id FROM page)
       UNION ALL SELECT 1, id, lead_id FROM processr_job_lead_ids WHERE lead_id IN (SELECT id FROM page)
       UNION ALL SELECT 2, c.id, r.rate_to_base FROM campaigns c JOIN currencies r ON r.id = c.currency_id
-                 WHERE c.id IN (SELECT campaign_id FROM page)) order by k, id`;
+                 WHERE c.id IN (SELECT campaign_id FROM page)
+      ${forms}) order by k, id`;
   return {
     statements: [related],
     build: (_rows, [rows]) => leadExtra(rows as Related[]),
@@ -81,9 +91,17 @@ export function leadExtra(related: Related[]): Extra {
   const notes = new Map<number, number[]>();
   const jobs = new Map<number, number[]>();
   const rates: { id: number; rate: string }[] = [];
+  const typed = new Map<number, { name: string; type: string }[]>();
   for (const r of related) {
     if (r.k === 2) {
       rates.push({ id: r.id, rate: r.ref as string });
+      continue;
+    }
+    if (r.k === 3) {
+      const field = JSON.parse(r.ref as string) as { name: string; type: string };
+      const list = typed.get(r.id);
+      if (list) list.push(field);
+      else typed.set(r.id, [field]);
       continue;
     }
     const by = r.k === 0 ? notes : jobs;
@@ -91,7 +109,7 @@ export function leadExtra(related: Related[]): Extra {
     if (list) list.push(r.id);
     else by.set(r.ref as number, [r.id]);
   }
-  return { values: leadValues, notes, jobs, base: baseCurrency(rates) };
+  return { values: leadValues, notes, jobs, base: baseCurrency(rates), typedFields: (formId) => typed.get(formId) ?? [] };
 }
 
 const byCampaign = exact("campaign.id", leads.campaignId, intValue);
@@ -152,13 +170,13 @@ const str = (get: (l: Lead) => string | null, description?: string) =>
 const core = (get: (l: Lead) => string | null) => field<Lead, Extra>("string", (l) => get(l) ?? "");
 /**
  * A core value whose copy migration 0046 left to the Worker (src/db/backfills.ts): until that is
- * done, a lead without the copy shows what its values give by the capture rule's names (not the
- * form's typed field, which the page does not read).
+ * done, a lead without the copy shows what its values give by the capture rule (coreValues: the
+ * form's typed field first, read by the preload meanwhile, then the names).
  */
 const copied = (column: (typeof CORE_FIELDS)[number]["column"], get: (l: Lead) => string | null) => {
   const at = CORE_FIELDS.findIndex((c) => c.column === column);
   return field<Lead, Extra>("string", (l, x) =>
-    get(l) ?? (backfillDone("coreFields") ? "" : coreValues(new Map(x.values(l).map((d) => [d.name, d.value])), [])[at] ?? ""));
+    get(l) ?? (backfillDone("coreFields") ? "" : coreValues(new Map(x.values(l).map((d) => [d.name, d.value])), x.typedFields(l.formId))[at] ?? ""));
 };
 
 const LEAD_DATA_IRI = iriPrefix("lead-datas");
@@ -278,7 +296,7 @@ export const leadResource = defineResource<Lead, Extra>({
   scope: (ctx) => sql`${leads.publisherId} = ${ctx.publisherId}`,
   total: campaignTotal,
   preload,
-  pageColumns: [leads.campaignId],
+  pageColumns: [leads.campaignId, leads.formId],
   patch: {
     schema: patchSchema,
     async run(ctx, data: z.infer<typeof patchSchema>, id) {
