@@ -94,7 +94,7 @@ describe("what users see", () => {
     expect(errors).toEqual([]);
   });
 
-  it("a publisher opening another publisher's lead is told it is not one of its leads, as for a lead that does not exist", async () => {
+  it("a publisher opening another publisher's lead is told it is not one of its leads, as for a lead that does not exist; an admin that there is no such lead", async () => {
     const base = demo.ent.urls.acme;
     // Agency Partners (publisher 13) posts a lead to campaign 601, which Northwind is on too.
     const res = await fetch(`${base}/api/v2.4/publisher/13/forms/35/campaign/601/leads`, {
@@ -125,6 +125,14 @@ describe("what users see", () => {
     }
     await shot(page, "publisher-foreign-lead");
     expect(errors).toEqual([]);
+
+    // An admin sees every lead: a 404 there means there is no such lead.
+    const admin = await signInAs(demo.browser, base, ...ACME_ADMIN);
+    await admin.page.goto(`/#/leads/${encodeURIComponent("/api/v4/leads/99999999")}/show`);
+    const missingNotice = admin.page.getByRole("dialog", { name: /^Lead Data/ }).getByLabel("Lead not shown");
+    await poll(() => missingNotice.count()).toBe(1);
+    expect(await missingNotice.textContent()).toBe("There is no lead 99999999: it does not exist or was deleted.");
+    expect(admin.errors).toEqual([]);
   });
 
   it("a campaign without leads says where leads come from, and offers no Create that nobody could use", async () => {
