@@ -83,10 +83,11 @@ export async function createJob(env: Env, job: BulkJobRef, selection: Selection)
     await env.DB.batch(items);
   } catch (e) {
     // The batch may have applied with only its answer lost: its recount then gave the job its
-    // items, and the job goes on as stored instead of failing a request that would be made again
-    // as a second job (the first being resumed by the cron all the same).
-    const stored = await env.DB.prepare(`SELECT total FROM bulk_jobs WHERE id = ?1`).bind(jobId).first<{ total: number }>().catch(() => null);
-    if (!stored?.total) throw e;
+    // items (or, with none, made it done), and the job goes on as stored instead of failing a
+    // request that would be made again as a second job (the first being resumed by the cron all the same).
+    const stored = await env.DB.prepare(`SELECT total > 0 OR status = 'done' AS applied FROM bulk_jobs WHERE id = ?1`)
+      .bind(jobId).first<{ applied: number }>().catch(() => null);
+    if (!stored?.applied) throw e;
   }
   const batches = Math.ceil(n! / BATCH_SIZE);
   try {
