@@ -17,39 +17,34 @@ beforeAll(async () => {
 
 const jobs = async () => (await env.DB.prepare(`SELECT count(*) AS n FROM bulk_jobs`).first<{ n: number }>())!.n;
 
+/** leads-bulk-flag of `selection`, its items batch applied by D1 and its answer lost; the response and the jobs added. */
+async function flagLosingAnswer(selection: Record<string, unknown>) {
+  const { DB, lost } = losingAnswer((stmts) => stmts.some((s) => /INSERT INTO "?bulk_job_items"?/.test(sqlOf(s))));
+  const queue = fakeQueue();
+  const before = await jobs();
+  const res = await fetchWith({ DB, BULK_QUEUE: queue as never }, "/api/v4/leads-bulk-flag", {
+    method: "POST",
+    headers: { ...admin, "Content-Type": "application/json" },
+    body: JSON.stringify({ ...selection, leadFlag: "/api/v4/lead-flags/2", reason: "Answer lost" }),
+  });
+  expect(lost.count).toBe(1);
+  expect(res.status).toBe(202);
+  return { body: (await res.json()) as { id: number; total: number; status: string }, added: (await jobs()) - before, sent: queue.sent };
+}
+
 describe("a bulk job whose items batch applied but whose answer was lost", () => {
   it("answers 202 with the job, stored once, and queues its batch", async () => {
-    const { DB, lost } = losingAnswer((stmts) => stmts.some((s) => /INSERT INTO "?bulk_job_items"?/.test(sqlOf(s))));
-    const queue = fakeQueue();
-    const before = await jobs();
-    const res = await fetchWith({ DB, BULK_QUEUE: queue as never }, "/api/v4/leads-bulk-flag", {
-      method: "POST",
-      headers: { ...admin, "Content-Type": "application/json" },
-      body: JSON.stringify({ leads: [53101, 53102], leadFlag: "/api/v4/lead-flags/2", reason: "Answer lost" }),
-    });
-    expect(lost.count).toBe(1);
-    expect(res.status).toBe(202);
-    const body = (await res.json()) as { id: number; total: number };
+    const { body, added, sent } = await flagLosingAnswer({ leads: [53101, 53102] });
     expect(body.total).toBe(2);
-    expect(await jobs()).toBe(before + 1);
-    expect(queue.sent).toEqual([{ jobId: body.id, batch: 0 }]);
+    expect(added).toBe(1);
+    expect(sent).toEqual([{ jobId: body.id, batch: 0 }]);
   });
 
   it("answers 202 for a selection that matches no lead, whose job is done at once", async () => {
-    const { DB, lost } = losingAnswer((stmts) => stmts.some((s) => /INSERT INTO "?bulk_job_items"?/.test(sqlOf(s))));
-    const queue = fakeQueue();
-    const before = await jobs();
     // Campaign 602 has no leads: the job has no items, and the recount makes it done.
-    const res = await fetchWith({ DB, BULK_QUEUE: queue as never }, "/api/v4/leads-bulk-flag", {
-      method: "POST",
-      headers: { ...admin, "Content-Type": "application/json" },
-      body: JSON.stringify({ filter: "campaign.id=602", leadFlag: "/api/v4/lead-flags/2", reason: "Answer lost" }),
-    });
-    expect(lost.count).toBe(1);
-    expect(res.status).toBe(202);
-    const body = (await res.json()) as { id: number; total: number; status: string };
+    const { body, added, sent } = await flagLosingAnswer({ filter: "campaign.id=602" });
     expect([body.total, body.status]).toEqual([0, "done"]);
-    expect(await jobs()).toBe(before + 1);
-    expect(queue.sent).toEqual([]);
+    expect(added).toBe(1);
+    expect(sent).toEqual([]);
   });
 });
