@@ -172,6 +172,31 @@ describe("Convertr Connect set-up (agency → acme)", () => {
     await shot(page, "connect-configured");
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it("maps a client's field whatever it is called: a field named like an object's own members starts as not sent", async () => {
+    const { page, errors } = await signInAs(browser, ent.urls.agency, ...AGENCY_ADMIN);
+    // The client's answer is stood in for here: acme's demo forms have no such field names.
+    await page.route("**/api/v4/convertr-connect/discover", (route) => route.fulfill({
+      contentType: "application/json",
+      body: JSON.stringify({
+        baseUrl: ent.urls.acme, links: [], syncTags: { available: false, message: "" },
+        forms: [{ formId: 35, formName: "Odd names", fields: ["constructor", "toString", "email"].map((name) => ({ key: name, name })) }],
+      }),
+    }));
+    await openProcessr(page, 701);
+    await page.getByRole("tab", { name: "Integration" }).click();
+    await page.getByRole("button", { name: "Add Job" }).click();
+    await choose(page, page.getByRole("dialog", { name: "Add Job" }), "Job type", "Convertr Connect");
+    const dialog = connectDialog(page);
+    await dialog.getByRole("button", { name: "Check credentials" }).click();
+    await choose(page, dialog, "Form", /\(35\)$/);
+    const mapping = dialog.getByRole("table", { name: "Mapping" });
+    await poll(() => mapping.getByRole("combobox").allTextContents()).toEqual(["— not sent —", "— not sent —", "— not sent —"]);
+    await choose(page, mapping.getByRole("row", { name: /^constructor/ }), /./, /^emailAddress$/);
+    expect(await mapping.getByRole("combobox").allTextContents()).toEqual(["emailAddress", "— not sent —", "— not sent —"]);
+    await dialog.getByRole("button", { name: "Close" }).click();
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
 
 describe("HTTP integration (agency campaign 701)", () => {

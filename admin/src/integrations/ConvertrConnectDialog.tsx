@@ -142,7 +142,7 @@ export function ConvertrConnectDialog({ campaignId, job: given, onClose }: Integ
                   <TableRow key={f.name}>
                     <TableCell>{f.name}</TableCell>
                     <TableCell>
-                      <TextField select size="small" fullWidth value={mapping[f.name] ?? ""} slotProps={{ ...SHOW_EMPTY, htmlInput: { "aria-label": `Map ${f.name}` } }}
+                      <TextField select size="small" fullWidth value={Object.hasOwn(mapping, f.name) ? mapping[f.name] : ""} slotProps={{ ...SHOW_EMPTY, htmlInput: { "aria-label": `Map ${f.name}` } }}
                         onChange={(e) => setMapping({ ...mapping, [f.name]: e.target.value })}>
                         <MenuItem value="">— not sent —</MenuItem>
                         {(ownFields.data ?? []).map((n) => <MenuItem key={n} value={n}>{n}</MenuItem>)}
