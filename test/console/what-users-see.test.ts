@@ -151,6 +151,13 @@ describe("what users see", () => {
       await shot(page, `no-leads-${user[0].split("@")[0]}`);
       expect(errors).toEqual([]);
     }
+    // Nor at a typed address: the generated create form of an operation the API does not have.
+    const { page, errors } = await signInAs(demo.browser, base, ...ACME_ADMIN);
+    await page.goto("/#/leads/create");
+    await poll(() => page.getByText("Either you typed a wrong URL, or you followed a bad link.").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Save" }).count()).toBe(0);
+    await shot(page, "leads-create-not-found");
+    expect(errors).toEqual([]);
   });
 
   it("an HTTP integration that is enabled but not Active says nothing is delivered; a disabled one says so in its settings", async () => {
