@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, Env } from "../env";
+import { BACKFILL_NAMES, leadPendingSql } from "./backfill-pending";
 import { CORE_FIELDS, columnFromLeadDataSql } from "../leads/core-fields";
 import { IS_JOB_LINE, LINE_CLEARED, LINE_JOB, LINE_STATUS, RUN_LATEST, TRAIL_LINES } from "../processr/trail";
 
@@ -32,7 +33,7 @@ const inRange = (name: string, column: string) =>
  * the log lines without a lead with the first range, as lead 0); added to rows the triggers
  * already keep for later leads, the bounds widened as theirs are.
  */
-const JOB_COUNTS = "processr_job_counts";
+const JOB_COUNTS = BACKFILL_NAMES.jobCounts;
 const jobCountsRange = `INSERT INTO processr_job_counts (campaign_processr_job_id, publisher_id, kind, n, first_run, last_run)
   SELECT job, publisher_id, kind, count(*), min(run), max(run) FROM (
     SELECT ${LINE_JOB} AS job, v.publisher_id, iif(${RUN_LATEST("r")} AND NOT ${LINE_CLEARED("r")}, 'trail:' || ${LINE_STATUS}, 'trail:other') AS kind, r.id AS run
@@ -57,7 +58,7 @@ const jobCountsRange = `INSERT INTO processr_job_counts (campaign_processr_job_i
  * under the names forms use besides Convertr's get the copies they lack (src/leads/core-fields.ts,
  * the rule of capture); a column already set is kept, and a lead with nothing to gain is not written.
  */
-const CORE_FIELDS_NAME = "lead_core_fields";
+const CORE_FIELDS_NAME = BACKFILL_NAMES.coreFields;
 const COPIED = CORE_FIELDS.filter((c) => ["first_name", "last_name", "telephone", "postcode"].includes(c.column));
 const coreFieldsWhere = (leads: string) => `UPDATE leads SET ${COPIED.map((c) => `${c.column} = coalesce(${c.column}, ${columnFromLeadDataSql(c)})`).join(", ")}
   WHERE ${leads} AND data IS NOT NULL
@@ -71,11 +72,7 @@ const coreFieldsRange = coreFieldsWhere(inRange(CORE_FIELDS_NAME, "id"));
 export const restoredCoreFields = (db: D1Database, leadId: number) => db.prepare(coreFieldsWhere("id = ?1")).bind(leadId);
 
 /** Lead `column` (SQL) is still to get its copies: the archive leaves it in D1 until it has them. */
-export const coreFieldsPending = (column: string) =>
-  `EXISTS (SELECT 1 FROM backfills b WHERE b.name = '${CORE_FIELDS_NAME}' AND ${column} BETWEEN b.next_id AND b.last_id)`;
-
-/** The names readers ask about. */
-export const BACKFILL_NAMES = { jobCounts: JOB_COUNTS, coreFields: CORE_FIELDS_NAME } as const;
+export const coreFieldsPending = (column: string) => leadPendingSql("coreFields", column);
 
 /** Each backfill a migration can leave, by its name in backfills: the statement that applies a range (`?1`: its size). */
 const BACKFILLS = new Map<string, string>([[JOB_COUNTS, jobCountsRange], [CORE_FIELDS_NAME, coreFieldsRange]]);

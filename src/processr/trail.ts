@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { JobResultStatus } from "../db/schema";
+import { leadPendingSql } from "../db/backfill-pending";
 import { decodeText, encodeText, type TrailText } from "./trail-texts";
 
 // The Processr trail of one run on one lead (its job results and log lines) is written as ONE
@@ -225,8 +226,7 @@ export const LINE_CLEARED = (r: string) => `EXISTS (SELECT 1 FROM json_each(${r}
 export const LINE_ID = (r: string) => `${r}.id - json_array_length(${r}.trail, iif(json_type(${r}.trail) = 'array', '$', '$.l')) + 1 + l.key`;
 export const RUN_LATEST = (r: string) => `NOT EXISTS (SELECT 1 FROM log_lines p WHERE p.lead_id = ${r}.lead_id AND p.trail IS NOT NULL AND p.id > ${r}.id)`;
 /** Lead `x` (SQL) is counted in processr_job_counts: not among the ids its backfill has still to do (src/db/backfills.ts). */
-export const COUNTED_LEAD = (x: string) =>
-  `NOT EXISTS (SELECT 1 FROM backfills b WHERE b.name = 'processr_job_counts' AND coalesce(${x}, 0) BETWEEN b.next_id AND b.last_id)`;
+export const COUNTED_LEAD = (x: string) => `NOT ${leadPendingSql("jobCounts", `coalesce(${x}, 0)`)}`;
 
 /** processr_job_counts' row that, while its n is above 0, keeps the trigger on a new run from counting it (migration 0045). */
 const DEFERRED = "(campaign_processr_job_id, publisher_id, kind, n) VALUES (0, 0, 'deferred', 1)";
