@@ -182,16 +182,17 @@ export function assertPortFree(port) {
   });
 }
 
-/** A port the system has just handed out as free: for the inspector, which nobody types. */
-export function freePort() {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
+/**
+ * A free port for `port`'s inspector, which nobody types: the first free one from `port` + 1000, every
+ * other port (so the pair 8787/8788 gets 9787/9788), below the system's ephemeral range (32768+). A
+ * port the kernel had just handed out (port 0) could be handed to any other socket before wrangler
+ * binds it, and wrangler then exits with "Address already in use".
+ */
+export async function freeInspectorPort(port) {
+  for (let candidate = port + 1000; candidate < Math.min(port + 1100, 32768); candidate += 2) {
+    if (await assertPortFree(candidate).then(() => true, () => false)) return candidate;
+  }
+  throw new Error(`no free inspector port from ${port + 1000} on 127.0.0.1`);
 }
 
 /** SIGTERM to the child's whole process group (wrangler + workerd), SIGKILL if it lingers. */
@@ -264,9 +265,9 @@ export async function serveDemo(names, ports = DEMO_PORTS) {
 
   // A hand-written .dev.vars (Cloudflare's usual place for local secrets) still applies, last.
   const envFiles = [LOCAL_SECRETS, ...[join(ROOT, ".dev.vars")].filter(existsSync)];
-  // Inspector ports are picked free, so a second dev server (another --port) never fails on them.
+  // Inspector ports follow the ports, so a second dev server (another --port) never fails on them.
   const inspectorPorts = [];
-  for (const _ of names) inspectorPorts.push(await freePort());
+  for (const n of names) inspectorPorts.push(await freeInspectorPort(ports[n]));
   const children = names.map((n, i) =>
     startWrangler({ enterprise: n, port: ports[n], inspectorPort: inspectorPorts[i], persistTo: state(n), envFiles, output: "prefix", testScheduled: true }),
   );

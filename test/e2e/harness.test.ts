@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+// @ts-ignore -- plain ESM module without type declarations (test/e2e is outside tsconfig anyway)
+import * as lib from "../../scripts/lib/enterprise.mjs";
 import { type Enterprises, startEnterprises } from "./harness";
 
 // Smoke test of the harness itself: both enterprises come up on the run's test ports with their
@@ -66,5 +68,22 @@ describe("e2e harness", () => {
     expect((await ent.query<{ n: number }>("acme", issued))[0].n).toBe(0);
     const acme = await login(ent.urls.acme, "admin@acme.test", "acme-admin-2026!");
     expect(acme.status).toBe(200);
+  });
+});
+
+// wrangler exits with "Address already in use" when its inspector port is taken between the pick
+// and its bind: a port the kernel hands out (port 0) can go to any other socket on a busy machine.
+describe("inspector ports", () => {
+  it("are picked below the ephemeral range, from the port + 1000, skipping a taken one", async () => {
+    const { createServer } = await import("node:net");
+    const { ports } = inject("e2eEnterprises");
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen({ host: "127.0.0.1", port: ports.acme + 1000 }, r));
+    try {
+      expect(await lib.freeInspectorPort(ports.acme)).toBe(ports.acme + 1002);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+    expect(await lib.freeInspectorPort(ports.acme)).toBe(ports.acme + 1000);
   });
 });

@@ -22,7 +22,7 @@ export interface StartOptions {
    */
   acme?: number;
   agency?: number;
-  /** First inspector port (acme; agency gets the next); by default any free one. */
+  /** First inspector port (acme; agency gets the next); by default a free one from each port + 1000. */
   inspectorPort?: number;
   /** Extra `--var` overrides for both enterprises (e.g. raised rate limits). */
   vars?: Record<string, string>;
@@ -133,8 +133,7 @@ export async function startEnterprises(options: StartOptions = {}): Promise<Ente
     const child = lib.startWrangler({
       enterprise: name,
       port: ports[name],
-      // Nobody connects to it: any free port, so that it never collides with another run's.
-      inspectorPort: options.inspectorPort === undefined ? await lib.freePort() : options.inspectorPort + NAMES.indexOf(name),
+      inspectorPort: options.inspectorPort === undefined ? await lib.freeInspectorPort(ports[name]) : options.inspectorPort + NAMES.indexOf(name),
       persistTo: stateDirs[name],
       name: `leadflare-e2e-${name}`,
       output: "pipe",
