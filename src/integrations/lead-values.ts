@@ -28,7 +28,11 @@ export function integrationLeadStatements(env: Pick<Env, "DB">, leadIds: readonl
               first_delivered_ts, data
        FROM leads WHERE id IN (SELECT value FROM json_each(?))`,
     ).bind(ids),
-    env.DB.prepare("SELECT lead_id, name, value FROM lead_datas WHERE lead_id IN (SELECT value FROM json_each(?)) ORDER BY lead_id, id").bind(ids),
+    // Not the "system" values (the lead's hash): "every captured value" is the client's data, and a
+    // field map that names leadHash reads it from the platform fields.
+    env.DB.prepare(
+      "SELECT lead_id, name, value FROM lead_datas WHERE lead_id IN (SELECT value FROM json_each(?)) AND type <> 'system' ORDER BY lead_id, id",
+    ).bind(ids),
   ];
 }
 
