@@ -33,14 +33,14 @@ async function render(ctx: Ctx, archived: ArchivedLead) {
   // The values as the file holds them: a file written before values moved onto the lead's row
   // has them only as lead_datas rows (its leads row has no data).
   const values = archived.rows.lead_datas.map((d) => ({ id: d.id as number, name: d.name as string, value: d.value as string }));
-  const extra = {
-    ...leadExtra([
+  const extra = leadExtra(
+    [
       ...archived.rows.lead_notes.map((n): Related => ({ k: 0, id: n.id as number, ref: row.id })),
       ...jobResultsOf(archived).map((r): Related => ({ k: 1, id: r.id, ref: row.id })),
       ...(rate ? [{ k: 2, id: row.campaignId, ref: rate.rate } satisfies Related] : []),
-    ]),
-    values: () => values,
-  };
+    ],
+    () => values,
+  );
   const out: Record<string, unknown> = { "@id": iri("leads", row.id), "@type": "Lead" };
   for (const [name, f] of Object.entries(leadResource.fields)) {
     if (f.adminOnly && !ctx.isAdmin) continue;

@@ -1,12 +1,14 @@
 import { type SQL, and, asc, desc, eq, gt, lt, ne, sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { backfillDone } from "../../db/backfills";
 import { campaignPublishers, campaigns, currencies, type Lead, leadDatas, leads, links, publishers } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { csvDownload, csvExportRoute } from "../../hydra/csv-export";
 import { badFilter, type QueryParams } from "../../hydra/query";
 import { type Ctx, type ResourceDef } from "../../hydra/resource";
+import { typedCoreFieldsSql } from "../../leads/core-fields";
 import { PLATFORM_DATA_NAMES, type PlatformDataName, platformLeadData } from "../../leads/platform-data";
-import { baseCurrency, leadResource } from "./leads";
+import { baseCurrency, copiesOf, leadResource, type TypedFields } from "./leads";
 
 // GET /api/v4/leads with `Accept: text/csv`: every lead the same request would list (the v4
 // filters and the caller's scope, all pages), streamed as one CSV file. A first query collects
@@ -18,7 +20,9 @@ import { baseCurrency, leadResource } from "./leads";
 // JSON collection), then the meta fields of Convertr's exports, then one column per lead data
 // name (a name taken by a field or meta column is exported as "leadData.<name>"). The platform
 // lead data (emailDomain, createdDate, country, ip, userAgent) are meta columns showing what the
-// JSON Lead shows: the captured value of that name if any, else the computed one.
+// JSON Lead shows: the captured value of that name if any, else the computed one. While migration
+// 0046's backfill of the core-field copies is pending, a lead without a copy shows what capture
+// would have copied, as the JSON Lead does (Extra["copies"], from the values read for its columns).
 
 export const EXPORT_PAGE_SIZE = 1000;
 
@@ -96,15 +100,21 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
     ([, f]) => typeof f.range === "string" && SCALAR_RANGES.has(f.range) && (ctx.isAdmin || !f.adminOnly),
   );
   const taken = new Set([...fields.map(([name]) => name), ...META.map(([name]) => name)]);
+  const pending = !backfillDone("coreFields");
   // System values (leadHash, ...) are the meta columns already; the rest are what was captured.
-  const [names, rates] = await ctx.db.batch([
+  const [names, rates, typed] = await ctx.db.batch([
     ctx.db
       .selectDistinct({ name: leadDatas.name })
       .from(leadDatas)
       .where(and(ne(leadDatas.type, "system"), sql`${leadDatas.leadId} IN (SELECT ${leads.id} FROM ${leads} WHERE ${where ?? sql`1`})`))
       .orderBy(leadDatas.name),
     ctx.db.select({ id: campaigns.id, rate: currencies.rateToBase }).from(campaigns).innerJoin(currencies, eq(currencies.id, campaigns.currencyId)),
+    // Every form's typed fields, for the copies: forms are few, the export's leads may be many.
+    ctx.db.all<{ form_id: number; field: string }>(sql.raw(typedCoreFieldsSql(pending ? "(SELECT id AS form_id FROM forms)" : "(SELECT NULL AS form_id WHERE 0)"))),
   ]);
+  const typedByForm = new Map<number, { name: string; type: string }[]>();
+  for (const t of typed) typedByForm.set(t.form_id, [...(typedByForm.get(t.form_id) ?? []), JSON.parse(t.field) as { name: string; type: string }]);
+  const typedFields: TypedFields = (formId) => typedByForm.get(formId) ?? [];
   // A captured platform name is shown in its meta column already.
   const dataNames = names.map((n) => n.name).filter((n) => !PLATFORM_META.has(n));
   const header = [
@@ -115,12 +125,17 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
   let cursor: number | null = null;
   return csvDownload("leads.csv", header, EXPORT_PAGE_SIZE, async () => {
     const rows = (await page(ctx, where, descending, cursor)) as ExportRow[];
-    // Per export page, so that its memo of converted amounts never grows with the export.
-    const extra: Extra = { values: () => [], notes: new Map(), jobs: new Map(), base: baseCurrency(rates), typedFields: () => [] };
     cursor = rows.at(-1)?.lead.id ?? cursor;
+    // Each lead's values parsed once, for its columns and its copies. Maps: the names are captured
+    // data, never looked up on a plain object.
+    const owns = new Map(rows.map((r) => [r.lead, new Map(Object.entries(JSON.parse(r.data) as Record<string, string>))]));
+    // Per export page, so that its memo of converted amounts never grows with the export.
+    const extra: Extra = {
+      values: () => [], notes: new Map(), jobs: new Map(), base: baseCurrency(rates),
+      copies: pending ? copiesOf((l) => owns.get(l)!, typedFields) : () => null,
+    };
     return rows.map((r) => {
-      // A Map: the names are captured data, never looked up on a plain object.
-      const own = new Map(Object.entries(JSON.parse(r.data) as Record<string, string>));
+      const own = owns.get(r.lead)!;
       const values: RowValues = { own, platform: platformLeadData(r.lead) };
       return [
         ...fields.map(([, f]) => f.get(r.lead, extra, ctx)),

@@ -26,8 +26,33 @@ interface Extra {
   jobs: Map<number, number[]>;
   /** An amount of a lead of the campaign in the enterprise's base currency. */
   base(amount: string, campaignId: number): string;
-  /** The form's fields that the core values read first (typedCoreFieldsSql); read only while their backfill is pending. */
-  typedFields(formId: number): { name: string; type: string }[];
+  /**
+   * What capture would have copied into the core columns (coreValues, in CORE_FIELDS' order), for
+   * leads that can lack a copy while migration 0046's backfill is pending; null once it is done,
+   * when a lead without a copy has no value for it.
+   */
+  copies(l: Lead): readonly (string | null)[] | null;
+}
+
+/** A form's fields that the core values read first (typedCoreFieldsSql), by form id. */
+export type TypedFields = (formId: number) => readonly { name: string; type: string }[];
+
+/**
+ * Extra["copies"] from each lead's values and its form's typed fields, worked out once per lead:
+ * the copied fields of an item ask for it in turn, and items are rendered one after another, so
+ * keeping the last lead's decodes its values once rather than once per field, in a memo that
+ * never grows with a page or an export.
+ */
+export function copiesOf(values: (l: Lead) => ReadonlyMap<string, string>, typedFields: TypedFields): Extra["copies"] {
+  let last: Lead | undefined;
+  let copies: (string | null)[] = [];
+  return (l) => {
+    if (l !== last) {
+      copies = coreValues(values(l), typedFields(l.formId));
+      last = l;
+    }
+    return copies;
+  };
 }
 
 /**
@@ -86,8 +111,11 @@ function preload(_ctx: Ctx, page: SQL): Preload<Lead, Extra> {
   };
 }
 
-/** The extra of leads from their related rows (ordered by k, then id): a page's preload, or an archived lead's own rows. */
-export function leadExtra(related: Related[]): Extra {
+/**
+ * The extra of leads from their related rows (ordered by k, then id): a page's preload, or an
+ * archived lead's own rows with the values of its file.
+ */
+export function leadExtra(related: Related[], values: Extra["values"] = leadValues): Extra {
   const notes = new Map<number, number[]>();
   const jobs = new Map<number, number[]>();
   const rates: { id: number; rate: string }[] = [];
@@ -109,7 +137,10 @@ export function leadExtra(related: Related[]): Extra {
     if (list) list.push(r.id);
     else by.set(r.ref as number, [r.id]);
   }
-  return { values: leadValues, notes, jobs, base: baseCurrency(rates), typedFields: (formId) => typed.get(formId) ?? [] };
+  const copies = backfillDone("coreFields")
+    ? () => null
+    : copiesOf((l) => new Map(values(l).map((d) => [d.name, d.value])), (formId) => typed.get(formId) ?? []);
+  return { values, notes, jobs, base: baseCurrency(rates), copies };
 }
 
 const byCampaign = exact("campaign.id", leads.campaignId, intValue);
@@ -170,13 +201,12 @@ const str = (get: (l: Lead) => string | null, description?: string) =>
 const core = (get: (l: Lead) => string | null) => field<Lead, Extra>("string", (l) => get(l) ?? "");
 /**
  * A core value whose copy migration 0046 left to the Worker (src/db/backfills.ts): until that is
- * done, a lead without the copy shows what its values give by the capture rule (coreValues: the
- * form's typed field first, read by the preload meanwhile, then the names).
+ * done, a lead without the copy shows what its values give by the capture rule (Extra["copies"]:
+ * the form's typed field first, read by the preload meanwhile, then the names).
  */
 const copied = (column: (typeof CORE_FIELDS)[number]["column"], get: (l: Lead) => string | null) => {
   const at = CORE_FIELDS.findIndex((c) => c.column === column);
-  return field<Lead, Extra>("string", (l, x) =>
-    get(l) ?? (backfillDone("coreFields") ? "" : coreValues(new Map(x.values(l).map((d) => [d.name, d.value])), x.typedFields(l.formId))[at] ?? ""));
+  return field<Lead, Extra>("string", (l, x) => get(l) ?? x.copies(l)?.[at] ?? "");
 };
 
 const LEAD_DATA_IRI = iriPrefix("lead-datas");
