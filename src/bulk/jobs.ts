@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import { advanceBackfills } from "../db/backfills";
 import { getDb } from "../db/client";
 import { type BulkOperation, bulkJobs, leads } from "../db/schema";
 import type { Env } from "../env";
@@ -162,6 +163,7 @@ export async function handleBulkQueue(batch: MessageBatch<BulkMessage>, env: Env
     try {
       if (!("type" in body)) await runBatch(env, body);
       else if (body.type === "erasure") await eraseEmails(env, body);
+      else if (body.type === "backfills") await advanceBackfills(env);
       else await continueSyncTagsBackfill(env, body);
       msg.ack();
     } catch (e) {

@@ -99,7 +99,7 @@ describe("the backfills that migrations 0044, 0046 and 0047 leave to the Worker"
     const late = [];
     for (let i = 0; i < 4; i++) late.push(await insertLead({ publisherId: i % 2 ? 12 : 13 }));
     await processLeads(...late, old[4]!);
-    let ranges = await runBackfills(env, { size: 3, maxRanges: 1 });
+    let { ranges } = await runBackfills(env, { size: 3, maxRanges: 1 });
     expect(ranges).toBe(1);
     await resetLeadForReprocess(env, { leadId: old[0]!, author: "t" });
     await processLeads(old[0]!, old[10]!, late[0]!);
@@ -112,7 +112,7 @@ describe("the backfills that migrations 0044, 0046 and 0047 leave to the Worker"
     await expect(runBackfills({ DB }, { size: 3 })).rejects.toThrow(/connection lost/);
     expect(lost.count).toBe(1);
     while (await rows(`SELECT 1 FROM backfills WHERE name = 'processr_job_counts'`).then((r) => r.length > 0)) {
-      ranges += await runBackfills(env, { size: 3, maxRanges: 1 });
+      ranges += (await runBackfills(env, { size: 3, maxRanges: 1 })).ranges;
       await resetLeadForReprocess(env, { leadId: old[16]!, author: "t" });
       await processLeads(old[16]!);
     }
