@@ -393,7 +393,7 @@ async function integrate(env: Env, msg: IntegrateMessage, read: IntegrateRead, {
  * is logged as an error line in the same batch, guarded like the rest of it: once, even when the
  * batch applied but its answer was lost and the dead letter comes again. A delivery already
  * delivered or failed is left alone and nothing is logged. A job that is gone (or not the lead's
- * campaign's) has no delivery to mark: the line is written alone.
+ * campaign's) has no delivery to mark: the line is written alone, once per dead letter.
  */
 export async function failDeadLetteredDelivery(
   env: Env,
@@ -411,9 +411,11 @@ export async function failDeadLetteredDelivery(
         .bind(jobId, lead.id)
         .first<JobRow>();
   if (!job) {
+    // Guarded by the dead letter's message id (in its context): the queue may deliver it again.
     await env.DB.prepare(
       `INSERT INTO logs (type, lead_id, campaign_id, campaign_processr_job_id, level, message, context)
-       VALUES ('provider', ?1, ?2, ?3, 'error', ?4, ?5)`,
+       SELECT 'provider', ?1, ?2, ?3, 'error', ?4, ?5
+        WHERE NOT EXISTS (SELECT 1 FROM log_lines WHERE lead_id = ?1 AND trail IS NULL AND type = 'provider' AND context ->> '$.messageId' = ?5 ->> '$.messageId')`,
     )
       .bind(lead.id, lead.campaignId, jobId, reason, context)
       .run();

@@ -74,6 +74,22 @@ describe("dead-lettered integrate messages", () => {
     expect((await providerLogs(lead.id)).map((l) => l.level)).toEqual(["error"]);
   });
 
+  it("log a dead letter for a job that is gone once, however often the same message comes", async () => {
+    const lead = await insertLead(602, 12, 36, { firstName: "Hedy" });
+    // The queue delivers at least once: the same message (same id) again after its ack was lost.
+    const message = { id: `dlq-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 6, body: { type: "integrate", leadId: lead.id, jobId: 999_999 } as ProcessrMessage };
+    for (let i = 0; i < 2; i++) {
+      const batch = createMessageBatch<ProcessrMessage>(PROCESSR_DLQ, [message]);
+      const ctx = createExecutionContext();
+      await handleDeadLetters(batch, env);
+      expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([message.id]);
+    }
+    const logged = await providerLogs(lead.id);
+    expect(logged.map((l) => [l.level, l.message, l.context.messageId])).toEqual([
+      ["error", "Integration job 999999 gave up after 6 attempt(s); the message went to the dead-letter queue.", message.id],
+    ]);
+  });
+
   it("write the log line once when the failure's batch applied but its answer was lost", async () => {
     const jobId = await insertJob(602, "http_integration", await withAdaptor(config), "CRM");
     const lead = await insertLead(602, 12, 36, { firstName: "Joan" });
