@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page, ViewportSize as Viewport } from "playwright-core";
 import { afterAll, beforeAll, vi } from "vitest";
 // @ts-ignore -- plain ESM module without type declarations (test/ is outside tsconfig anyway)
 import { launchChromium } from "../../scripts/lib/chromium.mjs";
@@ -38,8 +38,8 @@ export function useDemo(): { ent: Enterprises; browser: Browser } {
 }
 
 /** A fresh browser context (no session) and the page errors and CSP violations it collects (tests expect none). */
-export async function newPage(browser: Browser, baseURL: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+export async function newPage(browser: Browser, baseURL: string, viewport: Viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ baseURL, viewport });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));

@@ -1,14 +1,14 @@
 // Shared by the Processr and integrations browser tests: signing in on one enterprise's console,
 // polling what the screen shows, and MUI's select (a combobox that opens a listbox).
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Locator, Page, ViewportSize as Viewport } from "playwright-core";
 import { expect } from "vitest";
 import { newPage } from "./browser";
 
 /** Polls what the screen shows: writes refetch what they change, which takes a moment on a busy machine. */
 export const poll = <T>(read: () => T | Promise<T>, timeout = 30_000) => expect.poll(read, { timeout, interval: 200 });
 
-export async function signInAs(browser: Browser, baseURL: string, username: string, password: string) {
-  const opened = await newPage(browser, baseURL);
+export async function signInAs(browser: Browser, baseURL: string, username: string, password: string, viewport?: Viewport) {
+  const opened = await newPage(browser, baseURL, viewport);
   const { page } = opened;
   await page.goto("/");
   await page.getByLabel("Username").fill(username);

@@ -135,6 +135,37 @@ describe("what users see", () => {
     expect(admin.errors).toEqual([]);
   });
 
+  it("on a 390-pixel phone, a table wider than the screen scrolls on its own: the page, its app bar and a list's filters and pagination stay on screen", async () => {
+    // Signed in on the phone: its menu starts closed (a menu left open by a resize covers the page).
+    const { page, errors } = await signInAs(demo.browser, demo.ent.urls.acme, ...ACME_ADMIN, { width: 390, height: 844 });
+    const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
+    /** The scrolling box around the table named `table`: how wide it shows and how wide it scrolls. */
+    const scroller = (table: string) =>
+      page.getByRole("table", { name: table }).evaluate((t) => {
+        let box = t.parentElement!;
+        while (getComputedStyle(box).overflowX !== "auto") box = box.parentElement!;
+        return { shown: box.clientWidth, scrolls: box.scrollWidth };
+      });
+
+    const figures = page.getByRole("table", { name: "Campaign figures" });
+    await poll(() => figures.getByRole("link", { name: "Acme Campaign" }).count()).toBe(1);
+    expect(await pageWidth()).toBe(390);
+    const dashboard = await scroller("Campaign figures");
+    expect(dashboard.shown).toBeLessThan(390);
+    expect(dashboard.scrolls).toBeGreaterThan(dashboard.shown);
+    await shot(page, "phone-dashboard");
+
+    await page.goto("/#/campaigns");
+    await poll(() => page.getByRole("cell", { name: "Acme Campaign", exact: true }).count()).toBe(1);
+    expect(await pageWidth()).toBe(390);
+    for (const control of [page.getByRole("button", { name: "Export" }), page.getByText("1-3 of 3")]) {
+      const box = (await control.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+    }
+    await shot(page, "phone-campaigns");
+    expect(errors).toEqual([]);
+  });
+
   it("a campaign without leads says where leads come from, and offers no Create that nobody could use", async () => {
     const base = demo.ent.urls.acme;
     for (const [user, text] of [

@@ -1,6 +1,6 @@
 import {
   Alert, Box, Button, Card, CardContent, CardHeader, Chip, CircularProgress, Stack, Table, TableBody, TableCell,
-  TableHead, TableRow, Typography,
+  TableContainer, TableHead, TableRow, Typography,
 } from "@mui/material";
 import { lazy, Suspense, useState } from "react";
 import { Link, Title } from "react-admin";
@@ -43,42 +43,45 @@ export function Dashboard() {
           {campaigns.isPending && <CircularProgress aria-label="Loading campaigns" />}
           {campaigns.error && <Alert severity="error">{errorText(campaigns.error)}</Alert>}
           {campaigns.data && (
-            <Table size="small" aria-label="Campaign figures">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Campaign</TableCell>
-                  <TableCell>Status</TableCell>
-                  {FLAG_COLUMNS.map((c) => <TableCell key={c.key} align="right">{c.label}</TableCell>)}
-                  <TableCell align="right">Billable</TableCell>
-                  <TableCell align="right">Allocation used</TableCell>
-                  <TableCell />
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {rows.map((c) => {
-                  const s = campaigns.data.statistics.get(c.id);
-                  const billable = s?.billableLeads ?? 0;
-                  return (
-                    <TableRow key={c.id} data-campaign={c.id} selected={c.id === chartCampaign}>
-                      <TableCell>
-                        <Link to={`/campaigns/${encodeURIComponent(c["@id"])}/show`}>{c.name}</Link>
-                      </TableCell>
-                      <TableCell><Chip size="small" label={c.status} /></TableCell>
-                      {FLAG_COLUMNS.map((f) => (
-                        <TableCell key={f.key} align="right" data-figure={f.key}>{s?.[f.key] ?? 0}</TableCell>
-                      ))}
-                      <TableCell align="right" data-figure="billableLeads">{billable}</TableCell>
-                      <TableCell align="right" data-figure="allocation">
-                        {allocationText(billable, campaigns.data.allocations.get(c["@id"]))}
-                      </TableCell>
-                      <TableCell>
-                        <Button size="small" onClick={() => setSelected(c.id)} disabled={c.id === chartCampaign}>Chart</Button>
-                      </TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
+            // Scrolls sideways on its own on a narrow screen (the card would clip it).
+            <TableContainer>
+              <Table size="small" aria-label="Campaign figures">
+                <TableHead>
+                  <TableRow>
+                    <TableCell>Campaign</TableCell>
+                    <TableCell>Status</TableCell>
+                    {FLAG_COLUMNS.map((c) => <TableCell key={c.key} align="right">{c.label}</TableCell>)}
+                    <TableCell align="right">Billable</TableCell>
+                    <TableCell align="right">Allocation used</TableCell>
+                    <TableCell />
+                  </TableRow>
+                </TableHead>
+                <TableBody>
+                  {rows.map((c) => {
+                    const s = campaigns.data.statistics.get(c.id);
+                    const billable = s?.billableLeads ?? 0;
+                    return (
+                      <TableRow key={c.id} data-campaign={c.id} selected={c.id === chartCampaign}>
+                        <TableCell>
+                          <Link to={`/campaigns/${encodeURIComponent(c["@id"])}/show`}>{c.name}</Link>
+                        </TableCell>
+                        <TableCell><Chip size="small" label={c.status} /></TableCell>
+                        {FLAG_COLUMNS.map((f) => (
+                          <TableCell key={f.key} align="right" data-figure={f.key}>{s?.[f.key] ?? 0}</TableCell>
+                        ))}
+                        <TableCell align="right" data-figure="billableLeads">{billable}</TableCell>
+                        <TableCell align="right" data-figure="allocation">
+                          {allocationText(billable, campaigns.data.allocations.get(c["@id"]))}
+                        </TableCell>
+                        <TableCell>
+                          <Button size="small" onClick={() => setSelected(c.id)} disabled={c.id === chartCampaign}>Chart</Button>
+                        </TableCell>
+                      </TableRow>
+                    );
+                  })}
+                </TableBody>
+              </Table>
+            </TableContainer>
           )}
           {lastPage > 1 && (
             <Box sx={{ display: "flex", gap: 1, alignItems: "center", mt: 1 }}>

@@ -24,4 +24,15 @@ const ConsoleAppBar = () => (
   />
 );
 
-export const ConsoleLayout = (props: LayoutProps) => <Layout {...props} appBar={ConsoleAppBar} menu={ConsoleMenu} />;
+// The layout is as wide as the screen and its content scrolls what is wider: react-admin's grows
+// to fit its content (minWidth: fit-content), so on a phone a table wider than the screen (the
+// dashboard's, a list's) widened the whole page past the app bar.
+// A list's table scrolls on its own, so that its filters and pagination stay on screen.
+const CONTENT = {
+  minWidth: 0,
+  "& .RaLayout-content": { minWidth: 0, overflowX: "auto" },
+  "& .RaList-main": { minWidth: 0 },
+  "& .RaDatagrid-tableWrapper, & .RaDataTable-tableWrapper": { overflowX: "auto" },
+} as const;
+
+export const ConsoleLayout = (props: LayoutProps) => <Layout {...props} sx={CONTENT} appBar={ConsoleAppBar} menu={ConsoleMenu} />;
