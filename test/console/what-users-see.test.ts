@@ -135,7 +135,7 @@ describe("what users see", () => {
     expect(admin.errors).toEqual([]);
   });
 
-  it("on a 390-pixel phone, a table wider than the screen scrolls on its own: the page, its app bar and a list's filters and pagination stay on screen", async () => {
+  it("on a 390-pixel phone, a table wider than the screen scrolls on its own: the page, its app bar, a list's filters and pagination and the Processr's scores stay readable", async () => {
     // Signed in on the phone: its menu starts closed (a menu left open by a resize covers the page).
     const { page, errors } = await signInAs(demo.browser, demo.ent.urls.acme, ...ACME_ADMIN, { width: 390, height: 844 });
     const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
@@ -163,6 +163,16 @@ describe("what users see", () => {
       expect(box.x + box.width).toBeLessThanOrEqual(390);
     }
     await shot(page, "phone-campaigns");
+
+    // The Processr's jobs: each score readable in its field, the columns past it a scroll away.
+    await page.goto("/#/campaigns/601/processr");
+    const score = page.getByLabel("Score: Required Value Check");
+    await poll(() => score.inputValue()).toBe("40");
+    expect((await score.boundingBox())!.width).toBeGreaterThanOrEqual(40);
+    const jobs = await scroller("QA jobs");
+    expect(jobs.scrolls).toBeGreaterThan(jobs.shown);
+    expect(await pageWidth()).toBe(390);
+    await shot(page, "phone-processr");
     expect(errors).toEqual([]);
   });
 

@@ -42,7 +42,7 @@ export function JobRow({ job, onConfigure }: { job: JobRecord; onConfigure: (job
         )}
       </TableCell>
       <TableCell>
-        <TextField size="small" type="number" value={score} disabled={busy} sx={{ width: 90 }}
+        <TextField size="small" type="number" value={score} disabled={busy} sx={{ width: 90, minWidth: 90 }}
           slotProps={{ htmlInput: { "aria-label": `Score: ${job.label}`, min: 0, max: 1000 } }}
           onChange={(e) => setScore(e.target.value)} onFocus={() => setTyping(true)}
           onBlur={() => {

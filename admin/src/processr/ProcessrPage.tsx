@@ -1,4 +1,4 @@
-import { Alert, Box, Button, Card, Tab, Table, TableBody, TableCell, TableHead, TableRow, Tabs, Typography } from "@mui/material";
+import { Alert, Box, Button, Card, Tab, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Tabs, Typography } from "@mui/material";
 import AddIcon from "@mui/icons-material/Add";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -45,19 +45,22 @@ export function ProcessrPage() {
         </Tabs>
         <Button variant="contained" startIcon={<AddIcon />} disabled={!types.data} onClick={() => setOpen({ what: "add" })}>Add Job</Button>
       </Box>
-      <Table size="small" aria-label={kind === "qa" ? "QA jobs" : "Integration jobs"}>
-        <TableHead>
-          <TableRow>
-            <TableCell>Stage</TableCell><TableCell>Job</TableCell><TableCell>Enabled</TableCell><TableCell>Score</TableCell><TableCell>Hardfail</TableCell>
-            <TableCell align="right">Total</TableCell><TableCell align="right">Passed</TableCell><TableCell align="right">Failed</TableCell><TableCell />
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {shown.map((j) => <JobRow key={j.id} job={j} onConfigure={configure} />)}
-          {jobs.data && shown.length === 0 && <TableRow><TableCell colSpan={9}>No {kind === "qa" ? "QA jobs" : "integrations"} yet.</TableCell></TableRow>}
-          {jobs.isPending && <TableRow><TableCell colSpan={9}>Loading…</TableCell></TableRow>}
-        </TableBody>
-      </Table>
+      {/* Scrolls sideways on its own on a narrow screen (the card would clip it). */}
+      <TableContainer>
+        <Table size="small" aria-label={kind === "qa" ? "QA jobs" : "Integration jobs"}>
+          <TableHead>
+            <TableRow>
+              <TableCell>Stage</TableCell><TableCell>Job</TableCell><TableCell>Enabled</TableCell><TableCell>Score</TableCell><TableCell>Hardfail</TableCell>
+              <TableCell align="right">Total</TableCell><TableCell align="right">Passed</TableCell><TableCell align="right">Failed</TableCell><TableCell />
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {shown.map((j) => <JobRow key={j.id} job={j} onConfigure={configure} />)}
+            {jobs.data && shown.length === 0 && <TableRow><TableCell colSpan={9}>No {kind === "qa" ? "QA jobs" : "integrations"} yet.</TableCell></TableRow>}
+            {jobs.isPending && <TableRow><TableCell colSpan={9}>Loading…</TableCell></TableRow>}
+          </TableBody>
+        </Table>
+      </TableContainer>
       {(open?.what === "add" || editing) && types.data && (
         <JobDialog key={editing?.id ?? "add"} campaignId={campaignId} job={editing} onClose={close}
           types={types.data.member.filter((t) => t.kind === (editing?.processrJob.kind ?? kind))}
