@@ -8,7 +8,7 @@ import { badFilter, type QueryParams } from "../../hydra/query";
 import { type Ctx, type ResourceDef } from "../../hydra/resource";
 import { typedCoreFieldsSql } from "../../leads/core-fields";
 import { PLATFORM_DATA_NAMES, type PlatformDataName, platformLeadData } from "../../leads/platform-data";
-import { baseCurrency, copiesOf, leadResource, type TypedFields } from "./leads";
+import { baseCurrency, copiesOf, leadResource, typedFieldsOf } from "./leads";
 
 // GET /api/v4/leads with `Accept: text/csv`: every lead the same request would list (the v4
 // filters and the caller's scope, all pages), streamed as one CSV file. A first query collects
@@ -102,19 +102,20 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
   const taken = new Set([...fields.map(([name]) => name), ...META.map(([name]) => name)]);
   const pending = !backfillDone("coreFields");
   // System values (leadHash, ...) are the meta columns already; the rest are what was captured.
-  const [names, rates, typed] = await ctx.db.batch([
+  const [names, rates] = await ctx.db.batch([
     ctx.db
       .selectDistinct({ name: leadDatas.name })
       .from(leadDatas)
       .where(and(ne(leadDatas.type, "system"), sql`${leadDatas.leadId} IN (SELECT ${leads.id} FROM ${leads} WHERE ${where ?? sql`1`})`))
       .orderBy(leadDatas.name),
     ctx.db.select({ id: campaigns.id, rate: currencies.rateToBase }).from(campaigns).innerJoin(currencies, eq(currencies.id, campaigns.currencyId)),
-    // Every form's typed fields, for the copies: forms are few, the export's leads may be many.
-    ctx.db.all<{ form_id: number; field: string }>(sql.raw(typedCoreFieldsSql(pending ? "(SELECT id AS form_id FROM forms)" : "(SELECT NULL AS form_id WHERE 0)"))),
   ]);
-  const typedByForm = new Map<number, { name: string; type: string }[]>();
-  for (const t of typed) typedByForm.set(t.form_id, [...(typedByForm.get(t.form_id) ?? []), JSON.parse(t.field) as { name: string; type: string }]);
-  const typedFields: TypedFields = (formId) => typedByForm.get(formId) ?? [];
+  // Every form's typed fields, for the copies, read only while they are pending: forms are few,
+  // the export's leads may be many.
+  const typedFields = pending
+    ? typedFieldsOf((await ctx.db.all<{ form_id: number; field: string }>(sql.raw(typedCoreFieldsSql("(SELECT id AS form_id FROM forms)"))))
+      .map((t) => ({ formId: t.form_id, field: t.field })))
+    : undefined;
   // A captured platform name is shown in its meta column already.
   const dataNames = names.map((n) => n.name).filter((n) => !PLATFORM_META.has(n));
   const header = [
@@ -132,7 +133,7 @@ async function exportLeads(ctx: Ctx, q: QueryParams): Promise<Response> {
     // Per export page, so that its memo of converted amounts never grows with the export.
     const extra: Extra = {
       values: () => [], notes: new Map(), jobs: new Map(), base: baseCurrency(rates),
-      copies: pending ? copiesOf((l) => owns.get(l)!, typedFields) : () => null,
+      copies: typedFields ? copiesOf((l) => owns.get(l)!, typedFields) : () => null,
     };
     return rows.map((r) => {
       const own = owns.get(r.lead)!;

@@ -37,6 +37,18 @@ interface Extra {
 /** A form's fields that the core values read first (typedCoreFieldsSql), by form id. */
 export type TypedFields = (formId: number) => readonly { name: string; type: string }[];
 
+/** TypedFields from typedCoreFieldsSql's rows (a form id, a field as JSON), in their order. */
+export function typedFieldsOf(rows: Iterable<{ formId: number; field: string }>): TypedFields {
+  const byForm = new Map<number, { name: string; type: string }[]>();
+  for (const { formId, field } of rows) {
+    const parsed = JSON.parse(field) as { name: string; type: string };
+    const list = byForm.get(formId);
+    if (list) list.push(parsed);
+    else byForm.set(formId, [parsed]);
+  }
+  return (formId) => byForm.get(formId) ?? [];
+}
+
 /**
  * Extra["copies"] from each lead's values and its form's typed fields, worked out once per lead:
  * the copied fields of an item ask for it in turn, and items are rendered one after another, so
@@ -119,17 +131,14 @@ export function leadExtra(related: Related[], values: Extra["values"] = leadValu
   const notes = new Map<number, number[]>();
   const jobs = new Map<number, number[]>();
   const rates: { id: number; rate: string }[] = [];
-  const typed = new Map<number, { name: string; type: string }[]>();
+  const typed: { formId: number; field: string }[] = [];
   for (const r of related) {
     if (r.k === 2) {
       rates.push({ id: r.id, rate: r.ref as string });
       continue;
     }
     if (r.k === 3) {
-      const field = JSON.parse(r.ref as string) as { name: string; type: string };
-      const list = typed.get(r.id);
-      if (list) list.push(field);
-      else typed.set(r.id, [field]);
+      typed.push({ formId: r.id, field: r.ref as string });
       continue;
     }
     const by = r.k === 0 ? notes : jobs;
@@ -139,7 +148,7 @@ export function leadExtra(related: Related[], values: Extra["values"] = leadValu
   }
   const copies = backfillDone("coreFields")
     ? () => null
-    : copiesOf((l) => new Map(values(l).map((d) => [d.name, d.value])), (formId) => typed.get(formId) ?? []);
+    : copiesOf((l) => new Map(values(l).map((d) => [d.name, d.value])), typedFieldsOf(typed));
   return { values, notes, jobs, base: baseCurrency(rates), copies };
 }
 
