@@ -3,12 +3,11 @@
 // wrangler.toml declares (read through wrangler itself, so they cannot drift), plus the bench's
 // baseline worker (bench/baseline.ts) in the same workerd, sharing nothing with leadflare.
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { seedStatements } from "../../src/db/seed.ts";
-import { DEV_ENV, readFixture, ROOT } from "./enterprise.mjs";
+import { DEV_ENV, loadDemoData, ROOT } from "./enterprise.mjs";
 
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 
@@ -102,19 +101,9 @@ export async function startDirect({ script, persistTo, port, vars = {}, environm
   return mf;
 }
 
-/**
- * Migrates a fresh enterprise state and loads its demo data through Miniflare's D1 binding (the
- * migrations as drizzle-kit wrote them, the statements of src/db/seed.ts): much faster than the
- * wrangler CLI, and the result is the same D1 file `wrangler dev --persist-to` reads.
- */
+/** Migrates a fresh enterprise state served by `mf` and loads its demo data (loadDemoData); its D1. */
 export async function loadDemoState(mf, enterprise, urls) {
   const db = await mf.getD1Database("DB", "leadflare");
-  const dir = join(ROOT, "migrations");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
-    const statements = readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean);
-    await db.batch(statements.map((s) => db.prepare(s)));
-  }
-  const seed = await seedStatements(readFixture(urls), enterprise);
-  await db.batch(seed.map((s) => db.prepare(s)));
+  await loadDemoData(db, { enterprise, urls });
   return db;
 }

@@ -3,8 +3,7 @@
 // temporary directory, migrated and loaded with the demo data whose URLs point at the test ports.
 // Plain TS run by vitest in Node: scripts/lib/enterprise.mjs does the work for dev, demo and bench too.
 // Within the e2e project every file gets the run's pair of ports (test/e2e/global-setup.ts) and a copy
-// of the state prepared once for it: preparing it (two wrangler CLI runs per enterprise) takes far
-// longer than starting the servers.
+// of the state prepared once for it: copying it takes milliseconds, preparing it seconds.
 import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,12 +66,9 @@ async function waitForPortFree(port: number, timeoutMs = 30_000): Promise<void> 
   }
 }
 
-/**
- * Migrates and seeds both enterprises for `urls` into `dirs`, one after the other (the wrangler CLI
- * is CPU-bound and the machine is small).
- */
+/** Migrates and seeds both enterprises for `urls` into `dirs`. */
 async function prepare(dirs: Record<EnterpriseName, string>, urls: Record<EnterpriseName, string>): Promise<void> {
-  for (const n of NAMES) await lib.prepareState({ enterprise: n, persistTo: dirs[n], urls, fresh: true });
+  await Promise.all(NAMES.map((n) => lib.prepareState({ enterprise: n, persistTo: dirs[n], urls })));
 }
 
 /**
