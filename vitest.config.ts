@@ -4,9 +4,11 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { type Fixture, seedStatements } from "./src/db/seed.ts";
 
-// Two projects:
+// Three projects:
 // - "workers": tests inside workerd with the bindings of wrangler.toml's [env.dev] (real D1, Durable Objects
 //   and Queues). Storage is isolated per test file; test/setup.ts migrates and seeds each file's D1.
+// - "jobs": the Processr jobs' tests, the same way but in one workerd per Vitest worker (they touch
+//   D1 only; test/shared-workerd.ts gives each file fresh modules and an empty D1).
 // - "e2e": Node tests against real local servers (test/e2e/harness.ts), for what needs a real
 //   URL: two enterprises talking to each other, API Platform's api-doc-parser, and the browser
 //   console (test/console: Debian's chromium driven by playwright-core); and test/docs, which
@@ -15,53 +17,75 @@ export default defineConfig(async () => {
   const fixture = JSON.parse(readFileSync("demo/enterprises.json", "utf8")) as Fixture;
   const migrations = await readD1Migrations("./migrations");
   const seed = await seedStatements(fixture, "acme");
+  // Both workerd projects run the Worker with the bindings of wrangler.toml's [env.dev] (a plugin each).
+  const workerd = () => ({
+    // The prebundled dependencies (deps.optimizer below) in this checkout, not in node_modules/.vite:
+    // a worktree sharing node_modules (the bench's) would rebuild them under a run of another
+    // checkout, whose next files then fail on "a new version of the pre-bundle".
+    cacheDir: ".vite",
+    plugins: [
+      cloudflareTest({
+        // The local demo enterprise ([env.dev]); the top level is production.
+        wrangler: { configPath: "./wrangler.toml", environment: "dev" },
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, TEST_SEED: seed } },
+      }),
+    ],
+  });
+  const workerdTest = {
+    // Every file loads the whole Worker through the module runner, one request per module: with the
+    // dependencies prebundled into a few files each, a file costs about a fifth less CPU.
+    deps: {
+      optimizer: {
+        ssr: {
+          enabled: true,
+          include: [
+            "hono",
+            "hono/cors",
+            "hono/utils/http-status",
+            "drizzle-orm",
+            "drizzle-orm/batch",
+            "drizzle-orm/d1",
+            "drizzle-orm/sqlite-core",
+            "zod",
+            "jose",
+            "@scalar/hono-api-reference",
+            "standardwebhooks",
+          ],
+        },
+      },
+    },
+    // One file per core: Vitest's default (cores - 1) leaves a core idle while a file's workerd
+    // and the runner wait on each other.
+    maxWorkers: availableParallelism(),
+    testTimeout: 30_000,
+  };
+  // The Processr jobs' tests use no Durable Object, queue or bucket (test/shared-workerd.ts checks).
+  const JOBS = "test/processr/jobs/**/*.test.ts";
   return {
     test: {
       projects: [
         {
-          // The prebundled dependencies (deps.optimizer below) in this checkout, not in node_modules/.vite:
-          // a worktree sharing node_modules (the bench's) would rebuild them under a run of another
-          // checkout, whose next files then fail on "a new version of the pre-bundle".
-          cacheDir: ".vite",
-          plugins: [
-            cloudflareTest({
-              // The local demo enterprise ([env.dev]); the top level is production.
-              wrangler: { configPath: "./wrangler.toml", environment: "dev" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, TEST_SEED: seed } },
-            }),
-          ],
+          ...workerd(),
           test: {
+            ...workerdTest,
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/e2e/**", "test/console/**", "test/docs/**"],
+            exclude: ["test/e2e/**", "test/console/**", "test/docs/**", JOBS],
+            // Each file in a workerd of its own, so with storage of its own.
             setupFiles: ["./test/setup.ts"],
-            // Every file starts its own workerd and loads the whole Worker through the module runner, one
-            // request per module: with the dependencies prebundled into a few files each, a file costs
-            // about a fifth less CPU.
-            deps: {
-              optimizer: {
-                ssr: {
-                  enabled: true,
-                  include: [
-                    "hono",
-                    "hono/cors",
-                    "hono/utils/http-status",
-                    "drizzle-orm",
-                    "drizzle-orm/batch",
-                    "drizzle-orm/d1",
-                    "drizzle-orm/sqlite-core",
-                    "zod",
-                    "jose",
-                    "@scalar/hono-api-reference",
-                    "standardwebhooks",
-                  ],
-                },
-              },
-            },
-            // One file per core: Vitest's default (cores - 1) leaves a core idle while a file's workerd
-            // and the runner wait on each other; each file has its own storage.
-            maxWorkers: availableParallelism(),
-            testTimeout: 30_000,
+          },
+        },
+        {
+          ...workerd(),
+          test: {
+            ...workerdTest,
+            name: "jobs",
+            include: [JOBS],
+            // A workerd per Vitest worker for all its files: starting one (and loading the Worker
+            // into it) is most of a small file's cost. Each file still starts with fresh modules
+            // and a freshly migrated and seeded D1.
+            isolate: false,
+            setupFiles: ["./test/shared-workerd.ts", "./test/setup.ts"],
           },
         },
         {

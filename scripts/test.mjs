@@ -1,16 +1,19 @@
-// `npm test`: the two vitest projects (vitest.config.ts) as two vitest runs at the same time.
-// In one run Vitest puts a project whose files run one at a time (e2e: they share the run's test
-// ports) in a group of its own after every other project's files, so the e2e files, which mostly
-// wait on wrangler dev, Chromium and the Processr, ran only once the workers files were done, with
-// a core idle. Each line is printed as it comes, prefixed with its project; then each run's
-// summary as Vitest wrote it. Exits non-zero if either run failed. With arguments
-// (`npm test -- test/db`), it is plain `vitest run` with them.
+// `npm test`: the vitest projects (vitest.config.ts) as two vitest runs at the same time, the
+// workerd ones (workers, jobs) in one and e2e in the other. In one run Vitest puts a project whose
+// files run one at a time (e2e: they share the run's test ports) in a group of its own after every
+// other project's files, so the e2e files ran only once the workers files were done, with a core
+// idle. Each line is printed as it comes, prefixed with its run; then each run's summary as Vitest
+// wrote it. Exits non-zero if either run failed. With arguments (`npm test -- test/db`), it is
+// plain `vitest run` with them.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const VITEST = fileURLToPath(new URL("../node_modules/vitest/vitest.mjs", import.meta.url));
-const PROJECTS = ["workers", "e2e"];
+const RUNS = [
+  { name: "workers", projects: ["workers", "jobs"] },
+  { name: "e2e", projects: ["e2e"] },
+];
 
 const vitest = (args, stdio) =>
   spawn(process.execPath, [VITEST, "run", ...args], { stdio, env: { ...process.env, ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}) } });
@@ -20,7 +23,7 @@ const exited = (child) => new Promise((resolve) => child.on("close", (code, sign
 const args = process.argv.slice(2);
 if (args.length > 0) process.exit(await exited(vitest(args, "inherit")));
 
-const children = PROJECTS.map((name) => ({ name, child: vitest(["--project", name], ["ignore", "pipe", "pipe"]), summary: [] }));
+const children = RUNS.map(({ name, projects }) => ({ name, child: vitest(projects.flatMap((p) => ["--project", p]), ["ignore", "pipe", "pipe"]), summary: [] }));
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => children.forEach(({ child }) => child.kill(signal)));
 
 // Vitest's closing block, from its "Test Files" line on (colour codes aside).
