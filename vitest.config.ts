@@ -59,7 +59,8 @@ export default defineConfig(async () => {
     maxWorkers: availableParallelism(),
     testTimeout: 30_000,
   };
-  // The Processr jobs' tests use no Durable Object, queue or bucket (test/shared-workerd.ts checks).
+  // The Processr jobs' tests use no Durable Object, queue or bucket (test/shared-workerd.ts checks the
+  // objects and buckets a file leaves; queues it cannot see).
   const JOBS = "test/processr/jobs/**/*.test.ts";
   return {
     test: {
