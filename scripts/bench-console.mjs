@@ -1,6 +1,6 @@
 // `node scripts/bench-console.mjs` (also run by `npm run bench`, section 6): the console's first
-// load and its time to interactive in headless Chromium against both demo enterprises under
-// wrangler dev (test/e2e/harness.ts, its own ports). Needs the built console (`npm run build:admin`).
+// load and its time to interactive in headless Chromium against both demo enterprises
+// (test/e2e/harness.ts, its own ports). Needs the built console (`npm run build:admin`).
 //   first load: every file of admin/dist the browser fetches until the signed-in dashboard shows
 //   its figures, raw and gzip-compressed (what a compressing CDN sends);
 //   time to interactive: navigation start → the dashboard's campaign rows and chart heading on

@@ -1,5 +1,5 @@
 // `node scripts/screenshots.mjs [name…]`: the README's console screenshots (docs/screenshots/*.png,
-// 1280×800) taken in headless Chromium against both demo enterprises under wrangler dev on their
+// 1280×800) taken in headless Chromium against both demo enterprises on their
 // own ports (test/e2e/harness.ts), with fresh demo state. Needs the built console (`npm run build:admin`).
 // With names, only those screens are taken again.
 import { createServer } from "node:http";

@@ -19,11 +19,11 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * For a test file: both demo enterprises under wrangler dev (on the run's test ports) and a browser,
+ * For a test file: both demo enterprises (test/e2e/harness.ts, on the run's test ports) and a browser,
  * started before its tests and stopped after them.
  */
 export function useDemo(): { ent: Enterprises; browser: Browser } {
-  // A screen waits on wrangler dev, D1 and a React render on a small shared machine: polls get 15 s.
+  // A screen waits on workerd, D1 and a React render on a small shared machine: polls get 15 s.
   vi.setConfig({ expect: { poll: { timeout: 15_000 } } });
   const demo = {} as { ent: Enterprises; browser: Browser };
   beforeAll(async () => {

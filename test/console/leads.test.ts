@@ -96,7 +96,7 @@ beforeAll(async () => {
     expect((await lead(leads.ada)).processrStatus).toBe(1000);
     expect((await lead(leads.alan)).processrStatus).toBe(1000);
   }, { timeout: 60_000, interval: 500 });
-}, 300_000); // two enterprises under wrangler dev, then the Processr and the CRM delivery, on a shared machine
+}, 300_000); // two local enterprises, then the Processr and the CRM delivery, on a shared machine
 
 afterAll(async () => {
   await browser?.close();

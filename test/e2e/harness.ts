@@ -1,16 +1,24 @@
-// Real local servers for the "e2e" vitest project: each demo enterprise under `wrangler dev`
+// Real local servers for the "e2e" vitest project: each demo enterprise on workerd through Miniflare
 // (real D1, Durable Objects and Queues with their consumers), on test ports, with fresh state in a
 // temporary directory, migrated and loaded with the demo data whose URLs point at the test ports.
-// Plain TS run by vitest in Node: scripts/lib/enterprise.mjs does the work for dev, demo and bench too.
-// Within the e2e project every file gets the run's pair of ports (test/e2e/global-setup.ts) and a copy
-// of the state prepared once for it: copying it takes milliseconds, preparing it seconds.
+// The Worker is the bundle `wrangler deploy` would upload, with wrangler.toml's [env.dev] bindings
+// read through wrangler (scripts/lib/direct.mjs, as the bench serves it): the runtime `wrangler dev`
+// runs, without its bundler, proxy and file watcher, which cost 5.5 CPU s per start (1.1 s here) and
+// five times the CPU per request. `npm run dev` itself is tested by test/e2e/dev-script.test.ts.
+// Plain TS run by vitest in Node: scripts/lib/enterprise.mjs prepares the state for dev, demo and bench too.
+// Within the e2e project every file gets the run's pair of ports (test/e2e/global-setup.ts), the
+// bundle built once for the run and a copy of the state prepared once for it: copying it takes
+// milliseconds, preparing it seconds.
 import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Miniflare } from "miniflare";
 import { inject } from "vitest";
 // @ts-ignore -- plain ESM module without type declarations (test/e2e is outside tsconfig anyway)
+import { bundle, startDirect } from "../../scripts/lib/direct.mjs";
+// @ts-ignore -- plain ESM module without type declarations (test/e2e is outside tsconfig anyway)
 import * as lib from "../../scripts/lib/enterprise.mjs";
-import type { SharedEnterprises } from "./global-setup";
+import { newBundleRoot, type SharedEnterprises } from "./global-setup.ts";
 
 export type EnterpriseName = "acme" | "agency";
 
@@ -21,9 +29,9 @@ export interface StartOptions {
    */
   acme?: number;
   agency?: number;
-  /** First inspector port (acme; agency gets the next); by default a free one from each port + 1000. */
+  /** First inspector port (acme; agency gets the next); by default none. */
   inspectorPort?: number;
-  /** Extra `--var` overrides for both enterprises (e.g. raised rate limits). */
+  /** Extra vars for both enterprises, over wrangler.toml's [env.dev.vars] (e.g. raised rate limits). */
   vars?: Record<string, string>;
 }
 
@@ -41,18 +49,13 @@ export interface Enterprises {
   stop(): Promise<void>;
 }
 
-interface Child {
-  pid: number;
-  exitCode: number | null;
-}
-
 const NAMES: EnterpriseName[] = ["acme", "agency"];
 const DEFAULT_PORTS: Record<EnterpriseName, number> = { acme: 18787, agency: 18788 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Waits until nothing listens on `port` any more: the previous file's (or the restarted
- * enterprise's) workerd can hold it for a moment after its process group was killed.
+ * enterprise's) workerd can hold it for a moment after it was disposed.
  */
 async function waitForPortFree(port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -72,24 +75,31 @@ async function prepare(dirs: Record<EnterpriseName, string>, urls: Record<Enterp
 }
 
 /**
- * The run's prepared state (`<templateRoot>/ready/<enterprise>`), prepared by the first caller: it
- * is built beside and renamed into place, so a half-prepared one is never used.
+ * `<root>/ready`, built by `build(dir)` for its first caller: it is built beside and renamed into
+ * place, so a half-built one is never used.
  */
-async function template(shared: SharedEnterprises, urls: Record<EnterpriseName, string>): Promise<string> {
-  const ready = join(shared.templateRoot, "ready");
+async function once(root: string, build: (dir: string) => Promise<void>): Promise<string> {
+  const ready = join(root, "ready");
   if (existsSync(ready)) return ready;
-  const work = mkdtempSync(join(shared.templateRoot, "preparing-"));
+  const work = mkdtempSync(join(root, "preparing-"));
   try {
-    await prepare({ acme: join(work, "acme"), agency: join(work, "agency") }, urls);
+    await build(work);
     renameSync(work, ready);
   } catch (e) {
-    // Another file prepared it meanwhile (the rename onto it failed): use theirs.
+    // Another file built it meanwhile (the rename onto it failed): use theirs.
     if (!existsSync(ready)) throw e;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   return ready;
 }
+
+/** The run's prepared state (`<templateRoot>/ready/<enterprise>`), prepared by the first caller. */
+const template = (shared: SharedEnterprises, urls: Record<EnterpriseName, string>) =>
+  once(shared.templateRoot, (work) => prepare({ acme: join(work, "acme"), agency: join(work, "agency") }, urls));
+
+/** The bundled Worker in `dir` (`wrangler deploy --dry-run`, in a directory from newBundleRoot). */
+const scriptIn = (dir: string) => join(dir, readdirSync(dir).find((f) => f.endsWith(".js"))!);
 
 /**
  * Runs SQL on the D1 file in an enterprise's state directly: SQLite in WAL mode, which the running
@@ -122,29 +132,31 @@ export async function startEnterprises(options: StartOptions = {}): Promise<Ente
   const urls = { acme: `http://127.0.0.1:${ports.acme}`, agency: `http://127.0.0.1:${ports.agency}` };
   const root = mkdtempSync(join(tmpdir(), "leadflare-e2e-"));
   const stateDirs = { acme: join(root, "acme"), agency: join(root, "agency") };
-  const children: Partial<Record<EnterpriseName, Child>> = {};
+  // Outside vitest, a bundle of this call's own (inside the repository: see scriptIn).
+  const ownBundle = shared ? undefined : newBundleRoot();
+  const servers: Partial<Record<EnterpriseName, Miniflare>> = {};
+  let script: string;
 
   const start = async (name: EnterpriseName) => {
     await waitForPortFree(ports[name]);
-    const child = lib.startWrangler({
-      enterprise: name,
+    servers[name] = await startDirect({
+      script,
       port: ports[name],
-      inspectorPort: options.inspectorPort === undefined ? await lib.freeInspectorPort(ports[name]) : options.inspectorPort + NAMES.indexOf(name),
       persistTo: stateDirs[name],
-      name: `leadflare-e2e-${name}`,
-      output: "pipe",
-      vars: { ENVIRONMENT: "local", ALLOW_PRIVATE_OUTBOUND: "true", ...options.vars },
-    }) as Child;
-    children[name] = child;
-    await lib.waitForHttp(`${urls[name]}/`, child);
+      vars: { ENTERPRISE: name, BASE_URL: urls[name], ENVIRONMENT: "local", ALLOW_PRIVATE_OUTBOUND: "true", ...options.vars },
+      ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort + NAMES.indexOf(name) }),
+      // The Worker's console output is not the tests' (wrangler dev's was piped away as well).
+      onLog: () => {},
+    });
   };
   const stopEnterprise = async (name: EnterpriseName) => {
-    await lib.stopProcessGroup(children[name]);
-    delete children[name];
+    await servers[name]?.dispose();
+    delete servers[name];
   };
   const stop = async () => {
     await Promise.all(NAMES.map(stopEnterprise));
     rmSync(root, { recursive: true, force: true });
+    if (ownBundle) rmSync(ownBundle, { recursive: true, force: true });
   };
 
   try {
@@ -154,6 +166,7 @@ export async function startEnterprises(options: StartOptions = {}): Promise<Ente
     } else {
       await prepare(stateDirs, urls);
     }
+    script = scriptIn(shared ? await once(shared.bundleRoot, (dir) => bundle("wrangler.toml", dir)) : await bundle("wrangler.toml", ownBundle).then(() => ownBundle!));
     await Promise.all(NAMES.map(start));
   } catch (e) {
     await stop();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Enterprises, startEnterprises } from "./harness";
 
 // A maintained OAuth 2 client from npm (simple-oauth2, not our code) against acme's real
-// /oauth/v2/token under `wrangler dev`: the password grant, then the refresh_token grant, with the
+// /oauth/v2/token (test/e2e/harness.ts): the password grant, then the refresh_token grant, with the
 // client credentials sent both ways the library knows (HTTP Basic and the request body).
 
 const ACME_CLIENT = { id: "1_5b0c7f3e1a9d4c2b8e6f0a1d3c5e7b9f", secret: "acme-demo-client-secret-1f6e0d2c9b8a7f6e5d4c3b2a" };

@@ -1,4 +1,4 @@
-// The OpenAPI document against a real local server (wrangler dev, the demo data): a maintained
+// The OpenAPI document against a real local server (test/e2e/harness.ts, the demo data): a maintained
 // validator accepts it; every operation's documented example request — its curl sample, run by
 // bash as a reader would paste it — gets the expected answer, and that answer matches the
 // documented schema of its status; a real sync-tag callback matches the documented webhook and its
@@ -86,7 +86,7 @@ beforeAll(async () => {
   doc = (await (await fetch(`${ent.urls.acme}/api/openapi.json`)).json()) as Doc;
   ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   ajv.addSchema({ $id: DOC_ID, components: doc.components });
-  // Two enterprises under wrangler dev on a shared, busy machine: more than the default 180 s.
+  // Two local enterprises on a shared, busy machine: more than the default 180 s.
 }, 300_000);
 
 afterAll(async () => {
