@@ -1,5 +1,5 @@
 // `npm test`: the vitest projects (vitest.config.ts) as two vitest runs at the same time, the
-// workerd ones (workers, jobs) in one and e2e in the other. In one run Vitest puts a project whose
+// workerd ones (workers, workers-isolated) in one and e2e in the other. In one run Vitest puts a project whose
 // files run one at a time (e2e: they share the run's test ports) in a group of its own after every
 // other project's files, so the e2e files ran only once the workers files were done, with a core
 // idle. Each line is printed as it comes, prefixed with its run; then each run's summary as Vitest
@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const VITEST = fileURLToPath(new URL("../node_modules/vitest/vitest.mjs", import.meta.url));
 const RUNS = [
-  { name: "workers", projects: ["workers", "jobs"] },
+  { name: "workers", projects: ["workers", "workers-isolated"] },
   { name: "e2e", projects: ["e2e"] },
 ];
 
