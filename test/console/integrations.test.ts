@@ -154,6 +154,14 @@ describe("Convertr Connect set-up (agency → acme)", () => {
       body: new URLSearchParams({ reason: "Email bounced", user: "qa@acme.test" }).toString(),
     });
     expect(invalidate.status).toBe(201);
+    // The verdict reaches agency's D1 (acme's callbacks for the lead, attempts and errors, are the
+    // failure message: the retries after a failed attempt are 5 s, then 5 min).
+    const callbacks = () =>
+      ent.query("acme", `SELECT status, attempts, last_status_code, last_error, next_attempt_ts FROM webhook_deliveries WHERE lead_id IN (SELECT id FROM leads WHERE lead_hash = '${delivered.remote_lead_hash}') ORDER BY event_id`);
+    await vi.waitFor(async () => {
+      const [lead] = await ent.query<{ flag: string }>("agency", `SELECT flag FROM leads WHERE id = ${leadId}`);
+      expect(lead?.flag, `acme's callbacks: ${JSON.stringify(await callbacks())}`).toBe("Invalid");
+    }, { timeout: 90_000, interval: 500 });
 
     // The verdict on the agency's console: its lead is Invalid, and the integration's counts and tags show the delivery.
     await page.goto(`/#/campaigns/701/leads?filter=${encodeURIComponent("{}")}`);
@@ -161,7 +169,7 @@ describe("Convertr Connect set-up (agency → acme)", () => {
     await poll(async () => {
       await page.getByRole("button", { name: "Refresh" }).first().click().catch(() => undefined);
       return leadRow.textContent();
-    }, 90_000).toContain("Invalid");
+    }).toContain("Invalid");
     await shot(page, "connect-verdict-back");
     await openProcessr(page, 701);
     await page.getByRole("tab", { name: "Integration" }).click();
