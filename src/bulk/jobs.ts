@@ -185,6 +185,10 @@ export async function resumeStalledJobs(env: Env, now = Date.now()): Promise<num
     ).all<{ id: number }>()
   ).results;
   for (const { id } of stalled) {
+    // A running job without a single item is a creation that failed after its row (the INSERT's
+    // answer lost): its caller got an error and no job id, so there is no job to finish.
+    const orphan = await run(db, `DELETE FROM bulk_jobs WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM bulk_job_items WHERE job_id = ?1)`, id).run();
+    if (orphan.meta.changes > 0) continue;
     const batches = (
       await run(db, `SELECT DISTINCT batch FROM bulk_job_items WHERE job_id = ?1 AND status = 'pending' ORDER BY batch`, id).all<{ batch: number }>()
     ).results.map((b) => b.batch);

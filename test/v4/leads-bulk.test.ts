@@ -214,4 +214,23 @@ describe("a job interrupted mid-batch resumes after a restart", () => {
     const items = await env.DB.prepare(`SELECT message, count(*) AS n FROM bulk_job_items WHERE job_id = ?1 AND batch = 1 GROUP BY message ORDER BY message`).bind(jobId).all();
     expect(items.results).toEqual([{ message: "Already Test; nothing changed.", n: 25 }, { message: "Valid → Test.", n: 25 }]);
   });
+
+  it("the cron removes a job whose creation failed after its row, before its items, and leaves finished jobs alone", async () => {
+    const old = Date.now() - 10 * 60_000;
+    const insert = (status: string) =>
+      env.DB.prepare(
+        `INSERT INTO bulk_jobs (operation, params, author, user_id, status, created_ts, updated_ts)
+         VALUES ('flag', '{"flag":"Invalid","reason":"Lost"}', 'admin@acme.test', 167, ?1, ?2, ?2) RETURNING id`,
+      ).bind(status, old).first<{ id: number }>();
+    // The row of a job whose items never came (its caller got an error), and a job of no lead, done.
+    const orphan = (await insert("running"))!.id;
+    const empty = (await insert("done"))!.id;
+    expect((await get(`/api/v4/bulk-jobs/${orphan}`, t.admin)).body).toMatchObject({ status: "running", total: 0 });
+
+    const ctx = createExecutionContext();
+    await worker.scheduled!({ cron: "* * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await get(`/api/v4/bulk-jobs/${orphan}`, t.admin)).status).toBe(404);
+    expect((await get(`/api/v4/bulk-jobs/${empty}`, t.admin)).body).toMatchObject({ status: "done", total: 0 });
+  });
 });
