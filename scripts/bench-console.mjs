@@ -45,7 +45,7 @@ async function timeLoad(browser, baseURL, storageState, ready) {
 
 export async function measureConsole(log = () => {}) {
   if (!existsSync(join(DIST, "index.html"))) throw new Error("admin/dist is missing: run `npm run build:admin` first");
-  log("console: starting the demo pair under wrangler dev");
+  log("console: starting the demo pair (test/e2e/harness.ts)");
   const ent = await startEnterprises(PORTS);
   const browser = await launchChromium();
   try {
@@ -93,7 +93,7 @@ export function consoleReport(r) {
   const ms = (n) => `${Math.round(n).toLocaleString("en-GB")} ms`;
   const sum = (k) => r.files.reduce((a, f) => a + f[k], 0);
   return [
-    `Headless Chromium (${CHROMIUM}), 1280×800, a fresh context per run (empty HTTP cache), acme under wrangler dev on 127.0.0.1; median of ${r.runs} runs. Load average at the end: ${r.loadavg.map((l) => l.toFixed(2)).join(", ")}.`,
+    `Headless Chromium (${CHROMIUM}), 1280×800, a fresh context per run (empty HTTP cache), acme on workerd through Miniflare (test/e2e/harness.ts) on 127.0.0.1; median of ${r.runs} runs. Load average at the end: ${r.loadavg.map((l) => l.toFixed(2)).join(", ")}.`,
     "",
     "| measure | value |",
     "|---|---:|",

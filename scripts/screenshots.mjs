@@ -144,7 +144,7 @@ async function main() {
     req.resume();
     req.on("end", () => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ success: true, lead_id: `CRM-${++calls}` })));
   }).listen(CRM_PORT, "127.0.0.1");
-  log("starting the demo pair under wrangler dev");
+  log("starting the demo pair (test/e2e/harness.ts)");
   const ent = await startEnterprises({ ...PORTS, vars: { ALLOW_PRIVATE_OUTBOUND: "true" } });
   const browser = await launchChromium();
   try {
